@@ -1,0 +1,59 @@
+"""Every built-in derivation, in teaching order: the article's two forms, then past it.
+
+>>> [d.name for d in derivations()][:3]
+['likelihood', 'bce-from-likelihood', 'bce-batch']
+>>> derivation("sigmoid-complement").result
+sigmoid(-s)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from bce_sym.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable
+from bce_sym.proof import Derivation
+
+__all__ = ["derivations", "derivation", "names"]
+
+#: (name, builder) in the order a reader meets them; the builders return fresh, unchecked derivations.
+_CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
+    ("likelihood", likelihood.likelihood),
+    ("bce-from-likelihood", likelihood.bce_from_likelihood),
+    ("bce-batch", likelihood.bce_batch),
+    ("sigmoid-derivative", sigmoid.sigmoid_derivative),
+    ("sigmoid-complement", sigmoid.sigmoid_complement),
+    ("likelihood-pm", logistic.likelihood_pm),
+    ("logistic-loss-pm", logistic.logistic_loss_pm),
+    ("logistic-loss-batch", logistic.logistic_loss_batch),
+    ("forms-equivalence", logistic.forms_equivalence),
+    ("gradient-probability", gradients.gradient_probability),
+    ("gradient-logit", gradients.gradient_logit),
+    ("gradient-pm", gradients.gradient_pm),
+    ("convexity-logit", convexity.convexity_logit),
+    ("convexity-probability", convexity.convexity_probability),
+    ("weighted-bce", stable.weighted_bce),
+    ("weighted-bce-gradient", stable.weighted_bce_gradient),
+    ("stable-logits", stable.stable_logits),
+    ("stable-probability", stable.stable_probability),
+    *((name, partial(stable.row_derivation, name, quantity, title))
+      for name, quantity, title in stable.ROW_DERIVATIONS),
+)
+
+
+def names() -> list[str]:
+    """The names of the built-in derivations, in teaching order."""
+    return [name for name, _ in _CATALOGUE]
+
+
+def derivations() -> list[Derivation]:
+    """Every built-in derivation, in teaching order (fresh objects; call ``.check()`` to prove them)."""
+    return [build() for _, build in _CATALOGUE]
+
+
+def derivation(name: str) -> Derivation:
+    """The built-in derivation called ``name``; ``KeyError`` listing the known names otherwise."""
+    for known, build in _CATALOGUE:
+        if known == name:
+            return build()
+    raise KeyError(f"unknown derivation {name!r}; known derivations: {', '.join(names())}")

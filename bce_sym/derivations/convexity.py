@@ -1,0 +1,39 @@
+"""Second derivatives: both forms of the loss are convex in their variable.
+
+>>> convexity_logit().result
+(1 - sigmoid(s))*sigmoid(s)
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from bce_sym.derivations.likelihood import bce_loss
+from bce_sym.proof import Derivation
+from bce_sym.symbols import s, sigmoid, y, yhat
+
+__all__ = ["convexity_logit", "convexity_probability"]
+
+
+def convexity_logit() -> Derivation:
+    """∂²L/∂s² = σ(s)(1 − σ(s)) > 0: strictly convex in the logit, whatever the label."""
+    p = sigmoid(s)
+    derivation = (
+        Derivation("convexity-logit", sympy.Derivative(bce_loss(p, y), (s, 2)),
+                   title="The second derivative in the logit")
+        .step(sympy.Derivative(p - y, s), "the first derivative is σ(s) − y (the derivation gradient-logit)")
+        .step(p * (1 - p), "σ'(s) = σ(s)(1 − σ(s)); y does not depend on s")
+    )
+    return derivation.claim(derivation.result > 0, "both factors lie in (0, 1)")
+
+
+def convexity_probability() -> Derivation:
+    """∂²L/∂ŷ² = y/ŷ² + (1 − y)/(1 − ŷ)² ≥ 0 on 0 < ŷ < 1, y ∈ [0, 1]."""
+    derivation = (
+        Derivation("convexity-probability", sympy.Derivative(bce_loss(yhat, y), (yhat, 2)),
+                   title="The second derivative in the probability")
+        .step(sympy.Derivative(-(y / yhat - (1 - y) / (1 - yhat)), yhat),
+              "the first derivative (the derivation gradient-probability)")
+        .step(y / yhat**2 + (1 - y) / (1 - yhat) ** 2, "d(1/ŷ)/dŷ = −1/ŷ² and d(1/(1 − ŷ))/dŷ = 1/(1 − ŷ)²")
+    )
+    return derivation.claim(derivation.result >= 0, "y ≥ 0, 1 − y ≥ 0 and squares are positive")

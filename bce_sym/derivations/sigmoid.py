@@ -1,0 +1,39 @@
+"""The sigmoid σ(s) = 1/(1 + e^(−s)): its derivative and its complement 1 − σ(s) = σ(−s).
+
+>>> sigmoid_complement().result
+sigmoid(-s)
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from bce_sym.proof import Derivation
+from bce_sym.symbols import s, sigmoid
+
+__all__ = ["sigmoid_derivative", "sigmoid_complement"]
+
+_E = sympy.exp(-s)
+
+
+def sigmoid_derivative() -> Derivation:
+    """dσ/ds = σ(s)(1 − σ(s)): the sigmoid's derivative is written with the sigmoid itself."""
+    return (
+        Derivation("sigmoid-derivative", sympy.Derivative(sigmoid(s), s), title="The derivative of the sigmoid")
+        .step(sympy.Derivative(1 / (1 + _E), s), "definition σ(s) = 1/(1 + e^(−s))")
+        .step(_E / (1 + _E) ** 2, "chain rule: d/ds (1 + e^(−s))^(−1) = e^(−s)/(1 + e^(−s))^2")
+        .step(1 / (1 + _E) * (_E / (1 + _E)), "split the square into two factors")
+        .step(sigmoid(s) * (1 - 1 / (1 + _E)), "e^(−s)/(1 + e^(−s)) = 1 − 1/(1 + e^(−s))")
+        .step(sigmoid(s) * (1 - sigmoid(s)), "definition of σ")
+    )
+
+
+def sigmoid_complement() -> Derivation:
+    """1 − σ(s) = σ(−s): the probability of the negative class is the sigmoid of the negated score."""
+    return (
+        Derivation("sigmoid-complement", 1 - sigmoid(s), title="The complement of the sigmoid")
+        .step(1 - 1 / (1 + _E), "definition σ(s) = 1/(1 + e^(−s))")
+        .step(_E / (1 + _E), "common denominator")
+        .step(1 / (sympy.exp(s) + 1), "multiply numerator and denominator by e^s")
+        .step(sigmoid(-s), "definition of σ at −s")
+    )

@@ -1,0 +1,113 @@
+"""The numerically stable forms that bce_sym's NumPy code evaluates, each beside its textbook form.
+
+One row per quantity of ``bce_sym.numeric``. The ``stable-*`` derivations prove every row's ``stable``
+expression equal to its ``textbook`` expression on the row's domain, and ``bce_sym.codegen`` prints the
+``stable`` expressions as NumPy code, so the code that runs is the code that was proven.
+
+Why these rewrites (each is the reason a naive formula loses digits):
+- ``log(1 + e^x)`` overflows for large x and loses everything for tiny e^x: write it as
+  ``max(x, 0) + log1p(e^(−|x|))``, whose exp never overflows and whose log1p keeps tiny arguments.
+- ``−y·log σ(s) − (1 − y)·log(1 − σ(s))`` becomes ``(1 − y)·max(s, 0) + y·max(−s, 0) + log1p(e^(−|s|))``:
+  three terms that are never negative, so nothing cancels, soft labels included (the TensorFlow form
+  ``max(s, 0) − y·s + log1p(e^(−|s|))`` subtracts and does cancel).
+- ``σ(s) − y`` for y = 1 is ``−σ(−s)``: written as ``(1 − y)·σ(s) − y·σ(−s)`` a binary label leaves a
+  single term and no cancellation.
+
+>>> from bce_sym.stable import stable_form
+>>> stable_form("logistic_loss").stable
+Max(0, -s*t) + log1p(exp(-Abs(s*t)))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy.codegen.cfunctions import log1p
+
+from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
+
+__all__ = ["StableForm", "STABLE_FORMS", "stable_form", "softplus", "stable_sigmoid"]
+
+
+def softplus(x: sympy.Expr) -> sympy.Expr:
+    """The stable form of log(1 + e^x): ``max(x, 0) + log1p(e^(−|x|))``."""
+    return sympy.Max(x, 0) + log1p(sympy.exp(-sympy.Abs(x)))
+
+
+def stable_sigmoid(x: sympy.Expr) -> sympy.Expr:
+    """The stable form of σ(x): ``(1 if x ≥ 0 else e^(−|x|)) / (1 + e^(−|x|))``; exp never overflows."""
+    e = sympy.exp(-sympy.Abs(x))
+    return sympy.Piecewise((1, x >= 0), (e, True)) / (1 + e)
+
+
+@dataclass(frozen=True)
+class StableForm:
+    """One quantity: its textbook expression, the stable rewrite the code evaluates, and its domain.
+
+    ``arguments`` are the symbols the NumPy function takes, in order; ``labels`` names the label domain
+    on which the rewrite is proved (``"soft"``: y ∈ [0, 1]; ``"pm"``: t ∈ {−1, +1}; ``None``: no label).
+    """
+
+    quantity: str
+    textbook: sympy.Expr
+    stable: sympy.Expr
+    arguments: tuple[sympy.Symbol, ...]
+    labels: str | None
+    because: str
+
+
+_LOSS_LOGITS = -(pos_weight * y * sympy.log(sigmoid(s)) + (1 - y) * sympy.log(1 - sigmoid(s)))
+_LOSS_PM = sympy.log(1 + sympy.exp(-t * s))
+_LOSS_PROBABILITY = -(y * sympy.log(yhat) + (1 - y) * sympy.log(1 - yhat))
+
+STABLE_FORMS: tuple[StableForm, ...] = (
+    StableForm(
+        "sigmoid", sigmoid(s), stable_sigmoid(s), (s,), None,
+        "exp(−|s|) never overflows; for s < 0 multiply through by e^s",
+    ),
+    StableForm(
+        "log_sigmoid", sympy.log(sigmoid(s)),
+        sympy.Min(s, 0) - log1p(sympy.exp(-sympy.Abs(s))), (s,), None,
+        "log σ(s) = −log(1 + e^(−s)) = −softplus(−s), with softplus written stably",
+    ),
+    StableForm(
+        "bce_with_logits", _LOSS_LOGITS,
+        pos_weight * y * softplus(-s) + (1 - y) * softplus(s),
+        (s, y, pos_weight), "soft",
+        "−log σ(s) = softplus(−s) and −log(1 − σ(s)) = softplus(s): sums of non-negative terms",
+    ),
+    StableForm(
+        "bce_with_logits_grad", sympy.diff(_LOSS_LOGITS, s),
+        (1 - y) * stable_sigmoid(s) - pos_weight * y * stable_sigmoid(-s),
+        (s, y, pos_weight), "soft",
+        "σ(s) − y written as (1 − y)σ(s) − y·σ(−s): one term survives for a binary label",
+    ),
+    StableForm(
+        "logistic_loss", _LOSS_PM, softplus(-t * s), (s, t), "pm",
+        "log(1 + e^(−ts)) is softplus(−ts)",
+    ),
+    StableForm(
+        "logistic_loss_grad", sympy.diff(_LOSS_PM, s), -t * stable_sigmoid(-t * s), (s, t), "pm",
+        "the derivative −t·e^(−ts)/(1 + e^(−ts)) is −t·σ(−ts)",
+    ),
+    StableForm(
+        "bce", _LOSS_PROBABILITY,
+        -(y * sympy.log(yhat) + (1 - y) * log1p(-yhat)), (yhat, y), "soft",
+        "log(1 − ŷ) = log1p(−ŷ) keeps the digits of ŷ near 0",
+    ),
+    StableForm(
+        "bce_grad", sympy.diff(_LOSS_PROBABILITY, yhat),
+        (1 - y) / (1 - yhat) - y / yhat, (yhat, y), "soft",
+        "(ŷ − y)/(ŷ(1 − ŷ)) split into partial fractions: one term survives for a binary label",
+    ),
+)
+
+
+def stable_form(quantity: str) -> StableForm:
+    """The row of ``STABLE_FORMS`` for ``quantity``; ``KeyError`` listing the known quantities otherwise."""
+    for row in STABLE_FORMS:
+        if row.quantity == quantity:
+            return row
+    known = ", ".join(row.quantity for row in STABLE_FORMS)
+    raise KeyError(f"unknown quantity {quantity!r}; known quantities: {known}")
