@@ -82,8 +82,8 @@ class sigmoid(sympy.Function):  # noqa: N801 - named like sympy's own functions 
         return self.args[0].is_extended_real
 
     def _latex(self, printer: LatexPrinter, exp=None):
-        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
+        body = r"\sigma\left(" + printer._print(self.args[0]) + r"\right)"
+        return body if exp is None else body + "^{" + str(exp) + "}"
 
     def _eval_evalf(self, prec):
         x = self.args[0]._eval_evalf(prec)

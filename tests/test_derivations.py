@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import bce_sym
-from bce_sym.derivations import names
+from bce_sym.catalogue import names
 from bce_sym.stable import STABLE_FORMS
 from bce_sym.symbols import N, i, pos_weight, s, s_i, sigmoid, t, t_i, w, y, y_i, yhat, yhat_i
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bce_sym.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable
+from bce_sym.catalogue import convexity, gradients, likelihood, logistic, sigmoid, stable
 from bce_sym.proof import Derivation
 
 __all__ = ["derivations", "derivation", "names"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.derivations.likelihood import bce_loss
+from bce_sym.catalogue.likelihood import bce_loss
 from bce_sym.proof import Derivation
 from bce_sym.stable import softplus, stable_form, stable_sigmoid
 from bce_sym.symbols import pos_weight, s, sigmoid, w, y, yhat

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.derivations.likelihood import bce_loss
-from bce_sym.derivations.logistic import logistic_loss
+from bce_sym.catalogue.likelihood import bce_loss
+from bce_sym.catalogue.logistic import logistic_loss
 from bce_sym.proof import Derivation
 from bce_sym.symbols import s, sigmoid, t, y, yhat
 

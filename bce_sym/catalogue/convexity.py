@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.derivations.likelihood import bce_loss
+from bce_sym.catalogue.likelihood import bce_loss
 from bce_sym.proof import Derivation
 from bce_sym.symbols import s, sigmoid, y, yhat
 
