@@ -1,0 +1,107 @@
+"""Hypothesis strategies for the inputs of the loss: logits, probabilities and labels.
+
+They draw NumPy scalars of the dtype asked for, and lean on the danger zones (huge and tiny logits,
+subnormal probabilities, 1 − ε) as well as on hypothesis's own float generator.
+
+>>> from hypothesis import given
+>>> from bce_sym.strategies import logits, labels
+>>> @given(logits(dtype="float32"), labels(kind="binary"))
+... def test_finite(s, y):
+...     assert s.dtype.name == "float32"
+>>> test_finite()
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from bce_sym.verify.metrics import float_dtype
+from bce_sym.verify.zones import facts
+
+__all__ = ["logits", "probabilities", "labels", "LABEL_STRATEGY_KINDS"]
+
+LABEL_STRATEGY_KINDS: tuple[str, ...] = ("binary", "soft", "pm")
+
+_WIDTH = {"float16": 16, "float32": 32, "float64": 64}
+
+
+def logits(*, dtype: str = "float64", allow_infinity: bool = False) -> st.SearchStrategy[np.floating]:
+    """Logits s of ``dtype``: any finite float, with the danger zones (exp overflow, underflow, the
+    branch switch near −ln ε, subnormals, 0) drawn often.
+
+    Args:
+        dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+        allow_infinity: also draw ±inf.
+
+    >>> from hypothesis import given
+    >>> @given(logits(dtype="float16"))
+    ... def test_dtype(s):
+    ...     assert s.dtype.name == "float16"
+    >>> test_dtype()
+    """
+    np_dtype = float_dtype(dtype)
+    f = facts(np_dtype.name)
+    edges = [0.0, f.smallest, f.tiny, 1.0, f.branch_switch, f.exp_overflow, f.normal_limit, f.exp_underflow,
+             f.max]
+    specials = sorted({float(np_dtype.type(sign * x)) for x in edges for sign in (1.0, -1.0)})
+    bands = [
+        st.floats(-b, b, width=_WIDTH[np_dtype.name])
+        for b in (float(np_dtype.type(f.branch_switch * 1.3)), float(np_dtype.type(f.exp_underflow + 2)))
+    ]
+    anything = st.floats(allow_nan=False, allow_infinity=allow_infinity, width=_WIDTH[np_dtype.name])
+    return st.one_of(st.sampled_from(specials), *bands, anything).map(np_dtype.type)
+
+
+def probabilities(*, dtype: str = "float64") -> st.SearchStrategy[np.floating]:
+    """Probabilities p in [0, 1] of ``dtype``, often subnormal, tiny, or within a few ULPs of 1.
+
+    Args:
+        dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+
+    >>> from hypothesis import given
+    >>> @given(probabilities(dtype="float32"))
+    ... def test_range(p):
+    ...     assert 0 <= p <= 1
+    >>> test_range()
+    """
+    np_dtype = float_dtype(dtype)
+    f = facts(np_dtype.name)
+    width = _WIDTH[np_dtype.name]
+    one = np_dtype.type(1)
+    near_one = st.integers(1, 64).map(lambda k: float(one - np_dtype.type(k) * np_dtype.type(f.eps / 2)))
+    specials = st.sampled_from([0.0, 1.0, 0.5, f.smallest, f.tiny, 1.0 - f.eps / 2])
+    tiny = st.floats(0.0, f.tiny, width=width)
+    return st.one_of(specials, tiny, near_one, st.floats(0.0, 1.0, width=width)).map(np_dtype.type)
+
+
+def labels(kind: str = "binary", *, dtype: str = "float64") -> st.SearchStrategy[np.floating]:
+    """Labels: ``"binary"`` y ∈ {0, 1}, ``"soft"`` y ∈ [0, 1] (often near 0 and 1), ``"pm"`` t ∈ {−1, +1}.
+
+    Args:
+        kind: ``"binary"``, ``"soft"`` or ``"pm"``.
+        dtype: the dtype of the drawn values.
+
+    >>> from hypothesis import given
+    >>> @given(labels("pm"))
+    ... def test_sign(t):
+    ...     assert t in (-1.0, 1.0)
+    >>> test_sign()
+    """
+    np_dtype = float_dtype(dtype)
+    if kind == "binary":
+        base: st.SearchStrategy[float] = st.sampled_from([0.0, 1.0])
+    elif kind == "pm":
+        base = st.sampled_from([-1.0, 1.0])
+    elif kind == "soft":
+        f = facts(np_dtype.name)
+        width = _WIDTH[np_dtype.name]
+        base = st.one_of(
+            st.sampled_from([0.0, 1.0, 0.5, f.smallest, 1.0 - f.eps / 2]),
+            st.floats(0.0, 1.0, width=width),
+            st.floats(0.0, float(np_dtype.type(1e-3)), width=width),
+            st.floats(float(np_dtype.type(0.999)), 1.0, width=width),
+        )
+    else:
+        raise ValueError(f"unknown label kind {kind!r}; allowed: {', '.join(LABEL_STRATEGY_KINDS)}")
+    return base.map(np_dtype.type)

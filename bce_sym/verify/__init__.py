@@ -1,0 +1,27 @@
+"""Verification: mpmath references, danger-zone sampling, ULP metrics and reports, and targets to check.
+
+>>> import numpy as np
+>>> from bce_sym.verify import check
+>>> report = check(lambda s: 1 / (1 + np.exp(-s)), "sigmoid", points=200)
+>>> report.max_ulp > 1e12, report.worst[0].zone
+(True, 'exp-overflow')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bce_sym.verify.check import check
+from bce_sym.verify.reference import QUANTITIES, reference
+from bce_sym.verify.report import Case, Report, ZoneRow
+
+__all__ = ["reference", "check", "Report", "Case", "ZoneRow", "QUANTITIES", "exhaustive"]
+
+
+def __getattr__(name: str) -> Any:
+    # NOTE: exhaustive sweeps (helper "exhaustive") load executors and progress machinery; import on use.
+    if name == "exhaustive":
+        from bce_sym.verify.exhaustive import exhaustive
+
+        return exhaustive
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

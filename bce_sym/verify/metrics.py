@@ -1,0 +1,169 @@
+"""Error metrics: ULPs of the dtype under test, bits of error, and absolute error scaled by max(|exact|, 1).
+
+The exact value is given as a float64 array, optionally with a second float64 array ``exact_lo`` holding
+the rounding residue (``exact ≈ exact + exact_lo`` to ~106 bits), so that float64 results are measured to a
+fraction of an ULP rather than to the ±0.5 ULP that rounding the reference to float64 would leave.
+
+>>> import numpy as np
+>>> from bce_sym.verify.metrics import ulp_error
+>>> float(ulp_error(np.float32(1.0) + np.float32(2**-23), np.float64(1.0), "float32"))
+1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "FLOAT_DTYPES",
+    "float_dtype",
+    "overflow_threshold",
+    "ulp",
+    "ulp_error",
+    "error_bits",
+    "scaled_error",
+]
+
+FLOAT_DTYPES: tuple[str, ...] = ("float16", "float32", "float64")
+"""The dtypes the verifier measures in."""
+
+
+def float_dtype(dtype: object) -> np.dtype:
+    """The NumPy dtype for ``dtype`` (a name, NumPy dtype or torch-style name); ``ValueError`` if not a float.
+
+    Args:
+        dtype: ``"float16"``, ``"float32"``, ``"float64"`` (or ``"half"``, ``"single"``, ``"double"``, a
+            NumPy dtype or scalar type).
+
+    >>> float_dtype("float32")
+    dtype('float32')
+    """
+    try:
+        result = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        result = None
+    if result is None or result.name not in FLOAT_DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; allowed: {', '.join(FLOAT_DTYPES)}")
+    return result
+
+
+def _top_gap(dtype: np.dtype) -> float:
+    """The gap between the largest finite float and the one below it (np.spacing(max) is inf)."""
+    top = np.finfo(dtype).max
+    return float(top) - float(np.nextafter(top, dtype.type(0)))
+
+
+def overflow_threshold(dtype: object) -> float:
+    """The magnitude from which round-to-nearest gives inf in ``dtype``: max + (gap below max)/2.
+
+    >>> overflow_threshold("float16")
+    65520.0
+    """
+    target = float_dtype(dtype)
+    return float(np.finfo(target).max) + _top_gap(target) / 2
+
+
+def _toward_zero(magnitude: np.ndarray, magnitude_lo: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+    """The largest float of ``dtype`` not above ``magnitude`` (+ ``magnitude_lo``), capped at max."""
+    info = np.finfo(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = magnitude.astype(dtype)
+        wide = rounded.astype(np.float64)
+        above = wide > magnitude
+        if magnitude_lo is not None:
+            # NOTE: in float64 the rounded value equals ``magnitude``; the residue decides the side.
+            above |= (wide == magnitude) & (magnitude_lo < 0)
+        rounded = np.where(above, np.nextafter(rounded, dtype.type(0)), rounded)
+    return np.minimum(np.abs(rounded), info.max).astype(dtype)
+
+
+def ulp(exact: npt.ArrayLike, dtype: object, *, exact_lo: npt.ArrayLike | None = None) -> np.ndarray:
+    """The unit in the last place of ``dtype`` at ``|exact|`` (the gap above the float at or below it).
+
+    At least the smallest subnormal; beyond the largest finite float, the gap below it.
+
+    Args:
+        exact: the exact values (float64).
+        dtype: the dtype whose spacing is measured.
+        exact_lo: optional float64 residues (``exact + exact_lo`` is the exact value).
+
+    >>> float(ulp(1.0, "float64")) == 2.0 ** -52
+    True
+    """
+    target = float_dtype(dtype)
+    magnitude = np.abs(np.asarray(exact, dtype=np.float64))
+    lo = None if exact_lo is None else np.asarray(exact_lo, dtype=np.float64) * np.sign(exact)
+    floor = _toward_zero(magnitude, lo, target)
+    with np.errstate(over="ignore"):
+        gap = np.spacing(floor).astype(np.float64)
+    # NOTE: above the largest finite float the next one would be inf; use the last finite gap instead.
+    return np.where(np.isinf(gap), _top_gap(target), gap)
+
+
+def ulp_error(
+    computed: npt.ArrayLike,
+    exact: npt.ArrayLike,
+    dtype: object,
+    *,
+    exact_lo: npt.ArrayLike | None = None,
+) -> np.ndarray:
+    """|computed − exact| in ULPs of ``dtype`` at ``|exact|`` (see shared/API.md), elementwise, as float64.
+
+    An exact value that rounds beyond the dtype's range expects an infinity of its sign (0 ULPs when it
+    is met). A NaN, or an infinity where the exact value is finite in the dtype, counts as ``inf`` ULPs.
+
+    Args:
+        computed: what the implementation returned (any real dtype; compared exactly in float64).
+        exact: the mathematical value rounded to float64 (``inf`` where it exceeds float64).
+        dtype: the dtype under test (``"float16"``, ``"float32"``, ``"float64"``).
+        exact_lo: optional residues so that ``exact + exact_lo`` carries ~106 bits.
+
+    >>> import numpy as np
+    >>> ulp_error(np.array([1.0, np.inf]), np.array([1.0, 1e400]), "float64").tolist()
+    [0.0, 0.0]
+    """
+    target = float_dtype(dtype)
+    computed64 = np.asarray(computed, dtype=np.float64)
+    exact64 = np.asarray(exact, dtype=np.float64)
+    lo = np.zeros_like(exact64) if exact_lo is None else np.asarray(exact_lo, dtype=np.float64)
+    computed64, exact64, lo = np.broadcast_arrays(computed64, exact64, lo)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # NOTE: round-to-nearest sends |x| ≥ max + gap/2 to infinity; that is what a result should be.
+        overflows = np.abs(exact64) >= overflow_threshold(target)
+        gap = ulp(exact64, target, exact_lo=lo)
+        # NOTE: computed − exact is exact in float64 when the two are within a factor 2 (Sterbenz), which is
+        # the only range where fractions of an ULP matter; subtracting the residue afterwards keeps them.
+        difference = np.abs((computed64 - exact64) - lo)
+        error = difference / gap
+        error = np.where(np.isnan(error) & np.isfinite(exact64), np.inf, error)
+        expected_inf = overflows & (computed64 == np.copysign(np.inf, exact64))
+        error = np.where(expected_inf, 0.0, error)
+        error = np.where(np.isnan(computed64), np.inf, error)
+        error = np.where(np.isnan(computed64) & np.isnan(exact64), 0.0, error)
+    return error
+
+
+def error_bits(ulps: npt.ArrayLike) -> np.ndarray:
+    """Bits of error, log2(1 + ULPs): 0 for a correctly rounded result, 53 when nothing is right in float64.
+
+    >>> error_bits([0.0, 1.0, 3.0]).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    return np.log2(1.0 + np.asarray(ulps, dtype=np.float64))
+
+
+def scaled_error(computed: npt.ArrayLike, exact: npt.ArrayLike) -> np.ndarray:
+    """|computed − exact| / max(|exact|, 1): relative error for large values, absolute error for small ones.
+
+    >>> scaled_error([2.5, 0.1], [2.0, 0.0]).tolist()
+    [0.25, 0.1]
+    """
+    computed64 = np.asarray(computed, dtype=np.float64)
+    exact64 = np.asarray(exact, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = np.abs(computed64 - exact64) / np.maximum(np.abs(exact64), 1.0)
+        both_same_inf = np.isinf(exact64) & (computed64 == exact64)
+        result = np.where(both_same_inf, 0.0, result)
+        result = np.where(np.isnan(result), np.inf, result)
+    return result

@@ -1,0 +1,67 @@
+"""`bce-sym verify` (the verify subcommand of bce_sym.cli): table, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bce_sym.cli import main
+
+
+def test_a_passing_target_exits_0_and_prints_the_table(capsys) -> None:
+    status = main(["verify", "numeric", "--quantity", "sigmoid", "bce", "--points", "300",
+                   "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("| target | quantity | dtype |")
+    assert "| numeric | sigmoid | float32 | none | 300 |" in out and "| ok |" in out
+
+
+def test_a_failing_target_exits_1_and_writes_json(tmp_path, capsys) -> None:
+    path = tmp_path / "naive.json"
+    status = main(["verify", "naive", "--quantity", "sigmoid", "--points", "300", "--json", str(path)])
+    assert status == 1
+    assert "FAIL" in capsys.readouterr().out
+    document = json.loads(path.read_text())
+    assert document["passed"] is False and document["max_ulp"] == 4.0
+    [report] = document["reports"]
+    assert report["quantity"] == "sigmoid" and report["points"] == 300 and report["worst"]
+
+
+def test_max_ulp_decides_the_exit_status(capsys) -> None:
+    arguments = ["verify", "scipy", "--quantity", "log_sigmoid", "--points", "300"]
+    assert main([*arguments, "--max-ulp", "1e-9"]) == 1
+    assert main([*arguments, "--max-ulp", "8"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["verify", "numeric", "--points", "0"], "--points: must be at least 1"),
+        (["verify", "numeric", "--points", "-5"], "--points: must be at least 1"),
+        (["verify", "numeric", "--dtype", "float8"], "invalid choice: 'float8'"),
+        (["verify", "numeric", "--max-ulp", "-1"], "--max-ulp: must be a number >= 0"),
+        (["verify", "tensorflow"], "unknown target 'tensorflow'"),
+        (["verify", "numeric", "--quantity", "softmax"], "unknown quantity 'softmax'"),
+        (["verify", "no_such_module_xyz:loss", "--quantity", "bce"],
+         "cannot import module 'no_such_module_xyz'"),
+        (["verify", "numeric", "--labels", "fuzzy"], "invalid choice: 'fuzzy'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(arguments, message, capsys) -> None:
+    assert main(arguments) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_missing_jax_exits_2_in_a_real_process() -> None:
+    # NOTE: a fresh interpreter where `import jax` fails, as on any machine without it.
+    code = ("import sys; sys.modules['jax'] = None; from bce_sym.cli import main; "
+            "sys.exit(main(['verify', 'jax', '--quantity', 'sigmoid', '--points', '10']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "bce-sym: jax is not installed; pip install bce-sym[jax]"

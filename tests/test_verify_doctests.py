@@ -1,0 +1,29 @@
+"""The examples in the verifier's docstrings run and say what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = (
+    "bce_sym.verify",
+    "bce_sym.verify.metrics",
+    "bce_sym.verify.reference",
+    "bce_sym.verify.report",
+    "bce_sym.verify.zones",
+    "bce_sym.verify.sampling",
+    "bce_sym.verify.check",
+    "bce_sym.verify.targets",
+    "bce_sym.testing",
+    "bce_sym.strategies",
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0

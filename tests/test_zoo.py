@@ -1,0 +1,241 @@
+"""The defect zoo: implementations with defects that real code shipped, each of which the verifier must
+catch at its default settings and max_ulp=4; and careful implementations, which must pass (no false alarms).
+
+Every entry runs the default 10,000 points and seed; references are cached, so entries of one quantity
+share one mpmath pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import bce_sym.numeric as numeric
+from bce_sym.verify import check
+from bce_sym.verify.reference import quantity_names
+
+MAX_ULP = 4.0
+
+
+# ---------------------------------------------------------------------- careful building blocks
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _sigmoid(s: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(s))
+    return np.where(s >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _naive_sigmoid(s: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-s))
+
+
+def _term(coefficient: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """coefficient·value with 0·inf = 0 (the limit the loss takes)."""
+    return np.where(coefficient == 0, 0, coefficient * value)
+
+
+# ---------------------------------------------------------------------- the zoo
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A defective implementation, where that kind of defect shipped, and the settings it is checked at."""
+
+    name: str
+    quantity: str
+    function: Callable[..., np.ndarray]
+    shipped: str
+    dtype: str = "float64"
+    labels: str = "binary"
+
+
+def _sigmoid_then_log(s, y):
+    p = _naive_sigmoid(s)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _log_not_log1p(p, y):
+    return -(_term(y, np.log(p)) + _term(1 - y, np.log(1 - p)))
+
+
+def _logaddexp_minus_ys(s, y):
+    return np.logaddexp(0, s) - y * s
+
+
+def _sigma_minus_y(s, y):
+    return _sigmoid(s) - y
+
+
+def _softplus_threshold_20(x):
+    # NOTE: torch.nn.functional.softplus's default threshold=20 returns x itself above 20.
+    return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+def _bce_with_logits_threshold(s, y):
+    return _term(y, _softplus_threshold_20(-s)) + _term(1 - y, _softplus_threshold_20(s))
+
+
+def _log_sigmoid_cutoff_15(s):
+    # NOTE: "log σ(s) ≈ s below −15": a float32 cutoff kept in float64 code.
+    return np.where(s < -15, s, -np.log1p(np.exp(-np.maximum(s, -15))))
+
+
+def _sigmoid_clipped_40(s):
+    # NOTE: logits clipped to ±40 before the sigmoid: the tails are truncated.
+    return _sigmoid(np.clip(s, -40, 40))
+
+
+def _bce_log_clamp(p, y):
+    # NOTE: torch.nn.BCELoss clamps each log at −100.
+    return -(_term(y, np.maximum(np.log(p), -100)) + _term(1 - y, np.maximum(np.log1p(-p), -100)))
+
+
+def _bce_grad_floor(p, y):
+    # NOTE: the 1e-12 floor of torch's BCELoss backward (pytorch/pytorch#4867).
+    return (p - y) / np.maximum(p * (1 - p), 1e-12)
+
+
+def _bce_epsilon_clip(p, y):
+    # NOTE: Keras' binary_crossentropy clips p to [ε, 1 − ε] with ε = 1e-7.
+    q = np.clip(p, 1e-7, 1 - 1e-7)
+    return -(y * np.log(q) + (1 - y) * np.log1p(-q))
+
+
+def _in_float32(s, y):
+    s32, y32 = s.astype(np.float32), y.astype(np.float32)
+    return (_term(y32, _softplus(-s32)) + _term(1 - y32, _softplus(s32))).astype(s.dtype)
+
+
+def _in_float16(s, y):
+    s16, y16 = s.astype(np.float16), y.astype(np.float16)
+    return (_term(y16, _softplus(-s16)) + _term(1 - y16, _softplus(s16))).astype(s.dtype)
+
+
+def _biased(s, y):
+    exact = _term(y, _softplus(-s)) + _term(1 - y, _softplus(s))
+    return exact * (1 + 6 * np.finfo(s.dtype).eps)
+
+
+def _tensorflow_form(s, y):
+    # NOTE: tf.nn.sigmoid_cross_entropy_with_logits' documented form: exact for y ∈ {0, 1}, cancels for
+    # soft y.
+    return np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s)))
+
+
+def _rounded_labels(s, y):
+    # NOTE: soft targets treated as hard ones (y ≥ 1/2 read as 1).
+    hard = (y >= 0.5).astype(s.dtype)
+    return _term(hard, _softplus(-s)) + _term(1 - hard, _softplus(s))
+
+
+def _grad_exp_overflow(s, y):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(s) / (1 + np.exp(s)) - y
+
+
+def _logistic_naive(s, t):
+    return np.log(1 + np.exp(-t * s))
+
+
+def _log_of_sigmoid(s):
+    return np.log(_sigmoid(s))
+
+
+DEFECTS: tuple[Defect, ...] = (
+    Defect("sigmoid-then-log", "bce_with_logits", _sigmoid_then_log,
+           "the probability-form loss applied to sigmoid outputs (tutorials; Keras from_logits=False)"),
+    Defect("log-instead-of-log1p", "bce", _log_not_log1p, "the textbook formula log(1 − p)"),
+    Defect("logaddexp-minus-ys", "bce_with_logits", _logaddexp_minus_ys,
+           "softplus(s) − y·s: the rewrite that cancels for y = 1, large s"),
+    Defect("sigma-minus-y", "bce_with_logits_grad", _sigma_minus_y,
+           "σ(s) − y: the textbook gradient (PyTorch, SciPy users), 0 instead of −σ(−s)"),
+    Defect("softplus-threshold-20", "bce_with_logits", _bce_with_logits_threshold,
+           "torch.nn.functional.softplus's default threshold=20: a float32 cutoff in float64"),
+    Defect("log-sigmoid-cutoff-15", "log_sigmoid", _log_sigmoid_cutoff_15,
+           "a branch switch tuned for float32 left in float64 code"),
+    Defect("sigmoid-clipped-40", "sigmoid", _sigmoid_clipped_40, "logits clipped to ±40: tails truncated"),
+    Defect("bce-log-clamp-100", "bce", _bce_log_clamp, "torch.nn.BCELoss clamps log at −100"),
+    Defect("bce-grad-floor-1e-12", "bce_grad", _bce_grad_floor,
+           "torch.nn.BCELoss backward's 1e-12 floor (pytorch/pytorch#4867)"),
+    Defect("epsilon-clip-1e-7", "bce", _bce_epsilon_clip, "Keras clips probabilities to [1e-7, 1 − 1e-7]"),
+    Defect("float64-in-float32", "bce_with_logits", _in_float32,
+           "float64 inputs computed in float32 (a default dtype, a .float() call)"),
+    Defect("float32-in-float16", "bce_with_logits", _in_float16,
+           "float32 inputs computed in float16 (mixed precision without a float32 loss)", dtype="float32"),
+    Defect("six-ulp-bias", "bce_with_logits", _biased, "a systematic relative bias of 6ε (a few ULPs)"),
+    Defect("tensorflow-form-soft", "bce_with_logits", _tensorflow_form,
+           "max(s, 0) − s·y + log1p(e^−|s|) with label smoothing: cancels for y near 1", labels="soft"),
+    Defect("soft-labels-rounded", "bce_with_logits", _rounded_labels,
+           "soft targets read as hard labels", labels="soft"),
+    Defect("exp-overflow-in-gradient", "bce_with_logits_grad", _grad_exp_overflow,
+           "e^s/(1 + e^s) − y: inf/inf = NaN for s > 709"),
+    Defect("naive-logistic-loss", "logistic_loss", _logistic_naive, "log(1 + exp(−t·s)) as written"),
+    Defect("log-of-sigmoid", "log_sigmoid", _log_of_sigmoid,
+           "log(σ(s)): 0 for large s, −inf for very negative s"),
+)
+
+
+def test_zoo_is_big_and_varied() -> None:
+    assert len(DEFECTS) >= 12
+    assert len({defect.name for defect in DEFECTS}) == len(DEFECTS)
+    assert len({defect.quantity for defect in DEFECTS}) >= 6
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=lambda defect: defect.name)
+def test_every_defect_is_caught(defect: Defect) -> None:
+    report = check(defect.function, defect.quantity, dtype=defect.dtype, labels=defect.labels)
+    assert not report.passed(MAX_ULP), f"{defect.name} ({defect.shipped}) passed: {report.max_ulp} ULP"
+    assert report.max_ulp > MAX_ULP or report.nonfinite > 0
+    worst = report.worst[0]
+    # The failure is located: it names a zone of the sampling table and is beyond the tolerance.
+    assert worst.zone in {row.zone for row in report.zones}
+    assert worst.ulp > MAX_ULP
+
+
+# ---------------------------------------------------------------------- careful implementations
+
+CAREFUL: dict[str, Callable[..., np.ndarray]] = {
+    "sigmoid": _sigmoid,
+    "log_sigmoid": lambda s: -_softplus(-s),
+    "bce_with_logits": lambda s, y: _term(y, _softplus(-s)) + _term(1 - y, _softplus(s)),
+    "bce_with_logits_grad": lambda s, y: _term(1 - y, _sigmoid(s)) - _term(y, _sigmoid(-s)),
+    "logistic_loss": lambda s, t: _softplus(-t * s),
+    "logistic_loss_grad": lambda s, t: -t * _sigmoid(-t * s),
+    "bce": lambda p, y: -(_term(y, np.log(p)) + _term(1 - y, np.log1p(-p))),
+    "bce_grad": lambda p, y: np.where(
+        (p > 0) & (p < 1), (p - y) / (p * (1 - p)), _term(1 - y, 1 / (1 - p)) - _term(y, 1 / p)
+    ),
+}
+
+
+def test_careful_table_covers_every_quantity() -> None:
+    assert set(CAREFUL) == set(quantity_names())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("quantity_name", quantity_names())
+def test_careful_implementations_pass(quantity_name: str, dtype: str) -> None:
+    with np.errstate(all="ignore"):
+        report = check(CAREFUL[quantity_name], quantity_name, dtype=dtype)
+    assert report.passed(MAX_ULP), report.to_markdown()
+
+
+@pytest.mark.parametrize("quantity_name", ["bce_with_logits", "bce", "bce_grad"])
+def test_careful_soft_label_losses_pass(quantity_name: str) -> None:
+    with np.errstate(all="ignore"):
+        report = check(CAREFUL[quantity_name], quantity_name, labels="soft")
+    assert report.passed(MAX_ULP), report.to_markdown()
+
+
+@pytest.mark.parametrize("quantity_name", quantity_names())
+def test_bce_sym_numeric_passes(quantity_name: str) -> None:
+    report = check(getattr(numeric, quantity_name), quantity_name)
+    assert report.passed(MAX_ULP), report.to_markdown()
