@@ -27,7 +27,7 @@ from sympy.codegen.cfunctions import log1p
 
 from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
 
-__all__ = ["StableForm", "STABLE_FORMS", "stable_form", "softplus", "stable_sigmoid"]
+__all__ = ["StableForm", "STABLE_FORMS", "ExtraForm", "EXTRA_FORMS", "stable_form", "softplus", "stable_sigmoid"]
 
 
 def softplus(x: sympy.Expr) -> sympy.Expr:
@@ -111,3 +111,48 @@ def stable_form(quantity: str) -> StableForm:
             return row
     known = ", ".join(row.quantity for row in STABLE_FORMS)
     raise KeyError(f"unknown quantity {quantity!r}; known quantities: {known}")
+
+
+@dataclass(frozen=True)
+class ExtraForm:
+    """A rewrite the kernels use on some blocks: equal to ``replaces``'s textbook form on ``cases``.
+
+    Binary rows are written in t = 1 − 2y ∈ {−1, +1}; the derivation ``extra-<quantity>`` of
+    ``bce_sym.catalogue`` proves each row (at t = 1 − 2y, for y ∈ {0, 1}, where ``binary`` is set).
+    """
+
+    quantity: str
+    replaces: str
+    stable: sympy.Expr
+    arguments: tuple[sympy.Symbol, ...]
+    cases: str
+    because: str
+    binary: bool = True
+
+
+def _binary_weight(tt: sympy.Expr) -> sympy.Expr:
+    # NOTE: 1 for t = +1 (y = 0) and p_w for t = −1 (y = 1), each exactly: one of the two terms is 0.
+    return (1 + tt) / 2 + pos_weight * (1 - tt) / 2
+
+
+#: For binary labels, with t = 1 − 2y, the loss is c·softplus(t·s) and its gradient c·t·σ(t·s), c = 1 or
+#: p_w: one softplus (or one sigmoid) instead of two. For soft labels, the probability gradient is
+#: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel.
+EXTRA_FORMS: tuple[ExtraForm, ...] = (
+    ExtraForm(
+        "bce_with_logits_binary", "bce_with_logits",
+        _binary_weight(t) * softplus(t * s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
+        "for y ∈ {0, 1} one of p_w·y·softplus(−s), (1 − y)·softplus(s) vanishes; the other is c·softplus(t·s)",
+    ),
+    ExtraForm(
+        "bce_with_logits_grad_binary", "bce_with_logits_grad",
+        _binary_weight(t) * t * stable_sigmoid(t * s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
+        "for y ∈ {0, 1} the gradient (1 − y)σ(s) − p_w·y·σ(−s) is c·t·σ(t·s)",
+    ),
+    ExtraForm(
+        "bce_grad_soft", "bce_grad",
+        (yhat - y) / (yhat * (1 - yhat)), (yhat, y), "y ∈ [0, 1]",
+        "with a soft label the partial fractions (1 − y)/(1 − ŷ) − y/ŷ cancel near ŷ = y; ŷ − y is exact there",
+        binary=False,
+    ),
+)

@@ -92,6 +92,8 @@ def test_start_and_result_agree_in_mpmath(name: str) -> None:
         values = {s: rng.uniform(-30, 30), y: label, t: rng.choice((-1, 1)), yhat: rng.uniform(1e-6, 1 - 1e-6),
                   w: rng.uniform(0.1, 3), pos_weight: rng.uniform(0.1, 3), N: 3}
         start, result = d.start.subs(N, 3).doit(), d.result.subs(N, 3).doit()
+        # Symbols of an auxiliary derivation (compensated-division's a, d, r) are positive reals.
+        values.update({x: rng.uniform(0.1, 3) for x in start.free_symbols - set(values)})
         for k in (1, 2, 3):
             values.update({s_i[k]: rng.uniform(-30, 30), t_i[k]: rng.choice((-1, 1)),
                            y_i[k]: rng.random(), yhat_i[k]: rng.uniform(1e-6, 1 - 1e-6)})
@@ -112,3 +114,14 @@ def test_symbols_contract() -> None:
     assert sigmoid(s).rewrite(sympy.exp) == 1 / (1 + E(-s))
     assert sigmoid(s).diff(s) == sigmoid(s) * (1 - sigmoid(s))
     assert s.is_real and yhat.is_positive and w.is_positive and N.is_integer and i.is_integer
+
+
+def test_every_extra_kernel_form_is_proved(checked) -> None:
+    from bce_sym.stable import EXTRA_FORMS, stable_form
+
+    for form in EXTRA_FORMS:
+        proof = checked[f"extra-{form.quantity}"]
+        assert proof.start == stable_form(form.replaces).textbook
+        expected = form.stable.subs(t, 1 - 2 * y) if form.binary else form.stable
+        assert proof.result == expected
+        assert (dict(proof.where or {}) == {y: (0, 1)}) is form.binary

@@ -13,6 +13,7 @@ from functools import partial
 
 from bce_sym.catalogue import convexity, gradients, likelihood, logistic, sigmoid, stable
 from bce_sym.proof import Derivation
+from bce_sym.stable import EXTRA_FORMS
 
 __all__ = ["derivations", "derivation", "names"]
 
@@ -38,6 +39,8 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("stable-probability", stable.stable_probability),
     *((name, partial(stable.row_derivation, name, quantity, title))
       for name, quantity, title in stable.ROW_DERIVATIONS),
+    *((f"extra-{form.quantity}", partial(stable.extra_derivation, form.quantity)) for form in EXTRA_FORMS),
+    ("compensated-division", stable.compensated_division),
 )
 
 

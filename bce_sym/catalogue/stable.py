@@ -14,11 +14,11 @@ import sympy
 
 from bce_sym.catalogue.likelihood import bce_loss
 from bce_sym.proof import Derivation
-from bce_sym.stable import softplus, stable_form, stable_sigmoid
-from bce_sym.symbols import pos_weight, s, sigmoid, w, y, yhat
+from bce_sym.stable import EXTRA_FORMS, softplus, stable_form, stable_sigmoid
+from bce_sym.symbols import pos_weight, s, sigmoid, t, w, y, yhat
 
 __all__ = ["stable_logits", "stable_probability", "weighted_bce", "weighted_bce_gradient", "ROW_DERIVATIONS",
-           "row_derivation"]
+           "row_derivation", "extra_derivation", "compensated_division"]
 
 _LOG1P_E = sympy.log(1 + sympy.exp(-sympy.Abs(s)))
 
@@ -87,3 +87,33 @@ def row_derivation(name: str, quantity: str, title: str) -> Derivation:
     """The one-step proof that a row's stable expression equals its textbook expression."""
     row = stable_form(quantity)
     return Derivation(name, row.textbook, title=title).step(row.stable, row.because)
+
+
+def extra_derivation(quantity: str) -> Derivation:
+    """The proof of one row of ``EXTRA_FORMS``: at t = 1 − 2y (binary rows), it is the textbook form."""
+    row = next(form for form in EXTRA_FORMS if form.quantity == quantity)
+    textbook = stable_form(row.replaces).textbook
+    title = f"The {row.quantity.replace('_', ' ')} kernel form"
+    if not row.binary:
+        return Derivation(f"extra-{quantity}", textbook, title=title).step(row.stable, row.because)
+    return (
+        Derivation(f"extra-{quantity}", textbook, title=title, where={y: (0, 1)})
+        .step(row.stable.subs(t, 1 - 2 * y), row.because)
+    )
+
+
+_a, _d, _r = sympy.symbols("a d r", positive=True)
+
+
+def compensated_division() -> Derivation:
+    """a/(1 + e) from d = fl(1 + e) and its rounding error r = (1 + e) − d, as the kernels compute it.
+
+    The kernels evaluate the first two terms, q − q·(r/d) with q = a/d; the third is below 2⁻¹⁰⁶·q.
+    """
+    q = _a / _d
+    return (
+        Derivation("compensated-division", _a / (_d + _r), title="Compensated division by 1 + e^(−|x|)")
+        .step(q / (1 + _r / _d), "take d out of the denominator")
+        .step(q - q * (_r / _d) + q * (_r / _d) ** 2 / (1 + _r / _d),
+              "1/(1 + x) = 1 − x + x²/(1 + x), exactly, with x = r/d")
+    )

@@ -1,0 +1,83 @@
+"""Stable binary cross-entropy, its gradients and the sigmoid in NumPy, generated from the proven forms.
+
+Every function evaluates a stable form of ``bce_sym.stable`` (or, for blocks of binary labels, one of the
+rewrites listed in ``bce_sym.stable.EXTRA_FORMS``), printed by ``bce_sym.codegen`` into the blocked
+kernels of ``bce_sym.numeric._kernels``: the code that runs is the expression that was proven equal to
+the textbook formula. Evaluation runs in float64 over cache-sized blocks; float16 and float32 results
+are rounded once from float64, so they are correctly rounded but for rare double-rounding ties.
+
+Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
+
+- ``bce(p, y, *, weight=None, reduction="none")`` and ``bce_grad(p, y, *, weight=None)``
+- ``bce_with_logits(s, y, *, weight=None, pos_weight=None, reduction="none")`` and
+  ``bce_with_logits_grad(s, y, *, weight=None, pos_weight=None)``; beyond the API contract,
+  ``bce_with_logits_and_grad(...)`` returns both from one pass (one exp per element instead of two)
+- ``logistic_loss(s, t, *, weight=None, reduction="none")`` and ``logistic_loss_grad(s, t, *, weight=None)``
+- ``sigmoid(s)``, ``log_sigmoid(s)``
+
+``bce_sym.numeric.naive`` has the same names with the textbook formulas as they stand, and
+``bce-sym codegen [--out FILE]`` prints (or writes) this whole API as one standalone module that imports
+only NumPy.
+
+Arguments broadcast like NumPy. The result dtype is the promotion of the floating-point array arguments
+(float16, float32, float64); integer and bool arrays and Python scalars adapt to it, and with no
+floating array the result is float64. ``weight`` multiplies the elementwise loss (or gradient);
+``pos_weight`` multiplies the positive term, ``−p_w·y·log σ(s)``, as in PyTorch. ``"mean"`` divides the
+sum by the number of elements of the broadcast shape (NaN for an empty input), as PyTorch does.
+
+Bad input raises ``ValueError`` (p or y outside [0, 1], t outside {−1, +1}, shapes that do not
+broadcast, an unknown reduction) or ``TypeError`` (complex, object, string or long double data). NaN
+inputs give NaN outputs; ``weight`` and ``pos_weight`` are not range-checked (PyTorch does not either).
+
+Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_with_logits]``):
+
+- ``bce`` is exact where PyTorch clamps ``log`` at −100: ``bce(1e-300, 1)`` is 690.78 (PyTorch: 100) and
+  ``bce(0, 1)`` is ``inf`` (PyTorch: 100).
+- ``bce_grad`` has no 1e-12 floor: ``bce_grad(1e-20, 1)`` is −1e20 (PyTorch divides by max(p(1−p), 1e-12)
+  and returns −1e12); at p = 0 or 1 it returns the one-sided limit (−inf, +inf, or the finite value
+  where the label makes the singular term vanish: ``bce_grad(0, 0)`` is 1).
+- ``bce_with_logits`` is accurate in the tails: for s = −432.5, y = 0 the loss is 1.5e-188 (PyTorch
+  returns 0 in float64), and its gradient σ(s) − y is formed without cancellation (PyTorch's autograd
+  value loses all digits there); float32 results are correctly rounded (PyTorch's are off by up to
+  1.7e7 ULP in the tails).
+- Infinite logits give the limits: ``bce_with_logits(inf, 1)`` is 0 (PyTorch returns NaN:
+  pytorch/pytorch#102894), ``bce_with_logits(inf, 0)`` is inf, the gradients 0 and 1. Finite input
+  never produces NaN through overflow.
+- Soft labels are computed without cancellation (the TensorFlow form max(s, 0) − s·y + log1p(e^−|s|)
+  loses digits when s·y nearly cancels max(s, 0)). The soft-label gradient σ(s) − y itself cancels
+  where σ(s) ≈ y (inherent to float64, as in PyTorch); with binary labels it does not.
+- A loss that overflows (only possible with a large ``pos_weight``) times a zero ``weight`` is 0.
+- float16/float32 reductions are accumulated in float64 and rounded once.
+
+>>> from bce_sym.numeric import bce_with_logits, bce
+>>> bce_with_logits([-432.5], [0.0]).tolist()
+[1.4710809679236227e-188]
+>>> float(bce(0.0, 1.0))
+inf
+"""
+
+from __future__ import annotations
+
+from bce_sym.numeric._driver import (
+    bce,
+    bce_grad,
+    bce_with_logits,
+    bce_with_logits_and_grad,
+    bce_with_logits_grad,
+    log_sigmoid,
+    logistic_loss,
+    logistic_loss_grad,
+    sigmoid,
+)
+
+__all__ = [
+    "bce",
+    "bce_grad",
+    "bce_with_logits",
+    "bce_with_logits_grad",
+    "bce_with_logits_and_grad",
+    "logistic_loss",
+    "logistic_loss_grad",
+    "sigmoid",
+    "log_sigmoid",
+]

@@ -1,0 +1,141 @@
+"""Throughput of bce_sym.numeric against PyTorch (one thread), as ratios measured in the same run.
+
+Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7]
+Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, 3²),
+labels 0/1 unless stated), and prints the median throughput (million elements per second), the ratio
+of the medians, and the ratio of the best runs (on a shared machine the least disturbed run of each
+side is the better estimate of its own speed; both are printed, neither is picked after the fact).
+The bars (issue 3): float64 bce_with_logits ≥ 2.0× PyTorch's forward, loss (sum) +
+bce_with_logits_grad ≥ 2.0× PyTorch's forward + backward; float32 ≥ 1.0× on both ("met" uses the
+ratio of the medians).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One comparison: what is timed on each side, and the bar on the ratio (None: for information)."""
+
+    name: str
+    dtype: str
+    labels: str
+    torch_side: str
+    ours_side: str
+    bar: float | None
+
+
+CASES: tuple[Case, ...] = (
+    Case("bce_with_logits, reduction none", "float64", "binary", "forward", "loss", 2.0),
+    Case("loss (sum) + bce_with_logits_grad", "float64", "binary", "forward+backward", "loss+grad", 2.0),
+    Case("bce_with_logits, reduction none", "float32", "binary", "forward", "loss", 1.0),
+    Case("loss (sum) + bce_with_logits_grad", "float32", "binary", "forward+backward", "loss+grad", 1.0),
+    Case("bce_with_logits_and_grad (one pass, sum)", "float64", "binary", "forward+backward", "fused", None),
+    Case("bce_with_logits_and_grad (one pass, sum)", "float32", "binary", "forward+backward", "fused", None),
+    Case("bce_with_logits, soft labels", "float64", "soft", "forward", "loss", None),
+    Case("bce_with_logits, pos_weight 2", "float64", "binary+pos_weight", "forward", "loss", None),
+    Case("bce_with_logits, reduction mean", "float64", "binary", "forward-mean", "loss-mean", None),
+)
+
+
+def _median_seconds(function: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _sides(case: Case, n: int, seed: int = 0):
+    import torch
+
+    from bce_sym import numeric
+
+    rng = np.random.default_rng(seed)
+    s = (rng.standard_normal(n) * 3).astype(case.dtype)
+    y = (rng.uniform(0, 1, n) if case.labels == "soft" else (rng.random(n) < 0.5)).astype(case.dtype)
+    pos_weight = 2.0 if "pos_weight" in case.labels else None
+    ts, ty = torch.from_numpy(s), torch.from_numpy(y)
+    tpw = None if pos_weight is None else torch.tensor(pos_weight, dtype=ts.dtype)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def torch_forward() -> object:
+        return loss(ts, ty, pos_weight=tpw, reduction="mean" if case.torch_side == "forward-mean" else "none")
+
+    def torch_forward_backward() -> object:
+        leaf = ts.detach().requires_grad_(True)
+        loss(leaf, ty, pos_weight=tpw, reduction="sum").backward()
+        return leaf.grad
+
+    def ours_loss() -> object:
+        reduction = "mean" if case.ours_side == "loss-mean" else "none"
+        return numeric.bce_with_logits(s, y, pos_weight=pos_weight, reduction=reduction)
+
+    def ours_loss_grad() -> object:
+        return (
+            numeric.bce_with_logits(s, y, pos_weight=pos_weight, reduction="sum"),
+            numeric.bce_with_logits_grad(s, y, pos_weight=pos_weight),
+        )
+
+    def ours_fused() -> object:
+        return numeric.bce_with_logits_and_grad(s, y, pos_weight=pos_weight, reduction="sum")
+
+    torch_side = torch_forward_backward if case.torch_side == "forward+backward" else torch_forward
+    ours_side = {"loss+grad": ours_loss_grad, "fused": ours_fused}.get(case.ours_side, ours_loss)
+    return torch_side, ours_side
+
+
+def run(n: int, runs: int) -> list[tuple[Case, list[float], list[float]]]:
+    """Time every case; returns (case, torch seconds per run, bce_sym seconds per run)."""
+    import torch
+
+    torch.set_num_threads(1)
+    rows = []
+    for case in CASES:
+        torch_side, ours_side = _sides(case, n)
+        torch_side(), ours_side()  # warm-up: allocations, first-touch of pages, lazy imports
+        torch_times, our_times = [], []
+        # NOTE: alternate the two sides so that both see the same background load (the machine is shared).
+        for _ in range(runs):
+            torch_times += _median_seconds(torch_side, 1)
+            our_times += _median_seconds(ours_side, 1)
+        rows.append((case, torch_times, our_times))
+    return rows
+
+
+def main() -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5_000_000, help="elements per call (default 5e6)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
+    args = parser.parse_args()
+    print(
+        f"# bce_sym.numeric vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
+        f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs\n"
+    )
+    print("| case | dtype | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for case, torch_times, our_times in run(args.n, args.runs):
+        torch_seconds, our_seconds = statistics.median(torch_times), statistics.median(our_times)
+        ratio, best = torch_seconds / our_seconds, min(torch_times) / min(our_times)
+        bar = "" if case.bar is None else f"≥ {case.bar:.1f}×"
+        met = "" if case.bar is None else ("yes" if ratio >= case.bar else "NO")
+        print(
+            f"| {case.name} ({case.labels}) | {case.dtype} | {args.n / torch_seconds / 1e6:.1f} | "
+            f"{args.n / our_seconds / 1e6:.1f} | {ratio:.2f}× | {best:.2f}× | {bar} | {met} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
