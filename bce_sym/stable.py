@@ -78,7 +78,7 @@ STABLE_FORMS: tuple[StableForm, ...] = (
         "−log σ(s) = softplus(−s) and −log(1 − σ(s)) = softplus(s): sums of non-negative terms",
     ),
     StableForm(
-        "bce_with_logits_grad", sympy.diff(_LOSS_LOGITS, s),
+        "bce_with_logits_grad", sympy.Derivative(_LOSS_LOGITS, s),
         (1 - y) * stable_sigmoid(s) - pos_weight * y * stable_sigmoid(-s),
         (s, y, pos_weight), "soft",
         "σ(s) − y written as (1 − y)σ(s) − y·σ(−s): one term survives for a binary label",
@@ -88,7 +88,7 @@ STABLE_FORMS: tuple[StableForm, ...] = (
         "log(1 + e^(−ts)) is softplus(−ts)",
     ),
     StableForm(
-        "logistic_loss_grad", sympy.diff(_LOSS_PM, s), -t * stable_sigmoid(-t * s), (s, t), "pm",
+        "logistic_loss_grad", sympy.Derivative(_LOSS_PM, s), -t * stable_sigmoid(-t * s), (s, t), "pm",
         "the derivative −t·e^(−ts)/(1 + e^(−ts)) is −t·σ(−ts)",
     ),
     StableForm(
@@ -97,7 +97,7 @@ STABLE_FORMS: tuple[StableForm, ...] = (
         "log(1 − ŷ) = log1p(−ŷ) keeps the digits of ŷ near 0",
     ),
     StableForm(
-        "bce_grad", sympy.diff(_LOSS_PROBABILITY, yhat),
+        "bce_grad", sympy.Derivative(_LOSS_PROBABILITY, yhat),
         (1 - y) / (1 - yhat) - y / yhat, (yhat, y), "soft",
         "(ŷ − y)/(ŷ(1 − ŷ)) split into partial fractions: one term survives for a binary label",
     ),

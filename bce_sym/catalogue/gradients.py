@@ -34,7 +34,7 @@ def gradient_logit() -> Derivation:
                    title="The gradient with respect to the logit")
         .step((p - y) / (p * (1 - p)) * sympy.Derivative(p, s),
               "chain rule with ∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)) at ŷ = σ(s)")
-        .step((p - y) / (p * (1 - p)) * (p * (1 - p)), "σ'(s) = σ(s)(1 − σ(s))")
+        .step(sympy.Mul((p - y) / (p * (1 - p)), p * (1 - p), evaluate=False), "σ'(s) = σ(s)(1 − σ(s))")
         .step(p - y, "σ(s)(1 − σ(s)) cancels")
     )
 

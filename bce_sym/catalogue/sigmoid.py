@@ -22,7 +22,7 @@ def sigmoid_derivative() -> Derivation:
         Derivation("sigmoid-derivative", sympy.Derivative(sigmoid(s), s), title="The derivative of the sigmoid")
         .step(sympy.Derivative(1 / (1 + _E), s), "definition σ(s) = 1/(1 + e^(−s))")
         .step(_E / (1 + _E) ** 2, "chain rule: d/ds (1 + e^(−s))^(−1) = e^(−s)/(1 + e^(−s))^2")
-        .step(1 / (1 + _E) * (_E / (1 + _E)), "split the square into two factors")
+        .step(sympy.Mul(1 / (1 + _E), _E / (1 + _E), evaluate=False), "split the square into two factors")
         .step(sigmoid(s) * (1 - 1 / (1 + _E)), "e^(−s)/(1 + e^(−s)) = 1 − 1/(1 + e^(−s))")
         .step(sigmoid(s) * (1 - sigmoid(s)), "definition of σ")
     )

@@ -1,0 +1,245 @@
+"""The ``bce-sym`` command: parse, call the library, print. Nothing imports this module.
+
+Every subcommand is a small function ``_cmd_NAME(args) -> int`` bound to its subparser with
+``set_defaults(run=...)``; heavy imports happen inside them so that ``bce-sym --help`` stays fast. A usage
+error (bad option, unknown name, missing module) is one line on stderr and exit status 2; a derivation
+that does not check is one line and exit status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    # NOTE: argparse prints the whole usage block on an error; the contract is one line, exit 2.
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from bce_sym.render.documents import write_derivations
+
+    written = write_derivations(Path(args.out), only=args.only)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from bce_sym.render.figures import write_figures
+
+    for path in write_figures(Path(args.out), points=args.points):
+        print(path)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bce_sym.render.report import write_report
+
+    print(write_report(Path(args.out), points=args.points, jobs=args.jobs))
+    return 0
+
+
+def _cmd_codegen(args: argparse.Namespace) -> int:
+    from bce_sym.codegen import standalone_source, write_standalone
+
+    if args.out is None:
+        print(standalone_source(), end="")
+        return 0
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"bce-sym codegen: --out {out} is a folder; give a file name such as "
+                         f"{out / 'bce_numeric.py'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"bce-sym codegen: the folder {out.parent} does not exist")
+    print(write_standalone(out))
+    return 0
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    """``verify --exhaustive``: every float of the dtype, per quantity and label (issue 6's sweep).
+
+    Quantities of one first argument (logits, or probabilities) run as one joint sweep sharing the float64
+    reference; a ``--checkpoint`` file records finished chunks so that an interrupted run resumes.
+    NOTE: kept in this one function so that the exhaustive sweep's options change in one place.
+    """
+    import contextlib
+
+    from bce_sym.verify.exhaustive import SweepTarget, dask_executor, default_labels, label_fits, sweep
+    from bce_sym.verify.reference import quantity
+    from bce_sym.verify.targets import target_function, target_quantities
+
+    dtype = args.dtype or "float32"
+    chosen = args.quantity or list(target_quantities(args.target))
+    groups: dict[str, list[SweepTarget]] = {}
+    for name in chosen:
+        row = quantity(name)
+        if args.label is None or row.labels is None:
+            labels = default_labels(name, dtype)
+        elif args.quantity or label_fits(name, args.label):
+            labels = (args.label,)
+        else:
+            continue  # NOTE: --label 0 with every quantity: the ±1-label forms cannot take it.
+        function = target_function(args.target, name, dtype)
+        for label in labels:
+            groups.setdefault(row.first, []).append(SweepTarget(function, name, label, args.target))
+    if not groups:
+        raise UsageError(f"bce-sym verify: no quantity of {args.target} takes the label {args.label:g}")
+    reports = []
+    with dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext() as executor:
+        for first, targets in groups.items():
+            checkpoint = args.checkpoint
+            if checkpoint is not None and len(groups) > 1:
+                checkpoint = f"{checkpoint}.{first}"
+            reports += sweep(targets, dtype=dtype, lo=args.lo, hi=args.hi, executor=executor,
+                             workers=args.workers, checkpoint=checkpoint)
+    return reports
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    import json
+
+    from bce_sym.verify.report import reports_to_markdown
+
+    if args.exhaustive:
+        reports = _verify_exhaustive(args)
+    else:
+        from tqdm import tqdm
+
+        from bce_sym.verify.targets import check_target, target_quantities
+
+        count = len(args.quantity or target_quantities(args.target)) or 1
+        # NOTE: delay=2: the bar appears only when a run takes more than a couple of seconds.
+        with tqdm(total=count * args.points, unit="pt", delay=2.0, file=sys.stderr, leave=False) as bar:
+            reports = check_target(
+                args.target, args.quantity, dtype=args.dtype or "float64", points=args.points,
+                labels=args.labels, seed=args.seed, progress=bar.update,
+            )
+    print(reports_to_markdown(reports, max_ulp=args.max_ulp), end="")
+    passed = all(report.passed(args.max_ulp) for report in reports)
+    if args.json:
+        document = {"target": args.target, "max_ulp": args.max_ulp, "passed": passed,
+                    "reports": [report.to_dict() for report in reports]}
+        Path(args.json).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 0 if passed else 1
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bce-sym",
+        description="Derive binary cross-entropy by checked steps, generate stable NumPy code, verify it in ULPs.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    derive = commands.add_parser("derive", help="check every derivation and write LaTeX/Markdown/PDF")
+    derive.add_argument("--out", default="derivations", help="output folder (default: derivations/)")
+    derive.add_argument("--only", nargs="+", metavar="NAME", help="only these derivations")
+    derive.set_defaults(run=_cmd_derive)
+
+    verify = commands.add_parser(
+        "verify", help="measure an implementation's error in ULPs against mpmath",
+        description="TARGET is numeric, naive, torch, scipy, jax or MODULE:FUNCTION. "
+                    "Exit 0 within --max-ulp, 1 beyond it, 2 on a usage error.",
+    )
+    verify.add_argument("target", metavar="TARGET",
+                        help="numeric, naive, torch, scipy, jax or MODULE:FUNCTION")
+    verify.add_argument("--quantity", nargs="+", metavar="Q", help="quantities to check (default: all)")
+    verify.add_argument("--dtype", choices=("float16", "float32", "float64"),
+                        help="dtype under test (default float64; float32 with --exhaustive)")
+    verify.add_argument("--points", type=_positive_int, default=10_000, help="sampled inputs (default 10000)")
+    verify.add_argument("--labels", choices=("binary", "soft"), default="binary", help="label kind")
+    verify.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    verify.add_argument("--max-ulp", type=_non_negative_float, default=4.0,
+                        help="tolerance in ULPs (default 4)")
+    verify.add_argument("--json", metavar="FILE", help="also write the reports as JSON")
+    verify.add_argument("--exhaustive", action="store_true",
+                        help="every float of the dtype (float32 default)")
+    verify.add_argument("--workers", type=_positive_int, help="processes for --exhaustive")
+    verify.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler for --exhaustive")
+    verify.add_argument("--label", type=float,
+                        help="the fixed label for --exhaustive (default: each of 0, 1)")
+    verify.add_argument("--checkpoint", metavar="FILE",
+                        help="--exhaustive: record finished chunks in FILE and resume from it")
+    verify.add_argument("--lo", type=float, help="--exhaustive: smallest input (default: every finite float)")
+    verify.add_argument("--hi", type=float, help="--exhaustive: largest input")
+    verify.set_defaults(run=_cmd_verify)
+
+    codegen = commands.add_parser(
+        "codegen", help="write the stable functions as one standalone NumPy module",
+        description="Print (or with --out, write) a NumPy module of bce, bce_with_logits, logistic_loss, "
+                    "their gradients, sigmoid and log_sigmoid, generated from the proven forms; it imports "
+                    "only NumPy.",
+    )
+    codegen.add_argument("--out", metavar="FILE",
+                         help="write the module to FILE (default: print it to stdout)")
+    codegen.set_defaults(run=_cmd_codegen)
+
+    plot = commands.add_parser("plot", help="the article's curves and the measured errors as PNG figures")
+    plot.add_argument("--out", default="figures", help="output folder (default: figures/)")
+    plot.add_argument("--points", type=_positive_int, default=4000,
+                      help="sampled inputs per accuracy curve (default 4000)")
+    plot.set_defaults(run=_cmd_plot)
+
+    report = commands.add_parser("report", help="derivations, figures and accuracy tables in one folder")
+    report.add_argument("--out", default="bce-sym-report", help="output folder (default: bce-sym-report/)")
+    report.add_argument("--points", type=_positive_int, default=5000,
+                        help="sampled inputs per accuracy report (default 5000)")
+    report.add_argument("--jobs", type=_positive_int, default=1,
+                        help="processes: 2 writes the derivations beside the measurements (default 1)")
+    report.set_defaults(run=_cmd_report)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 check failed, 2 usage error)."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, TypeError, FileExistsError, NotADirectoryError, PermissionError,
+            ModuleNotFoundError) as error:
+        # NOTE: the library raises built-in exceptions for bad user input; KeyError's str() adds quotes.
+        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+        print(f"bce-sym: {message}", file=sys.stderr)
+        return 2
+    except AssertionError as error:
+        # NOTE: a ProofError (a derivation that does not check) is a failed check, not a usage error.
+        print(f"bce-sym: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

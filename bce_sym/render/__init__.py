@@ -1,0 +1,10 @@
+"""Documents people learn from: LaTeX, Markdown and PDF of the derivations, figures, and the report page.
+
+- ``latex``: the printer with the article's notation, ``align*`` blocks, standalone and combined documents;
+- ``markdown``: the same derivations as GitHub Markdown with ``$$`` math;
+- ``documents``: the ``derivations/`` folder (``bce-sym derive``);
+- ``figures``: the article's curves and the accuracy figure (``bce-sym plot``);
+- ``report``: everything in one folder with an ``index.html`` (``bce-sym report``).
+
+Nothing here is imported by ``import bce_sym``; the verifier's reports are asked for, never built here.
+"""

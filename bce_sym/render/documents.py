@@ -1,0 +1,200 @@
+"""The ``derivations/`` folder: every derivation as LaTeX and Markdown, the combined document, the index.
+
+``write_derivations`` is what ``bce-sym derive`` runs. It checks each derivation first (a step that is
+not proved stops it with ``bce_sym.ProofError``), then writes
+
+- ``NAME.tex`` (a standalone document) and ``NAME.md`` (GitHub Markdown) per derivation;
+- ``all.tex``, every derivation in teaching order after an introduction that ties them to the article's
+  two forms, and ``all.pdf`` when pdflatex is on the PATH (a one-line notice on stderr when not);
+- ``README.md``, the index.
+
+With ``only``, just those derivations' own files are written: the index and the combined document
+always describe the whole set.
+
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> [p.name for p in write_derivations(out, only=["sigmoid-complement"])]
+['sigmoid-complement.tex', 'sigmoid-complement.md']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bce_sym.render.latex import DerivationLike, combined_document, standalone_document, text_latex
+from bce_sym.render.markdown import derivation_markdown, index_markdown
+
+__all__ = ["write_derivations", "pdflatex", "LatexError", "TITLE", "INTRODUCTION", "PDFLATEX_MISSING"]
+
+TITLE = "Binary cross-entropy, derived step by checked step"
+
+#: The introduction of the combined document and of the index, as paragraphs of text with ``$...$``
+#: math that reads the same in LaTeX and in GitHub Markdown (so: no Markdown markup, no LaTeX macros
+#: outside the math, braces written \lbrace \rbrace).
+INTRODUCTION: tuple[str, ...] = (
+    "The article “A deep understanding of the cross-entropy loss function” writes the loss of binary "
+    "classification in two forms. The first is a function of the sigmoid's output, the probability "
+    r"$\hat{y} = \sigma(s)$, with labels $y \in \lbrace 0, 1 \rbrace$: "
+    r"$L = -(y \log \hat{y} + (1 - y) \log(1 - \hat{y}))$. It comes from the Bernoulli likelihood "
+    r"$\hat{y}^{y} (1 - \hat{y})^{1 - y}$, and it is the form met in neural networks. "
+    "The second is a function of the sigmoid's input, the score or logit $s$, with labels "
+    r"$t \in \lbrace -1, +1 \rbrace$: $L = \log(1 + e^{- t s})$, the form of plain logistic regression.",
+    "The derivations follow the article and go past it. First the probability form: the likelihood and "
+    "its two cases, the loss as the negative log-likelihood, and the sum over a batch of N samples. Then "
+    r"two facts about the sigmoid, $\sigma'(s) = \sigma(s)(1 - \sigma(s))$ and "
+    r"$1 - \sigma(s) = \sigma(-s)$, which give the second form. The two forms are one loss: with "
+    r"$t = 2y - 1$ the first becomes the second for every binary label. After that come what the article "
+    r"leaves out: the gradients, with the remarkably simple $\sigma(s) - y$; the second derivatives, which "
+    "show that the loss is convex in the logit; the weighted loss of PyTorch; and the rewrites that "
+    "bce_sym's NumPy code evaluates because they never overflow and never cancel.",
+    r"Every line is proved equal to the line before it by bce_sym's checking engine with sympy, on the "
+    r"domain the derivation states; evaluating both sides at random points can reject a step, never "
+    r"accept one. A step that holds only for binary labels says so. In the stable forms, "
+    r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$.",
+)
+
+#: The notice printed (on stderr) when there is no pdflatex to make ``all.pdf``.
+PDFLATEX_MISSING = (
+    "bce-sym: pdflatex not found, so all.pdf was not made (the .tex and .md files were); "
+    "install it with: apt-get install texlive-latex-base texlive-latex-recommended"
+)
+
+
+class LatexError(RuntimeError):
+    """pdflatex rejected a document that bce_sym generated (a bug in bce_sym's LaTeX, not in the input)."""
+
+
+def _prose_latex(paragraph: str) -> str:
+    """A paragraph of INTRODUCTION as LaTeX: the text escaped, the ``$...$`` math kept."""
+    pieces = paragraph.split("$")
+    return "".join(f"${piece}$" if index % 2 else text_latex(piece) for index, piece in enumerate(pieces))
+
+
+def _select(only: Sequence[str] | None) -> list[DerivationLike]:
+    from bce_sym import derivation, derivations
+
+    if only is None:
+        return list(derivations())
+    if isinstance(only, str):
+        raise TypeError(f"only must be a list of derivation names, got the string {only!r}")
+    # NOTE: derivation(name) raises KeyError listing the known names; the CLI prints it as one line.
+    return [derivation(name) for name in dict.fromkeys(only)]
+
+
+def _write(path: Path, text: str, written: list[Path]) -> None:
+    path.write_text(text, encoding="utf-8")
+    written.append(path)
+
+
+def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
+    """Compile ``tex`` with pdflatex in a temporary folder and put the PDF next to it.
+
+    The PDF is reproducible for a given TeX installation (fixed dates, no trailer id).
+
+    Args:
+        tex: a ``.tex`` file.
+        runs: how many pdflatex passes (2 for a table of contents).
+        timeout: seconds allowed per pass.
+
+    Returns:
+        the PDF's path (``tex`` with the suffix ``.pdf``).
+
+    Raises:
+        FileNotFoundError: no pdflatex on the PATH.
+        LatexError: pdflatex failed; the message holds the error lines of its log.
+
+    >>> import shutil
+    >>> shutil.which("pdflatex") is None or callable(pdflatex)
+    True
+    """
+    executable = shutil.which("pdflatex")
+    if executable is None:
+        raise FileNotFoundError("pdflatex not found on the PATH")
+    tex = Path(tex)
+    # NOTE: SOURCE_DATE_EPOCH + FORCE_SOURCE_DATE fix the dates pdfTeX writes, and the preamble's
+    # \pdftrailerid{} drops the id, so the PDF's bytes do not change from run to run or folder to folder.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    with tempfile.TemporaryDirectory(prefix="bce-sym-latex-") as work:
+        for _ in range(runs):
+            process = subprocess.run(
+                [
+                    executable,
+                    "-interaction=nonstopmode",
+                    "-halt-on-error",
+                    "-no-shell-escape",
+                    f"-output-directory={work}",
+                    str(tex.resolve()),
+                ],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+            )
+            if process.returncode != 0:
+                errors = [
+                    line for line in process.stdout.splitlines() if line.startswith("!") or "Error" in line
+                ]
+                context = re.findall(r"^l\.\d+ .*$", process.stdout, flags=re.MULTILINE)
+                raise LatexError(
+                    f"pdflatex failed on {tex}: {'; '.join(errors[:3] + context[:2]) or 'see its log'}"
+                )
+        target = tex.with_suffix(".pdf")
+        shutil.copyfile(Path(work) / (tex.stem + ".pdf"), target)
+    return target
+
+
+def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = True) -> list[Path]:
+    """Check the derivations and write their documents into ``out``; returns the paths written.
+
+    Args:
+        out: the output folder (created if missing); e.g. ``Path("derivations")``.
+        only: names of the derivations to write (their .tex and .md only); None for all of them plus
+            ``all.tex``, ``all.pdf`` (when pdflatex is present) and ``README.md``.
+        pdf: whether to try making ``all.pdf``.
+
+    Raises:
+        KeyError: an unknown name in ``only`` (the message lists the known names).
+        NotADirectoryError / FileExistsError: ``out`` is a file.
+        bce_sym.ProofError: a step of a derivation is not proved.
+
+    >>> import tempfile, pathlib
+    >>> paths = write_derivations(pathlib.Path(tempfile.mkdtemp()), only=["likelihood"])
+    >>> paths[1].read_text().count("$$")
+    2
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out must be a folder, but {out} is a file")
+    selected = _select(only)
+    for derivation in selected:
+        derivation.check()
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for derivation in selected:
+        _write(out / f"{derivation.name}.tex", standalone_document(derivation), written)
+        _write(out / f"{derivation.name}.md", derivation_markdown(derivation), written)
+    if only is not None:
+        return written
+    introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
+    all_tex = out / "all.tex"
+    _write(all_tex, combined_document(selected, title=TITLE, introduction=introduction), written)
+    if pdf and shutil.which("pdflatex") is not None:
+        written.append(pdflatex(all_tex, runs=2))
+    elif pdf:
+        print(PDFLATEX_MISSING, file=sys.stderr)
+    # NOTE: the index links all.pdf even when this machine could not make it, so that README.md is the
+    # same wherever it is generated (the committed folder holds the PDF).
+    index = index_markdown(
+        selected, title=TITLE, introduction="\n\n".join(INTRODUCTION), combined=("all.pdf", "all.tex")
+    )
+    _write(out / "README.md", index, written)
+    return written

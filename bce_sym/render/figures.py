@@ -1,0 +1,337 @@
+"""The figures: the article's loss curves, the sigmoid and its complement, the gradients, and accuracy.
+
+Every curve is computed by ``bce_sym.numeric`` (the proven stable code), so the figures also show that
+the code does what the derivations say. The accuracy figure draws the verifier's ``Report``s: error in
+ULPs against the logit, one colour per implementation. matplotlib is imported inside the functions, and
+pyplot's global state is never used (figures are plain ``matplotlib.figure.Figure`` objects).
+
+>>> import tempfile, pathlib
+>>> path = loss_curves_figure(pathlib.Path(tempfile.mkdtemp()) / "curves.png")
+>>> path.stat().st_size > 10_000
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover - for annotations only
+    from bce_sym.verify import Report
+
+__all__ = [
+    "FigureSpec",
+    "FIGURES",
+    "ACCURACY_FIGURE",
+    "ACCURACY_QUANTITIES",
+    "ACCURACY_TARGETS",
+    "loss_curves_figure",
+    "sigmoid_figure",
+    "gradients_figure",
+    "accuracy_figure",
+    "accuracy_reports",
+    "write_figures",
+]
+
+#: Size and resolution of every figure: 10 × 4.2 inches at 110 dpi is 1100 × 462 pixels.
+_SIZE = (10.0, 4.2)
+_DPI = 110
+_COLOURS = {"y = 1": "tab:blue", "y = 0": "tab:orange", "t = +1": "tab:blue", "t = −1": "tab:orange"}
+
+
+def _figure(columns: int = 2, rows: int = 1, size: tuple[float, float] = _SIZE) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=_DPI)
+    axes = figure.subplots(rows, columns, squeeze=False)
+    return figure, axes
+
+
+def _save(figure: Any, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # NOTE: fixed margins rather than tight_layout, which lays the mathtext out once more (a third of
+    # the drawing time); the margins fit the labels of these figures.
+    figure.subplots_adjust(left=0.07, right=0.985, bottom=0.13 if _rows_of(figure) == 1 else 0.08,
+                           top=0.92 if _rows_of(figure) == 1 else 0.95, wspace=0.2, hspace=0.38)
+    # NOTE: metadata without the software version, so the PNG does not change with matplotlib upgrades.
+    figure.savefig(str(path), format="png", metadata={"Software": None})
+    return path
+
+
+def _rows_of(figure: Any) -> int:
+    """How many rows of panels a figure has."""
+    return max(1, len({round(axes.get_position().y0, 3) for axes in figure.axes if axes.get_visible()}))
+
+
+def _style(axes: Any, title: str, xlabel: str, ylabel: str) -> None:
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(True, alpha=0.3)
+    axes.legend(loc="best")
+
+
+def loss_curves_figure(path: Path) -> Path:
+    """The article's four curves: L against ŷ for y = 1 and y = 0, and L against s for t = +1 and t = −1.
+
+    Args:
+        path: where to write the PNG.
+
+    Returns:
+        ``path``.
+    """
+    from bce_sym import numeric
+
+    figure, axes = _figure()
+    p = np.linspace(1e-3, 1 - 1e-3, 600)
+    left = axes[0, 0]
+    left.plot(p, numeric.bce(p, 1.0), color=_COLOURS["y = 1"], label=r"$y = 1$: $L = -\log \hat{y}$")
+    left.plot(p, numeric.bce(p, 0.0), color=_COLOURS["y = 0"], label=r"$y = 0$: $L = -\log(1 - \hat{y})$")
+    left.set_ylim(0, 5)
+    _style(left, "Probability form: the loss against the prediction", r"prediction $\hat{y}$", "loss $L$")
+    s = np.linspace(-6, 6, 600)
+    right = axes[0, 1]
+    right.plot(
+        s, numeric.logistic_loss(s, 1.0), color=_COLOURS["t = +1"], label=r"$t = +1$: $L = \log(1 + e^{-s})$"
+    )
+    right.plot(
+        s, numeric.logistic_loss(s, -1.0), color=_COLOURS["t = −1"], label=r"$t = -1$: $L = \log(1 + e^{s})$"
+    )
+    right.set_ylim(0, 6.5)
+    _style(right, "Logit form: the loss against the score", "logit $s$", "loss $L$")
+    return _save(figure, path)
+
+
+def sigmoid_figure(path: Path) -> Path:
+    """σ(s), and 1 − σ(s) drawn over σ(−s): the identity that turns one form into the other.
+
+    Args:
+        path: where to write the PNG.
+
+    Returns:
+        ``path``.
+    """
+    from bce_sym import numeric
+
+    figure, axes = _figure()
+    s = np.linspace(-8, 8, 800)
+    left = axes[0, 0]
+    left.plot(s, numeric.sigmoid(s), color="tab:blue", label=r"$\sigma(s) = 1 / (1 + e^{-s})$")
+    left.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    left.axvline(0.0, color="grey", linewidth=0.8, linestyle=":")
+    left.annotate(r"$\sigma(0) = 1/2$", (0, 0.5), xytext=(1.2, 0.35), arrowprops={"arrowstyle": "->"})
+    _style(left, "The sigmoid maps a score into (0, 1)", "logit $s$", r"$\sigma(s)$")
+    right = axes[0, 1]
+    right.plot(
+        s, 1 - numeric.sigmoid(s), color="tab:orange", linewidth=5, alpha=0.45, label=r"$1 - \sigma(s)$"
+    )
+    right.plot(s, numeric.sigmoid(-s), color="black", linestyle="--", label=r"$\sigma(-s)$")
+    _style(right, r"$1 - \sigma(s) = \sigma(-s)$: the two curves coincide", "logit $s$", "value")
+    return _save(figure, path)
+
+
+def gradients_figure(path: Path) -> Path:
+    """The gradients: ∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)), and ∂L/∂s = σ(s) − y, which stays in (−1, 1).
+
+    Args:
+        path: where to write the PNG.
+
+    Returns:
+        ``path``.
+    """
+    from bce_sym import numeric
+
+    figure, axes = _figure()
+    p = np.linspace(0.02, 0.98, 600)
+    left = axes[0, 0]
+    left.plot(p, numeric.bce_grad(p, 1.0), color=_COLOURS["y = 1"], label=r"$y = 1$: $-1/\hat{y}$")
+    left.plot(p, numeric.bce_grad(p, 0.0), color=_COLOURS["y = 0"], label=r"$y = 0$: $1/(1 - \hat{y})$")
+    left.axhline(0.0, color="grey", linewidth=0.8)
+    left.set_ylim(-20, 20)
+    _style(
+        left,
+        r"$\partial L / \partial \hat{y} = (\hat{y} - y) / (\hat{y}(1 - \hat{y}))$",
+        r"prediction $\hat{y}$",
+        "gradient",
+    )
+    s = np.linspace(-6, 6, 600)
+    right = axes[0, 1]
+    right.plot(
+        s, numeric.bce_with_logits_grad(s, 1.0), color=_COLOURS["y = 1"], label=r"$y = 1$: $\sigma(s) - 1$"
+    )
+    right.plot(
+        s, numeric.bce_with_logits_grad(s, 0.0), color=_COLOURS["y = 0"], label=r"$y = 0$: $\sigma(s)$"
+    )
+    right.axhline(0.0, color="grey", linewidth=0.8)
+    _style(right, r"$\partial L / \partial s = \sigma(s) - y$", "logit $s$", "gradient")
+    return _save(figure, path)
+
+
+#: The quantities of the accuracy figure: all functions of the logit, one panel each.
+ACCURACY_QUANTITIES: tuple[str, ...] = ("sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_grad")
+#: The implementations compared, when installed: bce_sym's code, the textbook formulas, PyTorch.
+ACCURACY_TARGETS: tuple[str, ...] = ("numeric", "naive", "torch")
+_TARGET_STYLE = {
+    "numeric": {"color": "tab:green", "label": "bce_sym.numeric", "zorder": 3},
+    "naive": {"color": "tab:red", "label": "naive (textbook formula)", "zorder": 1},
+    "torch": {"color": "tab:blue", "label": "PyTorch", "zorder": 2},
+    "scipy": {"color": "tab:purple", "label": "SciPy", "zorder": 2},
+    "jax": {"color": "tab:brown", "label": "JAX", "zorder": 2},
+}
+
+
+def accuracy_reports(
+    *,
+    points: int = 4000,
+    dtype: str = "float64",
+    targets: Sequence[str] = ACCURACY_TARGETS,
+    quantities: Sequence[str] = ACCURACY_QUANTITIES,
+) -> list[Report]:
+    """Verify each installed target on each quantity (``bce_sym.verify.check``); skip what is missing.
+
+    Args:
+        points: sampled points per report.
+        dtype: the dtype under test.
+        targets: target names (``bce_sym.verify.targets``); those not installed are skipped.
+        quantities: quantities to verify.
+
+    Returns:
+        the reports, target by target.
+    """
+    from bce_sym.verify import check
+    from bce_sym.verify.targets import target_function
+
+    reports = []
+    for target in targets:
+        for quantity in quantities:
+            try:
+                function = target_function(target, quantity, dtype)
+            except ModuleNotFoundError:
+                break  # NOTE: the framework is not installed: no report for this target.
+            reports.append(check(function, quantity, dtype=dtype, points=points, target=target))
+    return reports
+
+
+def accuracy_figure(reports: Iterable[Report], path: Path) -> Path:
+    """Error in ULPs against the logit, a panel per quantity, a colour per implementation.
+
+    Args:
+        reports: verifier reports whose first argument is the logit (``Report.profile`` is drawn).
+        path: where to write the PNG.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ValueError: no report to draw.
+    """
+    reports = [r for r in reports if r.profile]
+    if not reports:
+        raise ValueError(
+            "accuracy_figure needs at least one Report with a profile (from bce_sym.verify.check)"
+        )
+    quantities = list(dict.fromkeys(r.quantity for r in reports))
+    columns = 2 if len(quantities) > 1 else 1
+    rows = math.ceil(len(quantities) / columns)
+    figure, axes = _figure(columns, rows, size=(_SIZE[0], max(_SIZE[1], 3.4 * rows)))
+    floor, edge = 1e-2, 1e3
+    for index, quantity in enumerate(quantities):
+        panel = axes[index // columns, index % columns]
+        top = 1.0
+        for report in (r for r in reports if r.quantity == quantity):
+            # NOTE: logits beyond ±1000 (where every exp has long overflowed) are drawn at the edges.
+            x = np.clip(np.array([point[0] for point in report.profile]), -edge, edge)
+            u = np.array([point[1] for point in report.profile])
+            finite = np.isfinite(u)
+            style = _TARGET_STYLE.get(report.target, {"label": report.target})
+            shown = np.clip(u, floor, None)
+            top = max(top, float(np.max(shown[finite], initial=1.0)))
+            label = f"{style['label']}: max {_ulp_text(report.max_ulp)} ULP"
+            panel.scatter(
+                x[finite], shown[finite], s=5, label=label, **{k: v for k, v in style.items() if k != "label"}
+            )
+            if np.any(~finite):
+                panel.scatter(
+                    x[~finite],
+                    np.full(int((~finite).sum()), top * 30),
+                    s=14,
+                    marker="x",
+                    color=style.get("color", "black"),
+                )
+        panel.set_yscale("log")
+        panel.set_xscale("symlog", linthresh=1.0)
+        panel.set_xlim(-edge * 1.5, edge * 1.5)
+        panel.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+        # NOTE: head room above the data for the legend.
+        panel.set_ylim(floor / 2, top * 1e8)
+        dtype = reports[0].dtype
+        _style(
+            panel,
+            f"{quantity} ({dtype})",
+            "logit $s$ (symmetric log scale; beyond ±1000 at the edges)",
+            f"error (ULP of {dtype})",
+        )
+        panel.legend(loc="upper center", fontsize="small", title="× marks NaN or inf", title_fontsize="small")
+    for index in range(len(quantities), rows * columns):
+        axes[index // columns, index % columns].set_visible(False)
+    return _save(figure, path)
+
+
+def _ulp_text(value: float) -> str:
+    if not math.isfinite(value):
+        return "inf"
+    return f"{value:.3g}" if value < 1e6 else f"{value:.1e}"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure of ``bce-sym plot``: its file name, what it shows, and the function that draws it."""
+
+    filename: str
+    caption: str
+    draw: Callable[[Path], Path]
+
+
+#: The figures that need no verification run, in the order the article meets them.
+FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "loss-curves.png",
+        "The article's four curves: L against ŷ for y = 1 and y = 0, and against "
+        "the logit s for t = +1 and t = −1.",
+        loss_curves_figure,
+    ),
+    FigureSpec("sigmoid.png", "The sigmoid, and 1 − σ(s) = σ(−s).", sigmoid_figure),
+    FigureSpec("gradients.png", "The gradients with respect to ŷ and to the logit s.", gradients_figure),
+)
+ACCURACY_FIGURE = FigureSpec(
+    "accuracy.png",
+    "Error in ULPs against the logit: bce_sym.numeric, the textbook formulas and PyTorch (when installed).",
+    lambda path: path,  # drawn by accuracy_figure from reports
+)
+
+
+def write_figures(out: Path, *, reports: Iterable[Report] | None = None, points: int = 4000) -> list[Path]:
+    """Write every figure into ``out`` as PNG; returns the paths.
+
+    Args:
+        out: the folder (created if missing).
+        reports: the reports for the accuracy figure; None runs ``accuracy_reports(points=points)``.
+        points: points per report when the reports are computed here.
+
+    Raises:
+        NotADirectoryError: ``out`` is a file.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out must be a folder, but {out} is a file")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [spec.draw(out / spec.filename) for spec in FIGURES]
+    reports = accuracy_reports(points=points) if reports is None else list(reports)
+    paths.append(accuracy_figure(reports, out / ACCURACY_FIGURE.filename))
+    return paths

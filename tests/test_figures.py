@@ -1,0 +1,86 @@
+"""``bce-sym plot``: every figure is a real PNG (at least 600 × 400, not blank), with the right curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from bce_sym.cli import main
+from bce_sym.render.figures import (
+    ACCURACY_FIGURE,
+    FIGURES,
+    accuracy_figure,
+    accuracy_reports,
+    write_figures,
+)
+from bce_sym.verify import Report
+
+
+def assert_real_image(path: Path) -> np.ndarray:
+    """The PNG's pixels, after checking its size and that it is not one flat colour."""
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    pixels = imread(str(path))
+    height, width = pixels.shape[:2]
+    assert width >= 600 and height >= 400, f"{path.name} is {width}×{height}"
+    grey = pixels[..., :3].mean(axis=2)
+    assert grey.std() > 0.05, f"{path.name} is (nearly) blank"
+    # drawn content: a good share of the pixels is neither white nor background
+    assert (grey < 0.9).mean() > 0.01, f"{path.name} has almost nothing drawn"
+    return pixels
+
+
+@pytest.fixture(scope="module")
+def reports() -> list[Report]:
+    # NOTE: few points: the figure needs each target's curve, not a precise maximum.
+    return accuracy_reports(points=600)
+
+
+def test_accuracy_reports_cover_every_installed_target(reports: list[Report]) -> None:
+    targets = {r.target for r in reports}
+    # numeric and naive are bce_sym's own; torch is installed in CI and here
+    assert {"numeric", "naive", "torch"} <= targets
+    numeric = [r for r in reports if r.target == "numeric"]
+    assert all(r.max_ulp < 4 for r in numeric)
+    assert any(r.max_ulp > 1e6 for r in reports if r.target == "naive")
+
+
+def test_write_figures_draws_every_figure(tmp_path: Path, reports: list[Report]) -> None:
+    paths = write_figures(tmp_path / "figures", reports=reports)
+    assert [p.name for p in paths] == [spec.filename for spec in FIGURES] + [ACCURACY_FIGURE.filename]
+    for path in paths:
+        assert_real_image(path)
+
+
+def test_accuracy_figure_needs_reports(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least one Report"):
+        accuracy_figure([], tmp_path / "a.png")
+
+
+def test_accuracy_figure_shows_the_naive_forms_failing(tmp_path: Path, reports: list[Report]) -> None:
+    # one panel with numeric alone, then with naive: the naive curve reaches far higher on the log axis,
+    # so the second figure has more coloured pixels in its upper half
+    numeric = [r for r in reports if r.target == "numeric" and r.quantity == "bce_with_logits"]
+    both = numeric + [r for r in reports if r.target == "naive" and r.quantity == "bce_with_logits"]
+    alone = assert_real_image(accuracy_figure(numeric, tmp_path / "numeric.png"))
+    compared = assert_real_image(accuracy_figure(both, tmp_path / "both.png"))
+
+    def red(pixels: np.ndarray) -> int:
+        r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+        return int(((r > 0.7) & (g < 0.3) & (b < 0.3)).sum())
+
+    assert red(compared) > red(alone) + 50
+
+
+def test_cli_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "plots"
+    assert main(["plot", "--out", str(out), "--points", "300"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in printed) == sorted(p.name for p in out.iterdir())
+    assert len(printed) == len(FIGURES) + 1
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["plot", "--out", str(a_file)]) == 2
+    assert "is a file" in capsys.readouterr().err

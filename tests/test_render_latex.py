@@ -1,0 +1,152 @@
+"""The LaTeX printer and the align* blocks: the article's notation, order and delimiters, and the text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sympy
+from sympy.codegen.cfunctions import log1p
+
+from bce_sym import derivation, derivations
+from bce_sym.proof import Derivation
+from bce_sym.render.latex import (
+    UNICODE_MATH,
+    derivation_latex,
+    domain_latex,
+    latex,
+    math_from_text,
+    standalone_document,
+    text_latex,
+    unicode_declarations,
+)
+from bce_sym.symbols import N, i, pos_weight, s, s_i, sigmoid, t, t_i, w, y, yhat
+
+L, E = sympy.log, sympy.exp
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        # notation: σ(s), ŷ, log without parentheses around a single symbol or σ(...), never ln
+        (sigmoid(s), r"\sigma(s)"),
+        (L(yhat), r"\log \hat{y}"),
+        (-L(sigmoid(t * s)), r"- \log \sigma(t s)"),
+        (L(1 - yhat), r"\log(1 - \hat{y})"),
+        (log1p(-yhat), r"\operatorname{log1p}(- \hat{y})"),
+        (sympy.Max(s, 0), r"\max(s, 0)"),
+        (sympy.Min(0, s), r"\min(s, 0)"),
+        (sympy.Abs(t * s), r"\lvert t s \rvert"),
+        # order: labels before the variable, σ(s) before (1 − σ(s)), positive terms first
+        (E(-s * y), r"e^{- y s}"),
+        (L(1 + E(-t * s)), r"\log(1 + e^{- t s})"),
+        (sigmoid(s) * (1 - sigmoid(s)), r"\sigma(s) (1 - \sigma(s))"),
+        (yhat - y, r"\hat{y} - y"),
+        (2 * y - 1, r"2 y - 1"),
+        (sigmoid(s) - y, r"\sigma(s) - y"),
+        (-(y * L(yhat) + (1 - y) * L(1 - yhat)), r"- y \log \hat{y} - (1 - y) \log(1 - \hat{y})"),
+        (w * pos_weight * y * L(sigmoid(s)), r"w p_{w} y \log \sigma(s)"),
+        (yhat**y * (1 - yhat) ** (1 - y), r"\hat{y}^{y} (1 - \hat{y})^{1 - y}"),
+        # delimiters: \left( \right) only around something tall
+        (sympy.Sum(L(1 + E(-t_i[i] * s_i[i])), (i, 1, N)), r"\sum_{i=1}^{N} \log(1 + e^{- t_{i} s_{i}})"),
+        (-L(1 / (1 + E(-t * s))), r"- \log\left(\frac{1}{1 + e^{- t s}}\right)"),
+    ],
+)
+def test_printer_writes_the_articles_notation(expr: sympy.Expr, expected: str) -> None:
+    assert latex(expr) == expected
+
+
+def test_printer_keeps_sympy_latex_untouched() -> None:
+    # NOTE: our printer has its own printmethod; sympy.latex keeps the contract's \left( \right) for σ.
+    assert sympy.latex(sigmoid(s)) == r"\sigma\left(s\right)"
+
+
+def test_latex_rejects_what_is_not_sympy() -> None:
+    with pytest.raises(TypeError, match="sympy expression"):
+        latex("s + 1")  # type: ignore[arg-type]
+
+
+_SINGLE_SYMBOL_IN_LEFT_RIGHT = re.compile(r"\\left\(\s*(\\?[A-Za-z]+(\{[a-z]\})?)\s*\\right\)")
+
+
+@pytest.mark.parametrize("name", [d.name for d in derivations()])
+def test_every_derivation_prints_without_sympy_artefacts(name: str) -> None:
+    d = derivation(name)
+    block = d.latex()
+    assert block == derivation_latex(d)
+    assert block.startswith("\\begin{align*}\n") and block.endswith("\n\\end{align*}")
+    lines = block.splitlines()[1:-1]
+    # the start, then one line per step with its reason beside it, then the claims
+    assert len(lines) == 1 + len(d.steps) + len(d.claims)
+    assert all(line.lstrip().startswith("&= ") for line in lines[1 : 1 + len(d.steps)])
+    for line, step in zip(lines[1:], d.steps, strict=False):
+        assert r"&& \text{" in line and text_latex(step.because) in line
+    assert r"\ln" not in block and r"\log{" not in block
+    assert not _SINGLE_SYMBOL_IN_LEFT_RIGHT.search(block), block
+    assert block.count(r"\left") == block.count(r"\right")
+
+
+def test_a_step_on_part_of_the_domain_says_so() -> None:
+    d = Derivation("demo", y * L(yhat) + (1 - y) * L(1 - yhat)).step(
+        L(y * yhat + (1 - y) * (1 - yhat)), "only one term is left for a binary label", where={y: (0, 1)}
+    )
+    d.check()
+    block = derivation_latex(d)
+    assert r"(for $y \in \{0, 1\}$)" in block
+    assert block.count("for $") == 1
+
+
+def test_claims_are_printed_after_the_steps() -> None:
+    d = derivation("convexity-logit")
+    block = derivation_latex(d)
+    last = block.splitlines()[-2]
+    assert r"\text{so}" in last and ">" in last and text_latex(d.claims[0].because) in last
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a & b", r"a \& b"),
+        ("p_w > 0", r"p\_w $>$ 0"),
+        ("{0, 1}", r"\{0, 1\}"),
+        ("100%", r"100\%"),
+        ("x^0 = 1", r"x$^{0}$ = 1"),
+        ("e^(−t s)", r"e$^{−t\,s}$"),
+        ("σ(s) ∈ (0, 1)", "σ(s) ∈ (0, 1)"),
+    ],
+)
+def test_text_latex_escapes_and_raises_exponents(text: str, expected: str) -> None:
+    assert text_latex(text) == expected
+
+
+def test_math_from_text_and_domain_latex() -> None:
+    assert math_from_text("0 < ŷᵢ < 1") == r"0 < \hat{y}_{i} < 1"
+    assert math_from_text("p_w > 0") == "p_{w} > 0"
+    assert domain_latex("s ∈ ℝ, y ∈ [0, 1]; restricted to y ∈ {0, 1}") == (
+        r"$s \in \mathbb{R}$, $y \in [0, 1]$; restricted to $y \in \{0, 1\}$"
+    )
+
+
+def test_every_character_of_every_derivation_is_declared_for_pdflatex() -> None:
+    texts = [
+        text for d in derivations() for text in (d.title, d.domain_text, *(step.because for step in d.steps))
+    ]
+    declarations = unicode_declarations(texts)
+    used = {c for text in texts for c in text if ord(c) > 127}
+    declared = set(re.findall(r"\\DeclareUnicodeCharacter\{([0-9A-F]{4})\}", declarations))
+    assert {f"{ord(c):04X}" for c in used} <= declared
+
+
+def test_an_unknown_character_is_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match=r"U\+2603"):
+        unicode_declarations(["a snowman ☃"])
+    assert r"\ensuremath{\omega}" in unicode_declarations(["ω"])
+    assert len({char for char, _ in UNICODE_MATH}) == len(UNICODE_MATH)
+
+
+def test_standalone_document_has_a_preamble_and_one_derivation() -> None:
+    document = standalone_document(derivation("sigmoid-complement"))
+    assert document.startswith("\\documentclass")
+    assert document.count("\\begin{document}") == 1 and document.rstrip().endswith("\\end{document}")
+    assert document.count("\\begin{align*}") == 1
+    assert "\\bcereason{" in document and "\\bcemeasure{" in document
