@@ -164,7 +164,8 @@ def _refute(before: sympy.Expr, after: sympy.Expr, where: Where, seed: int) -> s
                 if not (gap.is_number and scale.is_number):  # pragma: no cover - sympy left a symbol
                     continue
                 if gap.is_finite is False or bool(gap > _REFUTATION_TOLERANCE * scale):
-                    return f"the two sides differ by {sympy.N(gap, 6)} at {values}"
+                    point_text = ", ".join(f"{k} = {sympy.N(v, 8)}" for k, v in values.items())
+                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}"
             except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - not evaluable
                 continue
     return None
