@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sympy
@@ -458,13 +458,3 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         return self.latex()
-
-    def __iter__(self) -> Iterator[sympy.Expr]:
-        yield self.start
-        yield from (step.expr for step in self.steps)
-
-
-def check_all(derivations: Iterable[Derivation]) -> None:
-    """Check each derivation in turn (the first failure raises)."""
-    for derivation in derivations:
-        derivation.check()

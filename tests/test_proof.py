@@ -128,3 +128,11 @@ def test_a_non_sympy_step_is_a_type_error() -> None:
 def test_an_empty_reason_is_a_value_error(because: object) -> None:
     with pytest.raises(ValueError, match="reason"):
         Derivation("bad", s).step(s, because)  # type: ignore[arg-type]
+
+
+def test_latex_hooks_give_an_align_block_with_reasons() -> None:
+    d = Derivation("api", 1 - sigmoid(s)).step(sigmoid(-s), "the complement")
+    block = d._repr_latex_()
+    assert block == d.latex()
+    assert block.startswith(r"\begin{align*}") and block.rstrip().endswith(r"\end{align*}")
+    assert r"\sigma(- s)" in block and r"\text{the complement}" in block
