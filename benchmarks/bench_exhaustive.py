@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from bce_sym.verify.exhaustive import (
+from bce_sym.verify.report import Report, format_ulp
+from bce_sym.verify.sweeps import (
     SweepTarget,
     _chunks,
     _dumps,
@@ -30,7 +31,6 @@ from bce_sym.verify.exhaustive import (
     run_chunk,
     sweep,
 )
-from bce_sym.verify.report import Report, format_ulp
 from bce_sym.verify.targets import target_function
 
 QUANTITIES = ("bce_with_logits", "bce_with_logits_grad")

@@ -14,14 +14,6 @@ import sympy
 import bce_sym.numeric as numeric
 import bce_sym.symbols as bce_symbols
 from bce_sym.cli import main
-from bce_sym.verify.exhaustive import (
-    SerialExecutor,
-    SweepTarget,
-    dask_executor,
-    exhaustive,
-    float_range,
-    sweep,
-)
 from bce_sym.verify.fast_reference import (
     FAST_FORMS,
     INTERMEDIATES,
@@ -33,6 +25,14 @@ from bce_sym.verify.fast_reference import (
 )
 from bce_sym.verify.reference import exact_values
 from bce_sym.verify.report import Report
+from bce_sym.verify.sweeps import (
+    SerialExecutor,
+    SweepTarget,
+    dask_executor,
+    exhaustive,
+    float_range,
+    sweep,
+)
 
 F32 = np.float32
 
@@ -398,3 +398,12 @@ def test_fast_reference_lo_is_within_its_bound(row):
     exact_hi = true_hi
     if row.lo_within_exact:
         assert np.all(np.abs(true_lo[finite]) <= np.abs(exact_hi[finite]) * (1 + 2.0**-50))
+
+
+def test_the_contract_name_is_the_function_even_after_the_module_loads() -> None:
+    import importlib
+
+    import bce_sym.verify as verify
+
+    importlib.import_module("bce_sym.verify.sweeps")
+    assert callable(verify.exhaustive) and verify.exhaustive.__name__ == "exhaustive"

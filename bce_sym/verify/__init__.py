@@ -19,9 +19,11 @@ __all__ = ["reference", "check", "Report", "Case", "ZoneRow", "QUANTITIES", "exh
 
 
 def __getattr__(name: str) -> Any:
-    # NOTE: exhaustive sweeps (helper "exhaustive") load executors and progress machinery; import on use.
+    # NOTE: exhaustive sweeps load executors and progress machinery: import on use. The module is named
+    # ``sweeps`` so that importing it never shadows the function ``bce_sym.verify.exhaustive``.
     if name == "exhaustive":
-        from bce_sym.verify.exhaustive import exhaustive
+        from bce_sym.verify.sweeps import exhaustive
 
+        globals()["exhaustive"] = exhaustive
         return exhaustive
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 An exhaustive float32 sweep needs the exact value at 2^32 inputs, far too many for mpmath. The stable forms
 of ``bce_sym.stable`` evaluated in float64 are accurate to a few float64 ULPs, which is 2^-29 of a float32
 ULP; that decides the float32 error of almost every point, and the few points float64 cannot decide are
-settled by mpmath (``bce_sym.verify.exhaustive`` does the deciding).
+settled by mpmath (``bce_sym.verify.sweeps`` does the deciding).
 
 Each quantity, at each label and on each branch (s ≥ 0, s < 0, and for σ also |s| < 1), is a row
 ``exact = hi + lo`` where:

@@ -16,7 +16,7 @@ So the reported maximum, the worst cases, the per-binade maxima and the histogra
 the exact values, not of a float64 approximation.
 
 >>> import numpy as np
->>> from bce_sym.verify.exhaustive import exhaustive
+>>> from bce_sym.verify.sweeps import exhaustive
 >>> def sigmoid(s):
 ...     return (1 / (1 + np.exp(-s.astype(np.float64)))).astype(s.dtype)
 >>> report = exhaustive(sigmoid, "sigmoid", label=None, dtype="float16", executor="serial")
