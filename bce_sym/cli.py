@@ -93,7 +93,7 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
     """
     import contextlib
 
-    from bce_sym.verify.reference import quantity
+    from bce_sym.verify.mpmath_reference import quantity
     from bce_sym.verify.sweeps import SweepTarget, dask_executor, default_labels, label_fits, sweep
     from bce_sym.verify.targets import target_function, target_quantities
 

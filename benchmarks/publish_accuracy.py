@@ -16,9 +16,9 @@ from importlib.metadata import version
 
 import numpy as np
 
-from bce_sym.verify.check import evaluate
-from bce_sym.verify.reference import exact_values, quantity, quantity_names
+from bce_sym.verify.mpmath_reference import exact_values, quantity, quantity_names
 from bce_sym.verify.report import Report, format_float, format_ulp
+from bce_sym.verify.sampled_check import evaluate
 from bce_sym.verify.sampling import sample_points
 from bce_sym.verify.targets import check_target, target_function
 

@@ -23,7 +23,7 @@ from bce_sym.verify.fast_reference import (
     fast_reference,
     prove_fast_form,
 )
-from bce_sym.verify.reference import exact_values
+from bce_sym.verify.mpmath_reference import exact_values
 from bce_sym.verify.report import Report
 from bce_sym.verify.sweeps import (
     SerialExecutor,

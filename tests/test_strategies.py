@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import bce_sym.numeric as numeric
 from bce_sym.strategies import labels, logits, probabilities
-from bce_sym.verify.reference import reference
+from bce_sym.verify.mpmath_reference import reference
 from bce_sym.verify.zones import facts
 
 

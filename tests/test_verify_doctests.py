@@ -10,11 +10,11 @@ import pytest
 MODULES = (
     "bce_sym.verify",
     "bce_sym.verify.metrics",
-    "bce_sym.verify.reference",
+    "bce_sym.verify.mpmath_reference",
     "bce_sym.verify.report",
     "bce_sym.verify.zones",
     "bce_sym.verify.sampling",
-    "bce_sym.verify.check",
+    "bce_sym.verify.sampled_check",
     "bce_sym.verify.targets",
     "bce_sym.testing",
     "bce_sym.strategies",

@@ -74,3 +74,19 @@ def test_unknown_dtype_is_a_value_error_listing_the_allowed() -> None:
         float_dtype("int32")
     with pytest.raises(ValueError, match="allowed"):
         ulp_error(1.0, 1.0, "float8")
+
+
+def test_a_value_just_below_a_power_of_two_is_measured_in_the_binade_below() -> None:
+    # σ(1000) = 1 − e^-1000 rounds onto 1.0 even at 136 bits; 1 − 2^-24 is then 1 ULP of float32 away
+    # from it (the binade below 1), not the 0.5 ULP it would be measured at 1.0 itself.
+    from bce_sym.verify.mpmath_reference import exact_values
+
+    for quantity, columns, computed in (
+        ("sigmoid", [np.array([1000.0])], 1 - 2.0**-24),
+        ("bce_with_logits_grad", [np.array([-1000.0]), np.array([1.0])], -(1 - 2.0**-24)),
+    ):
+        hi, lo = exact_values(quantity, columns, "float32")
+        error = ulp_error(np.float32(computed), hi, "float32", exact_lo=lo)
+        assert abs(float(error[0]) - 1.0) < 1e-9, (quantity, hi, lo, error)
+    hi, lo = exact_values("sigmoid", [np.array([0.0])], "float32")
+    assert (hi[0], lo[0]) == (0.5, 0.0)

@@ -1,4 +1,4 @@
-"""mpmath references (bce_sym.verify.reference): right where the textbook forms cancel, limits, caching."""
+"""mpmath references (bce_sym.verify.mpmath_reference): right where the textbook forms cancel, limits, caching."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from bce_sym.verify.reference import (
+from bce_sym.verify.mpmath_reference import (
     clear_caches,
     exact_values,
     quantity,

@@ -15,7 +15,7 @@ import pytest
 
 import bce_sym.numeric as numeric
 from bce_sym.verify import check
-from bce_sym.verify.reference import quantity_names
+from bce_sym.verify.mpmath_reference import quantity_names
 
 MAX_ULP = 4.0
 

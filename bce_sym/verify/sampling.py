@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from bce_sym.verify.metrics import float_dtype
-from bce_sym.verify.reference import quantity as quantity_row
+from bce_sym.verify.mpmath_reference import quantity as quantity_row
 from bce_sym.verify.zones import LOGIT_ZONES, PROBABILITY_ZONES, SOFT_LABEL_ZONES, DtypeFacts, Zone, facts
 
 __all__ = ["LABEL_KINDS", "Sample", "sample_points", "effective_labels", "first_column"]

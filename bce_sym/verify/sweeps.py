@@ -4,7 +4,7 @@ The inputs are enumerated by their bit patterns in chunks (each inside one binad
 task for a ``concurrent.futures.Executor``. In a chunk, each point's error is measured against the
 float64 fast reference (``bce_sym.verify.fast_reference``), whose error is below 2^-24 of a float32 ULP,
 so the float64 measurement is exact to ±2^-24 ULP. What that cannot decide is settled by mpmath
-(``bce_sym.verify.reference.exact_values``, 114 correct bits):
+(``bce_sym.verify.mpmath_reference.exact_values``, 114 correct bits):
 
 - the points whose error lies within that uncertainty of a histogram edge, 0.5 first (the exact value is
   within a few float64 ULPs of a float32 rounding midpoint: is the result correctly rounded or not?);
@@ -223,7 +223,7 @@ def _label_text(quantity: str, label: float | None) -> str:
 
 
 def _arguments(quantity: str) -> tuple[str, ...]:
-    from bce_sym.verify.reference import quantity as quantity_row
+    from bce_sym.verify.mpmath_reference import quantity as quantity_row
 
     return quantity_row(quantity).arguments
 
@@ -339,7 +339,7 @@ class _Measured:
 
 
 def _as_array(result: Any, size: int) -> np.ndarray:
-    from bce_sym.verify.check import as_array
+    from bce_sym.verify.sampled_check import as_array
 
     array = as_array(result)
     if array.shape != (size,):
@@ -576,7 +576,7 @@ def _exact(target: SweepTarget, first: np.ndarray, computed: np.ndarray, fmt: _F
            ) -> tuple[np.ndarray, np.ndarray]:
     """(exact values rounded to float64, exact ULP errors) from mpmath at 114 bits."""
     from bce_sym.verify.metrics import ulp_error
-    from bce_sym.verify.reference import exact_values
+    from bce_sym.verify.mpmath_reference import exact_values
 
     columns = [np.asarray(first, dtype=np.float64)]
     if target.label is not None:

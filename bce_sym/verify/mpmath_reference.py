@@ -372,6 +372,25 @@ def _nearest_raw(raw: tuple) -> float:  # type: ignore[type-arg]
     return -magnitude if sign else magnitude
 
 
+#: Quantities whose magnitude tends to a power of two *from below* in the tails (σ(s) → 1⁻ as s → ∞;
+#: the gradients → (1 − y)⁻ or (p_w·y)⁻): there the working precision can round the value up onto the
+#: power of two, whose ULP is twice the one just below it.
+_BELOW_A_POWER_OF_TWO = frozenset({"sigmoid", "bce_with_logits_grad", "logistic_loss_grad"})
+
+
+def _sticky_residue(hi: float, first: float) -> float:
+    """The residue that puts an exact value rounded onto a power of two back just below it.
+
+    NOTE: σ(1000) = 1 − e^-1000 is exactly 1.0 at 136 bits; its residue underflows even float64. The
+    smallest subnormal, toward zero, records the side (the ULP is then measured in the binade below)
+    and moves the value by nothing measurable. At s = 0 and s = ±inf the value is exact: no residue.
+    """
+    if hi == 0.0 or not math.isfinite(first) or first == 0.0 or not math.isfinite(hi):
+        return 0.0
+    mantissa, _ = math.frexp(abs(hi))
+    return -math.copysign(5e-324, hi) if mantissa == 0.5 else 0.0
+
+
 def _split(value: Any) -> tuple[float, float]:
     """(hi, lo): hi the nearest float64, lo the nearest float64 to value − hi (0 when hi is infinite)."""
     raw = value._mpf_
@@ -492,6 +511,8 @@ def exact_values(
                     difference = _evaluate_at(row, values, prec, needed)
                 result = difference
             hi[index], lo[index] = _split(result)
+            if row.name in _BELOW_A_POWER_OF_TWO and lo[index] == 0.0:
+                lo[index] = _sticky_residue(hi[index], arrays[0][index])
             if progress is not None and index % step == step - 1:
                 progress(step)
     if progress is not None:
