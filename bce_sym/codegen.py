@@ -5,11 +5,12 @@ subclass of sympy's ``NumPyPrinter`` that prints each node as one NumPy ufunc ca
 preallocated scratch buffer (``numpy.exp(f[0], out=f[1])``) instead of one nested expression. Equal
 subexpressions are printed once, and buffers are reused once their value is dead, so a kernel evaluates
 a cache-sized block of elements with a handful of buffers and no allocation. The arithmetic is the
-expression's own, node by node: the code that runs is the code that was proven. Three printing rules
+expression's own, node by node: the code that runs is the code that was proven. Four printing rules
 fuse or refine nodes (each documented where it is printed): −|x| is one ``copysign(x, −1)`` (bit for bit
 the same), ``select(cond, 1, e)`` with e = e^(−|x|) ∈ [0, 1] is ``maximum(e, cond)`` (bit for bit the
-same), and a division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by
-less than an ULP, towards the exact quotient).
+same), a division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by
+less than an ULP, towards the exact quotient), and e^(−|x|) and log1p(e^(−|x|)) skip the libm call on
+blocks lying wholly in a tail where float64 already knows the rounded value (0, and e itself).
 
 - :func:`kernels_source` renders ``bce_sym/numeric/_kernels.py`` (committed; a test fails when stale).
 - :func:`standalone_source` renders the module of ``bce-sym codegen``: the kernels plus the NumPy driver
@@ -27,6 +28,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy
 import sympy
 from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
@@ -156,6 +158,56 @@ _UNARY_RULES: tuple[_UfuncRule, ...] = (
     _UfuncRule(sympy.Abs, "absolute"),
 )
 
+
+
+# NOTE: the tails, where float64 already knows the answer and glibc still takes its time. exp(x) rounds
+# to 0 for every x < −745.14 (e^x is then below half the smallest subnormal, 2^-1075), yet glibc reaches
+# that 0 through its underflow handler, about 36 ns an element against 6; it rounds to 1 for
+# −2^-54 ≤ x ≤ 0 (e^x ≥ 1 − 2^-54, the midpoint under 1, and ties go to the even 1), which costs glibc
+# 5–9 ns. log1p(e) rounds to e itself for 0 ≤ e ≤ 2^-54 (log1p(e) = e − e²/2 + …, and e²/2 < 2^-55·e is
+# below half an ULP of e, also where e is a power of two), and log1p(1) is one constant. Each helper
+# looks at its whole block (a reduction or two) and skips the libm call only when every element is in
+# one tail, so each element gets exactly the value the ufunc rounds to (NaN compares false and takes the
+# ufunc). Exhaustive float32 sweeps, where half of all inputs have |s| > 745 and a quarter |s| < 2^-54,
+# run far faster; ordinary inputs pay one comparison per block (the block's first element is not in a tail).
+EXP_UNDERFLOW = -745.2
+EXP_ROUNDS_TO_ONE = -(2.0**-54)
+LOG1P_IDENTITY = 2.0**-54
+LOG1P_ONE = float(numpy.log1p(1.0))
+
+
+def _exp_nonpositive(x, out):
+    """numpy.exp(x, out=out) for x ≤ 0, skipping the libm call on blocks where it gives only 0 or only 1."""
+    # NOTE: the first element decides whether the whole block is worth a look (free for ordinary data).
+    first = x.flat[0] if x.size else 0.0
+    if first < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
+        out.fill(0.0)
+        return out
+    if first >= EXP_ROUNDS_TO_ONE and x.size and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
+        out.fill(1.0)
+        return out
+    return numpy.exp(x, out=out)
+
+
+def _log1p_small(e, out):
+    """numpy.log1p(e, out=out) for 0 ≤ e ≤ 1, skipping the libm call on blocks of tiny e or of e = 1."""
+    first = e.flat[0] if e.size else 0.5
+    if first <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
+        numpy.copyto(out, e)
+        return out
+    if first >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
+        out.fill(LOG1P_ONE)
+        return out
+    return numpy.log1p(e, out=out)
+
+
+# Printing rules for the tails: (sympy type, test on the node's argument, helper the kernel calls instead
+# of the ufunc). The helpers' source goes into the generated module, so the standalone one has them too.
+_TAIL_RULES: tuple[tuple[type, object, object], ...] = (
+    (sympy.exp, lambda a: isinstance(-a, sympy.Abs), _exp_nonpositive),
+    (log1p, lambda a: _is_small_exp(a), _log1p_small),
+)
+
 # Relational nodes (the conditions of Piecewise) become comparison ufuncs into bool buffers.
 _RELATIONAL_RULES: tuple[tuple[type, str], ...] = (
     (sympy.GreaterThan, "greater_equal"),
@@ -239,6 +291,9 @@ class BlockKernelPrinter(NumPyPrinter):
     _print_NegativeOne = _print_Number
 
     def _print_Function(self, expr: sympy.Function) -> str:
+        for sympy_type, argument_test, helper in _TAIL_RULES:
+            if isinstance(expr, sympy_type) and argument_test(expr.args[0]):
+                return self._prog.emit(helper.__name__, (self._value(expr.args[0]),))
         for rule in _UNARY_RULES:
             if isinstance(expr, rule.sympy_type):
                 return self._prog.emit(rule.ufunc, (self._value(expr.args[0]),))
@@ -427,7 +482,8 @@ def _line(ufunc: str, operands: tuple[str, ...], destination: str) -> str:
             text.append(f"numpy.copyto({destination}, {second})")
         text.append(f"numpy.copyto({destination}, {first}, where={condition})")
         return "\n    ".join(text)
-    return f"numpy.{ufunc}({', '.join(operands)}, out={destination})"
+    module = "" if ufunc.startswith("_") else "numpy."  # a tail helper of this module, or a NumPy ufunc
+    return f"{module}{ufunc}({', '.join(operands)}, out={destination})"
 
 
 def print_kernel(spec: KernelSpec) -> str:
@@ -479,8 +535,20 @@ bool scratch buffers of that shape. Each kernel's docstring is the sympy express
 '''
 
 
+def _helpers_source() -> str:
+    """The tail helpers and their constants, as source for the generated module."""
+    constants = "\n".join([
+        f"EXP_UNDERFLOW = {EXP_UNDERFLOW!r}",
+        f"EXP_ROUNDS_TO_ONE = {EXP_ROUNDS_TO_ONE!r}  # -2^-54",
+        f"LOG1P_IDENTITY = {LOG1P_IDENTITY!r}  # 2^-54",
+        f"LOG1P_ONE = {LOG1P_ONE!r}  # log1p(1.0)",
+    ])
+    helpers = [inspect.getsource(helper).strip("\n") for _, _, helper in _TAIL_RULES]
+    return "\n\n\n".join([constants, *helpers])
+
+
 def _kernels_body() -> str:
-    parts = [print_kernel(spec) for spec in KERNEL_SPECS]
+    parts = [_helpers_source()] + [print_kernel(spec) for spec in KERNEL_SPECS]
     table = [
         "#: name -> (kernel, argument names, float64 scratch buffers, bool scratch buffers)",
         "KERNELS = {",
@@ -504,7 +572,8 @@ def kernels_source() -> str:
     header = _HEADER.format(
         title="Blocked NumPy kernels of the stable forms (generated).", command="python -m bce_sym.codegen"
     )
-    return header + "\nimport numpy\n\n\n" + _kernels_body()
+    # NOTE: one blank line after the import: the module goes on with constants (ruff's isort rule).
+    return header + "\nimport numpy\n\n" + _kernels_body()
 
 
 # NOTE: the driver module holds everything around the kernels (validation, broadcasting, blocks, limits,
@@ -535,7 +604,7 @@ def standalone_source() -> str:
     )
     standard = [line for line in imports if "numpy" not in line]
     third_party = [line for line in imports if "numpy" in line]
-    return "\n".join([header, *standard, "", *third_party, "", "", _kernels_body(), body.strip("\n"), ""])
+    return "\n".join([header, *standard, "", *third_party, "", _kernels_body(), body.strip("\n"), ""])
 
 
 def write_standalone(path: str | Path) -> Path:

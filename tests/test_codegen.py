@@ -76,6 +76,70 @@ def test_kernel_evaluates_its_expression(spec: codegen.KernelSpec) -> None:
             )
 
 
+def _tail_blocks() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(11)
+    # NOTE: built from the helpers' own thresholds, so that a threshold moved too far fails here.
+    edge, identity = -codegen.EXP_UNDERFLOW, codegen.LOG1P_IDENTITY
+    below = -np.concatenate([[edge, np.nextafter(edge, 1000), 746.0, 1e300, np.inf],
+                             edge * np.exp(rng.uniform(0, 600, 300))])
+    tiny = np.concatenate([[0.0, identity, np.nextafter(identity, 0), 5e-324, 2.0**-1022],
+                           identity * 2.0 ** -rng.uniform(0, 1020, 300), 2.0 ** -np.arange(54, 1075.0)])
+    return below, tiny
+
+
+def test_tail_helpers_round_as_the_ufuncs_would() -> None:
+    below, tiny = _tail_blocks()
+    out = np.empty_like(below)
+    assert np.array_equal(codegen._exp_nonpositive(below, out), np.zeros_like(below))
+    assert np.array_equal(np.exp(below), np.zeros_like(below))
+    # NOTE: near 0, exp rounds to 1 down to −2^-54 (the midpoint under 1, a tie that goes to the even 1).
+    near_zero = -np.concatenate([[0.0, -0.0, 5e-324], tiny, [-codegen.EXP_ROUNDS_TO_ONE]])
+    assert np.array_equal(codegen._exp_nonpositive(near_zero, np.empty_like(near_zero)), np.ones_like(near_zero))
+    assert np.array_equal(np.exp(near_zero), np.ones_like(near_zero))
+    with mpmath.workprec(200):
+        for x in near_zero[::5]:
+            assert float(mpmath.exp(mpmath.mpf(float(x)))) == 1.0
+        assert float(mpmath.exp(mpmath.mpf(np.nextafter(codegen.EXP_ROUNDS_TO_ONE, -1)))) < 1.0
+    ones = np.ones(7)
+    assert np.array_equal(codegen._log1p_small(ones, np.empty(7)), np.log1p(ones))
+    # NOTE: the claim behind the log1p helper, checked in mpmath: log1p(e) rounds to e for 0 ≤ e ≤ 2^-54.
+    with mpmath.workprec(200):
+        for e in tiny[::7]:
+            assert float(mpmath.log1p(mpmath.mpf(float(e)))) == e
+    out = np.empty_like(tiny)
+    assert np.array_equal(codegen._log1p_small(tiny, out), tiny)
+    assert np.array_equal(np.log1p(tiny), tiny)
+    # NOTE: one element outside the tail (or a NaN) sends the whole block through the ufunc.
+    exp, log1p = codegen._exp_nonpositive, codegen._log1p_small
+    for block, helper, ufunc in ((below, exp, np.exp), (near_zero, exp, np.exp), (tiny, log1p, np.log1p),
+                                 (ones, log1p, np.log1p)):
+        for odd in (-0.5 if ufunc is np.exp else 0.5, np.nan):
+            mixed = np.append(block, odd)
+            np.testing.assert_array_equal(helper(mixed, np.empty_like(mixed)), ufunc(mixed))
+
+
+def test_kernels_in_the_tails_match_the_general_path() -> None:
+    # NOTE: a block of |s| > 745.2 (or |s| ≤ 2^-54) takes the shortcuts; the same values beside one s = 1 do not.
+    below, tiny = _tail_blocks()
+    for s_tail in (np.concatenate([below, -below]), np.concatenate([tiny, -tiny])):
+        _compare_kernels_on(s_tail[np.isfinite(s_tail)])
+
+
+def _compare_kernels_on(s_tail: np.ndarray) -> None:
+    for name in ("bce_with_logits_binary_unweighted", "bce_with_logits_grad_binary_unweighted", "sigmoid",
+                 "log_sigmoid", "logistic_loss"):
+        kernel, names, floats, bools = KERNELS[name]
+        outputs = []
+        for s_values in (s_tail, np.append(s_tail, 1.0)):
+            columns = [s_values] + [np.where(np.arange(s_values.size) % 2, 1.0, -1.0)] * (len(names) - 1)
+            out = np.empty(s_values.size)
+            scratch = (tuple(np.empty((floats, s_values.size))), tuple(np.empty((bools, s_values.size), bool)))
+            with np.errstate(all="ignore"):
+                kernel(*columns, out, *scratch)
+            outputs.append(out)
+        np.testing.assert_array_equal(outputs[0], outputs[1][:-1], err_msg=name)
+
+
 def test_kernels_reuse_buffers() -> None:
     # NOTE: bce_with_logits has 14 operations but needs only a few live temporaries.
     assert KERNELS["bce_with_logits"][2] <= 4

@@ -356,8 +356,8 @@ def test_fast_reference_rows_are_the_proven_stable_forms(row):
 def _adversarial_logits() -> np.ndarray:
     rng = np.random.default_rng(6)
     spread = np.ldexp(rng.uniform(0.5, 1.0, 3000), rng.integers(-149, 128, 3000)).astype(np.float32)
-    special = np.float32([0.0, 1e-45, 1e-38, 1e-8, 0.5, 1.0, 15.9, 16.6, 36.7, 37.0, 40.0, 88.7, 103.9, 745.0,
-                          746.0, 1e30, 3.4e38])
+    special = np.float32([0.0, 1e-45, 1e-38, 2.0**-54, 2.0**-28, 1e-8, 0.5, 1.0, 15.9, 16.6, 36.7, 37.0, 40.0,
+                          88.7, 103.9, 745.0, 746.0, 1e30, 3.4e38])
     values = np.concatenate([spread, special, rng.uniform(-50, 50, 3000).astype(np.float32)])
     return np.concatenate([values, -values]).astype(np.float64)
 
@@ -373,8 +373,17 @@ def test_fast_reference_lo_is_within_its_bound(row):
             np.ldexp(rng.uniform(0.5, 1.0, 3000), rng.integers(-149, 0, 3000)).astype(np.float32),
             1 - np.ldexp(rng.uniform(0.5, 1.0, 1000), rng.integers(-24, -1, 1000)).astype(np.float32),
         ]).astype(np.float64)
-    first = first[np.isfinite(first)]
-    hi, lo = fast_reference(row.quantity, first, label)
+    first = np.sort(first[np.isfinite(first)])
+    # NOTE: in blocks of neighbours that never straddle a branch's end (0, ±1), as a sweep evaluates it, so
+    # that whole blocks lie in a tail and take the block-level shortcuts (e^(−|s|) = 0 or 1, no log1p,
+    # tanh(s/2) = s/2).
+    hi = np.empty(first.size)
+    lo = np.empty(first.size)
+    ends = [np.searchsorted(first, -1.0, side="right"), *np.searchsorted(first, [0.0, 1.0])]
+    starts = sorted(set(range(0, first.size, 40)) | {int(end) for end in ends})
+    for start, stop in zip(starts, starts[1:] + [first.size], strict=True):
+        if stop > start:
+            hi[start:stop], lo[start:stop] = fast_reference(row.quantity, first[start:stop], label)
     # NOTE: the truth for lo: the row's own lo expression (E, L, Q, A, B written out) in 40-digit mpmath.
     symbol = sympy.Symbol("s", real=True) if row.domain == "logit" else sympy.Symbol("yhat", positive=True)
     definitions = {item.symbol: item.definition for item in INTERMEDIATES}
@@ -407,3 +416,41 @@ def test_the_contract_name_is_the_function_even_after_the_module_loads() -> None
 
     importlib.import_module("bce_sym.verify.sweeps")
     assert callable(verify.exhaustive) and verify.exhaustive.__name__ == "exhaustive"
+
+
+def _general_settle_and_count(target, values, computed, measured, fmt, work, acc):
+    from bce_sym.verify import sweeps
+
+    settle = np.union1d(measured.undecided, sweeps._straddling(measured.error, measured.delta, work))
+    if settle.size:
+        _, measured.error[settle] = sweeps._exact(target, values[settle], computed[settle], fmt)
+        acc.settled += settle.size
+    sweeps._count_histogram(measured.error, acc.histogram)
+
+
+@pytest.mark.parametrize("start", [2.0**-30, 0.3, 1.0, 2.0, 30.0, 1e10, -3.0, -100.0, -1e30, 1e-40])
+def test_one_binade_shortcuts_equal_the_general_measuring(monkeypatch, start):
+    # NOTE: the block-level shortcuts (one ULP per block, four counting passes) must change nothing: the
+    # same histogram, maximum, worst cases and scaled error as the point-by-point path, for an accurate
+    # target, a crude one (errors of every size, infinities) and PyTorch-like near-misses.
+    from bce_sym.verify import sweeps
+
+    fmt = sweeps._format("float32")
+    first = sweeps._ordinal(start, fmt)
+    chunk = (first, first + 3 * 2**15 + 11)
+    crude = {"bce_with_logits": lambda s, y: np.log1p(np.exp(-s * (1 - 2 * y))).astype(F32),
+             "bce_with_logits_grad": lambda s, y: (1 / (1 + np.exp(-s)) - y).astype(F32)}
+    for name, make in (("numeric", lambda q: getattr(numeric, q)), ("crude", lambda q: crude[q])):
+        targets = [SweepTarget(make(q), q, label, name) for q in ("bce_with_logits", "bce_with_logits_grad")
+                   for label in (0.0, 1.0)]
+        with np.errstate(all="ignore"):
+            fast = sweeps.measure_chunk(targets, chunk, "float32")
+            with monkeypatch.context() as patch:
+                patch.setattr(sweeps, "_measure_in_one_binade", lambda *args: None)
+                patch.setattr(sweeps, "_settle_and_count", _general_settle_and_count)
+                general = sweeps.measure_chunk(targets, chunk, "float32")
+        for a, b in zip(fast, general, strict=True):
+            assert a.histogram == b.histogram, (name, a.quantity, a.labels)
+            assert (a.max_ulp, a.nonfinite, repr(a.worst)) == (b.max_ulp, b.nonfinite, repr(b.worst))
+            assert a.max_scaled_error == b.max_scaled_error or (np.isnan(a.max_scaled_error)
+                                                                 and np.isnan(b.max_scaled_error))

@@ -8,11 +8,41 @@ bool scratch buffers of that shape. Each kernel's docstring is the sympy express
 
 import numpy
 
+EXP_UNDERFLOW = -745.2
+EXP_ROUNDS_TO_ONE = -5.551115123125783e-17  # -2^-54
+LOG1P_IDENTITY = 5.551115123125783e-17  # 2^-54
+LOG1P_ONE = 0.6931471805599453  # log1p(1.0)
+
+
+def _exp_nonpositive(x, out):
+    """numpy.exp(x, out=out) for x ≤ 0, skipping the libm call on blocks where it gives only 0 or only 1."""
+    # NOTE: the first element decides whether the whole block is worth a look (free for ordinary data).
+    first = x.flat[0] if x.size else 0.0
+    if first < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
+        out.fill(0.0)
+        return out
+    if first >= EXP_ROUNDS_TO_ONE and x.size and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
+        out.fill(1.0)
+        return out
+    return numpy.exp(x, out=out)
+
+
+def _log1p_small(e, out):
+    """numpy.log1p(e, out=out) for 0 ≤ e ≤ 1, skipping the libm call on blocks of tiny e or of e = 1."""
+    first = e.flat[0] if e.size else 0.5
+    if first <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
+        numpy.copyto(out, e)
+        return out
+    if first >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
+        out.fill(LOG1P_ONE)
+        return out
+    return numpy.log1p(e, out=out)
+
 
 def sigmoid(s, out, f, b):
     """Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
     numpy.add(1.0, f[0], out=f[1])
     numpy.greater_equal(s, 0.0, out=f[2])
     numpy.maximum(f[0], f[2], out=f[2])
@@ -29,8 +59,8 @@ def log_sigmoid(s, out, f, b):
     """-log1p(exp(-Abs(s))) + Min(0, s)"""
     numpy.minimum(s, 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
-    numpy.log1p(f[1], out=f[1])
+    _exp_nonpositive(f[1], out=f[1])
+    _log1p_small(f[1], out=f[1])
     numpy.subtract(f[0], f[1], out=out)
     return out
 
@@ -40,8 +70,8 @@ def bce_with_logits(s, y, p_w, out, f, b):
     numpy.subtract(1.0, y, out=f[0])
     numpy.maximum(s, 0.0, out=f[1])
     numpy.copysign(s, -1.0, out=f[2])
-    numpy.exp(f[2], out=f[2])
-    numpy.log1p(f[2], out=f[2])
+    _exp_nonpositive(f[2], out=f[2])
+    _log1p_small(f[2], out=f[2])
     numpy.add(f[1], f[2], out=f[1])
     numpy.multiply(f[0], f[1], out=f[1])
     numpy.multiply(p_w, y, out=f[0])
@@ -58,8 +88,8 @@ def bce_with_logits_unweighted(s, y, out, f, b):
     numpy.negative(s, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
-    numpy.log1p(f[1], out=f[1])
+    _exp_nonpositive(f[1], out=f[1])
+    _log1p_small(f[1], out=f[1])
     numpy.add(f[0], f[1], out=f[0])
     numpy.multiply(y, f[0], out=f[0])
     numpy.subtract(1.0, y, out=f[2])
@@ -74,7 +104,7 @@ def bce_with_logits_grad(s, y, p_w, out, f, b):
     """-p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 -
     y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
     numpy.add(1.0, f[0], out=f[1])
     numpy.subtract(1.0, y, out=f[2])
     numpy.greater_equal(s, 0.0, out=f[3])
@@ -101,7 +131,7 @@ def bce_with_logits_grad_unweighted(s, y, out, f, b):
     """-y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s
     >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
     numpy.add(1.0, f[0], out=f[1])
     numpy.subtract(1.0, y, out=f[2])
     numpy.greater_equal(s, 0.0, out=f[3])
@@ -129,8 +159,8 @@ def logistic_loss(s, t, out, f, b):
     numpy.negative(f[0], out=f[1])
     numpy.maximum(f[1], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
-    numpy.log1p(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    _log1p_small(f[0], out=f[0])
     numpy.add(f[1], f[0], out=out)
     return out
 
@@ -139,7 +169,7 @@ def logistic_loss_grad(s, t, out, f, b):
     """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
+    _exp_nonpositive(f[1], out=f[1])
     numpy.add(1.0, f[1], out=f[2])
     numpy.less_equal(f[0], 0.0, out=f[0])
     numpy.maximum(f[1], f[0], out=f[0])
@@ -182,8 +212,8 @@ def bce_with_logits_binary(s, t, p_w, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
-    numpy.log1p(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    _log1p_small(f[0], out=f[0])
     numpy.add(f[1], f[0], out=f[0])
     numpy.multiply(t, 0.5, out=f[1])
     numpy.add(0.5, f[1], out=f[1])
@@ -200,8 +230,8 @@ def bce_with_logits_binary_unweighted(s, t, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    numpy.exp(f[0], out=f[0])
-    numpy.log1p(f[0], out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    _log1p_small(f[0], out=f[0])
     numpy.add(f[1], f[0], out=out)
     return out
 
@@ -211,7 +241,7 @@ def bce_with_logits_grad_binary(s, t, p_w, out, f, b):
     exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
+    _exp_nonpositive(f[1], out=f[1])
     numpy.add(1.0, f[1], out=f[2])
     numpy.multiply(t, 0.5, out=f[3])
     numpy.add(0.5, f[3], out=f[3])
@@ -236,7 +266,7 @@ def bce_with_logits_grad_binary_unweighted(s, t, out, f, b):
     """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
+    _exp_nonpositive(f[1], out=f[1])
     numpy.add(1.0, f[1], out=f[2])
     numpy.greater_equal(f[0], 0.0, out=f[0])
     numpy.maximum(f[1], f[0], out=f[0])
@@ -266,8 +296,8 @@ def bce_with_logits_and_grad(s, y, p_w, out, f, b):
     numpy.subtract(1.0, y, out=f[0])
     numpy.maximum(s, 0.0, out=f[1])
     numpy.copysign(s, -1.0, out=f[2])
-    numpy.exp(f[2], out=f[2])
-    numpy.log1p(f[2], out=f[3])
+    _exp_nonpositive(f[2], out=f[2])
+    _log1p_small(f[2], out=f[3])
     numpy.add(f[1], f[3], out=f[1])
     numpy.multiply(f[0], f[1], out=f[1])
     numpy.multiply(p_w, y, out=f[4])
@@ -304,8 +334,8 @@ def bce_with_logits_and_grad_unweighted(s, y, out, f, b):
     numpy.negative(s, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    numpy.exp(f[1], out=f[1])
-    numpy.log1p(f[1], out=f[2])
+    _exp_nonpositive(f[1], out=f[1])
+    _log1p_small(f[1], out=f[2])
     numpy.add(f[0], f[2], out=f[0])
     numpy.multiply(y, f[0], out=f[0])
     numpy.subtract(1.0, y, out=f[3])
@@ -339,8 +369,8 @@ def bce_with_logits_and_grad_binary(s, t, p_w, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[2])
-    numpy.exp(f[2], out=f[2])
-    numpy.log1p(f[2], out=f[3])
+    _exp_nonpositive(f[2], out=f[2])
+    _log1p_small(f[2], out=f[3])
     numpy.add(f[1], f[3], out=f[3])
     numpy.multiply(t, 0.5, out=f[1])
     numpy.add(0.5, f[1], out=f[1])
@@ -369,8 +399,8 @@ def bce_with_logits_and_grad_binary_unweighted(s, t, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[2])
-    numpy.exp(f[2], out=f[2])
-    numpy.log1p(f[2], out=f[3])
+    _exp_nonpositive(f[2], out=f[2])
+    _log1p_small(f[2], out=f[3])
     numpy.add(f[1], f[3], out=out[0])
     numpy.add(1.0, f[2], out=f[3])
     numpy.greater_equal(f[0], 0.0, out=f[0])

@@ -219,6 +219,7 @@ class Inputs:
         self._values: dict[sympy.Symbol, np.ndarray] = {}
         self._negative: np.ndarray | None = None
         self._sign: str | None = None
+        self._magnitudes: tuple[float, float] | None = None
 
     @property
     def negative(self) -> np.ndarray:
@@ -255,13 +256,24 @@ class Inputs:
         return {"s >= 0": s_ >= 0, "s < 0": s_ < 0, "0 <= s < 1": (s_ >= 0) & (s_ < 1),
                 "-1 < s < 0": (s_ > -1) & (s_ < 0), "all": np.ones(s_.shape, bool)}[branch]
 
+    def _extreme_magnitudes(self) -> tuple[float, float]:
+        if self._magnitudes is None:
+            if self.sign == "s >= 0":
+                self._magnitudes = float(self.first.min()), float(self.first.max())
+            elif self.sign == "s < 0":
+                self._magnitudes = float(-self.first.max()), float(-self.first.min())
+            else:
+                magnitude = np.abs(self.first)
+                self._magnitudes = float(magnitude.min()), float(magnitude.max())
+        return self._magnitudes
+
     def smallest_magnitude(self) -> float:
         """min |first| over the block (NaN-free inputs)."""
-        if self.sign == "s >= 0":
-            return float(self.first.min())
-        if self.sign == "s < 0":
-            return float(-self.first.max())
-        return float(np.abs(self.first).min())
+        return self._extreme_magnitudes()[0]
+
+    def largest_magnitude(self) -> float:
+        """max |first| over the block (NaN-free inputs)."""
+        return self._extreme_magnitudes()[1]
 
     def value(self, symbol: sympy.Symbol) -> np.ndarray:
         """The intermediate ``symbol`` (E, L, Q, A or B), computed on first use."""
@@ -275,8 +287,12 @@ class Inputs:
 
 # NOTE: e^(−|s|) is 0 in float64 beyond |s| = 745.2, and below 2^-57 beyond |s| = 40, where
 # log1p(E) = E·(1 − E/2 + …) and E/(1 + E) equal E to far better than 2^-53: the tails need no log1p.
+# Near 0, e^(−|s|) rounds to 1 for |s| ≤ 2^-54 (so L is log1p(1)), and tanh(s/2) rounds to s/2 for
+# |s| ≤ 2^-28 (the cubic term, (s/2)³/3, is below a quarter ULP of s/2): a quarter of all float32 inputs.
 _EXP_ZERO = 746.0
 _TAIL = 40.0
+_EXP_ONE = 2.0**-54
+_TANH_LINEAR = 2.0**-28
 
 
 def _tail(inputs: Inputs) -> bool:
@@ -286,6 +302,8 @@ def _tail(inputs: Inputs) -> bool:
 def _compute_e(inputs: Inputs) -> np.ndarray:
     if inputs.smallest_magnitude() >= _EXP_ZERO:
         return np.zeros_like(inputs.first)
+    if inputs.largest_magnitude() <= _EXP_ONE:
+        return np.ones_like(inputs.first)
     out = np.abs(inputs.first)
     np.negative(out, out=out)
     return np.exp(out, out=out)
@@ -293,7 +311,16 @@ def _compute_e(inputs: Inputs) -> np.ndarray:
 
 def _compute_l(inputs: Inputs) -> np.ndarray:
     e = inputs.value(E)
-    return e if _tail(inputs) else np.log1p(e)
+    if _tail(inputs):
+        return e
+    if inputs.largest_magnitude() <= _EXP_ONE:
+        return np.full_like(inputs.first, np.log1p(1.0))
+    return np.log1p(e)
+
+
+def _compute_t(inputs: Inputs) -> np.ndarray:
+    half = inputs.first * 0.5
+    return half if inputs.largest_magnitude() <= _TANH_LINEAR else np.tanh(half, out=half)
 
 
 def _compute_q(inputs: Inputs) -> np.ndarray:
@@ -305,7 +332,7 @@ INTERMEDIATES: tuple[Intermediate, ...] = (
     Intermediate(E, sympy.exp(-sympy.Abs(s)), _compute_e),
     Intermediate(L, log1p(sympy.exp(-sympy.Abs(s))), _compute_l),
     Intermediate(Q, sympy.exp(-sympy.Abs(s)) / (1 + sympy.exp(-sympy.Abs(s))), _compute_q),
-    Intermediate(T, sympy.tanh(s / 2), lambda inputs: np.tanh(inputs.first * 0.5)),
+    Intermediate(T, sympy.tanh(s / 2), _compute_t),
     Intermediate(A, sympy.log(p), lambda inputs: np.log(inputs.first)),
     Intermediate(B, log1p(-p), lambda inputs: np.log1p(-inputs.first)),
 )

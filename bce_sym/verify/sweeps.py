@@ -476,6 +476,134 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
                      nonfinite, scaled)
 
 
+def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.ndarray, fmt: _Format
+                   ) -> float | None:
+    """The one ULP that every exact value of a block with estimates in [low, high] has, or None.
+
+    NOTE: three kinds of block, which between them are nearly every block of a sweep, have one ULP, and
+    ``_measure`` would give each point exactly the spacing returned here:
+    - all estimates below 2^(min_normal + 1) (results that underflow): the smallest ULP;
+    - all of one sign inside one binade, at least 2^-38 relative from its ends (the exact value is at most
+      2^-49 relative from its estimate, so it lies in the same binade): that binade's ULP;
+    - all equal to hi, a power of two, where lo cannot move them (the tails of σ): the sign of lo, which the
+      row states, says whether the exact values lie just below it (the binade under it) or on it.
+    """
+    smallest_normal = 2.0 ** (fmt.min_normal_exp + 1) * (1 - 2.0**-30)
+    if max(-low, high) < smallest_normal:
+        return 2.0**fmt.min_spacing_exp
+    if not (low > 0 or high < 0) or max(-low, high) >= fmt.overflow * (1 - 2.0**-40):
+        return None  # mixed signs, NaN, or overflow territory: the general path knows its rules
+    smallest, largest = (low, high) if low > 0 else (-high, -low)
+    if smallest < smallest_normal:
+        return None
+    _, exponent = math.frexp(smallest)
+    bottom = math.ldexp(1.0, exponent - 1)
+    if largest < 2 * bottom * (1 - 2.0**-38) and smallest > bottom * (1 + 2.0**-38):
+        magnitude = bottom
+    elif (low == high and np.isscalar(hi) and low == float(hi) and smallest == bottom and np.isscalar(lo_sign)
+          and lo_sign != 0 and not np.isinf(first).any()):
+        magnitude = bottom * (0.5 if lo_sign * math.copysign(1.0, low) < 0 else 1.0)
+    else:
+        return None  # the block reaches the end of a binade
+    return min(max(magnitude * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exp), 2.0**fmt.max_spacing_exp)
+
+
+def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
+                           fmt: _Format, work: _Workspace) -> _Measured | None:
+    """``_measure`` for a block whose exact values share one ULP (``_block_spacing``); None otherwise.
+
+    NOTE: then no point needs the power-of-two and overflow checks: two reductions replace eleven passes
+    of ``_measure``, and the errors come out bit for bit the same (the numerator is formed identically, and
+    dividing by a power of two is exact). Blocks at the ends of binades, near overflow, with non-finite
+    results or with soft labels (``within`` False) return None and take the general path.
+    """
+    n = c.size
+    if not within or n == 0:
+        return None
+    _, numerator, r, error, scratch = (buffer[:n] for buffer in work.floats)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.add(hi, lo, out=r)
+        low, high = float(np.minimum.reduce(r)), float(np.maximum.reduce(r))
+        spacing = _block_spacing(low, high, hi, lo_sign, first, fmt)
+        if spacing is None:
+            return None
+        smallest, largest = min(abs(low), abs(high)), max(abs(low), abs(high))
+        # NOTE: the cast to float64 (exact) happens inside the subtraction, as _measure's copy does it.
+        np.subtract(c, hi, out=numerator, dtype=np.float64, casting="unsafe")
+        np.subtract(numerator, lo, out=numerator)
+        np.abs(numerator, out=numerator)
+        largest_numerator = float(np.maximum.reduce(numerator))
+        if not (largest_numerator / spacing < _HUGE):
+            return None  # non-finite results, or overflow: the general path counts and settles them
+        np.divide(numerator, spacing, out=error)
+        # NOTE: the scaled error |c − exact| / max(1, |exact|), whose divisor here is 1 or |r| throughout.
+        if largest <= 1.0:
+            scaled = largest_numerator
+        elif smallest >= 1.0 and (low > 0 or high < 0):
+            np.divide(numerator, r, out=scratch)
+            scaled = float(np.maximum.reduce(scratch)) if low > 0 else -float(np.minimum.reduce(scratch))
+        else:
+            return None  # pragma: no cover - one binade cannot hold both sides of 1 (1 is its bottom)
+    return _Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled)
+
+
+# The histogram edges that correctly rounded results crowd (0.25 and 0.5), and the band around each that
+# the fast count looks into (the uncertainty of an estimate is far smaller, about 2^-29 + 2^-50·error).
+_CROWDED_EDGES = (0.25, 0.5)
+_BAND = 2.0**-20
+
+
+def _settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: _Measured,
+                      fmt: _Format, work: _Workspace, acc: _Accumulator) -> None:
+    """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
+
+    NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
+    0.5 + 2^-20 (every block of a correctly rounded function), four counting passes find both the bins
+    and the few points within 2^-20 of 0.25 or 0.5, instead of the ten passes of the general path.
+    """
+    error = measured.error
+    n = error.size
+    flags = work.flags[:n]
+    counts: list[tuple[int, int]] = []
+    fast = measured.undecided.size == 0 and not isinstance(measured.delta, np.ndarray)
+    if fast:
+        for edge in _CROWDED_EDGES:
+            below = int(np.count_nonzero(np.less(error, edge - _BAND, out=flags)))
+            within = int(np.count_nonzero(np.less_equal(error, edge + _BAND, out=flags)))
+            counts.append((below, within))
+        fast = counts[-1][1] == n
+    if not fast:
+        settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
+        if settle.size:
+            _, error[settle] = _exact(target, values[settle], computed[settle], fmt)
+            acc.settled += settle.size
+        _count_histogram(error, acc.histogram)
+        return
+    bands = [np.flatnonzero((error >= edge - _BAND) & (error <= edge + _BAND)) if within > below
+             else np.zeros(0, np.intp) for edge, (below, within) in zip(_CROWDED_EDGES, counts, strict=True)]
+    band = np.concatenate(bands)
+    if band.size:
+        values_in_band = error[band]
+        width = _uncertainty(values_in_band, measured.delta)
+        near = np.zeros(band.size, bool)
+        for edge in _CROWDED_EDGES:
+            near |= np.abs(values_in_band - edge) <= width
+        settle = band[near]
+        if settle.size:
+            _, error[settle] = _exact(target, values[settle], computed[settle], fmt)
+            acc.settled += settle.size
+    # NOTE: below each band the bin is certain; inside it, the (settled) values say.
+    under_quarter = counts[0][0] + int(np.count_nonzero(error[bands[0]] < 0.25))
+    under_half = counts[1][0] + int(np.count_nonzero(error[bands[1]] < 0.5))
+    acc.histogram[0] += under_quarter
+    acc.histogram[1] += under_half - under_quarter
+    rest = error[bands[1]]
+    rest = rest[~(rest < 0.5)]
+    if rest.size:
+        bins = np.clip(np.searchsorted(_EDGES, rest, side="right") - 1, 2, len(_EDGES) - 2)
+        acc.histogram += np.bincount(bins, minlength=len(_EDGES) - 1)
+
+
 def _uncertainty(error: np.ndarray, delta: np.ndarray | float) -> np.ndarray:
     """Bound on |estimate − exact| in ULPs: the measurement's part plus 2^-50 relative."""
     with np.errstate(invalid="ignore"):
@@ -557,6 +685,10 @@ class _Accumulator:
     scaled: float = 0.0
     settled: int = 0
     candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=list)
+    # The worst_count largest estimates kept so far, the smallest of them, and the widest uncertainty.
+    best: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    floor: float = -math.inf
+    floor_width: float = 0.0
 
 
 def _count_histogram(error: np.ndarray, counts: np.ndarray) -> None:
@@ -636,36 +768,49 @@ def _call(target: SweepTarget, values: np.ndarray, labels: np.ndarray | None, fm
     return _as_array(result, values.size)
 
 
-def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, labels: np.ndarray | None,
+def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, computed: np.ndarray,
            fmt: _Format, work: _Workspace, acc: _Accumulator, worst_count: int) -> None:
-    """Measure one target on one block and fold the result into ``acc``."""
-    computed = _call(target, values, labels, fmt)
+    """Measure one target's results ``computed`` on one block and fold the result into ``acc``."""
     hi, lo, sign = evaluate_split(row, inputs, target.label)
     lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape)
     if not np.isscalar(hi):
         hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), values.shape)
-    measured = _measure(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
+    measured = _measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
+    if measured is None:
+        measured = _measure(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
-    settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
-    if settle.size:
-        _, error[settle] = _exact(target, values[settle], computed[settle], fmt)
-        acc.settled += settle.size
+    _settle_and_count(target, values, computed, measured, fmt, work, acc)
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
     acc.scaled = max(acc.scaled, measured.scaled)
-    _count_histogram(error, acc.histogram)
-    # NOTE: keep this block's largest errors, and every point within the uncertainty of its maximum.
+    # NOTE: keep this block's largest errors, and every point within the uncertainty of its maximum, unless
+    # even its maximum lies clearly (by both uncertainties) below the chunk's worst_count-th largest so far:
+    # then no point of the block can reach the chunk's list of worst cases, estimated or settled.
+    peak = float(np.maximum.reduce(error))
+    delta = measured.delta if np.isscalar(measured.delta) else float(np.max(measured.delta))
+    width = 2 * float(_uncertainty(np.array([peak]), delta)[0]) if math.isfinite(peak) else 0.0
+    if peak + width < acc.floor - acc.floor_width:
+        return
     top = _top(error, worst_count)
-    peak = float(error[top].max())
-    width = 0.0
-    if math.isfinite(peak):
-        delta = measured.delta if np.isscalar(measured.delta) else float(np.max(measured.delta))
-        width = 2 * float(_uncertainty(np.array([peak]), delta)[0])
-        if float(error[top].min()) >= peak - width:
-            ties = np.flatnonzero(error >= peak - width)[:_CANDIDATES_KEPT]
-            top = np.union1d(top, ties)
+    if math.isfinite(peak) and float(error[top].min()) >= peak - width:
+        top = np.union1d(top, _first_ties(error, peak - width))
     acc.candidates.append((values[top], computed[top], error[top].copy(), measured.exact[top].copy(), width))
+    if top.size >= worst_count:
+        largest = np.sort(np.concatenate([acc.best, error[top]]))[-worst_count:]
+        acc.best = largest
+        acc.floor, acc.floor_width = float(largest[0]), max(acc.floor_width, width)
+
+
+def _first_ties(error: np.ndarray, at_least: float) -> np.ndarray:
+    """The first ``_CANDIDATES_KEPT`` indices with error ≥ ``at_least`` (a prefix is searched first)."""
+    # NOTE: in the tails whole blocks tie (every error 0); their first few are found in the first 256 points.
+    size = 256
+    while True:
+        ties = np.flatnonzero(error[:size] >= at_least)
+        if ties.size >= _CANDIDATES_KEPT or size >= error.size:
+            return ties[:_CANDIDATES_KEPT]
+        size *= 16
 
 
 def run_chunk(payload: bytes, chunk: tuple[int, int], dtype: str, worst_count: int = 8) -> list[Report]:
@@ -704,7 +849,8 @@ def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype:
         inputs = Inputs(values.astype(np.float64))
         for target, row, acc in zip(targets, rows, accumulators, strict=True):
             labels = None if target.label is None else label_arrays[target.label][: values.size]
-            _block(target, row, inputs, values, labels, fmt, work, acc, worst_count)
+            computed = _call(target, values, labels, fmt)
+            _block(target, row, inputs, values, computed, fmt, work, acc, worst_count)
     reports = []
     for target, acc in zip(targets, accumulators, strict=True):
         values = np.concatenate([item[0] for item in acc.candidates])
