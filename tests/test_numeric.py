@@ -108,6 +108,34 @@ def test_blocks_and_binary_dispatch_agree_with_one_element_calls() -> None:
         np.testing.assert_array_equal(whole[picks], singles)
 
 
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_blocks_of_one_label_agree_with_mixed_blocks(label: float) -> None:
+    # NOTE: a block whose labels are all 0 or all 1 passes t = 1 − 2y as a scalar; the same inputs in a
+    # block that also holds the other label go through the array t. Bit for bit the same, limits included.
+    rng = np.random.default_rng(9)
+    s = np.concatenate([rng.normal(0, 30, 3000), [np.inf, -np.inf, np.nan, 800.0, -800.0, 0.0, 1e-300]])
+    n = s.size
+    same = np.full(n, label)
+    mixed = np.concatenate([same, 1.0 - same])
+    for pos_weight in (None, 2.5, rng.uniform(0.5, 3, n)):
+        pw_mixed = None if pos_weight is None else np.broadcast_to(pos_weight, n)
+        pw_mixed = None if pw_mixed is None else np.concatenate([pw_mixed, pw_mixed])
+        for name in ("bce_with_logits", "bce_with_logits_grad"):
+            alone = getattr(numeric, name)(s, same, pos_weight=pos_weight)
+            beside = getattr(numeric, name)(np.concatenate([s, s]), mixed, pos_weight=pw_mixed)[:n]
+            np.testing.assert_array_equal(alone, beside, err_msg=f"{name}, pos_weight {pos_weight!r}")
+        loss, grad = numeric.bce_with_logits_and_grad(s, same, pos_weight=pos_weight)
+        np.testing.assert_array_equal(loss, numeric.bce_with_logits(s, same, pos_weight=pos_weight))
+        np.testing.assert_array_equal(grad, numeric.bce_with_logits_grad(s, same, pos_weight=pos_weight))
+    # NOTE: a NaN or a soft label anywhere in the block keeps it off the scalar path.
+    for odd in (np.nan, 0.5):
+        labels = same.copy()
+        labels[n // 3] = odd
+        assert np.isnan(numeric.bce_with_logits(s, labels)[n // 3]) == np.isnan(odd)
+        np.testing.assert_array_equal(np.delete(numeric.bce_with_logits(s, labels), n // 3),
+                                      np.delete(numeric.bce_with_logits(s, same), n // 3))
+
+
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
 @pytest.mark.parametrize("labels", ["binary", "soft"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -170,6 +170,19 @@ def _check_domain(name: str, domain: _Domain, block: numpy.ndarray) -> None:
     raise ValueError(f"{name} must lie in {domain.text} (NaN is allowed); got {float(bad)!r}")
 
 
+def _constant_binary(label: numpy.ndarray) -> float | None:
+    """The label of a block whose labels are all 0 or all 1, else None.
+
+    NOTE: three probes rule out most other blocks before the two reductions that make sure.
+    """
+    first = label[0]
+    if not (first == 0.0 or first == 1.0) or label[-1] != first or label[label.size // 2] != first:
+        return None
+    if numpy.minimum.reduce(label) == first and numpy.maximum.reduce(label) == first:
+        return float(first)
+    return None
+
+
 def _apply_limits(quantity: str, first: numpy.ndarray, label: numpy.ndarray, pw: object, result: numpy.ndarray) -> None:
     for row in _LIMITS:
         if row.quantity != quantity:
@@ -257,7 +270,14 @@ def _evaluate(
             done = checked = False
             if binary is not None and n:
                 label = chunk[1]
-                if dispatch.label_as_t:
+                constant = _constant_binary(label) if dispatch.label_as_t else None
+                if constant is not None:
+                    # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
+                    _check_domain(names[0], domains[0], chunk[0])
+                    binary[0](chunk[0], 1.0 - 2.0 * constant, *chunk[2:n_kernel], results, f, b)
+                    done = True
+                    checked = dispatch.binary_never_nan and pos_weight is None
+                elif dispatch.label_as_t:
                     t = numpy.add(label, label, out=t_buffer[:n])
                     numpy.subtract(1.0, t, out=t)
                     magnitude = numpy.absolute(t, out=value)
