@@ -2,8 +2,9 @@
 
 Run: python benchmarks/bench_numeric_accuracy.py [--points 20000] [--compare torch naive]
 Uses ``bce_sym.verify.check`` (danger-zone sampling over the whole range of each dtype, tails and
-subnormal results included) and prints one Markdown table: the bar of issue 3, bce_sym's max ULP, and
-for comparison the same measurement of the other targets named by ``--compare``.
+subnormal results included) and prints one Markdown table: the bar (``bce_sym.numeric.accuracy``: issue
+3's, or "(ours)" where the issue sets none), bce_sym's max ULP, and for comparison the same measurement
+of the other targets named by ``--compare``.
 """
 
 from __future__ import annotations
@@ -11,21 +12,8 @@ from __future__ import annotations
 import argparse
 import math
 
-# (quantity, labels, float64 bar, float32/float16 bar); None: no bar in the issue (shown for information).
-ROWS: tuple[tuple[str, str, float | None, float | None], ...] = (
-    ("bce_with_logits", "binary", 1.5, 0.51),
-    ("logistic_loss", "binary", 1.5, 0.51),
-    ("bce_with_logits", "soft", 2.5, 0.51),
-    ("bce_with_logits_grad", "binary", 2.0, 0.51),
-    ("logistic_loss_grad", "binary", 2.0, 0.51),
-    ("bce", "binary", 1.0, 0.51),
-    ("bce", "soft", None, 0.51),
-    ("bce_grad", "binary", 1.5, 0.51),
-    ("bce_grad", "soft", None, None),
-    ("bce_with_logits_grad", "soft", None, None),
-    ("sigmoid", "binary", 2.0, 0.51),
-    ("log_sigmoid", "binary", 1.5, 0.51),
-)
+from bce_sym.numeric.accuracy import ACCURACY_BARS
+
 DTYPES = ("float64", "float32", "float16")
 
 
@@ -58,15 +46,19 @@ def main() -> None:
     print(f"# Max error in ULPs against mpmath ({args.points:,} danger-zone points per cell)\n")
     print("| quantity | labels | dtype | bar | bce_sym | met | worst input (bce_sym) | " + " | ".join(others) + " |")
     print("|---|---|---|---:|---:|---|---|" + "---:|" * len(others))
-    for quantity, labels, bar64, bar_small in ROWS:
+    for row in ACCURACY_BARS:
+        quantity = row.quantity
+        # NOTE: check() samples ±1 labels for the logistic quantities and ignores labels for σ.
+        labels = "soft" if row.labels == "soft" else "binary"
         for dtype in DTYPES:
-            bar = bar64 if dtype == "float64" else bar_small
+            bar = row.float64 if dtype == "float64" else row.smaller
             ours, where = _measure("numeric", quantity, labels, dtype, args.points)
             met = "" if bar is None or math.isnan(ours) else ("yes" if ours <= bar else "NO")
             cells = [_cell(_measure(other, quantity, labels, dtype, args.points)[0]) for other in others]
-            shown_labels = "±1" if quantity.startswith("logistic") else labels
+            shown_labels = {"pm": "±1", None: "–"}.get(row.labels, row.labels)
+            shown_bar = "" if bar is None else f"≤ {bar}" + ("" if row.in_issue else " (ours)")
             print(
-                f"| {quantity} | {shown_labels} | {dtype} | {'' if bar is None else f'≤ {bar}'} | "
+                f"| {quantity} | {shown_labels} | {dtype} | {shown_bar} | "
                 f"{_cell(ours)} | {met} | {where.strip()} | " + " | ".join(cells) + " |"
             )
 

@@ -1,4 +1,4 @@
-"""The examples in the verifier's docstrings run and say what they show."""
+"""Docstring examples (verifier, code generator, accuracy bars) run and say what they show."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ MODULES = (
     "bce_sym.verify.sampling",
     "bce_sym.verify.sampled_check",
     "bce_sym.verify.targets",
+    "bce_sym.verify.fast_reference",
+    "bce_sym.verify.sweeps",
+    "bce_sym.codegen",
+    "bce_sym.numeric.accuracy",
     "bce_sym.testing",
     "bce_sym.strategies",
 )
