@@ -10,7 +10,7 @@ fuse or refine nodes (each documented where it is printed): −|x| is one ``copy
 the same), ``select(cond, 1, e)`` with e = e^(−|x|) ∈ [0, 1] is ``maximum(e, cond)`` (bit for bit the
 same), a division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by
 less than an ULP, towards the exact quotient), and e^(−|x|) and log1p(e^(−|x|)) skip the libm call on
-blocks lying wholly in a tail where float64 already knows the rounded value (0, and e itself).
+blocks lying wholly in a tail where float64 already knows the rounded value (0 or 1; e itself or log 2).
 
 - :func:`kernels_source` renders ``bce_sym/numeric/_kernels.py`` (committed; a test fails when stale).
 - :func:`standalone_source` renders the module of ``bce-sym codegen``: the kernels plus the NumPy driver
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,15 +160,14 @@ _UNARY_RULES: tuple[_UfuncRule, ...] = (
 )
 
 
-
 # NOTE: the tails, where float64 already knows the answer and glibc still takes its time. exp(x) rounds
 # to 0 for every x < −745.14 (e^x is then below half the smallest subnormal, 2^-1075), yet glibc reaches
 # that 0 through its underflow handler, about 36 ns an element against 6; it rounds to 1 for
-# −2^-54 ≤ x ≤ 0 (e^x ≥ 1 − 2^-54, the midpoint under 1, and ties go to the even 1), which costs glibc
+# −2^-54 ≤ x ≤ 0 (e^x > 1 − 2^-54, the midpoint under 1), which costs glibc
 # 5–9 ns. log1p(e) rounds to e itself for 0 ≤ e ≤ 2^-54 (log1p(e) = e − e²/2 + …, and e²/2 < 2^-55·e is
 # below half an ULP of e, also where e is a power of two), and log1p(1) is one constant. Each helper
-# looks at its whole block (a reduction or two) and skips the libm call only when every element is in
-# one tail, so each element gets exactly the value the ufunc rounds to (NaN compares false and takes the
+# looks at its whole block (a reduction) and skips the libm call only when every element is in one
+# tail, so each element gets exactly the value the ufunc rounds to (NaN compares false and takes the
 # ufunc). Exhaustive float32 sweeps, where half of all inputs have |s| > 745 and a quarter |s| < 2^-54,
 # run far faster; ordinary inputs pay one comparison per block (the block's first element is not in a tail).
 EXP_UNDERFLOW = -745.2
@@ -179,11 +179,10 @@ LOG1P_ONE = float(numpy.log1p(1.0))
 def _exp_nonpositive(x, out):
     """numpy.exp(x, out=out) for x ≤ 0, skipping the libm call on blocks where it gives only 0 or only 1."""
     # NOTE: the first element decides whether the whole block is worth a look (free for ordinary data).
-    first = x.flat[0] if x.size else 0.0
-    if first < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
+    if x.size and x.flat[0] < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
         out.fill(0.0)
         return out
-    if first >= EXP_ROUNDS_TO_ONE and x.size and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
+    if x.size and x.flat[0] >= EXP_ROUNDS_TO_ONE and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
         out.fill(1.0)
         return out
     return numpy.exp(x, out=out)
@@ -191,11 +190,10 @@ def _exp_nonpositive(x, out):
 
 def _log1p_small(e, out):
     """numpy.log1p(e, out=out) for 0 ≤ e ≤ 1, skipping the libm call on blocks of tiny e or of e = 1."""
-    first = e.flat[0] if e.size else 0.5
-    if first <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
+    if e.size and e.flat[0] <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
         numpy.copyto(out, e)
         return out
-    if first >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
+    if e.size and e.flat[0] >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
         out.fill(LOG1P_ONE)
         return out
     return numpy.log1p(e, out=out)
@@ -203,7 +201,7 @@ def _log1p_small(e, out):
 
 # Printing rules for the tails: (sympy type, test on the node's argument, helper the kernel calls instead
 # of the ufunc). The helpers' source goes into the generated module, so the standalone one has them too.
-_TAIL_RULES: tuple[tuple[type, object, object], ...] = (
+_TAIL_RULES: tuple[tuple[type, Callable[[sympy.Expr], bool], Callable[..., object]], ...] = (
     (sympy.exp, lambda a: isinstance(-a, sympy.Abs), _exp_nonpositive),
     (log1p, lambda a: _is_small_exp(a), _log1p_small),
 )

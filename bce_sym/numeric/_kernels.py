@@ -17,11 +17,10 @@ LOG1P_ONE = 0.6931471805599453  # log1p(1.0)
 def _exp_nonpositive(x, out):
     """numpy.exp(x, out=out) for x ≤ 0, skipping the libm call on blocks where it gives only 0 or only 1."""
     # NOTE: the first element decides whether the whole block is worth a look (free for ordinary data).
-    first = x.flat[0] if x.size else 0.0
-    if first < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
+    if x.size and x.flat[0] < EXP_UNDERFLOW and numpy.maximum.reduce(x, axis=None) < EXP_UNDERFLOW:
         out.fill(0.0)
         return out
-    if first >= EXP_ROUNDS_TO_ONE and x.size and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
+    if x.size and x.flat[0] >= EXP_ROUNDS_TO_ONE and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
         out.fill(1.0)
         return out
     return numpy.exp(x, out=out)
@@ -29,11 +28,10 @@ def _exp_nonpositive(x, out):
 
 def _log1p_small(e, out):
     """numpy.log1p(e, out=out) for 0 ≤ e ≤ 1, skipping the libm call on blocks of tiny e or of e = 1."""
-    first = e.flat[0] if e.size else 0.5
-    if first <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
+    if e.size and e.flat[0] <= LOG1P_IDENTITY and numpy.maximum.reduce(e, axis=None) <= LOG1P_IDENTITY:
         numpy.copyto(out, e)
         return out
-    if first >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
+    if e.size and e.flat[0] >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
         out.fill(LOG1P_ONE)
         return out
     return numpy.log1p(e, out=out)
