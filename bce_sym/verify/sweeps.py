@@ -96,6 +96,20 @@ class _Format:
         info = np.finfo(self.name)
         return float(info.max) + 2.0 ** (self.max_spacing_exp - 1)
 
+    @property
+    def near_overflow(self) -> float:
+        """Estimates at or beyond this may round either way at the overflow threshold."""
+        return self.overflow * (1 - 2.0**-40)
+
+    @property
+    def shared_ulp_below(self) -> float:
+        """Below 2^(min_normal + 1) both binades around an estimate share the smallest ULP."""
+        return 2.0 ** (self.min_normal_exp + 1) * (1 - 2.0**-30)
+
+    def binade_ulp(self, bottom: float) -> float:
+        """The ULP of the binade starting at the power of two ``bottom`` (subnormal and top ULPs clipped)."""
+        return min(max(bottom * 2.0**-self.mantissa, 2.0**self.min_spacing_exp), 2.0**self.max_spacing_exp)
+
 
 DTYPES: tuple[_Format, ...] = (
     _Format("float16", 16, 10, -24, 5, -14, chunk=1 << 10, block=1 << 10),
@@ -336,6 +350,7 @@ class _Measured:
     undecided: np.ndarray  # indices where the binade or the overflow is undecided
     nonfinite: int
     scaled: float
+    peak: float | None = None  # the largest error, where the measuring already knows it
 
 
 def _as_array(result: Any, size: int) -> np.ndarray:
@@ -422,7 +437,7 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
     undecided: list[np.ndarray] = []
     if index.size:
         # NOTE: below 2^(min_normal+1) both binades share the smallest ULP; only higher edges matter.
-        index = index[np.abs(r[index]) >= 2.0 ** (fmt.min_normal_exp + 1) * (1 - 2.0**-30)]
+        index = index[np.abs(r[index]) >= fmt.shared_ulp_below]
     if index.size and np.isscalar(hi) and np.isscalar(lo_sign) and lo_sign != 0 and _is_power_of_two(hi):
         # NOTE: the tails of σ: hi = ±1 and lo too small to move r off it. The side is lo's sign for all of
         # them at once (an infinite input makes lo exactly 0: the power of two itself, the upper binade).
@@ -431,7 +446,7 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
             # NOTE: the whole block sits on the power of two (the usual case in the tails): one pass.
             below = lo_sign * math.copysign(1.0, float(hi)) < 0
             magnitude = abs(float(hi)) * (0.5 if below else 1.0)
-            spacing_x = min(max(magnitude * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exp), 2.0**fmt.max_spacing_exp)
+            spacing_x = fmt.binade_ulp(magnitude)
             np.divide(numerator, spacing_x, out=error)
             hit[:] = False
             index = index[:0]
@@ -448,7 +463,7 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
         error[index] = numerator[index] / spacing_x
         undecided.append(still)
     nonfinite = 0
-    threshold_low = fmt.overflow * (1 - 2.0**-40)
+    threshold_low = fmt.near_overflow
     top = float(error.max()) if n else 0.0
     special_index = np.zeros(0, dtype=np.intp)
     if not (top < _HUGE) or not (float(r.max()) < threshold_low) or not (float(r.min()) > -threshold_low):
@@ -488,13 +503,12 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
     - all equal to hi, a power of two, where lo cannot move them (the tails of σ): the sign of lo, which the
       row states, says whether the exact values lie just below it (the binade under it) or on it.
     """
-    smallest_normal = 2.0 ** (fmt.min_normal_exp + 1) * (1 - 2.0**-30)
-    if max(-low, high) < smallest_normal:
+    if max(-low, high) < fmt.shared_ulp_below:
         return 2.0**fmt.min_spacing_exp
-    if not (low > 0 or high < 0) or max(-low, high) >= fmt.overflow * (1 - 2.0**-40):
+    if not (low > 0 or high < 0) or max(-low, high) >= fmt.near_overflow:
         return None  # mixed signs, NaN, or overflow territory: the general path knows its rules
     smallest, largest = (low, high) if low > 0 else (-high, -low)
-    if smallest < smallest_normal:
+    if smallest < fmt.shared_ulp_below:
         return None
     _, exponent = math.frexp(smallest)
     bottom = math.ldexp(1.0, exponent - 1)
@@ -505,7 +519,7 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
         magnitude = bottom * (0.5 if lo_sign * math.copysign(1.0, low) < 0 else 1.0)
     else:
         return None  # the block reaches the end of a binade
-    return min(max(magnitude * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exp), 2.0**fmt.max_spacing_exp)
+    return fmt.binade_ulp(magnitude)
 
 
 def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
@@ -544,7 +558,9 @@ def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any,
             scaled = float(np.maximum.reduce(scratch)) if low > 0 else -float(np.minimum.reduce(scratch))
         else:
             return None  # pragma: no cover - one binade cannot hold both sides of 1 (1 is its bottom)
-    return _Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled)
+    # NOTE: dividing by a power of two and rounding are monotone: the largest error is this quotient.
+    peak = largest_numerator / spacing
+    return _Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled, peak)
 
 
 # The histogram edges that correctly rounded results crowd (0.25 and 0.5), and the band around each that
@@ -780,6 +796,7 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
         measured = _measure(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
+    settled_before = acc.settled
     _settle_and_count(target, values, computed, measured, fmt, work, acc)
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
@@ -787,7 +804,9 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     # NOTE: keep this block's largest errors, and every point within the uncertainty of its maximum, unless
     # even its maximum lies clearly (by both uncertainties) below the chunk's worst_count-th largest so far:
     # then no point of the block can reach the chunk's list of worst cases, estimated or settled.
-    peak = float(np.maximum.reduce(error))
+    # NOTE: the measuring's own maximum holds unless settling just replaced some estimates.
+    known = measured.peak is not None and acc.settled == settled_before
+    peak = measured.peak if known else float(np.maximum.reduce(error))
     delta = measured.delta if np.isscalar(measured.delta) else float(np.max(measured.delta))
     width = 2 * float(_uncertainty(np.array([peak]), delta)[0]) if math.isfinite(peak) else 0.0
     if peak + width < acc.floor - acc.floor_width:
