@@ -175,6 +175,32 @@ EXP_ROUNDS_TO_ONE = -(2.0**-54)
 LOG1P_IDENTITY = 2.0**-54
 LOG1P_ONE = float(numpy.log1p(1.0))
 
+# NOTE: the two libm functions the helpers end in, called as f(x, out). The standalone module keeps
+# NumPy's ufuncs; the package's kernels take bce_sym.fastmath's vectorised C versions where they are built.
+_exp, _log1p = numpy.exp, numpy.log1p
+# NOTE: LABELS_AS_T(y, t) -> bool, the driver's one-pass label test, exists only compiled (None: NumPy passes).
+_NUMPY_PRIMITIVES = "_exp, _log1p = numpy.exp, numpy.log1p\nLABELS_AS_T = None"
+_COMPILED_PRIMITIVES = '''try:  # the optional C extension printed by bce_sym.fastmath
+    from bce_sym.numeric import _fastmath
+
+    _exp, _log1p = _fastmath.exp, _fastmath.log1p
+    BACKEND = "fastmath"
+except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and FMA): NumPy's ufuncs
+    _fastmath = None
+    _exp, _log1p = numpy.exp, numpy.log1p
+    BACKEND = "numpy"
+LABELS_AS_T = None'''
+# NOTE: in the package, each kernel the extension has (all but bce's, which needs log) is replaced by its
+# fused C loop: the same instruction program, so the same values bit for bit (tests/test_fastmath.py).
+_COMPILED_KERNELS = '''
+
+#: The NumPy kernels, whatever BACKEND is (the tests compare the fused ones with them).
+NUMPY_KERNELS = KERNELS
+if _fastmath is not None:
+    KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
+    LABELS_AS_T = _fastmath.labels_as_t
+'''
+
 
 def _exp_nonpositive(x, out):
     """numpy.exp(x, out=out) for x ≤ 0, skipping the libm call on blocks where it gives only 0 or only 1."""
@@ -185,7 +211,7 @@ def _exp_nonpositive(x, out):
     if x.size and x.flat[0] >= EXP_ROUNDS_TO_ONE and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
         out.fill(1.0)
         return out
-    return numpy.exp(x, out=out)
+    return _exp(x, out)
 
 
 def _log1p_small(e, out):
@@ -196,7 +222,7 @@ def _log1p_small(e, out):
     if e.size and e.flat[0] >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
         out.fill(LOG1P_ONE)
         return out
-    return numpy.log1p(e, out=out)
+    return _log1p(e, out)
 
 
 # Printing rules for the tails: (sympy type, test on the node's argument, helper the kernel calls instead
@@ -533,8 +559,8 @@ bool scratch buffers of that shape. Each kernel's docstring is the sympy express
 '''
 
 
-def _helpers_source() -> str:
-    """The tail helpers and their constants, as source for the generated module."""
+def _helpers_source(primitives: str) -> str:
+    """The tail helpers, their constants and the lines binding ``_exp`` / ``_log1p``, as generated source."""
     constants = "\n".join([
         f"EXP_UNDERFLOW = {EXP_UNDERFLOW!r}",
         f"EXP_ROUNDS_TO_ONE = {EXP_ROUNDS_TO_ONE!r}  # -2^-54",
@@ -542,11 +568,11 @@ def _helpers_source() -> str:
         f"LOG1P_ONE = {LOG1P_ONE!r}  # log1p(1.0)",
     ])
     helpers = [inspect.getsource(helper).strip("\n") for _, _, helper in _TAIL_RULES]
-    return "\n\n\n".join([constants, *helpers])
+    return "\n\n\n".join([constants + "\n" + primitives, *helpers])
 
 
-def _kernels_body() -> str:
-    parts = [_helpers_source()] + [print_kernel(spec) for spec in KERNEL_SPECS]
+def _kernels_body(primitives: str = _NUMPY_PRIMITIVES) -> str:
+    parts = [_helpers_source(primitives)] + [print_kernel(spec) for spec in KERNEL_SPECS]
     table = [
         "#: name -> (kernel, argument names, float64 scratch buffers, bool scratch buffers)",
         "KERNELS = {",
@@ -571,13 +597,13 @@ def kernels_source() -> str:
         title="Blocked NumPy kernels of the stable forms (generated).", command="python -m bce_sym.codegen"
     )
     # NOTE: one blank line after the import: the module goes on with constants (ruff's isort rule).
-    return header + "\nimport numpy\n\n" + _kernels_body()
+    return header + "\nimport numpy\n\n" + _kernels_body(_COMPILED_PRIMITIVES) + _COMPILED_KERNELS
 
 
 # NOTE: the driver module holds everything around the kernels (validation, broadcasting, blocks, limits,
 # reductions, the public functions) and imports only NumPy and the kernels; the standalone module is the
 # kernels followed by the driver's source with that one import dropped.
-_DRIVER_IMPORT = "from bce_sym.numeric._kernels import KERNELS"
+_DRIVER_IMPORT = "from bce_sym.numeric._kernels import KERNELS, LABELS_AS_T"
 
 
 def standalone_source() -> str:
@@ -627,4 +653,7 @@ def write_kernels(path: str | Path = KERNELS_PATH) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    from bce_sym.fastmath import write_c_source
+
     print(write_kernels())
+    print(write_c_source())

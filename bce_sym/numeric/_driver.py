@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from bce_sym.numeric._kernels import KERNELS
+from bce_sym.numeric._kernels import KERNELS, LABELS_AS_T
 
 __all__ = [
     "bce",
@@ -278,10 +278,14 @@ def _evaluate(
                     done = True
                     checked = dispatch.binary_never_nan and pos_weight is None
                 elif dispatch.label_as_t:
-                    t = numpy.add(label, label, out=t_buffer[:n])
-                    numpy.subtract(1.0, t, out=t)
-                    magnitude = numpy.absolute(t, out=value)
-                    if numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0:
+                    t = t_buffer[:n]
+                    if LABELS_AS_T is not None:
+                        binary_labels = LABELS_AS_T(label, t)
+                    else:
+                        numpy.subtract(1.0, numpy.add(label, label, out=t), out=t)
+                        magnitude = numpy.absolute(t, out=value)
+                        binary_labels = numpy.minimum.reduce(magnitude) == 1.0 == numpy.maximum.reduce(magnitude)
+                    if binary_labels:
                         _check_domain(names[0], domains[0], chunk[0])
                         binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
                         done = True

@@ -12,6 +12,16 @@ EXP_UNDERFLOW = -745.2
 EXP_ROUNDS_TO_ONE = -5.551115123125783e-17  # -2^-54
 LOG1P_IDENTITY = 5.551115123125783e-17  # 2^-54
 LOG1P_ONE = 0.6931471805599453  # log1p(1.0)
+try:  # the optional C extension printed by bce_sym.fastmath
+    from bce_sym.numeric import _fastmath
+
+    _exp, _log1p = _fastmath.exp, _fastmath.log1p
+    BACKEND = "fastmath"
+except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and FMA): NumPy's ufuncs
+    _fastmath = None
+    _exp, _log1p = numpy.exp, numpy.log1p
+    BACKEND = "numpy"
+LABELS_AS_T = None
 
 
 def _exp_nonpositive(x, out):
@@ -23,7 +33,7 @@ def _exp_nonpositive(x, out):
     if x.size and x.flat[0] >= EXP_ROUNDS_TO_ONE and numpy.minimum.reduce(x, axis=None) >= EXP_ROUNDS_TO_ONE:
         out.fill(1.0)
         return out
-    return numpy.exp(x, out=out)
+    return _exp(x, out)
 
 
 def _log1p_small(e, out):
@@ -34,7 +44,7 @@ def _log1p_small(e, out):
     if e.size and e.flat[0] >= 1.0 and numpy.minimum.reduce(e, axis=None) >= 1.0:
         out.fill(LOG1P_ONE)
         return out
-    return numpy.log1p(e, out=out)
+    return _log1p(e, out)
 
 
 def sigmoid(s, out, f, b):
@@ -435,3 +445,10 @@ KERNELS = {
     "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 6, 0),
     "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 4, 0),
 }
+
+
+#: The NumPy kernels, whatever BACKEND is (the tests compare the fused ones with them).
+NUMPY_KERNELS = KERNELS
+if _fastmath is not None:
+    KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
+    LABELS_AS_T = _fastmath.labels_as_t

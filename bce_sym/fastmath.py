@@ -1,0 +1,633 @@
+"""Vectorised float64 exp and log1p in C, with their tables computed here in mpmath.
+
+NumPy's float64 ``exp`` and ``log1p`` are SIMD only on AVX-512 machines; elsewhere each element is one
+scalar libm call (about 6 and 7 ns), which is most of a loss kernel's time. The two functions the
+kernels need, e^x for x ≤ 0 and log1p(e) for 0 ≤ e ≤ 1, are short table-driven algorithms that gcc
+vectorises with AVX2 and FMA:
+
+- **exp** (the scheme of glibc's exp): x = (k + j/128)·ln 2 + r with |r| ≤ ln 2/256, so
+  e^x = 2^k · 2^(j/128) · e^r. 2^(j/128) is a table entry (its float64 bits and its relative tail), e^r a
+  degree-5 Taylor polynomial (truncation below 0.006 ULP), and 2^k is added to the entry's exponent
+  bits. x·128/ln 2 is rounded with the 1.5·2^52 trick, and ln 2/128 is split so that k·ln2hi is exact.
+- **log1p**: h = 1 + e and its rounding error l = e − (h − 1) (exact: Fast2Sum, since e ≤ 1). With
+  h = 2^k·m and j the top 7 bits of m's fraction, log h = k·ln 2 − log(invc_j) + log1p(r), where
+  invc_j ≈ 1/c_j at the centre c_j of the j-th interval and r = m·invc_j − 1 (|r| ≤ 2^-8) is kept as
+  two floats through an FMA. log1p(r) is a degree-10 Taylor polynomial, −log(invc_j) a table entry in
+  two floats, and log1p(e) = log h + l/h. Below h = 1 + 2^-7, where h has lost e's low bits, the same
+  polynomial runs on e itself.
+
+Arguments outside the fast range (x < −708, where e^x is subnormal or 0, x > 709, e < 0, −0, e > 1, NaN,
+±inf) go to the libm function, so both functions are right for every float64. Measured against mpmath
+(``tests/test_fastmath.py``): at most 0.505 ULP for exp and 0.501 ULP for log1p on the fast path.
+
+:func:`c_source` renders ``bce_sym/numeric/_fastmath.c`` (committed, built by ``setup.py`` as the optional
+extension ``bce_sym.numeric._fastmath``; a test fails when it is stale). Where the extension is not
+built (no compiler, not x86-64, no AVX2 and FMA) the kernels use NumPy's ufuncs: same results to within
+the functions' rounding, slower.
+
+>>> tables = exp_table()
+>>> len(tables.hi_bits), tables.tails[0]
+(128, 0.0)
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import mpmath
+
+__all__ = ["ExpTable", "LogTable", "exp_table", "log_table", "c_source", "write_c_source", "C_SOURCE_PATH"]
+
+#: The generated C file (committed; ``tests/test_fastmath.py`` checks that it is fresh).
+C_SOURCE_PATH = Path(__file__).parent / "numeric" / "_fastmath.c"
+
+#: 2^TABLE_BITS entries per table: 2^(j/128) for exp, 1/c_j and log c_j for log1p.
+TABLE_BITS = 7
+_N = 2**TABLE_BITS
+# NOTE: ln2hi/N keeps 33 significant bits, so k·ln2hi/N is exact for every |k| < 2^20 (|x| ≤ 709 needs
+# |k| ≤ 131,000): the reduction x − k·ln2/N then loses nothing but the tiny ln2lo/N term's rounding.
+_LN2_HI_BITS = 33
+_PRECISION = 256
+
+
+def _bits(value: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def _split(value: mpmath.mpf) -> tuple[float, float]:
+    """value as hi + lo, two floats (hi the nearest float, lo the nearest float to the rest)."""
+    hi = float(value)
+    return hi, float(value - hi)
+
+
+@dataclass(frozen=True)
+class ExpTable:
+    """2^(j/128) = asdouble(hi_bits[j] + (j << 45)) · (1 + tails[j]) for j = 0 … 127.
+
+    ``hi_bits`` have j << 45 taken out so that adding k << 45 (k = 128·k' + j, the rounded x·128/ln 2)
+    leaves 2^(j/128)'s bits with k' added to the exponent field.
+    """
+
+    hi_bits: tuple[int, ...]
+    tails: tuple[float, ...]
+    inv_ln2_n: float
+    ln2_hi_n: float
+    ln2_lo_n: float
+
+
+@dataclass(frozen=True)
+class LogTable:
+    """invc[j] ≈ 1/c_j (c_j the centre of [1 + j/128, 1 + (j+1)/128); c_0 = 1) and −log(invc[j]) as hi + lo."""
+
+    invc: tuple[float, ...]
+    logc_hi: tuple[float, ...]
+    logc_lo: tuple[float, ...]
+    ln2_hi: float
+    ln2_lo: float
+
+
+def exp_table() -> ExpTable:
+    """The exp table and the split ln 2/128, computed in mpmath at 256 bits.
+
+    >>> import json
+import struct
+    >>> t = exp_table()
+    >>> struct.unpack("<d", struct.pack("<Q", t.hi_bits[64] + (64 << 45)))[0]  # 2^(1/2)
+    1.4142135623730951
+    """
+    with mpmath.workprec(_PRECISION):
+        hi_bits, tails = [], []
+        for j in range(_N):
+            exact = mpmath.mpf(2) ** (mpmath.mpf(j) / _N)
+            hi = float(exact)
+            hi_bits.append(_bits(hi) - (j << 45))
+            tails.append(float((exact - hi) / hi))
+        ln2_n = mpmath.log(2) / _N
+        hi = float(ln2_n)
+        mantissa, exponent = mpmath.frexp(hi)
+        hi = float(mpmath.ldexp(mpmath.floor(mantissa * 2**_LN2_HI_BITS), int(exponent) - _LN2_HI_BITS))
+        return ExpTable(tuple(hi_bits), tuple(tails), float(1 / ln2_n), hi, float(ln2_n - hi))
+
+
+def log_table() -> LogTable:
+    """The log1p table and ln 2 in two floats, computed in mpmath at 256 bits.
+
+    >>> t = log_table()
+    >>> t.invc[0], t.logc_hi[0]
+    (1.0, 0.0)
+    """
+    with mpmath.workprec(_PRECISION):
+        invc, logc_hi, logc_lo = [], [], []
+        for j in range(_N):
+            # NOTE: the first interval keeps c = 1 (r = m − 1 exactly, log c = 0): results near 0 stay
+            # relatively accurate; the others use their centre, so |r| ≤ 2^-8.
+            centre = mpmath.mpf(1) if j == 0 else 1 + (mpmath.mpf(j) + 0.5) / _N
+            inverse = float(1 / centre)
+            hi, lo = _split(-mpmath.log(mpmath.mpf(inverse)))
+            invc.append(inverse)
+            logc_hi.append(hi)
+            logc_lo.append(lo)
+        ln2_hi, ln2_lo = _split(mpmath.log(2))
+        return LogTable(tuple(invc), tuple(logc_hi), tuple(logc_lo), ln2_hi, ln2_lo)
+
+
+def _array(name: str, ctype: str, values: tuple, render) -> str:
+    rows = [", ".join(render(v) for v in values[i : i + 4]) for i in range(0, len(values), 4)]
+    return f"static const {ctype} {name}[{len(values)}] = {{\n    " + ",\n    ".join(rows) + "\n};\n"
+
+
+def _tables_source() -> str:
+    e, g = exp_table(), log_table()
+    defines = [
+        ("INV_LN2_N", e.inv_ln2_n),
+        ("NEG_LN2_HI_N", -e.ln2_hi_n),
+        ("NEG_LN2_LO_N", -e.ln2_lo_n),
+        ("LN2_HI", g.ln2_hi),
+        ("LN2_LO", g.ln2_lo),
+    ]
+    lines = [f"#define {name} {value.hex()}" for name, value in defines]
+    arrays = [
+        _array("EXP_HI_BITS", "uint64_t", e.hi_bits, lambda v: f"0x{v:016x}u"),
+        _array("EXP_TAIL", "double", e.tails, float.hex),
+        _array("LOG_INVC", "double", g.invc, float.hex),
+        _array("LOG_LOGC_HI", "double", g.logc_hi, float.hex),
+        _array("LOG_LOGC_LO", "double", g.logc_lo, float.hex),
+    ]
+    return "\n".join(lines) + "\n\n" + "\n".join(arrays)
+
+
+_C_TEMPLATE = r"""/* Vectorised float64 exp and log1p, and the bce_sym kernels fused into one loop each.
+ *
+ * GENERATED by bce_sym.fastmath (tables computed in mpmath, kernels printed from the instruction
+ * programs of bce_sym.codegen): do not edit by hand. Regenerate with ``python -m bce_sym.codegen``.
+ *
+ * exp(x, out) and log1p(e, out) take float64 buffers of one length (out may be x) and return out;
+ * labels_as_t(y, t) writes t = 1 - 2y and says whether every label was 0 or 1. Each kernel
+ * NAME(*inputs, out[, f, b]) evaluates the NumPy kernel of the same name in bce_sym.numeric._kernels
+ * element by element, with the same operations in the same order; inputs are
+ * floats or 1-D float64 buffers of out's length (any stride), out is one buffer or a pair, f and b are
+ * ignored. The loops are compiled for AVX2 and FMA; the module refuses to import on other CPUs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FASTMATH_X86 1
+#define VECTOR_TARGET __attribute__((target("avx2,fma")))
+#else
+#define FASTMATH_X86 0
+#define VECTOR_TARGET
+#endif
+
+@TABLES@
+/* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
+ * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
+#define CHUNK 512
+#define MAX_INPUTS 4
+#define MAX_OUTPUTS 2
+#define SHIFT 0x1.8p52
+#define EXP_UNDERFLOW @EXP_UNDERFLOW@
+
+static inline uint64_t as_bits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double as_double(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+/* a where the mask is all ones, b where it is 0. NOTE: bit masks rather than ?: selects, which gcc 12
+ * fails to vectorise in some combinations ("no vectype") that these kernels reach. */
+static inline uint64_t all_ones_if(int condition) { return -(uint64_t)condition; }
+static inline double blend(uint64_t mask, double a, double b)
+{
+    return as_double((as_bits(a) & mask) | (as_bits(b) & ~mask));
+}
+
+/* e^x for -708 <= x <= 709 (NaN gives NaN); garbage elsewhere, which the callers replace. */
+VECTOR_TARGET static inline double exp_core(double x)
+{
+    double kd = x * INV_LN2_N + SHIFT;
+    uint64_t ki = as_bits(kd);
+    kd -= SHIFT;
+    double r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
+    uint64_t j = ki & 127u;
+    double scale = as_double(EXP_HI_BITS[j] + (ki << 45));
+    double r2 = r * r;
+    double tmp = EXP_TAIL[j] + r + r2 * (0.5 + r * (1.0 / 6)) + r2 * r2 * (1.0 / 24 + r * (1.0 / 120));
+    return fma(scale, tmp, scale);
+}
+
+/* Below EXP_UNDERFLOW e^x rounds to 0; between it and -708 the result is subnormal and above 709 the
+ * scale overflows: those go to libm (exp_exact), or set *outside (exp_fast) for the caller to redo. */
+static inline int exp_outside(double x) { return (x < -708.0 && x >= EXP_UNDERFLOW) | (x > 709.0); }
+
+VECTOR_TARGET static inline double exp_fast(double x, int *outside)
+{
+    *outside |= exp_outside(x);
+    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core(x), 0.0);
+}
+
+VECTOR_TARGET static inline double exp_exact(double x)
+{
+    return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
+}
+
+/* log1p(e) for +0 <= e <= 1 (NaN gives NaN); garbage for e < 0, -0 and e > 1. */
+VECTOR_TARGET static inline double log1p_core(double e)
+{
+    double h = 1.0 + e;
+    double l = e - (h - 1.0);
+    uint64_t b = as_bits(h);
+    uint64_t j = (b >> 45) & 127u;
+    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
+    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    double invc = LOG_INVC[j];
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    double rl = (a - rh) + pl; /* Fast2Sum: |a| >= |pl| or a = 0 */
+    double q = l / h;
+    /* Below 1 + 2^-7 (j = 0, log c = 0) h has lost e's low bits: the polynomial runs on e itself. */
+    uint64_t near_one = all_ones_if(h < 0x1.02p0);
+    rh = blend(near_one, e, rh);
+    rl = blend(near_one, 0.0, rl);
+    q = blend(near_one, 0.0, q);
+    double w = k * LN2_HI + LOG_LOGC_HI[j];
+    double sh = w + rh;
+    double sl = (w - sh) + rh; /* Fast2Sum: |w| >= |rh| for j >= 1, and w = 0 for j = 0 */
+    double r = rh, r2 = r * r;
+    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+               + r * (1.0 / 9 + r * (-0.1))))))));
+    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + r2 * p);
+}
+
+static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
+
+VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
+{
+    *outside |= log1p_outside(e);
+    return log1p_core(e);
+}
+
+VECTOR_TARGET static inline double log1p_exact(double e)
+{
+    return (e <= 1.0 && copysign(1.0, e) > 0.0) ? log1p_core(e) : log1p(e);
+}
+
+/* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
+static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
+static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
+
+/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), all on the stack. */
+#define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
+typedef int (*vector_chunk)(CHUNK_ARGS);
+typedef void (*exact_chunk)(CHUNK_ARGS);
+
+/* The two primitives as one-input, one-output kernels. */
+VECTOR_TARGET static int exp_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void exp_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_exact(in[0][i]);
+}
+
+VECTOR_TARGET static int log1p_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_exact(in[0][i]);
+}
+
+/* The driver's label test: t = 1 - (y + y) (NumPy's operations), flagged unless every |t| is 1 (y 0 or 1). */
+VECTOR_TARGET static int labels_as_t_vector(CHUNK_ARGS)
+{
+    int other = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double t = 1.0 - (in[0][i] + in[0][i]);
+        other |= !(fabs(t) == 1.0);
+        out[0][i] = t;
+    }
+    return other;
+}
+
+@KERNELS@
+typedef struct {
+    const char *name;
+    int inputs;
+    int outputs;
+    vector_chunk vector;
+    exact_chunk exact;
+} kernel_info;
+
+typedef struct {
+    Py_buffer view;
+    int is_buffer;
+    double value;
+    const char *data;
+    Py_ssize_t stride;
+    Py_ssize_t length;
+} operand;
+
+static void release(operand *ops, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (ops[i].is_buffer)
+            PyBuffer_Release(&ops[i].view);
+}
+
+static int get_operand(const char *kernel, int position, PyObject *object, operand *op, int writable)
+{
+    op->is_buffer = 0;
+    if (!writable && (PyFloat_Check(object) || PyLong_Check(object))) {
+        op->value = PyFloat_AsDouble(object);
+        return op->value == -1.0 && PyErr_Occurred() ? -1 : 0;
+    }
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, &op->view, flags) < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: argument %d must be a%s float64 array%s, got %.100s", kernel,
+                     position + 1, writable ? " writable" : "", writable ? "" : " or a number",
+                     Py_TYPE(object)->tp_name);
+        return -1;
+    }
+    op->is_buffer = 1;
+    const char *format = op->view.format;
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@')
+        format++;
+    if (op->view.itemsize != 8 || strcmp(format, "d") != 0 || op->view.ndim != 1) {
+        PyErr_Format(PyExc_TypeError, "%s: argument %d must be a 1-D float64 array, got format '%s' with %d "
+                     "dimensions", kernel, position + 1, op->view.format, op->view.ndim);
+        PyBuffer_Release(&op->view);
+        op->is_buffer = 0;
+        return -1;
+    }
+    op->data = op->view.buf;
+    op->stride = op->view.strides[0];
+    op->length = op->view.shape[0];
+    return 0;
+}
+
+static PyObject *run(const kernel_info *k, PyObject *args)
+{
+    Py_ssize_t given = PyTuple_GET_SIZE(args);
+    if (given != k->inputs + 1 && given != k->inputs + 3) {
+        PyErr_Format(PyExc_TypeError, "%s takes %d inputs and out (and, ignored, two scratch arguments); got "
+                     "%zd arguments", k->name, k->inputs, given);
+        return NULL;
+    }
+    operand in[MAX_INPUTS], out[MAX_OUTPUTS];
+    memset(in, 0, sizeof in);
+    memset(out, 0, sizeof out);
+    PyObject *target = PyTuple_GET_ITEM(args, k->inputs);
+    if (k->outputs == 1) {
+        if (get_operand(k->name, k->inputs, target, &out[0], 1) < 0)
+            return NULL;
+    } else {
+        if (!PyTuple_Check(target) || PyTuple_GET_SIZE(target) != k->outputs) {
+            PyErr_Format(PyExc_TypeError, "%s: out must be a tuple of %d float64 arrays", k->name, k->outputs);
+            return NULL;
+        }
+        for (int m = 0; m < k->outputs; m++)
+            if (get_operand(k->name, k->inputs, PyTuple_GET_ITEM(target, m), &out[m], 1) < 0) {
+                release(out, m);
+                return NULL;
+            }
+    }
+    Py_ssize_t n = out[0].length;
+    for (int m = 0; m < k->outputs; m++)
+        if (out[m].length != n) {
+            PyErr_Format(PyExc_ValueError, "%s: the outputs have %zd and %zd elements", k->name, n, out[m].length);
+            release(out, k->outputs);
+            return NULL;
+        }
+    for (int a = 0; a < k->inputs; a++) {
+        if (get_operand(k->name, a, PyTuple_GET_ITEM(args, a), &in[a], 0) < 0
+            || (in[a].is_buffer && in[a].length != n)) {
+            if (in[a].is_buffer) {
+                PyErr_Format(PyExc_ValueError, "%s: argument %d has %zd elements and out %zd; they must be equal",
+                             k->name, a + 1, in[a].length, n);
+                in[a].is_buffer = 0;
+                PyBuffer_Release(&in[a].view);
+            }
+            release(in, a);
+            release(out, k->outputs);
+            return NULL;
+        }
+    }
+    int flagged = 0;
+    Py_BEGIN_ALLOW_THREADS
+    double local_in[MAX_INPUTS][CHUNK], local_out[MAX_OUTPUTS][CHUNK];
+    for (int a = 0; a < k->inputs; a++)
+        if (!in[a].is_buffer)
+            for (Py_ssize_t i = 0; i < CHUNK; i++)
+                local_in[a][i] = in[a].value;
+    for (Py_ssize_t start = 0; start < n; start += CHUNK) {
+        Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
+        for (int a = 0; a < k->inputs; a++) {
+            if (!in[a].is_buffer)
+                continue;
+            const char *source = in[a].data + start * in[a].stride;
+            if (in[a].stride == 8)
+                memcpy(local_in[a], source, (size_t)size * 8);
+            else
+                for (Py_ssize_t i = 0; i < size; i++)
+                    memcpy(&local_in[a][i], source + i * in[a].stride, 8);
+        }
+        int flag = k->vector((const double (*)[CHUNK])local_in, local_out, size);
+        if (flag && k->exact != NULL)
+            k->exact((const double (*)[CHUNK])local_in, local_out, size);
+        flagged |= flag;
+        for (int m = 0; m < k->outputs; m++) {
+            char *destination = (char *)out[m].data + start * out[m].stride;
+            if (out[m].stride == 8)
+                memcpy(destination, local_out[m], (size_t)size * 8);
+            else
+                for (Py_ssize_t i = 0; i < size; i++)
+                    memcpy(destination + i * out[m].stride, &local_out[m][i], 8);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release(in, k->inputs);
+    release(out, k->outputs);
+    if (k->exact == NULL) /* a test, not a function: whether no element was flagged */
+        return PyBool_FromLong(!flagged);
+    Py_INCREF(target);
+    return target;
+}
+
+static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk};
+static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk};
+static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
+static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
+static const kernel_info LABELS_KERNEL = {"labels_as_t", 1, 1, labels_as_t_vector, NULL};
+static PyObject *py_labels_as_t(PyObject *self, PyObject *args) { return run(&LABELS_KERNEL, args); }
+@WRAPPERS@
+static PyMethodDef methods[] = {
+    {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x of a float64 array into out; returns out."},
+    {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) of a float64 array into out; returns out."},
+    {"labels_as_t", py_labels_as_t, METH_VARARGS,
+     "labels_as_t(y, t): t = 1 - 2y into t; whether every y is 0 or 1 (NaN and soft labels are not)."},
+@METHODS@    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastmath", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__fastmath(void)
+{
+#if FASTMATH_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return PyModule_Create(&module);
+#endif
+    PyErr_SetString(PyExc_ImportError, "bce_sym.numeric._fastmath needs an x86-64 CPU with AVX2 and FMA");
+    return NULL;
+}
+"""
+
+# NOTE: rules are data. How each instruction of a codegen program prints as one C statement, per element
+# (operands are C expressions). The operations are NumPy's ufuncs exactly: IEEE arithmetic, copysign,
+# and maximum/minimum with NumPy's NaN and signed-zero rules, so a fused kernel gives the NumPy kernel's
+# values bit for bit. The tail helpers become the vectorised primitives.
+_C_OPERATIONS: dict[str, str] = {
+    "add": "{0} + {1}",
+    "subtract": "{0} - {1}",
+    "multiply": "{0} * {1}",
+    "divide": "{0} / {1}",
+    "negative": "-{0}",
+    "copysign": "copysign({0}, {1})",
+    "absolute": "fabs({0})",
+    "maximum": "np_maximum({0}, {1})",
+    "minimum": "np_minimum({0}, {1})",
+    "select": "{0} ? {1} : {2}",
+    "_exp_nonpositive": "{exp}({0})",
+    "_log1p_small": "{log1p}({0})",
+}
+_C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
+# The primitives of the two loops: the vector one flags arguments it cannot do, the exact one runs libm there.
+_C_VARIANTS: dict[str, dict[str, str]] = {
+    "vector": {"exp": "exp_fast", "log1p": "log1p_fast", "flag": ", &outside"},
+    "exact": {"exp": "exp_exact", "log1p": "log1p_exact", "flag": ""},
+}
+
+
+def _c_operand(text: str) -> str:
+    return "r" + text[1:] if text.startswith("%") else text
+
+
+def _c_statement(ins, variant: str) -> str:
+    operands = [_c_operand(op) for op in ins.operands]
+    if ins.ufunc in _C_COMPARISONS:
+        test = f"{operands[0]} {_C_COMPARISONS[ins.ufunc]} {operands[1]}"
+        return f"const int {_c_operand(ins.result)} = {test};" if ins.kind == "b" else (
+            f"const double {_c_operand(ins.result)} = blend(all_ones_if({test}), 1.0, 0.0);"
+        )
+    names = _C_VARIANTS[variant]
+    expression = _C_OPERATIONS[ins.ufunc].format(*operands, exp=names["exp"], log1p=names["log1p"])
+    if ins.ufunc.startswith("_"):
+        expression = expression[:-1] + names["flag"] + ")"
+    return f"const double {_c_operand(ins.result)} = {expression};"
+
+
+def _compilable(instructions) -> bool:
+    known = set(_C_OPERATIONS) | set(_C_COMPARISONS)
+    return all(ins.ufunc in known for ins in instructions)
+
+
+def _c_kernel(spec) -> str | None:
+    """The two chunk functions (vector and exact) of one kernel spec, or None if it needs an operation
+    that has no vectorised C form here (``log`` and the general ``log1p`` of the probability loss)."""
+    from bce_sym.codegen import BlockKernelPrinter
+
+    instructions, results = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    if not _compilable(instructions):
+        return None
+    loads = [f"const double {a.name} = in[{k}][i];" for k, a in enumerate(spec.arguments)]
+    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
+    signature = "(CHUNK_ARGS)"
+    functions = []
+    for variant, returns in (("vector", "int"), ("exact", "void")):
+        body = loads + [_c_statement(ins, variant) for ins in instructions] + stores
+        lines = [f"VECTOR_TARGET static {returns} {spec.name}_{variant}{signature}", "{"]
+        if variant == "vector":
+            lines.append("    int outside = 0;")
+        lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
+        lines += ["        " + line for line in body]
+        lines.append("    }")
+        if variant == "vector":
+            lines.append("    return outside;")
+        lines.append("}")
+        functions.append("\n".join(lines))
+    return "\n\n".join(functions)
+
+
+def compiled_kernel_names() -> tuple[str, ...]:
+    """The kernels of ``bce_sym.codegen.KERNEL_SPECS`` that the extension fuses (all but ``bce``'s)."""
+    from bce_sym.codegen import KERNEL_SPECS
+
+    return tuple(spec.name for spec in KERNEL_SPECS if _c_kernel(spec) is not None)
+
+
+def _kernels_source() -> tuple[str, str, str]:
+    from bce_sym.codegen import KERNEL_SPECS
+
+    functions, wrappers, methods = [], [], []
+    for spec in KERNEL_SPECS:
+        printed = _c_kernel(spec)
+        if printed is None:
+            continue
+        outputs = len(spec.expressions)
+        functions.append(printed)
+        wrappers.append(
+            f'static const kernel_info KERNEL_{spec.name} = {{"{spec.name}", {len(spec.arguments)}, {outputs}, '
+            f"{spec.name}_vector, {spec.name}_exact}};\n"
+            f"static PyObject *py_{spec.name}(PyObject *self, PyObject *args) "
+            f"{{ return run(&KERNEL_{spec.name}, args); }}"
+        )
+        doc = json.dumps("; ".join(str(e) for e in spec.expressions))
+        methods.append(f'    {{"{spec.name}", py_{spec.name}, METH_VARARGS, {doc}}},\n')
+    return "\n\n".join(functions) + "\n", "\n".join(wrappers) + "\n", "".join(methods)
+
+
+def c_source() -> str:
+    """The C source of the extension ``bce_sym.numeric._fastmath``: the template with the tables filled in.
+
+    >>> "static const double EXP_TAIL[128]" in c_source()
+    True
+    """
+    from bce_sym.codegen import EXP_UNDERFLOW
+
+    kernels, wrappers, methods = _kernels_source()
+    replacements = {
+        "@TABLES@": _tables_source(),
+        "@EXP_UNDERFLOW@": repr(EXP_UNDERFLOW),
+        "@KERNELS@": kernels,
+        "@WRAPPERS@": wrappers,
+        "@METHODS@": methods,
+    }
+    source = _C_TEMPLATE
+    for placeholder, text in replacements.items():
+        source = source.replace(placeholder, text)
+    return source
+
+
+def write_c_source(path: str | Path = C_SOURCE_PATH) -> Path:
+    """Regenerate ``bce_sym/numeric/_fastmath.c`` (or write it to ``path``)."""
+    path = Path(path)
+    path.write_text(c_source(), encoding="utf-8")
+    return path

@@ -1,0 +1,184 @@
+"""bce_sym.fastmath: the C source is fresh, the extension is built where it can be, its exp and log1p are
+accurate against mpmath everywhere, and its fused kernels give the NumPy kernels' values bit for bit."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+
+from bce_sym import fastmath
+from bce_sym.numeric import _kernels
+from bce_sym.verify.metrics import ulp_error
+
+
+def _cpu_has_avx2_and_fma() -> bool:
+    cpuinfo = Path("/proc/cpuinfo")
+    if platform.machine() not in ("x86_64", "AMD64") or not cpuinfo.exists():
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.read_text().splitlines()
+                  if line.startswith("flags")), [])
+    return "avx2" in flags and "fma" in flags
+
+
+def test_c_source_is_fresh() -> None:
+    assert fastmath.C_SOURCE_PATH.read_text(encoding="utf-8") == fastmath.c_source(), (
+        "bce_sym/numeric/_fastmath.c is stale: run python -m bce_sym.codegen"
+    )
+
+
+def test_the_extension_is_built_where_the_cpu_can_run_it() -> None:
+    # NOTE: setup.py builds it as optional; on an x86-64 CPU with AVX2 and FMA (CI's) a failed build would
+    # silently fall back to NumPy, so this test is what notices.
+    expected = "fastmath" if _cpu_has_avx2_and_fma() else "numpy"
+    assert _kernels.BACKEND == expected
+
+
+@pytest.fixture(scope="module")
+def fm():
+    if not _cpu_has_avx2_and_fma():
+        pytest.skip("this CPU has no AVX2 and FMA: the extension cannot run here, the kernels use NumPy's ufuncs")
+    from bce_sym.numeric import _fastmath
+
+    return _fastmath
+
+
+def _ulps(got: np.ndarray, function, values: np.ndarray) -> np.ndarray:
+    """got's error in float64 ULPs against ``function`` in mpmath (the exact value carried as hi + lo)."""
+    hi, lo = np.empty(values.size), np.empty(values.size)
+    with mpmath.workprec(160):
+        for k, v in enumerate(values):
+            exact = function(mpmath.mpf(float(v)))
+            hi[k] = float(exact)
+            lo[k] = float(exact - hi[k]) if mpmath.isfinite(exact) else 0.0
+    return ulp_error(got, hi, "float64", exact_lo=lo)
+
+
+def _exp_arguments(rng: np.random.Generator) -> np.ndarray:
+    return np.concatenate([
+        -rng.uniform(0, 745.2, 4000),
+        -np.exp(rng.uniform(-60, np.log(745), 4000)),  # log-spaced down to 1e-26
+        -rng.uniform(708.0, 708.5, 500),  # the edge of the fast range (normal results just above 2^-1022)
+        -rng.uniform(708.5, 745.2, 500),  # subnormal results: libm's exp
+        rng.uniform(0, 709.7, 1000),  # positive arguments work too
+        [0.0, -0.0, -5e-324, -2.0**-54, -2.0**-53, -708.0, -745.1, -745.2, 709.0, 709.78],
+    ])
+
+
+def test_exp_is_accurate_everywhere(fm) -> None:
+    x = _exp_arguments(np.random.default_rng(3))
+    got = fm.exp(x, np.empty_like(x))
+    errors = _ulps(got, mpmath.exp, x)
+    assert errors.max() <= 0.51, (x[errors.argmax()], errors.max())
+    special = np.array([-np.inf, np.inf, np.nan, -746.0, -1e300, 710.0, 1e300])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(fm.exp(special, np.empty(7)), np.exp(special))
+
+
+def _log1p_arguments(rng: np.random.Generator) -> np.ndarray:
+    edge = 1.0 + 2.0**-7  # where the table's first interval ends and the polynomial on e itself stops
+    return np.concatenate([
+        rng.uniform(0, 1, 4000),
+        np.exp(rng.uniform(-745, 0, 4000)),
+        np.exp(rng.uniform(-40, 0, 2000)),
+        1.0 - np.exp(rng.uniform(-36, -1, 500)),
+        (edge - 1.0) * (1.0 + rng.uniform(-1e-3, 1e-3, 500)),
+        np.nextafter(edge - 1.0, np.array([0.0, 1.0] * 20)),
+        [0.0, 5e-324, 2.0**-1022, 2.0**-54, 2.0**-53, 2.0**-52, 2.0**-8, 2.0**-7, 0.5, 1.0 - 2.0**-53, 1.0],
+    ])
+
+
+def test_log1p_is_accurate_on_the_unit_interval(fm) -> None:
+    e = _log1p_arguments(np.random.default_rng(4))
+    got = fm.log1p(e, np.empty_like(e))
+    errors = _ulps(got, mpmath.log1p, e)
+    assert errors.max() <= 0.51, (e[errors.argmax()], errors.max())
+    # NOTE: outside [+0, 1] libm's log1p answers (and the sign of −0 is kept).
+    special = np.array([-0.0, -0.5, -1.0, -2.0, 1.5, 1e300, np.inf, np.nan, -np.inf])
+    with np.errstate(all="ignore"):
+        expected = np.log1p(special)
+    got = fm.log1p(special, np.empty_like(special))
+    np.testing.assert_array_equal(got, expected)
+    assert np.signbit(got[0])
+
+
+def _columns(names: tuple[str, ...], rng: np.random.Generator) -> list[np.ndarray]:
+    n = 6000
+    s = np.concatenate([
+        rng.normal(0, 20, n), rng.uniform(-800, 800, n), np.exp(rng.uniform(-700, 7, n)) * rng.choice([-1, 1], n),
+        [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 745.2, -745.2, 708.5, -708.5, 709.9, 2.0**-54],
+    ])
+    m = s.size
+    values = {
+        "s": s,
+        "t": rng.choice([-1.0, 1.0], m),
+        "y": np.where(rng.random(m) < 0.5, rng.choice([0.0, 1.0], m), rng.random(m)),
+        "p_w": np.exp(rng.uniform(-5, 5, m)),
+        "yhat": np.concatenate([rng.random(m - 4), [0.0, 1.0, 5e-324, 1.0 - 2.0**-53]]),
+    }
+    return [values[name] for name in names]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.all((a.view(np.int64) == b.view(np.int64)) | (np.isnan(a) & np.isnan(b))))
+
+
+def _run(kernel, columns: list, rows: int, outputs: int, floats: int, bools: int):
+    out = tuple(np.empty(rows) for _ in range(outputs))
+    scratch = (tuple(np.empty((floats, rows))), tuple(np.empty((bools, rows), bool)))
+    with np.errstate(all="ignore"):
+        kernel(*columns, out if outputs > 1 else out[0], *scratch)
+    return out
+
+
+@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+def test_fused_kernels_equal_the_numpy_kernels_bit_for_bit(fm, name: str) -> None:
+    numpy_kernel, names, floats, bools = _kernels.NUMPY_KERNELS[name]
+    fused = getattr(fm, name)
+    outputs = 2 if "_and_grad" in name else 1
+    columns = _columns(names, np.random.default_rng(len(name)))
+    rows = columns[0].size
+    expected = _run(numpy_kernel, columns, rows, outputs, floats, bools)
+    for got in (_run(fused, columns, rows, outputs, 0, 0),
+                # strided inputs, and the second argument as a Python float (a block of one label)
+                _run(fused, [np.repeat(c, 2)[::2] for c in columns], rows, outputs, 0, 0)):
+        for a, b in zip(expected, got, strict=True):
+            assert _same(a, b), name
+    if len(names) > 1:
+        constant = [columns[0], float(columns[1][7]), *columns[2:]]
+        reference = _run(numpy_kernel, constant, rows, outputs, floats, bools)
+        for a, b in zip(reference, _run(fused, constant, rows, outputs, 0, 0), strict=True):
+            assert _same(a, b), name
+    # NOTE: out may be an input (the driver writes in place); the values do not change.
+    if outputs == 1:
+        in_place = [c.copy() for c in columns]
+        with np.errstate(all="ignore"):
+            fused(*in_place, in_place[0])
+        assert _same(in_place[0], expected[0]), name
+
+
+def test_the_extension_rejects_bad_arguments_with_clear_messages(fm) -> None:
+    x = np.zeros(4)
+    with pytest.raises(TypeError, match="must hold float64 values|1-D float64"):
+        fm.exp(np.zeros(4, np.float32), x)
+    with pytest.raises(TypeError, match="writable float64 array"):
+        fm.exp(x, _read_only(4))
+    with pytest.raises(ValueError, match="argument 1 has 3 elements and out 4"):
+        fm.exp(np.zeros(3), x)
+    with pytest.raises(TypeError, match="takes 2 inputs and out"):
+        fm.logistic_loss(x, x)
+    with pytest.raises(TypeError, match="out must be a tuple of 2"):
+        fm.bce_with_logits_and_grad_unweighted(x, x, x)
+    with pytest.raises(TypeError, match="argument 1 must be a float64 array or a number, got str"):
+        fm.sigmoid("1", x)
+    with pytest.raises(TypeError, match="1-D float64 array"):
+        fm.sigmoid(np.zeros((2, 2)), x)
+
+
+def _read_only(n: int) -> np.ndarray:
+    array = np.zeros(n)
+    array.setflags(write=False)
+    return array
