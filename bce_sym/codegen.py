@@ -178,8 +178,9 @@ LOG1P_ONE = float(numpy.log1p(1.0))
 # NOTE: the two libm functions the helpers end in, called as f(x, out). The standalone module keeps
 # NumPy's ufuncs; the package's kernels take bce_sym.fastmath's vectorised C versions where they are built.
 _exp, _log1p = numpy.exp, numpy.log1p
-# NOTE: LABELS_AS_T(y, t) -> bool, the driver's one-pass label test, exists only compiled (None: NumPy passes).
-_NUMPY_PRIMITIVES = "_exp, _log1p = numpy.exp, numpy.log1p\nLABELS_AS_T = None"
+# NOTE: KERNELS_FLOAT32 (the kernels that read float32 buffers and round to float32 themselves) and
+# FROM_LABELS (binary kernels that read the labels y and test them) exist only compiled; else they are empty.
+_NUMPY_PRIMITIVES = "_exp, _log1p = numpy.exp, numpy.log1p"
 _COMPILED_PRIMITIVES = '''try:  # the optional C extension printed by bce_sym.fastmath
     from bce_sym.numeric import _fastmath
 
@@ -188,8 +189,7 @@ _COMPILED_PRIMITIVES = '''try:  # the optional C extension printed by bce_sym.fa
 except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and FMA): NumPy's ufuncs
     _fastmath = None
     _exp, _log1p = numpy.exp, numpy.log1p
-    BACKEND = "numpy"
-LABELS_AS_T = None'''
+    BACKEND = "numpy"'''
 # NOTE: in the package, each kernel the extension has (all but bce's, which needs log) is replaced by its
 # fused C loop: the same instruction program, so the same values bit for bit (tests/test_fastmath.py).
 _COMPILED_KERNELS = '''
@@ -198,7 +198,19 @@ _COMPILED_KERNELS = '''
 NUMPY_KERNELS = KERNELS
 if _fastmath is not None:
     KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
-    LABELS_AS_T = _fastmath.labels_as_t
+    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-49 relative before rounding).
+    KERNELS_FLOAT32 = {
+        name: (getattr(_fastmath, f"{name}_float32"), *row[1:])
+        for name, row in NUMPY_KERNELS.items()
+        if hasattr(_fastmath, f"{name}_float32")
+    }
+    # NOTE: (name, float32 grade) -> f(s, y, ..., out) -> bool, t = 1 − 2y formed and tested on the way in.
+    FROM_LABELS = {
+        (name, single): getattr(_fastmath, f"{name}_labels{'_float32' if single else ''}")
+        for name in NUMPY_KERNELS
+        for single in (False, True)
+        if hasattr(_fastmath, f"{name}_labels")
+    }
 '''
 
 
@@ -265,10 +277,13 @@ class BlockKernelPrinter(NumPyPrinter):
     returns the register holding its value; literals print as Python floats.
     """
 
-    def __init__(self, arguments: tuple[sympy.Symbol, ...]):
+    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True):
         super().__init__({"fully_qualified_modules": True})
         self._arguments = {a: a.name for a in arguments}
         self._prog = _Program()
+        # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
+        # an ULP), for the float32-grade C loops, whose values are rounded to float32.
+        self._compensated = compensate
 
     def program(self, *exprs: sympy.Expr) -> tuple[list[_Instruction], list[str]]:
         """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values."""
@@ -408,7 +423,7 @@ class BlockKernelPrinter(NumPyPrinter):
             total = self._prog.emit("multiply", (total, self._value(factor)))
         for factor, divisor in zip(denominator, divisors, strict=True):
             total = self._prog.emit("divide", (total, divisor))
-            if _is_one_plus_small_exp(factor):
+            if self._compensated and _is_one_plus_small_exp(factor):
                 total = self._compensate(factor, divisor, total)
         return total
 
@@ -584,6 +599,8 @@ def _kernels_body(primitives: str = _NUMPY_PRIMITIVES) -> str:
         arguments = f"({', '.join(names)}{',' if len(names) == 1 else ''})"
         table.append(f'    "{spec.name}": ({spec.name}, {arguments}, {floats}, {bools}),')
     table.append("}")
+    table.append("KERNELS_FLOAT32: dict = {}")
+    table.append("FROM_LABELS: dict = {}")
     return "\n\n\n".join(parts) + "\n\n\n" + "\n".join(table) + "\n"
 
 
@@ -603,7 +620,7 @@ def kernels_source() -> str:
 # NOTE: the driver module holds everything around the kernels (validation, broadcasting, blocks, limits,
 # reductions, the public functions) and imports only NumPy and the kernels; the standalone module is the
 # kernels followed by the driver's source with that one import dropped.
-_DRIVER_IMPORT = "from bce_sym.numeric._kernels import KERNELS, LABELS_AS_T"
+_DRIVER_IMPORT = "from bce_sym.numeric._kernels import FROM_LABELS, KERNELS, KERNELS_FLOAT32"
 
 
 def standalone_source() -> str:

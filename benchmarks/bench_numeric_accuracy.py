@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from bce_sym.numeric import BACKEND
 from bce_sym.numeric.accuracy import ACCURACY_BARS
 
 DTYPES = ("float64", "float32", "float16")
@@ -43,7 +44,8 @@ def main() -> None:
     parser.add_argument("--compare", nargs="*", default=["torch", "naive"], help="other targets to measure")
     args = parser.parse_args()
     others = list(args.compare)
-    print(f"# Max error in ULPs against mpmath ({args.points:,} danger-zone points per cell)\n")
+    print(f"# Max error in ULPs against mpmath ({args.points:,} danger-zone points per cell, "
+          f"{BACKEND} kernels)\n")
     print("| quantity | labels | dtype | bar | bce_sym | met | worst input (bce_sym) | " + " | ".join(others) + " |")
     print("|---|---|---|---:|---:|---|---|" + "---:|" * len(others))
     for row in ACCURACY_BARS:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bce_sym.numeric import BACKEND
+
 
 @dataclass(frozen=True)
 class Case:
@@ -121,7 +123,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
     args = parser.parse_args()
     print(
-        f"# bce_sym.numeric vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
+        f"# bce_sym.numeric ({BACKEND} kernels) vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
         f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs\n"
     )
     print("| case | dtype | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")

@@ -162,9 +162,9 @@ def test_fused_kernels_equal_the_numpy_kernels_bit_for_bit(fm, name: str) -> Non
 
 def test_the_extension_rejects_bad_arguments_with_clear_messages(fm) -> None:
     x = np.zeros(4)
-    with pytest.raises(TypeError, match="must hold float64 values|1-D float64"):
-        fm.exp(np.zeros(4, np.float32), x)
-    with pytest.raises(TypeError, match="writable float64 array"):
+    with pytest.raises(TypeError, match="must be a 1-D float32 or float64 array, got format 'e'"):
+        fm.exp(np.zeros(4, np.float16), x)
+    with pytest.raises(TypeError, match="writable float32 or float64 array"):
         fm.exp(x, _read_only(4))
     with pytest.raises(ValueError, match="argument 1 has 3 elements and out 4"):
         fm.exp(np.zeros(3), x)
@@ -172,9 +172,9 @@ def test_the_extension_rejects_bad_arguments_with_clear_messages(fm) -> None:
         fm.logistic_loss(x, x)
     with pytest.raises(TypeError, match="out must be a tuple of 2"):
         fm.bce_with_logits_and_grad_unweighted(x, x, x)
-    with pytest.raises(TypeError, match="argument 1 must be a float64 array or a number, got str"):
+    with pytest.raises(TypeError, match="argument 1 must be a float32 or float64 array or a number, got str"):
         fm.sigmoid("1", x)
-    with pytest.raises(TypeError, match="1-D float64 array"):
+    with pytest.raises(TypeError, match="1-D float32 or float64 array"):
         fm.sigmoid(np.zeros((2, 2)), x)
 
 
@@ -182,3 +182,91 @@ def _read_only(n: int) -> np.ndarray:
     array = np.zeros(n)
     array.setflags(write=False)
     return array
+
+
+def _sigmoid(s: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        e = np.exp(-np.abs(s))
+        return np.where(s >= 0, 1.0, e) / (1.0 + e)
+
+
+@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+def test_float32_grade_kernels_are_within_2_to_the_minus_45_of_the_float64_ones(fm, name: str) -> None:
+    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    outputs = 2 if "_and_grad" in name else 1
+    columns = _columns(names, np.random.default_rng(len(name) + 1))
+    rows = columns[0].size
+    exact = _run(getattr(fm, name), columns, rows, outputs, 0, 0)
+    single = _run(getattr(fm, f"{name}_float32"), columns, rows, outputs, 0, 0)
+    for k, (a, b) in enumerate(zip(exact, single, strict=True)):
+        finite = np.isfinite(a)
+        np.testing.assert_array_equal(np.isfinite(b), finite, err_msg=name)
+        np.testing.assert_array_equal(b[~finite], a[~finite], err_msg=name)
+        scale = np.abs(a)
+        if "y" in names and "s" in names and (k == 1 or ("grad" in name and "and_grad" not in name)):
+            # NOTE: the soft-label gradient (1 − y)·σ(s) − p_w·y·σ(−s) cancels where σ(s) ≈ y: its error
+            # is relative to the size of its two terms, not of their difference.
+            values = dict(zip(names, columns, strict=True))
+            terms = np.abs(1.0 - values["y"]) * _sigmoid(values["s"])
+            scale = terms + np.abs(values.get("p_w", 1.0) * values["y"]) * _sigmoid(-values["s"])
+        assert np.all(np.abs(b[finite] - a[finite]) <= 2.0**-45 * scale[finite] + 2.0**-1074), name
+
+
+@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> None:
+    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    outputs = 2 if "_and_grad" in name else 1
+    with np.errstate(over="ignore"):
+        columns = [c.astype(np.float32) for c in _columns(names, np.random.default_rng(7))]
+    rows = columns[0].size
+    wide = _run(getattr(fm, name), [c.astype(np.float64) for c in columns], rows, outputs, 0, 0)
+    narrow = tuple(np.empty(rows, np.float32) for _ in range(outputs))
+    with np.errstate(all="ignore"):
+        getattr(fm, name)(*columns, narrow if outputs > 1 else narrow[0])
+        for a, b in zip(wide, narrow, strict=True):
+            assert _same(a.astype(np.float32).astype(np.float64), b.astype(np.float64)), name
+
+
+LABEL_KERNELS = [n for n in fastmath.compiled_kernel_names() if "binary" in n and n.startswith("bce_with_logits")]
+
+
+@pytest.mark.parametrize("name", LABEL_KERNELS)
+def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -> None:
+    assert len(LABEL_KERNELS) == 6
+    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    outputs = 2 if "_and_grad" in name else 1
+    rng = np.random.default_rng(9)
+    columns = _columns(names, rng)
+    rows = columns[0].size
+    labels = rng.choice([0.0, 1.0], rows)
+    from_t = _run(getattr(fm, name), [columns[0], 1.0 - 2.0 * labels, *columns[2:]], rows, outputs, 0, 0)
+    for suffix in ("_labels", "_labels_float32"):
+        out = tuple(np.empty(rows) for _ in range(outputs))
+        with np.errstate(all="ignore"):
+            assert getattr(fm, name + suffix)(columns[0], labels, *columns[2:], out if outputs > 1 else out[0]) is True
+        if suffix == "_labels":
+            for a, b in zip(from_t, out, strict=True):
+                assert _same(a, b), name
+        # NOTE: one soft label (or NaN) anywhere, here in the last chunk, and the answer is False.
+        for odd in (0.5, np.nan, -0.0 + 2.0):
+            soft = labels.copy()
+            soft[-1] = odd
+            with np.errstate(all="ignore"):
+                assert getattr(fm, name + suffix)(columns[0], soft, *columns[2:], out if outputs > 1 else out[0]) \
+                    is False
+
+
+def test_the_driver_uses_the_label_kernels_and_falls_back_on_a_soft_label(fm) -> None:
+    from bce_sym import numeric
+
+    rng = np.random.default_rng(10)
+    s = rng.normal(0, 5, 3000)
+    labels = rng.choice([0.0, 1.0], 3000)
+    for dtype, suffix in ((np.float64, ""), (np.float32, "_float32")):
+        s_d, y_d = s.astype(dtype), labels.astype(dtype)
+        binary = getattr(fm, "bce_with_logits_binary_unweighted" + suffix)(s_d, 1.0 - 2.0 * y_d, np.empty(3000, dtype))
+        assert _same(numeric.bce_with_logits(s_d, y_d).astype(np.float64), binary.astype(np.float64))
+        soft_labels = y_d.copy()
+        soft_labels[-1] = 0.25  # the block's last label: the binary pass has written most of out by then
+        soft = getattr(fm, "bce_with_logits_unweighted" + suffix)(s_d, soft_labels, np.empty(3000, dtype))
+        assert _same(numeric.bce_with_logits(s_d, soft_labels).astype(np.float64), soft.astype(np.float64))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from bce_sym.numeric._kernels import KERNELS, LABELS_AS_T
+from bce_sym.numeric._kernels import FROM_LABELS, KERNELS, KERNELS_FLOAT32
 
 __all__ = [
     "bce",
@@ -123,11 +123,9 @@ def _dispatch(quantity: str) -> _Dispatch:
     return _Dispatch(quantity, None, quantity)
 
 
-def _kernel(name: str | None, weighted: bool) -> tuple | None:
-    if name is None:
-        return None
+def _kernel_name(name: str | None, weighted: bool) -> str | None:
     # NOTE: without pos_weight the p_w = 1 specialisation of the kernel runs (one multiplication fewer).
-    return KERNELS[name] if weighted or f"{name}_unweighted" not in KERNELS else KERNELS[f"{name}_unweighted"]
+    return name if name is None or weighted or f"{name}_unweighted" not in KERNELS else f"{name}_unweighted"
 
 
 def _as_real_array(name: str, value: object) -> numpy.ndarray:
@@ -225,8 +223,15 @@ def _evaluate(
     dtype = _result_dtype(values, arrays)
 
     dispatch = _dispatch(quantity)
-    kernel, kernel_arguments, floats, bools = _kernel(dispatch.other, pos_weight is not None)
-    binary = _kernel(dispatch.binary, pos_weight is not None)
+    names_used = [_kernel_name(name, pos_weight is not None) for name in (dispatch.other, dispatch.binary)]
+    # NOTE: kernels that read float32 and round their values to float32 themselves (the compiled ones, with
+    # float32-grade exp and log1p) are handed float32 data as it is, which spares nditer's casting copies.
+    # A weight multiplies the float64 value before its one rounding, so weighted calls take float64 buffers.
+    native = dtype == numpy.float32 and weight is None and all(n is None or n in KERNELS_FLOAT32 for n in names_used)
+    table = KERNELS_FLOAT32 if native else KERNELS
+    kernel, kernel_arguments, floats, bools = table[names_used[0]]
+    binary = table[names_used[1]] if names_used[1] is not None else None
+    from_labels = FROM_LABELS.get((names_used[1], native)) if dispatch.label_as_t else None
     if binary is not None:
         floats, bools = max(floats, binary[2]), max(bools, binary[3])
     # NOTE: the kernels take the stable form's arguments (pos_weight included when given); the weight is
@@ -239,11 +244,12 @@ def _evaluate(
     )
     # NOTE: small inputs get scratch buffers of their own size, not a whole block's.
     block = max(1, min(BLOCK, count))
+    op_dtypes = [a.dtype if native and a.dtype == numpy.float32 else numpy.float64 for a in arrays]
     iterator = numpy.nditer(
         [*arrays, *outputs],
         flags=["external_loop", "buffered", "zerosize_ok"],
         op_flags=[["readonly"]] * len(arrays) + [["writeonly"]] * len(outputs),
-        op_dtypes=[numpy.float64] * (len(arrays) + len(outputs)),
+        op_dtypes=op_dtypes + [dtype if native else numpy.float64] * len(outputs),
         casting="same_kind",
         buffersize=block,
     )
@@ -277,15 +283,14 @@ def _evaluate(
                     binary[0](chunk[0], 1.0 - 2.0 * constant, *chunk[2:n_kernel], results, f, b)
                     done = True
                     checked = dispatch.binary_never_nan and pos_weight is None
+                elif from_labels is not None:
+                    # NOTE: the compiled kernel forms and tests t = 1 − 2y itself (False: some label is soft).
+                    done = from_labels(*chunk[:n_kernel], results)
+                    checked = done and dispatch.binary_never_nan and pos_weight is None
                 elif dispatch.label_as_t:
-                    t = t_buffer[:n]
-                    if LABELS_AS_T is not None:
-                        binary_labels = LABELS_AS_T(label, t)
-                    else:
-                        numpy.subtract(1.0, numpy.add(label, label, out=t), out=t)
-                        magnitude = numpy.absolute(t, out=value)
-                        binary_labels = numpy.minimum.reduce(magnitude) == 1.0 == numpy.maximum.reduce(magnitude)
-                    if binary_labels:
+                    t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer[:n]), out=t_buffer[:n])
+                    magnitude = numpy.absolute(t, out=value)
+                    if numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0:
                         _check_domain(names[0], domains[0], chunk[0])
                         binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
                         done = True

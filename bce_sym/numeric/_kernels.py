@@ -21,7 +21,6 @@ except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and 
     _fastmath = None
     _exp, _log1p = numpy.exp, numpy.log1p
     BACKEND = "numpy"
-LABELS_AS_T = None
 
 
 def _exp_nonpositive(x, out):
@@ -445,10 +444,24 @@ KERNELS = {
     "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 6, 0),
     "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 4, 0),
 }
+KERNELS_FLOAT32: dict = {}
+FROM_LABELS: dict = {}
 
 
 #: The NumPy kernels, whatever BACKEND is (the tests compare the fused ones with them).
 NUMPY_KERNELS = KERNELS
 if _fastmath is not None:
     KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
-    LABELS_AS_T = _fastmath.labels_as_t
+    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-49 relative before rounding).
+    KERNELS_FLOAT32 = {
+        name: (getattr(_fastmath, f"{name}_float32"), *row[1:])
+        for name, row in NUMPY_KERNELS.items()
+        if hasattr(_fastmath, f"{name}_float32")
+    }
+    # NOTE: (name, float32 grade) -> f(s, y, ..., out) -> bool, t = 1 − 2y formed and tested on the way in.
+    FROM_LABELS = {
+        (name, single): getattr(_fastmath, f"{name}_labels{'_float32' if single else ''}")
+        for name in NUMPY_KERNELS
+        for single in (False, True)
+        if hasattr(_fastmath, f"{name}_labels")
+    }
