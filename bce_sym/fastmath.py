@@ -1,9 +1,10 @@
-"""Vectorised float64 exp and log1p in C, with their tables computed here in mpmath.
+"""C for the kernels: vectorised float64 exp and log1p (tables computed here in mpmath), and every kernel
+program of ``bce_sym.codegen`` printed as one fused C loop.
 
 NumPy's float64 ``exp`` and ``log1p`` are SIMD only on AVX-512 machines; elsewhere each element is one
-scalar libm call (about 6 and 7 ns), which is most of a loss kernel's time. The two functions the
-kernels need, e^x for x ≤ 0 and log1p(e) for 0 ≤ e ≤ 1, are short table-driven algorithms that gcc
-vectorises with AVX2 and FMA:
+scalar libm call (about 6 and 7 ns), and each NumPy kernel instruction is one more pass over memory. The
+two functions the kernels need, e^x for x ≤ 0 and log1p(e) for 0 ≤ e ≤ 1, are short table-driven
+algorithms that gcc vectorises with AVX2 and FMA:
 
 - **exp** (the scheme of glibc's exp): x = (k + j/128)·ln 2 + r with |r| ≤ ln 2/256, so
   e^x = 2^k · 2^(j/128) · e^r. 2^(j/128) is a table entry (its float64 bits and its relative tail), e^r a
@@ -20,10 +21,16 @@ Arguments outside the fast range (x < −708, where e^x is subnormal or 0, x > 7
 ±inf) go to the libm function, so both functions are right for every float64. Measured against mpmath
 (``tests/test_fastmath.py``): at most 0.505 ULP for exp and 0.501 ULP for log1p on the fast path.
 
+Each kernel's instruction program (the one printed as NumPy ufunc calls) becomes C statements by the
+rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives the NumPy kernel's values bit
+for bit, a float32-grade one for results rounded to float32 (cheaper exp and log1p, below 2^-49
+relative, and no compensated division), and an exact one that redoes a chunk holding an argument the
+vector loops cannot take. The binary ``bce_with_logits*`` kernels also read labels y directly, forming
+t = 1 − 2y and reporting a label that is neither 0 nor 1.
+
 :func:`c_source` renders ``bce_sym/numeric/_fastmath.c`` (committed, built by ``setup.py`` as the optional
 extension ``bce_sym.numeric._fastmath``; a test fails when it is stale). Where the extension is not
-built (no compiler, not x86-64, no AVX2 and FMA) the kernels use NumPy's ufuncs: same results to within
-the functions' rounding, slower.
+built (no compiler, not x86-64, no AVX2 and FMA) the NumPy kernels run, with NumPy's ufuncs.
 
 >>> tables = exp_table()
 >>> len(tables.hi_bits), tables.tails[0]
