@@ -178,8 +178,6 @@ LOG1P_ONE = float(numpy.log1p(1.0))
 # NOTE: the two libm functions the helpers end in, called as f(x, out). The standalone module keeps
 # NumPy's ufuncs; the package's kernels take bce_sym.fastmath's vectorised C versions where they are built.
 _exp, _log1p = numpy.exp, numpy.log1p
-# NOTE: KERNELS_FLOAT32 (the kernels that read float32 buffers and round to float32 themselves) and
-# FROM_LABELS (binary kernels that read the labels y and test them) exist only compiled; else they are empty.
 _NUMPY_PRIMITIVES = "_exp, _log1p = numpy.exp, numpy.log1p"
 _COMPILED_PRIMITIVES = '''try:  # the optional C extension printed by bce_sym.fastmath
     from bce_sym.numeric import _fastmath
@@ -192,6 +190,8 @@ except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and 
     BACKEND = "numpy"'''
 # NOTE: in the package, each kernel the extension has (all but bce's, which needs log) is replaced by its
 # fused C loop: the same instruction program, so the same values bit for bit (tests/test_fastmath.py).
+# KERNELS_FLOAT32 (kernels that read float32 buffers and round to float32 themselves) and FROM_LABELS
+# (binary kernels that read the labels y and test them) exist only compiled; elsewhere they are empty.
 _COMPILED_KERNELS = '''
 
 #: The NumPy kernels, whatever BACKEND is (the tests compare the fused ones with them).
