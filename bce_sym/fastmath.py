@@ -435,6 +435,18 @@ VECTOR_TARGET static void store(const operand *op, Py_ssize_t start, const doubl
         }
 }
 
+static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
+{
+    const char *first = op->data + start * op->stride, *last = first + (size - 1) * op->stride;
+    if (last < first) { /* a negative stride */
+        const char *swap = first;
+        first = last;
+        last = swap;
+    }
+    for (const char *line = first; line <= last; line += 64)
+        __builtin_prefetch(line);
+}
+
 static void release(operand *ops, int count)
 {
     for (int i = 0; i < count; i++)
@@ -543,6 +555,10 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             }
         if (soft) /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
             break;
+        /* Ask for the next chunk's inputs now, so that memory streams them in while this one computes. */
+        for (int a = 0; a < k->inputs; a++)
+            if (in[a].is_buffer && start + CHUNK < n)
+                prefetch(&in[a], start + CHUNK, n - start - CHUNK < CHUNK ? n - start - CHUNK : CHUNK);
         if (k->vector((const double (*)[CHUNK])local_in, local_out, size))
             k->exact((const double (*)[CHUNK])local_in, local_out, size);
         for (int m = 0; m < k->outputs; m++)
