@@ -362,19 +362,6 @@ VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
         out[0][i] = log1p_exact(in[0][i]);
 }
 
-/* Labels y into t = 1 - (y + y) (the driver's NumPy operations), in place; whether some |t| is not 1
- * (y neither 0 nor 1: soft labels or NaN). */
-VECTOR_TARGET static int labels_to_t(double *values, Py_ssize_t n)
-{
-    int other = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const double t = 1.0 - (values[i] + values[i]);
-        other |= !(fabs(t) == 1.0);
-        values[i] = t;
-    }
-    return other;
-}
-
 @KERNELS@
 typedef struct {
     const char *name;
@@ -382,7 +369,7 @@ typedef struct {
     int outputs;
     vector_chunk vector; /* flags the elements it cannot do; then the chunk is redone by exact */
     exact_chunk exact;
-    int labels; /* the input given as labels y in {0, 1} and read as t = 1 - 2y; -1: none */
+    int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
 } kernel_info;
 
 typedef struct {
@@ -539,27 +526,24 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     double local_in[MAX_INPUTS][CHUNK], local_out[MAX_OUTPUTS][CHUNK];
     for (int a = 0; a < k->inputs; a++)
-        if (!in[a].is_buffer) {
+        if (!in[a].is_buffer)
             for (Py_ssize_t i = 0; i < CHUNK; i++)
                 local_in[a][i] = in[a].value;
-            if (a == k->labels)
-                soft |= labels_to_t(local_in[a], CHUNK);
-        }
-    for (Py_ssize_t start = 0; start < n && !soft; start += CHUNK) {
+    for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
         for (int a = 0; a < k->inputs; a++)
-            if (in[a].is_buffer) {
+            if (in[a].is_buffer)
                 load(&in[a], start, local_in[a], size);
-                if (a == k->labels)
-                    soft |= labels_to_t(local_in[a], size);
-            }
-        if (soft) /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
-            break;
         /* Ask for the next chunk's inputs now, so that memory streams them in while this one computes. */
         for (int a = 0; a < k->inputs; a++)
             if (in[a].is_buffer && start + CHUNK < n)
                 prefetch(&in[a], start + CHUNK, n - start - CHUNK < CHUNK ? n - start - CHUNK : CHUNK);
-        if (k->vector((const double (*)[CHUNK])local_in, local_out, size))
+        int flags = k->vector((const double (*)[CHUNK])local_in, local_out, size);
+        if (flags & 2) { /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
+            soft = 1;
+            break;
+        }
+        if (flags & 1)
             k->exact((const double (*)[CHUNK])local_in, local_out, size);
         for (int m = 0; m < k->outputs; m++)
             store(&out[m], start, local_out[m], size);
@@ -567,14 +551,14 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     Py_END_ALLOW_THREADS
     release(in, k->inputs);
     release(out, k->outputs);
-    if (k->labels >= 0) /* whether the labels were all 0 or 1, so that out holds the values */
+    if (k->labels) /* whether the labels were all 0 or 1, so that out holds the values */
         return PyBool_FromLong(!soft);
     Py_INCREF(target);
     return target;
 }
 
-static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, -1};
-static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, -1};
+static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, 0};
+static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
 static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
 @WRAPPERS@
@@ -649,53 +633,74 @@ def _compilable(instructions) -> bool:
     return all(ins.ufunc in known for ins in instructions)
 
 
+def _reads_labels(spec) -> bool:
+    """Whether the kernel's t is the label sign of ``bce_with_logits*`` (so it can read labels y instead)."""
+    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments]
+
+
+def _c_loop(spec, program, variant: str, labels: bool) -> str:
+    """One chunk function: the program's statements in a loop over the chunk's elements.
+
+    The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
+    reading labels, bit 2 for a label that is neither 0 nor 1 (t = 1 − 2y with |t| ≠ 1, NaN included).
+    """
+    instructions, results = program
+    flags = variant != "exact"
+    loads = []
+    for k, a in enumerate(spec.arguments):
+        if labels and a.name == "t":
+            # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
+            loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
+            if flags:
+                loads.append("soft |= !(fabs(t) == 1.0);")
+        else:
+            loads.append(f"const double {a.name} = in[{k}][i];")
+    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
+    body = loads + [_c_statement(ins, variant) for ins in instructions] + stores
+    name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
+    lines = [f"VECTOR_TARGET static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
+    if flags:
+        lines.append("    int outside = 0, soft = 0;" if labels else "    int outside = 0;")
+    lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
+    lines += ["        " + line for line in body]
+    lines.append("    }")
+    if flags:
+        lines.append("    return outside | (soft << 1);" if labels else "    return outside;")
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def _c_kernel(spec) -> str | None:
-    """The two chunk functions (vector and exact) of one kernel spec, or None if it needs an operation
-    that has no vectorised C form here (``log`` and the general ``log1p`` of the probability loss)."""
+    """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
+    operation that has no vectorised C form here (``log`` and the general ``log1p`` of the probability loss)."""
     from bce_sym.codegen import BlockKernelPrinter
 
-    instructions, results = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
-    if not _compilable(instructions):
+    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    if not _compilable(program[0]):
         return None
-    loads = [f"const double {a.name} = in[{k}][i];" for k, a in enumerate(spec.arguments)]
-    signature = "(CHUNK_ARGS)"
-    functions = []
-    for variant in _C_VARIANTS:
-        flags = variant != "exact"
-        if variant == "single":
-            # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-            program = BlockKernelPrinter(spec.arguments, compensate=False).program(*spec.expressions)
-        else:
-            program = instructions, results
-        stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(program[1])]
-        body = loads + [_c_statement(ins, variant) for ins in program[0]] + stores
-        lines = [f"VECTOR_TARGET static {'int' if flags else 'void'} {spec.name}_{variant}{signature}", "{"]
-        if flags:
-            lines.append("    int outside = 0;")
-        lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
-        lines += ["        " + line for line in body]
-        lines.append("    }")
-        if flags:
-            lines.append("    return outside;")
-        lines.append("}")
-        functions.append("\n".join(lines))
-    return "\n\n".join(functions)
+    # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
+    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False).program(*spec.expressions)
+    loops = []
+    for labels in (False, True) if _reads_labels(spec) else (False,):
+        for variant in _C_VARIANTS:
+            loops.append(_c_loop(spec, uncompensated if variant == "single" else program, variant, labels))
+    return "\n\n".join(loops)
 
 
-def _c_entry_points(spec) -> list[tuple[str, str, int, str]]:
-    """(name suffix, loop, index of the labels input or -1, doc note) of each Python function of a kernel.
+def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
+    """(name suffix, flagging loop, exact loop, labels flag, doc note) of each Python function of a kernel.
 
     NAME runs the float64-grade loop and NAME_float32 the float32-grade one (for results rounded to
     float32). A kernel of the label sign t (the binary forms of ``bce_with_logits*``) also gets
     NAME_labels[_float32], which reads labels y and forms t = 1 − 2y itself, and returns whether every
     label was 0 or 1 (False: nothing is promised about out, and the caller runs the soft-label kernel).
     """
-    points = [("", "vector", -1, ""), ("_float32", "single", -1, " (float32 grade)")]
-    names = [a.name for a in spec.arguments]
-    if spec.name.startswith("bce_with_logits") and "t" in names:
-        labels = names.index("t")
-        points += [("_labels", "vector", labels, " (from labels y)"),
-                   ("_labels_float32", "single", labels, " (from labels y, float32 grade)")]
+    points = [("", "vector", "exact", 0, ""), ("_float32", "single", "exact", 0, " (float32 grade)")]
+    if _reads_labels(spec):
+        points += [
+            ("_labels", "vector_labels", "exact_labels", 1, " (from labels y)"),
+            ("_labels_float32", "single_labels", "exact_labels", 1, " (from labels y, float32 grade)"),
+        ]
     return points
 
 
@@ -717,11 +722,11 @@ def _kernels_source() -> tuple[str, str, str]:
         outputs = len(spec.expressions)
         functions.append(printed)
         doc = "; ".join(str(e) for e in spec.expressions)
-        for suffix, vector, labels, note in _c_entry_points(spec):
+        for suffix, vector, exact, labels, note in _c_entry_points(spec):
             name = spec.name + suffix
             wrappers.append(
                 f'static const kernel_info KERNEL_{name} = {{"{name}", {len(spec.arguments)}, {outputs}, '
-                f"{spec.name}_{vector}, {spec.name}_exact, {labels}}};\n"
+                f"{spec.name}_{vector}, {spec.name}_{exact}, {labels}}};\n"
                 f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
             )
             methods.append(f'    {{"{name}", py_{name}, METH_VARARGS, {json.dumps(doc + note)}}},\n')

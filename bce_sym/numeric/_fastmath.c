@@ -374,19 +374,6 @@ VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
         out[0][i] = log1p_exact(in[0][i]);
 }
 
-/* Labels y into t = 1 - (y + y) (the driver's NumPy operations), in place; whether some |t| is not 1
- * (y neither 0 nor 1: soft labels or NaN). */
-VECTOR_TARGET static int labels_to_t(double *values, Py_ssize_t n)
-{
-    int other = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const double t = 1.0 - (values[i] + values[i]);
-        other |= !(fabs(t) == 1.0);
-        values[i] = t;
-    }
-    return other;
-}
-
 VECTOR_TARGET static void sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1039,6 +1026,81 @@ VECTOR_TARGET static int bce_with_logits_binary_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        out[0][i] = r12;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_fast(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        out[0][i] = r12;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_fast_single(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        out[0][i] = r12;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET static void bce_with_logits_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1086,6 +1148,57 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_single(CHUNK_ARGS)
         out[0][i] = r5;
     }
     return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_binary_unweighted_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        out[0][i] = r5;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_fast(r3, &outside);
+        const double r5 = r1 + r4;
+        out[0][i] = r5;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_binary_unweighted_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_fast_single(r3, &outside);
+        const double r5 = r1 + r4;
+        out[0][i] = r5;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
@@ -1177,6 +1290,97 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_grad_binary_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_exact(r1);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        const double r15 = r3 - 1.0;
+        const double r16 = r2 - r15;
+        const double r17 = r16 / r3;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r19;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        const double r15 = r3 - 1.0;
+        const double r16 = r2 - r15;
+        const double r17 = r16 / r3;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r19;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out[0][i] = r14;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET static void bce_with_logits_grad_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1240,6 +1444,73 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARG
         out[0][i] = r7;
     }
     return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_exact(r1);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = r3 - 1.0;
+        const double r9 = r2 - r8;
+        const double r10 = r9 / r3;
+        const double r11 = r7 * r10;
+        const double r12 = r7 - r11;
+        out[0][i] = r12;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = r3 - 1.0;
+        const double r9 = r2 - r8;
+        const double r10 = r9 / r3;
+        const double r11 = r7 * r10;
+        const double r12 = r7 - r11;
+        out[0][i] = r12;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out[0][i] = r7;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET static void bce_grad_soft_exact(CHUNK_ARGS)
@@ -1626,6 +1897,112 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_and_grad_binary_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        const double r19 = r13 - 1.0;
+        const double r20 = r3 - r19;
+        const double r21 = r20 / r13;
+        const double r22 = r18 * r21;
+        const double r23 = r18 - r22;
+        out[0][i] = r12;
+        out[1][i] = r23;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_fast(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        const double r19 = r13 - 1.0;
+        const double r20 = r3 - r19;
+        const double r21 = r20 / r13;
+        const double r22 = r18 * r21;
+        const double r23 = r18 - r22;
+        out[0][i] = r12;
+        out[1][i] = r23;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_fast_single(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out[0][i] = r12;
+        out[1][i] = r18;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET static void bce_with_logits_and_grad_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1703,13 +2080,92 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_and_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        const double r11 = r6 - 1.0;
+        const double r12 = r3 - r11;
+        const double r13 = r12 / r6;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        out[0][i] = r5;
+        out[1][i] = r15;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_fast(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        const double r11 = r6 - 1.0;
+        const double r12 = r3 - r11;
+        const double r13 = r12 / r6;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        out[0][i] = r5;
+        out[1][i] = r15;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_fast_single(r3, &outside);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out[0][i] = r5;
+        out[1][i] = r10;
+    }
+    return outside | (soft << 1);
+}
+
 typedef struct {
     const char *name;
     int inputs;
     int outputs;
     vector_chunk vector; /* flags the elements it cannot do; then the chunk is redone by exact */
     exact_chunk exact;
-    int labels; /* the input given as labels y in {0, 1} and read as t = 1 - 2y; -1: none */
+    int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
 } kernel_info;
 
 typedef struct {
@@ -1866,27 +2322,24 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     double local_in[MAX_INPUTS][CHUNK], local_out[MAX_OUTPUTS][CHUNK];
     for (int a = 0; a < k->inputs; a++)
-        if (!in[a].is_buffer) {
+        if (!in[a].is_buffer)
             for (Py_ssize_t i = 0; i < CHUNK; i++)
                 local_in[a][i] = in[a].value;
-            if (a == k->labels)
-                soft |= labels_to_t(local_in[a], CHUNK);
-        }
-    for (Py_ssize_t start = 0; start < n && !soft; start += CHUNK) {
+    for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
         for (int a = 0; a < k->inputs; a++)
-            if (in[a].is_buffer) {
+            if (in[a].is_buffer)
                 load(&in[a], start, local_in[a], size);
-                if (a == k->labels)
-                    soft |= labels_to_t(local_in[a], size);
-            }
-        if (soft) /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
-            break;
         /* Ask for the next chunk's inputs now, so that memory streams them in while this one computes. */
         for (int a = 0; a < k->inputs; a++)
             if (in[a].is_buffer && start + CHUNK < n)
                 prefetch(&in[a], start + CHUNK, n - start - CHUNK < CHUNK ? n - start - CHUNK : CHUNK);
-        if (k->vector((const double (*)[CHUNK])local_in, local_out, size))
+        int flags = k->vector((const double (*)[CHUNK])local_in, local_out, size);
+        if (flags & 2) { /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
+            soft = 1;
+            break;
+        }
+        if (flags & 1)
             k->exact((const double (*)[CHUNK])local_in, local_out, size);
         for (int m = 0; m < k->outputs; m++)
             store(&out[m], start, local_out[m], size);
@@ -1894,111 +2347,111 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     Py_END_ALLOW_THREADS
     release(in, k->inputs);
     release(out, k->outputs);
-    if (k->labels >= 0) /* whether the labels were all 0 or 1, so that out holds the values */
+    if (k->labels) /* whether the labels were all 0 or 1, so that out holds the values */
         return PyBool_FromLong(!soft);
     Py_INCREF(target);
     return target;
 }
 
-static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, -1};
-static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, -1};
+static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, 0};
+static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
 static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
-static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, -1};
+static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, 0};
 static PyObject *py_sigmoid(PyObject *self, PyObject *args) { return run(&KERNEL_sigmoid, args); }
-static const kernel_info KERNEL_sigmoid_float32 = {"sigmoid_float32", 1, 1, sigmoid_single, sigmoid_exact, -1};
+static const kernel_info KERNEL_sigmoid_float32 = {"sigmoid_float32", 1, 1, sigmoid_single, sigmoid_exact, 0};
 static PyObject *py_sigmoid_float32(PyObject *self, PyObject *args) { return run(&KERNEL_sigmoid_float32, args); }
-static const kernel_info KERNEL_log_sigmoid = {"log_sigmoid", 1, 1, log_sigmoid_vector, log_sigmoid_exact, -1};
+static const kernel_info KERNEL_log_sigmoid = {"log_sigmoid", 1, 1, log_sigmoid_vector, log_sigmoid_exact, 0};
 static PyObject *py_log_sigmoid(PyObject *self, PyObject *args) { return run(&KERNEL_log_sigmoid, args); }
-static const kernel_info KERNEL_log_sigmoid_float32 = {"log_sigmoid_float32", 1, 1, log_sigmoid_single, log_sigmoid_exact, -1};
+static const kernel_info KERNEL_log_sigmoid_float32 = {"log_sigmoid_float32", 1, 1, log_sigmoid_single, log_sigmoid_exact, 0};
 static PyObject *py_log_sigmoid_float32(PyObject *self, PyObject *args) { return run(&KERNEL_log_sigmoid_float32, args); }
-static const kernel_info KERNEL_bce_with_logits = {"bce_with_logits", 3, 1, bce_with_logits_vector, bce_with_logits_exact, -1};
+static const kernel_info KERNEL_bce_with_logits = {"bce_with_logits", 3, 1, bce_with_logits_vector, bce_with_logits_exact, 0};
 static PyObject *py_bce_with_logits(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits, args); }
-static const kernel_info KERNEL_bce_with_logits_float32 = {"bce_with_logits_float32", 3, 1, bce_with_logits_single, bce_with_logits_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_float32 = {"bce_with_logits_float32", 3, 1, bce_with_logits_single, bce_with_logits_exact, 0};
 static PyObject *py_bce_with_logits_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_unweighted = {"bce_with_logits_unweighted", 2, 1, bce_with_logits_unweighted_vector, bce_with_logits_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_unweighted = {"bce_with_logits_unweighted", 2, 1, bce_with_logits_unweighted_vector, bce_with_logits_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_unweighted_float32 = {"bce_with_logits_unweighted_float32", 2, 1, bce_with_logits_unweighted_single, bce_with_logits_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_unweighted_float32 = {"bce_with_logits_unweighted_float32", 2, 1, bce_with_logits_unweighted_single, bce_with_logits_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_unweighted_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad = {"bce_with_logits_grad", 3, 1, bce_with_logits_grad_vector, bce_with_logits_grad_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad = {"bce_with_logits_grad", 3, 1, bce_with_logits_grad_vector, bce_with_logits_grad_exact, 0};
 static PyObject *py_bce_with_logits_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_float32 = {"bce_with_logits_grad_float32", 3, 1, bce_with_logits_grad_single, bce_with_logits_grad_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_float32 = {"bce_with_logits_grad_float32", 3, 1, bce_with_logits_grad_single, bce_with_logits_grad_exact, 0};
 static PyObject *py_bce_with_logits_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_unweighted = {"bce_with_logits_grad_unweighted", 2, 1, bce_with_logits_grad_unweighted_vector, bce_with_logits_grad_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_unweighted = {"bce_with_logits_grad_unweighted", 2, 1, bce_with_logits_grad_unweighted_vector, bce_with_logits_grad_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_grad_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_unweighted_float32 = {"bce_with_logits_grad_unweighted_float32", 2, 1, bce_with_logits_grad_unweighted_single, bce_with_logits_grad_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_unweighted_float32 = {"bce_with_logits_grad_unweighted_float32", 2, 1, bce_with_logits_grad_unweighted_single, bce_with_logits_grad_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_grad_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_unweighted_float32, args); }
-static const kernel_info KERNEL_logistic_loss = {"logistic_loss", 2, 1, logistic_loss_vector, logistic_loss_exact, -1};
+static const kernel_info KERNEL_logistic_loss = {"logistic_loss", 2, 1, logistic_loss_vector, logistic_loss_exact, 0};
 static PyObject *py_logistic_loss(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss, args); }
-static const kernel_info KERNEL_logistic_loss_float32 = {"logistic_loss_float32", 2, 1, logistic_loss_single, logistic_loss_exact, -1};
+static const kernel_info KERNEL_logistic_loss_float32 = {"logistic_loss_float32", 2, 1, logistic_loss_single, logistic_loss_exact, 0};
 static PyObject *py_logistic_loss_float32(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_float32, args); }
-static const kernel_info KERNEL_logistic_loss_grad = {"logistic_loss_grad", 2, 1, logistic_loss_grad_vector, logistic_loss_grad_exact, -1};
+static const kernel_info KERNEL_logistic_loss_grad = {"logistic_loss_grad", 2, 1, logistic_loss_grad_vector, logistic_loss_grad_exact, 0};
 static PyObject *py_logistic_loss_grad(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad, args); }
-static const kernel_info KERNEL_logistic_loss_grad_float32 = {"logistic_loss_grad_float32", 2, 1, logistic_loss_grad_single, logistic_loss_grad_exact, -1};
+static const kernel_info KERNEL_logistic_loss_grad_float32 = {"logistic_loss_grad_float32", 2, 1, logistic_loss_grad_single, logistic_loss_grad_exact, 0};
 static PyObject *py_logistic_loss_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad_float32, args); }
-static const kernel_info KERNEL_bce_grad = {"bce_grad", 2, 1, bce_grad_vector, bce_grad_exact, -1};
+static const kernel_info KERNEL_bce_grad = {"bce_grad", 2, 1, bce_grad_vector, bce_grad_exact, 0};
 static PyObject *py_bce_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad, args); }
-static const kernel_info KERNEL_bce_grad_float32 = {"bce_grad_float32", 2, 1, bce_grad_single, bce_grad_exact, -1};
+static const kernel_info KERNEL_bce_grad_float32 = {"bce_grad_float32", 2, 1, bce_grad_single, bce_grad_exact, 0};
 static PyObject *py_bce_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_binary = {"bce_with_logits_binary", 3, 1, bce_with_logits_binary_vector, bce_with_logits_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_binary = {"bce_with_logits_binary", 3, 1, bce_with_logits_binary_vector, bce_with_logits_binary_exact, 0};
 static PyObject *py_bce_with_logits_binary(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_float32 = {"bce_with_logits_binary_float32", 3, 1, bce_with_logits_binary_single, bce_with_logits_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_binary_float32 = {"bce_with_logits_binary_float32", 3, 1, bce_with_logits_binary_single, bce_with_logits_binary_exact, 0};
 static PyObject *py_bce_with_logits_binary_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_labels = {"bce_with_logits_binary_labels", 3, 1, bce_with_logits_binary_vector, bce_with_logits_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_binary_labels = {"bce_with_logits_binary_labels", 3, 1, bce_with_logits_binary_vector_labels, bce_with_logits_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_binary_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_labels_float32 = {"bce_with_logits_binary_labels_float32", 3, 1, bce_with_logits_binary_single, bce_with_logits_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_binary_labels_float32 = {"bce_with_logits_binary_labels_float32", 3, 1, bce_with_logits_binary_single_labels, bce_with_logits_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_binary_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_labels_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_unweighted = {"bce_with_logits_binary_unweighted", 2, 1, bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_binary_unweighted = {"bce_with_logits_binary_unweighted", 2, 1, bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_binary_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_unweighted_float32 = {"bce_with_logits_binary_unweighted_float32", 2, 1, bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_binary_unweighted_float32 = {"bce_with_logits_binary_unweighted_float32", 2, 1, bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_binary_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_unweighted_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_unweighted_labels = {"bce_with_logits_binary_unweighted_labels", 2, 1, bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_binary_unweighted_labels = {"bce_with_logits_binary_unweighted_labels", 2, 1, bce_with_logits_binary_unweighted_vector_labels, bce_with_logits_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_unweighted_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_binary_unweighted_labels_float32 = {"bce_with_logits_binary_unweighted_labels_float32", 2, 1, bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_binary_unweighted_labels_float32 = {"bce_with_logits_binary_unweighted_labels_float32", 2, 1, bce_with_logits_binary_unweighted_single_labels, bce_with_logits_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary_unweighted_labels_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary = {"bce_with_logits_grad_binary", 3, 1, bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary = {"bce_with_logits_grad_binary", 3, 1, bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact, 0};
 static PyObject *py_bce_with_logits_grad_binary(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_float32 = {"bce_with_logits_grad_binary_float32", 3, 1, bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_float32 = {"bce_with_logits_grad_binary_float32", 3, 1, bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact, 0};
 static PyObject *py_bce_with_logits_grad_binary_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_labels = {"bce_with_logits_grad_binary_labels", 3, 1, bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_labels = {"bce_with_logits_grad_binary_labels", 3, 1, bce_with_logits_grad_binary_vector_labels, bce_with_logits_grad_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_grad_binary_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_labels_float32 = {"bce_with_logits_grad_binary_labels_float32", 3, 1, bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_labels_float32 = {"bce_with_logits_grad_binary_labels_float32", 3, 1, bce_with_logits_grad_binary_single_labels, bce_with_logits_grad_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_grad_binary_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_labels_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted = {"bce_with_logits_grad_binary_unweighted", 2, 1, bce_with_logits_grad_binary_unweighted_vector, bce_with_logits_grad_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted = {"bce_with_logits_grad_binary_unweighted", 2, 1, bce_with_logits_grad_binary_unweighted_vector, bce_with_logits_grad_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_grad_binary_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_float32 = {"bce_with_logits_grad_binary_unweighted_float32", 2, 1, bce_with_logits_grad_binary_unweighted_single, bce_with_logits_grad_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_float32 = {"bce_with_logits_grad_binary_unweighted_float32", 2, 1, bce_with_logits_grad_binary_unweighted_single, bce_with_logits_grad_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_grad_binary_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels = {"bce_with_logits_grad_binary_unweighted_labels", 2, 1, bce_with_logits_grad_binary_unweighted_vector, bce_with_logits_grad_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels = {"bce_with_logits_grad_binary_unweighted_labels", 2, 1, bce_with_logits_grad_binary_unweighted_vector_labels, bce_with_logits_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_grad_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels_float32 = {"bce_with_logits_grad_binary_unweighted_labels_float32", 2, 1, bce_with_logits_grad_binary_unweighted_single, bce_with_logits_grad_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels_float32 = {"bce_with_logits_grad_binary_unweighted_labels_float32", 2, 1, bce_with_logits_grad_binary_unweighted_single_labels, bce_with_logits_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_grad_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted_labels_float32, args); }
-static const kernel_info KERNEL_bce_grad_soft = {"bce_grad_soft", 2, 1, bce_grad_soft_vector, bce_grad_soft_exact, -1};
+static const kernel_info KERNEL_bce_grad_soft = {"bce_grad_soft", 2, 1, bce_grad_soft_vector, bce_grad_soft_exact, 0};
 static PyObject *py_bce_grad_soft(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_soft, args); }
-static const kernel_info KERNEL_bce_grad_soft_float32 = {"bce_grad_soft_float32", 2, 1, bce_grad_soft_single, bce_grad_soft_exact, -1};
+static const kernel_info KERNEL_bce_grad_soft_float32 = {"bce_grad_soft_float32", 2, 1, bce_grad_soft_single, bce_grad_soft_exact, 0};
 static PyObject *py_bce_grad_soft_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_soft_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad = {"bce_with_logits_and_grad", 3, 2, bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad = {"bce_with_logits_and_grad", 3, 2, bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact, 0};
 static PyObject *py_bce_with_logits_and_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_float32 = {"bce_with_logits_and_grad_float32", 3, 2, bce_with_logits_and_grad_single, bce_with_logits_and_grad_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_float32 = {"bce_with_logits_and_grad_float32", 3, 2, bce_with_logits_and_grad_single, bce_with_logits_and_grad_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_unweighted = {"bce_with_logits_and_grad_unweighted", 2, 2, bce_with_logits_and_grad_unweighted_vector, bce_with_logits_and_grad_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_unweighted = {"bce_with_logits_and_grad_unweighted", 2, 2, bce_with_logits_and_grad_unweighted_vector, bce_with_logits_and_grad_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_unweighted_float32 = {"bce_with_logits_and_grad_unweighted_float32", 2, 2, bce_with_logits_and_grad_unweighted_single, bce_with_logits_and_grad_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_unweighted_float32 = {"bce_with_logits_and_grad_unweighted_float32", 2, 2, bce_with_logits_and_grad_unweighted_single, bce_with_logits_and_grad_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_unweighted_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary = {"bce_with_logits_and_grad_binary", 3, 2, bce_with_logits_and_grad_binary_vector, bce_with_logits_and_grad_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary = {"bce_with_logits_and_grad_binary", 3, 2, bce_with_logits_and_grad_binary_vector, bce_with_logits_and_grad_binary_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_binary(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_float32 = {"bce_with_logits_and_grad_binary_float32", 3, 2, bce_with_logits_and_grad_binary_single, bce_with_logits_and_grad_binary_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_float32 = {"bce_with_logits_and_grad_binary_float32", 3, 2, bce_with_logits_and_grad_binary_single, bce_with_logits_and_grad_binary_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_binary_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_labels = {"bce_with_logits_and_grad_binary_labels", 3, 2, bce_with_logits_and_grad_binary_vector, bce_with_logits_and_grad_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_labels = {"bce_with_logits_and_grad_binary_labels", 3, 2, bce_with_logits_and_grad_binary_vector_labels, bce_with_logits_and_grad_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_and_grad_binary_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_labels_float32 = {"bce_with_logits_and_grad_binary_labels_float32", 3, 2, bce_with_logits_and_grad_binary_single, bce_with_logits_and_grad_binary_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_labels_float32 = {"bce_with_logits_and_grad_binary_labels_float32", 3, 2, bce_with_logits_and_grad_binary_single_labels, bce_with_logits_and_grad_binary_exact_labels, 1};
 static PyObject *py_bce_with_logits_and_grad_binary_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_labels_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted = {"bce_with_logits_and_grad_binary_unweighted", 2, 2, bce_with_logits_and_grad_binary_unweighted_vector, bce_with_logits_and_grad_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted = {"bce_with_logits_and_grad_binary_unweighted", 2, 2, bce_with_logits_and_grad_binary_unweighted_vector, bce_with_logits_and_grad_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_float32 = {"bce_with_logits_and_grad_binary_unweighted_float32", 2, 2, bce_with_logits_and_grad_binary_unweighted_single, bce_with_logits_and_grad_binary_unweighted_exact, -1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_float32 = {"bce_with_logits_and_grad_binary_unweighted_float32", 2, 2, bce_with_logits_and_grad_binary_unweighted_single, bce_with_logits_and_grad_binary_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted_float32, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_labels = {"bce_with_logits_and_grad_binary_unweighted_labels", 2, 2, bce_with_logits_and_grad_binary_unweighted_vector, bce_with_logits_and_grad_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_labels = {"bce_with_logits_and_grad_binary_unweighted_labels", 2, 2, bce_with_logits_and_grad_binary_unweighted_vector_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted_labels, args); }
-static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_labels_float32 = {"bce_with_logits_and_grad_binary_unweighted_labels_float32", 2, 2, bce_with_logits_and_grad_binary_unweighted_single, bce_with_logits_and_grad_binary_unweighted_exact, 1};
+static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_labels_float32 = {"bce_with_logits_and_grad_binary_unweighted_labels_float32", 2, 2, bce_with_logits_and_grad_binary_unweighted_single_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted_labels_float32, args); }
 
 static PyMethodDef methods[] = {
