@@ -46,7 +46,18 @@ from pathlib import Path
 
 import mpmath
 
-__all__ = ["ExpTable", "LogTable", "exp_table", "log_table", "c_source", "write_c_source", "C_SOURCE_PATH"]
+from bce_sym.codegen import EXP_UNDERFLOW, KERNEL_SPECS, BlockKernelPrinter
+
+__all__ = [
+    "ExpTable",
+    "LogTable",
+    "exp_table",
+    "log_table",
+    "c_source",
+    "write_c_source",
+    "compiled_kernel_names",
+    "C_SOURCE_PATH",
+]
 
 #: The generated C file (committed; ``tests/test_fastmath.py`` checks that it is fresh).
 C_SOURCE_PATH = Path(__file__).parent / "numeric" / "_fastmath.c"
@@ -99,8 +110,7 @@ class LogTable:
 def exp_table() -> ExpTable:
     """The exp table and the split ln 2/128, computed in mpmath at 256 bits.
 
-    >>> import json
-import struct
+    >>> import struct
     >>> t = exp_table()
     >>> struct.unpack("<d", struct.pack("<Q", t.hi_bits[64] + (64 << 45)))[0]  # 2^(1/2)
     1.4142135623730951
@@ -673,8 +683,6 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no vectorised C form here (``log`` and the general ``log1p`` of the probability loss)."""
-    from bce_sym.codegen import BlockKernelPrinter
-
     program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
     if not _compilable(program[0]):
         return None
@@ -706,14 +714,10 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``bce_sym.codegen.KERNEL_SPECS`` that the extension fuses (all but ``bce``'s)."""
-    from bce_sym.codegen import KERNEL_SPECS
-
     return tuple(spec.name for spec in KERNEL_SPECS if _c_kernel(spec) is not None)
 
 
 def _kernels_source() -> tuple[str, str, str]:
-    from bce_sym.codegen import KERNEL_SPECS
-
     functions, wrappers, methods = [], [], []
     for spec in KERNEL_SPECS:
         printed = _c_kernel(spec)
@@ -739,8 +743,6 @@ def c_source() -> str:
     >>> "static const double EXP_TAIL[128]" in c_source()
     True
     """
-    from bce_sym.codegen import EXP_UNDERFLOW
-
     kernels, wrappers, methods = _kernels_source()
     replacements = {
         "@TABLES@": _tables_source(),

@@ -19,6 +19,7 @@ MODULES = (
     "bce_sym.verify.fast_reference",
     "bce_sym.verify.sweeps",
     "bce_sym.codegen",
+    "bce_sym.fastmath",
     "bce_sym.numeric.accuracy",
     "bce_sym.testing",
     "bce_sym.strategies",
