@@ -316,9 +316,8 @@ VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
     return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core_single(x), 0.0);
 }
 
-VECTOR_TARGET static inline double log1p_fast_single(double e, int *outside)
+VECTOR_TARGET static inline double log1p_core_single(double e)
 {
-    *outside |= log1p_outside(e);
     double h = 1.0 + e;
     double l = e - (h - 1.0);
     uint64_t b = as_bits(h);
@@ -607,16 +606,18 @@ _C_OPERATIONS: dict[str, str] = {
     "maximum": "np_maximum({0}, {1})",
     "minimum": "np_minimum({0}, {1})",
     "select": "{0} ? {1} : {2}",
-    "_exp_nonpositive": "{exp}({0})",
-    "_log1p_small": "{log1p}({0})",
+    "_exp_nonpositive": "{exp}",
+    "_log1p_small": "{log1p}",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
-# arguments they cannot do, and the chunk is redone by the exact one, which runs libm there.
+# arguments exp cannot do, and the chunk is redone by the exact one, which runs libm there. NOTE: in a
+# kernel, log1p's argument is exp's value e^(−|x|) (the _log1p_small rule), in [+0, 1] or NaN, where the
+# fast log1p is right; a subnormal or flagged exp sends the whole chunk to the exact loop anyway.
 _C_VARIANTS: dict[str, dict[str, str]] = {
-    "exact": {"exp": "exp_exact", "log1p": "log1p_exact", "flag": ""},
-    "vector": {"exp": "exp_fast", "log1p": "log1p_fast", "flag": ", &outside"},
-    "single": {"exp": "exp_fast_single", "log1p": "log1p_fast_single", "flag": ", &outside"},
+    "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})"},
+    "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})"},
+    "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})"},
 }
 
 
@@ -631,10 +632,8 @@ def _c_statement(ins, variant: str) -> str:
         return f"const int {_c_operand(ins.result)} = {test};" if ins.kind == "b" else (
             f"const double {_c_operand(ins.result)} = blend(all_ones_if({test}), 1.0, 0.0);"
         )
-    names = _C_VARIANTS[variant]
-    expression = _C_OPERATIONS[ins.ufunc].format(*operands, exp=names["exp"], log1p=names["log1p"])
-    if ins.ufunc.startswith("_"):
-        expression = expression[:-1] + names["flag"] + ")"
+    primitives = {name: template.format(*operands) for name, template in _C_VARIANTS[variant].items()}
+    expression = _C_OPERATIONS[ins.ufunc].format(*operands, **primitives)
     return f"const double {_c_operand(ins.result)} = {expression};"
 
 

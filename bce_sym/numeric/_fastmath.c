@@ -318,9 +318,8 @@ VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
     return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core_single(x), 0.0);
 }
 
-VECTOR_TARGET static inline double log1p_fast_single(double e, int *outside)
+VECTOR_TARGET static inline double log1p_core_single(double e)
 {
-    *outside |= log1p_outside(e);
     double h = 1.0 + e;
     double l = e - (h - 1.0);
     uint64_t b = as_bits(h);
@@ -451,7 +450,7 @@ VECTOR_TARGET static int log_sigmoid_vector(CHUNK_ARGS)
         const double r0 = np_minimum(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast(r1, &outside);
-        const double r3 = log1p_fast(r2, &outside);
+        const double r3 = log1p_core(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
@@ -466,7 +465,7 @@ VECTOR_TARGET static int log_sigmoid_single(CHUNK_ARGS)
         const double r0 = np_minimum(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
-        const double r3 = log1p_fast_single(r2, &outside);
+        const double r3 = log1p_core_single(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
@@ -507,7 +506,7 @@ VECTOR_TARGET static int bce_with_logits_vector(CHUNK_ARGS)
         const double r1 = np_maximum(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
@@ -532,7 +531,7 @@ VECTOR_TARGET static int bce_with_logits_single(CHUNK_ARGS)
         const double r1 = np_maximum(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
@@ -577,7 +576,7 @@ VECTOR_TARGET static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
@@ -600,7 +599,7 @@ VECTOR_TARGET static int bce_with_logits_unweighted_single(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
@@ -814,7 +813,7 @@ VECTOR_TARGET static int logistic_loss_vector(CHUNK_ARGS)
         const double r2 = np_maximum(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast(r3, &outside);
-        const double r5 = log1p_fast(r4, &outside);
+        const double r5 = log1p_core(r4);
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
@@ -832,7 +831,7 @@ VECTOR_TARGET static int logistic_loss_single(CHUNK_ARGS)
         const double r2 = np_maximum(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
-        const double r5 = log1p_fast_single(r4, &outside);
+        const double r5 = log1p_core_single(r4);
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
@@ -987,7 +986,7 @@ VECTOR_TARGET static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1012,7 +1011,7 @@ VECTOR_TARGET static int bce_with_logits_binary_single(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1061,7 +1060,7 @@ VECTOR_TARGET static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1087,7 +1086,7 @@ VECTOR_TARGET static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1126,7 +1125,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_vector(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -1143,7 +1142,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_single(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -1176,7 +1175,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_A
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -1194,7 +1193,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_single_labels(CHUNK_A
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -1609,7 +1608,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         const double r1 = np_maximum(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
@@ -1653,7 +1652,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         const double r1 = np_maximum(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
@@ -1728,7 +1727,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
@@ -1769,7 +1768,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
@@ -1839,7 +1838,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1876,7 +1875,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1944,7 +1943,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARG
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -1982,7 +1981,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARG
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
@@ -2039,7 +2038,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
@@ -2067,7 +2066,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
@@ -2117,7 +2116,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_vector_label
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_fast(r3, &outside);
+        const double r4 = log1p_core(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
@@ -2146,7 +2145,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single_label
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
-        const double r4 = log1p_fast_single(r3, &outside);
+        const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
