@@ -3,7 +3,10 @@ accurate against mpmath everywhere, and its fused kernels give the NumPy kernels
 
 from __future__ import annotations
 
+import ast
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import mpmath
@@ -270,3 +273,30 @@ def test_the_driver_uses_the_label_kernels_and_falls_back_on_a_soft_label(fm) ->
         soft_labels[-1] = 0.25  # the block's last label: the binary pass has written most of out by then
         soft = getattr(fm, "bce_with_logits_unweighted" + suffix)(s_d, soft_labels, np.empty(3000, dtype))
         assert _same(numeric.bce_with_logits(s_d, soft_labels).astype(np.float64), soft.astype(np.float64))
+
+
+def test_without_the_extension_the_numpy_kernels_run(tmp_path: Path) -> None:
+    """A machine where the extension is not built (import fails) gets BACKEND "numpy" and the same API."""
+    script = tmp_path / "no_extension.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['bce_sym.numeric._fastmath'] = None  # as if the build had failed\n"
+        "import numpy as np\n"
+        "from bce_sym import numeric\n"
+        "from bce_sym.numeric import _kernels\n"
+        "assert numeric.BACKEND == 'numpy' and _kernels.KERNELS is _kernels.NUMPY_KERNELS\n"
+        "assert not _kernels.KERNELS_FLOAT32 and not _kernels.FROM_LABELS\n"
+        "s = np.array([-432.5, 0.0, 3.0, np.inf], dtype=np.float32)\n"
+        "print(numeric.bce_with_logits(s.astype(np.float64), [0.0, 1.0, 0.5, 1.0]).tolist())\n"
+        "print(numeric.bce_with_logits_grad(s, np.float32([0, 1, 1, 1])).tolist())\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loss, grad = (ast.literal_eval(line) for line in done.stdout.splitlines())
+    from bce_sym import numeric
+
+    s = np.array([-432.5, 0.0, 3.0, np.inf])
+    # NOTE: glibc's exp and log1p against ours: each within an ULP, the float32 results rounded alike.
+    np.testing.assert_array_max_ulp(np.array(loss), numeric.bce_with_logits(s, [0.0, 1.0, 0.5, 1.0]), maxulp=2)
+    assert grad == numeric.bce_with_logits_grad(s.astype(np.float32), np.float32([0, 1, 1, 1])).tolist()
