@@ -293,7 +293,7 @@ VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
 
 VECTOR_TARGET static inline double log1p_exact(double e)
 {
-    return (e <= 1.0 && copysign(1.0, e) > 0.0) ? log1p_core(e) : log1p(e);
+    return log1p_outside(e) ? log1p(e) : log1p_core(e);
 }
 
 /* float32 grade, for results rounded to float32: relative error below 2^-49 before that rounding, so a
