@@ -198,7 +198,7 @@ _COMPILED_KERNELS = '''
 NUMPY_KERNELS = KERNELS
 if _fastmath is not None:
     KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
-    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-49 relative before rounding).
+    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-50 relative before rounding).
     KERNELS_FLOAT32 = {
         name: (getattr(_fastmath, f"{name}_float32"), *row[1:])
         for name, row in NUMPY_KERNELS.items()
@@ -211,6 +211,9 @@ if _fastmath is not None:
         for single in (False, True)
         if hasattr(_fastmath, f"{name}_labels")
     }
+    # NOTE: the C loops (every function of the extension), which take out=None to sum their (first)
+    # values instead of storing them.
+    COMPILED = frozenset(getattr(_fastmath, name) for name in dir(_fastmath) if not name.startswith("_"))
 '''
 
 
@@ -601,6 +604,7 @@ def _kernels_body(primitives: str = _NUMPY_PRIMITIVES) -> str:
     table.append("}")
     table.append("KERNELS_FLOAT32: dict = {}")
     table.append("FROM_LABELS: dict = {}")
+    table.append("COMPILED: frozenset = frozenset()")
     return "\n\n\n".join(parts) + "\n\n\n" + "\n".join(table) + "\n"
 
 
@@ -620,7 +624,7 @@ def kernels_source() -> str:
 # NOTE: the driver module holds everything around the kernels (validation, broadcasting, blocks, limits,
 # reductions, the public functions) and imports only NumPy and the kernels; the standalone module is the
 # kernels followed by the driver's source with that one import dropped.
-_DRIVER_IMPORT = "from bce_sym.numeric._kernels import FROM_LABELS, KERNELS, KERNELS_FLOAT32"
+_DRIVER_IMPORT = "from bce_sym.numeric._kernels import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32"
 
 
 def standalone_source() -> str:

@@ -23,10 +23,11 @@ Arguments outside the fast range (x < −708, where e^x is subnormal or 0, x > 7
 
 Each kernel's instruction program (the one printed as NumPy ufunc calls) becomes C statements by the
 rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives the NumPy kernel's values bit
-for bit, a float32-grade one for results rounded to float32 (cheaper exp and log1p, below 2^-49
+for bit, a float32-grade one for results rounded to float32 (cheaper exp and log1p, below 2^-50
 relative, and no compensated division), and an exact one that redoes a chunk holding an argument the
 vector loops cannot take. The binary ``bce_with_logits*`` kernels also read labels y directly, forming
-t = 1 − 2y and reporting a label that is neither 0 nor 1.
+t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also sums instead of storing
+(``out=None``), so that a reduced loss costs no second pass.
 
 :func:`c_source` renders ``bce_sym/numeric/_fastmath.c`` (committed, built by ``setup.py`` as the optional
 extension ``bce_sym.numeric._fastmath``; a test fails when it is stale). Where the extension is not
@@ -98,11 +99,13 @@ class ExpTable:
 
 @dataclass(frozen=True)
 class LogTable:
-    """invc[j] ≈ 1/c_j (c_j the centre of [1 + j/128, 1 + (j+1)/128); c_0 = 1) and −log(invc[j]) as hi + lo."""
+    """invc[j] ≈ 1/c_j (c_j the centre of [1 + j/128, 1 + (j+1)/128); c_0 = 1), −log(invc[j]) as hi + lo,
+    and log c_j itself (for the float32 grade, which uses c_j, not invc[j])."""
 
     invc: tuple[float, ...]
     logc_hi: tuple[float, ...]
     logc_lo: tuple[float, ...]
+    log_centre: tuple[float, ...]
     ln2_hi: float
     ln2_lo: float
 
@@ -137,7 +140,7 @@ def log_table() -> LogTable:
     (1.0, 0.0)
     """
     with mpmath.workprec(_PRECISION):
-        invc, logc_hi, logc_lo = [], [], []
+        invc, logc_hi, logc_lo, log_centre = [], [], [], []
         for j in range(_N):
             # NOTE: the first interval keeps c = 1 (r = m − 1 exactly, log c = 0): results near 0 stay
             # relatively accurate; the others use their centre, so |r| ≤ 2^-8.
@@ -147,8 +150,9 @@ def log_table() -> LogTable:
             invc.append(inverse)
             logc_hi.append(hi)
             logc_lo.append(lo)
+            log_centre.append(float(mpmath.log(centre)))
         ln2_hi, ln2_lo = _split(mpmath.log(2))
-        return LogTable(tuple(invc), tuple(logc_hi), tuple(logc_lo), ln2_hi, ln2_lo)
+        return LogTable(tuple(invc), tuple(logc_hi), tuple(logc_lo), tuple(log_centre), ln2_hi, ln2_lo)
 
 
 def _array(name: str, ctype: str, values: tuple, render) -> str:
@@ -172,6 +176,7 @@ def _tables_source() -> str:
         _array("LOG_INVC", "double", g.invc, float.hex),
         _array("LOG_LOGC_HI", "double", g.logc_hi, float.hex),
         _array("LOG_LOGC_LO", "double", g.logc_lo, float.hex),
+        _array("LOG_CENTRE", "double", g.log_centre, float.hex),
     ]
     return "\n".join(lines) + "\n\n" + "\n".join(arrays)
 
@@ -185,7 +190,9 @@ _C_TEMPLATE = r"""/* Vectorised float64 exp and log1p, and the bce_sym kernels f
  * Each kernel NAME(*inputs, out[, f, b]) evaluates the NumPy kernel of the same name in bce_sym.numeric._kernels
  * element by element, with the same operations in the same order. Inputs are numbers or 1-D
  * buffers of out's length (any stride), out is one buffer or a pair, f and b are ignored; every buffer is
- * float64 or float32 (read exactly, written rounded once from the float64 value). The loops are
+ * float64 or float32 (read exactly, written rounded once from the float64 value). out = None (or a pair
+ * (None, buffer)) sums the first output in float64 instead of storing it, and the call returns the sum
+ * (a label kernel that meets a soft label returns None then, False otherwise). The loops are
  * compiled for AVX2 and FMA; the module refuses to import on other CPUs.
  */
 #define PY_SSIZE_T_CLEAN
@@ -294,19 +301,24 @@ VECTOR_TARGET static inline double log1p_exact(double e)
     return log1p_outside(e) ? log1p(e) : log1p_core(e);
 }
 
-/* float32 grade, for results rounded to float32: relative error below 2^-49 before that rounding, so a
- * float32 result is off by at most 2^-25 ULP more than correct rounding's half ULP. exp drops the table's
- * tail and one Taylor term (r^5/120 < 2^-49); log1p keeps r in one float (an FMA's one rounding),
- * drops the tail of log c, replaces l/h by l·invc (off by |r| relative) and runs the polynomial to r^7
- * (on e itself below 1 + 2^-7: e^7/8 < 2^-52 relative). */
+/* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
+ * roundings of 2^-53 each; tests/test_fastmath.py measures it), so a float32 result is off by at most
+ * 2^-26 ULP more than correct rounding's half ULP. Both run their polynomials as FMAs (this grade need
+ * not match the NumPy kernels bit for bit).
+ * - exp drops the table's tail (2^(j/128) is then off by its rounding, 2^-53 relative).
+ * - log1p needs one table lookup, not two: with c = c_j itself (exact from m's top bits; c_0 = 1),
+ *   log m = log c + 2·atanh(u), u = (m - c)/(m + c), where m - c is exact and |u| <= 2^-9 (2^-8 for
+ *   j = 0), so atanh to u^7 leaves u^8/9 < 2^-67 relative. One division d = 1/(m + c) serves u and the
+ *   lost low bits l of e in h = 1 + e: l/h = 2l·d to within |u| relative. Near 1 (j = 0, c = 1) nothing
+ *   cancels: u = (h - 1)/(h + 1) and 2l·d carry all of e. */
 VECTOR_TARGET static inline double exp_core_single(double x)
 {
-    double kd = x * INV_LN2_N + SHIFT;
+    double kd = fma(x, INV_LN2_N, SHIFT);
     uint64_t ki = as_bits(kd);
     kd -= SHIFT;
-    double r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
+    double r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x));
     double scale = as_double(EXP_HI_BITS[ki & 127u] + (ki << 45));
-    double tmp = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24)));
+    double tmp = fma(r * r, fma(r, fma(r, fma(r, 1.0 / 120, 1.0 / 24), 1.0 / 6), 0.5), r);
     return fma(scale, tmp, scale);
 }
 
@@ -322,15 +334,15 @@ VECTOR_TARGET static inline double log1p_core_single(double e)
     double l = e - (h - 1.0);
     uint64_t b = as_bits(h);
     uint64_t j = (b >> 45) & 127u;
-    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0);
-    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOG_INVC[j];
-    uint64_t near_one = all_ones_if(h < 0x1.02p0);
-    double r = blend(near_one, e, fma(m, invc, -1.0));
-    double q = blend(near_one, 0.0, l * invc);
-    double w = k * LN2_HI + LOG_LOGC_HI[j];
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7)))));
-    return w + (r + (q + r * r * p));
+    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double c = blend(all_ones_if(j == 0), 1.0, as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double w = fma(k, LN2_HI, LOG_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
 }
 
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
@@ -484,6 +496,22 @@ static int get_operand(const char *kernel, int position, PyObject *object, opera
     return 0;
 }
 
+/* The sum of a chunk's values: eight partial sums, which gcc vectorises (a single running sum it may not
+ * reorder). */
+VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
+{
+    double partial[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= size; i += 8)
+        for (int lane = 0; lane < 8; lane++)
+            partial[lane] += value[i + lane];
+    for (; i < size; i++)
+        partial[i & 7] += value[i];
+    return ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+}
+
+/* out (or out's first array) may be None: then the first output is summed, not stored, and the call
+ * returns the sum (for a label kernel: None if a label was neither 0 nor 1). */
 static PyObject *run(const kernel_info *k, PyObject *args)
 {
     Py_ssize_t given = PyTuple_GET_SIZE(args);
@@ -496,30 +524,33 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     memset(in, 0, sizeof in);
     memset(out, 0, sizeof out);
     PyObject *target = PyTuple_GET_ITEM(args, k->inputs);
-    if (k->outputs == 1) {
-        if (get_operand(k->name, k->inputs, target, &out[0], 1) < 0)
-            return NULL;
-    } else {
-        if (!PyTuple_Check(target) || PyTuple_GET_SIZE(target) != k->outputs) {
-            PyErr_Format(PyExc_TypeError, "%s: out must be a tuple of %d arrays", k->name, k->outputs);
-            return NULL;
-        }
-        for (int m = 0; m < k->outputs; m++)
-            if (get_operand(k->name, k->inputs, PyTuple_GET_ITEM(target, m), &out[m], 1) < 0) {
-                release(out, m);
-                return NULL;
-            }
+    if (k->outputs > 1 && (!PyTuple_Check(target) || PyTuple_GET_SIZE(target) != k->outputs)) {
+        PyErr_Format(PyExc_TypeError, "%s: out must be a tuple of %d arrays (the first may be None)", k->name,
+                     k->outputs);
+        return NULL;
     }
-    Py_ssize_t n = out[0].length;
-    for (int m = 0; m < k->outputs; m++)
-        if (out[m].length != n) {
-            PyErr_Format(PyExc_ValueError, "%s: the outputs have %zd and %zd elements", k->name, n, out[m].length);
-            release(out, k->outputs);
+    Py_ssize_t n = -1;
+    int summing = 0;
+    for (int m = 0; m < k->outputs; m++) {
+        PyObject *object = k->outputs == 1 ? target : PyTuple_GET_ITEM(target, m);
+        if (m == 0 && object == Py_None) {
+            summing = 1;
+            continue;
+        }
+        if (get_operand(k->name, k->inputs, object, &out[m], 1) < 0) {
+            release(out, m);
             return NULL;
         }
+        if (n >= 0 && out[m].length != n) {
+            PyErr_Format(PyExc_ValueError, "%s: the outputs have %zd and %zd elements", k->name, n, out[m].length);
+            release(out, m + 1);
+            return NULL;
+        }
+        n = out[m].length;
+    }
     for (int a = 0; a < k->inputs; a++) {
         if (get_operand(k->name, a, PyTuple_GET_ITEM(args, a), &in[a], 0) < 0
-            || (in[a].is_buffer && in[a].length != n)) {
+            || (in[a].is_buffer && n >= 0 && in[a].length != n)) {
             if (in[a].is_buffer) {
                 PyErr_Format(PyExc_ValueError, "%s: argument %d has %zd elements and out %zd; they must be equal",
                              k->name, a + 1, in[a].length, n);
@@ -530,8 +561,18 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             release(out, k->outputs);
             return NULL;
         }
+        if (in[a].is_buffer)
+            n = in[a].length;
+    }
+    if (n < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: to sum, at least one input must be an array (none gives a length)",
+                     k->name);
+        release(out, k->outputs);
+        return NULL;
     }
     int soft = 0;
+    /* The chunks' sums, added with Neumaier's compensation (the error of each addition kept in error). */
+    double total = 0.0, error = 0.0;
     Py_BEGIN_ALLOW_THREADS
     double local_in[MAX_INPUTS][CHUNK], local_out[MAX_OUTPUTS][CHUNK];
     for (int a = 0; a < k->inputs; a++)
@@ -554,14 +595,27 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         }
         if (flags & 1)
             k->exact((const double (*)[CHUNK])local_in, local_out, size);
-        for (int m = 0; m < k->outputs; m++)
+        if (summing) {
+            double value = chunk_sum(local_out[0], size), sum = total + value;
+            error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;
+            total = sum;
+        }
+        for (int m = summing; m < k->outputs; m++)
             store(&out[m], start, local_out[m], size);
     }
     Py_END_ALLOW_THREADS
     release(in, k->inputs);
     release(out, k->outputs);
-    if (k->labels) /* whether the labels were all 0 or 1, so that out holds the values */
-        return PyBool_FromLong(!soft);
+    if (k->labels && soft) /* a soft label: out does not hold the values */
+    {
+        if (summing)
+            Py_RETURN_NONE;
+        Py_RETURN_FALSE;
+    }
+    if (summing) /* NOTE: past an inf or NaN the compensation is NaN (inf - inf); the total is the sum */
+        return PyFloat_FromDouble(isfinite(total) ? total + error : total);
+    if (k->labels)
+        Py_RETURN_TRUE;
     Py_INCREF(target);
     return target;
 }

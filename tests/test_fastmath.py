@@ -4,6 +4,7 @@ accurate against mpmath everywhere, and its fused kernels give the NumPy kernels
 from __future__ import annotations
 
 import ast
+import math
 import platform
 import subprocess
 import sys
@@ -194,7 +195,7 @@ def _sigmoid(s: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
-def test_float32_grade_kernels_are_within_2_to_the_minus_45_of_the_float64_ones(fm, name: str) -> None:
+def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(fm, name: str) -> None:
     _, names, _, _ = _kernels.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     columns = _columns(names, np.random.default_rng(len(name) + 1))
@@ -212,7 +213,9 @@ def test_float32_grade_kernels_are_within_2_to_the_minus_45_of_the_float64_ones(
             values = dict(zip(names, columns, strict=True))
             terms = np.abs(1.0 - values["y"]) * _sigmoid(values["s"])
             scale = terms + np.abs(values.get("p_w", 1.0) * values["y"]) * _sigmoid(-values["s"])
-        assert np.all(np.abs(b[finite] - a[finite]) <= 2.0**-45 * scale[finite] + 2.0**-1074), name
+        # NOTE: the grade is below 2^-50 relative; the float64 grade it is measured against adds its own
+        # half ULP or so.
+        assert np.all(np.abs(b[finite] - a[finite]) <= 2.0**-49 * scale[finite] + 2.0**-1074), name
 
 
 @pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
@@ -259,6 +262,41 @@ def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -
                     is False
 
 
+@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+def test_out_none_sums_the_first_output_instead_of_storing_it(fm, name: str) -> None:
+    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    outputs = 2 if "_and_grad" in name else 1
+    # NOTE: finite values only (here the first 6000 logits): a sum with an inf or NaN in it is inf or NaN.
+    columns = [c[:6000] for c in _columns(names, np.random.default_rng(11))]
+    for suffix in ("", "_float32"):
+        kernel = getattr(fm, name + suffix)
+        stored = _run(kernel, columns, 6000, outputs, 0, 0)
+        exact = math.fsum(stored[0])
+        with np.errstate(all="ignore"):
+            if outputs == 1:
+                total = kernel(*columns, None)
+            else:
+                grad = np.empty(6000)
+                total = kernel(*columns, (None, grad))
+                assert _same(grad, stored[1]), name
+        assert isinstance(total, float)
+        assert abs(total - exact) <= 2.0**-50 * math.fsum(np.abs(stored[0])), (name, suffix, total, exact)
+
+
+def test_sums_propagate_inf_and_nan_and_label_kernels_report_soft_labels_with_none(fm) -> None:
+    s = np.array([1.0, -2.0, np.inf, 3.0])
+    assert fm.bce_with_logits_binary_unweighted(s, 1.0, None) == math.inf
+    assert math.isnan(fm.bce_with_logits_binary_unweighted(np.array([1.0, np.nan]), 1.0, None))
+    assert fm.bce_with_logits_binary_unweighted_labels(s[:2], np.array([0.0, 1.0]), None) == pytest.approx(
+        math.log1p(math.exp(1.0)) + math.log1p(math.exp(2.0))
+    )
+    assert fm.bce_with_logits_binary_unweighted_labels(s[:2], np.array([0.0, 0.5]), None) is None
+    assert fm.bce_with_logits_binary_unweighted_labels(s[:2], np.array([0.0, 0.5]), np.empty(2)) is False
+    assert fm.bce_with_logits_binary_unweighted(np.empty(0), 1.0, None) == 0.0
+    with pytest.raises(TypeError, match="to sum, at least one input must be an array"):
+        fm.bce_with_logits_binary_unweighted(1.0, 1.0, None)
+
+
 def test_the_driver_uses_the_label_kernels_and_falls_back_on_a_soft_label(fm) -> None:
     from bce_sym import numeric
 
@@ -285,7 +323,7 @@ def test_without_the_extension_the_numpy_kernels_run(tmp_path: Path) -> None:
         "from bce_sym import numeric\n"
         "from bce_sym.numeric import _kernels\n"
         "assert numeric.BACKEND == 'numpy' and _kernels.KERNELS is _kernels.NUMPY_KERNELS\n"
-        "assert not _kernels.KERNELS_FLOAT32 and not _kernels.FROM_LABELS\n"
+        "assert not _kernels.KERNELS_FLOAT32 and not _kernels.FROM_LABELS and not _kernels.COMPILED\n"
         "s = np.array([-432.5, 0.0, 3.0, np.inf], dtype=np.float32)\n"
         "print(numeric.bce_with_logits(s.astype(np.float64), [0.0, 1.0, 0.5, 1.0]).tolist())\n"
         "print(numeric.bce_with_logits_grad(s, np.float32([0, 1, 1, 1])).tolist())\n",

@@ -11,7 +11,7 @@ compiler at install time; ``bce_sym.numeric.BACKEND`` says ``"fastmath"``), ever
 ``bce``'s runs as one fused C loop printed from the same instruction program, with vectorised exp and
 log1p of at most 0.51 ULP: float64 values differ from NumPy's ufuncs by those functions' last bit at
 most. float32 calls without a weight read and write float32 directly and use float32-grade exp and
-log1p (below 2^-49 relative before the one rounding to float32). Elsewhere the NumPy kernels run.
+log1p (below 2^-50 relative before the one rounding to float32). Elsewhere the NumPy kernels run.
 
 Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from bce_sym.numeric._kernels import FROM_LABELS, KERNELS, KERNELS_FLOAT32
+from bce_sym.numeric._kernels import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 
 __all__ = [
     "bce",
@@ -29,6 +29,9 @@ __all__ = [
 #: Elements per block: the scratch buffers stay cache-resident, and the Python cost of the ~15 ufunc calls
 #: per block is spread over enough elements (measured: 16384 beat 4096/8192 and tied 32768 on 5e6 inputs).
 BLOCK = 16384
+#: Elements per block when the kernels are compiled C loops (``COMPILED``): they keep their own chunks
+#: cache-resident and need no scratch, so bigger blocks only spread the Python cost of each block thinner.
+BLOCK_COMPILED = 1 << 16
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -231,6 +234,10 @@ def _evaluate(
     table = KERNELS_FLOAT32 if native else KERNELS
     kernel, kernel_arguments, floats, bools = table[names_used[0]]
     binary = table[names_used[1]] if names_used[1] is not None else None
+    compiled = kernel in COMPILED and (binary is None or binary[0] in COMPILED)
+    # NOTE: compiled kernels sum a reduced loss themselves (out=None) instead of writing it for a second pass;
+    # a weight must multiply each value first.
+    summing = compiled and reduction != "none" and weight is None
     from_labels = FROM_LABELS.get((names_used[1], native)) if dispatch.label_as_t else None
     if binary is not None:
         floats, bools = max(floats, binary[2]), max(bools, binary[3])
@@ -243,7 +250,7 @@ def _evaluate(
         [numpy.empty(shape, dtype=dtype)] if fused else []
     )
     # NOTE: small inputs get scratch buffers of their own size, not a whole block's.
-    block = max(1, min(BLOCK, count))
+    block = max(1, min(BLOCK_COMPILED if compiled else BLOCK, count))
     op_dtypes = [a.dtype if native and a.dtype == numpy.float32 else numpy.float64 for a in arrays]
     iterator = numpy.nditer(
         [*arrays, *outputs],
@@ -253,12 +260,46 @@ def _evaluate(
         casting="same_kind",
         buffersize=block,
     )
-    float_scratch = numpy.empty((floats + 2, block))
+    float_scratch = numpy.empty((floats + 1, block))
     bool_scratch = numpy.empty((bools + 1, block), dtype=bool)
-    t_buffer, loss_scratch, is_one = float_scratch[floats], float_scratch[floats + 1], bool_scratch[bools]
-    full = (tuple(float_scratch[:floats]), tuple(bool_scratch[:bools]))
+    loss_scratch = numpy.empty(block) if reduction != "none" else None
     domains = [domain for _, _, domain in named]
     names = [name for name, _, _ in named]
+
+    def evaluate_block(chunk: list[numpy.ndarray], results: object) -> tuple[object, bool]:
+        """Run the block's kernel into ``results``; (what it returned, whether the values need no limits)."""
+        n = chunk[0].shape[0]
+        f, b = tuple(float_scratch[:floats, :n]), tuple(bool_scratch[:bools, :n])
+        value = results[0] if fused else results
+        if binary is not None and n:
+            label = chunk[1]
+            if from_labels is not None:
+                # NOTE: the compiled kernel forms and tests t = 1 − 2y itself (False or None: a soft label).
+                returned = from_labels(*chunk[:n_kernel], results)
+                if returned is not None and returned is not False:
+                    return returned, dispatch.binary_never_nan and pos_weight is None
+            elif dispatch.label_as_t:
+                constant = _constant_binary(label)
+                t_buffer = float_scratch[floats, :n]
+                if constant is not None:
+                    # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
+                    t = 1.0 - 2.0 * constant
+                else:
+                    t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer), out=t_buffer)
+                    magnitude = numpy.absolute(t, out=value)
+                    if not (numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0):
+                        t = None
+                if t is not None:
+                    _check_domain(names[0], domains[0], chunk[0])
+                    returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
+                    return returned, dispatch.binary_never_nan and pos_weight is None
+            elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=bool_scratch[bools, :n])):
+                _check_domain(names[0], domains[0], chunk[0])
+                return binary[0](*chunk[:n_kernel], results, f, b), False
+        for k in range(len(arrays)):
+            _check_domain(names[k], domains[k], chunk[k])
+        return kernel(*chunk[:n_kernel], results, f, b), False
+
     weight_index = len(arrays) - 1 if weight is not None else None
     pw_index = len(arguments) if pos_weight is not None else None
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
@@ -267,42 +308,14 @@ def _evaluate(
     with iterator, numpy.errstate(all="ignore"):
         for chunk in iterator:
             n = chunk[0].shape[0]
-            if n == block:
-                f, b = full
-            else:
-                f, b = tuple(float_scratch[:floats, :n]), tuple(bool_scratch[:bools, :n])
             value = chunk[len(arrays)] if reduction == "none" else loss_scratch[:n]
-            results = (value, chunk[-1]) if fused else value
-            done = checked = False
-            if binary is not None and n:
-                label = chunk[1]
-                constant = _constant_binary(label) if dispatch.label_as_t else None
-                if constant is not None:
-                    # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
-                    _check_domain(names[0], domains[0], chunk[0])
-                    binary[0](chunk[0], 1.0 - 2.0 * constant, *chunk[2:n_kernel], results, f, b)
-                    done = True
-                    checked = dispatch.binary_never_nan and pos_weight is None
-                elif from_labels is not None:
-                    # NOTE: the compiled kernel forms and tests t = 1 − 2y itself (False: some label is soft).
-                    done = from_labels(*chunk[:n_kernel], results)
-                    checked = done and dispatch.binary_never_nan and pos_weight is None
-                elif dispatch.label_as_t:
-                    t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer[:n]), out=t_buffer[:n])
-                    magnitude = numpy.absolute(t, out=value)
-                    if numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0:
-                        _check_domain(names[0], domains[0], chunk[0])
-                        binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
-                        done = True
-                        checked = dispatch.binary_never_nan and pos_weight is None
-                elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
-                    _check_domain(names[0], domains[0], chunk[0])
-                    binary[0](*chunk[:n_kernel], results, f, b)
-                    done = True
-            if not done:
-                for k in range(len(arrays)):
-                    _check_domain(names[k], domains[k], chunk[k])
-                kernel(*chunk[:n_kernel], results, f, b)
+            if summing:
+                returned, checked = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
+                # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need.
+                if math.isfinite(returned) or not limits or checked:
+                    total += returned
+                    continue
+            _, checked = evaluate_block(chunk, (value, chunk[-1]) if fused else value)
             if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
                 pw = None if pw_index is None else chunk[pw_index]
                 _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)

@@ -7,7 +7,9 @@
  * Each kernel NAME(*inputs, out[, f, b]) evaluates the NumPy kernel of the same name in bce_sym.numeric._kernels
  * element by element, with the same operations in the same order. Inputs are numbers or 1-D
  * buffers of out's length (any stride), out is one buffer or a pair, f and b are ignored; every buffer is
- * float64 or float32 (read exactly, written rounded once from the float64 value). The loops are
+ * float64 or float32 (read exactly, written rounded once from the float64 value). out = None (or a pair
+ * (None, buffer)) sums the first output in float64 instead of storing it, and the call returns the sum
+ * (a label kernel that meets a soft label returns None then, False otherwise). The loops are
  * compiled for AVX2 and FMA; the module refuses to import on other CPUs.
  */
 #define PY_SSIZE_T_CLEAN
@@ -205,6 +207,41 @@ static const double LOG_LOGC_LO[128] = {
     -0x1.c9649352e8e44p-67, 0x1.0fa37d75ef285p-59, 0x1.92e93de3ce483p-56, 0x1.7923604841473p-57
 };
 
+static const double LOG_CENTRE[128] = {
+    0x0.0p+0, 0x1.7dc475f810a77p-7, 0x1.3cea44346a575p-6, 0x1.b9fc027af9198p-6,
+    0x1.1b0d98923d980p-5, 0x1.58a5bafc8e4d5p-5, 0x1.95c830ec8e3ebp-5, 0x1.d276b8adb0b52p-5,
+    0x1.075983598e471p-4, 0x1.253f62f0a1417p-4, 0x1.42edcbea646f0p-4, 0x1.60658a93750c4p-4,
+    0x1.7da766d7b12cdp-4, 0x1.9ab42462033adp-4, 0x1.b78c82bb0eda1p-4, 0x1.d4313d66cb35dp-4,
+    0x1.f0a30c01162a6p-4, 0x1.0671512ca596ep-3, 0x1.14785846742acp-3, 0x1.2266f190a5acbp-3,
+    0x1.303d718e47fd3p-3, 0x1.3dfc2b0ecc62ap-3, 0x1.4ba36f39a55e5p-3, 0x1.59338d9982086p-3,
+    0x1.66acd4272ad51p-3, 0x1.740f8f54037a5p-3, 0x1.815c0a14357ebp-3, 0x1.8e928de886d41p-3,
+    0x1.9bb362e7dfb83p-3, 0x1.a8becfc882f19p-3, 0x1.b5b519e8fb5a4p-3, 0x1.c2968558c18c1p-3,
+    0x1.cf6354e09c5dcp-3, 0x1.dc1bca0abec7dp-3, 0x1.e8c0252aa5a60p-3, 0x1.f550a564b7b37p-3,
+    0x1.00e6c45ad501dp-2, 0x1.071b85fcd590dp-2, 0x1.0d46b579ab74bp-2, 0x1.136870293a8b0p-2,
+    0x1.1980d2dd4236fp-2, 0x1.1f8ff9e48a2f3p-2, 0x1.2596010df763ap-2, 0x1.2b9303ab89d25p-2,
+    0x1.31871c9544185p-2, 0x1.3772662bfd85bp-2, 0x1.3d54fa5c1f710p-2, 0x1.432ef2a04e814p-2,
+    0x1.49006804009d1p-2, 0x1.4ec973260026ap-2, 0x1.548a2c3add263p-2, 0x1.5a42ab0f4cfe2p-2,
+    0x1.5ff3070a793d4p-2, 0x1.659b57303e1f3p-2, 0x1.6b3bb2235943ep-2, 0x1.70d42e2789236p-2,
+    0x1.7664e1239dbcfp-2, 0x1.7bede0a37afc0p-2, 0x1.816f41da0d496p-2, 0x1.86e919a330ba0p-2,
+    0x1.8c5b7c858b48bp-2, 0x1.91c67eb45a83ep-2, 0x1.972a341135158p-2, 0x1.9c86b02dc0863p-2,
+    0x1.a1dc064d5b995p-2, 0x1.a72a4966bd9eap-2, 0x1.ac718c258b0e4p-2, 0x1.b1b1e0ebdfc5bp-2,
+    0x1.b6eb59d3cf35ep-2, 0x1.bc1e08b0dad0ap-2, 0x1.c149ff115f027p-2, 0x1.c66f4e3ff6ff8p-2,
+    0x1.cb8e0744d7acap-2, 0x1.d0a63ae721e64p-2, 0x1.d5b7f9ae2c684p-2, 0x1.dac353e2c5954p-2,
+    0x1.dfc859906d5b5p-2, 0x1.e4c71a8687704p-2, 0x1.e9bfa659861f5p-2, 0x1.eeb20c640ddf4p-2,
+    0x1.f39e5bc811e5cp-2, 0x1.f884a36fe9ec2p-2, 0x1.fd64f20f61572p-2, 0x1.011fab125ff8ap-1,
+    0x1.0389eefce633bp-1, 0x1.05f14bd26459cp-1, 0x1.0855c884b450ep-1, 0x1.0ab76bece14d2p-1,
+    0x1.0d163ccb9d6b8p-1, 0x1.0f7241c9b497dp-1, 0x1.11cb81787ccf8p-1, 0x1.1422025243d45p-1,
+    0x1.1675cababa60ep-1, 0x1.18c6e0ff5cf06p-1, 0x1.1b154b57da29fp-1, 0x1.1d610fe677003p-1,
+    0x1.1faa34b87094cp-1, 0x1.21f0bfc65beecp-1, 0x1.2434b6f483934p-1, 0x1.26762013430e0p-1,
+    0x1.28b500df60783p-1, 0x1.2af15f02640adp-1, 0x1.2d2b4012edc9ep-1, 0x1.2f62a99509546p-1,
+    0x1.3197a0fa7fe6ap-1, 0x1.33ca2ba328995p-1, 0x1.35fa4edd36ea0p-1, 0x1.38280fe58797fp-1,
+    0x1.3a5373e7ebdfap-1, 0x1.3c7c7fff73206p-1, 0x1.3ea33936b2f5cp-1, 0x1.40c7a4880dce9p-1,
+    0x1.42e9c6ddf80bfp-1, 0x1.4509a5133bb0ap-1, 0x1.472743f33aaadp-1, 0x1.4942a83a2fc07p-1,
+    0x1.4b5bd6956e274p-1, 0x1.4d72d3a39fd00p-1, 0x1.4f87a3f5026e9p-1, 0x1.519a4c0ba3446p-1,
+    0x1.53aad05b99b7dp-1, 0x1.55b9354b40bcdp-1, 0x1.57c57f336f191p-1, 0x1.59cfb25fae87ep-1,
+    0x1.5bd7d30e71c73p-1, 0x1.5ddde57149923p-1, 0x1.5fe1edad18919p-1, 0x1.61e3efda46467p-1
+};
+
 /* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
  * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
 #define CHUNK 512
@@ -296,19 +333,24 @@ VECTOR_TARGET static inline double log1p_exact(double e)
     return log1p_outside(e) ? log1p(e) : log1p_core(e);
 }
 
-/* float32 grade, for results rounded to float32: relative error below 2^-49 before that rounding, so a
- * float32 result is off by at most 2^-25 ULP more than correct rounding's half ULP. exp drops the table's
- * tail and one Taylor term (r^5/120 < 2^-49); log1p keeps r in one float (an FMA's one rounding),
- * drops the tail of log c, replaces l/h by l·invc (off by |r| relative) and runs the polynomial to r^7
- * (on e itself below 1 + 2^-7: e^7/8 < 2^-52 relative). */
+/* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
+ * roundings of 2^-53 each; tests/test_fastmath.py measures it), so a float32 result is off by at most
+ * 2^-26 ULP more than correct rounding's half ULP. Both run their polynomials as FMAs (this grade need
+ * not match the NumPy kernels bit for bit).
+ * - exp drops the table's tail (2^(j/128) is then off by its rounding, 2^-53 relative).
+ * - log1p needs one table lookup, not two: with c = c_j itself (exact from m's top bits; c_0 = 1),
+ *   log m = log c + 2·atanh(u), u = (m - c)/(m + c), where m - c is exact and |u| <= 2^-9 (2^-8 for
+ *   j = 0), so atanh to u^7 leaves u^8/9 < 2^-67 relative. One division d = 1/(m + c) serves u and the
+ *   lost low bits l of e in h = 1 + e: l/h = 2l·d to within |u| relative. Near 1 (j = 0, c = 1) nothing
+ *   cancels: u = (h - 1)/(h + 1) and 2l·d carry all of e. */
 VECTOR_TARGET static inline double exp_core_single(double x)
 {
-    double kd = x * INV_LN2_N + SHIFT;
+    double kd = fma(x, INV_LN2_N, SHIFT);
     uint64_t ki = as_bits(kd);
     kd -= SHIFT;
-    double r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
+    double r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x));
     double scale = as_double(EXP_HI_BITS[ki & 127u] + (ki << 45));
-    double tmp = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24)));
+    double tmp = fma(r * r, fma(r, fma(r, fma(r, 1.0 / 120, 1.0 / 24), 1.0 / 6), 0.5), r);
     return fma(scale, tmp, scale);
 }
 
@@ -324,15 +366,15 @@ VECTOR_TARGET static inline double log1p_core_single(double e)
     double l = e - (h - 1.0);
     uint64_t b = as_bits(h);
     uint64_t j = (b >> 45) & 127u;
-    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0);
-    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOG_INVC[j];
-    uint64_t near_one = all_ones_if(h < 0x1.02p0);
-    double r = blend(near_one, e, fma(m, invc, -1.0));
-    double q = blend(near_one, 0.0, l * invc);
-    double w = k * LN2_HI + LOG_LOGC_HI[j];
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7)))));
-    return w + (r + (q + r * r * p));
+    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double c = blend(all_ones_if(j == 0), 1.0, as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double w = fma(k, LN2_HI, LOG_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
 }
 
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
@@ -2270,6 +2312,22 @@ static int get_operand(const char *kernel, int position, PyObject *object, opera
     return 0;
 }
 
+/* The sum of a chunk's values: eight partial sums, which gcc vectorises (a single running sum it may not
+ * reorder). */
+VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
+{
+    double partial[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= size; i += 8)
+        for (int lane = 0; lane < 8; lane++)
+            partial[lane] += value[i + lane];
+    for (; i < size; i++)
+        partial[i & 7] += value[i];
+    return ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+}
+
+/* out (or out's first array) may be None: then the first output is summed, not stored, and the call
+ * returns the sum (for a label kernel: None if a label was neither 0 nor 1). */
 static PyObject *run(const kernel_info *k, PyObject *args)
 {
     Py_ssize_t given = PyTuple_GET_SIZE(args);
@@ -2282,30 +2340,33 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     memset(in, 0, sizeof in);
     memset(out, 0, sizeof out);
     PyObject *target = PyTuple_GET_ITEM(args, k->inputs);
-    if (k->outputs == 1) {
-        if (get_operand(k->name, k->inputs, target, &out[0], 1) < 0)
-            return NULL;
-    } else {
-        if (!PyTuple_Check(target) || PyTuple_GET_SIZE(target) != k->outputs) {
-            PyErr_Format(PyExc_TypeError, "%s: out must be a tuple of %d arrays", k->name, k->outputs);
-            return NULL;
-        }
-        for (int m = 0; m < k->outputs; m++)
-            if (get_operand(k->name, k->inputs, PyTuple_GET_ITEM(target, m), &out[m], 1) < 0) {
-                release(out, m);
-                return NULL;
-            }
+    if (k->outputs > 1 && (!PyTuple_Check(target) || PyTuple_GET_SIZE(target) != k->outputs)) {
+        PyErr_Format(PyExc_TypeError, "%s: out must be a tuple of %d arrays (the first may be None)", k->name,
+                     k->outputs);
+        return NULL;
     }
-    Py_ssize_t n = out[0].length;
-    for (int m = 0; m < k->outputs; m++)
-        if (out[m].length != n) {
-            PyErr_Format(PyExc_ValueError, "%s: the outputs have %zd and %zd elements", k->name, n, out[m].length);
-            release(out, k->outputs);
+    Py_ssize_t n = -1;
+    int summing = 0;
+    for (int m = 0; m < k->outputs; m++) {
+        PyObject *object = k->outputs == 1 ? target : PyTuple_GET_ITEM(target, m);
+        if (m == 0 && object == Py_None) {
+            summing = 1;
+            continue;
+        }
+        if (get_operand(k->name, k->inputs, object, &out[m], 1) < 0) {
+            release(out, m);
             return NULL;
         }
+        if (n >= 0 && out[m].length != n) {
+            PyErr_Format(PyExc_ValueError, "%s: the outputs have %zd and %zd elements", k->name, n, out[m].length);
+            release(out, m + 1);
+            return NULL;
+        }
+        n = out[m].length;
+    }
     for (int a = 0; a < k->inputs; a++) {
         if (get_operand(k->name, a, PyTuple_GET_ITEM(args, a), &in[a], 0) < 0
-            || (in[a].is_buffer && in[a].length != n)) {
+            || (in[a].is_buffer && n >= 0 && in[a].length != n)) {
             if (in[a].is_buffer) {
                 PyErr_Format(PyExc_ValueError, "%s: argument %d has %zd elements and out %zd; they must be equal",
                              k->name, a + 1, in[a].length, n);
@@ -2316,8 +2377,18 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             release(out, k->outputs);
             return NULL;
         }
+        if (in[a].is_buffer)
+            n = in[a].length;
+    }
+    if (n < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: to sum, at least one input must be an array (none gives a length)",
+                     k->name);
+        release(out, k->outputs);
+        return NULL;
     }
     int soft = 0;
+    /* The chunks' sums, added with Neumaier's compensation (the error of each addition kept in error). */
+    double total = 0.0, error = 0.0;
     Py_BEGIN_ALLOW_THREADS
     double local_in[MAX_INPUTS][CHUNK], local_out[MAX_OUTPUTS][CHUNK];
     for (int a = 0; a < k->inputs; a++)
@@ -2340,14 +2411,27 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         }
         if (flags & 1)
             k->exact((const double (*)[CHUNK])local_in, local_out, size);
-        for (int m = 0; m < k->outputs; m++)
+        if (summing) {
+            double value = chunk_sum(local_out[0], size), sum = total + value;
+            error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;
+            total = sum;
+        }
+        for (int m = summing; m < k->outputs; m++)
             store(&out[m], start, local_out[m], size);
     }
     Py_END_ALLOW_THREADS
     release(in, k->inputs);
     release(out, k->outputs);
-    if (k->labels) /* whether the labels were all 0 or 1, so that out holds the values */
-        return PyBool_FromLong(!soft);
+    if (k->labels && soft) /* a soft label: out does not hold the values */
+    {
+        if (summing)
+            Py_RETURN_NONE;
+        Py_RETURN_FALSE;
+    }
+    if (summing) /* NOTE: past an inf or NaN the compensation is NaN (inf - inf); the total is the sum */
+        return PyFloat_FromDouble(isfinite(total) ? total + error : total);
+    if (k->labels)
+        Py_RETURN_TRUE;
     Py_INCREF(target);
     return target;
 }

@@ -446,13 +446,14 @@ KERNELS = {
 }
 KERNELS_FLOAT32: dict = {}
 FROM_LABELS: dict = {}
+COMPILED: frozenset = frozenset()
 
 
 #: The NumPy kernels, whatever BACKEND is (the tests compare the fused ones with them).
 NUMPY_KERNELS = KERNELS
 if _fastmath is not None:
     KERNELS = {name: (getattr(_fastmath, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
-    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-49 relative before rounding).
+    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-50 relative before rounding).
     KERNELS_FLOAT32 = {
         name: (getattr(_fastmath, f"{name}_float32"), *row[1:])
         for name, row in NUMPY_KERNELS.items()
@@ -465,3 +466,6 @@ if _fastmath is not None:
         for single in (False, True)
         if hasattr(_fastmath, f"{name}_labels")
     }
+    # NOTE: the C loops (every function of the extension), which take out=None to sum their (first)
+    # values instead of storing them.
+    COMPILED = frozenset(getattr(_fastmath, name) for name in dir(_fastmath) if not name.startswith("_"))
