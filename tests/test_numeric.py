@@ -161,6 +161,34 @@ def test_non_contiguous_and_read_only_inputs() -> None:
     np.testing.assert_allclose(numeric.bce_with_logits(s, y, reduction="sum"), expected.sum(), rtol=1e-13)
 
 
+@pytest.mark.parametrize("case", ["binary", "soft", "pos_weight"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reduced_losses_take_the_limits_the_elementwise_values_take(case: str, dtype: type) -> None:
+    # NOTE: the compiled kernels sum a block without storing it; where the kernel's own arithmetic meets
+    # 0·∞ (an infinite logit on the side its label zeroes) that sum is NaN and the driver must redo the
+    # block with its values and their limits. Two blocks, the infinite logits in the second.
+    n = _driver.BLOCK_COMPILED + 999
+    rng = np.random.default_rng(12)
+    s = rng.normal(0, 5, n)
+    y = rng.choice([0.0, 1.0], n) if case != "soft" else rng.uniform(0, 1, n)
+    s[[n - 5, n - 2]], y[[n - 5, n - 2]] = [np.inf, -np.inf], [1.0, 0.0]  # limits 0: finite sums
+    kwargs = {"pos_weight": 2.0} if case == "pos_weight" else {}
+    s, y = s.astype(dtype), y.astype(dtype)
+    elementwise = numeric.bce_with_logits(s, y, **kwargs).astype(np.float64)
+    assert np.all(np.isfinite(elementwise))
+    exact = math.fsum(elementwise)
+    total = numeric.bce_with_logits(s, y, reduction="sum", **kwargs)
+    mean = numeric.bce_with_logits(s, y, reduction="mean", **kwargs)
+    assert total.dtype == mean.dtype == dtype
+    rtol = 1e-13 if dtype == np.float64 else 2.0**-23
+    assert float(total) == pytest.approx(exact, rel=rtol) and float(mean) == pytest.approx(exact / n, rel=rtol)
+    # NOTE: an infinite loss (the limit ∞, not 0·∞) keeps the sum infinite; a NaN logit makes it NaN.
+    s[0], y[0] = np.inf, 0.0
+    assert float(numeric.bce_with_logits(s, y, reduction="sum", **kwargs)) == math.inf
+    s[1] = np.nan
+    assert math.isnan(float(numeric.bce_with_logits(s, y, reduction="sum", **kwargs)))
+
+
 def test_reductions_are_zero_d_arrays() -> None:
     loss = numeric.bce_with_logits([[0.0, 1.0], [2.0, -3.0]], [[1.0, 0.0], [0.5, 1.0]], reduction="mean")
     assert isinstance(loss, np.ndarray) and loss.shape == ()
