@@ -175,21 +175,21 @@ EXP_ROUNDS_TO_ONE = -(2.0**-54)
 LOG1P_IDENTITY = 2.0**-54
 LOG1P_ONE = float(numpy.log1p(1.0))
 
-# NOTE: the two libm functions the helpers end in, called as f(x, out). The standalone module keeps
+# NOTE: the three libm functions the helpers end in, called as f(x, out). The standalone module keeps
 # NumPy's ufuncs; the package's kernels take bce_sym.fastmath's vectorised C versions where they are built.
-_exp, _log1p = numpy.exp, numpy.log1p
-_NUMPY_PRIMITIVES = "_exp, _log1p = numpy.exp, numpy.log1p"
+_exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log
+_NUMPY_PRIMITIVES = "_exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log"
 _COMPILED_PRIMITIVES = '''try:  # the optional C extension printed by bce_sym.fastmath
     from bce_sym.numeric import _fastmath
 
-    _exp, _log1p = _fastmath.exp, _fastmath.log1p
+    _exp, _log1p, _log = _fastmath.exp, _fastmath.log1p, _fastmath.log
     BACKEND = "fastmath"
 except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and FMA): NumPy's ufuncs
     _fastmath = None
-    _exp, _log1p = numpy.exp, numpy.log1p
+    _exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log
     BACKEND = "numpy"'''
-# NOTE: in the package, each kernel the extension has (all but bce's, which needs log) is replaced by its
-# fused C loop: the same instruction program, so the same values bit for bit (tests/test_fastmath.py).
+# NOTE: in the package, each kernel the extension has (today every one) is replaced by its fused C loop:
+# the same instruction program, so the same values bit for bit (tests/test_fastmath.py).
 # KERNELS_FLOAT32 (kernels that read float32 buffers and round to float32 themselves) and FROM_LABELS
 # (binary kernels that read the labels y and test them) exist only compiled; elsewhere they are empty.
 _COMPILED_KERNELS = '''
@@ -240,11 +240,25 @@ def _log1p_small(e, out):
     return _log1p(e, out)
 
 
+def _log_unit(p, out):
+    """numpy.log(p, out=out) for a probability p (the package's vectorised log where it is built)."""
+    return _log(p, out)
+
+
+def _log1p_any(a, out):
+    """numpy.log1p(a, out=out) for any a (the package's vectorised log1p where it is built)."""
+    return _log1p(a, out)
+
+
 # Printing rules for the tails: (sympy type, test on the node's argument, helper the kernel calls instead
 # of the ufunc). The helpers' source goes into the generated module, so the standalone one has them too.
 _TAIL_RULES: tuple[tuple[type, Callable[[sympy.Expr], bool], Callable[..., object]], ...] = (
     (sympy.exp, lambda a: isinstance(-a, sympy.Abs), _exp_nonpositive),
     (log1p, lambda a: _is_small_exp(a), _log1p_small),
+    # NOTE: no tail to skip here: these only route the probability loss's log and log1p(−p) through the
+    # primitives, so that its compiled loop and its NumPy kernel share them (bit for bit).
+    (sympy.log, lambda a: True, _log_unit),
+    (log1p, lambda a: True, _log1p_any),
 )
 
 # Relational nodes (the conditions of Piecewise) become comparison ufuncs into bool buffers.

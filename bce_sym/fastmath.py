@@ -1,5 +1,5 @@
-"""C for the kernels: vectorised float64 exp and log1p (tables computed here in mpmath), and every kernel
-program of ``bce_sym.codegen`` printed as one fused C loop.
+"""C for the kernels: vectorised float64 exp, log1p and log (tables computed here in mpmath), and every
+kernel program of ``bce_sym.codegen`` printed as one fused C loop.
 
 NumPy's float64 ``exp`` and ``log1p`` are SIMD only on AVX-512 machines; elsewhere each element is one
 scalar libm call (about 6 and 7 ns), and each NumPy kernel instruction is one more pass over memory. The
@@ -16,10 +16,16 @@ algorithms that gcc vectorises with AVX2 and FMA:
   two floats through an FMA. log1p(r) is a degree-10 Taylor polynomial, −log(invc_j) a table entry in
   two floats, and log1p(e) = log h + l/h. Below h = 1 + 2^-7, where h has lost e's low bits, the same
   polynomial runs on e itself.
+- **log** of a probability 0 < y ≤ 1, and log1p(a) for −1 < a < 0 as log(1 + a) + l/(1 + a) (the
+  probability loss's log p and log1p(−p)): the same scheme over every binade below 1, with the
+  intervals from j = 64 on taken as halves (centre c_j/2 ∈ [0.75, 1], one binade up) so that no result
+  near 1 subtracts log 2, k·ln 2 as two floats through an FMA, and the polynomial on y − 1 (exact) in
+  [1 − 2^-8, 1].
 
-Arguments outside the fast range (x < −708, where e^x is subnormal or 0, x > 709, e < 0, −0, e > 1, NaN,
-±inf) go to the libm function, so both functions are right for every float64. Measured against mpmath
-(``tests/test_fastmath.py``): at most 0.505 ULP for exp and 0.501 ULP for log1p on the fast path.
+Arguments outside the fast ranges (x < −708, where e^x is subnormal or 0, x > 709; for log1p −0, e ≤ −1,
+e > 1; for log y = 0, subnormal or above 1; NaN, ±inf) go to the libm function, so every function is
+right for every float64. Measured against mpmath (``tests/test_fastmath.py``): at most 0.505 ULP for exp,
+0.501 ULP for log1p on [0, 1] and 0.5005 ULP for log and for log1p on (−1, 0) on the fast path.
 
 Each kernel's instruction program (the one printed as NumPy ufunc calls) becomes C statements by the
 rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives the NumPy kernel's values bit
@@ -100,12 +106,20 @@ class ExpTable:
 @dataclass(frozen=True)
 class LogTable:
     """invc[j] ≈ 1/c_j (c_j the centre of [1 + j/128, 1 + (j+1)/128); c_0 = 1), −log(invc[j]) as hi + lo,
-    and log c_j itself (for the float32 grade, which uses c_j, not invc[j])."""
+    and log c_j itself (for the float32 grade, which uses c_j, not invc[j]).
+
+    The ``wide_`` entries serve log over all of (0, 1]: from j = 64 on, each interval is taken as its
+    half (centre c_j/2 in [0.75, 1], one binade up), so that no result near 1 subtracts log 2, and the
+    last one's centre is 2 (half: exactly 1), so that just below 1, r = m/2 − 1 = y − 1 exactly."""
 
     invc: tuple[float, ...]
     logc_hi: tuple[float, ...]
     logc_lo: tuple[float, ...]
     log_centre: tuple[float, ...]
+    wide_invc: tuple[float, ...]
+    wide_logc_hi: tuple[float, ...]
+    wide_logc_lo: tuple[float, ...]
+    wide_log_centre: tuple[float, ...]
     ln2_hi: float
     ln2_lo: float
 
@@ -141,6 +155,7 @@ def log_table() -> LogTable:
     """
     with mpmath.workprec(_PRECISION):
         invc, logc_hi, logc_lo, log_centre = [], [], [], []
+        wide_invc, wide_logc_hi, wide_logc_lo, wide_log_centre = [], [], [], []
         for j in range(_N):
             # NOTE: the first interval keeps c = 1 (r = m − 1 exactly, log c = 0): results near 0 stay
             # relatively accurate; the others use their centre, so |r| ≤ 2^-8.
@@ -151,8 +166,28 @@ def log_table() -> LogTable:
             logc_hi.append(hi)
             logc_lo.append(lo)
             log_centre.append(float(mpmath.log(centre)))
+            # NOTE: 2·invc is exact, so r = m·invc − 1 is the same number for the half interval.
+            half = 0.5 if j >= _N // 2 else 1.0
+            wide = (mpmath.mpf(2) if j == _N - 1 else centre) * half
+            wide_inverse = 0.5 if j == _N - 1 else inverse
+            wide_invc.append(wide_inverse)
+            hi, lo = _split(-mpmath.log(mpmath.mpf(wide_inverse) / half))
+            wide_logc_hi.append(hi)
+            wide_logc_lo.append(lo)
+            wide_log_centre.append(float(mpmath.log(wide)))
         ln2_hi, ln2_lo = _split(mpmath.log(2))
-        return LogTable(tuple(invc), tuple(logc_hi), tuple(logc_lo), tuple(log_centre), ln2_hi, ln2_lo)
+        return LogTable(
+            tuple(invc),
+            tuple(logc_hi),
+            tuple(logc_lo),
+            tuple(log_centre),
+            tuple(wide_invc),
+            tuple(wide_logc_hi),
+            tuple(wide_logc_lo),
+            tuple(wide_log_centre),
+            ln2_hi,
+            ln2_lo,
+        )
 
 
 def _array(name: str, ctype: str, values: tuple, render) -> str:
@@ -177,6 +212,10 @@ def _tables_source() -> str:
         _array("LOG_LOGC_HI", "double", g.logc_hi, float.hex),
         _array("LOG_LOGC_LO", "double", g.logc_lo, float.hex),
         _array("LOG_CENTRE", "double", g.log_centre, float.hex),
+        _array("LOGX_INVC", "double", g.wide_invc, float.hex),
+        _array("LOGX_LOGC_HI", "double", g.wide_logc_hi, float.hex),
+        _array("LOGX_LOGC_LO", "double", g.wide_logc_lo, float.hex),
+        _array("LOGX_CENTRE", "double", g.wide_log_centre, float.hex),
     ]
     return "\n".join(lines) + "\n\n" + "\n".join(arrays)
 
@@ -296,9 +335,80 @@ VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
     return log1p_core(e);
 }
 
+/* log(y) + q for 2^-1022 <= y <= 1, where q = l/y carries the rounding error l of y = 1 + a (else 0);
+ * garbage elsewhere. y = 2^e·m (m in [1, 2)) and j the top 7 bits of m's fraction index the LOGX
+ * tables: from j = 64 on, the interval is taken as its half (exponent k = e + 1), so that no result near
+ * 1 subtracts log 2, and just below 1 (y >= 1 - 2^-8) the polynomial runs on a = (y - 1) + l, which is
+ * exact. log y = k·ln 2 - log(invc) + log1p(r): r = m·invc - 1 as two floats through an FMA, k·ln 2 as
+ * two floats through another, and each sum split by Fast2Sum (|k·ln 2| >= 0.69 > |log c| where k != 0,
+ * and |s1| >= 0.0058 > |r| where not near 1). */
+VECTOR_TARGET static inline double log_core(double y, double l, double q)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    /* NOTE: the exponent as a double through 2^52 + e (AVX2 has no int64 -> double conversion). */
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    double invc = LOGX_INVC[j];
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    double rl = (a - rh) + pl;
+    uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
+    rh = blend(near_one, (y - 1.0) + l, rh);
+    rl = blend(near_one, 0.0, rl);
+    q = blend(near_one, 0.0, q);
+    double kh = k * LN2_HI;
+    double kl = fma(k, LN2_HI, -kh);
+    double s1 = kh + LOGX_LOGC_HI[j];
+    double e1 = (kh - s1) + LOGX_LOGC_HI[j];
+    double s2 = s1 + rh;
+    double e2 = (s1 - s2) + rh;
+    double r = rh, r2 = r * r;
+    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+               + r * (1.0 / 9 + r * (-0.1))))))));
+    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + r2 * p);
+}
+
+/* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
+static inline int log_outside(double x) { return !(x >= 0x1p-1022 && x <= 1.0); }
+
+VECTOR_TARGET static inline double log_fast(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core(x, 0.0, 0.0);
+}
+
+VECTOR_TARGET static inline double log_exact(double x)
+{
+    return log_outside(x) ? log(x) : log_core(x, 0.0, 0.0);
+}
+
+/* log1p(a) for -1 < a < 0 (log1p(-p) of a probability): y = 1 + a and its rounding error l are exact
+ * (Fast2Sum, 1 >= |a|), and y >= 2^-53. -1, ±0, a > 0 and NaN go elsewhere. */
+static inline int log1p_negative_outside(double a) { return !(a < 0.0 && a > -1.0); }
+
+VECTOR_TARGET static inline double log1p_negative_core(double a)
+{
+    double y = 1.0 + a;
+    double l = a - (y - 1.0);
+    return log_core(y, l, l / y);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    return log1p_negative_core(a);
+}
+
+/* log1p of any argument: the fast paths on [+0, 1] and (-1, 0), libm elsewhere (-1, -0, e > 1, NaN, inf). */
 VECTOR_TARGET static inline double log1p_exact(double e)
 {
-    return log1p_outside(e) ? log1p(e) : log1p_core(e);
+    if (!log1p_outside(e))
+        return log1p_core(e);
+    return log1p_negative_outside(e) ? log1p(e) : log1p_negative_core(e);
 }
 
 /* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
@@ -345,6 +455,40 @@ VECTOR_TARGET static inline double log1p_core_single(double e)
     return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
 }
 
+/* log(y) + l/y at float32 grade for 2^-1022 <= y <= 1, as log1p_core_single but over the LOGX
+ * intervals (halves from j = 64 on, exponent k = e + 1; the last centred on 2): c = 1 for j = 0, 2 for
+ * j = 127, else read off m's bits. l/y = 2^-e·l/m, with 1/m taken as 2d (off by |u| relative). */
+VECTOR_TARGET static inline double log_core_single(double y, double l)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double centre = as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u);
+    double c = blend(all_ones_if(j == 0), 1.0, blend(all_ones_if(j == 127), 2.0, centre));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double scale = as_double((2046u - (b >> 52)) << 52); /* 2^-e */
+    double w = fma(k, LN2_HI, LOGX_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d * scale);
+}
+
+VECTOR_TARGET static inline double log_fast_single(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core_single(x, 0.0);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast_single(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    double y = 1.0 + a;
+    return log_core_single(y, a - (y - 1.0));
+}
+
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
 static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
 static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
@@ -381,6 +525,20 @@ VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_exact(in[0][i]);
+}
+
+VECTOR_TARGET static int log_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void log_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_exact(in[0][i]);
 }
 
 @KERNELS@
@@ -507,7 +665,8 @@ VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
             partial[lane] += value[i + lane];
     for (; i < size; i++)
         partial[i & 7] += value[i];
-    return ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+    double even = (partial[0] + partial[4]) + (partial[2] + partial[6]);
+    return even + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
 }
 
 /* out (or out's first array) may be None: then the first output is summed, not stored, and the call
@@ -624,10 +783,13 @@ static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk,
 static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
 static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
+static const kernel_info LOG_KERNEL = {"log", 1, 1, log_vector, log_exact_chunk, 0};
+static PyObject *py_log(PyObject *self, PyObject *args) { return run(&LOG_KERNEL, args); }
 @WRAPPERS@
 static PyMethodDef methods[] = {
     {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x into out; returns out."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) into out; returns out."},
+    {"log", py_log, METH_VARARGS, "log(x, out): the natural log of x into out; returns out."},
 @METHODS@    {NULL, NULL, 0, NULL},
 };
 
@@ -662,16 +824,23 @@ _C_OPERATIONS: dict[str, str] = {
     "select": "{0} ? {1} : {2}",
     "_exp_nonpositive": "{exp}",
     "_log1p_small": "{log1p}",
+    "_log_unit": "{log}",
+    "_log1p_any": "{log1p_any}",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
 # arguments exp cannot do, and the chunk is redone by the exact one, which runs libm there. NOTE: in a
 # kernel, log1p's argument is exp's value e^(−|x|) (the _log1p_small rule), in [+0, 1] or NaN, where the
-# fast log1p is right; a subnormal or flagged exp sends the whole chunk to the exact loop anyway.
+# fast log1p is right; a subnormal or flagged exp sends the whole chunk to the exact loop anyway. The
+# probability loss's log(p) and log1p(−p) (the _log_unit and _log1p_any rules) flag p = 0, p = 1 and
+# subnormal p, which libm then takes.
 _C_VARIANTS: dict[str, dict[str, str]] = {
-    "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})"},
-    "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})"},
-    "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})"},
+    "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
+              "log1p_any": "log1p_exact({0})"},
+    "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})", "log": "log_fast({0}, &outside)",
+               "log1p_any": "log1p_negative_fast({0}, &outside)"},
+    "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
+               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)"},
 }
 
 
@@ -735,7 +904,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
-    operation that has no vectorised C form here (``log`` and the general ``log1p`` of the probability loss)."""
+    operation that has no C form here (none of today's kernels does)."""
     program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
     if not _compilable(program[0]):
         return None
@@ -766,7 +935,7 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 
 def compiled_kernel_names() -> tuple[str, ...]:
-    """The kernels of ``bce_sym.codegen.KERNEL_SPECS`` that the extension fuses (all but ``bce``'s)."""
+    """The kernels of ``bce_sym.codegen.KERNEL_SPECS`` that the extension fuses (today all of them)."""
     programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions)) for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 

@@ -46,6 +46,9 @@ CASES: tuple[Case, ...] = (
     Case("bce_with_logits, soft labels", "float64", "soft", "forward", "loss", None),
     Case("bce_with_logits, pos_weight 2", "float64", "binary+pos_weight", "forward", "loss", None),
     Case("bce_with_logits, reduction mean", "float64", "binary", "forward-mean", "loss-mean", None),
+    # NOTE: the probability form against PyTorch's binary_cross_entropy (BCELoss), p = σ(s).
+    Case("bce (probabilities), reduction none", "float64", "binary", "probability-forward", "probability-loss", None),
+    Case("bce (probabilities), reduction none", "float32", "binary", "probability-forward", "probability-loss", None),
 )
 
 
@@ -92,8 +95,21 @@ def _sides(case: Case, n: int, seed: int = 0):
     def ours_fused() -> object:
         return numeric.bce_with_logits_and_grad(s, y, pos_weight=pos_weight, reduction="sum")
 
-    torch_side = torch_forward_backward if case.torch_side == "forward+backward" else torch_forward
-    ours_side = {"loss+grad": ours_loss_grad, "fused": ours_fused}.get(case.ours_side, ours_loss)
+    p = (1.0 / (1.0 + np.exp(-s.astype(np.float64)))).astype(case.dtype)
+    tp = torch.from_numpy(p)
+
+    def torch_probability_forward() -> object:
+        return torch.nn.functional.binary_cross_entropy(tp, ty, reduction="none")
+
+    def ours_probability_loss() -> object:
+        return numeric.bce(p, y)
+
+    torch_side = {"forward+backward": torch_forward_backward, "probability-forward": torch_probability_forward}.get(
+        case.torch_side, torch_forward
+    )
+    ours_side = {"loss+grad": ours_loss_grad, "fused": ours_fused, "probability-loss": ours_probability_loss}.get(
+        case.ours_side, ours_loss
+    )
     return torch_side, ours_side
 
 

@@ -109,6 +109,42 @@ def test_log1p_is_accurate_on_the_unit_interval(fm) -> None:
     assert np.signbit(got[0])
 
 
+def _probabilities(rng: np.random.Generator) -> np.ndarray:
+    return np.concatenate([
+        rng.uniform(0, 1, 3000),
+        np.exp(rng.uniform(-708, 0, 3000)),  # log-spaced down to the smallest normal numbers
+        1.0 - np.exp(rng.uniform(-36, -1, 1000)),  # just below 1
+        1.0 - rng.uniform(0, 2.0**-7, 1000),  # around 1 − 2^-8, where the polynomial on y − 1 starts
+        0.75 + rng.uniform(-1e-3, 1e-3, 500),  # where the intervals start to be taken as halves
+        [2.0**-1022, 0.5, 0.75, 1.0 - 2.0**-8, 1.0 - 2.0**-8 - 2.0**-53, 1.0 - 2.0**-53, 1.0],
+    ])
+
+
+def test_log_is_accurate_for_every_probability(fm) -> None:
+    p = _probabilities(np.random.default_rng(5))
+    got = fm.log(p, np.empty_like(p))
+    errors = _ulps(got, mpmath.log, p)
+    assert errors.max() <= 0.51, (p[errors.argmax()], errors.max())
+    # NOTE: 0, subnormals, x > 1 and the specials go to libm.
+    special = np.array([0.0, -0.0, 5e-324, 2.0**-1030, 1.5, 1e300, np.inf, np.nan, -1.0])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(fm.log(special, np.empty_like(special)), np.log(special))
+
+
+def test_log1p_is_accurate_for_minus_every_probability(fm) -> None:
+    rng = np.random.default_rng(6)
+    a = -np.concatenate([_probabilities(rng)[:-1], np.exp(rng.uniform(-745, -1, 2000)), [5e-324, 2.0**-54]])
+    got = fm.log1p(a, np.empty_like(a))
+    errors = _ulps(got, mpmath.log1p, a)
+    assert errors.max() <= 0.51, (a[errors.argmax()], errors.max())
+    special = np.array([-1.0, -0.0, -1.5])
+    with np.errstate(all="ignore"):
+        got = fm.log1p(special, np.empty_like(special))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(got, np.log1p(special))
+    assert np.signbit(got[1])
+
+
 def _columns(names: tuple[str, ...], rng: np.random.Generator) -> list[np.ndarray]:
     n = 6000
     s = np.concatenate([

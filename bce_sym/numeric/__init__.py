@@ -7,11 +7,12 @@ the textbook formula. Evaluation runs in float64 over cache-sized blocks; float1
 are rounded once from float64, so they are correctly rounded but for rare double-rounding ties.
 
 Where the optional C extension is built (``bce_sym.fastmath``: x86-64 with AVX2 and FMA, and a C
-compiler at install time; ``bce_sym.numeric.BACKEND`` says ``"fastmath"``), every kernel but
-``bce``'s runs as one fused C loop printed from the same instruction program, with vectorised exp and
-log1p of at most 0.51 ULP: float64 values differ from NumPy's ufuncs by those functions' last bit at
-most. float32 calls without a weight read and write float32 directly and use float32-grade exp and
-log1p (below 2^-50 relative before the one rounding to float32). Elsewhere the NumPy kernels run.
+compiler at install time; ``bce_sym.numeric.BACKEND`` says ``"fastmath"``), every kernel runs as one
+fused C loop printed from the same instruction program, with vectorised exp, log1p and log of at most
+0.51 ULP: float64 values differ from NumPy's ufuncs by those functions' last bit at most. float32 calls
+without a weight read and write float32 directly and use float32-grade exp, log1p and log (below 2^-50
+relative before the one rounding to float32). Reduced losses are summed in the same pass. Elsewhere the
+NumPy kernels run.
 
 Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
 

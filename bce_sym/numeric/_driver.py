@@ -263,6 +263,7 @@ def _evaluate(
     float_scratch = numpy.empty((floats + 1, block))
     bool_scratch = numpy.empty((bools + 1, block), dtype=bool)
     loss_scratch = numpy.empty(block) if reduction != "none" else None
+    is_one = bool_scratch[bools]
     domains = [domain for _, _, domain in named]
     names = [name for name, _, _ in named]
 
@@ -293,7 +294,7 @@ def _evaluate(
                     _check_domain(names[0], domains[0], chunk[0])
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
                     return returned, dispatch.binary_never_nan and pos_weight is None
-            elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=bool_scratch[bools, :n])):
+            elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
                 _check_domain(names[0], domains[0], chunk[0])
                 return binary[0](*chunk[:n_kernel], results, f, b), False
         for k in range(len(arrays)):

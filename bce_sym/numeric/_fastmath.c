@@ -242,6 +242,146 @@ static const double LOG_CENTRE[128] = {
     0x1.5bd7d30e71c73p-1, 0x1.5ddde57149923p-1, 0x1.5fe1edad18919p-1, 0x1.61e3efda46467p-1
 };
 
+static const double LOGX_INVC[128] = {
+    0x1.0000000000000p+0, 0x1.fa11caa01fa12p-1, 0x1.f6310aca0dbb5p-1, 0x1.f25f644230ab5p-1,
+    0x1.ee9c7f8458e02p-1, 0x1.eae807aba01ebp-1, 0x1.e741aa59750e4p-1, 0x1.e3a9179dc1a73p-1,
+    0x1.e01e01e01e01ep-1, 0x1.dca01dca01dcap-1, 0x1.d92f2231e7f8ap-1, 0x1.d5cac807572b2p-1,
+    0x1.d272ca3fc5b1ap-1, 0x1.cf26e5c44bfc6p-1, 0x1.cbe6d9601cbe7p-1, 0x1.c8b265afb8a42p-1,
+    0x1.c5894d10d4986p-1, 0x1.c26b5392ea01cp-1, 0x1.bf583ee868d8bp-1, 0x1.bc4fd65883e7bp-1,
+    0x1.b951e2b18ff23p-1, 0x1.b65e2e3beee05p-1, 0x1.b37484ad806cep-1, 0x1.b094b31d922a4p-1,
+    0x1.adbe87f94905ep-1, 0x1.aaf1d2f87ebfdp-1, 0x1.a82e65130e159p-1, 0x1.a574107688a4ap-1,
+    0x1.a2c2a87c51ca0p-1, 0x1.a01a01a01a01ap-1, 0x1.9d79f176b682dp-1, 0x1.9ae24ea5510dap-1,
+    0x1.9852f0d8ec0ffp-1, 0x1.95cbb0be377aep-1, 0x1.934c67f9b2ce6p-1, 0x1.90d4f120190d5p-1,
+    0x1.8e6527af1373fp-1, 0x1.8bfce8062ff3ap-1, 0x1.899c0f601899cp-1, 0x1.87427bcc092b9p-1,
+    0x1.84f00c2780614p-1, 0x1.82a4a0182a4a0p-1, 0x1.8060180601806p-1, 0x1.7e225515a4f1dp-1,
+    0x1.7beb3922e017cp-1, 0x1.79baa6bb6398bp-1, 0x1.77908119ac60dp-1, 0x1.756cac201756dp-1,
+    0x1.734f0c541fe8dp-1, 0x1.713786d9c7c09p-1, 0x1.6f26016f26017p-1, 0x1.6d1a62681c861p-1,
+    0x1.6b1490aa31a3dp-1, 0x1.691473a88d0c0p-1, 0x1.6719f3601671ap-1, 0x1.6524f853b4aa3p-1,
+    0x1.63356b88ac0dep-1, 0x1.614b36831ae94p-1, 0x1.5f66434292dfcp-1, 0x1.5d867c3ece2a5p-1,
+    0x1.5babcc647fa91p-1, 0x1.59d61f123ccaap-1, 0x1.5805601580560p-1, 0x1.56397ba7c52e2p-1,
+    0x1.54725e6bb82fep-1, 0x1.52aff56a8054bp-1, 0x1.50f22e111c4c5p-1, 0x1.4f38f62dd4c9bp-1,
+    0x1.4d843bedc2c4cp-1, 0x1.4bd3edda68fe1p-1, 0x1.4a27fad76014ap-1, 0x1.4880522014880p-1,
+    0x1.46dce34596066p-1, 0x1.453d9e2c776cap-1, 0x1.43a2730abee4dp-1, 0x1.420b5265e5951p-1,
+    0x1.40782d10e6566p-1, 0x1.3ee8f42a5af07p-1, 0x1.3d5d991aa75c6p-1, 0x1.3bd60d9232955p-1,
+    0x1.3a524387ac822p-1, 0x1.38d22d366088ep-1, 0x1.3755bd1c945eep-1, 0x1.35dce5f9f2af8p-1,
+    0x1.34679ace01346p-1, 0x1.32f5ced6a1dfap-1, 0x1.3187758e9ebb6p-1, 0x1.301c82ac40260p-1,
+    0x1.2eb4ea1fed14bp-1, 0x1.2d50a012d50a0p-1, 0x1.2bef98e5a3711p-1, 0x1.2a91c92f3c105p-1,
+    0x1.293725bb804a5p-1, 0x1.27dfa38a1ce4dp-1, 0x1.268b37cd60127p-1, 0x1.2539d7e9177b2p-1,
+    0x1.23eb79717605bp-1, 0x1.22a0122a0122ap-1, 0x1.21579804855e6p-1, 0x1.2012012012012p-1,
+    0x1.1ecf43c7fb84cp-1, 0x1.1d8f5672e4abdp-1, 0x1.1c522fc1ce059p-1, 0x1.1b17c67f2bae3p-1,
+    0x1.19e0119e0119ep-1, 0x1.18ab083902bdbp-1, 0x1.1778a191bd684p-1, 0x1.1648d50fc3201p-1,
+    0x1.151b9a3fdd5c9p-1, 0x1.13f0e8d344724p-1, 0x1.12c8b89edc0acp-1, 0x1.11a3019a74826p-1,
+    0x1.107fbbe011080p-1, 0x1.0f5edfab325a2p-1, 0x1.0e40655826011p-1, 0x1.0d24456359e3ap-1,
+    0x1.0c0a7868b4171p-1, 0x1.0af2f722eecb5p-1, 0x1.09ddba6af8360p-1, 0x1.08cabb37565e2p-1,
+    0x1.07b9f29b8eae2p-1, 0x1.06ab59c7912fbp-1, 0x1.059eea0727586p-1, 0x1.04949cc1664c5p-1,
+    0x1.038c6b78247fcp-1, 0x1.02864fc7729e9p-1, 0x1.0182436517a37p-1, 0x1.0000000000000p-1
+};
+
+static const double LOGX_LOGC_HI[128] = {
+    0x0.0p+0, 0x1.7dc475f810a69p-7, 0x1.3cea44346a584p-6, 0x1.b9fc027af919ap-6,
+    0x1.1b0d98923d97fp-5, 0x1.58a5bafc8e4d3p-5, 0x1.95c830ec8e3f2p-5, 0x1.d276b8adb0b56p-5,
+    0x1.075983598e471p-4, 0x1.253f62f0a1417p-4, 0x1.42edcbea646eep-4, 0x1.60658a93750c4p-4,
+    0x1.7da766d7b12d0p-4, 0x1.9ab42462033aep-4, 0x1.b78c82bb0eda0p-4, 0x1.d4313d66cb35dp-4,
+    0x1.f0a30c01162a4p-4, 0x1.0671512ca596fp-3, 0x1.14785846742acp-3, 0x1.2266f190a5acdp-3,
+    0x1.303d718e47fd5p-3, 0x1.3dfc2b0ecc62ap-3, 0x1.4ba36f39a55e5p-3, 0x1.59338d9982085p-3,
+    0x1.66acd4272ad51p-3, 0x1.740f8f54037a3p-3, 0x1.815c0a14357e9p-3, 0x1.8e928de886d41p-3,
+    0x1.9bb362e7dfb85p-3, 0x1.a8becfc882f19p-3, 0x1.b5b519e8fb5a6p-3, 0x1.c2968558c18c2p-3,
+    0x1.cf6354e09c5ddp-3, 0x1.dc1bca0abec7bp-3, 0x1.e8c0252aa5a60p-3, 0x1.f550a564b7b37p-3,
+    0x1.00e6c45ad501dp-2, 0x1.071b85fcd590dp-2, 0x1.0d46b579ab74bp-2, 0x1.136870293a8b0p-2,
+    0x1.1980d2dd4236fp-2, 0x1.1f8ff9e48a2f3p-2, 0x1.2596010df763ap-2, 0x1.2b9303ab89d25p-2,
+    0x1.31871c9544185p-2, 0x1.3772662bfd85cp-2, 0x1.3d54fa5c1f710p-2, 0x1.432ef2a04e813p-2,
+    0x1.49006804009d0p-2, 0x1.4ec9732600269p-2, 0x1.548a2c3add263p-2, 0x1.5a42ab0f4cfe2p-2,
+    0x1.5ff3070a793d4p-2, 0x1.659b57303e1f2p-2, 0x1.6b3bb2235943dp-2, 0x1.70d42e2789236p-2,
+    0x1.7664e1239dbcfp-2, 0x1.7bede0a37afbfp-2, 0x1.816f41da0d495p-2, 0x1.86e919a330ba1p-2,
+    0x1.8c5b7c858b48bp-2, 0x1.91c67eb45a83ep-2, 0x1.972a341135159p-2, 0x1.9c86b02dc0862p-2,
+    -0x1.23ec5991eba49p-2, -0x1.1e9e1678899f5p-2, -0x1.1956d3b9bc2f9p-2, -0x1.14167ef367784p-2,
+    -0x1.0edd060b78082p-2, -0x1.09aa572e6c6d4p-2, -0x1.047e60cde83b7p-2, -0x1.feb2233ea07cbp-3,
+    -0x1.f474b134df228p-3, -0x1.ea4449f04aaf5p-3, -0x1.e020cc6235ab5p-3, -0x1.d60a17f903514p-3,
+    -0x1.cc000c9db3c52p-3, -0x1.c2028ab17f9b5p-3, -0x1.b811730b823d4p-3, -0x1.ae2ca6f672bd8p-3,
+    -0x1.a454082e6ab03p-3, -0x1.9a8778debaa3ap-3, -0x1.90c6db9fcbcdbp-3, -0x1.871213750e994p-3,
+    -0x1.7d6903caf5acdp-3, -0x1.73cb9074fd14dp-3, -0x1.6a399dabbd383p-3, -0x1.60b3100b09474p-3,
+    -0x1.5737cc9018cddp-3, -0x1.4dc7b897bc1c7p-3, -0x1.4462b9dc9b3dcp-3, -0x1.3b08b6757f2a7p-3,
+    -0x1.31b994d3a4f86p-3, -0x1.28753bc11aba2p-3, -0x1.1f3b925f25d44p-3, -0x1.160c8024b27b0p-3,
+    -0x1.0ce7ecdccc28bp-3, -0x1.03cdc0a51ec0dp-3, -0x1.f57bc7d9005dbp-4, -0x1.e3707ee30487bp-4,
+    -0x1.d179788219362p-4, -0x1.bf968769fca18p-4, -0x1.adc77ee5aea8ep-4, -0x1.9c0c32d4d254dp-4,
+    -0x1.8a6477a91dc29p-4, -0x1.78d02263d82d7p-4, -0x1.674f089365a78p-4, -0x1.55e10050e0382p-4,
+    -0x1.4485e03dbdfb0p-4, -0x1.333d7f8183f4ap-4, -0x1.2207b5c7854a1p-4, -0x1.10e45b3cae829p-4,
+    -0x1.ffa6911ab9309p-5, -0x1.dda8adc67ee59p-5, -0x1.bbcebfc68f424p-5, -0x1.9a187b573de81p-5,
+    -0x1.788595a3577c8p-5, -0x1.5715c4c03cee1p-5, -0x1.35c8bfaa13069p-5, -0x1.149e3e4005a8dp-5,
+    -0x1.e72bf2813ce6ap-6, -0x1.a55f548c5c427p-6, -0x1.63d6178690bbep-6, -0x1.228fb1fea2e0ap-6,
+    -0x1.c317384c75f0dp-7, -0x1.41929f968330cp-7, -0x1.8121214586b02p-8, 0x0.0p+0
+};
+
+static const double LOGX_LOGC_LO[128] = {
+    0x0.0p+0, 0x1.74944bc161072p-61, -0x1.865ad48159d00p-61, -0x1.90ae69229dc86p-60,
+    -0x1.74d7444dd6241p-59, -0x1.cab8569c56e40p-64, 0x1.eb41d00a417e9p-60, 0x1.078f14c95ff53p-59,
+    0x1.006d2999e22dcp-58, 0x1.1f6d34e01d981p-61, -0x1.511583653349bp-58, -0x1.f108b1d8436d3p-59,
+    0x1.a2240644d7da2p-59, -0x1.a099e1c184e8ep-59, -0x1.3ef0e61f9b03cp-58, 0x1.b90dd951d90fap-58,
+    0x1.8be64b8b7759bp-59, -0x1.2f39b81479b67p-58, 0x1.94409f1d3f83ap-60, -0x1.dab840e7f6177p-57,
+    -0x1.b5ae71f658247p-57, 0x1.ba62b8c13f7f4p-57, -0x1.f767e433c98aap-57, 0x1.8d16eaaba9419p-57,
+    -0x1.9201c9c3d5165p-59, 0x1.6d9bf9d57b326p-58, 0x1.141b7f8c5fa9ep-58, 0x1.2589eb96a6240p-59,
+    -0x1.51439c1ff83e7p-58, -0x1.a8c37918c39ebp-58, -0x1.d5d8023e61e5fp-57, 0x1.6108e3ae024acp-60,
+    0x1.339a07d55b696p-57, 0x1.c698a33316dfbp-58, -0x1.dc074737f9135p-60, -0x1.13a09202fe73dp-57,
+    -0x1.3b9568ff6feadp-57, 0x1.08b83fcbdef40p-57, 0x1.21f640e1e5ec9p-56, 0x1.86cc531dba494p-57,
+    -0x1.02c2e4f1b2eb9p-56, -0x1.93fbf3418960dp-57, -0x1.9eed8ae0ebd3cp-59, -0x1.85ad7f614ab51p-58,
+    -0x1.ea3598981366fp-57, 0x1.02a7589fba088p-57, 0x1.53668e578d9cdp-58, -0x1.83262e2b59206p-57,
+    -0x1.bff0d07c5df6dp-59, -0x1.1aa87d977dc5ep-56, -0x1.58ce7bf1846eep-56, -0x1.c6bcb7dee9a3dp-56,
+    -0x1.063077d7e37b7p-56, 0x1.db0af8efb83c7p-62, 0x1.957a93326784dp-56, 0x1.ee99bf7143954p-56,
+    -0x1.d6d5d64f5daf8p-57, -0x1.6783cb9801a5bp-56, 0x1.76dc35fb48fe4p-56, -0x1.700c9d2029045p-56,
+    0x1.d754b0205fa6cp-56, 0x1.5e3ea3b96a3dfp-57, -0x1.5a3f62db48f27p-56, 0x1.7e81149622bdfp-56,
+    -0x1.76eba35bbf0dfp-61, -0x1.64b0dd2687939p-58, -0x1.0e75a3542856fp-58, -0x1.ef824daaf53e9p-56,
+    -0x1.2d4b610d7d4f5p-57, -0x1.f9e17343426a9p-56, -0x1.08869cbf9e344p-56, -0x1.8de00938b4c30p-61,
+    0x1.9f1df7b5daab7p-60, 0x1.f33919ab94074p-57, 0x1.f0adb91423f18p-57, 0x1.50df841a71b7ap-57,
+    -0x1.67a2a8500729ep-58, -0x1.c11aa3853a5f0p-57, 0x1.d7c46328983c6p-58, 0x1.a4a356155f779p-57,
+    0x1.e0df823a3cb3dp-58, -0x1.28fbfb0e3f0fcp-58, 0x1.357718d7ca4cfp-58, 0x1.a97a0ca115d60p-57,
+    0x1.0b17c301d6e14p-57, 0x1.721a000b4cf01p-57, -0x1.76332bd4b341fp-57, -0x1.526cee0fd7f4ap-57,
+    0x1.00b28ef013c72p-57, -0x1.b60ae1ff0e82ep-59, 0x1.85388d830c709p-59, -0x1.5e1ad9be0a4cdp-57,
+    0x1.1238b5efe0665p-57, 0x1.7394d9fa33313p-57, -0x1.08b27be4e6b15p-57, 0x1.355bfd870afebp-59,
+    -0x1.1b57fea88da98p-59, -0x1.19e2d3f8b7d10p-57, 0x1.d361574fb24e2p-58, -0x1.9399d9aaf3b33p-59,
+    0x1.b12841044a96cp-58, 0x1.06e4fb7af9c69p-58, -0x1.d7d8f39bee658p-58, 0x1.627a0e199f569p-58,
+    0x1.3d4190a482421p-58, -0x1.cbca5b4fdb87ep-58, -0x1.ca64e9980e048p-59, -0x1.9a0629e3973e4p-58,
+    -0x1.3ba349aadbc6dp-58, 0x1.adaa06e211e9ep-59, -0x1.b3f0431efb154p-58, -0x1.9b5ed72e6d974p-58,
+    0x1.cd9f1f95c2ef1p-59, 0x1.31936790bb3b2p-59, 0x1.cd1862f854848p-59, -0x1.b13b26f298a6ap-64,
+    -0x1.2f7c4c5b3c8bdp-62, -0x1.5101dc4ebf91fp-59, 0x1.50830a65543a8p-63, 0x1.a9a4168fcebebp-60,
+    0x1.8a4bba6a354fap-60, -0x1.f60d2fc36a0d9p-61, 0x1.18ed4d357c9dcp-60, -0x1.3284991fe3d5cp-61,
+    -0x1.806208c04c21fp-61, -0x1.3aae809b43dd0p-61, 0x1.c7d68c0d910f2p-62, 0x0.0p+0
+};
+
+static const double LOGX_CENTRE[128] = {
+    0x0.0p+0, 0x1.7dc475f810a77p-7, 0x1.3cea44346a575p-6, 0x1.b9fc027af9198p-6,
+    0x1.1b0d98923d980p-5, 0x1.58a5bafc8e4d5p-5, 0x1.95c830ec8e3ebp-5, 0x1.d276b8adb0b52p-5,
+    0x1.075983598e471p-4, 0x1.253f62f0a1417p-4, 0x1.42edcbea646f0p-4, 0x1.60658a93750c4p-4,
+    0x1.7da766d7b12cdp-4, 0x1.9ab42462033adp-4, 0x1.b78c82bb0eda1p-4, 0x1.d4313d66cb35dp-4,
+    0x1.f0a30c01162a6p-4, 0x1.0671512ca596ep-3, 0x1.14785846742acp-3, 0x1.2266f190a5acbp-3,
+    0x1.303d718e47fd3p-3, 0x1.3dfc2b0ecc62ap-3, 0x1.4ba36f39a55e5p-3, 0x1.59338d9982086p-3,
+    0x1.66acd4272ad51p-3, 0x1.740f8f54037a5p-3, 0x1.815c0a14357ebp-3, 0x1.8e928de886d41p-3,
+    0x1.9bb362e7dfb83p-3, 0x1.a8becfc882f19p-3, 0x1.b5b519e8fb5a4p-3, 0x1.c2968558c18c1p-3,
+    0x1.cf6354e09c5dcp-3, 0x1.dc1bca0abec7dp-3, 0x1.e8c0252aa5a60p-3, 0x1.f550a564b7b37p-3,
+    0x1.00e6c45ad501dp-2, 0x1.071b85fcd590dp-2, 0x1.0d46b579ab74bp-2, 0x1.136870293a8b0p-2,
+    0x1.1980d2dd4236fp-2, 0x1.1f8ff9e48a2f3p-2, 0x1.2596010df763ap-2, 0x1.2b9303ab89d25p-2,
+    0x1.31871c9544185p-2, 0x1.3772662bfd85bp-2, 0x1.3d54fa5c1f710p-2, 0x1.432ef2a04e814p-2,
+    0x1.49006804009d1p-2, 0x1.4ec973260026ap-2, 0x1.548a2c3add263p-2, 0x1.5a42ab0f4cfe2p-2,
+    0x1.5ff3070a793d4p-2, 0x1.659b57303e1f3p-2, 0x1.6b3bb2235943ep-2, 0x1.70d42e2789236p-2,
+    0x1.7664e1239dbcfp-2, 0x1.7bede0a37afc0p-2, 0x1.816f41da0d496p-2, 0x1.86e919a330ba0p-2,
+    0x1.8c5b7c858b48bp-2, 0x1.91c67eb45a83ep-2, 0x1.972a341135158p-2, 0x1.9c86b02dc0863p-2,
+    -0x1.23ec5991eba49p-2, -0x1.1e9e1678899f4p-2, -0x1.1956d3b9bc2fap-2, -0x1.14167ef367783p-2,
+    -0x1.0edd060b78081p-2, -0x1.09aa572e6c6d4p-2, -0x1.047e60cde83b8p-2, -0x1.feb2233ea07cdp-3,
+    -0x1.f474b134df229p-3, -0x1.ea4449f04aaf5p-3, -0x1.e020cc6235ab5p-3, -0x1.d60a17f903515p-3,
+    -0x1.cc000c9db3c52p-3, -0x1.c2028ab17f9b4p-3, -0x1.b811730b823d2p-3, -0x1.ae2ca6f672bd4p-3,
+    -0x1.a454082e6ab05p-3, -0x1.9a8778debaa38p-3, -0x1.90c6db9fcbcd9p-3, -0x1.871213750e994p-3,
+    -0x1.7d6903caf5ad0p-3, -0x1.73cb9074fd14dp-3, -0x1.6a399dabbd383p-3, -0x1.60b3100b09476p-3,
+    -0x1.5737cc9018cddp-3, -0x1.4dc7b897bc1c8p-3, -0x1.4462b9dc9b3dcp-3, -0x1.3b08b6757f2a9p-3,
+    -0x1.31b994d3a4f85p-3, -0x1.28753bc11aba5p-3, -0x1.1f3b925f25d41p-3, -0x1.160c8024b27b1p-3,
+    -0x1.0ce7ecdccc28dp-3, -0x1.03cdc0a51ec0dp-3, -0x1.f57bc7d9005dbp-4, -0x1.e3707ee30487bp-4,
+    -0x1.d179788219364p-4, -0x1.bf968769fca11p-4, -0x1.adc77ee5aea8cp-4, -0x1.9c0c32d4d2548p-4,
+    -0x1.8a6477a91dc29p-4, -0x1.78d02263d82d3p-4, -0x1.674f089365a7ap-4, -0x1.55e10050e0384p-4,
+    -0x1.4485e03dbdfadp-4, -0x1.333d7f8183f4bp-4, -0x1.2207b5c78549ep-4, -0x1.10e45b3cae831p-4,
+    -0x1.ffa6911ab9301p-5, -0x1.dda8adc67ee4ep-5, -0x1.bbcebfc68f420p-5, -0x1.9a187b573de7cp-5,
+    -0x1.788595a3577bap-5, -0x1.5715c4c03ceefp-5, -0x1.35c8bfaa1306bp-5, -0x1.149e3e4005a8dp-5,
+    -0x1.e72bf2813ce51p-6, -0x1.a55f548c5c43fp-6, -0x1.63d6178690bd6p-6, -0x1.228fb1fea2e28p-6,
+    -0x1.c317384c75f06p-7, -0x1.41929f96832f0p-7, -0x1.8121214586b54p-8, 0x0.0p+0
+};
+
 /* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
  * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
 #define CHUNK 512
@@ -328,9 +468,80 @@ VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
     return log1p_core(e);
 }
 
+/* log(y) + q for 2^-1022 <= y <= 1, where q = l/y carries the rounding error l of y = 1 + a (else 0);
+ * garbage elsewhere. y = 2^e·m (m in [1, 2)) and j the top 7 bits of m's fraction index the LOGX
+ * tables: from j = 64 on, the interval is taken as its half (exponent k = e + 1), so that no result near
+ * 1 subtracts log 2, and just below 1 (y >= 1 - 2^-8) the polynomial runs on a = (y - 1) + l, which is
+ * exact. log y = k·ln 2 - log(invc) + log1p(r): r = m·invc - 1 as two floats through an FMA, k·ln 2 as
+ * two floats through another, and each sum split by Fast2Sum (|k·ln 2| >= 0.69 > |log c| where k != 0,
+ * and |s1| >= 0.0058 > |r| where not near 1). */
+VECTOR_TARGET static inline double log_core(double y, double l, double q)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    /* NOTE: the exponent as a double through 2^52 + e (AVX2 has no int64 -> double conversion). */
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    double invc = LOGX_INVC[j];
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    double rl = (a - rh) + pl;
+    uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
+    rh = blend(near_one, (y - 1.0) + l, rh);
+    rl = blend(near_one, 0.0, rl);
+    q = blend(near_one, 0.0, q);
+    double kh = k * LN2_HI;
+    double kl = fma(k, LN2_HI, -kh);
+    double s1 = kh + LOGX_LOGC_HI[j];
+    double e1 = (kh - s1) + LOGX_LOGC_HI[j];
+    double s2 = s1 + rh;
+    double e2 = (s1 - s2) + rh;
+    double r = rh, r2 = r * r;
+    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+               + r * (1.0 / 9 + r * (-0.1))))))));
+    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + r2 * p);
+}
+
+/* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
+static inline int log_outside(double x) { return !(x >= 0x1p-1022 && x <= 1.0); }
+
+VECTOR_TARGET static inline double log_fast(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core(x, 0.0, 0.0);
+}
+
+VECTOR_TARGET static inline double log_exact(double x)
+{
+    return log_outside(x) ? log(x) : log_core(x, 0.0, 0.0);
+}
+
+/* log1p(a) for -1 < a < 0 (log1p(-p) of a probability): y = 1 + a and its rounding error l are exact
+ * (Fast2Sum, 1 >= |a|), and y >= 2^-53. -1, ±0, a > 0 and NaN go elsewhere. */
+static inline int log1p_negative_outside(double a) { return !(a < 0.0 && a > -1.0); }
+
+VECTOR_TARGET static inline double log1p_negative_core(double a)
+{
+    double y = 1.0 + a;
+    double l = a - (y - 1.0);
+    return log_core(y, l, l / y);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    return log1p_negative_core(a);
+}
+
+/* log1p of any argument: the fast paths on [+0, 1] and (-1, 0), libm elsewhere (-1, -0, e > 1, NaN, inf). */
 VECTOR_TARGET static inline double log1p_exact(double e)
 {
-    return log1p_outside(e) ? log1p(e) : log1p_core(e);
+    if (!log1p_outside(e))
+        return log1p_core(e);
+    return log1p_negative_outside(e) ? log1p(e) : log1p_negative_core(e);
 }
 
 /* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
@@ -377,6 +588,40 @@ VECTOR_TARGET static inline double log1p_core_single(double e)
     return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
 }
 
+/* log(y) + l/y at float32 grade for 2^-1022 <= y <= 1, as log1p_core_single but over the LOGX
+ * intervals (halves from j = 64 on, exponent k = e + 1; the last centred on 2): c = 1 for j = 0, 2 for
+ * j = 127, else read off m's bits. l/y = 2^-e·l/m, with 1/m taken as 2d (off by |u| relative). */
+VECTOR_TARGET static inline double log_core_single(double y, double l)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double centre = as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u);
+    double c = blend(all_ones_if(j == 0), 1.0, blend(all_ones_if(j == 127), 2.0, centre));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double scale = as_double((2046u - (b >> 52)) << 52); /* 2^-e */
+    double w = fma(k, LN2_HI, LOGX_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d * scale);
+}
+
+VECTOR_TARGET static inline double log_fast_single(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core_single(x, 0.0);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast_single(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    double y = 1.0 + a;
+    return log_core_single(y, a - (y - 1.0));
+}
+
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
 static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
 static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
@@ -413,6 +658,20 @@ VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_exact(in[0][i]);
+}
+
+VECTOR_TARGET static int log_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void log_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_exact(in[0][i]);
 }
 
 VECTOR_TARGET static void sigmoid_exact(CHUNK_ARGS)
@@ -944,6 +1203,61 @@ VECTOR_TARGET static int logistic_loss_grad_single(CHUNK_ARGS)
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out[0][i] = r8;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = log_exact(yhat);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_exact(r4);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        out[0][i] = r7;
+    }
+}
+
+VECTOR_TARGET static int bce_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = log_fast(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        out[0][i] = r7;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = log_fast_single(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast_single(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        out[0][i] = r7;
     }
     return outside;
 }
@@ -2323,7 +2637,8 @@ VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
             partial[lane] += value[i + lane];
     for (; i < size; i++)
         partial[i & 7] += value[i];
-    return ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+    double even = (partial[0] + partial[4]) + (partial[2] + partial[6]);
+    return even + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
 }
 
 /* out (or out's first array) may be None: then the first output is summed, not stored, and the call
@@ -2440,6 +2755,8 @@ static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk,
 static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
 static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
+static const kernel_info LOG_KERNEL = {"log", 1, 1, log_vector, log_exact_chunk, 0};
+static PyObject *py_log(PyObject *self, PyObject *args) { return run(&LOG_KERNEL, args); }
 static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, 0};
 static PyObject *py_sigmoid(PyObject *self, PyObject *args) { return run(&KERNEL_sigmoid, args); }
 static const kernel_info KERNEL_sigmoid_float32 = {"sigmoid_float32", 1, 1, sigmoid_single, sigmoid_exact, 0};
@@ -2472,6 +2789,10 @@ static const kernel_info KERNEL_logistic_loss_grad = {"logistic_loss_grad", 2, 1
 static PyObject *py_logistic_loss_grad(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad, args); }
 static const kernel_info KERNEL_logistic_loss_grad_float32 = {"logistic_loss_grad_float32", 2, 1, logistic_loss_grad_single, logistic_loss_grad_exact, 0};
 static PyObject *py_logistic_loss_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad_float32, args); }
+static const kernel_info KERNEL_bce = {"bce", 2, 1, bce_vector, bce_exact, 0};
+static PyObject *py_bce(PyObject *self, PyObject *args) { return run(&KERNEL_bce, args); }
+static const kernel_info KERNEL_bce_float32 = {"bce_float32", 2, 1, bce_single, bce_exact, 0};
+static PyObject *py_bce_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_float32, args); }
 static const kernel_info KERNEL_bce_grad = {"bce_grad", 2, 1, bce_grad_vector, bce_grad_exact, 0};
 static PyObject *py_bce_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad, args); }
 static const kernel_info KERNEL_bce_grad_float32 = {"bce_grad_float32", 2, 1, bce_grad_single, bce_grad_exact, 0};
@@ -2540,6 +2861,7 @@ static PyObject *py_bce_with_logits_and_grad_binary_unweighted_labels_float32(Py
 static PyMethodDef methods[] = {
     {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x into out; returns out."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) into out; returns out."},
+    {"log", py_log, METH_VARARGS, "log(x, out): the natural log of x into out; returns out."},
     {"sigmoid", py_sigmoid, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
     {"sigmoid_float32", py_sigmoid_float32, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},
     {"log_sigmoid", py_log_sigmoid, METH_VARARGS, "-log1p(exp(-Abs(s))) + Min(0, s)"},
@@ -2556,6 +2878,8 @@ static PyMethodDef methods[] = {
     {"logistic_loss_float32", py_logistic_loss_float32, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, -s*t) (float32 grade)"},
     {"logistic_loss_grad", py_logistic_loss_grad, METH_VARARGS, "-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"},
     {"logistic_loss_grad_float32", py_logistic_loss_grad_float32, METH_VARARGS, "-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (float32 grade)"},
+    {"bce", py_bce, METH_VARARGS, "-y*log(yhat) - (1 - y)*log1p(-yhat)"},
+    {"bce_float32", py_bce_float32, METH_VARARGS, "-y*log(yhat) - (1 - y)*log1p(-yhat) (float32 grade)"},
     {"bce_grad", py_bce_grad, METH_VARARGS, "-y/yhat + (1 - y)/(1 - yhat)"},
     {"bce_grad_float32", py_bce_grad_float32, METH_VARARGS, "-y/yhat + (1 - y)/(1 - yhat) (float32 grade)"},
     {"bce_with_logits_binary", py_bce_with_logits_binary, METH_VARARGS, "(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2)"},

@@ -15,11 +15,11 @@ LOG1P_ONE = 0.6931471805599453  # log1p(1.0)
 try:  # the optional C extension printed by bce_sym.fastmath
     from bce_sym.numeric import _fastmath
 
-    _exp, _log1p = _fastmath.exp, _fastmath.log1p
+    _exp, _log1p, _log = _fastmath.exp, _fastmath.log1p, _fastmath.log
     BACKEND = "fastmath"
 except ImportError:  # not built here (no C compiler, or a CPU without AVX2 and FMA): NumPy's ufuncs
     _fastmath = None
-    _exp, _log1p = numpy.exp, numpy.log1p
+    _exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log
     BACKEND = "numpy"
 
 
@@ -44,6 +44,16 @@ def _log1p_small(e, out):
         out.fill(LOG1P_ONE)
         return out
     return _log1p(e, out)
+
+
+def _log_unit(p, out):
+    """numpy.log(p, out=out) for a probability p (the package's vectorised log where it is built)."""
+    return _log(p, out)
+
+
+def _log1p_any(a, out):
+    """numpy.log1p(a, out=out) for any a (the package's vectorised log1p where it is built)."""
+    return _log1p(a, out)
 
 
 def sigmoid(s, out, f, b):
@@ -193,12 +203,12 @@ def logistic_loss_grad(s, t, out, f, b):
 
 def bce(yhat, y, out, f, b):
     """-y*log(yhat) - (1 - y)*log1p(-yhat)"""
-    numpy.log(yhat, out=f[0])
+    _log_unit(yhat, out=f[0])
     numpy.multiply(y, f[0], out=f[0])
     numpy.negative(f[0], out=f[0])
     numpy.subtract(1.0, y, out=f[1])
     numpy.negative(yhat, out=f[2])
-    numpy.log1p(f[2], out=f[2])
+    _log1p_any(f[2], out=f[2])
     numpy.multiply(f[1], f[2], out=f[2])
     numpy.subtract(f[0], f[2], out=out)
     return out
