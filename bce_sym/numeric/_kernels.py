@@ -52,7 +52,7 @@ def _log_unit(p, out):
 
 
 def _log1p_any(a, out):
-    """numpy.log1p(a, out=out) for any a (the package's vectorised log1p where it is built)."""
+    """numpy.log1p(a, out=out) for any a (the package's C log1p where it is built)."""
     return _log1p(a, out)
 
 
