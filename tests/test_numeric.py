@@ -189,6 +189,20 @@ def test_reduced_losses_take_the_limits_the_elementwise_values_take(case: str, d
     assert math.isnan(float(numeric.bce_with_logits(s, y, reduction="sum", **kwargs)))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reduced_probability_losses_take_their_limits(dtype: type) -> None:
+    # NOTE: p = 1 with y = 1 (and p = 0 with y = 0) is 0·∞ in the kernel; the limit is 0.
+    n = _driver.BLOCK_COMPILED + 999
+    rng = np.random.default_rng(13)
+    p, y = rng.uniform(0, 1, n), rng.choice([0.0, 1.0], n)
+    p[[n - 5, n - 2]], y[[n - 5, n - 2]] = [1.0, 0.0], [1.0, 0.0]
+    p, y = p.astype(dtype), y.astype(dtype)
+    exact = math.fsum(numeric.bce(p, y).astype(np.float64))
+    rtol = 1e-13 if dtype == np.float64 else 2.0**-23
+    assert float(numeric.bce(p, y, reduction="sum")) == pytest.approx(exact, rel=rtol)
+    assert float(numeric.bce(p, y, reduction="mean")) == pytest.approx(exact / n, rel=rtol)
+
+
 def test_reductions_are_zero_d_arrays() -> None:
     loss = numeric.bce_with_logits([[0.0, 1.0], [2.0, -3.0]], [[1.0, 0.0], [0.5, 1.0]], reduction="mean")
     assert isinstance(loss, np.ndarray) and loss.shape == ()
