@@ -297,6 +297,25 @@ VECTOR_TARGET static inline double exp_exact(double x)
     return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
 }
 
+/* r = m·invc - 1 as rh + *rl: the product's error through an FMA, the sum's through Fast2Sum
+ * (|a| >= |pl| or a = 0). */
+VECTOR_TARGET static inline double reduce(double m, double invc, double *rl)
+{
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    *rl = (a - rh) + pl;
+    return rh;
+}
+
+/* (log1p(r) - r)/r^2 to degree 8 (log1p(r) to r^10): below 2^-70 relative for |r| <= 2^-7. */
+VECTOR_TARGET static inline double log1p_poly(double r)
+{
+    return -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+           + r * (1.0 / 9 + r * (-0.1))))))));
+}
+
 /* log1p(e) for +0 <= e <= 1 (NaN gives NaN); garbage for e < 0, -0 and e > 1. */
 VECTOR_TARGET static inline double log1p_core(double e)
 {
@@ -306,12 +325,7 @@ VECTOR_TARGET static inline double log1p_core(double e)
     uint64_t j = (b >> 45) & 127u;
     double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
     double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOG_INVC[j];
-    double ph = m * invc;
-    double pl = fma(m, invc, -ph);
-    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
-    double rh = a + pl;
-    double rl = (a - rh) + pl; /* Fast2Sum: |a| >= |pl| or a = 0 */
+    double rl, rh = reduce(m, LOG_INVC[j], &rl);
     double q = l / h;
     /* Below 1 + 2^-7 (j = 0, log c = 0) h has lost e's low bits: the polynomial runs on e itself. */
     uint64_t near_one = all_ones_if(h < 0x1.02p0);
@@ -321,10 +335,7 @@ VECTOR_TARGET static inline double log1p_core(double e)
     double w = k * LN2_HI + LOG_LOGC_HI[j];
     double sh = w + rh;
     double sl = (w - sh) + rh; /* Fast2Sum: |w| >= |rh| for j >= 1, and w = 0 for j = 0 */
-    double r = rh, r2 = r * r;
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
-               + r * (1.0 / 9 + r * (-0.1))))))));
-    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + r2 * p);
+    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + rh * rh * log1p_poly(rh));
 }
 
 static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
@@ -350,12 +361,7 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
     double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
     double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOGX_INVC[j];
-    double ph = m * invc;
-    double pl = fma(m, invc, -ph);
-    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
-    double rh = a + pl;
-    double rl = (a - rh) + pl;
+    double rl, rh = reduce(m, LOGX_INVC[j], &rl);
     uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
     rh = blend(near_one, (y - 1.0) + l, rh);
     rl = blend(near_one, 0.0, rl);
@@ -366,10 +372,7 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double e1 = (kh - s1) + LOGX_LOGC_HI[j];
     double s2 = s1 + rh;
     double e2 = (s1 - s2) + rh;
-    double r = rh, r2 = r * r;
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
-               + r * (1.0 / 9 + r * (-0.1))))))));
-    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + r2 * p);
+    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + rh * rh * log1p_poly(rh));
 }
 
 /* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
@@ -498,49 +501,8 @@ static inline double np_minimum(double a, double b) { return blend(all_ones_if(a
 typedef int (*vector_chunk)(CHUNK_ARGS);
 typedef void (*exact_chunk)(CHUNK_ARGS);
 
-/* The two primitives as one-input, one-output kernels. */
-VECTOR_TARGET static int exp_vector(CHUNK_ARGS)
-{
-    int outside = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = exp_fast(in[0][i], &outside);
-    return outside;
-}
-
-VECTOR_TARGET static void exp_exact_chunk(CHUNK_ARGS)
-{
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = exp_exact(in[0][i]);
-}
-
-VECTOR_TARGET static int log1p_vector(CHUNK_ARGS)
-{
-    int outside = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = log1p_fast(in[0][i], &outside);
-    return outside;
-}
-
-VECTOR_TARGET static void log1p_exact_chunk(CHUNK_ARGS)
-{
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = log1p_exact(in[0][i]);
-}
-
-VECTOR_TARGET static int log_vector(CHUNK_ARGS)
-{
-    int outside = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = log_fast(in[0][i], &outside);
-    return outside;
-}
-
-VECTOR_TARGET static void log_exact_chunk(CHUNK_ARGS)
-{
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[0][i] = log_exact(in[0][i]);
-}
-
+/* The primitives as one-input, one-output kernels. */
+@PRIMITIVES@
 @KERNELS@
 typedef struct {
     const char *name;
@@ -779,17 +741,8 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     return target;
 }
 
-static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, 0};
-static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
-static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
-static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
-static const kernel_info LOG_KERNEL = {"log", 1, 1, log_vector, log_exact_chunk, 0};
-static PyObject *py_log(PyObject *self, PyObject *args) { return run(&LOG_KERNEL, args); }
 @WRAPPERS@
 static PyMethodDef methods[] = {
-    {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x into out; returns out."},
-    {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) into out; returns out."},
-    {"log", py_log, METH_VARARGS, "log(x, out): the natural log of x into out; returns out."},
 @METHODS@    {NULL, NULL, 0, NULL},
 };
 
@@ -940,8 +893,43 @@ def compiled_kernel_names() -> tuple[str, ...]:
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
+# NOTE: rules are data. The primitives the extension exports on their own (NAME(x, out)): each has NAME_fast
+# (flagging), NAME_exact and a docstring.
+_PRIMITIVES: tuple[tuple[str, str], ...] = (
+    ("exp", "exp(x, out): e^x into out; returns out."),
+    ("log1p", "log1p(e, out): log(1 + e) into out; returns out."),
+    ("log", "log(x, out): the natural log of x into out; returns out."),
+)
+
+
+def _primitives_source() -> str:
+    loops = []
+    for name, _ in _PRIMITIVES:
+        loops.append(
+            f"VECTOR_TARGET static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_fast(in[0][i], &outside);\n"
+            f"    return outside;\n}}\n\n"
+            f"VECTOR_TARGET static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_exact(in[0][i]);\n}}\n"
+        )
+    return "\n".join(loops)
+
+
+def _entry(name: str, inputs: int, outputs: int, vector: str, exact: str, labels: int, doc: str) -> tuple[str, str]:
+    """The kernel_info and Python wrapper of one exported function, and its method table row."""
+    wrapper = (
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {vector}, {exact}, {labels}}};\n'
+        f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
+    )
+    return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
+
+
 def _kernels_source() -> tuple[str, str, str]:
     functions, wrappers, methods = [], [], []
+    for name, doc in _PRIMITIVES:
+        wrapper, method = _entry(name, 1, 1, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
+        wrappers.append(wrapper)
+        methods.append(method)
     for spec in KERNEL_SPECS:
         printed = _c_kernel(spec)
         if printed is None:
@@ -950,13 +938,12 @@ def _kernels_source() -> tuple[str, str, str]:
         functions.append(printed)
         doc = "; ".join(str(e) for e in spec.expressions)
         for suffix, vector, exact, labels, note in _c_entry_points(spec):
-            name = spec.name + suffix
-            wrappers.append(
-                f'static const kernel_info KERNEL_{name} = {{"{name}", {len(spec.arguments)}, {outputs}, '
-                f"{spec.name}_{vector}, {spec.name}_{exact}, {labels}}};\n"
-                f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
+            wrapper, method = _entry(
+                spec.name + suffix, len(spec.arguments), outputs, f"{spec.name}_{vector}", f"{spec.name}_{exact}",
+                labels, doc + note,
             )
-            methods.append(f'    {{"{name}", py_{name}, METH_VARARGS, {json.dumps(doc + note)}}},\n')
+            wrappers.append(wrapper)
+            methods.append(method)
     return "\n\n".join(functions) + "\n", "\n".join(wrappers) + "\n", "".join(methods)
 
 
@@ -970,6 +957,7 @@ def c_source() -> str:
     replacements = {
         "@TABLES@": _tables_source(),
         "@EXP_UNDERFLOW@": repr(EXP_UNDERFLOW),
+        "@PRIMITIVES@": _primitives_source(),
         "@KERNELS@": kernels,
         "@WRAPPERS@": wrappers,
         "@METHODS@": methods,

@@ -430,6 +430,25 @@ VECTOR_TARGET static inline double exp_exact(double x)
     return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
 }
 
+/* r = m·invc - 1 as rh + *rl: the product's error through an FMA, the sum's through Fast2Sum
+ * (|a| >= |pl| or a = 0). */
+VECTOR_TARGET static inline double reduce(double m, double invc, double *rl)
+{
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    *rl = (a - rh) + pl;
+    return rh;
+}
+
+/* (log1p(r) - r)/r^2 to degree 8 (log1p(r) to r^10): below 2^-70 relative for |r| <= 2^-7. */
+VECTOR_TARGET static inline double log1p_poly(double r)
+{
+    return -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+           + r * (1.0 / 9 + r * (-0.1))))))));
+}
+
 /* log1p(e) for +0 <= e <= 1 (NaN gives NaN); garbage for e < 0, -0 and e > 1. */
 VECTOR_TARGET static inline double log1p_core(double e)
 {
@@ -439,12 +458,7 @@ VECTOR_TARGET static inline double log1p_core(double e)
     uint64_t j = (b >> 45) & 127u;
     double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
     double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOG_INVC[j];
-    double ph = m * invc;
-    double pl = fma(m, invc, -ph);
-    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
-    double rh = a + pl;
-    double rl = (a - rh) + pl; /* Fast2Sum: |a| >= |pl| or a = 0 */
+    double rl, rh = reduce(m, LOG_INVC[j], &rl);
     double q = l / h;
     /* Below 1 + 2^-7 (j = 0, log c = 0) h has lost e's low bits: the polynomial runs on e itself. */
     uint64_t near_one = all_ones_if(h < 0x1.02p0);
@@ -454,10 +468,7 @@ VECTOR_TARGET static inline double log1p_core(double e)
     double w = k * LN2_HI + LOG_LOGC_HI[j];
     double sh = w + rh;
     double sl = (w - sh) + rh; /* Fast2Sum: |w| >= |rh| for j >= 1, and w = 0 for j = 0 */
-    double r = rh, r2 = r * r;
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
-               + r * (1.0 / 9 + r * (-0.1))))))));
-    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + r2 * p);
+    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + rh * rh * log1p_poly(rh));
 }
 
 static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
@@ -483,12 +494,7 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
     double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
     double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-    double invc = LOGX_INVC[j];
-    double ph = m * invc;
-    double pl = fma(m, invc, -ph);
-    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
-    double rh = a + pl;
-    double rl = (a - rh) + pl;
+    double rl, rh = reduce(m, LOGX_INVC[j], &rl);
     uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
     rh = blend(near_one, (y - 1.0) + l, rh);
     rl = blend(near_one, 0.0, rl);
@@ -499,10 +505,7 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double e1 = (kh - s1) + LOGX_LOGC_HI[j];
     double s2 = s1 + rh;
     double e2 = (s1 - s2) + rh;
-    double r = rh, r2 = r * r;
-    double p = -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
-               + r * (1.0 / 9 + r * (-0.1))))))));
-    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + r2 * p);
+    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + rh * rh * log1p_poly(rh));
 }
 
 /* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
@@ -631,7 +634,7 @@ static inline double np_minimum(double a, double b) { return blend(all_ones_if(a
 typedef int (*vector_chunk)(CHUNK_ARGS);
 typedef void (*exact_chunk)(CHUNK_ARGS);
 
-/* The two primitives as one-input, one-output kernels. */
+/* The primitives as one-input, one-output kernels. */
 VECTOR_TARGET static int exp_vector(CHUNK_ARGS)
 {
     int outside = 0;
@@ -2751,12 +2754,12 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     return target;
 }
 
-static const kernel_info EXP_KERNEL = {"exp", 1, 1, exp_vector, exp_exact_chunk, 0};
-static const kernel_info LOG1P_KERNEL = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
-static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&EXP_KERNEL, args); }
-static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&LOG1P_KERNEL, args); }
-static const kernel_info LOG_KERNEL = {"log", 1, 1, log_vector, log_exact_chunk, 0};
-static PyObject *py_log(PyObject *self, PyObject *args) { return run(&LOG_KERNEL, args); }
+static const kernel_info KERNEL_exp = {"exp", 1, 1, exp_vector, exp_exact_chunk, 0};
+static PyObject *py_exp(PyObject *self, PyObject *args) { return run(&KERNEL_exp, args); }
+static const kernel_info KERNEL_log1p = {"log1p", 1, 1, log1p_vector, log1p_exact_chunk, 0};
+static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&KERNEL_log1p, args); }
+static const kernel_info KERNEL_log = {"log", 1, 1, log_vector, log_exact_chunk, 0};
+static PyObject *py_log(PyObject *self, PyObject *args) { return run(&KERNEL_log, args); }
 static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, 0};
 static PyObject *py_sigmoid(PyObject *self, PyObject *args) { return run(&KERNEL_sigmoid, args); }
 static const kernel_info KERNEL_sigmoid_float32 = {"sigmoid_float32", 1, 1, sigmoid_single, sigmoid_exact, 0};
