@@ -271,7 +271,6 @@ def _evaluate(
         """Run the block's kernel into ``results``; (what it returned, whether the values need no limits)."""
         n = chunk[0].shape[0]
         f, b = tuple(float_scratch[:floats, :n]), tuple(bool_scratch[:bools, :n])
-        value = results[0] if fused else results
         if binary is not None and n:
             label = chunk[1]
             if from_labels is not None:
@@ -287,7 +286,8 @@ def _evaluate(
                     t = 1.0 - 2.0 * constant
                 else:
                     t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer), out=t_buffer)
-                    magnitude = numpy.absolute(t, out=value)
+                    # NOTE: |t| goes into the output buffer, which the kernel overwrites next.
+                    magnitude = numpy.absolute(t, out=results[0] if fused else results)
                     if not (numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0):
                         t = None
                 if t is not None:
