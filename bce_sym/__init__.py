@@ -20,16 +20,16 @@ __version__ = "0.1.0"
 _LAZY = {
     "symbols": "bce_sym.symbols",
     "sigmoid": "bce_sym.symbols",
-    "Derivation": "bce_sym.proof",
-    "ProofError": "bce_sym.proof",
-    "derivations": "bce_sym.catalogue",
-    "derivation": "bce_sym.catalogue",
+    "Derivation": "bce_sym.symbolic.proof",
+    "ProofError": "bce_sym.symbolic.proof",
+    "derivations": "bce_sym.symbolic.derivations",
+    "derivation": "bce_sym.symbolic.derivations",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from bce_sym import symbols
-    from bce_sym.catalogue import derivation, derivations
-    from bce_sym.proof import Derivation, ProofError
+    from bce_sym.symbolic.derivations import derivation, derivations
+    from bce_sym.symbolic.proof import Derivation, ProofError
     from bce_sym.symbols import sigmoid
 
 

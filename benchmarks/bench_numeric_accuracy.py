@@ -2,9 +2,9 @@
 
 Run: python benchmarks/bench_numeric_accuracy.py [--points 20000] [--compare torch naive]
 Uses ``bce_sym.verify.check`` (danger-zone sampling over the whole range of each dtype, tails and
-subnormal results included) and prints one Markdown table: the bar (``bce_sym.numeric.accuracy``: issue
-3's, or "(ours)" where the issue sets none), bce_sym's max ULP, and for comparison the same measurement
-of the other targets named by ``--compare``.
+subnormal results included) and prints one Markdown table: the bar (the ``bars`` of the quantity
+registry, ``bce_sym.quantities``), bce_sym's max ULP, and for comparison the same measurement of the
+other targets named by ``--compare``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import math
 
 from bce_sym.numeric import BACKEND
-from bce_sym.numeric.accuracy import ACCURACY_BARS
+from bce_sym.quantities import QUANTITIES
 
 DTYPES = ("float64", "float32", "float16")
 
@@ -48,17 +48,16 @@ def main() -> None:
           f"{BACKEND} kernels)\n")
     print("| quantity | labels | dtype | bar | bce_sym | met | worst input (bce_sym) | " + " | ".join(others) + " |")
     print("|---|---|---|---:|---:|---|---|" + "---:|" * len(others))
-    for row in ACCURACY_BARS:
-        quantity = row.quantity
+    for quantity, row in ((q.name, bar) for q in QUANTITIES for bar in q.bars):
         # NOTE: check() samples ±1 labels for the logistic quantities and ignores labels for σ.
         labels = "soft" if row.labels == "soft" else "binary"
         for dtype in DTYPES:
-            bar = row.float64 if dtype == "float64" else row.smaller
+            bar = row.float64 if dtype == "float64" else row.narrower
             ours, where = _measure("numeric", quantity, labels, dtype, args.points)
             met = "" if bar is None or math.isnan(ours) else ("yes" if ours <= bar else "NO")
             cells = [_cell(_measure(other, quantity, labels, dtype, args.points)[0]) for other in others]
-            shown_labels = {"pm": "±1", None: "–"}.get(row.labels, row.labels)
-            shown_bar = "" if bar is None else f"≤ {bar}" + ("" if row.in_issue else " (ours)")
+            shown_labels = {"pm": "±1", "none": "–"}.get(row.labels.value, row.labels.value)
+            shown_bar = "" if bar is None else f"≤ {bar}"
             print(
                 f"| {quantity} | {shown_labels} | {dtype} | {shown_bar} | "
                 f"{_cell(ours)} | {met} | {where.strip()} | " + " | ".join(cells) + " |"

@@ -16,7 +16,7 @@ from bce_sym.cli import main
 from bce_sym.codegen import KERNEL_SPECS, BlockKernelPrinter, CodegenError, kernel_spec
 from bce_sym.numeric import _driver, _kernels
 from bce_sym.numeric._kernels import KERNELS
-from bce_sym.stable import EXTRA_FORMS, STABLE_FORMS, ExtraForm, stable_form
+from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
 from bce_sym.symbols import pos_weight, s, t, y, yhat
 
 
@@ -156,9 +156,9 @@ def test_printer_rejects_what_it_cannot_print() -> None:
         kernel_spec("softmax")
 
 
-@pytest.mark.parametrize("form", EXTRA_FORMS, ids=lambda form: form.quantity)
-def test_extra_forms_equal_the_stable_forms_on_their_cases(form: ExtraForm) -> None:
-    """A quick check beside the proof (the derivations extra-<quantity> of bce_sym.catalogue)."""
+@pytest.mark.parametrize("form", SPECIALISED_FORMS, ids=lambda form: form.quantity)
+def test_specialised_forms_equal_the_stable_forms_on_their_cases(form: SpecialisedForm) -> None:
+    """A quick check beside the proof (the derivations specialised-<quantity> of bce_sym.symbolic.derivations)."""
     stable = stable_form(form.replaces).stable
     if t in form.arguments:
         for label in (0, 1):
@@ -197,7 +197,7 @@ def standalone(tmp_path_factory):
 
 def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
     source = standalone.read_text(encoding="utf-8")
-    assert "bce_sym." not in source.replace("``bce_sym.codegen``", "").replace("``bce_sym.stable``", "")
+    assert "bce_sym." not in source.replace("``bce_sym.codegen``", "").replace("``bce_sym.symbolic.stable_forms``", "")
     import_lines = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert import_lines == ["import math", "from dataclasses import dataclass", "import numpy"]
     before = set(sys.modules)

@@ -9,8 +9,8 @@ import pytest
 import sympy
 
 import bce_sym
-from bce_sym.catalogue import names
-from bce_sym.stable import STABLE_FORMS
+from bce_sym.symbolic.derivations import names
+from bce_sym.symbolic.stable_forms import STABLE_FORMS
 from bce_sym.symbols import N, i, pos_weight, s, s_i, sigmoid, t, t_i, w, y, y_i, yhat, yhat_i
 
 L, E = sympy.log, sympy.exp
@@ -117,10 +117,10 @@ def test_symbols_contract() -> None:
 
 
 def test_every_extra_kernel_form_is_proved(checked) -> None:
-    from bce_sym.stable import EXTRA_FORMS, stable_form
+    from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, stable_form
 
-    for form in EXTRA_FORMS:
-        proof = checked[f"extra-{form.quantity}"]
+    for form in SPECIALISED_FORMS:
+        proof = checked[f"specialised-{form.quantity}"]
         assert proof.start == stable_form(form.replaces).textbook
         expected = form.stable.subs(t, 1 - 2 * y) if form.binary else form.stable
         assert proof.result == expected

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from bce_sym import numeric
-from bce_sym.numeric.accuracy import ACCURACY_BARS, AccuracyBar
+from bce_sym.labels import Labels
+from bce_sym.quantities import QUANTITIES, Bar
 
 mp = mpmath.mp
 
@@ -107,8 +108,8 @@ def _labels(kind: str, dtype: np.dtype, rng: np.random.Generator, size: int) -> 
     return rng.choice(soft, size).astype(dtype)
 
 
-# NOTE: the table is the package's own (bce_sym.numeric.accuracy), shared with the benchmark script.
-BARS = tuple(row for row in ACCURACY_BARS if row.float64 is not None)
+# NOTE: the bars are the quantity registry's (bce_sym.quantities), shared with the benchmark script.
+BARS = tuple((q.name, bar) for q in QUANTITIES for bar in q.bars if bar.float64 is not None)
 
 
 def _max_ulp(quantity: str, labels: str | None, dtype: np.dtype, count: int, seed: int) -> tuple[float, tuple]:
@@ -128,11 +129,11 @@ def _max_ulp(quantity: str, labels: str | None, dtype: np.dtype, count: int, see
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16], ids=lambda d: d.__name__)
-@pytest.mark.parametrize("row", BARS, ids=[f"{row.quantity}-{row.labels}" for row in BARS])
-def test_accuracy_bar(row: AccuracyBar, dtype: type) -> None:
+@pytest.mark.parametrize(("quantity", "row"), BARS, ids=[f"{name}-{row.labels}" for name, row in BARS])
+def test_accuracy_bar(quantity: str, row: Bar, dtype: type) -> None:
     dtype = np.dtype(dtype)
-    quantity, labels = row.quantity, row.labels
-    bar = row.float64 if dtype == np.float64 else row.smaller
+    labels = None if row.labels is Labels.NONE else row.labels.value
+    bar = row.float64 if dtype == np.float64 else row.narrower
     error, point = _max_ulp(quantity, labels, dtype, count=400, seed=zlib.crc32(f"{quantity}-{labels}".encode()))
     assert error <= bar, f"{quantity} ({labels}, {dtype}): {error:.3g} ULP > {bar} at inputs/computed {point}"
 

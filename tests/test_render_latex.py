@@ -9,7 +9,7 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 
 from bce_sym import derivation, derivations
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.render.latex import (
     UNICODE_MATH,
     derivation_latex,

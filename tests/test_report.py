@@ -196,7 +196,7 @@ def test_report_page_shows_accuracy_rows_coloured_by_the_verdict(built: Path) ->
 
 def test_a_failing_derivation_in_the_worker_comes_back_as_text(monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
-    from bce_sym.proof import ProofError
+    from bce_sym.symbolic.proof import ProofError
 
     def failing(out: Path) -> list[Path]:
         raise ProofError("demo", 2, derivation("likelihood").start, derivation("likelihood").start,

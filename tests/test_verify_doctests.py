@@ -20,7 +20,9 @@ MODULES = (
     "bce_sym.verify.sweeps",
     "bce_sym.codegen",
     "bce_sym.fastmath",
-    "bce_sym.numeric.accuracy",
+    "bce_sym.labels",
+    "bce_sym.formats",
+    "bce_sym.quantities",
     "bce_sym.testing",
     "bce_sym.strategies",
 )

@@ -1,7 +1,7 @@
 """Stable binary cross-entropy, its gradients and the sigmoid in NumPy, generated from the proven forms.
 
-Every function evaluates a stable form of ``bce_sym.stable`` (or, for blocks of binary labels, one of the
-rewrites listed in ``bce_sym.stable.EXTRA_FORMS``), printed by ``bce_sym.codegen`` into the blocked
+Every function evaluates a stable form of ``bce_sym.symbolic.stable_forms`` (or, for blocks of binary labels, one of the
+rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed by ``bce_sym.codegen`` into the blocked
 kernels of ``bce_sym.numeric._kernels``: the code that runs is the expression that was proven equal to
 the textbook formula. Evaluation runs in float64 over cache-sized blocks; float16 and float32 results
 are rounded once from float64, so they are correctly rounded but for rare double-rounding ties.

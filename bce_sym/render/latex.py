@@ -53,7 +53,7 @@ __all__ = [
 
 
 class StepLike(Protocol):
-    """What the renderer reads from a step of ``bce_sym.proof``."""
+    """What the renderer reads from a step of ``bce_sym.symbolic.proof``."""
 
     expr: sympy.Expr
     because: str

@@ -1,7 +1,7 @@
 """Float64 references for exhaustive sweeps: the proven stable forms, split as exact ``hi`` + rounded ``lo``.
 
 An exhaustive float32 sweep needs the exact value at 2^32 inputs, far too many for mpmath. The stable forms
-of ``bce_sym.stable`` evaluated in float64 are accurate to a few float64 ULPs, which is 2^-29 of a float32
+of ``bce_sym.symbolic.stable_forms`` evaluated in float64 are accurate to a few float64 ULPs, which is 2^-29 of a float32
 ULP; that decides the float32 error of almost every point, and the few points float64 cannot decide are
 settled by mpmath (``bce_sym.verify.sweeps`` does the deciding).
 
@@ -409,7 +409,7 @@ def fast_reference(quantity: str, first: np.ndarray, label: float | None = None)
 
 
 def _stable_expression(quantity: str, label: str) -> sympy.Expr:
-    from bce_sym.stable import stable_form
+    from bce_sym.symbolic.stable_forms import stable_form
 
     expr = stable_form(quantity).stable.subs(pos_weight, 1)
     if label in ("0", "1"):

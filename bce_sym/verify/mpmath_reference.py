@@ -2,7 +2,7 @@
 
 Each quantity is a row of ``QUANTITIES``: its argument names, what its first argument is (a logit or a
 probability), its label kind, and the formula mpmath evaluates. The formulas are the stable forms of
-``bce_sym.stable`` evaluated in high precision, so nothing rounds away before the last step:
+``bce_sym.symbolic.stable_forms`` evaluated in high precision, so nothing rounds away before the last step:
 
 - everything of a logit goes through e = exp(−|s|) and l = log1p(e): softplus(±s) = max(±s, 0) + l,
   σ(s) = 1/(1 + e) or e/(1 + e); these are sums of non-negative terms (no cancellation), and exp never

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.catalogue.likelihood import bce_loss
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.derivations.likelihood import bce_loss
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid, y, yhat
 
 __all__ = ["convexity_logit", "convexity_probability"]

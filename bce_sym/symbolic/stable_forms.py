@@ -13,7 +13,7 @@ Why these rewrites (each is the reason a naive formula loses digits):
 - ``σ(s) − y`` for y = 1 is ``−σ(−s)``: written as ``(1 − y)·σ(s) − y·σ(−s)`` a binary label leaves a
   single term and no cancellation.
 
->>> from bce_sym.stable import stable_form
+>>> from bce_sym.symbolic.stable_forms import stable_form
 >>> stable_form("logistic_loss").stable
 Max(0, -s*t) + log1p(exp(-Abs(s*t)))
 """
@@ -27,7 +27,7 @@ from sympy.codegen.cfunctions import log1p
 
 from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
 
-__all__ = ["StableForm", "STABLE_FORMS", "ExtraForm", "EXTRA_FORMS", "stable_form", "softplus", "stable_sigmoid"]
+__all__ = ["StableForm", "STABLE_FORMS", "SpecialisedForm", "SPECIALISED_FORMS", "stable_form", "softplus", "stable_sigmoid"]
 
 
 def softplus(x: sympy.Expr) -> sympy.Expr:
@@ -114,11 +114,11 @@ def stable_form(quantity: str) -> StableForm:
 
 
 @dataclass(frozen=True)
-class ExtraForm:
+class SpecialisedForm:
     """A rewrite the kernels use on some blocks: equal to ``replaces``'s textbook form on ``cases``.
 
-    Binary rows are written in t = 1 − 2y ∈ {−1, +1}; the derivation ``extra-<quantity>`` of
-    ``bce_sym.catalogue`` proves each row (at t = 1 − 2y, for y ∈ {0, 1}, where ``binary`` is set).
+    Binary rows are written in t = 1 − 2y ∈ {−1, +1}; the derivation ``specialised-<quantity>`` of
+    ``bce_sym.symbolic.derivations`` proves each row (at t = 1 − 2y, for y ∈ {0, 1}, where ``binary`` is set).
     """
 
     quantity: str
@@ -138,18 +138,18 @@ def _binary_weight(tt: sympy.Expr) -> sympy.Expr:
 #: For binary labels, with t = 1 − 2y, the loss is c·softplus(t·s) and its gradient c·t·σ(t·s), c = 1 or
 #: p_w: one softplus (or one sigmoid) instead of two. For soft labels, the probability gradient is
 #: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel.
-EXTRA_FORMS: tuple[ExtraForm, ...] = (
-    ExtraForm(
+SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
+    SpecialisedForm(
         "bce_with_logits_binary", "bce_with_logits",
         _binary_weight(t) * softplus(t * s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
         "for y ∈ {0, 1} one of p_w·y·softplus(−s), (1 − y)·softplus(s) vanishes; the other is c·softplus(t·s)",
     ),
-    ExtraForm(
+    SpecialisedForm(
         "bce_with_logits_grad_binary", "bce_with_logits_grad",
         _binary_weight(t) * t * stable_sigmoid(t * s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
         "for y ∈ {0, 1} the gradient (1 − y)σ(s) − p_w·y·σ(−s) is c·t·σ(t·s)",
     ),
-    ExtraForm(
+    SpecialisedForm(
         "bce_grad_soft", "bce_grad",
         (yhat - y) / (yhat * (1 - yhat)), (yhat, y), "y ∈ [0, 1]",
         "with a soft label the partial fractions (1 − y)/(1 − ŷ) − y/ŷ cancel near ŷ = y; ŷ − y is exact there",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import N, i, y, y_i, yhat, yhat_i
 
 __all__ = ["likelihood", "bce_from_likelihood", "bce_batch", "bernoulli", "bce_loss"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bce_sym.catalogue import convexity, gradients, likelihood, logistic, sigmoid, stable
-from bce_sym.proof import Derivation
-from bce_sym.stable import EXTRA_FORMS
+from bce_sym.symbolic.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable
+from bce_sym.symbolic.proof import Derivation
+from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS
 
 __all__ = ["derivations", "derivation", "names"]
 
@@ -39,7 +39,7 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("stable-probability", stable.stable_probability),
     *((name, partial(stable.row_derivation, name, quantity, title))
       for name, quantity, title in stable.ROW_DERIVATIONS),
-    *((f"extra-{form.quantity}", partial(stable.extra_derivation, form.quantity)) for form in EXTRA_FORMS),
+    *((f"specialised-{form.quantity}", partial(stable.specialised_derivation, form.quantity)) for form in SPECIALISED_FORMS),
     ("compensated-division", stable.compensated_division),
 )
 

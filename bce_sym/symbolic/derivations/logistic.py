@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.catalogue.likelihood import bce_loss
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.derivations.likelihood import bce_loss
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import N, i, s, s_i, sigmoid, t, t_i, y
 
 __all__ = ["likelihood_pm", "logistic_loss_pm", "logistic_loss_batch", "forms_equivalence", "logistic_loss"]

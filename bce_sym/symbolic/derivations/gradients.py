@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.catalogue.likelihood import bce_loss
-from bce_sym.catalogue.logistic import logistic_loss
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.derivations.likelihood import bce_loss
+from bce_sym.symbolic.derivations.logistic import logistic_loss
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid, t, y, yhat
 
 __all__ = ["gradient_probability", "gradient_logit", "gradient_pm"]

@@ -2,7 +2,7 @@
 
 ``stable-logits`` and ``stable-probability`` walk through the rewrite step by step; ``weighted-bce``
 adds PyTorch's ``weight`` and ``pos_weight``; the rest prove the remaining rows of
-``bce_sym.stable.STABLE_FORMS`` in one step each, so that every expression the code runs is proved.
+``bce_sym.symbolic.stable_forms.STABLE_FORMS`` in one step each, so that every expression the code runs is proved.
 
 >>> stable_probability().result == stable_form("bce").stable
 True
@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.catalogue.likelihood import bce_loss
-from bce_sym.proof import Derivation
-from bce_sym.stable import EXTRA_FORMS, softplus, stable_form, stable_sigmoid
+from bce_sym.symbolic.derivations.likelihood import bce_loss
+from bce_sym.symbolic.proof import Derivation
+from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, softplus, stable_form, stable_sigmoid
 from bce_sym.symbols import pos_weight, s, sigmoid, t, w, y, yhat
 
 __all__ = ["stable_logits", "stable_probability", "weighted_bce", "weighted_bce_gradient", "ROW_DERIVATIONS",
-           "row_derivation", "extra_derivation", "compensated_division"]
+           "row_derivation", "specialised_derivation", "compensated_division"]
 
 _LOG1P_E = sympy.log(1 + sympy.exp(-sympy.Abs(s)))
 
@@ -89,15 +89,15 @@ def row_derivation(name: str, quantity: str, title: str) -> Derivation:
     return Derivation(name, row.textbook, title=title).step(row.stable, row.because)
 
 
-def extra_derivation(quantity: str) -> Derivation:
-    """The proof of one row of ``EXTRA_FORMS``: at t = 1 − 2y (binary rows), it is the textbook form."""
-    row = next(form for form in EXTRA_FORMS if form.quantity == quantity)
+def specialised_derivation(quantity: str) -> Derivation:
+    """The proof of one row of ``SPECIALISED_FORMS``: at t = 1 − 2y (binary rows), it is the textbook form."""
+    row = next(form for form in SPECIALISED_FORMS if form.quantity == quantity)
     textbook = stable_form(row.replaces).textbook
     title = f"The {row.quantity.replace('_', ' ')} kernel form"
     if not row.binary:
-        return Derivation(f"extra-{quantity}", textbook, title=title).step(row.stable, row.because)
+        return Derivation(f"specialised-{quantity}", textbook, title=title).step(row.stable, row.because)
     return (
-        Derivation(f"extra-{quantity}", textbook, title=title, where={y: (0, 1)})
+        Derivation(f"specialised-{quantity}", textbook, title=title, where={y: (0, 1)})
         .step(row.stable.subs(t, 1 - 2 * y), row.because)
     )
 

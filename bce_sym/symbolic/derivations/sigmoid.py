@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from bce_sym.proof import Derivation
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid
 
 __all__ = ["sigmoid_derivative", "sigmoid_complement"]

@@ -1,0 +1,142 @@
+"""The one table of quantities: every function bce_sym derives, computes and verifies, one row each.
+
+A row says what a quantity is (its arguments and their kinds, the labels it takes, its formula, which
+loss it differentiates), where each of its forms lives (the numeric function of the same name, the stable
+form and the derivation that proves it, the mpmath reference), which danger zones its sampling visits and
+what accuracy ``bce_sym.numeric`` promises for it. The other tables of the package (stable forms, kernels,
+references, targets) are keyed by these names, and ``tests/test_quantities.py`` checks each of them
+against this one, so a new quantity is a new row here plus its forms.
+
+This module imports nothing heavier than the standard library: the numeric layer, the verifier and the
+command line all read it.
+
+>>> quantity("bce").arguments
+('p', 'y')
+>>> [q.name for q in QUANTITIES if q.labels is Labels.PM]
+['logistic_loss', 'logistic_loss_grad']
+>>> quantity("bce_with_logits").bar(Labels.SOFT, "float64")
+2.5
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bce_sym.labels import Labels
+
+
+class Argument(str, enum.Enum):
+    """The kind of a quantity's first argument; it picks the danger zones sampled for it."""
+
+    LOGIT = "logit"  # s, any real number
+    PROBABILITY = "probability"  # p, in [0, 1]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Bar:
+    """The largest error ``bce_sym.numeric`` allows itself, in ULPs of the result, for one label kind.
+
+    ``float64`` is the bar in float64; ``narrower`` the bar in float32, float16 and bfloat16 (0.51 is
+    "correctly rounded", leaving room for the float64 reference's own last bit). None means no bar (the
+    value is measured for information).
+    """
+
+    labels: Labels
+    float64: float | None
+    narrower: float | None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity. ``arguments`` are the positional arguments of its numeric function, first argument
+    first; ``derivative`` is 0 for a loss or activation and 1 for a gradient (of ``of``) with respect to
+    the first argument; ``proof`` names the derivation that proves its stable form."""
+
+    name: str
+    arguments: tuple[str, ...]
+    first: Argument
+    labels: Labels
+    formula: str
+    proof: str
+    bars: tuple[Bar, ...]
+    derivative: int = 0
+    of: str = ""
+    weighted: bool = True  # takes weight= (sigmoid and log_sigmoid do not)
+    pos_weight: bool = False  # takes pos_weight= (the logit form, as PyTorch's BCEWithLogitsLoss)
+    cancels: bool = False  # two terms can cancel (the reference raises its precision adaptively)
+
+    @property
+    def label_symbol(self) -> str:
+        """``"y"``, ``"t"`` or ``""``."""
+        return self.labels.symbol
+
+    @property
+    def checked_labels(self) -> tuple[Labels, ...]:
+        """The label kinds a check of this quantity runs with (binary and soft for y-labels)."""
+        return (Labels.BINARY, Labels.SOFT) if self.labels is Labels.SOFT else (self.labels,)
+
+    def bar(self, labels: Labels | str, dtype: str) -> float | None:
+        """The accuracy bar for ``labels`` in ``dtype``; ``KeyError`` if the row has none for ``labels``."""
+        for row in self.bars:
+            if row.labels == labels:
+                return row.float64 if dtype == "float64" else row.narrower
+        raise KeyError(f"{self.name} has no accuracy bar for labels {labels!r}")
+
+
+def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
+    return tuple(Bar(Labels(labels), float64, narrower) for labels, (float64, narrower) in bars.items())
+
+
+# NOTE: the soft bce adds two rounded logs; the soft logit gradient σ(s) − y cancels where σ(s) ≈ y in
+# every implementation (carried in one float64), so it has no bar yet.
+QUANTITIES: tuple[Quantity, ...] = (
+    Quantity("sigmoid", ("s",), Argument.LOGIT, Labels.NONE, "1/(1 + e^−s)", "stable-sigmoid",
+             _bars(none=(2.0, 0.51)), weighted=False),
+    Quantity("log_sigmoid", ("s",), Argument.LOGIT, Labels.NONE, "−log(1 + e^−s)", "stable-log-sigmoid",
+             _bars(none=(1.5, 0.51)), weighted=False),
+    Quantity("bce_with_logits", ("s", "y"), Argument.LOGIT, Labels.SOFT,
+             "y·log(1 + e^−s) + (1 − y)·log(1 + e^s)", "stable-logits",
+             _bars(binary=(1.5, 0.51), soft=(2.5, 0.51)), pos_weight=True),
+    Quantity("bce_with_logits_grad", ("s", "y"), Argument.LOGIT, Labels.SOFT,
+             "σ(s) − y = (1 − y)σ(s) − yσ(−s)", "stable-logits-gradient",
+             _bars(binary=(2.0, 0.51), soft=(None, None)),
+             derivative=1, of="bce_with_logits", pos_weight=True, cancels=True),
+    Quantity("logistic_loss", ("s", "t"), Argument.LOGIT, Labels.PM, "log(1 + e^−ts)", "stable-pm",
+             _bars(pm=(1.5, 0.51))),
+    Quantity("logistic_loss_grad", ("s", "t"), Argument.LOGIT, Labels.PM, "−t·σ(−ts)", "stable-pm-gradient",
+             _bars(pm=(2.0, 0.51)), derivative=1, of="logistic_loss"),
+    Quantity("bce", ("p", "y"), Argument.PROBABILITY, Labels.SOFT, "−(y·log p + (1 − y)·log(1 − p))",
+             "stable-probability", _bars(binary=(1.0, 0.51), soft=(2.0, 0.51))),
+    Quantity("bce_grad", ("p", "y"), Argument.PROBABILITY, Labels.SOFT, "(p − y)/(p(1 − p))",
+             "stable-probability-gradient", _bars(binary=(1.5, 0.51), soft=(2.0, 0.51)),
+             derivative=1, of="bce"),
+)
+"""Every quantity, in the order reports list them."""
+
+
+def quantity_names() -> tuple[str, ...]:
+    """The names of ``QUANTITIES``, in order.
+
+    >>> quantity_names()[:2]
+    ('sigmoid', 'log_sigmoid')
+    """
+    return tuple(row.name for row in QUANTITIES)
+
+
+def quantity(name: str) -> Quantity:
+    """The row called ``name``; ``ValueError`` listing the known quantities otherwise.
+
+    >>> quantity("softmax")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown quantity 'softmax'; known quantities: sigmoid, log_sigmoid, bce_with_logits, \
+bce_with_logits_grad, logistic_loss, logistic_loss_grad, bce, bce_grad
+    """
+    for row in QUANTITIES:
+        if row.name == name:
+            return row
+    raise ValueError(f"unknown quantity {name!r}; known quantities: {', '.join(quantity_names())}")
