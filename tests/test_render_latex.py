@@ -9,17 +9,11 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 
 from bce_sym import derivation, derivations
+from bce_sym.render.latex.derivation import derivation_latex, domain_latex
+from bce_sym.render.latex.document import standalone_document
+from bce_sym.render.latex.printer import latex
+from bce_sym.render.latex.text import UNICODE_MATH, math_from_text, text_latex, unicode_declarations
 from bce_sym.symbolic.proof import Derivation
-from bce_sym.render.latex import (
-    UNICODE_MATH,
-    derivation_latex,
-    domain_latex,
-    latex,
-    math_from_text,
-    standalone_document,
-    text_latex,
-    unicode_declarations,
-)
 from bce_sym.symbols import N, i, pos_weight, s, s_i, sigmoid, t, t_i, w, y, yhat
 
 L, E = sympy.log, sympy.exp

@@ -28,7 +28,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bce_sym.render.latex import DerivationLike, combined_document, standalone_document, text_latex
+from bce_sym.render.latex.derivation import DerivationLike
+from bce_sym.render.latex.document import combined_document, standalone_document
+from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
 
 __all__ = ["write_derivations", "pdflatex", "LatexError", "TITLE", "INTRODUCTION", "PDFLATEX_MISSING"]

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bce_sym.render.latex import DerivationLike, latex, step_cases, superscripts
+from bce_sym.render.latex.derivation import DerivationLike, step_cases
+from bce_sym.render.latex.printer import latex
+from bce_sym.render.latex.text import superscripts
 
 __all__ = ["derivation_markdown", "markdown_text", "math_block", "index_markdown"]
 

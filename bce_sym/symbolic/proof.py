@@ -452,7 +452,7 @@ class Derivation:
     # ---- thin hooks into the printers (bce_sym.render holds the printing itself) ----
     def latex(self) -> str:
         """The derivation as an ``align*`` block, one line per step with its reason as text."""
-        from bce_sym.render.latex import derivation_latex
+        from bce_sym.render.latex.derivation import derivation_latex
 
         return derivation_latex(self)
 

@@ -1,0 +1,8 @@
+"""LaTeX for derivations: a sympy printer with the article's notation, ``align*`` blocks, whole documents.
+
+- ``ordering``: the order of factors and terms, as tables of rules;
+- ``printer``: ``BceLatexPrinter`` and ``latex(expr)``, with ``\\left( \\right)`` only around tall content;
+- ``text``: reasons and headings as LaTeX text, and the Unicode characters declared for pdflatex;
+- ``derivation``: a derivation as an ``align*`` block (what ``Derivation.latex()`` returns);
+- ``document``: standalone and combined documents that compile with pdflatex.
+"""
