@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bce_sym import derivation, derivations
-from bce_sym.symbolic.proof import Derivation
 from bce_sym.render.markdown import derivation_markdown, index_markdown, markdown_text, math_block
+from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid, y
 
 

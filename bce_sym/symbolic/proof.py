@@ -3,11 +3,11 @@
 A step is accepted only when it is *proved* an identity on the derivation's domain:
 
 1. Cases. Discrete parts of the domain are enumerated: t ∈ {−1, +1} always, y ∈ {0, 1} where a step or
-   the derivation says so (``where={y: (0, 1)}``).
-2. Refutation. Both sides are evaluated at random points of the domain with 60 significant digits; a
-   residual above 1e-40 rejects the step at once, with the point (this is how constants off by 1e-12
-   fail fast). Numbers never *accept* a step.
-3. Proof. The residual ``previous − step`` is reduced to the integer 0 by the tactics of ``_TACTICS``,
+   the derivation says so (``where={y: (0, 1)}``); the domain itself is ``bce_sym.symbolic.domain``.
+2. Refutation (``bce_sym.symbolic.refutation``). Both sides are evaluated at random points of the domain
+   with 60 significant digits; a residual above 1e-40 rejects the step at once, with the point (this is
+   how constants off by 1e-12 fail fast). Numbers never *accept* a step.
+3. Proof. The residual ``previous − step`` is reduced to the integer 0 by ``bce_sym.symbolic.tactics``,
    each a rewrite that is valid on the domain: σ and log1p rewritten to exp and log, logs of positive
    factors expanded, sums over the same range merged, Abs/Max/Min/Piecewise split on the sign of their
    arguments, and ŷ reparametrised as 1/(1 + q) with q > 0 so that 1 − ŷ > 0 is known.
@@ -24,20 +24,23 @@ True
 
 from __future__ import annotations
 
-import itertools
-import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
 
-from bce_sym.symbols import N, pos_weight, s, s_i, sigmoid, t, t_i, w, y, y_i, yhat, yhat_i
-
-__all__ = ["Derivation", "Step", "Claim", "ProofError", "Where"]
-
-#: Finite cases a step may be restricted to, e.g. ``{y: (0, 1)}``.
-Where = Mapping[sympy.Symbol, tuple[int, ...]]
+from bce_sym.symbolic.domain import (
+    RANGES,
+    SOFT_LABEL_COVER,
+    Where,
+    describe_where,
+    discrete_cases,
+    scalar_symbols,
+    substitute,
+)
+from bce_sym.symbolic.refutation import _refute
+from bce_sym.symbolic.tactics import elementary_form, proves_zero, reparametrise_yhat
+from bce_sym.symbols import y
 
 
 class ProofError(AssertionError):
@@ -56,241 +59,6 @@ class ProofError(AssertionError):
         )
 
 
-# --------------------------------------------------------------------------------------------------
-# The domain, as data: what each symbol ranges over, how to sample it, and how to describe it.
-# --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Range:
-    """One symbol's domain: its text, a sampler for refutation, and its fixed cases (if discrete)."""
-
-    text: str
-    sample: Callable[[random.Random], sympy.Expr]
-    cases: tuple[int, ...] = ()
-
-
-_BATCH_SIZES = (1, 2, 3)
-_REFUTATION_POINTS = 6
-_REFUTATION_DIGITS = 60
-
-
-def _uniform(lo: float, hi: float) -> Callable[[random.Random], sympy.Expr]:
-    # NOTE: 70-digit Floats, not Rationals: sympy tries to take exact roots of rational powers (slow),
-    # and 70 digits leave the 60-digit comparison unaffected by the inputs' rounding.
-    return lambda rng: sympy.Float(rng.uniform(lo, hi), _REFUTATION_DIGITS + 10)
-
-
-_RANGES: dict[sympy.Basic, _Range] = {
-    s: _Range("s ∈ ℝ", _uniform(-12, 12)),
-    y: _Range("y ∈ [0, 1]", _uniform(0, 1)),
-    t: _Range("t ∈ {−1, +1}", lambda rng: sympy.Integer(rng.choice((-1, 1))), cases=(-1, 1)),
-    yhat: _Range("0 < ŷ < 1", _uniform(0.001, 0.999)),
-    w: _Range("w > 0", _uniform(0.05, 4)),
-    pos_weight: _Range("p_w > 0", _uniform(0.05, 4)),
-    s_i: _Range("sᵢ ∈ ℝ", _uniform(-12, 12)),
-    y_i: _Range("yᵢ ∈ [0, 1]", _uniform(0, 1)),
-    t_i: _Range("tᵢ ∈ {−1, +1}", lambda rng: sympy.Integer(rng.choice((-1, 1)))),
-    yhat_i: _Range("0 < ŷᵢ < 1", _uniform(0.001, 0.999)),
-}
-_REFUTATION_TOLERANCE = sympy.Float("1e-40")
-
-
-def _describe_where(where: Where) -> str:
-    def name(symbol: sympy.Symbol) -> str:
-        return "ŷ" if symbol == yhat else str(symbol)
-
-    return ", ".join(f"{name(k)} ∈ {{{', '.join(str(v) for v in values)}}}" for k, values in where.items())
-
-
-def _substitute(expr: sympy.Expr, values: Mapping[sympy.Basic, sympy.Expr]) -> sympy.Expr:
-    """``expr.subs(values)`` that leaves the labels of IndexedBases alone.
-
-    NOTE: the IndexedBase ``t`` of a batch has the Symbol ``t`` as its label; a plain subs(t, −1) would
-    turn tᵢ into (−1)ᵢ. The bases are swapped for placeholders while substituting.
-    """
-    bases = sorted(expr.atoms(sympy.IndexedBase), key=str)
-    hidden = {base: sympy.IndexedBase(sympy.Dummy(str(base.label))) for base in bases}
-    shown = {placeholder: base for base, placeholder in hidden.items()}
-    # NOTE: xreplace, not subs: an order of magnitude faster, and every caller substitutes atoms.
-    return expr.xreplace(hidden).xreplace(dict(values)).xreplace(shown)
-
-
-def _scalar_symbols(expr: sympy.Expr) -> set[sympy.Symbol]:
-    """The free Symbols of ``expr``, not counting the labels of IndexedBases."""
-    labels = {base.label for base in expr.atoms(sympy.IndexedBase)}
-    return {x for x in expr.free_symbols if isinstance(x, sympy.Symbol) and x not in labels}
-
-
-def _cases(expr: sympy.Expr, where: Where) -> list[dict[sympy.Symbol, int]]:
-    """Every assignment of the discrete symbols that occur in ``expr``."""
-    fixed = dict(where)
-    for symbol, domain in _RANGES.items():
-        if domain.cases and isinstance(symbol, sympy.Symbol) and symbol not in fixed:
-            fixed[symbol] = domain.cases
-    occurring = _scalar_symbols(expr)
-    present = [k for k in fixed if k in occurring]
-    return [dict(zip(present, values, strict=True)) for values in itertools.product(*(fixed[k] for k in present))]
-
-
-# --------------------------------------------------------------------------------------------------
-# Refutation: numbers can reject a step, never accept one.
-# --------------------------------------------------------------------------------------------------
-def _point(atoms: list[sympy.Basic], rng: random.Random, where: Where) -> dict[sympy.Basic, sympy.Expr]:
-    """One random point of the domain for each symbol or indexed quantity in ``atoms``."""
-    values: dict[sympy.Basic, sympy.Expr] = {}
-    for atom in atoms:
-        base = atom.base if isinstance(atom, sympy.Indexed) else atom
-        if atom in where:
-            values[atom] = sympy.Integer(rng.choice(where[atom]))
-        elif base == y_i and y in where:
-            values[atom] = sympy.Integer(rng.choice(where[y]))
-        elif base in _RANGES:
-            values[atom] = _RANGES[base].sample(rng)
-    return values
-
-
-def _refute(before: sympy.Expr, after: sympy.Expr, where: Where, seed: int) -> str | None:
-    """A description of a point where the two sides differ, or None when none was found."""
-    rng = random.Random(seed)
-    for batch in _BATCH_SIZES:
-        sides = [_substitute(side, {N: batch}).doit() for side in (before, after)]
-        atoms: set[sympy.Basic] = set()
-        for side in sides:
-            atoms |= _scalar_symbols(side) | side.atoms(sympy.Indexed)
-        for _ in range(_REFUTATION_POINTS // len(_BATCH_SIZES)):
-            values = _point(sorted(atoms, key=str), rng, where)
-            try:
-                a, b = (sympy.N(_substitute(side, values), _REFUTATION_DIGITS) for side in sides)
-                gap, scale = abs(a - b), 1 + abs(a) + abs(b)
-                if not (gap.is_number and scale.is_number):  # pragma: no cover - sympy left a symbol
-                    continue
-                if gap.is_finite is False or bool(gap > _REFUTATION_TOLERANCE * scale):
-                    point_text = ", ".join(f"{k} = {sympy.N(v, 8)}" for k, v in values.items())
-                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}"
-            except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - not evaluable
-                continue
-    return None
-
-
-# --------------------------------------------------------------------------------------------------
-# Proof: tactics that reduce a residual to 0. Each is valid on the domain; the table is the whole logic.
-# --------------------------------------------------------------------------------------------------
-_q = sympy.Symbol("q", positive=True)
-_q_i = sympy.IndexedBase("q", positive=True)
-_u = sympy.Symbol("u", positive=True)
-#: A soft label y ∈ [0, 1] is one of its endpoints or u/(1 + u) for some u > 0 (a bijection onto (0, 1)).
-_SOFT_LABEL_COVER = (sympy.S.Zero, sympy.S.One, _u / (1 + _u))
-_SPLITTERS = (sympy.Abs, sympy.Max, sympy.Min, sympy.Piecewise, sympy.sign, sympy.Heaviside)
-
-
-def _elementary(expr: sympy.Expr) -> sympy.Expr:
-    """σ, log1p and expm1 rewritten in exp and log; derivatives, sums of explicit size evaluated."""
-    expr = expr.doit()
-    return expr.replace(
-        lambda e: isinstance(e, (sigmoid, log1p, expm1)),
-        lambda e: {
-            sigmoid: lambda x: 1 / (1 + sympy.exp(-x)),
-            log1p: lambda x: sympy.log(1 + x),
-            expm1: lambda x: sympy.exp(x) - 1,
-        }[type(e)](e.args[0]),
-    )
-
-
-def _log_of_products(expr: sympy.Expr) -> sympy.Expr:
-    """log Πᵢ fᵢ = Σᵢ log fᵢ, valid because every factor is positive (checked, else left alone)."""
-    def rewrite(e: sympy.Expr) -> sympy.Expr:
-        inner = e.args[0]
-        if isinstance(inner, sympy.Product) and _positive(inner.function):
-            return sympy.Sum(sympy.log(inner.function), *inner.limits)
-        return e
-
-    return expr.replace(lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Product), rewrite)
-
-
-def _positive(expr: sympy.Expr) -> bool:
-    """Whether sympy's assumptions show ``expr`` > 0 on the domain, factor by factor."""
-    expr = _reparametrise(_elementary(expr))
-
-    def factor_positive(factor: sympy.Expr) -> bool:
-        if isinstance(factor, sympy.Pow):
-            return bool(sympy.together(factor.base).is_positive and factor.exp.is_real)
-        return bool(sympy.together(factor).is_positive)
-
-    return all(factor_positive(factor) for factor in sympy.Mul.make_args(expr))
-
-
-def _reparametrise(expr: sympy.Expr) -> sympy.Expr:
-    """ŷ = 1/(1 + q), q > 0: a bijection of (0, ∞) onto (0, 1), so that sympy knows 1 − ŷ > 0."""
-    expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == yhat_i,
-                        lambda e: 1 / (1 + _q_i[e.indices]))
-    return _substitute(expr, {yhat: 1 / (1 + _q)})
-
-
-def _merge_sums(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
-    """Write a combination of sums over one range as (summand, rest), or None if it has no sums."""
-    summand, rest, limits = sympy.S.Zero, sympy.S.Zero, None
-    for term in sympy.Add.make_args(sympy.expand(expr)):
-        coefficient, part = term.as_independent(sympy.Sum, as_Add=False)
-        if isinstance(part, sympy.Sum):
-            if limits is not None and part.limits != limits:
-                return None
-            limits = part.limits
-            summand += coefficient * part.function
-        else:
-            rest += term
-    return None if limits is None else (summand, rest)
-
-
-#: Rewrites tried in turn on a residual, cheapest first; each is valid for the expressions it meets
-#: (expand_log without force expands only logs of factors sympy knows to be positive).
-_TACTICS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
-    lambda e: e,
-    sympy.expand_log,
-    lambda e: sympy.expand(sympy.expand_log(sympy.powsimp(sympy.cancel(sympy.together(e))))),
-    lambda e: sympy.simplify(sympy.expand_log(e)),
-    lambda e: sympy.expand_log(sympy.simplify(e)),
-    lambda e: sympy.simplify(sympy.expand_log(sympy.factor_terms(sympy.together(e)))),
-    lambda e: sympy.simplify(sympy.logcombine(e)),
-    lambda e: sympy.simplify(sympy.expand_log(sympy.expand_log(e), force=False).rewrite(sympy.exp)),
-)
-
-
-def _simplifies_to_zero(expr: sympy.Expr) -> bool:
-    """Whether one of ``_TACTICS`` brings ``expr`` to exactly 0."""
-    for tactic in _TACTICS:
-        try:
-            if tactic(expr) == 0:
-                return True
-        except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - sympy gave up
-            continue
-    return False
-
-
-def _splitting_symbols(expr: sympy.Expr) -> list[sympy.Symbol]:
-    symbols: set[sympy.Symbol] = set()
-    for node in expr.atoms(*_SPLITTERS):
-        symbols |= {x for x in _scalar_symbols(node) if x.is_real and not x.is_positive}
-    return sorted(symbols, key=str)
-
-
-def _proves_zero(expr: sympy.Expr, depth: int = 0) -> bool:
-    """Whether ``expr`` is identically 0 on the domain (False means *not proved*, not *false*)."""
-    expr = _log_of_products(_elementary(expr))
-    merged = _merge_sums(expr)
-    if merged is not None:
-        summand, rest = merged
-        return _proves_zero(rest, depth) and _proves_zero(summand, depth)
-    # NOTE: split on a sign *before* simplifying: with a sign known, Abs, Max and Piecewise evaluate.
-    splitting = _splitting_symbols(expr)
-    if splitting and depth < 3:
-        x = splitting[0]
-        positive = sympy.Dummy(f"{x}_pos", positive=True)
-        return all(_proves_zero(_substitute(expr, {x: value}), depth + 1) for value in (positive, -positive, 0))
-    return _simplifies_to_zero(expr) or _simplifies_to_zero(_reparametrise(expr))
-
-
-# --------------------------------------------------------------------------------------------------
-# The public objects.
-# --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Step:
     """One link of a derivation: the new expression, the reason in words, and where it is claimed."""
@@ -302,7 +70,7 @@ class Step:
     @property
     def cases(self) -> str:
         """The part of the domain this step is checked on, in words (empty when all of it)."""
-        return _describe_where(dict(self.where))
+        return describe_where(dict(self.where))
 
 
 @dataclass(frozen=True)
@@ -391,9 +159,9 @@ class Derivation:
     def domain_text(self) -> str:
         """The domain the derivation is checked on, in words, for the symbols it uses."""
         exprs = [self.start, *(step.expr for step in self.steps)]
-        used = [r.text for k, r in _RANGES.items()
-                if any(k in (e.atoms(sympy.IndexedBase) | _scalar_symbols(e)) for e in exprs)]
-        restricted = _describe_where(dict(self._where))
+        used = [r.text for k, r in RANGES.items()
+                if any(k in (e.atoms(sympy.IndexedBase) | scalar_symbols(e)) for e in exprs)]
+        restricted = describe_where(dict(self._where))
         return ", ".join(used) + (f"; restricted to {restricted}" if restricted else "")
 
     def check(self) -> None:
@@ -416,14 +184,14 @@ class Derivation:
         def fail(reason: str, shown: sympy.Expr = residual) -> ProofError:
             return ProofError(self.name, index, before, step.expr, step.because, shown, reason)
 
-        cases = _cases(residual, where)
+        cases = discrete_cases(residual, where)
         for case in cases:
-            left, right = _substitute(before, case), _substitute(step.expr, case)
-            label = f" in the case {_describe_where({k: (v,) for k, v in case.items()})}" if case else ""
+            left, right = substitute(before, case), substitute(step.expr, case)
+            label = f" in the case {describe_where({k: (v,) for k, v in case.items()})}" if case else ""
             counterexample = _refute(left, right, where, seed=index)
             if counterexample is not None:
                 raise fail(f"false{label}: {counterexample}", left - right)
-            if not _proves_zero(left - right):
+            if not proves_zero(left - right):
                 raise fail(
                     f"sympy could not reduce the residual to 0{label}; "
                     "split the step into smaller ones, each with its own reason",
@@ -435,10 +203,10 @@ class Derivation:
         relation = claim.relation
         difference = relation.lhs - relation.rhs
         covers = [{}]
-        if y in _scalar_symbols(difference) and y not in where:
-            covers = [{y: value} for value in _SOFT_LABEL_COVER]
-        for case in ({**c, **cover} for c in _cases(difference, where) or [{}] for cover in covers):
-            expr = sympy.simplify(_reparametrise(_elementary(_substitute(difference, case))))
+        if y in scalar_symbols(difference) and y not in where:
+            covers = [{y: value} for value in SOFT_LABEL_COVER]
+        for case in ({**c, **cover} for c in discrete_cases(difference, where) or [{}] for cover in covers):
+            expr = sympy.simplify(reparametrise_yhat(elementary_form(substitute(difference, case))))
             holds = {
                 sympy.StrictGreaterThan: expr.is_positive,
                 sympy.GreaterThan: expr.is_nonnegative,
