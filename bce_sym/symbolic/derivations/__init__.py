@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bce_sym.symbolic.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable
+from bce_sym.symbolic.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable_rewrites, weighted
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS
-
-__all__ = ["derivations", "derivation", "names"]
 
 #: (name, builder) in the order a reader meets them; the builders return fresh, unchecked derivations.
 _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
@@ -33,14 +31,15 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("gradient-pm", gradients.gradient_pm),
     ("convexity-logit", convexity.convexity_logit),
     ("convexity-probability", convexity.convexity_probability),
-    ("weighted-bce", stable.weighted_bce),
-    ("weighted-bce-gradient", stable.weighted_bce_gradient),
-    ("stable-logits", stable.stable_logits),
-    ("stable-probability", stable.stable_probability),
-    *((name, partial(stable.row_derivation, name, quantity, title))
-      for name, quantity, title in stable.ROW_DERIVATIONS),
-    *((f"specialised-{form.quantity}", partial(stable.specialised_derivation, form.quantity)) for form in SPECIALISED_FORMS),
-    ("compensated-division", stable.compensated_division),
+    ("weighted-bce", weighted.weighted_bce),
+    ("weighted-bce-gradient", weighted.weighted_bce_gradient),
+    ("stable-logits", stable_rewrites.stable_logits),
+    ("stable-probability", stable_rewrites.stable_probability),
+    *((name, partial(stable_rewrites.row_derivation, name, quantity, title))
+      for name, quantity, title in stable_rewrites.ROW_DERIVATIONS),
+    *((f"specialised-{form.quantity}", partial(stable_rewrites.specialised_derivation, form.quantity))
+      for form in SPECIALISED_FORMS),
+    ("compensated-division", stable_rewrites.compensated_division),
 )
 
 

@@ -12,8 +12,6 @@ from bce_sym.symbolic.derivations.likelihood import bce_loss
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid, y, yhat
 
-__all__ = ["convexity_logit", "convexity_probability"]
-
 
 def convexity_logit() -> Derivation:
     """∂²L/∂s² = σ(s)(1 − σ(s)) > 0: strictly convex in the logit, whatever the label."""

@@ -13,8 +13,6 @@ from bce_sym.symbolic.derivations.logistic import logistic_loss
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid, t, y, yhat
 
-__all__ = ["gradient_probability", "gradient_logit", "gradient_pm"]
-
 
 def gradient_probability() -> Derivation:
     """∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)): zero exactly where the prediction equals the label."""

@@ -11,8 +11,6 @@ import sympy
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import N, i, y, y_i, yhat, yhat_i
 
-__all__ = ["likelihood", "bce_from_likelihood", "bce_batch", "bernoulli", "bce_loss"]
-
 
 def bernoulli(p: sympy.Expr, label: sympy.Expr) -> sympy.Expr:
     """P(y | x) = ŷ^y (1 − ŷ)^(1 − y), the article's one expression for both cases."""

@@ -12,8 +12,6 @@ from bce_sym.symbolic.derivations.likelihood import bce_loss
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import N, i, s, s_i, sigmoid, t, t_i, y
 
-__all__ = ["likelihood_pm", "logistic_loss_pm", "logistic_loss_batch", "forms_equivalence", "logistic_loss"]
-
 
 def logistic_loss(score: sympy.Expr) -> sympy.Expr:
     """log(1 + e^(−score)), the loss of the ±1 form at score = t·s."""

@@ -11,8 +11,6 @@ import sympy
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbols import s, sigmoid
 
-__all__ = ["sigmoid_derivative", "sigmoid_complement"]
-
 _E = sympy.exp(-s)
 
 

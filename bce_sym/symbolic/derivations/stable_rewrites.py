@@ -1,7 +1,7 @@
-"""The stable rewrites the NumPy code evaluates, each proved equal to its textbook form.
+"""The stable rewrites the kernels evaluate, each proved equal to its textbook form.
 
-``stable-logits`` and ``stable-probability`` walk through the rewrite step by step; ``weighted-bce``
-adds PyTorch's ``weight`` and ``pos_weight``; the rest prove the remaining rows of
+``stable-logits`` and ``stable-probability`` walk through the rewrite step by step (``weighted-bce``, in
+``bce_sym.symbolic.derivations.weighted``, adds PyTorch's weights); the rest prove the remaining rows of
 ``bce_sym.symbolic.stable_forms.STABLE_FORMS`` in one step each, so that every expression the code runs is proved.
 
 >>> stable_probability().result == stable_form("bce").stable
@@ -14,11 +14,8 @@ import sympy
 
 from bce_sym.symbolic.derivations.likelihood import bce_loss
 from bce_sym.symbolic.proof import Derivation
-from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, softplus, stable_form, stable_sigmoid
-from bce_sym.symbols import pos_weight, s, sigmoid, t, w, y, yhat
-
-__all__ = ["stable_logits", "stable_probability", "weighted_bce", "weighted_bce_gradient", "ROW_DERIVATIONS",
-           "row_derivation", "specialised_derivation", "compensated_division"]
+from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, stable_form
+from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
 
 _LOG1P_E = sympy.log(1 + sympy.exp(-sympy.Abs(s)))
 
@@ -41,34 +38,6 @@ def stable_probability() -> Derivation:
     return (
         Derivation("stable-probability", bce_loss(yhat, y), title="The stable form of the probability loss")
         .step(stable_form("bce").stable, "log(1 − ŷ) = log1p(−ŷ), which keeps the digits of a small ŷ")
-    )
-
-
-def _weighted_loss() -> sympy.Expr:
-    """PyTorch's BCEWithLogitsLoss: −w·[p_w·y·log σ(s) + (1 − y)·log(1 − σ(s))]."""
-    return -w * (pos_weight * y * sympy.log(sigmoid(s)) + (1 - y) * sympy.log(1 - sigmoid(s)))
-
-
-def weighted_bce() -> Derivation:
-    """The loss with a sample weight w and a positive-class weight p_w, in its stable form."""
-    return (
-        Derivation("weighted-bce", _weighted_loss(), title="The weighted loss (weight, pos_weight)")
-        .step(w * (pos_weight * y * sympy.log(1 + sympy.exp(-s)) + (1 - y) * sympy.log(1 + sympy.exp(s))),
-              "−log σ(s) = log(1 + e^(−s)) and −log(1 − σ(s)) = log(1 + e^s)")
-        .step(w * (pos_weight * y * softplus(-s) + (1 - y) * softplus(s)),
-              "log(1 + e^x) = max(x, 0) + log1p(e^(−|x|)) for x = ±s")
-    )
-
-
-def weighted_bce_gradient() -> Derivation:
-    """The gradient of the weighted loss in the logit, in the form the code evaluates."""
-    return (
-        Derivation("weighted-bce-gradient", sympy.Derivative(_weighted_loss(), s),
-                   title="The gradient of the weighted loss")
-        .step(w * ((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s)),
-              "d/ds log σ(s) = σ(−s) and d/ds log(1 − σ(s)) = −σ(s)")
-        .step(w * ((1 - y) * stable_sigmoid(s) - pos_weight * y * stable_sigmoid(-s)),
-              "σ(x) = (1 if x ≥ 0 else e^(−|x|))/(1 + e^(−|x|)): exp never overflows")
     )
 
 
