@@ -27,11 +27,12 @@ PARTS = {
         "write_derivations(Path({out!r}))"
     ),
     "part: accuracy (every installed target, 2 dtypes)": (
-        "from bce_sym.render.report import accuracy_runs; accuracy_runs(points={points})"
+        "from bce_sym.cli import _accuracy_runs; from bce_sym.render.site import REPORT_DTYPES; "
+        "list(_accuracy_runs({points}, REPORT_DTYPES))"
     ),
     "part: figures (3 curves + accuracy)": (
-        "from pathlib import Path; from bce_sym.render.figures import write_figures; "
-        "write_figures(Path({out!r}), points={points})"
+        "from pathlib import Path; from bce_sym.cli import _accuracy_reports; "
+        "from bce_sym.render.figures import write_figures; write_figures(Path({out!r}), _accuracy_reports({points}))"
     ),
 }
 

@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from bce_sym.cli import main
-from bce_sym.render.figures import (
-    ACCURACY_FIGURE,
-    FIGURES,
-    accuracy_figure,
-    accuracy_reports,
-    write_figures,
-)
+from bce_sym.cli import _accuracy_reports, main
+from bce_sym.render.figures import ACCURACY_FIGURE, FIGURES, accuracy_figure, write_figures
 from bce_sym.verify import Report
 
 
@@ -35,7 +29,7 @@ def assert_real_image(path: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def reports() -> list[Report]:
     # NOTE: few points: the figure needs each target's curve, not a precise maximum.
-    return accuracy_reports(points=600)
+    return list(_accuracy_reports(points=600))
 
 
 def test_accuracy_reports_cover_every_installed_target(reports: list[Report]) -> None:

@@ -3,12 +3,12 @@ that a real browser (headless chromium, required here as in CI) shows and whose 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,8 +18,9 @@ from matplotlib.image import imread
 
 from bce_sym import derivation, derivations
 from bce_sym.cli import main
-from bce_sym.render import documents, report
-from bce_sym.render.report import MARKER, write_report
+from bce_sym.render import documents, site
+from bce_sym.render.site import MARKER, AccuracyRun, write_report
+from bce_sym.verify.targets import check_target
 
 
 def names() -> list[str]:
@@ -116,34 +117,34 @@ def test_a_browser_shows_the_index(built: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A quick but real report: two derivations and one target (the swap logic is the same).
+    """A quick but real report: two derivations (and one target, ``numeric_runs``); the swap logic is the same.
 
     NOTE: with jobs=1, since the patches reach this process and not a worker process.
     """
     monkeypatch.setattr(documents, "_select", lambda only: [derivation("sigmoid-complement"),
                                                             derivation("likelihood")])
-    monkeypatch.setattr(report, "accuracy_runs",
-                        functools.partial(report.accuracy_runs, targets=("numeric",)))
 
 
-def test_an_existing_report_is_replaced_whole_and_never_half_written(
-    tmp_path: Path, small: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def numeric_runs() -> list[AccuracyRun]:
+    return [AccuracyRun("numeric", tuple(check_target("numeric", dtype="float64", points=100)))]
+
+
+def test_an_existing_report_is_replaced_whole_and_never_half_written(tmp_path: Path, small: None) -> None:
     out = tmp_path / "r"
-    write_report(out, points=100, jobs=1)
+    write_report(out, numeric_runs(), jobs=1)
     (out / "stale.txt").write_text("from an older run")
-    index = write_report(out, points=100, jobs=1)
+    index = write_report(out, numeric_runs(), jobs=1)
     assert index == out / "index.html" and index.is_file()
     assert not (out / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
 
-    def interrupted(**kwargs: object) -> None:
+    def interrupted() -> Iterator[AccuracyRun]:
+        yield from numeric_runs()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "accuracy_runs", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_report(out, points=100, jobs=1)
+        write_report(out, interrupted(), jobs=1)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
@@ -203,5 +204,5 @@ def test_a_failing_derivation_in_the_worker_comes_back_as_text(monkeypatch: pyte
                          "a wrong step", derivation("likelihood").start, "false")
 
     monkeypatch.setattr(documents, "write_derivations", failing)
-    kind, message = report._derivations_in_a_worker(str(tmp_path))
+    kind, message = site._derivations_in_a_worker(str(tmp_path))
     assert kind == "ProofError" and "'demo', step 2" in message

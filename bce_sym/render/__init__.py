@@ -4,7 +4,8 @@
 - ``markdown``: the same derivations as GitHub Markdown with ``$$`` math;
 - ``documents``: the ``derivations/`` folder (``bce-sym derive``);
 - ``figures``: the article's curves and the accuracy figure (``bce-sym plot``);
-- ``report``: everything in one folder with an ``index.html`` (``bce-sym report``).
+- ``site``: everything in one folder with an ``index.html`` (``bce-sym report``).
 
-Nothing here is imported by ``import bce_sym``; the verifier's reports are asked for, never built here.
+Nothing here is imported by ``import bce_sym``. Documents render the verifier's reports; they never make
+them (the command line measures and hands the reports in).
 """

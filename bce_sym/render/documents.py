@@ -33,8 +33,6 @@ from bce_sym.render.latex.document import combined_document, standalone_document
 from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
 
-__all__ = ["write_derivations", "pdflatex", "LatexError", "TITLE", "INTRODUCTION", "PDFLATEX_MISSING"]
-
 TITLE = "Binary cross-entropy, derived step by checked step"
 
 #: The introduction of the combined document and of the index, as paragraphs of text with ``$...$``

@@ -1,9 +1,10 @@
 """The figures: the article's loss curves, the sigmoid and its complement, the gradients, and accuracy.
 
 Every curve is computed by ``bce_sym.numeric`` (the proven stable code), so the figures also show that
-the code does what the derivations say. The accuracy figure draws the verifier's ``Report``s: error in
-ULPs against the logit, one colour per implementation. matplotlib is imported inside the functions, and
-pyplot's global state is never used (figures are plain ``matplotlib.figure.Figure`` objects).
+the code does what the derivations say. The accuracy figure draws the verifier's ``Report``s, made by the
+caller (``bce-sym plot`` asks ``bce_sym.verify``): error in ULPs against the logit, one colour per
+implementation. matplotlib is imported inside the functions, and pyplot's global state is never used
+(figures are plain ``matplotlib.figure.Figure`` objects).
 
 >>> import tempfile, pathlib
 >>> path = loss_curves_figure(pathlib.Path(tempfile.mkdtemp()) / "curves.png")
@@ -14,7 +15,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,21 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only
-    from bce_sym.verify import Report
+    from bce_sym.verify.report import Report
 
-__all__ = [
-    "FigureSpec",
-    "FIGURES",
-    "ACCURACY_FIGURE",
-    "ACCURACY_QUANTITIES",
-    "ACCURACY_TARGETS",
-    "loss_curves_figure",
-    "sigmoid_figure",
-    "gradients_figure",
-    "accuracy_figure",
-    "accuracy_reports",
-    "write_figures",
-]
 
 #: Size and resolution of every figure: 10 × 4.2 inches at 110 dpi is 1100 × 462 pixels.
 _SIZE = (10.0, 4.2)
@@ -186,38 +174,6 @@ _TARGET_STYLE = {
 }
 
 
-def accuracy_reports(
-    *,
-    points: int = 4000,
-    dtype: str = "float64",
-    targets: Sequence[str] = ACCURACY_TARGETS,
-    quantities: Sequence[str] = ACCURACY_QUANTITIES,
-) -> list[Report]:
-    """Verify each installed target on each quantity (``bce_sym.verify.check``); skip what is missing.
-
-    Args:
-        points: sampled points per report.
-        dtype: the dtype under test.
-        targets: target names (``bce_sym.verify.targets``); those not installed are skipped.
-        quantities: quantities to verify.
-
-    Returns:
-        the reports, target by target.
-    """
-    from bce_sym.verify import check
-    from bce_sym.verify.targets import target_function
-
-    reports = []
-    for target in targets:
-        for quantity in quantities:
-            try:
-                function = target_function(target, quantity, dtype)
-            except ModuleNotFoundError:
-                break  # NOTE: the framework is not installed: no report for this target.
-            reports.append(check(function, quantity, dtype=dtype, points=points, target=target))
-    return reports
-
-
 def accuracy_figure(reports: Iterable[Report], path: Path) -> Path:
     """Error in ULPs against the logit, a panel per quantity, a colour per implementation.
 
@@ -316,13 +272,14 @@ ACCURACY_FIGURE = FigureSpec(
 )
 
 
-def write_figures(out: Path, *, reports: Iterable[Report] | None = None, points: int = 4000) -> list[Path]:
+def write_figures(out: Path, reports: Iterable[Report]) -> list[Path]:
     """Write every figure into ``out`` as PNG; returns the paths.
 
     Args:
         out: the folder (created if missing).
-        reports: the reports for the accuracy figure; None runs ``accuracy_reports(points=points)``.
-        points: points per report when the reports are computed here.
+        reports: the verifier's reports for the accuracy figure (``ACCURACY_TARGETS`` on
+            ``ACCURACY_QUANTITIES``). Any iterable: a generator that measures as it goes is consumed
+            after ``out`` is checked and the curves are drawn.
 
     Raises:
         NotADirectoryError: ``out`` is a file.
@@ -332,6 +289,5 @@ def write_figures(out: Path, *, reports: Iterable[Report] | None = None, points:
         raise NotADirectoryError(f"--out must be a folder, but {out} is a file")
     out.mkdir(parents=True, exist_ok=True)
     paths = [spec.draw(out / spec.filename) for spec in FIGURES]
-    reports = accuracy_reports(points=points) if reports is None else list(reports)
     paths.append(accuracy_figure(reports, out / ACCURACY_FIGURE.filename))
     return paths

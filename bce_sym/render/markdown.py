@@ -19,8 +19,6 @@ from bce_sym.render.latex.derivation import DerivationLike, step_cases
 from bce_sym.render.latex.printer import latex
 from bce_sym.render.latex.text import superscripts
 
-__all__ = ["derivation_markdown", "markdown_text", "math_block", "index_markdown"]
-
 # NOTE: the characters with a meaning in GitHub Markdown that a reason might contain.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|$])")
 

@@ -10,7 +10,9 @@ The folder holds
 - ``index.html``: links to all of it, showing the figures, the PDF's pages and the accuracy tables.
 
 It is built in a temporary folder beside ``out`` and moved into place at the end, so an existing report
-is replaced whole and an interrupted run leaves the old one untouched.
+is replaced whole and an interrupted run leaves the old one untouched. The accuracy is measured by the
+caller (``bce-sym report`` asks ``bce_sym.verify``) and handed in as ``AccuracyRun``s: this page renders
+reports, it never makes them.
 
 >>> REPORT_DTYPES
 ('float64', 'float32')
@@ -27,21 +29,17 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only
-    from bce_sym.verify import Report
-
-__all__ = ["write_report", "accuracy_runs", "AccuracyRun", "REPORT_DTYPES", "REPORT_POINTS", "MARKER"]
+    from bce_sym.verify.report import Report
 
 #: The dtypes whose accuracy the report measures.
 REPORT_DTYPES: tuple[str, ...] = ("float64", "float32")
-#: Sampled points per report (the verifier caches its mpmath references, so reruns are quick).
-REPORT_POINTS = 5000
 #: The opening paragraph of the page (plain text: the page needs no math typesetting to be read).
 SUMMARY = (
     "Binary cross-entropy in the article's two forms, L = −(y log ŷ + (1 − y) log(1 − ŷ)) in the probability "
@@ -62,36 +60,6 @@ class AccuracyRun:
     reports: tuple[Report, ...] = ()
     missing: str = ""
     files: tuple[tuple[str, str], ...] = field(default=())  # (markdown, json) per report, relative paths
-
-
-def accuracy_runs(
-    *,
-    points: int = REPORT_POINTS,
-    dtypes: Sequence[str] = REPORT_DTYPES,
-    targets: Sequence[str] | None = None,
-) -> list[AccuracyRun]:
-    """Verify every quantity of every target (``check_target``); note the targets that are not installed.
-
-    Args:
-        points: sampled points per report.
-        dtypes: the dtypes to measure.
-        targets: target names; None for all the verifier knows (numeric, naive, torch, scipy, jax).
-
-    >>> runs = accuracy_runs(points=200, dtypes=("float64",), targets=("numeric",))
-    >>> runs[0].reports[0].target
-    'numeric'
-    """
-    from bce_sym.verify.targets import check_target, target_names
-
-    runs = []
-    for target in targets if targets is not None else target_names():
-        try:
-            reports = tuple(report for dtype in dtypes for report in check_target(target, dtype=dtype, points=points))
-        except ModuleNotFoundError as error:
-            runs.append(AccuracyRun(target, missing=str(error)))
-            continue
-        runs.append(AccuracyRun(target, reports))
-    return runs
 
 
 def _prepare(out: Path) -> Path:
@@ -333,14 +301,15 @@ _WORKER_ERRORS: dict[str, type[Exception]] = {
 
 
 def write_report(
-    out: Path, *, points: int = REPORT_POINTS, dtypes: Sequence[str] = REPORT_DTYPES, jobs: int = 1
+    out: Path, runs: Iterable[AccuracyRun], *, dtypes: Sequence[str] = REPORT_DTYPES, jobs: int = 1
 ) -> Path:
     """Write the whole report into ``out`` (replacing an earlier report there); returns ``out/index.html``.
 
     Args:
         out: the report folder, e.g. ``Path("bce-sym-report")``.
-        points: sampled points per accuracy report.
-        dtypes: the dtypes whose accuracy is measured.
+        runs: the accuracy of each target, one ``AccuracyRun`` per target. Any iterable: a generator that
+            measures as it goes is consumed after ``out`` is checked, while the derivations are written.
+        dtypes: the dtypes the page shows, in this order (the first is drawn in the accuracy figure).
         jobs: 1 does everything here, one after the other; 2 (or more) checks and writes the derivations
             in a second process while this one measures accuracy and draws the figures. NOTE: 1 is the
             default because on a busy 2-core machine 2 measured slower (benchmarks/bench_report.py: 37.5 s
@@ -363,8 +332,6 @@ def write_report(
         write_figures,
     )
 
-    if points < 1:
-        raise ValueError(f"points must be at least 1, got {points}")
     out = Path(out)
     work = _prepare(out)
     try:
@@ -378,10 +345,10 @@ def write_report(
         else:
             write_derivations(work / "derivations")
         try:
-            runs = _write_accuracy(accuracy_runs(points=points, dtypes=dtypes), work / "accuracy")
+            measured = _write_accuracy(list(runs), work / "accuracy")
             figure_reports = [
                 r
-                for run in runs
+                for run in measured
                 if run.target in ACCURACY_TARGETS
                 for r in run.reports
                 if r.dtype == dtypes[0] and r.quantity in ACCURACY_QUANTITIES
@@ -401,7 +368,7 @@ def write_report(
             names,
             [p.relative_to(work).as_posix() for p in pages],
             figures,
-            runs,
+            measured,
             dtypes,
             has_pdf=(work / "derivations" / "all.pdf").exists(),
         )
