@@ -1,7 +1,7 @@
 """The symbols every derivation speaks in, and the sigmoid as a sympy Function.
 
 Each symbol carries the assumptions its domain needs; what sympy's assumptions cannot say (0 < ŷ < 1,
-y ∈ {0, 1}, t ∈ {−1, +1}) the proof engine handles by cases and substitutions (see ``bce_sym.symbolic.proof``).
+y ∈ {0, 1}, t ∈ {−1, +1}) the proof engine handles by cases and substitutions (see ``bce_sym.symbolic.domain``).
 
 >>> from bce_sym.symbols import s, sigmoid
 >>> import sympy

@@ -78,7 +78,7 @@ def _prose_latex(paragraph: str) -> str:
 
 
 def _select(only: Sequence[str] | None) -> list[DerivationLike]:
-    from bce_sym import derivation, derivations
+    from bce_sym.symbolic.derivations import derivation, derivations
 
     if only is None:
         return list(derivations())

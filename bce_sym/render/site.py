@@ -335,7 +335,7 @@ def write_report(
     out = Path(out)
     work = _prepare(out)
     try:
-        from bce_sym import derivations
+        from bce_sym.symbolic.derivations import derivations
 
         worker = None
         if jobs > 1:
