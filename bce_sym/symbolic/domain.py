@@ -44,6 +44,7 @@ def _uniform(lo: float, hi: float) -> Callable[[random.Random], sympy.Expr]:
     return lambda rng: sympy.Float(rng.uniform(lo, hi), REFUTATION_DIGITS + 10)
 
 
+#: Every symbol of ``bce_sym.symbols`` (and indexed base of a batch) with its range, in the order documents name them.
 RANGES: dict[sympy.Basic, SymbolRange] = {
     s: SymbolRange("s ∈ ℝ", _uniform(-12, 12)),
     y: SymbolRange("y ∈ [0, 1]", _uniform(0, 1)),
@@ -63,6 +64,8 @@ SOFT_LABEL_COVER = (sympy.S.Zero, sympy.S.One, _u / (1 + _u))
 
 
 def describe_where(where: Where) -> str:
+    """Cases in words, e.g. ``"y ∈ {0, 1}"`` for ``{y: (0, 1)}``; empty for no cases."""
+
     def name(symbol: sympy.Symbol) -> str:
         return "ŷ" if symbol == yhat else str(symbol)
 

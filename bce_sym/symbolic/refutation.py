@@ -31,6 +31,7 @@ from bce_sym.symbols import N, y, y_i
 _BATCH_SIZES = (1, 2, 3)
 #: Random points per step (spread over the batch sizes).
 _REFUTATION_POINTS = 6
+#: The largest gap between the sides, relative to 1 + |sides|, that 60-digit evaluation leaves to rounding.
 _REFUTATION_TOLERANCE = sympy.Float("1e-40")
 
 
