@@ -8,8 +8,8 @@ off by 1e-12 fail fast, before any symbolic work.
 >>> from bce_sym.symbols import s
 >>> _refute(sympy.exp(s) * sympy.exp(-s), sympy.Integer(1), {}, seed=0) is None
 True
->>> _refute(s + sympy.Float("1e-12"), s, {}, seed=0)[:30]
-'the two sides differ by 1.0000'
+>>> _refute(s + sympy.Float("1e-12"), s, {}, seed=0) is not None
+True
 """
 
 from __future__ import annotations
