@@ -9,13 +9,14 @@ import pytest
 import sympy
 
 import bce_sym
+import bce_sym.symbolic.derivations
 from bce_sym.cli import main
 from bce_sym.symbols import s, sigmoid
 
 
 def test_a_derivation_that_does_not_check_exits_1_with_one_line(monkeypatch, tmp_path, capsys) -> None:
     broken = bce_sym.Derivation("broken", 1 - sigmoid(s)).step(sigmoid(s), "a sign slip")
-    monkeypatch.setattr(bce_sym, "derivation", lambda name: broken)
+    monkeypatch.setattr(bce_sym.symbolic.derivations, "derivation", lambda name: broken)
     assert main(["derive", "--out", str(tmp_path / "out"), "--only", "broken"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'broken', step 1" in err and "a sign slip" in err
