@@ -43,13 +43,17 @@ Where = Mapping[sympy.Symbol, tuple[int, ...]]
 class ProofError(AssertionError):
     """A step of a derivation that is not an identity on its domain, or that sympy could not prove.
 
-    Attributes name the first failing step: ``index``, ``before``, ``after``, ``because``, ``residual``.
+    Attributes name the first failing step: ``index``, ``before``, ``after``, ``because``, ``residual``;
+    ``counterexample`` is the point where a false step's sides differ (each symbol's name → its value, and
+    the sides' values under ``"before"`` and ``"after"``), or None when the step is only unproved.
     """
 
     def __init__(self, derivation: str, index: int, before: sympy.Expr, after: sympy.Expr,
-                 because: str, residual: sympy.Expr, reason: str):
+                 because: str, residual: sympy.Expr, reason: str,
+                 counterexample: Mapping[str, sympy.Expr] | None = None):
         self.derivation, self.index, self.before, self.after = derivation, index, before, after
         self.because, self.residual, self.reason = because, residual, reason
+        self.counterexample = None if counterexample is None else dict(counterexample)
         super().__init__(
             f"derivation {derivation!r}, step {index} ({because!r}) is not proved: {reason}\n"
             f"  before:   {before}\n  after:    {after}\n  residual: {residual}"
@@ -148,8 +152,9 @@ def _point(atoms: list[sympy.Basic], rng: random.Random, where: Where) -> dict[s
     return values
 
 
-def _refute(before: sympy.Expr, after: sympy.Expr, where: Where, seed: int) -> str | None:
-    """A description of a point where the two sides differ, or None when none was found."""
+def _refute(before: sympy.Expr, after: sympy.Expr, where: Where,
+            seed: int) -> tuple[str, dict[str, sympy.Expr]] | None:
+    """A point where the two sides differ, described and as data (see ``ProofError``), or None."""
     rng = random.Random(seed)
     for batch in _BATCH_SIZES:
         sides = [_substitute(side, {N: batch}).doit() for side in (before, after)]
@@ -165,7 +170,8 @@ def _refute(before: sympy.Expr, after: sympy.Expr, where: Where, seed: int) -> s
                     continue
                 if gap.is_finite is False or bool(gap > _REFUTATION_TOLERANCE * scale):
                     point_text = ", ".join(f"{k} = {sympy.N(v, 8)}" for k, v in values.items())
-                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}"
+                    point = {str(k): v for k, v in values.items()} | {"before": a, "after": b}
+                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}", point
             except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - not evaluable
                 continue
     return None
@@ -413,8 +419,8 @@ class Derivation:
         where = {**dict(self._where), **dict(step.where)}
         residual = before - step.expr
 
-        def fail(reason: str, shown: sympy.Expr = residual) -> ProofError:
-            return ProofError(self.name, index, before, step.expr, step.because, shown, reason)
+        def fail(reason: str, shown: sympy.Expr = residual, point: dict | None = None) -> ProofError:
+            return ProofError(self.name, index, before, step.expr, step.because, shown, reason, point)
 
         cases = _cases(residual, where)
         for case in cases:
@@ -422,7 +428,9 @@ class Derivation:
             label = f" in the case {_describe_where({k: (v,) for k, v in case.items()})}" if case else ""
             counterexample = _refute(left, right, where, seed=index)
             if counterexample is not None:
-                raise fail(f"false{label}: {counterexample}", left - right)
+                text, point = counterexample
+                raise fail(f"false{label}: {text}", left - right,
+                           {str(k): sympy.Integer(v) for k, v in case.items()} | point)
             if not _proves_zero(left - right):
                 raise fail(
                     f"sympy could not reduce the residual to 0{label}; "
