@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from bce_sym import symbols
     from bce_sym.symbolic.derivations import derivation, derivations
     from bce_sym.symbolic.proof import Derivation, ProofError
-    from bce_sym.teach.check import CheckResult, check_latex
     from bce_sym.symbols import sigmoid
+    from bce_sym.teach.check import CheckResult, check_latex
 
 
 def __getattr__(name: str) -> Any:

@@ -64,7 +64,8 @@ class CheckResult:
         """One line per step (two for a refuted or unproved one), then a count."""
         lines = []
         for step in self.steps:
-            lines.append(f"line {step.line}: {step.status:<8}  {step.text}")
+            cases = ", ".join(f"{k} ∈ {{{', '.join(map(str, v))}}}" for k, v in step.where.items())
+            lines.append(f"line {step.line}: {step.status:<8}  {step.text}" + (f"  (for {cases})" if cases else ""))
             if step.counterexample is not None:
                 point = {k: v for k, v in step.counterexample.items() if k not in ("before", "after")}
                 at = ", ".join(f"{k} = {_number(v)}" for k, v in point.items())
@@ -74,7 +75,8 @@ class CheckResult:
                 lines.append(f"    residual: {step.residual}")
         counts = {status: sum(step.status == status for step in self.steps)
                   for status in ("proved", "refuted", "unproved")}
-        lines.append(f"{len(self.steps)} step{'' if len(self.steps) == 1 else 's'}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        steps = f"{len(self.steps)} step{'' if len(self.steps) == 1 else 's'}"
+        lines.append(f"{steps}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
         return "\n".join(lines) + "\n"
 
 

@@ -171,7 +171,7 @@ class _Reader:
             while where < hi and block.chars[where] in " \n":
                 where += 1
             raise UnreadableDerivation(block.line(min(where, hi)),
-                                       f"cannot read {' '.join(text.split())!r}: {error}") from None
+                                       f"{error} in '{' '.join(text.split())}'") from None
 
     def read_block(self, block: _Block) -> None:
         block.clean()
@@ -182,6 +182,7 @@ class _Reader:
         for lo, hi in rows:
             body = text[lo:hi].strip()
             if merged and body[:1] in ("+", "-") and not _equals(text, lo, hi):
+                block.blank(merged[-1][1], lo)  # the \\ between the two halves
                 merged[-1] = (merged[-1][0], hi)
             elif body:
                 merged.append((lo, hi))
@@ -190,11 +191,11 @@ class _Reader:
 
     def read_row(self, block: _Block, lo: int, hi: int) -> None:
         text = block.text()
+        reason = "; ".join(words for at, words in block.reasons if lo <= at < hi and words)
+        where = {symbol: values for at, symbol, values in block.cases if lo <= at < hi}
         while hi > lo and text[hi - 1] in " \n\t,.;":
             hi -= 1
         signs = _equals(text, lo, hi)
-        reason = "; ".join(words for at, words in block.reasons if lo <= at < hi and words)
-        where = {symbol: values for at, symbol, values in block.cases if lo <= at < hi}
         pieces = list(zip([lo, *(sign + 1 for sign in signs)], [*signs, hi], strict=True))
         if text[lo:pieces[0][1]].strip():
             first = self.start_chain(block, pieces)

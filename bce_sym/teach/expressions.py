@@ -50,6 +50,7 @@ class UnreadableMath(ValueError):
 #: Letters that name the project's symbols, and the indexed bases of the batch forms.
 _LETTERS: dict[str, sympy.Symbol] = {"s": s, "y": y, "t": t, "w": w, "N": N, "i": i}
 _INDEXED: dict[str, sympy.IndexedBase] = {"s": s_i, "y": y_i, "t": t_i, "yhat": yhat_i}
+_NAMED: dict[str, sympy.Expr] = {**_LETTERS, "yhat": yhat, "p_w": pos_weight, "e": sympy.E}
 _FUNCTIONS = {r"\log": sympy.log, r"\ln": sympy.log, r"\exp": sympy.exp, r"\sigma": sigmoid}
 _CONSTANTS = {r"\pi": sympy.pi}
 #: Commands that only size or space brackets and terms: read as nothing.
@@ -103,7 +104,7 @@ class _Reader:
     def expect(self, text: str) -> None:
         if self.peek() != text:
             found = self.peek()
-            raise self.error(f"expected {text!r}" + (f", found {found!r}" if found else " before the end"))
+            raise self.error(f"expected '{text}'" + (f", found '{found}'" if found else " before the end"))
         self.at += 1
 
     def error(self, message: str) -> UnreadableMath:
@@ -116,16 +117,12 @@ class _Reader:
             raise self.error("an empty side of an equation")
         expr = self.read_sum()
         if self.peek() is not None:
-            raise self.error(f"cannot read {self.peek()!r} here")
+            raise self.error(f"cannot read '{self.peek()}' here")
         return expr
 
     def read_sum(self) -> sympy.Expr:
-        terms = []
-        sign = 1
-        while self.peek() in ("+", "-"):
-            sign = -sign if self.take() == "-" else sign
-        terms.append(sign * self.read_product())
-        while self.peek() in ("+", "-"):
+        terms: list[sympy.Expr] = []
+        while not terms or self.peek() in ("+", "-"):
             sign = 1
             while self.peek() in ("+", "-"):
                 sign = -sign if self.take() == "-" else sign
@@ -153,10 +150,7 @@ class _Reader:
                 return sympy.Mul(*factors)
 
     def read_signed_power(self) -> sympy.Expr:
-        if self.peek() == "-":
-            self.take()
-            return -self.read_power()
-        return self.read_power()
+        return -self.read_power() if self.peek() == "-" and self.take() else self.read_power()
 
     def read_power(self) -> sympy.Expr:
         base = self.read_atom()
@@ -209,8 +203,8 @@ class _Reader:
         if token in (r"\hat", r"\mathcal", r"\ell", r"\mathrm", r"\operatorname") or re.fullmatch("[A-Za-z]", token):
             return self.read_name()
         if token in _RELATIONS:
-            raise self.error(f"only chains of = are checked, not {token!r}")
-        raise self.error(f"cannot read {token!r}")
+            raise self.error(f"only chains of = are checked, not '{token}'")
+        raise self.error(f"cannot read '{token}'")
 
     def read_function(self) -> sympy.Expr:
         function = _FUNCTIONS[self.take()]
@@ -240,23 +234,14 @@ class _Reader:
                 self.expect("}")
             if not letters:
                 raise self.error(f"cannot read {token} without a letter")
-            return "yhat" if token == r"\hat" and letters == "y" else (f"hat {letters}" if token == r"\hat"
-                                                                         else letters)
+            return {r"\hat": f"{letters}hat"}.get(token, letters)
         return token[1:] if token == r"\ell" else token
 
     def read_subscript(self) -> str | None:
         if self.peek() != "_":
             return None
         self.take()
-        if self.peek() != "{":
-            return self.take()
-        self.take()
-        start = self.at
-        depth = 1
-        while depth:
-            token = self.take()
-            depth += {"{": 1, "}": -1}.get(token, 0)
-        return "".join(token.text for token in self.tokens[start:self.at - 1])
+        return "".join(self.read_braced_tokens()) if self.peek() == "{" else self.take()
 
     def read_name(self) -> sympy.Expr:
         start = self.at
@@ -266,22 +251,14 @@ class _Reader:
         if key in self.names:
             self.skip_arguments()
             return self.names[key]
-        if name == "p" and index == "w":
-            return pos_weight
-        if index is not None:
-            if name in _INDEXED and index == "i":
-                return _INDEXED[name][i]
+        if key in _NAMED:
+            return _NAMED[key]
+        if index == "i" and name in _INDEXED:
+            return _INDEXED[name][i]
+        if index is not None or re.fullmatch("[A-Za-z]", name):
             return sympy.Symbol(key, real=True)
-        if name == "yhat":
-            return yhat
-        if name == "e":
-            return sympy.E
-        if name in _LETTERS:
-            return _LETTERS[name]
-        if re.fullmatch("[A-Za-z]", name):
-            return sympy.Symbol(name, real=True)
         self.at = start
-        raise self.error(f"cannot read the name {name!r} (not defined earlier)")
+        raise self.error(f"cannot read the name '{name}' (not defined earlier)")
 
     def skip_arguments(self) -> None:
         """A defined name's argument list, ``L(s)`` or ``L(s, y)``: the definition stands for the call."""
@@ -410,7 +387,7 @@ def definiendum(text: str) -> str | None:
     except UnreadableMath:
         return None
     key = name if index is None else f"{name}_{index}"
-    if name in ("e", "d", "yhat") or name in _LETTERS or key == "p_w" or (name in _INDEXED and index == "i"):
+    if key in _NAMED or name in _NAMED or name == "d" or (name in _INDEXED and index == "i"):
         return None
     reader.skip_arguments()
     return key if reader.peek() is None else None
