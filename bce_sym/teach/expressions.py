@@ -150,7 +150,11 @@ class _Reader:
                 return sympy.Mul(*factors)
 
     def read_signed_power(self) -> sympy.Expr:
-        return -self.read_power() if self.peek() == "-" and self.take() else self.read_power()
+        """A factor after ``\\cdot`` or ``/``, which may carry its own minus sign (``a \\cdot -b``)."""
+        if self.peek() != "-":
+            return self.read_power()
+        self.take()
+        return -self.read_power()
 
     def read_power(self) -> sympy.Expr:
         base = self.read_atom()
