@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["symbols", "sigmoid", "Derivation", "ProofError", "derivations", "derivation"]
+__all__ = ["symbols", "sigmoid", "Derivation", "ProofError", "derivations", "derivation", "check_latex",
+           "CheckResult"]
 __version__ = "0.1.0"
 
 #: public name -> the module that defines it.
@@ -24,6 +25,8 @@ _LAZY = {
     "ProofError": "bce_sym.symbolic.proof",
     "derivations": "bce_sym.symbolic.derivations",
     "derivation": "bce_sym.symbolic.derivations",
+    "check_latex": "bce_sym.teach.check",
+    "CheckResult": "bce_sym.teach.check",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bce_sym.symbolic.derivations import derivation, derivations
     from bce_sym.symbolic.proof import Derivation, ProofError
     from bce_sym.symbols import sigmoid
+    from bce_sym.teach.check import CheckResult, check_latex
 
 
 def __getattr__(name: str) -> Any:

@@ -110,6 +110,22 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from bce_sym.teach.check import check_latex
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"bce-sym check: cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        result = check_latex(text)
+    except ValueError as error:
+        raise UsageError(f"bce-sym check: {path}, {error}") from None
+    print(result.to_text(), end="")
+    return 0 if result.ok else 1
+
+
 def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
@@ -237,6 +253,15 @@ def _build_parser() -> argparse.ArgumentParser:
     codegen.add_argument("--out", metavar="FILE",
                          help="write the module to FILE (default: print it to stdout)")
     codegen.set_defaults(run=_cmd_codegen)
+
+    check = commands.add_parser(
+        "check", help="check a derivation written in LaTeX or Markdown, step by step",
+        description="Every = of the align, equation and $$ blocks of FILE is a step, reported as proved, refuted "
+                    "(with a counterexample) or unproved. Exit 0 when every step is proved, 1 otherwise, 2 when "
+                    "FILE cannot be read.",
+    )
+    check.add_argument("file", metavar="FILE", help="a .tex or .md file")
+    check.set_defaults(run=_cmd_check)
 
     plot = commands.add_parser("plot", help="the article's curves and the measured errors as PNG figures")
     plot.add_argument("--out", default="figures", help="output folder (default: figures/)")

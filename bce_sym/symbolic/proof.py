@@ -38,7 +38,7 @@ from bce_sym.symbolic.domain import (
     scalar_symbols,
     substitute,
 )
-from bce_sym.symbolic.refutation import _refute
+from bce_sym.symbolic.refutation import refute
 from bce_sym.symbolic.tactics import elementary_form, proves_zero, reparametrise_yhat
 from bce_sym.symbols import y
 
@@ -46,13 +46,17 @@ from bce_sym.symbols import y
 class ProofError(AssertionError):
     """A step of a derivation that is not an identity on its domain, or that sympy could not prove.
 
-    Attributes name the first failing step: ``index``, ``before``, ``after``, ``because``, ``residual``.
+    Attributes name the first failing step: ``index``, ``before``, ``after``, ``because``, ``residual``;
+    ``counterexample`` is the point where a false step's sides differ (each symbol's name → its value, and
+    the sides' values under ``"before"`` and ``"after"``), or None when the step is only unproved.
     """
 
     def __init__(self, derivation: str, index: int, before: sympy.Expr, after: sympy.Expr,
-                 because: str, residual: sympy.Expr, reason: str):
+                 because: str, residual: sympy.Expr, reason: str,
+                 counterexample: Mapping[str, sympy.Expr] | None = None):
         self.derivation, self.index, self.before, self.after = derivation, index, before, after
         self.because, self.residual, self.reason = because, residual, reason
+        self.counterexample = None if counterexample is None else dict(counterexample)
         super().__init__(
             f"derivation {derivation!r}, step {index} ({because!r}) is not proved: {reason}\n"
             f"  before:   {before}\n  after:    {after}\n  residual: {residual}"
@@ -181,16 +185,18 @@ class Derivation:
         where = {**dict(self._where), **dict(step.where)}
         residual = before - step.expr
 
-        def fail(reason: str, shown: sympy.Expr = residual) -> ProofError:
-            return ProofError(self.name, index, before, step.expr, step.because, shown, reason)
+        def fail(reason: str, shown: sympy.Expr = residual, point: dict | None = None) -> ProofError:
+            return ProofError(self.name, index, before, step.expr, step.because, shown, reason, point)
 
         cases = discrete_cases(residual, where)
         for case in cases:
             left, right = substitute(before, case), substitute(step.expr, case)
             label = f" in the case {describe_where({k: (v,) for k, v in case.items()})}" if case else ""
-            counterexample = _refute(left, right, where, seed=index)
+            counterexample = refute(left, right, where, seed=index)
             if counterexample is not None:
-                raise fail(f"false{label}: {counterexample}", left - right)
+                text, point = counterexample
+                raise fail(f"false{label}: {text}", left - right,
+                           {str(k): sympy.Integer(v) for k, v in case.items()} | point)
             if not proves_zero(left - right):
                 raise fail(
                     f"sympy could not reduce the residual to 0{label}; "

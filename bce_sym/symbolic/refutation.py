@@ -6,10 +6,11 @@ off by 1e-12 fail fast, before any symbolic work.
 
 >>> import sympy
 >>> from bce_sym.symbols import s
->>> _refute(sympy.exp(s) * sympy.exp(-s), sympy.Integer(1), {}, seed=0) is None
+>>> refute(sympy.exp(s) * sympy.exp(-s), sympy.Integer(1), {}, seed=0) is None
 True
->>> _refute(s + sympy.Float("1e-12"), s, {}, seed=0) is not None
-True
+>>> text, point = refute(s + sympy.Float("1e-12"), s, {}, seed=0)
+>>> sorted(point)
+['after', 'before', 's']
 """
 
 from __future__ import annotations
@@ -18,13 +19,7 @@ import random
 
 import sympy
 
-# NOTE: _point and _refute keep the names and bodies they had in bce_sym/symbolic/proof.py, so that a change
-# to them made on another branch ports as it is; hence the underscored aliases of the domain's names.
-from bce_sym.symbolic.domain import RANGES as _RANGES
-from bce_sym.symbolic.domain import REFUTATION_DIGITS as _REFUTATION_DIGITS
-from bce_sym.symbolic.domain import Where
-from bce_sym.symbolic.domain import scalar_symbols as _scalar_symbols
-from bce_sym.symbolic.domain import substitute as _substitute
+from bce_sym.symbolic.domain import RANGES, REFUTATION_DIGITS, Where, scalar_symbols, substitute
 from bce_sym.symbols import N, y, y_i
 
 #: Batch sizes N at which sums and products over a batch are expanded and evaluated.
@@ -35,7 +30,7 @@ _REFUTATION_POINTS = 6
 _REFUTATION_TOLERANCE = sympy.Float("1e-40")
 
 
-def _point(atoms: list[sympy.Basic], rng: random.Random, where: Where) -> dict[sympy.Basic, sympy.Expr]:
+def random_point(atoms: list[sympy.Basic], rng: random.Random, where: Where) -> dict[sympy.Basic, sympy.Expr]:
     """One random point of the domain for each symbol or indexed quantity in ``atoms``."""
     values: dict[sympy.Basic, sympy.Expr] = {}
     for atom in atoms:
@@ -44,29 +39,31 @@ def _point(atoms: list[sympy.Basic], rng: random.Random, where: Where) -> dict[s
             values[atom] = sympy.Integer(rng.choice(where[atom]))
         elif base == y_i and y in where:
             values[atom] = sympy.Integer(rng.choice(where[y]))
-        elif base in _RANGES:
-            values[atom] = _RANGES[base].sample(rng)
+        elif base in RANGES:
+            values[atom] = RANGES[base].sample(rng)
     return values
 
 
-def _refute(before: sympy.Expr, after: sympy.Expr, where: Where, seed: int) -> str | None:
-    """A description of a point where the two sides differ, or None when none was found."""
+def refute(before: sympy.Expr, after: sympy.Expr, where: Where,
+           seed: int) -> tuple[str, dict[str, sympy.Expr]] | None:
+    """A point where the two sides differ, described and as data (see ``ProofError``), or None."""
     rng = random.Random(seed)
     for batch in _BATCH_SIZES:
-        sides = [_substitute(side, {N: batch}).doit() for side in (before, after)]
+        sides = [substitute(side, {N: batch}).doit() for side in (before, after)]
         atoms: set[sympy.Basic] = set()
         for side in sides:
-            atoms |= _scalar_symbols(side) | side.atoms(sympy.Indexed)
+            atoms |= scalar_symbols(side) | side.atoms(sympy.Indexed)
         for _ in range(_REFUTATION_POINTS // len(_BATCH_SIZES)):
-            values = _point(sorted(atoms, key=str), rng, where)
+            values = random_point(sorted(atoms, key=str), rng, where)
             try:
-                a, b = (sympy.N(_substitute(side, values), _REFUTATION_DIGITS) for side in sides)
+                a, b = (sympy.N(substitute(side, values), REFUTATION_DIGITS) for side in sides)
                 gap, scale = abs(a - b), 1 + abs(a) + abs(b)
                 if not (gap.is_number and scale.is_number):  # pragma: no cover - sympy left a symbol
                     continue
                 if gap.is_finite is False or bool(gap > _REFUTATION_TOLERANCE * scale):
                     point_text = ", ".join(f"{k} = {sympy.N(v, 8)}" for k, v in values.items())
-                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}"
+                    point = {str(k): v for k, v in values.items()} | {"before": a, "after": b}
+                    return f"the two sides differ by {sympy.N(gap, 6)} at {point_text}", point
             except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - not evaluable
                 continue
     return None
