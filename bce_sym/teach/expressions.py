@@ -3,13 +3,14 @@
 A small recursive-descent reader, not sympy's ``parse_latex``. NOTE: measured (sympy 1.14) on the 53
 expressions of tests/test_teach.py, with a small pre/post-pass (σ → a function, ``\\hat{y}`` → ``\\mathit{yhat}``,
 ``\\sum_i`` → ``\\sum_{i=1}^{N}``; after, our symbols, e → E, p_{w} → pos_weight). ``backend="lark"`` (lark 1.3.1)
-reads 22 right: its grammar lacks ``\\sigma`` (a TODO there), ``\\hat``, ``\\partial``; gives ``\\log`` a whole sum
-as argument; reads ``f(s)`` as a call and as f·s. 18 come back as a tree of readings (``\\log(1+e^{-s}) + (1-y)s``
-→ [log(s(1-y) + 1 + e^{-s}), s(1-y) + log(1 + e^{-s})]), 4 do not parse (``\\hat{y}^{y}(1-\\hat{y})^{1-y}``), and
-9 have no right reading: ``-y\\log\\sigma(s) - (1-y)\\log(1-\\sigma(s))`` → four, all -y·log(1-σ(s))·log(y+σ(s)-1);
-``y\\log(1+e^{-s}) + (1-y)\\log(1+e^{s})`` → y·log(e^s+1)·log(2-y+e^{-s}) alone, silently. ``backend="antlr"``
-reads 50 right (wrong, silently: ``\\frac{\\mathrm{d}}{\\mathrm{d}s}\\sigma(s)`` → σ(s)/s, ``\\mathit{yhat}_i`` → yhat,
-``\\int_0^1 s`` → Integral(s, (x, 0, 1))) but needs ``antlr4-python3-runtime`` pinned to 4.11 (sympy refuses others).
+reads 22 right. Its grammar lacks ``\\sigma`` (a TODO there), ``\\hat``, ``\\partial``, gives ``\\log`` a whole sum
+as argument, reads ``f(s)`` as a call and as f·s: 18 come back as a tree of readings (``\\sigma(s) - y`` →
+[σ(s) - y, σ·s - y]), 4 do not parse, and 9 have no right reading: ``-y\\log\\sigma(s) - (1-y)\\log(1-\\sigma(s))``
+→ four, all -y·log(1-σ(s))·log(y+σ(s)-1); ``y\\log(1+e^{-s}) + (1-y)\\log(1+e^{s})`` → y·log(e^s+1)·log(2-y+e^{-s})
+alone. ``backend="antlr"`` (its runtime pinned to 4.11) reads 50 right, but misreads without a word: it drops
+what it cannot parse at the end (``s - `` → s, ``s ] + 1`` → s, ``P(y = 1 \\mid x)`` → P), reads unknown commands
+as letters (``\\mathcal{L}`` → L·mathcal), ``\\frac{\\partial^2 L}{\\partial s^2}`` as L·partial²/(partial·s²),
+``\\frac{\\mathrm{d}}{\\mathrm{d}s}\\sigma(s)`` as σ(s)/s, ``y(1-y)`` as a function y. A checker must not.
 
 What it reads (the symbols are those of ``bce_sym.symbols``):
 
@@ -24,7 +25,6 @@ What it reads (the symbols are those of ``bce_sym.symbols``):
 - Names defined earlier (``L = ...``; ``\\mathcal{L}``, ``\\ell``) stand for their definition, ``L(s)`` too.
 
 It says where it cannot read: absolute values, inequalities, ``P(y = 1 \\mid x)``, integrals, any other command.
-
 >>> read_expression(r"\\frac{1}{1 + e^{-s}}")
 1/(1 + exp(-s))
 >>> read_expression(r"\\frac{d}{ds}\\sigma(s)").doit()
