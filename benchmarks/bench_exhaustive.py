@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from bce_sym.verify.report import Report, format_ulp
+from bce_sym.render.reports import format_ulp
+from bce_sym.verify.report import Report
 from bce_sym.verify.sweeps import (
     SweepTarget,
     _chunks,

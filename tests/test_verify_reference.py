@@ -1,4 +1,4 @@
-"""mpmath references (bce_sym.verify.mpmath_reference): right where the textbook forms cancel, limits, caching."""
+"""mpmath references (bce_sym.verify.reference): right where the textbook forms cancel, limits, caching."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from bce_sym.verify.mpmath_reference import (
+from bce_sym.quantities import quantity, quantity_names
+from bce_sym.verify.reference.mpmath_values import (
     clear_caches,
     exact_values,
-    quantity,
-    quantity_names,
     reference,
     to_nearest_float,
     working_precision,
@@ -106,7 +105,7 @@ def test_arrays_give_object_arrays_of_mpf() -> None:
 
 
 def test_bad_input_is_named() -> None:
-    with pytest.raises(ValueError, match="valid quantities: sigmoid, log_sigmoid"):
+    with pytest.raises(ValueError, match="known quantities: sigmoid, log_sigmoid"):
         reference("cross_entropy", 1.0)
     with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
         reference("bce", 1.5, 1.0)

@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from bce_sym.verify.report import HISTOGRAM_EDGES, Case, Report, reports_to_markdown
+from bce_sym.render.reports import reports_to_markdown
+from bce_sym.verify.report import Case, Report
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES
 
 
 def _report(**extra) -> Report:

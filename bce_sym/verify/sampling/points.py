@@ -21,14 +21,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from bce_sym.formats import FloatFormat, float_format
+from bce_sym.labels import drawn_labels
+from bce_sym.quantities import Argument
+from bce_sym.quantities import quantity as quantity_row
 from bce_sym.verify.metrics import float_dtype
-from bce_sym.verify.mpmath_reference import quantity as quantity_row
-from bce_sym.verify.zones import LOGIT_ZONES, PROBABILITY_ZONES, SOFT_LABEL_ZONES, DtypeFacts, Zone, facts
-
-__all__ = ["LABEL_KINDS", "Sample", "sample_points", "effective_labels", "first_column"]
-
-LABEL_KINDS: tuple[str, ...] = ("binary", "soft")
-"""What ``labels=`` accepts; quantities with ±1 labels use ``"pm"``, those without labels ``"none"``."""
+from bce_sym.verify.sampling.zones import LOGIT_ZONES, PROBABILITY_ZONES, SOFT_LABEL_ZONES, Zone
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,7 @@ def effective_labels(quantity_name: str, labels: str) -> str:
     >>> effective_labels("logistic_loss", "soft"), effective_labels("bce", "soft")
     ('pm', 'soft')
     """
-    if labels not in LABEL_KINDS:
-        raise ValueError(f"unknown labels {labels!r}; allowed: {', '.join(LABEL_KINDS)}")
-    row = quantity_row(quantity_name)
-    if row.labels is None:
-        return "none"
-    if row.labels == "pm":
-        return "pm"
-    return labels
+    return drawn_labels(quantity_row(quantity_name).labels, labels).value
 
 
 def _rng(seed: int, *parts: str) -> np.random.Generator:
@@ -98,7 +89,7 @@ _SHAPES: dict[str, _Sampler] = {
 """Samplers of magnitudes by ``Zone.shape`` (the shapes with a rule of their own are handled apart)."""
 
 
-def _specials(argument: str, f: DtypeFacts) -> np.ndarray:
+def _specials(argument: str, f: FloatFormat) -> np.ndarray:
     """The edge values, each twice: binary and ±1 labels then give every edge both labels."""
     if argument == "logit":
         base = [0.0, f.smallest, f.tiny, 1.0, f.max, np.inf]
@@ -108,13 +99,13 @@ def _specials(argument: str, f: DtypeFacts) -> np.ndarray:
     return np.repeat(np.array(base), 2)
 
 
-def _binades(argument: str, f: DtypeFacts) -> list[tuple[float, int]]:
+def _binades(argument: str, f: FloatFormat) -> list[tuple[float, int]]:
     """(sign or 1 − p marker, exponent) of every binade to visit."""
     if argument == "logit":
-        exponents = range(f.min_exponent, f.max_exponent + 1)
+        exponents = range(f.min_spacing_exponent, f.max_exponent + 1)
         return [(sign, e) for e in exponents for sign in (1.0, -1.0)]
     # p in [2^e, 2^(e+1)) up to 1/2, then 1 − p in [2^e, 2^(e+1)) down to ε/2: 0 marks "1 − p".
-    low = [(1.0, e) for e in range(f.min_exponent, 0)]
+    low = [(1.0, e) for e in range(f.min_spacing_exponent, 0)]
     high = [(0.0, e) for e in range(int(np.log2(f.eps / 2)), -1)]
     return low + high
 
@@ -153,7 +144,7 @@ def first_column(argument: str, dtype: str, points: int, seed: int) -> tuple[np.
     True
     """
     table: tuple[Zone, ...] = LOGIT_ZONES if argument == "logit" else PROBABILITY_ZONES
-    f = facts(dtype)
+    f = float_format(dtype)
     np_dtype = float_dtype(dtype)
     rng = _rng(seed, "first", argument, dtype)
     specials = _specials(argument, f)[:points]
@@ -193,7 +184,7 @@ def _stable_sigmoid(s: np.ndarray) -> np.ndarray:
 
 
 def _soft_labels(
-    rng: np.random.Generator, first: np.ndarray, argument: str, f: DtypeFacts, np_dtype: np.dtype
+    rng: np.random.Generator, first: np.ndarray, argument: str, f: FloatFormat, np_dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray]:
     """(labels, label-zone index per point; 0 means binary)."""
     n = first.size
@@ -239,9 +230,9 @@ def sample_points(
     kind = effective_labels(quantity, labels)
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points <= 0:
         raise ValueError(f"points must be a positive whole number, got {points!r}")
-    f = facts(np_dtype.name)
+    f = float_format(np_dtype.name)
     first, first_zone = first_column(row.first, np_dtype.name, int(points), int(seed))
-    names = [zone.name for zone in (LOGIT_ZONES if row.first == "logit" else PROBABILITY_ZONES)]
+    names = [zone.name for zone in (LOGIT_ZONES if row.first is Argument.LOGIT else PROBABILITY_ZONES)]
     zone = np.array(first_zone)
     columns = [first]
     rng = _rng(int(seed), "labels", kind, row.first, np_dtype.name)
@@ -260,7 +251,7 @@ def sample_points(
         columns.append(labels_column)
         # NOTE: binary-labelled points keep their first-argument zone; the others are named by label zone.
         offset = len(names)
-        names += [z.name.replace("prediction", "σ(s)" if row.first == "logit" else "p")
+        names += [z.name.replace("prediction", "σ(s)" if row.first is Argument.LOGIT else "p")
                   for z in SOFT_LABEL_ZONES[1:]]
         zone = np.where(label_zone == 0, zone, offset + label_zone - 1)
     typed = []
