@@ -17,12 +17,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 from bce_sym.formats import float_format
-from bce_sym.labels import Labels
+from bce_sym.labels import Labels, parse_labels
 from bce_sym.verify.metrics import float_dtype
 
 __all__ = ["logits", "probabilities", "labels", "LABEL_STRATEGY_KINDS"]
 
-LABEL_STRATEGY_KINDS: tuple[str, ...] = tuple(kind.value for kind in Labels if kind is not Labels.NONE)
+_STRATEGY_LABELS = (Labels.BINARY, Labels.SOFT, Labels.PM)
+LABEL_STRATEGY_KINDS: tuple[str, ...] = tuple(kind.value for kind in _STRATEGY_LABELS)
 
 
 def logits(*, dtype: str = "float64", allow_infinity: bool = False) -> st.SearchStrategy[np.floating]:
@@ -88,11 +89,12 @@ def labels(kind: str = "binary", *, dtype: str = "float64") -> st.SearchStrategy
     >>> test_sign()
     """
     np_dtype = float_dtype(dtype)
-    if kind == "binary":
+    kind = parse_labels(kind, allowed=_STRATEGY_LABELS)
+    if kind is Labels.BINARY:
         base: st.SearchStrategy[float] = st.sampled_from([0.0, 1.0])
-    elif kind == "pm":
+    elif kind is Labels.PM:
         base = st.sampled_from([-1.0, 1.0])
-    elif kind == "soft":
+    else:
         f = float_format(np_dtype.name)
         width = f.bits
         base = st.one_of(
@@ -101,6 +103,4 @@ def labels(kind: str = "binary", *, dtype: str = "float64") -> st.SearchStrategy
             st.floats(0.0, float(np_dtype.type(1e-3)), width=width),
             st.floats(float(np_dtype.type(0.999)), 1.0, width=width),
         )
-    else:
-        raise ValueError(f"unknown label kind {kind!r}; allowed: {', '.join(LABEL_STRATEGY_KINDS)}")
     return base.map(np_dtype.type)

@@ -423,7 +423,7 @@ def _general_settle_and_count(target, values, computed, measured, fmt, work, acc
 
     settle = np.union1d(measured.undecided, settling._straddling(measured.error, measured.delta, work))
     if settle.size:
-        _, measured.error[settle] = settling._exact(target, values[settle], computed[settle], fmt)
+        _, measured.error[settle] = settling.settle_exactly(target, values[settle], computed[settle], fmt)
         acc.settled += settle.size
     settling._count_histogram(measured.error, acc.histogram)
 
@@ -447,8 +447,8 @@ def test_one_binade_shortcuts_equal_the_general_measuring(monkeypatch, start):
         with np.errstate(all="ignore"):
             fast = sweeps.measure_chunk(targets, chunk, "float32")
             with monkeypatch.context() as patch:
-                patch.setattr(sweeps, "_measure_in_one_binade", lambda *args: None)
-                patch.setattr(sweeps, "_settle_and_count", _general_settle_and_count)
+                patch.setattr(sweeps, "measure_in_one_binade", lambda *args: None)
+                patch.setattr(sweeps, "settle_and_count", _general_settle_and_count)
                 general = sweeps.measure_chunk(targets, chunk, "float32")
         for a, b in zip(fast, general, strict=True):
             assert a.histogram == b.histogram, (name, a.quantity, a.labels)

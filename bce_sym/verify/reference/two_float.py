@@ -44,6 +44,7 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 
 from bce_sym.labels import label_case
+from bce_sym.quantities import Argument
 from bce_sym.quantities import quantity as quantity_row
 from bce_sym.symbols import s, y, yhat
 
@@ -94,7 +95,7 @@ class FastForm:
 
     quantity: str
     label: str
-    domain: str
+    domain: Argument
     splits: tuple[Split, ...]
     lo_within_exact: bool = True
 
@@ -109,11 +110,11 @@ def _logit_rows(quantity: str, label: str, pos: tuple[Any, Any, int], neg: tuple
         splits += [Split("0 <= s < 1", hi, lo, 1), Split("-1 < s < 0", hi, lo, -1)]
     splits += [Split("s >= 0", sympy.sympify(pos[0]), sympy.sympify(pos[1]), pos[2]),
                Split("s < 0", sympy.sympify(neg[0]), sympy.sympify(neg[1]), neg[2])]
-    return FastForm(quantity, label, "logit", tuple(splits), within)
+    return FastForm(quantity, label, Argument.LOGIT, tuple(splits), within)
 
 
 def _probability_row(quantity: str, label: str, hi: Any, lo: Any, sign: int) -> FastForm:
-    return FastForm(quantity, label, "probability", (Split("all", sympy.sympify(hi), sympy.sympify(lo), sign),))
+    return FastForm(quantity, label, Argument.PROBABILITY, (Split("all", sympy.sympify(hi), sympy.sympify(lo), sign),))
 
 
 # NOTE: softplus(s) = max(s, 0) + L, σ(s) = 1 − Q for s ≥ 0 and Q below, σ(−s) the other way round.
@@ -320,7 +321,7 @@ def evaluate_split(row: FastForm, inputs: Inputs, label: float | None) -> tuple[
     >>> hi.tolist(), sign.tolist()
     ([0.0, 1.0], [1, -1])
     """
-    first = s if row.domain == "logit" else p
+    first = s if row.domain is Argument.LOGIT else p
     y_value = 0.0 if label is None else float(label)
     if len(row.splits) == 1:
         split = row.splits[0]

@@ -10,6 +10,7 @@ from typing import Any
 
 import sympy
 
+from bce_sym.quantities import Argument
 from bce_sym.symbols import pos_weight, s, t, y
 from bce_sym.verify.reference.two_float import INTERMEDIATES, FastForm, Split, p
 
@@ -35,7 +36,7 @@ def prove_fast_form(row: FastForm) -> None:
     # NOTE: s >= 0 is checked on s > 0 (where sympy's assumptions settle Abs and Piecewise) and at s = 0.
     cases: list[tuple[Split, dict[sympy.Symbol, Any]]] = []
     for split in row.splits:
-        if row.domain == "probability":
+        if row.domain is Argument.PROBABILITY:
             cases.append((split, {p: sympy.Symbol("p_b", positive=True)}))
         elif split.branch in ("s >= 0", "0 <= s < 1"):
             cases += [(split, {s: sympy.Symbol("s_b", positive=True)}), (split, {s: sympy.Integer(0)})]

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from bce_sym.formats import FloatFormat, float_format
-from bce_sym.labels import drawn_labels
+from bce_sym.labels import Labels, drawn_labels
 from bce_sym.quantities import Argument
 from bce_sym.quantities import quantity as quantity_row
 from bce_sym.verify.metrics import float_dtype
@@ -91,7 +91,7 @@ _SHAPES: dict[str, _Sampler] = {
 
 def _specials(argument: str, f: FloatFormat) -> np.ndarray:
     """The edge values, each twice: binary and ±1 labels then give every edge both labels."""
-    if argument == "logit":
+    if argument == Argument.LOGIT:
         base = [0.0, f.smallest, f.tiny, 1.0, f.max, np.inf]
         base += [-x for x in base]
     else:
@@ -101,7 +101,7 @@ def _specials(argument: str, f: FloatFormat) -> np.ndarray:
 
 def _binades(argument: str, f: FloatFormat) -> list[tuple[float, int]]:
     """(sign or 1 − p marker, exponent) of every binade to visit."""
-    if argument == "logit":
+    if argument == Argument.LOGIT:
         exponents = range(f.min_spacing_exponent, f.max_exponent + 1)
         return [(sign, e) for e in exponents for sign in (1.0, -1.0)]
     # p in [2^e, 2^(e+1)) up to 1/2, then 1 − p in [2^e, 2^(e+1)) down to ε/2: 0 marks "1 − p".
@@ -143,7 +143,7 @@ def first_column(argument: str, dtype: str, points: int, seed: int) -> tuple[np.
     >>> bool(values.min() >= 0.0 and values.max() <= 1.0)
     True
     """
-    table: tuple[Zone, ...] = LOGIT_ZONES if argument == "logit" else PROBABILITY_ZONES
+    table: tuple[Zone, ...] = LOGIT_ZONES if argument == Argument.LOGIT else PROBABILITY_ZONES
     f = float_format(dtype)
     np_dtype = float_dtype(dtype)
     rng = _rng(seed, "first", argument, dtype)
@@ -164,12 +164,12 @@ def first_column(argument: str, dtype: str, points: int, seed: int) -> tuple[np.
     for index, count in zip(others, counts, strict=True):
         zone = table[index]
         drawn = _SHAPES[zone.shape](rng, zone.bounds(f), count)
-        if argument == "logit" and zone.both_signs:
+        if argument == Argument.LOGIT and zone.both_signs:
             drawn = drawn * rng.choice(np.array([-1.0, 1.0]), count)
         values.append(drawn)
         zones.append(np.full(count, index))
     column = _to_dtype(np.concatenate(values), np_dtype, f.max)
-    if argument == "probability":
+    if argument == Argument.PROBABILITY:
         column = np.clip(column, 0.0, 1.0)
     zone_index = np.concatenate(zones).astype(np.intp)
     column.setflags(write=False)
@@ -196,7 +196,7 @@ def _soft_labels(
         if zone.shape == "binary":
             labels[members] = rng.integers(0, 2, members.size)
         elif zone.shape == "near-prediction":
-            prediction = _stable_sigmoid(first[members]) if argument == "logit" else first[members]
+            prediction = _stable_sigmoid(first[members]) if argument == Argument.LOGIT else first[members]
             base = prediction.astype(np_dtype)
             # NOTE: a few ULPs either side of the prediction, where σ(s) − y (or p − y) cancels.
             steps = rng.integers(-3, 4, members.size).astype(np_dtype)
@@ -238,15 +238,15 @@ def sample_points(
     rng = _rng(int(seed), "labels", kind, row.first, np_dtype.name)
     # NOTE: the specials come first, each twice (see _specials): alternate labels give each both.
     specials = np.flatnonzero(zone == 0)
-    if kind == "binary":
+    if kind == Labels.BINARY:
         binary = rng.integers(0, 2, first.size).astype(np.float64)
         binary[specials] = np.arange(specials.size) % 2
         columns.append(binary)
-    elif kind == "pm":
+    elif kind == Labels.PM:
         signs = rng.choice(np.array([-1.0, 1.0]), first.size)
         signs[specials] = np.where(np.arange(specials.size) % 2 == 0, -1.0, 1.0)
         columns.append(signs)
-    elif kind == "soft":
+    elif kind == Labels.SOFT:
         labels_column, label_zone = _soft_labels(rng, first, row.first, f, np_dtype)
         columns.append(labels_column)
         # NOTE: binary-labelled points keep their first-argument zone; the others are named by label zone.

@@ -19,20 +19,20 @@ from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report import Report
 from bce_sym.verify.report_rows import Case, HistogramRow, ZoneRow
 from bce_sym.verify.sweeps.measure import (
-    _as_array,
-    _measure,
-    _measure_in_one_binade,
-    _tune_malloc,
-    _Workspace,
+    Workspace,
+    measure_block,
+    measure_in_one_binade,
+    result_array,
+    tune_malloc,
 )
 from bce_sym.verify.sweeps.ranges import SweepFormat, sweep_format
 from bce_sym.verify.sweeps.settle import (
-    _EDGES,
-    _Accumulator,
-    _exact,
-    _settle_and_count,
-    _top,
-    _uncertainty,
+    EDGES,
+    Accumulator,
+    settle_and_count,
+    settle_exactly,
+    top_indices,
+    uncertainty,
 )
 from bce_sym.verify.sweeps.sweep_target import SweepTarget, label_text
 
@@ -41,7 +41,7 @@ _CANDIDATES_KEPT = 16  # points kept per block as candidates for the chunk's max
 _PAYLOADS: dict[str, tuple[SweepTarget, ...]] = {}
 
 
-def _dumps(targets: Sequence[SweepTarget]) -> bytes:
+def dump_targets(targets: Sequence[SweepTarget]) -> bytes:
     try:
         import cloudpickle
     except ModuleNotFoundError:  # pragma: no cover - cloudpickle comes with dask
@@ -49,7 +49,7 @@ def _dumps(targets: Sequence[SweepTarget]) -> bytes:
     return cloudpickle.dumps(tuple(targets))
 
 
-def _loads(payload: bytes) -> tuple[SweepTarget, ...]:
+def load_targets(payload: bytes) -> tuple[SweepTarget, ...]:
     key = hashlib.blake2b(payload, digest_size=16).hexdigest()
     targets = _PAYLOADS.get(key)
     if targets is None:
@@ -85,23 +85,23 @@ def _call(target: SweepTarget, values: np.ndarray, labels: np.ndarray | None, fm
                 f"{target.name} ({target.quantity}) raised {type(error).__name__}: {error} on the {fmt.name} "
                 f"inputs {values[0]!r} … {values[-1]!r}"
             ) from error
-    return _as_array(result, values.size)
+    return result_array(result, values.size)
 
 
 def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, computed: np.ndarray,
-           fmt: SweepFormat, work: _Workspace, acc: _Accumulator, worst_count: int) -> None:
+           fmt: SweepFormat, work: Workspace, acc: Accumulator, worst_count: int) -> None:
     """Measure one target's results ``computed`` on one block and fold the result into ``acc``."""
     hi, lo, sign = evaluate_split(row, inputs, target.label)
     lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape)
     if not np.isscalar(hi):
         hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), values.shape)
-    measured = _measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
+    measured = measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     if measured is None:
-        measured = _measure(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
+        measured = measure_block(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
     settled_before = acc.settled
-    _settle_and_count(target, values, computed, measured, fmt, work, acc)
+    settle_and_count(target, values, computed, measured, fmt, work, acc)
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
     acc.scaled = max(acc.scaled, measured.scaled)
@@ -112,10 +112,10 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     known = measured.peak is not None and acc.settled == settled_before
     peak = measured.peak if known else float(np.maximum.reduce(error))
     delta = measured.delta if np.isscalar(measured.delta) else float(np.max(measured.delta))
-    width = 2 * float(_uncertainty(np.array([peak]), delta)[0]) if math.isfinite(peak) else 0.0
+    width = 2 * float(uncertainty(np.array([peak]), delta)[0]) if math.isfinite(peak) else 0.0
     if peak + width < acc.floor - acc.floor_width:
         return
-    top = _top(error, worst_count)
+    top = top_indices(error, worst_count)
     if math.isfinite(peak) and float(error[top].min()) >= peak - width:
         top = np.union1d(top, _first_ties(error, peak - width))
     acc.candidates.append((values[top], computed[top], error[top].copy(), measured.exact[top].copy(), width))
@@ -149,22 +149,22 @@ def run_chunk(payload: bytes, chunk: tuple[int, int], dtype: str, worst_count: i
         dtype: ``"float16"`` or ``"float32"``.
         worst_count: how many worst cases each report keeps.
     """
-    return measure_chunk(_loads(payload), chunk, dtype, worst_count)
+    return measure_chunk(load_targets(payload), chunk, dtype, worst_count)
 
 
 def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype: str,
                   worst_count: int = 8) -> list[Report]:
     """``run_chunk`` on targets at hand (no pickling): what the serial executor runs."""
     started = time.perf_counter()
-    _tune_malloc()
+    tune_malloc()
     fmt = sweep_format(dtype)
     rows = [fast_form(target.quantity, target.label) for target in targets]
-    accumulators = [_Accumulator(np.zeros(len(_EDGES) - 1, np.int64)) for _ in targets]
+    accumulators = [Accumulator(np.zeros(len(EDGES) - 1, np.int64)) for _ in targets]
     start, stop = chunk
     zone = _binade_name(float(fmt.values(start, start + 1)[0]))
-    work = _Workspace(min(fmt.block, stop - start))
+    work = Workspace(min(fmt.block, stop - start))
     label_arrays = {
-        target.label: np.full(min(fmt.block, stop - start), target.label, dtype=fmt.np_dtype)
+        target.label: np.full(min(fmt.block, stop - start), target.label, dtype=fmt.dtype)
         for target in targets if target.label is not None
     }
     for block_start in range(start, stop, fmt.block):
@@ -186,14 +186,14 @@ def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype:
         # NOTE: settle the maximum and everything that might exceed it; the rest keep their estimates.
         ties = order[estimate[order] >= peak - width] if math.isfinite(peak) else order[:1]
         ties = ties[:_CANDIDATES_KEPT]
-        exact[ties], estimate[ties] = _exact(target, values[ties], computed[ties], fmt)
+        exact[ties], estimate[ties] = settle_exactly(target, values[ties], computed[ties], fmt)
         acc.settled += ties.size
         order = np.argsort(-estimate, kind="stable")[:worst_count]
         cases = _cases(target, values[order], computed[order], exact[order], estimate[order], zone)
         worst = tuple(cases)
         max_ulp = worst[0].ulp
-        histogram = tuple(HistogramRow(float(_EDGES[i]), float(_EDGES[i + 1]), int(acc.histogram[i]))
-                          for i in range(len(_EDGES) - 1))
+        histogram = tuple(HistogramRow(float(EDGES[i]), float(EDGES[i + 1]), int(acc.histogram[i]))
+                          for i in range(len(EDGES) - 1))
         reports.append(Report(
             target=target.name,
             quantity=target.quantity,

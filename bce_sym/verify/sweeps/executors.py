@@ -58,7 +58,7 @@ def _pool(workers: int | None) -> Executor:
     count = workers if workers is not None else (os.cpu_count() or 1)
     return concurrent.futures.ProcessPoolExecutor(max_workers=count)
 
-def _run_on(executor: Executor, pending: Sequence[tuple[int, int]], payload: bytes, fmt: SweepFormat,
+def run_on(executor: Executor, pending: Sequence[tuple[int, int]], payload: bytes, fmt: SweepFormat,
             finished: Callable[[tuple[int, int], Sequence[Report]], None]) -> None:
     futures = {executor.submit(run_chunk, payload, chunk, fmt.name): chunk for chunk in pending}
     try:
@@ -70,7 +70,7 @@ def _run_on(executor: Executor, pending: Sequence[tuple[int, int]], payload: byt
         raise
 
 
-def _run_on_own_pool(pending: Sequence[tuple[int, int]], payload: bytes, fmt: SweepFormat, workers: int | None,
+def run_on_own_pool(pending: Sequence[tuple[int, int]], payload: bytes, fmt: SweepFormat, workers: int | None,
                      finished: Callable[[tuple[int, int], Sequence[Report]], None]) -> None:
     """Run on a process pool of our own; a pool broken by a dying worker is replaced (twice at most)."""
     from concurrent.futures.process import BrokenProcessPool
@@ -87,7 +87,7 @@ def _run_on_own_pool(pending: Sequence[tuple[int, int]], payload: bytes, fmt: Sw
             return
         pool = _pool(workers)
         try:
-            _run_on(pool, remaining, payload, fmt, record)
+            run_on(pool, remaining, payload, fmt, record)
             return
         except BrokenProcessPool:
             # NOTE: finished chunks are recorded already; only the unfinished ones run again.

@@ -27,7 +27,7 @@ _NEAR = np.int64(1 << 12)
 _HUGE = 2.0**60  # errors beyond this go through metrics.ulp_error (non-finite results, overflow)
 
 
-class _Workspace:
+class Workspace:
     """Scratch buffers of one block size, reused by every target and block (no allocation per step)."""
 
     def __init__(self, size: int) -> None:
@@ -40,7 +40,7 @@ class _Workspace:
 _MALLOC_TUNED = False
 
 
-def _tune_malloc() -> None:
+def tune_malloc() -> None:
     """Keep freed large blocks in the process (glibc), once per process.
 
     NOTE: glibc hands freed blocks above 128 KiB back to the OS and page-faults them in again on the next
@@ -67,7 +67,7 @@ def _tune_malloc() -> None:
 
 
 @dataclass
-class _Measured:
+class Measured:
     """One block of one target: float64 estimates and the points that must be settled."""
 
     error: np.ndarray  # ULPs (estimates, exact to ±uncertainty); a workspace buffer
@@ -79,7 +79,7 @@ class _Measured:
     peak: float | None = None  # the largest error, where the measuring already knows it
 
 
-def _as_array(result: Any, size: int) -> np.ndarray:
+def result_array(result: Any, size: int) -> np.ndarray:
     array = as_array(result)
     if array.shape != (size,):
         array = np.broadcast_to(array, (size,)) if array.size == 1 else array
@@ -112,7 +112,7 @@ def _resolve_edges(index: np.ndarray, r: np.ndarray, hi: Any, lo: np.ndarray, lo
     side = np.where(np.isinf(first[index]), 1.0, side)
     below = np.where(structural, side < 0, below)
     binade = np.where(below, power * 0.5, power)
-    spacing = np.clip(binade * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exp, 2.0**fmt.max_spacing_exp)
+    spacing = np.clip(binade * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exponent, 2.0**fmt.max_spacing_exponent)
     return spacing, below, index[~decided & ~structural]
 
 
@@ -121,8 +121,8 @@ def _is_power_of_two(value: Any) -> bool:
     return magnitude > 0 and math.isfinite(magnitude) and math.frexp(magnitude)[0] == 0.5
 
 
-def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
-             fmt: SweepFormat, work: _Workspace) -> _Measured:
+def measure_block(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
+             fmt: SweepFormat, work: Workspace) -> Measured:
     """ULP errors of ``c`` against exact = hi + lo, following ``metrics.ulp_error`` point for point.
 
     The ULP is the spacing of the binade of hi + lo; where that lies within 2^-40 of a power of two, the
@@ -141,8 +141,8 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
         np.bitwise_and(bits, _EXPONENT, out=exponent)
         spacing = exponent.view(np.float64)
         np.multiply(spacing, 2.0**-fmt.mantissa, out=spacing)
-        np.maximum(spacing, 2.0**fmt.min_spacing_exp, out=spacing)
-        np.minimum(spacing, 2.0**fmt.max_spacing_exp, out=spacing)
+        np.maximum(spacing, 2.0**fmt.min_spacing_exponent, out=spacing)
+        np.minimum(spacing, 2.0**fmt.max_spacing_exponent, out=spacing)
         error = spacing_bits
         np.divide(numerator, spacing, out=error)
         mantissa = work.ints[1][:n]
@@ -177,8 +177,8 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
             index = index[~hit]
             below = (lo_sign * math.copysign(1.0, float(hi)) < 0) & ~np.isinf(first[points])
             magnitude = np.where(below, abs(float(hi)) * 0.5, abs(float(hi)))
-            spacing_x = np.clip(magnitude * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exp,
-                                2.0**fmt.max_spacing_exp)
+            spacing_x = np.clip(magnitude * 2.0**-fmt.mantissa, 2.0**fmt.min_spacing_exponent,
+                                2.0**fmt.max_spacing_exponent)
             error[points] = numerator[points] / spacing_x
     if index.size:
         spacing_x, _, still = _resolve_edges(index, r, hi, lo, lo_sign, first, fmt)
@@ -209,7 +209,7 @@ def _measure(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.nda
         delta: np.ndarray | float = spacing_bound(fmt.mantissa)
     else:
         delta = np.abs(lo) / spacing * 2.0**-47 + spacing_bound(fmt.mantissa)
-    return _Measured(error, r, delta, np.concatenate(undecided) if undecided else np.zeros(0, np.intp),
+    return Measured(error, r, delta, np.concatenate(undecided) if undecided else np.zeros(0, np.intp),
                      nonfinite, scaled)
 
 
@@ -218,7 +218,7 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
     """The one ULP that every exact value of a block with estimates in [low, high] has, or None.
 
     NOTE: three kinds of block, which between them are nearly every block of a sweep, have one ULP, and
-    ``_measure`` would give each point exactly the spacing returned here:
+    ``measure_block`` would give each point exactly the spacing returned here:
     - all estimates below 2^(min_normal + 1) (results that underflow): the smallest ULP;
     - all of one sign inside one binade, at least 2^-38 relative from its ends (the exact value is at most
       2^-49 relative from its estimate, so it lies in the same binade): that binade's ULP;
@@ -226,7 +226,7 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
       row states, says whether the exact values lie just below it (the binade under it) or on it.
     """
     if max(-low, high) < fmt.shared_ulp_below:
-        return 2.0**fmt.min_spacing_exp
+        return 2.0**fmt.min_spacing_exponent
     if not (low > 0 or high < 0) or max(-low, high) >= fmt.near_overflow:
         return None  # mixed signs, NaN, or overflow territory: the general path knows its rules
     smallest, largest = (low, high) if low > 0 else (-high, -low)
@@ -244,12 +244,12 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
     return fmt.binade_ulp(magnitude)
 
 
-def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
-                           fmt: SweepFormat, work: _Workspace) -> _Measured | None:
-    """``_measure`` for a block whose exact values share one ULP (``_block_spacing``); None otherwise.
+def measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
+                           fmt: SweepFormat, work: Workspace) -> Measured | None:
+    """``measure_block`` for a block whose exact values share one ULP (``_block_spacing``); None otherwise.
 
     NOTE: then no point needs the power-of-two and overflow checks: two reductions replace eleven passes
-    of ``_measure``, and the errors come out bit for bit the same (the numerator is formed identically, and
+    of ``measure_block``, and the errors come out bit for bit the same (the numerator is formed identically, and
     dividing by a power of two is exact). Blocks at the ends of binades, near overflow, with non-finite
     results or with soft labels (``within`` False) return None and take the general path.
     """
@@ -264,7 +264,7 @@ def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any,
         if spacing is None:
             return None
         smallest, largest = min(abs(low), abs(high)), max(abs(low), abs(high))
-        # NOTE: the cast to float64 (exact) happens inside the subtraction, as _measure's copy does it.
+        # NOTE: the cast to float64 (exact) happens inside the subtraction, as measure_block's copy does it.
         np.subtract(c, hi, out=numerator, dtype=np.float64, casting="unsafe")
         np.subtract(numerator, lo, out=numerator)
         np.abs(numerator, out=numerator)
@@ -282,6 +282,6 @@ def _measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any,
             return None  # pragma: no cover - one binade cannot hold both sides of 1 (1 is its bottom)
     # NOTE: dividing by a power of two and rounding are monotone: the largest error is this quotient.
     peak = largest_numerator / spacing
-    return _Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled, peak)
+    return Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled, peak)
 
 

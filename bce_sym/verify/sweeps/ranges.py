@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bce_sym.formats import FloatFormat, float_format
+from bce_sym.quantities import Argument
 
 # NOTE: only the tuning is the sweep's own: points per chunk (a task; a power of two dividing a binade) and
 # per vectorised block inside a chunk. float64's 2^64 inputs are out of reach of an exhaustive sweep.
@@ -23,72 +24,30 @@ _TUNING = {"float16": (1 << 10, 1 << 10), "float32": (1 << 21, 1 << 16)}
 
 
 @dataclass(frozen=True)
-class SweepFormat:
-    """A format of the registry as a sweep uses it: its facts (from ``FloatFormat``) and the sweep's tuning."""
+class SweepFormat(FloatFormat):
+    """A format of the registry as a sweep uses it: every fact of ``FloatFormat`` plus the sweep's tuning."""
 
-    format: FloatFormat
-    chunk: int  # points per chunk
-    block: int  # points per vectorised block inside a chunk
-
-    @property
-    def name(self) -> str:
-        return self.format.name
-
-    @property
-    def bits(self) -> int:
-        return self.format.bits
-
-    @property
-    def mantissa(self) -> int:
-        return self.format.mantissa
-
-    @property
-    def min_spacing_exp(self) -> int:
-        """log2 of the smallest subnormal (the smallest ULP)."""
-        return self.format.min_spacing_exponent
-
-    @property
-    def max_spacing_exp(self) -> int:
-        """log2 of the ULP of the largest finite float."""
-        return self.format.max_spacing_exponent
-
-    @property
-    def min_normal_exp(self) -> int:
-        return self.format.min_exponent
-
-    @property
-    def np_dtype(self) -> np.dtype:
-        return self.format.dtype
-
-    @property
-    def unsigned(self) -> np.dtype:
-        return self.format.unsigned
-
-    @property
-    def overflow(self) -> float:
-        """Where round-to-nearest goes to infinity: the largest finite float plus half its ULP."""
-        return self.format.overflow
+    chunk: int = 0  # points per chunk
+    block: int = 0  # points per vectorised block inside a chunk
 
     @property
     def near_overflow(self) -> float:
         """Estimates at or beyond this may round either way at the overflow threshold."""
-        return self.format.overflow * (1 - 2.0**-40)
+        return self.overflow * (1 - 2.0**-40)
 
     @property
     def shared_ulp_below(self) -> float:
-        """Below 2^(min_normal + 1) both binades around an estimate share the smallest ULP."""
-        return 2.0 ** (self.format.min_exponent + 1) * (1 - 2.0**-30)
+        """Below 2^(min_exponent + 1) both binades around an estimate share the smallest ULP."""
+        return 2.0 ** (self.min_exponent + 1) * (1 - 2.0**-30)
 
     def binade_ulp(self, bottom: float) -> float:
         """The ULP of the binade starting at the power of two ``bottom`` (subnormal and top ULPs clipped)."""
-        return min(max(bottom * 2.0**-self.mantissa, 2.0**self.min_spacing_exp), 2.0**self.max_spacing_exp)
-
-    def ordinal(self, value: float) -> int:
-        return self.format.ordinal(value)
+        return min(max(bottom * 2.0**-self.mantissa, 2.0**self.min_spacing_exponent),
+                   2.0**self.max_spacing_exponent)
 
     def values(self, start: int, stop: int) -> np.ndarray:
         """The floats of ordinals [start, stop) (all of one sign), in increasing order."""
-        return self.format.from_ordinals(start, stop)
+        return self.from_ordinals(start, stop)
 
 
 def sweep_format(dtype: object) -> SweepFormat:
@@ -101,11 +60,11 @@ def sweep_format(dtype: object) -> SweepFormat:
     """
     fmt = float_format(dtype, allowed=tuple(_TUNING))
     chunk, block = _TUNING[fmt.name]
-    return SweepFormat(fmt, chunk, block)
+    return SweepFormat(fmt.name, fmt.bits, fmt.mantissa, fmt.min_exponent, fmt.max_exponent, chunk, block)
 
 
 def float_range(dtype: object, lo: float | None = None, hi: float | None = None,
-                domain: str = "logit") -> tuple[int, int]:
+                domain: Argument | str = Argument.LOGIT) -> tuple[int, int]:
     """The ordinals [first, last] of every float of ``dtype`` in [lo, hi] (finite ones by default).
 
     ``domain="probability"`` defaults to [0, 1] and refuses bounds outside it. ``ValueError`` when lo > hi,
@@ -116,25 +75,25 @@ def float_range(dtype: object, lo: float | None = None, hi: float | None = None,
     63488
     """
     fmt = sweep_format(dtype)
-    if domain == "probability":
+    if domain == Argument.PROBABILITY:
         low, high = (0.0 if lo is None else float(lo)), (1.0 if hi is None else float(hi))
         if not (0.0 <= low <= 1.0 and 0.0 <= high <= 1.0):
             raise ValueError(f"probabilities must lie in [0, 1]; got the range [{low!r}, {high!r}]")
     else:
-        low = -fmt.format.max if lo is None else float(lo)
-        high = fmt.format.max if hi is None else float(hi)
+        low = -fmt.max if lo is None else float(lo)
+        high = fmt.max if hi is None else float(hi)
     if math.isnan(low) or math.isnan(high):
         raise ValueError(f"range bounds must be numbers, got [{low!r}, {high!r}]")
     if low > high:
         raise ValueError(f"empty range: lo ({low!r}) is above hi ({high!r})")
     with np.errstate(over="ignore"):
-        first = fmt.np_dtype.type(low)
-        last = fmt.np_dtype.type(high)
+        first = fmt.dtype.type(low)
+        last = fmt.dtype.type(high)
     # NOTE: round the bounds inwards, so that only floats inside [lo, hi] are swept.
     if float(first) < low:
-        first = np.nextafter(first, fmt.np_dtype.type(np.inf))
+        first = np.nextafter(first, fmt.dtype.type(np.inf))
     if float(last) > high:
-        last = np.nextafter(last, fmt.np_dtype.type(-np.inf))
+        last = np.nextafter(last, fmt.dtype.type(-np.inf))
     if float(first) > float(last):
         raise ValueError(f"no {fmt.name} value lies in [{low!r}, {high!r}]")
     # NOTE: −0.0 == 0.0, so a range that holds 0 holds both zeros.

@@ -1,7 +1,7 @@
 """Settling what float64 cannot decide, with mpmath, and counting a block into the histogram.
 
 A point is settled when its estimate lies within its uncertainty of a histogram edge (0.25, 0.5, ...), when
-its ULP is undecided, or when it may be among a chunk's largest errors; ``_exact`` gives exact values and
+its ULP is undecided, or when it may be among a chunk's largest errors; ``settle_exactly`` gives exact values and
 ULPs at 114 bits. So the counts, maxima and worst cases of a sweep are those of the exact values.
 """
 
@@ -16,11 +16,11 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
-from bce_sym.verify.sweeps.measure import _Measured, _Workspace
+from bce_sym.verify.sweeps.measure import Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
 from bce_sym.verify.sweeps.sweep_target import SweepTarget
 
-_EDGES = np.array(HISTOGRAM_EDGES)
+EDGES = np.array(HISTOGRAM_EDGES)
 
 # The histogram edges that correctly rounded results crowd (0.25 and 0.5), and the band around each that
 # the fast count looks into (the uncertainty of an estimate is far smaller, about 2^-29 + 2^-50·error).
@@ -28,8 +28,8 @@ _CROWDED_EDGES = (0.25, 0.5)
 _BAND = 2.0**-20
 
 
-def _settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: _Measured,
-                      fmt: SweepFormat, work: _Workspace, acc: _Accumulator) -> None:
+def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
+                      fmt: SweepFormat, work: Workspace, acc: Accumulator) -> None:
     """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
 
     NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
@@ -50,7 +50,7 @@ def _settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndar
     if not fast:
         settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
         if settle.size:
-            _, error[settle] = _exact(target, values[settle], computed[settle], fmt)
+            _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
         _count_histogram(error, acc.histogram)
         return
@@ -59,13 +59,13 @@ def _settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndar
     band = np.concatenate(bands)
     if band.size:
         values_in_band = error[band]
-        width = _uncertainty(values_in_band, measured.delta)
+        width = uncertainty(values_in_band, measured.delta)
         near = np.zeros(band.size, bool)
         for edge in _CROWDED_EDGES:
             near |= np.abs(values_in_band - edge) <= width
         settle = band[near]
         if settle.size:
-            _, error[settle] = _exact(target, values[settle], computed[settle], fmt)
+            _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
     # NOTE: below each band the bin is certain; inside it, the (settled) values say.
     under_quarter = counts[0][0] + int(np.count_nonzero(error[bands[0]] < 0.25))
@@ -75,17 +75,17 @@ def _settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndar
     rest = error[bands[1]]
     rest = rest[~(rest < 0.5)]
     if rest.size:
-        bins = np.clip(np.searchsorted(_EDGES, rest, side="right") - 1, 2, len(_EDGES) - 2)
-        acc.histogram += np.bincount(bins, minlength=len(_EDGES) - 1)
+        bins = np.clip(np.searchsorted(EDGES, rest, side="right") - 1, 2, len(EDGES) - 2)
+        acc.histogram += np.bincount(bins, minlength=len(EDGES) - 1)
 
 
-def _uncertainty(error: np.ndarray, delta: np.ndarray | float) -> np.ndarray:
+def uncertainty(error: np.ndarray, delta: np.ndarray | float) -> np.ndarray:
     """Bound on |estimate − exact| in ULPs: the measurement's part plus 2^-50 relative."""
     with np.errstate(invalid="ignore"):
         return error * 2.0**-50 + delta
 
 
-def _straddling(error: np.ndarray, delta: np.ndarray | float, work: _Workspace) -> np.ndarray:
+def _straddling(error: np.ndarray, delta: np.ndarray | float, work: Workspace) -> np.ndarray:
     """Indices whose estimate lies within its uncertainty of a histogram edge (0.25, 0.5, 0.5078, 1, 2...)."""
     n = error.size
     folded, rough, large = work.floats[4][:n], work.flags[:n], work.more_flags[:n]
@@ -104,16 +104,16 @@ def _straddling(error: np.ndarray, delta: np.ndarray | float, work: _Workspace) 
     if index.size == 0:
         return index
     values = error[index]
-    width = _uncertainty(values, delta[index] if isinstance(delta, np.ndarray) else delta)
+    width = uncertainty(values, delta[index] if isinstance(delta, np.ndarray) else delta)
     finite = np.isfinite(values)
-    position = np.clip(np.searchsorted(_EDGES, values), 1, len(_EDGES) - 2)
-    near_up = np.abs(_EDGES[position] - values) <= width
-    near_down = np.abs(values - _EDGES[position - 1]) <= width
+    position = np.clip(np.searchsorted(EDGES, values), 1, len(EDGES) - 2)
+    near_up = np.abs(EDGES[position] - values) <= width
+    near_down = np.abs(values - EDGES[position - 1]) <= width
     inner = position - 1 >= 1
     return index[finite & (near_up | (near_down & inner))]
 
 
-def _top(error: np.ndarray, count: int) -> np.ndarray:
+def top_indices(error: np.ndarray, count: int) -> np.ndarray:
     """Indices of the ``count`` largest errors (NaN-free input), cheaply for large blocks."""
     if error.size <= count:
         return np.arange(error.size)
@@ -127,7 +127,7 @@ def _top(error: np.ndarray, count: int) -> np.ndarray:
     return members[local]
 
 @dataclass
-class _Accumulator:
+class Accumulator:
     """Running summary of one target over the blocks of a chunk."""
 
     histogram: np.ndarray
@@ -151,11 +151,11 @@ def _count_histogram(error: np.ndarray, counts: np.ndarray) -> None:
     rest = error[~(error < 0.5)]
     if rest.size:
         key = np.where(np.isnan(rest), np.inf, rest)
-        bins = np.clip(np.searchsorted(_EDGES, key, side="right") - 1, 2, len(_EDGES) - 2)
-        counts += np.bincount(bins, minlength=len(_EDGES) - 1)
+        bins = np.clip(np.searchsorted(EDGES, key, side="right") - 1, 2, len(EDGES) - 2)
+        counts += np.bincount(bins, minlength=len(EDGES) - 1)
 
 
-def _exact(target: SweepTarget, first: np.ndarray, computed: np.ndarray, fmt: SweepFormat
+def settle_exactly(target: SweepTarget, first: np.ndarray, computed: np.ndarray, fmt: SweepFormat
            ) -> tuple[np.ndarray, np.ndarray]:
     """(exact values rounded to float64, exact ULP errors) from mpmath at 114 bits."""
     columns = [np.asarray(first, dtype=np.float64)]
@@ -171,7 +171,7 @@ def _exact(target: SweepTarget, first: np.ndarray, computed: np.ndarray, fmt: Sw
     with np.errstate(invalid="ignore", divide="ignore"):
         magnitude = np.abs(exact_hi)
         power = (magnitude > 0) & (magnitude < fmt.overflow) & (np.frexp(magnitude)[0] == 0.5)
-        candidates = np.flatnonzero(power & (exact_lo == 0) & (magnitude >= 2.0 ** (fmt.min_normal_exp + 1)))
+        candidates = np.flatnonzero(power & (exact_lo == 0) & (magnitude >= 2.0 ** (fmt.min_exponent + 1)))
     if candidates.size:
         values = columns[0][candidates]
         hi, lo, sign = evaluate_split(fast_form(target.quantity, target.label), Inputs(values), target.label)

@@ -24,10 +24,10 @@ from bce_sym.verify.reference.two_float import fast_form
 from bce_sym.verify.report import Report
 from bce_sym.verify.report_rows import Case
 from bce_sym.verify.sweeps.checkpoint import Checkpoint
-from bce_sym.verify.sweeps.chunk import _dumps, measure_chunk
-from bce_sym.verify.sweeps.executors import _run_on, _run_on_own_pool
+from bce_sym.verify.sweeps.chunk import dump_targets, measure_chunk
+from bce_sym.verify.sweeps.executors import run_on, run_on_own_pool
 from bce_sym.verify.sweeps.ranges import SweepFormat, chunk_ranges, float_range, sweep_format
-from bce_sym.verify.sweeps.settle import _exact
+from bce_sym.verify.sweeps.settle import settle_exactly
 from bce_sym.verify.sweeps.sweep_target import SweepTarget, check_label
 
 _WORST = 8  # worst cases a report lists
@@ -103,7 +103,7 @@ def sweep(
     book = Checkpoint(checkpoint, identity) if checkpoint is not None else None
     results: dict[tuple[int, int], Sequence[Report]] = dict(book.done) if book is not None else {}
     pending = [chunk for chunk in chunks if chunk not in results]
-    payload = _dumps(targets)
+    payload = dump_targets(targets)
     started = time.perf_counter()
     bar = _progress_bar((last - first + 1) * len(targets), progress,
                         f"{fmt.name} × {len(targets)} sweep{'s' if len(targets) > 1 else ''}")
@@ -122,9 +122,9 @@ def sweep(
             for chunk in pending:
                 finished(chunk, measure_chunk(targets, chunk, fmt.name))
         elif executor is None:
-            _run_on_own_pool(pending, payload, fmt, workers, finished)
+            run_on_own_pool(pending, payload, fmt, workers, finished)
         elif isinstance(executor, Executor):
-            _run_on(executor, pending, payload, fmt, finished)
+            run_on(executor, pending, payload, fmt, finished)
         else:
             raise TypeError(f"executor must be a concurrent.futures.Executor, 'serial' or None; got {executor!r}")
     finally:
@@ -144,7 +144,7 @@ def _settled_worst(target: SweepTarget, cases: Sequence[Case], fmt: SweepFormat)
         return ()
     first = np.array([case.inputs[0] for case in cases])
     computed = np.array([case.computed for case in cases])
-    exact, ulps = _exact(target, first, computed, fmt)
+    exact, ulps = settle_exactly(target, first, computed, fmt)
     settled = [replace(case, exact=float(e), ulp=float(u)) for case, e, u in zip(cases, exact, ulps, strict=True)]
     settled.sort(key=lambda case: -case.ulp)
     return tuple(settled[:_WORST])

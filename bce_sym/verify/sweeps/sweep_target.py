@@ -78,9 +78,9 @@ def label_fits(quantity: str, label: float | None) -> bool:
 
 def check_label(fmt: SweepFormat, quantity: str, label: float | None) -> None:
     row = fast_form(quantity, label)  # raises ValueError for a label that does not fit
-    if row.label == "soft":
+    if row.label == Labels.SOFT:  # the label case of a soft label
         value = float(label)  # type: ignore[arg-type]
-        if float(fmt.np_dtype.type(value)) != value:
+        if float(fmt.dtype.type(value)) != value:
             raise ValueError(f"the label {value!r} is not a {fmt.name} value; labels must be exact in the dtype")
         # NOTE: hi = 1 − y must be exact in float64 (true for every float16 and most float32 labels).
         if (1.0 - value) + value != 1.0 or 1.0 - (1.0 - value) != value:
