@@ -121,7 +121,7 @@ def check(
     Args:
         fn: takes the positional arguments of the numeric namesake (arrays of ``dtype``) and returns one
             value per input (NumPy, torch or JAX arrays all work).
-        quantity: one of ``bce_sym.verify.reference.mpmath_values.quantity_names()``.
+        quantity: one of ``bce_sym.quantities.quantity_names()``.
         dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
         points: how many inputs (binades and danger zones, see ``bce_sym.verify.sampling.zones``).
         labels: ``"binary"`` or ``"soft"`` (ignored for ±1 labels and label-free quantities).

@@ -83,7 +83,7 @@ def reference(quantity: str, *args: float | npt.ArrayLike, dps: int = 50) -> Any
     Scalars give an ``mpf``; arrays (broadcast together) give an object array of ``mpf``.
 
     Args:
-        quantity: one of ``quantity_names()``.
+        quantity: one of ``bce_sym.quantities.quantity_names()``.
         *args: the positional arguments of the numeric namesake (``s, y`` for ``bce_with_logits``; an
             optional third, ``pos_weight``, for the two ``bce_with_logits`` quantities).
         dps: decimal digits of the result.
@@ -239,7 +239,7 @@ def exact_values(
     so several targets (and the quantities of one argument) share one mpmath pass.
 
     Args:
-        quantity_name: one of ``quantity_names()``.
+        quantity_name: one of ``bce_sym.quantities.quantity_names()``.
         columns: one 1-d array per argument (values exactly representable in ``dtype``).
         dtype: the dtype the results will be measured in (sets the working precision).
         progress: called with the number of points done, now and then.
