@@ -141,3 +141,17 @@ def test_exact_values_split_into_hi_and_lo_and_are_cached() -> None:
             assert abs(mpmath.mpf(hi[k]) + lo[k] - exact) <= abs(exact) * mpmath.mpf(2) ** -104
     assert exact_values("bce_with_logits", [s.copy(), y.copy()])[0] is hi
     assert working_precision("float32")[0] < working_precision("float64")[0]
+
+
+def test_every_quantity_of_the_registry_has_an_mpmath_formula_and_a_two_float_row() -> None:
+    # NOTE: the verifier's tables are keyed by the registry's names; a new row there fails here until it has forms.
+    from bce_sym.labels import Labels
+    from bce_sym.quantities import QUANTITIES
+    from bce_sym.verify.reference.mpmath_forms import EVALUATE
+    from bce_sym.verify.reference.two_float import FAST_FORMS
+
+    assert list(EVALUATE) == list(quantity_names())
+    cases = {Labels.NONE: {"none"}, Labels.PM: {"-1", "+1"}, Labels.SOFT: {"0", "1", "soft"}}
+    for row in QUANTITIES:
+        assert {form.label for form in FAST_FORMS if form.quantity == row.name} == cases[row.labels], row.name
+        assert {form.domain for form in FAST_FORMS if form.quantity == row.name} == {row.first}, row.name
