@@ -145,18 +145,21 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
     """
     import contextlib
 
-    from bce_sym.verify.mpmath_reference import quantity
+    from bce_sym.labels import Labels
+    from bce_sym.quantities import quantity
     from bce_sym.verify.sweeps import SweepTarget, dask_executor, default_labels, label_fits, sweep
     from bce_sym.verify.targets import target_function, target_quantities
 
     dtype = args.dtype or "float32"
     chosen = args.quantity or list(target_quantities(args.target))
+    if args.label is not None:
+        _check_fixed_label(args.label, chosen, bool(args.quantity))
     groups: dict[str, list[SweepTarget]] = {}
     for name in chosen:
         row = quantity(name)
-        if args.label is None or row.labels is None:
+        if args.label is None or row.labels is Labels.NONE:
             labels = default_labels(name, dtype)
-        elif args.quantity or label_fits(name, args.label):
+        elif label_fits(name, args.label):
             labels = (args.label,)
         else:
             continue  # NOTE: --label 0 with every quantity: the ±1-label forms cannot take it.
@@ -176,10 +179,25 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
     return reports
 
 
+def _check_fixed_label(label: float, chosen: Sequence[str], named: bool) -> None:
+    """``UsageError`` when ``--label`` fits none of the labelled quantities, or one that was named."""
+    from bce_sym.labels import Labels
+    from bce_sym.quantities import quantity
+    from bce_sym.verify.sweeps import label_fits
+
+    labelled = [quantity(name) for name in chosen if quantity(name).labels is not Labels.NONE]
+    outside = [row for row in labelled if not label_fits(row.name, label)]
+    if outside and (named or len(outside) == len(labelled)):
+        kinds = dict.fromkeys(row.labels for row in outside)
+        allowed = "; ".join(f"{kind.symbol} must be {kind.allowed}" for kind in kinds)
+        raise UsageError(f"bce-sym verify: --label {label:g} is outside the domain of "
+                         f"{', '.join(row.name for row in outside)} ({allowed})")
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     import json
 
-    from bce_sym.verify.report import reports_to_markdown
+    from bce_sym.render.reports import reports_to_markdown
 
     if args.exhaustive:
         reports = _verify_exhaustive(args)

@@ -16,14 +16,14 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from bce_sym.formats import float_format
+from bce_sym.labels import Labels, parse_labels
 from bce_sym.verify.metrics import float_dtype
-from bce_sym.verify.zones import facts
 
 __all__ = ["logits", "probabilities", "labels", "LABEL_STRATEGY_KINDS"]
 
-LABEL_STRATEGY_KINDS: tuple[str, ...] = ("binary", "soft", "pm")
-
-_WIDTH = {"float16": 16, "float32": 32, "float64": 64}
+_STRATEGY_LABELS = (Labels.BINARY, Labels.SOFT, Labels.PM)
+LABEL_STRATEGY_KINDS: tuple[str, ...] = tuple(kind.value for kind in _STRATEGY_LABELS)
 
 
 def logits(*, dtype: str = "float64", allow_infinity: bool = False) -> st.SearchStrategy[np.floating]:
@@ -41,15 +41,15 @@ def logits(*, dtype: str = "float64", allow_infinity: bool = False) -> st.Search
     >>> test_dtype()
     """
     np_dtype = float_dtype(dtype)
-    f = facts(np_dtype.name)
+    f = float_format(np_dtype.name)
     edges = [0.0, f.smallest, f.tiny, 1.0, f.branch_switch, f.exp_overflow, f.normal_limit, f.exp_underflow,
              f.max]
     specials = sorted({float(np_dtype.type(sign * x)) for x in edges for sign in (1.0, -1.0)})
     bands = [
-        st.floats(-b, b, width=_WIDTH[np_dtype.name])
+        st.floats(-b, b, width=f.bits)
         for b in (float(np_dtype.type(f.branch_switch * 1.3)), float(np_dtype.type(f.exp_underflow + 2)))
     ]
-    anything = st.floats(allow_nan=False, allow_infinity=allow_infinity, width=_WIDTH[np_dtype.name])
+    anything = st.floats(allow_nan=False, allow_infinity=allow_infinity, width=f.bits)
     return st.one_of(st.sampled_from(specials), *bands, anything).map(np_dtype.type)
 
 
@@ -66,8 +66,8 @@ def probabilities(*, dtype: str = "float64") -> st.SearchStrategy[np.floating]:
     >>> test_range()
     """
     np_dtype = float_dtype(dtype)
-    f = facts(np_dtype.name)
-    width = _WIDTH[np_dtype.name]
+    f = float_format(np_dtype.name)
+    width = f.bits
     one = np_dtype.type(1)
     near_one = st.integers(1, 64).map(lambda k: float(one - np_dtype.type(k) * np_dtype.type(f.eps / 2)))
     specials = st.sampled_from([0.0, 1.0, 0.5, f.smallest, f.tiny, 1.0 - f.eps / 2])
@@ -89,19 +89,18 @@ def labels(kind: str = "binary", *, dtype: str = "float64") -> st.SearchStrategy
     >>> test_sign()
     """
     np_dtype = float_dtype(dtype)
-    if kind == "binary":
+    kind = parse_labels(kind, allowed=_STRATEGY_LABELS)
+    if kind is Labels.BINARY:
         base: st.SearchStrategy[float] = st.sampled_from([0.0, 1.0])
-    elif kind == "pm":
+    elif kind is Labels.PM:
         base = st.sampled_from([-1.0, 1.0])
-    elif kind == "soft":
-        f = facts(np_dtype.name)
-        width = _WIDTH[np_dtype.name]
+    else:
+        f = float_format(np_dtype.name)
+        width = f.bits
         base = st.one_of(
             st.sampled_from([0.0, 1.0, 0.5, f.smallest, 1.0 - f.eps / 2]),
             st.floats(0.0, 1.0, width=width),
             st.floats(0.0, float(np_dtype.type(1e-3)), width=width),
             st.floats(float(np_dtype.type(0.999)), 1.0, width=width),
         )
-    else:
-        raise ValueError(f"unknown label kind {kind!r}; allowed: {', '.join(LABEL_STRATEGY_KINDS)}")
     return base.map(np_dtype.type)

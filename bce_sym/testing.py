@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bce_sym.verify.report import Report, format_ulp
-from bce_sym.verify.sampled_check import check
+from bce_sym.render.reports import format_ulp
+from bce_sym.verify.check import check
+from bce_sym.verify.report import Report
 
 __all__ = ["assert_accurate"]
 

@@ -19,18 +19,11 @@ import time
 
 import numpy as np
 
-from bce_sym.verify.report import Report, format_ulp
-from bce_sym.verify.sweeps import (
-    SweepTarget,
-    _chunks,
-    _dumps,
-    _format,
-    _loads,
-    _values,
-    float_range,
-    run_chunk,
-    sweep,
-)
+from bce_sym.render.reports import format_ulp
+from bce_sym.verify.report import Report
+from bce_sym.verify.sweeps import SweepTarget, float_range, sweep
+from bce_sym.verify.sweeps.chunk import dump_targets, load_targets, run_chunk
+from bce_sym.verify.sweeps.ranges import chunk_ranges, sweep_format
 from bce_sym.verify.targets import target_function
 
 QUANTITIES = ("bce_with_logits", "bce_with_logits_grad")
@@ -44,11 +37,11 @@ def _targets(name: str) -> list[SweepTarget]:
 
 def _functions_only(payload: bytes, chunk: tuple[int, int]) -> float:
     """Seconds to call the four functions alone on one chunk (the floor under any sweep)."""
-    payload_targets = _loads(payload)
-    fmt = _format("float32")
+    payload_targets = load_targets(payload)
+    fmt = sweep_format("float32")
     started = time.perf_counter()
     for block in range(chunk[0], chunk[1], fmt.block):
-        values = _values(block, min(block + fmt.block, chunk[1]), fmt)
+        values = fmt.values(block, min(block + fmt.block, chunk[1]))
         for target in payload_targets:
             target.fn(values.copy(), np.full(values.size, target.label, dtype=np.float32))
     return time.perf_counter() - started
@@ -57,12 +50,13 @@ def _functions_only(payload: bytes, chunk: tuple[int, int]) -> float:
 def project(name: str, sample: int, workers: int) -> None:
     targets = _targets(name)
     first, last = float_range("float32")
-    chunks = _chunks(first, last, _format("float32").chunk, _format("float32"))
+    fmt = sweep_format("float32")
+    chunks = chunk_ranges(first, last, fmt.chunk, fmt)
     step = max(1, len(chunks) // sample)
     chosen = chunks[step // 2 :: step][:sample]
     sampled_points = sum(stop - start for start, stop in chosen) * len(targets)
     total_points = (last - first + 1) * len(targets)
-    payload = _dumps(targets)
+    payload = dump_targets(targets)
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
         # NOTE: warm the workers (imports, lambdify) on a tiny chunk before timing.
         list(pool.map(run_chunk, [payload] * workers, [(chosen[0][0], chosen[0][0] + 256)] * workers,

@@ -20,8 +20,8 @@ import numpy as np
 
 import bce_sym.numeric as numeric
 from bce_sym.testing import assert_accurate
-from bce_sym.verify.mpmath_reference import clear_caches, exact_values, reference, working_precision
-from bce_sym.verify.sampling import first_column, sample_points
+from bce_sym.verify.reference.mpmath_values import clear_caches, exact_values, reference, working_precision
+from bce_sym.verify.sampling.points import first_column, sample_points
 
 
 def _cold() -> None:

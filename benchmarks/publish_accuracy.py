@@ -16,10 +16,12 @@ from importlib.metadata import version
 
 import numpy as np
 
-from bce_sym.verify.mpmath_reference import exact_values, quantity, quantity_names
-from bce_sym.verify.report import Report, format_float, format_ulp
-from bce_sym.verify.sampled_check import evaluate
-from bce_sym.verify.sampling import sample_points
+from bce_sym.quantities import quantity, quantity_names
+from bce_sym.render.reports import format_float, format_ulp
+from bce_sym.verify.check import evaluate
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.report import Report
+from bce_sym.verify.sampling.points import sample_points
 from bce_sym.verify.targets import check_target, target_function
 
 TARGETS: tuple[tuple[str, str], ...] = (

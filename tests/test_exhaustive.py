@@ -14,16 +14,16 @@ import sympy
 import bce_sym.numeric as numeric
 import bce_sym.symbols as bce_symbols
 from bce_sym.cli import main
-from bce_sym.verify.fast_reference import (
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.reference.two_float import (
     FAST_FORMS,
     INTERMEDIATES,
     LO_ABSOLUTE_ERROR,
     LO_RELATIVE_ERROR,
     Inputs,
     fast_reference,
-    prove_fast_form,
 )
-from bce_sym.verify.mpmath_reference import exact_values
+from bce_sym.verify.reference.two_float_proof import prove_fast_form
 from bce_sym.verify.report import Report
 from bce_sym.verify.sweeps import (
     SerialExecutor,
@@ -307,9 +307,9 @@ def test_serial_executor_is_an_executor():
     [
         ({"lo": 2.0, "hi": 1.0}, "empty range"),
         ({"lo": 1.00001, "hi": 1.00002, "dtype": "float16"}, "no float16 value"),
-        ({"dtype": "int32"}, "float dtype"),
-        ({"dtype": "float64"}, "float dtype"),
-        ({"label": 2.0}, "must lie in"),
+        ({"dtype": "int32"}, "allowed: float16, float32"),
+        ({"dtype": "float64"}, "allowed: float16, float32"),
+        ({"label": 2.0}, "must be 0, 1 or a soft label in"),
         ({"label": None}, "needs a label"),
         ({"lo": float("nan")}, "must be numbers"),
     ],
@@ -335,7 +335,7 @@ def test_bad_labels_and_domains():
 
 def test_cli_bad_dtype_exits_2(capsys):
     assert main(["verify", "numeric", "--exhaustive", "--dtype", "float64", "--quantity", "sigmoid"]) == 2
-    assert "float dtype" in capsys.readouterr().err
+    assert "allowed: float16, float32" in capsys.readouterr().err
 
 
 def test_float_range_counts():
@@ -419,13 +419,13 @@ def test_the_contract_name_is_the_function_even_after_the_module_loads() -> None
 
 
 def _general_settle_and_count(target, values, computed, measured, fmt, work, acc):
-    from bce_sym.verify import sweeps
+    from bce_sym.verify.sweeps import settle as settling
 
-    settle = np.union1d(measured.undecided, sweeps._straddling(measured.error, measured.delta, work))
+    settle = np.union1d(measured.undecided, settling._straddling(measured.error, measured.delta, work))
     if settle.size:
-        _, measured.error[settle] = sweeps._exact(target, values[settle], computed[settle], fmt)
+        _, measured.error[settle] = settling.settle_exactly(target, values[settle], computed[settle], fmt)
         acc.settled += settle.size
-    sweeps._count_histogram(measured.error, acc.histogram)
+    settling._count_histogram(measured.error, acc.histogram)
 
 
 @pytest.mark.parametrize("start", [2.0**-30, 0.3, 1.0, 2.0, 30.0, 1e10, -3.0, -100.0, -1e30, 1e-40])
@@ -433,10 +433,11 @@ def test_one_binade_shortcuts_equal_the_general_measuring(monkeypatch, start):
     # NOTE: the block-level shortcuts (one ULP per block, four counting passes) must change nothing: the
     # same histogram, maximum, worst cases and scaled error as the point-by-point path, for an accurate
     # target, a crude one (errors of every size, infinities) and PyTorch-like near-misses.
-    from bce_sym.verify import sweeps
+    from bce_sym.verify.sweeps import chunk as sweeps
+    from bce_sym.verify.sweeps.ranges import sweep_format
 
-    fmt = sweeps._format("float32")
-    first = sweeps._ordinal(start, fmt)
+    fmt = sweep_format("float32")
+    first = fmt.ordinal(start)
     chunk = (first, first + 3 * 2**15 + 11)
     crude = {"bce_with_logits": lambda s, y: np.log1p(np.exp(-s * (1 - 2 * y))).astype(F32),
              "bce_with_logits_grad": lambda s, y: (1 / (1 + np.exp(-s)) - y).astype(F32)}
@@ -446,8 +447,8 @@ def test_one_binade_shortcuts_equal_the_general_measuring(monkeypatch, start):
         with np.errstate(all="ignore"):
             fast = sweeps.measure_chunk(targets, chunk, "float32")
             with monkeypatch.context() as patch:
-                patch.setattr(sweeps, "_measure_in_one_binade", lambda *args: None)
-                patch.setattr(sweeps, "_settle_and_count", _general_settle_and_count)
+                patch.setattr(sweeps, "measure_in_one_binade", lambda *args: None)
+                patch.setattr(sweeps, "settle_and_count", _general_settle_and_count)
                 general = sweeps.measure_chunk(targets, chunk, "float32")
         for a, b in zip(fast, general, strict=True):
             assert a.histogram == b.histogram, (name, a.quantity, a.labels)

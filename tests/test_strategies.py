@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bce_sym.numeric as numeric
+from bce_sym.formats import float_format
 from bce_sym.strategies import labels, logits, probabilities
-from bce_sym.verify.mpmath_reference import reference
-from bce_sym.verify.zones import facts
+from bce_sym.verify.reference.mpmath_values import reference
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
@@ -34,7 +34,7 @@ def test_the_danger_zones_are_drawn() -> None:
         seen.append(float(s))
 
     collect()
-    f = facts("float64")
+    f = float_format("float64")
     magnitudes = np.abs(seen)
     assert (magnitudes > f.exp_overflow).any()
     assert ((magnitudes > 0.4 * f.branch_switch) & (magnitudes < 1.3 * f.branch_switch)).any()

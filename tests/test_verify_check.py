@@ -1,4 +1,4 @@
-"""check() (bce_sym.verify.sampled_check): measuring a function, and naming the input that broke it."""
+"""check() (bce_sym.verify.check): measuring a function, and naming the input that broke it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from bce_sym.verify import Report, check
-from bce_sym.verify.sampled_check import TargetError, as_array
+from bce_sym.verify.check import TargetError, as_array
 
 
 def _sigmoid(s: np.ndarray) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_inputs_are_not_shared_with_the_function() -> None:
 
 
 def test_bad_arguments_list_what_is_allowed() -> None:
-    with pytest.raises(ValueError, match="valid quantities: sigmoid"):
+    with pytest.raises(ValueError, match="known quantities: sigmoid"):
         check(_sigmoid, "softmax")
     with pytest.raises(ValueError, match="binary, soft"):
         check(_sigmoid, "sigmoid", labels="hard")

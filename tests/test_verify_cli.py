@@ -65,3 +65,21 @@ def test_missing_jax_exits_2_in_a_real_process() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == "bce-sym: jax is not installed; pip install bce-sym[jax]"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        # NOTE: issue: --label 3 verified sigmoid and log_sigmoid, dropped the six labelled quantities, exit 0.
+        (["--label", "3"], "--label 3 is outside the domain of bce_with_logits, bce_with_logits_grad, "
+                           "logistic_loss, logistic_loss_grad, bce, bce_grad (y must be 0, 1 or a soft label "
+                           "in [0, 1]; t must be -1 or +1)"),
+        (["--label", "0.5", "--quantity", "logistic_loss"],
+         "--label 0.5 is outside the domain of logistic_loss (t must be -1 or +1)"),
+    ],
+)
+def test_an_exhaustive_label_outside_the_domain_exits_2_saying_what_is_allowed(arguments, message, capsys):
+    assert main(["verify", "numeric", "--exhaustive", "--dtype", "float16", *arguments]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert message in captured.err

@@ -79,7 +79,7 @@ def test_unknown_dtype_is_a_value_error_listing_the_allowed() -> None:
 def test_a_value_just_below_a_power_of_two_is_measured_in_the_binade_below() -> None:
     # σ(1000) = 1 − e^-1000 rounds onto 1.0 even at 136 bits; 1 − 2^-24 is then 1 ULP of float32 away
     # from it (the binade below 1), not the 0.5 ULP it would be measured at 1.0 itself.
-    from bce_sym.verify.mpmath_reference import exact_values
+    from bce_sym.verify.reference.mpmath_values import exact_values
 
     for quantity, columns, computed in (
         ("sigmoid", [np.array([1000.0])], 1 - 2.0**-24),

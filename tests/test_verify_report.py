@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from bce_sym.verify.report import HISTOGRAM_EDGES, Case, Report, reports_to_markdown
+from bce_sym.render.reports import reports_to_markdown
+from bce_sym.verify.report import Case, Report
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES
 
 
 def _report(**extra) -> Report:
@@ -85,3 +87,16 @@ def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="one length"):
         Report.from_arrays(target="t", quantity="sigmoid", dtype="float64", labels="none",
                            inputs=(np.zeros(3),), computed=np.zeros(2), exact=np.zeros(3))
+
+
+def test_the_report_printer_imports_nothing_of_the_verifier() -> None:
+    # NOTE: documents take a Report and print it; they never depend on how it was measured (no cycle either).
+    import ast
+    from pathlib import Path
+
+    import bce_sym.render.reports as printer
+
+    tree = ast.parse(Path(printer.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [name for name in imported if name.startswith("bce_sym.verify")]

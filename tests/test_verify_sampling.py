@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bce_sym.verify.sampling import effective_labels, sample_points
-from bce_sym.verify.zones import LOGIT_ZONES, PROBABILITY_ZONES, facts, zone_names
+from bce_sym.formats import float_format
+from bce_sym.verify.sampling.points import effective_labels, sample_points
+from bce_sym.verify.sampling.zones import LOGIT_ZONES, PROBABILITY_ZONES, zone_names
 
 
 def _binades(values: np.ndarray) -> set[tuple[bool, int]]:
@@ -16,17 +17,17 @@ def _binades(values: np.ndarray) -> set[tuple[bool, int]]:
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_every_binade_of_the_dtype_is_visited_with_both_signs(dtype: str) -> None:
-    f = facts(dtype)
+    f = float_format(dtype)
     sample = sample_points("sigmoid", dtype=dtype, points=10_000)
     seen = _binades(sample.columns[0].astype(np.float64))
-    wanted = {(neg, e) for e in range(f.min_exponent, f.max_exponent + 1) for neg in (False, True)}
+    wanted = {(neg, e) for e in range(f.min_spacing_exponent, f.max_exponent + 1) for neg in (False, True)}
     assert wanted <= seen
 
 
 def test_probability_binades_reach_the_smallest_subnormal_and_one_minus_eps() -> None:
     p = sample_points("bce", dtype="float32", points=5_000).columns[0].astype(np.float64)
-    f = facts("float32")
-    assert {e for neg, e in _binades(p)} >= set(range(f.min_exponent, 0))
+    f = float_format("float32")
+    assert {e for neg, e in _binades(p)} >= set(range(f.min_spacing_exponent, 0))
     one_minus = 1.0 - p[(p > 0.5) & (p < 1)]
     assert {int(e) for e in np.frexp(one_minus)[1] - 1} >= set(range(-24, -1))
     assert p.min() == 0.0 and p.max() == 1.0 and f.smallest in p and 1 - f.eps / 2 in p
@@ -34,7 +35,7 @@ def test_probability_binades_reach_the_smallest_subnormal_and_one_minus_eps() ->
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_danger_zones_sit_where_the_dtype_says(dtype: str) -> None:
-    f = facts(dtype)
+    f = float_format(dtype)
     sample = sample_points("bce_with_logits", dtype=dtype, points=10_000)
     s = np.abs(sample.columns[0].astype(np.float64))
     names = sample.zone_names

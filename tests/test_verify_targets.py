@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from bce_sym.verify.mpmath_reference import quantity_names
+from bce_sym.quantities import quantity_names
 from bce_sym.verify.targets import (
     SCIPY_FORMS,
     TORCH_FORMS,

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import bce_sym.numeric as numeric
+from bce_sym.quantities import quantity_names
 from bce_sym.verify import check
-from bce_sym.verify.mpmath_reference import quantity_names
 
 MAX_ULP = 4.0
 

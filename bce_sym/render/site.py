@@ -110,7 +110,7 @@ def _pdf_pages(pdf: Path, folder: Path) -> list[Path]:
 
 
 def _write_accuracy(runs: list[AccuracyRun], folder: Path) -> list[AccuracyRun]:
-    from bce_sym.verify.report import reports_to_markdown
+    from bce_sym.render.reports import reports_to_markdown
 
     folder.mkdir(parents=True, exist_ok=True)
     every: list[dict[str, object]] = []

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bce_sym.verify.mpmath_reference import QUANTITIES, reference
+from bce_sym.quantities import QUANTITIES
+from bce_sym.verify.check import check
+from bce_sym.verify.reference.mpmath_values import reference
 from bce_sym.verify.report import Case, Report, ZoneRow
-from bce_sym.verify.sampled_check import check
 
 __all__ = ["reference", "check", "Report", "Case", "ZoneRow", "QUANTITIES", "exhaustive"]
 
@@ -22,7 +23,7 @@ def __getattr__(name: str) -> Any:
     # NOTE: exhaustive sweeps load executors and progress machinery: import on use. The module is named
     # ``sweeps`` so that importing it never shadows the function ``bce_sym.verify.exhaustive``.
     if name == "exhaustive":
-        from bce_sym.verify.sweeps import exhaustive
+        from bce_sym.verify.sweeps.sweep import exhaustive
 
         globals()["exhaustive"] = exhaustive
         return exhaustive

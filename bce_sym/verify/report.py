@@ -1,9 +1,9 @@
-"""What a verification run found: ``Report`` (max, percentiles, zones, worst cases) and its renderings.
+"""What a verification run found: ``Report`` (max, percentiles, zones, worst cases), as data and as JSON.
 
 A ``Report`` is a frozen summary, built from arrays of inputs, computed and exact values by
-``Report.from_arrays``; reports of chunks of one sweep combine with ``Report.merge``. It renders as JSON
-(``to_dict``), Markdown (``to_markdown``, ``_repr_markdown_`` in notebooks) and a PNG of error against input
-(``figure``).
+``Report.from_arrays``; reports of chunks of one sweep combine with ``Report.merge``. It is written as JSON
+by ``to_dict``/``to_json`` and read back by ``Report.from_dict``. Its Markdown (``to_markdown``,
+``_repr_markdown_`` in notebooks) and its figure (``figure``) are printed by ``bce_sym.render.reports``.
 
 >>> import numpy as np
 >>> s = np.array([-1.0, 0.0, 1.0])
@@ -17,9 +17,8 @@ A ``Report`` is a frozen summary, built from arrays of inputs, computed and exac
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,97 +27,24 @@ import numpy as np
 import numpy.typing as npt
 
 from bce_sym.verify.metrics import error_bits, float_dtype, overflow_threshold, scaled_error, ulp_error
-
-__all__ = [
-    "Case",
-    "ZoneRow",
-    "HistogramRow",
-    "Report",
-    "PERCENTILES",
-    "HISTOGRAM_EDGES",
-    "format_float",
-    "format_ulp",
-    "reports_to_markdown",
-]
-
-PERCENTILES: tuple[float, ...] = (50.0, 90.0, 99.0, 99.9)
-"""Which percentiles of the ULP error a report lists."""
-
-HISTOGRAM_EDGES: tuple[float, ...] = (0.0, 0.25, 0.5, 0.5 + 2.0**-7, 1.0) + tuple(
-    2.0**k for k in range(1, 31)
-) + (math.inf,)
-"""Bin edges of the ULP histogram: [edge_i, edge_i+1); 0.5 + 2^-7 separates correct rounding from 'almost'."""
+from bce_sym.verify.report_rows import (
+    PERCENTILES,
+    PROFILE_POINTS,
+    Case,
+    HistogramRow,
+    ZoneRow,
+    binade_rows,
+    histogram,
+    merge_histograms,
+    merge_rows,
+    percentiles_from_histogram,
+    profile,
+    top_indices,
+    zone_indices,
+    zone_row,
+)
 
 _WORST_KEPT = 8
-_PROFILE_POINTS = 1500
-
-
-@dataclass(frozen=True)
-class Case:
-    """One input and what happened there.
-
-    ``inputs`` are the arguments in the quantity's order (exact values of the dtype under test, as Python
-    floats); ``computed`` the implementation's result; ``exact`` the mathematical value rounded to float64;
-    ``ulp`` the distance in ULPs of the dtype; ``zone`` the sampling zone the input came from.
-    """
-
-    inputs: tuple[float, ...]
-    computed: float
-    exact: float
-    ulp: float
-    zone: str
-
-
-@dataclass(frozen=True)
-class ZoneRow:
-    """One row of a per-zone (or per-binade) table: how many points, the largest error, non-finite results."""
-
-    zone: str
-    points: int
-    max_ulp: float
-    nonfinite: int
-    worst: Case | None = None
-
-
-@dataclass(frozen=True)
-class HistogramRow:
-    """How many points had an ULP error in ``[lo, hi)``."""
-
-    lo: float
-    hi: float
-    count: int
-
-
-def format_float(value: float, dtype: str = "float64") -> str:
-    """The shortest text that reads back as ``value`` in ``dtype`` (``inf``, ``-inf``, ``nan`` as such).
-
-    >>> format_float(0.1, "float32"), format_float(2.0**-149, "float32")
-    ('0.1', '1e-45')
-    """
-    if not math.isfinite(value):
-        return str(value)
-    try:
-        scalar = float_dtype(dtype).type(value)
-    except ValueError:
-        scalar = np.float64(value)
-    if float(scalar) != value:
-        # NOTE: not a value of the dtype (a target that answered in float64): print all its digits.
-        scalar = np.float64(value)
-    magnitude = abs(float(scalar))
-    if magnitude == 0 or 1e-4 <= magnitude < 1e16:
-        return np.format_float_positional(scalar, unique=True, trim="-")
-    return np.format_float_scientific(scalar, unique=True, trim="-")
-
-
-def format_ulp(value: float) -> str:
-    """ULPs for a table: two decimals below 100, three significant digits in exponent form above.
-
-    >>> format_ulp(0.5), format_ulp(3.0e15), format_ulp(float("inf"))
-    ('0.50', '3.00e+15', 'inf')
-    """
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.2f}" if value < 100 else f"{value:.2e}"
 
 
 def _json_float(value: float) -> float | str:
@@ -135,59 +61,6 @@ def _json_ready(value: Any) -> Any:
         return [_json_ready(item) for item in value]
     return value
 
-
-def _top_indices(ulps: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` largest errors (NaN counted as largest), largest first, stable."""
-    key = np.where(np.isnan(ulps), np.inf, ulps)
-    if key.size <= count:
-        order = np.argsort(-key, kind="stable")
-    else:
-        part = np.argpartition(-key, count - 1)[:count]
-        order = part[np.argsort(-key[part], kind="stable")]
-    return order[:count]
-
-
-def _profile(x: np.ndarray, ulps: np.ndarray) -> tuple[tuple[float, float], ...]:
-    """A thinned (input, ULP) curve for the figure: every point, or the worst of each group of neighbours."""
-    finite = np.isfinite(x)
-    x, ulps = x[finite], np.where(np.isnan(ulps[finite]), np.inf, ulps[finite])
-    if x.size == 0:
-        return ()
-    order = np.argsort(x, kind="stable")
-    x, ulps = x[order], ulps[order]
-    if x.size > _PROFILE_POINTS:
-        groups = np.array_split(np.arange(x.size), _PROFILE_POINTS)
-        picks = np.array([group[np.argmax(ulps[group])] for group in groups])
-        x, ulps = x[picks], ulps[picks]
-    return tuple(zip(x.tolist(), ulps.tolist(), strict=True))
-
-
-def _histogram(ulps: np.ndarray) -> tuple[HistogramRow, ...]:
-    key = np.where(np.isnan(ulps), np.inf, ulps)
-    edges = np.array(HISTOGRAM_EDGES)
-    # NOTE: searchsorted(..., "right") − 1 puts x in [edge_i, edge_i+1); inf lands in the last, open bin.
-    bins = np.clip(np.searchsorted(edges, key, side="right") - 1, 0, len(edges) - 2)
-    counts = np.bincount(bins, minlength=len(edges) - 1)
-    return tuple(
-        HistogramRow(float(edges[i]), float(edges[i + 1]), int(counts[i])) for i in range(len(edges) - 1)
-    )
-
-
-def _percentiles_from_histogram(rows: Sequence[HistogramRow]) -> tuple[tuple[float, float], ...]:
-    """Upper bounds of the percentiles from a histogram (used where chunks were merged)."""
-    total = sum(row.count for row in rows)
-    if total == 0:
-        return tuple((q, 0.0) for q in PERCENTILES)
-    result = []
-    for q in PERCENTILES:
-        needed = math.ceil(total * q / 100.0)
-        running = 0
-        for row in rows:
-            running += row.count
-            if running >= needed:
-                result.append((q, row.hi))
-                break
-    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -292,7 +165,7 @@ class Report:
         with np.errstate(over="ignore", invalid="ignore"):
             finite_exact = np.abs(exact64) < overflow_threshold(dtype_name)
         bad = finite_exact & ~np.isfinite(computed64)
-        names, zone_index = _zone_indices(zones, zone_names, count)
+        names, zone_index = zone_indices(zones, zone_names, count)
 
         def case(index: int) -> Case:
             return Case(
@@ -303,17 +176,17 @@ class Report:
                 zone=names[zone_index[index]],
             )
 
-        worst = tuple(case(int(index)) for index in _top_indices(ulps, worst_count)) if count else ()
+        worst = tuple(case(int(index)) for index in top_indices(ulps, worst_count)) if count else ()
         key = np.where(np.isnan(ulps), np.inf, ulps)
         max_ulp = float(key.max()) if count else 0.0
         zone_rows = tuple(
-            _zone_row(name, np.flatnonzero(zone_index == number), key, bad, case)
+            zone_row(name, np.flatnonzero(zone_index == number), key, bad, case)
             for number, name in enumerate(names)
             if np.any(zone_index == number)
         )
-        binade_rows: tuple[ZoneRow, ...] = ()
+        binade_table: tuple[ZoneRow, ...] = ()
         if binades and columns:
-            binade_rows = _binade_rows(columns[0], key, bad, case)
+            binade_table = binade_rows(columns[0], key, bad, case)
         with np.errstate(invalid="ignore"):
             listed = np.percentile(key, PERCENTILES) if count else np.zeros(len(PERCENTILES))
         percentiles = (
@@ -338,9 +211,9 @@ class Report:
             arguments=tuple(arguments),
             max_bits=float(error_bits(max_ulp)),
             max_scaled_error=float(np.max(scaled)) if count else 0.0,
-            histogram=_histogram(key),
-            binades=binade_rows,
-            profile=_profile(columns[0], key) if columns and count else (),
+            histogram=histogram(key),
+            binades=binade_table,
+            profile=profile(columns[0], key) if columns and count else (),
             seed=seed,
             seconds=seconds,
         )
@@ -370,27 +243,27 @@ class Report:
                     f"into {first.quantity}/{first.dtype}"
                 )
         worst = sorted((case for part in parts for case in part.worst), key=lambda c: -c.ulp)
-        histogram = _merge_histograms([part.histogram for part in parts])
+        merged_histogram = merge_histograms([part.histogram for part in parts])
         max_ulp = max(part.max_ulp for part in parts)
         seconds = [part.seconds for part in parts if part.seconds is not None]
-        profile = sorted(point for part in parts for point in part.profile)
-        if len(profile) > _PROFILE_POINTS:
-            x = np.array([p[0] for p in profile])
-            u = np.array([p[1] for p in profile])
-            profile = list(_profile(x, u))
+        curve = sorted(point for part in parts for point in part.profile)
+        if len(curve) > PROFILE_POINTS:
+            x = np.array([p[0] for p in curve])
+            u = np.array([p[1] for p in curve])
+            curve = list(profile(x, u))
         return replace(
             first,
             points=sum(part.points for part in parts),
             max_ulp=max_ulp,
             nonfinite=sum(part.nonfinite for part in parts),
             worst=tuple(worst[:worst_count]),
-            percentiles=_percentiles_from_histogram(histogram) if histogram else first.percentiles,
-            zones=_merge_rows([part.zones for part in parts]),
-            binades=_merge_rows([part.binades for part in parts]),
+            percentiles=percentiles_from_histogram(merged_histogram) if merged_histogram else first.percentiles,
+            zones=merge_rows([part.zones for part in parts]),
+            binades=merge_rows([part.binades for part in parts]),
             max_bits=float(error_bits(max_ulp)),
             max_scaled_error=max(part.max_scaled_error for part in parts),
-            histogram=histogram,
-            profile=tuple(profile),
+            histogram=merged_histogram,
+            profile=tuple(curve),
             seconds=sum(seconds) if seconds else None,
         )
 
@@ -413,13 +286,11 @@ class Report:
 
     def describe_case(self, case: Case) -> str:
         """One line naming the inputs, computed and exact values and the ULP distance of ``case``."""
-        inputs = self._inputs_text(case)
-        return (
-            f"{self.quantity}({inputs}) [{case.zone}]: computed {format_float(case.computed, self.dtype)}, "
-            f"exact {case.exact!r}, {format_ulp(case.ulp)} ULP"
-        )
+        from bce_sym.render.reports import describe_case
 
-    # ------------------------------------------------------------------ rendering
+        return describe_case(self, case)
+
+    # ------------------------------------------------------------------ JSON and renderings
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (infinities as the strings ``"inf"``/``"-inf"``).
@@ -433,12 +304,37 @@ class Report:
         data["profile"] = [list(point) for point in self.profile]
         return _json_ready(data)
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        """The report as JSON text; written to ``path`` as well when given."""
-        text = json.dumps(self.to_dict(), indent=2)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The ``Report`` that ``to_dict()`` wrote (its inverse: checkpoints read reports back so).
+
+        >>> r = Report("t", "sigmoid", "float32", "none", 1, 0.5, 0, ())
+        >>> Report.from_dict(r.to_dict()) == r
+        True
+        """
+        worst = tuple(case for case in (_case(item) for item in data["worst"]) if case is not None)
+        return cls(
+            target=data["target"],
+            quantity=data["quantity"],
+            dtype=data["dtype"],
+            labels=data["labels"],
+            points=int(data["points"]),
+            max_ulp=float(_number(data["max_ulp"])),
+            nonfinite=int(data["nonfinite"]),
+            worst=worst,
+            percentiles=tuple((float(item["q"]), float(_number(item["ulp"]))) for item in data["percentiles"]),
+            zones=tuple(_zone_row(item) for item in data["zones"]),
+            arguments=tuple(data["arguments"]),
+            max_bits=float(_number(data["max_bits"])),
+            max_scaled_error=float(_number(data["max_scaled_error"])),
+            histogram=tuple(HistogramRow(float(_number(item["lo"])), float(_number(item["hi"])), int(item["count"]))
+                            for item in data["histogram"]),
+            binades=tuple(_zone_row(item) for item in data["binades"]),
+            profile=tuple((float(_number(a)), float(_number(b))) for a, b in data["profile"]),
+            seed=data.get("seed"),
+            seconds=None if data.get("seconds") is None else float(data["seconds"]),
+        )
 
     def to_markdown(self) -> str:
         """A Markdown summary: the headline numbers, the per-zone table and the worst cases.
@@ -446,42 +342,12 @@ class Report:
         >>> print(Report("t", "sigmoid", "float64", "none", 1, 0.5, 0, ()).to_markdown().splitlines()[0])
         ### t: sigmoid, float64, labels none
         """
-        lines = [
-            f"### {self.target}: {self.quantity}, {self.dtype}, labels {self.labels}",
-            "",
-            f"{self.points} points; max {format_ulp(self.max_ulp)} ULP ({self.max_bits:.1f} bits); "
-            f"non-finite {self.nonfinite}; max |error|/max(|exact|,1) {self.max_scaled_error:.3g}",
-        ]
-        if self.percentiles:
-            listed = ", ".join(f"p{q:g} {format_ulp(value)}" for q, value in self.percentiles)
-            lines += ["", f"Percentiles (ULP): {listed}"]
-        for title, rows in (("zone", self.zones), ("binade", self.binades)):
-            if not rows:
-                continue
-            lines += ["", f"| {title} | points | max ULP | non-finite | worst input |",
-                      "|---|---:|---:|---:|---|"]
-            for row in rows:
-                where = self._inputs_text(row.worst) if row.worst is not None else ""
-                lines.append(
-                    f"| {row.zone} | {row.points} | {format_ulp(row.max_ulp)} | {row.nonfinite} | {where} |"
-                )
-        if self.worst:
-            lines += ["", "| worst input | computed | exact | ULP | zone |", "|---|---:|---:|---:|---|"]
-            for case in self.worst:
-                lines.append(
-                    f"| {self._inputs_text(case)} | {format_float(case.computed, self.dtype)} | "
-                    f"{case.exact!r} | "
-                    f"{format_ulp(case.ulp)} | {case.zone} |"
-                )
-        return "\n".join(lines) + "\n"
+        from bce_sym.render.reports import report_markdown
+
+        return report_markdown(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
-
-    def _inputs_text(self, case: Case) -> str:
-        names = self.arguments or tuple(f"x{i}" for i in range(len(case.inputs)))
-        pairs = zip(names, case.inputs, strict=False)
-        return ", ".join(f"{name}={format_float(value, self.dtype)}" for name, value in pairs)
 
     def figure(self, path: str | Path | None = None) -> Any:
         """A matplotlib Figure of the ULP error against the first input; saved as PNG when ``path`` is given.
@@ -492,183 +358,30 @@ class Report:
         Returns:
             the ``matplotlib.figure.Figure``.
         """
-        # NOTE: matplotlib is imported here, not at module import, and without pyplot's global state.
-        from matplotlib.figure import Figure
+        from bce_sym.render.reports import report_figure
 
-        figure = Figure(figsize=(7.0, 3.6), dpi=110)
-        axes = figure.add_subplot()
-        if self.profile:
-            x = np.array([point[0] for point in self.profile])
-            u = np.array([point[1] for point in self.profile])
-            shown = np.where(np.isfinite(u), u, np.nan)
-            floor = 1e-3
-            axes.scatter(_signed_log(x, _lowest_decade(x)), np.maximum(shown, floor), s=4, color="tab:blue",
-                         label="ULP error (0 drawn at 1e-3)")
-            infinite = ~np.isfinite(u)
-            if np.any(infinite):
-                top = max(float(np.nanmax(np.maximum(shown, floor), initial=1.0)) * 10, 10.0)
-                axes.scatter(_signed_log(x[infinite], _lowest_decade(x)), np.full(int(infinite.sum()), top),
-                             s=10, marker="x",
-                             color="tab:red", label="non-finite / inf ULP")
-            axes.set_yscale("log")
-            _signed_log_axis(axes, x)
-        axes.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
-        name = self.arguments[0] if self.arguments else "input"
-        axes.set_xlabel(f"{name} (sign · log10 |{name}|; 0 in the middle)")
-        axes.set_ylabel(f"error (ULP of {self.dtype})")
-        axes.set_title(f"{self.target}: {self.quantity} ({self.dtype}, labels {self.labels}), "
-                       f"max {format_ulp(self.max_ulp)} ULP")
-        axes.legend(loc="upper right", fontsize="small")
-        figure.tight_layout()
-        if path is not None:
-            figure.savefig(str(path), format="png")
-        return figure
+        return report_figure(self, path)
 
 
-def _lowest_decade(x: np.ndarray) -> int:
-    """The decade of the smallest non-zero |x| (so that it maps just off 0 on the signed log axis)."""
-    magnitudes = np.abs(x[np.isfinite(x) & (x != 0)])
-    return int(np.floor(np.log10(magnitudes.min()))) if magnitudes.size else 0
+def _number(value: Any) -> Any:
+    # NOTE: to_dict writes inf/nan as strings (JSON has no such numbers); read them back.
+    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
+        return float(value)
+    return value
 
 
-def _signed_log(x: np.ndarray, lowest: int) -> np.ndarray:
-    """sign(x)·(log10|x| − lowest + 1): decades evenly spaced on both sides of 0, 0 itself at 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # NOTE: clip in the log domain: 10.0**lowest underflows to 0 for the float64 subnormals.
-        magnitude = np.maximum(np.log10(np.abs(x)), lowest) - lowest + 1
-        return np.where(x == 0, 0.0, np.sign(x) * magnitude)
-
-
-def _signed_log_axis(axes: Any, x: np.ndarray) -> None:
-    """Ticks at powers of ten on both sides of 0 for the ``_signed_log`` axis (at most ~6 per side)."""
-    finite = x[np.isfinite(x)]
-    lowest = _lowest_decade(x)
-    highest = int(np.ceil(np.log10(np.abs(finite).max()))) if finite.size and np.any(finite) else lowest
-    step = max(1, int(np.ceil((highest - lowest) / 5)))
-    # NOTE: the first tick one step above the lowest decade, so that it does not sit on top of "0".
-    decades = list(range(lowest + step, highest + 1, step))
-    positions, labels = [0.0], ["0"]
-    for sign in (-1.0, 1.0):
-        if np.any(np.sign(finite) == sign):
-            for decade in decades:
-                positions.append(sign * (decade - lowest + 1))
-                labels.append(f"{'-' if sign < 0 else ''}1e{decade}")
-    axes.set_xticks(positions, labels, rotation=45, fontsize="small")
-
-
-def reports_to_markdown(reports: Iterable[Report], *, max_ulp: float | None = None) -> str:
-    """One Markdown table, a row per report: target, quantity, dtype, labels, points, max ULP, worst input.
-
-    Args:
-        reports: the reports to tabulate.
-        max_ulp: when given, a column says ``ok`` or ``FAIL`` against it.
-    """
-    rows = list(reports)
-    header = (
-        "| target | quantity | dtype | labels | points | max ULP | p99 ULP | non-finite "
-        "| worst input | zone |"
+def _case(data: dict[str, Any] | None) -> Case | None:
+    if data is None:
+        return None
+    return Case(
+        inputs=tuple(float(_number(v)) for v in data["inputs"]),
+        computed=float(_number(data["computed"])),
+        exact=float(_number(data["exact"])),
+        ulp=float(_number(data["ulp"])),
+        zone=data["zone"],
     )
-    rule = "|---|---|---|---|---:|---:|---:|---:|---|---|"
-    if max_ulp is not None:
-        header += " verdict |"
-        rule += "---|"
-    lines = [header, rule]
-    for report in rows:
-        case = report.worst[0] if report.worst else None
-        where = ""
-        zone = ""
-        if case is not None and report.max_ulp > 0:
-            where = (
-                f"{report._inputs_text(case)} → {format_float(case.computed, report.dtype)} "
-                f"(exact {case.exact!r})"
-            )
-            zone = case.zone
-        p99 = dict(report.percentiles).get(99.0)
-        line = (
-            f"| {report.target} | {report.quantity} | {report.dtype} | {report.labels} | {report.points} | "
-            f"{format_ulp(report.max_ulp)} | {'' if p99 is None else format_ulp(p99)} | {report.nonfinite} | "
-            f"{where} | {zone} |"
-        )
-        if max_ulp is not None:
-            line += f" {'ok' if report.passed(max_ulp) else 'FAIL'} |"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
 
 
-# ---------------------------------------------------------------------- helpers
-
-
-def _zone_indices(
-    zones: Sequence[str] | npt.ArrayLike | None, zone_names: Sequence[str] | None, count: int
-) -> tuple[list[str], np.ndarray]:
-    if zones is None:
-        return ["all"], np.zeros(count, dtype=np.intp)
-    array = np.asarray(zones)
-    if array.ndim == 0:
-        return [str(array)], np.zeros(count, dtype=np.intp)
-    if array.size != count:
-        raise ValueError(f"zones has {array.size} entries for {count} points")
-    if np.issubdtype(array.dtype, np.integer):
-        if zone_names is None:
-            raise ValueError("integer zones need zone_names")
-        return list(zone_names), array.astype(np.intp)
-    names, index = np.unique(array.astype(str), return_inverse=True)
-    return [str(name) for name in names], index.astype(np.intp)
-
-
-def _zone_row(
-    name: str, members: np.ndarray, key: np.ndarray, bad: np.ndarray, case: Callable[[int], Case]
-) -> ZoneRow:
-    """The row of one zone: its points are ``members`` (indices into ``key`` and ``bad``)."""
-    local = int(members[int(np.argmax(key[members]))])
-    return ZoneRow(name, int(members.size), float(key[members].max()), int(bad[members].sum()), case(local))
-
-
-def _binade_rows(
-    x: np.ndarray, key: np.ndarray, bad: np.ndarray, case: Callable[[int], Case]
-) -> tuple[ZoneRow, ...]:
-    """One row per (sign, binade [2^e, 2^(e+1))) of ``x``, zeros in their own row, in increasing order."""
-    finite = np.isfinite(x)
-    _, exponent = np.frexp(np.where(finite, x, 1.0))
-    # NOTE: a signed integer key sorts as the inputs do: −large … −small, 0, +small … +large.
-    offset = 4096
-    key_of = np.where(x == 0, 0, np.where(np.signbit(x), -(offset + exponent), offset + exponent))
-    rows = []
-    for value in np.unique(key_of[finite]):
-        members = np.flatnonzero((key_of == value) & finite)
-        if value == 0:
-            name = "±0"
-        else:
-            # NOTE: frexp's exponent is one above the binade's: x = m·2^exponent with 0.5 ≤ |m| < 1.
-            e = abs(int(value)) - offset - 1
-            name = f"{'-' if value < 0 else '+'}[2^{e}, 2^{e + 1})"
-        rows.append(_zone_row(name, members, key, bad, case))
-    return tuple(rows)
-
-
-def _merge_rows(tables: Sequence[tuple[ZoneRow, ...]]) -> tuple[ZoneRow, ...]:
-    merged: dict[str, ZoneRow] = {}
-    for table in tables:
-        for row in table:
-            old = merged.get(row.zone)
-            if old is None:
-                merged[row.zone] = row
-                continue
-            keep_old = row.worst is None or (old.worst is not None and old.max_ulp >= row.max_ulp)
-            worst = old.worst if keep_old else row.worst
-            merged[row.zone] = ZoneRow(
-                row.zone, old.points + row.points, max(old.max_ulp, row.max_ulp),
-                old.nonfinite + row.nonfinite, worst,
-            )
-    return tuple(merged.values())
-
-
-def _merge_histograms(tables: Sequence[tuple[HistogramRow, ...]]) -> tuple[HistogramRow, ...]:
-    present = [table for table in tables if table]
-    if not present:
-        return ()
-    counts: dict[tuple[float, float], int] = {}
-    for table in present:
-        for row in table:
-            counts[(row.lo, row.hi)] = counts.get((row.lo, row.hi), 0) + row.count
-    return tuple(HistogramRow(lo, hi, count) for (lo, hi), count in sorted(counts.items()))
+def _zone_row(data: dict[str, Any]) -> ZoneRow:
+    return ZoneRow(data["zone"], int(data["points"]), float(_number(data["max_ulp"])), int(data["nonfinite"]),
+                   _case(data.get("worst")))

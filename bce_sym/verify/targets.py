@@ -21,23 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.mpmath_reference import quantity, quantity_names
+from bce_sym.quantities import quantity, quantity_names
+from bce_sym.verify.check import check
 from bce_sym.verify.report import Report
-from bce_sym.verify.sampled_check import check
-
-__all__ = [
-    "Form",
-    "Target",
-    "TARGETS",
-    "TORCH_FORMS",
-    "SCIPY_FORMS",
-    "JAX_FORMS",
-    "target_names",
-    "target_function",
-    "target_quantities",
-    "parse_target",
-    "check_target",
-]
 
 
 @dataclass(frozen=True)

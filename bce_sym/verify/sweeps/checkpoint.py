@@ -18,66 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bce_sym.verify.report import Case, HistogramRow, Report, ZoneRow
-
-__all__ = ["Checkpoint", "report_from_dict"]
+from bce_sym.verify.report import Report
 
 _FORMAT = "bce_sym.exhaustive/1"
-
-
-def _number(value: Any) -> Any:
-    # NOTE: Report.to_dict writes inf/nan as strings (JSON has no such numbers); read them back.
-    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
-        return float(value)
-    return value
-
-
-def _case(data: dict[str, Any] | None) -> Case | None:
-    if data is None:
-        return None
-    return Case(
-        inputs=tuple(float(_number(v)) for v in data["inputs"]),
-        computed=float(_number(data["computed"])),
-        exact=float(_number(data["exact"])),
-        ulp=float(_number(data["ulp"])),
-        zone=data["zone"],
-    )
-
-
-def _zone_row(data: dict[str, Any]) -> ZoneRow:
-    return ZoneRow(data["zone"], int(data["points"]), float(_number(data["max_ulp"])), int(data["nonfinite"]),
-                   _case(data.get("worst")))
-
-
-def report_from_dict(data: dict[str, Any]) -> Report:
-    """The ``Report`` that ``Report.to_dict()`` wrote (the inverse, for checkpoints).
-
-    >>> r = Report("t", "sigmoid", "float32", "none", 1, 0.5, 0, ())
-    >>> report_from_dict(r.to_dict()) == r
-    True
-    """
-    worst = tuple(case for case in (_case(item) for item in data["worst"]) if case is not None)
-    return Report(
-        target=data["target"],
-        quantity=data["quantity"],
-        dtype=data["dtype"],
-        labels=data["labels"],
-        points=int(data["points"]),
-        max_ulp=float(_number(data["max_ulp"])),
-        nonfinite=int(data["nonfinite"]),
-        worst=worst,
-        percentiles=tuple((float(item["q"]), float(_number(item["ulp"]))) for item in data["percentiles"]),
-        zones=tuple(_zone_row(item) for item in data["zones"]),
-        arguments=tuple(data["arguments"]),
-        max_bits=float(_number(data["max_bits"])),
-        max_scaled_error=float(_number(data["max_scaled_error"])),
-        histogram=tuple(HistogramRow(float(_number(item["lo"])), float(_number(item["hi"])), int(item["count"]))
-                        for item in data["histogram"]),
-        binades=tuple(_zone_row(item) for item in data["binades"]),
-        profile=tuple((float(_number(a)), float(_number(b))) for a, b in data["profile"]),
-        seed=data.get("seed"),
-        seconds=None if data.get("seconds") is None else float(data["seconds"]),
-    )
 
 
 class Checkpoint:
@@ -122,7 +65,7 @@ class Checkpoint:
                 # NOTE: the last line may have been cut short by a crash; that chunk simply runs again.
                 continue
             start, stop = entry["chunk"]
-            self.done[(int(start), int(stop))] = tuple(report_from_dict(item) for item in entry["reports"])
+            self.done[(int(start), int(stop))] = tuple(Report.from_dict(item) for item in entry["reports"])
 
     def record(self, chunk: tuple[int, int], reports: Sequence[Report]) -> None:
         """Append one finished chunk (flushed at once, so a crash right after loses nothing)."""

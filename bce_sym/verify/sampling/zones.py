@@ -3,74 +3,23 @@
 Uniform sampling misses the worst input (herbie-fp/herbie#501): the failures of real code sit in thin
 bands (where exp overflows, where results turn subnormal, where a branch switches). Each ``Zone`` row
 names such a band, says which argument it is about, how to draw from it, and why it is dangerous; the
-bounds are functions of the dtype's facts, so float16, float32 and float64 each get their own bands.
+bounds are functions of the format's facts (``bce_sym.formats.FloatFormat``), so float16, float32 and
+float64 each get their own bands.
 
 >>> [zone.name for zone in LOGIT_ZONES][:3]
 ['specials', 'binades', 'near-zero']
->>> facts("float64").branch_switch
-36.04365338911715
+>>> from bce_sym.formats import float_format
+>>> zone = LOGIT_ZONES[4]
+>>> zone.name, [round(b, 2) for b in zone.bounds(float_format("float32"))]
+('branch-switch', [6.38, 19.93])
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from bce_sym.verify.metrics import float_dtype
-
-__all__ = [
-    "DtypeFacts",
-    "facts",
-    "Zone",
-    "LOGIT_ZONES",
-    "PROBABILITY_ZONES",
-    "SOFT_LABEL_ZONES",
-    "ZONE_TABLES",
-    "zone_names",
-]
-
-
-@dataclass(frozen=True)
-class DtypeFacts:
-    """The numbers of a float dtype that decide where the loss is dangerous."""
-
-    name: str
-    max: float  # largest finite
-    tiny: float  # smallest normal
-    smallest: float  # smallest subnormal
-    eps: float  # spacing of 1
-    exp_overflow: float  # ln(max): exp(x) overflows above it
-    normal_limit: float  # −ln(tiny): e^−x turns subnormal above it
-    exp_underflow: float  # −ln(smallest): e^−x rounds to 0 above it (about)
-    branch_switch: float  # −ln(eps): e^−x is below the rounding of 1 above it (where code switches branch)
-    min_exponent: int  # binade of the smallest subnormal
-    max_exponent: int  # binade of the largest finite
-
-
-def facts(dtype: str) -> DtypeFacts:
-    """The ``DtypeFacts`` of ``dtype`` (``"float16"``, ``"float32"``, ``"float64"``).
-
-    >>> round(facts("float32").exp_overflow, 2)
-    88.72
-    """
-    info = np.finfo(float_dtype(dtype))
-    smallest = float(info.smallest_subnormal)
-    return DtypeFacts(
-        name=float_dtype(dtype).name,
-        max=float(info.max),
-        tiny=float(info.smallest_normal),
-        smallest=smallest,
-        eps=float(info.eps),
-        exp_overflow=math.log(float(info.max)),
-        normal_limit=-math.log(float(info.smallest_normal)),
-        exp_underflow=-math.log(smallest),
-        branch_switch=-math.log(float(info.eps)),
-        min_exponent=math.frexp(smallest)[1] - 1,
-        max_exponent=math.frexp(float(info.max))[1] - 1,
-    )
+from bce_sym.formats import FloatFormat
 
 
 @dataclass(frozen=True)
@@ -87,13 +36,13 @@ class Zone:
     name: str
     argument: str
     shape: str
-    bounds: Callable[[DtypeFacts], tuple[float, float]]
+    bounds: Callable[[FloatFormat], tuple[float, float]]
     weight: float
     because: str
     both_signs: bool = True
 
 
-def _none(f: DtypeFacts) -> tuple[float, float]:
+def _none(f: FloatFormat) -> tuple[float, float]:
     return (0.0, 0.0)
 
 

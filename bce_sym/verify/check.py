@@ -14,13 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from bce_sym.quantities import quantity as quantity_row
+from bce_sym.render.reports import format_float
 from bce_sym.verify.metrics import float_dtype
-from bce_sym.verify.mpmath_reference import exact_values
-from bce_sym.verify.mpmath_reference import quantity as quantity_row
-from bce_sym.verify.report import Report, format_float
-from bce_sym.verify.sampling import Sample, sample_points
-
-__all__ = ["check", "TargetError", "evaluate", "as_array"]
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.report import Report
+from bce_sym.verify.sampling.points import Sample, sample_points
 
 
 class TargetError(ValueError):
@@ -122,9 +121,9 @@ def check(
     Args:
         fn: takes the positional arguments of the numeric namesake (arrays of ``dtype``) and returns one
             value per input (NumPy, torch or JAX arrays all work).
-        quantity: one of ``bce_sym.verify.mpmath_reference.quantity_names()``.
+        quantity: one of ``bce_sym.quantities.quantity_names()``.
         dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
-        points: how many inputs (binades and danger zones, see ``bce_sym.verify.zones``).
+        points: how many inputs (binades and danger zones, see ``bce_sym.verify.sampling.zones``).
         labels: ``"binary"`` or ``"soft"`` (ignored for ±1 labels and label-free quantities).
         seed: the sampling seed; the same seed gives the same points.
         target: the name the report gives the function (default: its qualified name).

@@ -1,9 +1,10 @@
-"""Float64 references for exhaustive sweeps: the proven stable forms, split as exact ``hi`` + rounded ``lo``.
+"""The two-float reference of exhaustive sweeps: the stable forms in float64, as exact ``hi`` + rounded ``lo``.
 
 An exhaustive float32 sweep needs the exact value at 2^32 inputs, far too many for mpmath. The stable forms
-of ``bce_sym.symbolic.stable_forms`` evaluated in float64 are accurate to a few float64 ULPs, which is 2^-29 of a float32
-ULP; that decides the float32 error of almost every point, and the few points float64 cannot decide are
-settled by mpmath (``bce_sym.verify.sweeps`` does the deciding).
+of ``bce_sym.symbolic.stable_forms`` evaluated in float64 are accurate to a few float64 ULPs, which is 2^-29
+of a float32 ULP; that decides the float32 error of almost every point, and the few points float64 cannot decide are
+settled by mpmath (``bce_sym.verify.sweeps`` does the deciding). ``two_float_proof`` checks with sympy that
+every row is the stable form it claims to be.
 
 Each quantity, at each label and on each branch (s ≥ 0, s < 0, and for σ also |s| < 1), is a row
 ``exact = hi + lo`` where:
@@ -42,22 +43,10 @@ import numpy as np
 import sympy
 from sympy.codegen.cfunctions import log1p
 
-from bce_sym.symbols import pos_weight, s, t, y, yhat
-
-__all__ = [
-    "LO_RELATIVE_ERROR",
-    "LO_ABSOLUTE_ERROR",
-    "INTERMEDIATES",
-    "Intermediate",
-    "Split",
-    "FastForm",
-    "FAST_FORMS",
-    "fast_form",
-    "label_case",
-    "Inputs",
-    "fast_reference",
-    "prove_fast_form",
-]
+from bce_sym.labels import label_case
+from bce_sym.quantities import Argument
+from bce_sym.quantities import quantity as quantity_row
+from bce_sym.symbols import s, y, yhat
 
 LO_RELATIVE_ERROR = 2.0**-49
 """Bound on |lo_computed − lo| / |lo| for every row (the analysis gives 2^-51; 4× margin for other libms)."""
@@ -106,7 +95,7 @@ class FastForm:
 
     quantity: str
     label: str
-    domain: str
+    domain: Argument
     splits: tuple[Split, ...]
     lo_within_exact: bool = True
 
@@ -121,11 +110,11 @@ def _logit_rows(quantity: str, label: str, pos: tuple[Any, Any, int], neg: tuple
         splits += [Split("0 <= s < 1", hi, lo, 1), Split("-1 < s < 0", hi, lo, -1)]
     splits += [Split("s >= 0", sympy.sympify(pos[0]), sympy.sympify(pos[1]), pos[2]),
                Split("s < 0", sympy.sympify(neg[0]), sympy.sympify(neg[1]), neg[2])]
-    return FastForm(quantity, label, "logit", tuple(splits), within)
+    return FastForm(quantity, label, Argument.LOGIT, tuple(splits), within)
 
 
 def _probability_row(quantity: str, label: str, hi: Any, lo: Any, sign: int) -> FastForm:
-    return FastForm(quantity, label, "probability", (Split("all", sympy.sympify(hi), sympy.sympify(lo), sign),))
+    return FastForm(quantity, label, Argument.PROBABILITY, (Split("all", sympy.sympify(hi), sympy.sympify(lo), sign),))
 
 
 # NOTE: softplus(s) = max(s, 0) + L, σ(s) = 1 − Q for s ≥ 0 and Q below, σ(−s) the other way round.
@@ -158,46 +147,14 @@ FAST_FORMS: tuple[FastForm, ...] = (
 )
 """Every (quantity, label case) the fast reference knows, as ``hi + lo`` splits of the stable forms."""
 
-_QUANTITY_LABELS = {"sigmoid": None, "log_sigmoid": None, "bce_with_logits": "soft",
-                    "bce_with_logits_grad": "soft", "logistic_loss": "pm", "logistic_loss_grad": "pm",
-                    "bce": "soft", "bce_grad": "soft"}
-
-
-def label_case(quantity: str, label: float | None) -> str:
-    """The label case of ``FAST_FORMS`` for ``label``; ``ValueError`` when the label does not fit.
-
-    >>> label_case("bce_with_logits", 1.0), label_case("bce", 0.25), label_case("sigmoid", None)
-    ('1', 'soft', 'none')
-    """
-    if quantity not in _QUANTITY_LABELS:
-        raise ValueError(f"unknown quantity {quantity!r}; valid quantities: {', '.join(_QUANTITY_LABELS)}")
-    kind = _QUANTITY_LABELS[quantity]
-    if kind is None:
-        if label is not None:
-            raise ValueError(f"{quantity} takes no label; pass label=None, got {label!r}")
-        return "none"
-    if label is None:
-        allowed = "-1 or +1" if kind == "pm" else "0, 1 or a soft label in [0, 1]"
-        raise ValueError(f"{quantity} needs a label: {allowed}")
-    value = float(label)
-    if kind == "pm":
-        if value not in (-1.0, 1.0):
-            raise ValueError(f"{quantity}: the label t must be -1 or +1, got {label!r}")
-        return "+1" if value > 0 else "-1"
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{quantity}: the label y must lie in [0, 1] (0 or 1 for binary labels), got {label!r}")
-    if value in (0.0, 1.0):
-        return str(int(value))
-    return "soft"
-
-
 def fast_form(quantity: str, label: float | None) -> FastForm:
     """The ``FastForm`` row for ``quantity`` at ``label``.
 
     >>> [split.branch for split in fast_form("sigmoid", None).splits]
     ['0 <= s < 1', '-1 < s < 0', 's >= 0', 's < 0']
     """
-    case = label_case(quantity, label)
+    row = quantity_row(quantity)
+    case = label_case(row.labels, label, row.name)
     for row in FAST_FORMS:
         if row.quantity == quantity and row.label == case:
             return row
@@ -364,7 +321,7 @@ def evaluate_split(row: FastForm, inputs: Inputs, label: float | None) -> tuple[
     >>> hi.tolist(), sign.tolist()
     ([0.0, 1.0], [1, -1])
     """
-    first = s if row.domain == "logit" else p
+    first = s if row.domain is Argument.LOGIT else p
     y_value = 0.0 if label is None else float(label)
     if len(row.splits) == 1:
         split = row.splits[0]
@@ -403,52 +360,6 @@ def fast_reference(quantity: str, first: np.ndarray, label: float | None = None)
     hi, lo, _ = evaluate_split(row, Inputs(values), label)
     return np.broadcast_to(np.asarray(hi, dtype=np.float64), values.shape).copy(), \
         np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape).copy()
-
-
-# ---------------------------------------------------------------------- proof that the rows are the stable forms
-
-
-def _stable_expression(quantity: str, label: str) -> sympy.Expr:
-    from bce_sym.symbolic.stable_forms import stable_form
-
-    expr = stable_form(quantity).stable.subs(pos_weight, 1)
-    if label in ("0", "1"):
-        expr = expr.subs(y, int(label))
-    elif label in ("+1", "-1"):
-        expr = expr.subs(t, int(label))
-    return expr
-
-
-def prove_fast_form(row: FastForm) -> None:
-    """Check with sympy that every split's hi + lo equals the proven stable form on its branch.
-
-    Raises ``AssertionError`` naming the row and branch otherwise.
-
-    >>> prove_fast_form(fast_form("bce_with_logits", 0.0))
-    """
-    stable = _stable_expression(row.quantity, row.label)
-    definitions = {item.symbol: item.definition for item in INTERMEDIATES}
-    # NOTE: s >= 0 is checked on s > 0 (where sympy's assumptions settle Abs and Piecewise) and at s = 0.
-    cases: list[tuple[Split, dict[sympy.Symbol, Any]]] = []
-    for split in row.splits:
-        if row.domain == "probability":
-            cases.append((split, {p: sympy.Symbol("p_b", positive=True)}))
-        elif split.branch in ("s >= 0", "0 <= s < 1"):
-            cases += [(split, {s: sympy.Symbol("s_b", positive=True)}), (split, {s: sympy.Integer(0)})]
-        else:
-            cases.append((split, {s: sympy.Symbol("s_b", negative=True)}))
-    for split, replace in cases:
-        candidate = (split.hi + split.lo).subs(definitions).subs(replace)
-        candidate = candidate.replace(sympy.tanh, lambda a: (sympy.exp(2 * a) - 1) / (sympy.exp(2 * a) + 1))
-        target = stable.subs(replace)
-        difference = sympy.simplify(sympy.expand_log(candidate - target, force=True).rewrite(sympy.log))
-        if difference != 0:
-            difference = sympy.simplify(sympy.expand(sympy.piecewise_fold(difference)))
-        if difference != 0:
-            raise AssertionError(
-                f"fast reference {row.quantity} (label {row.label}, {split.branch}): "
-                f"hi + lo = {candidate} differs from the stable form {target} by {difference}"
-            )
 
 
 def spacing_bound(mantissa_bits: int) -> float:

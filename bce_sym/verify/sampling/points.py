@@ -21,14 +21,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from bce_sym.formats import FloatFormat, float_format
+from bce_sym.labels import Labels, drawn_labels
+from bce_sym.quantities import Argument
+from bce_sym.quantities import quantity as quantity_row
 from bce_sym.verify.metrics import float_dtype
-from bce_sym.verify.mpmath_reference import quantity as quantity_row
-from bce_sym.verify.zones import LOGIT_ZONES, PROBABILITY_ZONES, SOFT_LABEL_ZONES, DtypeFacts, Zone, facts
-
-__all__ = ["LABEL_KINDS", "Sample", "sample_points", "effective_labels", "first_column"]
-
-LABEL_KINDS: tuple[str, ...] = ("binary", "soft")
-"""What ``labels=`` accepts; quantities with ±1 labels use ``"pm"``, those without labels ``"none"``."""
+from bce_sym.verify.sampling.zones import LOGIT_ZONES, PROBABILITY_ZONES, SOFT_LABEL_ZONES, Zone
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,7 @@ def effective_labels(quantity_name: str, labels: str) -> str:
     >>> effective_labels("logistic_loss", "soft"), effective_labels("bce", "soft")
     ('pm', 'soft')
     """
-    if labels not in LABEL_KINDS:
-        raise ValueError(f"unknown labels {labels!r}; allowed: {', '.join(LABEL_KINDS)}")
-    row = quantity_row(quantity_name)
-    if row.labels is None:
-        return "none"
-    if row.labels == "pm":
-        return "pm"
-    return labels
+    return drawn_labels(quantity_row(quantity_name).labels, labels).value
 
 
 def _rng(seed: int, *parts: str) -> np.random.Generator:
@@ -98,9 +89,9 @@ _SHAPES: dict[str, _Sampler] = {
 """Samplers of magnitudes by ``Zone.shape`` (the shapes with a rule of their own are handled apart)."""
 
 
-def _specials(argument: str, f: DtypeFacts) -> np.ndarray:
+def _specials(argument: str, f: FloatFormat) -> np.ndarray:
     """The edge values, each twice: binary and ±1 labels then give every edge both labels."""
-    if argument == "logit":
+    if argument == Argument.LOGIT:
         base = [0.0, f.smallest, f.tiny, 1.0, f.max, np.inf]
         base += [-x for x in base]
     else:
@@ -108,13 +99,13 @@ def _specials(argument: str, f: DtypeFacts) -> np.ndarray:
     return np.repeat(np.array(base), 2)
 
 
-def _binades(argument: str, f: DtypeFacts) -> list[tuple[float, int]]:
+def _binades(argument: str, f: FloatFormat) -> list[tuple[float, int]]:
     """(sign or 1 − p marker, exponent) of every binade to visit."""
-    if argument == "logit":
-        exponents = range(f.min_exponent, f.max_exponent + 1)
+    if argument == Argument.LOGIT:
+        exponents = range(f.min_spacing_exponent, f.max_exponent + 1)
         return [(sign, e) for e in exponents for sign in (1.0, -1.0)]
     # p in [2^e, 2^(e+1)) up to 1/2, then 1 − p in [2^e, 2^(e+1)) down to ε/2: 0 marks "1 − p".
-    low = [(1.0, e) for e in range(f.min_exponent, 0)]
+    low = [(1.0, e) for e in range(f.min_spacing_exponent, 0)]
     high = [(0.0, e) for e in range(int(np.log2(f.eps / 2)), -1)]
     return low + high
 
@@ -152,8 +143,8 @@ def first_column(argument: str, dtype: str, points: int, seed: int) -> tuple[np.
     >>> bool(values.min() >= 0.0 and values.max() <= 1.0)
     True
     """
-    table: tuple[Zone, ...] = LOGIT_ZONES if argument == "logit" else PROBABILITY_ZONES
-    f = facts(dtype)
+    table: tuple[Zone, ...] = LOGIT_ZONES if argument == Argument.LOGIT else PROBABILITY_ZONES
+    f = float_format(dtype)
     np_dtype = float_dtype(dtype)
     rng = _rng(seed, "first", argument, dtype)
     specials = _specials(argument, f)[:points]
@@ -173,12 +164,12 @@ def first_column(argument: str, dtype: str, points: int, seed: int) -> tuple[np.
     for index, count in zip(others, counts, strict=True):
         zone = table[index]
         drawn = _SHAPES[zone.shape](rng, zone.bounds(f), count)
-        if argument == "logit" and zone.both_signs:
+        if argument == Argument.LOGIT and zone.both_signs:
             drawn = drawn * rng.choice(np.array([-1.0, 1.0]), count)
         values.append(drawn)
         zones.append(np.full(count, index))
     column = _to_dtype(np.concatenate(values), np_dtype, f.max)
-    if argument == "probability":
+    if argument == Argument.PROBABILITY:
         column = np.clip(column, 0.0, 1.0)
     zone_index = np.concatenate(zones).astype(np.intp)
     column.setflags(write=False)
@@ -193,7 +184,7 @@ def _stable_sigmoid(s: np.ndarray) -> np.ndarray:
 
 
 def _soft_labels(
-    rng: np.random.Generator, first: np.ndarray, argument: str, f: DtypeFacts, np_dtype: np.dtype
+    rng: np.random.Generator, first: np.ndarray, argument: str, f: FloatFormat, np_dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray]:
     """(labels, label-zone index per point; 0 means binary)."""
     n = first.size
@@ -205,7 +196,7 @@ def _soft_labels(
         if zone.shape == "binary":
             labels[members] = rng.integers(0, 2, members.size)
         elif zone.shape == "near-prediction":
-            prediction = _stable_sigmoid(first[members]) if argument == "logit" else first[members]
+            prediction = _stable_sigmoid(first[members]) if argument == Argument.LOGIT else first[members]
             base = prediction.astype(np_dtype)
             # NOTE: a few ULPs either side of the prediction, where σ(s) − y (or p − y) cancels.
             steps = rng.integers(-3, 4, members.size).astype(np_dtype)
@@ -239,28 +230,28 @@ def sample_points(
     kind = effective_labels(quantity, labels)
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points <= 0:
         raise ValueError(f"points must be a positive whole number, got {points!r}")
-    f = facts(np_dtype.name)
+    f = float_format(np_dtype.name)
     first, first_zone = first_column(row.first, np_dtype.name, int(points), int(seed))
-    names = [zone.name for zone in (LOGIT_ZONES if row.first == "logit" else PROBABILITY_ZONES)]
+    names = [zone.name for zone in (LOGIT_ZONES if row.first is Argument.LOGIT else PROBABILITY_ZONES)]
     zone = np.array(first_zone)
     columns = [first]
     rng = _rng(int(seed), "labels", kind, row.first, np_dtype.name)
     # NOTE: the specials come first, each twice (see _specials): alternate labels give each both.
     specials = np.flatnonzero(zone == 0)
-    if kind == "binary":
+    if kind == Labels.BINARY:
         binary = rng.integers(0, 2, first.size).astype(np.float64)
         binary[specials] = np.arange(specials.size) % 2
         columns.append(binary)
-    elif kind == "pm":
+    elif kind == Labels.PM:
         signs = rng.choice(np.array([-1.0, 1.0]), first.size)
         signs[specials] = np.where(np.arange(specials.size) % 2 == 0, -1.0, 1.0)
         columns.append(signs)
-    elif kind == "soft":
+    elif kind == Labels.SOFT:
         labels_column, label_zone = _soft_labels(rng, first, row.first, f, np_dtype)
         columns.append(labels_column)
         # NOTE: binary-labelled points keep their first-argument zone; the others are named by label zone.
         offset = len(names)
-        names += [z.name.replace("prediction", "σ(s)" if row.first == "logit" else "p")
+        names += [z.name.replace("prediction", "σ(s)" if row.first is Argument.LOGIT else "p")
                   for z in SOFT_LABEL_ZONES[1:]]
         zone = np.where(label_zone == 0, zone, offset + label_zone - 1)
     typed = []

@@ -1,0 +1,1 @@
+"""Sampling: the danger zones per dtype (``zones``) and the points a check draws from them (``points``)."""

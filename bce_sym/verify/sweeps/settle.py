@@ -1,0 +1,187 @@
+"""Settling what float64 cannot decide, with mpmath, and counting a block into the histogram.
+
+A point is settled when its estimate lies within its uncertainty of a histogram edge (0.25, 0.5, ...), when
+its ULP is undecided, or when it may be among a chunk's largest errors; ``settle_exactly`` gives exact values and
+ULPs at 114 bits. So the counts, maxima and worst cases of a sweep are those of the exact values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bce_sym.verify.metrics import ulp_error
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES
+from bce_sym.verify.sweeps.measure import Measured, Workspace
+from bce_sym.verify.sweeps.ranges import SweepFormat
+from bce_sym.verify.sweeps.sweep_target import SweepTarget
+
+EDGES = np.array(HISTOGRAM_EDGES)
+
+# The histogram edges that correctly rounded results crowd (0.25 and 0.5), and the band around each that
+# the fast count looks into (the uncertainty of an estimate is far smaller, about 2^-29 + 2^-50·error).
+_CROWDED_EDGES = (0.25, 0.5)
+_BAND = 2.0**-20
+
+
+def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
+                      fmt: SweepFormat, work: Workspace, acc: Accumulator) -> None:
+    """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
+
+    NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
+    0.5 + 2^-20 (every block of a correctly rounded function), four counting passes find both the bins
+    and the few points within 2^-20 of 0.25 or 0.5, instead of the ten passes of the general path.
+    """
+    error = measured.error
+    n = error.size
+    flags = work.flags[:n]
+    counts: list[tuple[int, int]] = []
+    fast = measured.undecided.size == 0 and not isinstance(measured.delta, np.ndarray)
+    if fast:
+        for edge in _CROWDED_EDGES:
+            below = int(np.count_nonzero(np.less(error, edge - _BAND, out=flags)))
+            within = int(np.count_nonzero(np.less_equal(error, edge + _BAND, out=flags)))
+            counts.append((below, within))
+        fast = counts[-1][1] == n
+    if not fast:
+        settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
+        if settle.size:
+            _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
+            acc.settled += settle.size
+        _count_histogram(error, acc.histogram)
+        return
+    bands = [np.flatnonzero((error >= edge - _BAND) & (error <= edge + _BAND)) if within > below
+             else np.zeros(0, np.intp) for edge, (below, within) in zip(_CROWDED_EDGES, counts, strict=True)]
+    band = np.concatenate(bands)
+    if band.size:
+        values_in_band = error[band]
+        width = uncertainty(values_in_band, measured.delta)
+        near = np.zeros(band.size, bool)
+        for edge in _CROWDED_EDGES:
+            near |= np.abs(values_in_band - edge) <= width
+        settle = band[near]
+        if settle.size:
+            _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
+            acc.settled += settle.size
+    # NOTE: below each band the bin is certain; inside it, the (settled) values say.
+    under_quarter = counts[0][0] + int(np.count_nonzero(error[bands[0]] < 0.25))
+    under_half = counts[1][0] + int(np.count_nonzero(error[bands[1]] < 0.5))
+    acc.histogram[0] += under_quarter
+    acc.histogram[1] += under_half - under_quarter
+    rest = error[bands[1]]
+    rest = rest[~(rest < 0.5)]
+    if rest.size:
+        bins = np.clip(np.searchsorted(EDGES, rest, side="right") - 1, 2, len(EDGES) - 2)
+        acc.histogram += np.bincount(bins, minlength=len(EDGES) - 1)
+
+
+def uncertainty(error: np.ndarray, delta: np.ndarray | float) -> np.ndarray:
+    """Bound on |estimate − exact| in ULPs: the measurement's part plus 2^-50 relative."""
+    with np.errstate(invalid="ignore"):
+        return error * 2.0**-50 + delta
+
+
+def _straddling(error: np.ndarray, delta: np.ndarray | float, work: Workspace) -> np.ndarray:
+    """Indices whose estimate lies within its uncertainty of a histogram edge (0.25, 0.5, 0.5078, 1, 2...)."""
+    n = error.size
+    folded, rough, large = work.floats[4][:n], work.flags[:n], work.more_flags[:n]
+    # NOTE: one cheap pass finds points near 0.25 or 0.5; the rare larger errors are checked edge by edge.
+    with np.errstate(invalid="ignore"):
+        np.subtract(error, 0.375, out=folded)
+        np.abs(folded, out=folded)
+        np.subtract(folded, 0.125, out=folded)
+        np.abs(folded, out=folded)
+        np.less_equal(folded, 2.0**-20, out=rough)
+        np.greater_equal(error, 0.5 + 2.0**-21, out=large)
+        np.logical_or(rough, large, out=rough)
+        if isinstance(delta, np.ndarray):
+            rough |= delta >= 2.0**-21
+    index = np.flatnonzero(rough)
+    if index.size == 0:
+        return index
+    values = error[index]
+    width = uncertainty(values, delta[index] if isinstance(delta, np.ndarray) else delta)
+    finite = np.isfinite(values)
+    position = np.clip(np.searchsorted(EDGES, values), 1, len(EDGES) - 2)
+    near_up = np.abs(EDGES[position] - values) <= width
+    near_down = np.abs(values - EDGES[position - 1]) <= width
+    inner = position - 1 >= 1
+    return index[finite & (near_up | (near_down & inner))]
+
+
+def top_indices(error: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest errors (NaN-free input), cheaply for large blocks."""
+    if error.size <= count:
+        return np.arange(error.size)
+    group = 256
+    if error.size < 16 * group or error.size % group:
+        return np.argpartition(error, error.size - count)[-count:]
+    maxima = error.reshape(-1, group).max(axis=1)
+    groups = np.argpartition(maxima, maxima.size - count)[-count:]
+    members = (groups[:, None] * group + np.arange(group)[None, :]).ravel()
+    local = np.argpartition(error[members], members.size - count)[-count:]
+    return members[local]
+
+@dataclass
+class Accumulator:
+    """Running summary of one target over the blocks of a chunk."""
+
+    histogram: np.ndarray
+    points: int = 0
+    nonfinite: int = 0
+    scaled: float = 0.0
+    settled: int = 0
+    candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=list)
+    # The worst_count largest estimates kept so far, the smallest of them, and the widest uncertainty.
+    best: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    floor: float = -math.inf
+    floor_width: float = 0.0
+
+
+def _count_histogram(error: np.ndarray, counts: np.ndarray) -> None:
+    """Add the histogram of ``error`` (bins of ``HISTOGRAM_EDGES``, [lo, hi)) to ``counts``."""
+    quarter = int(np.count_nonzero(error < 0.25))
+    half = int(np.count_nonzero(error < 0.5))
+    counts[0] += quarter
+    counts[1] += half - quarter
+    rest = error[~(error < 0.5)]
+    if rest.size:
+        key = np.where(np.isnan(rest), np.inf, rest)
+        bins = np.clip(np.searchsorted(EDGES, key, side="right") - 1, 2, len(EDGES) - 2)
+        counts += np.bincount(bins, minlength=len(EDGES) - 1)
+
+
+def settle_exactly(target: SweepTarget, first: np.ndarray, computed: np.ndarray, fmt: SweepFormat
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(exact values rounded to float64, exact ULP errors) from mpmath at 114 bits."""
+    columns = [np.asarray(first, dtype=np.float64)]
+    if target.label is not None:
+        columns.append(np.full(columns[0].size, float(target.label)))
+    exact_hi, exact_lo = exact_values(target.quantity, columns, "float64")
+    computed64 = np.asarray(computed, dtype=np.float64)
+    ulps = ulp_error(computed64, exact_hi, fmt.name, exact_lo=exact_lo)
+    # NOTE: σ(1000) = 1 − e^-1000 is 1.0 to mpmath's 136 bits and comes back as (1.0, 0.0); but the exact
+    # value lies below the power of two, in the binade whose ULP is half as large. Where the fast
+    # reference's hi is that power of two, the sign of its lo (structural, never 0 for a finite logit) says
+    # the side; |computed − exact| is |computed − hi| to 2^-136 either way.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        magnitude = np.abs(exact_hi)
+        power = (magnitude > 0) & (magnitude < fmt.overflow) & (np.frexp(magnitude)[0] == 0.5)
+        candidates = np.flatnonzero(power & (exact_lo == 0) & (magnitude >= 2.0 ** (fmt.min_exponent + 1)))
+    if candidates.size:
+        values = columns[0][candidates]
+        hi, lo, sign = evaluate_split(fast_form(target.quantity, target.label), Inputs(values), target.label)
+        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), values.shape)
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape)
+        sign = np.broadcast_to(np.asarray(sign), values.shape)
+        side = np.where(lo != 0, np.sign(lo), sign) * np.sign(exact_hi[candidates])
+        below = (hi == exact_hi[candidates]) & (side < 0) & np.isfinite(values)
+        points = candidates[below]
+        spacing = np.abs(exact_hi[points]) * 2.0 ** -(fmt.mantissa + 1)
+        ulps[points] = np.abs(computed64[points] - exact_hi[points]) / spacing
+    return exact_hi, np.where(np.isnan(ulps), np.inf, ulps)
+
