@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover - for annotations only
-    from bce_sym.render.site import AccuracyRun
-    from bce_sym.verify.report import Report
 
 
 class UsageError(Exception):
@@ -48,48 +43,22 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     return 0
 
 
-def _accuracy_reports(points: int, dtype: str = "float64") -> Iterator[Report]:
-    """The reports the accuracy figure draws: each installed target of the figure on each of its quantities."""
-    from bce_sym.render.figures import ACCURACY_QUANTITIES, ACCURACY_TARGETS
-    from bce_sym.verify import check
-    from bce_sym.verify.targets import target_function
-
-    for target in ACCURACY_TARGETS:
-        for quantity in ACCURACY_QUANTITIES:
-            try:
-                function = target_function(target, quantity, dtype)
-            except ModuleNotFoundError:
-                break  # NOTE: the framework is not installed: no report for this target.
-            yield check(function, quantity, dtype=dtype, points=points, target=target)
-
-
-def _accuracy_runs(points: int, dtypes: Sequence[str]) -> Iterator[AccuracyRun]:
-    """Every quantity of every target the verifier knows, per dtype; a target not installed says why."""
-    from bce_sym.render.site import AccuracyRun
-    from bce_sym.verify.targets import check_target, target_names
-
-    for target in target_names():
-        try:
-            reports = tuple(report for dtype in dtypes for report in check_target(target, dtype=dtype, points=points))
-        except ModuleNotFoundError as error:
-            yield AccuracyRun(target, missing=str(error))
-            continue
-        yield AccuracyRun(target, reports)
-
-
 # NOTE: the measuring is handed to the renderers as generators, so that they check --out before it runs.
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from bce_sym.render.figures import write_figures
+    from bce_sym.render.figures import ACCURACY_QUANTITIES, ACCURACY_TARGETS, write_figures
+    from bce_sym.verify.accuracy import quantity_reports
 
-    for path in write_figures(Path(args.out), _accuracy_reports(args.points)):
+    reports = quantity_reports(ACCURACY_TARGETS, ACCURACY_QUANTITIES, points=args.points)
+    for path in write_figures(Path(args.out), reports):
         print(path)
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from bce_sym.render.site import REPORT_DTYPES, write_report
+    from bce_sym.verify.accuracy import target_runs
 
-    runs = _accuracy_runs(args.points, REPORT_DTYPES)
+    runs = target_runs(args.points, REPORT_DTYPES)
     print(write_report(Path(args.out), runs, dtypes=REPORT_DTYPES, jobs=args.jobs))
     return 0
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bce_sym.render.reports import format_ulp
-from bce_sym.verify.check import check
 from bce_sym.verify.report import Report
+from bce_sym.verify.sampled_check import check
 
 __all__ = ["assert_accurate"]
 

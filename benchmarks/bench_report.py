@@ -27,12 +27,13 @@ PARTS = {
         "write_derivations(Path({out!r}))"
     ),
     "part: accuracy (every installed target, 2 dtypes)": (
-        "from bce_sym.cli import _accuracy_runs; from bce_sym.render.site import REPORT_DTYPES; "
-        "list(_accuracy_runs({points}, REPORT_DTYPES))"
+        "from bce_sym.verify.accuracy import target_runs; from bce_sym.render.site import REPORT_DTYPES; "
+        "list(target_runs({points}, REPORT_DTYPES))"
     ),
     "part: figures (3 curves + accuracy)": (
-        "from pathlib import Path; from bce_sym.cli import _accuracy_reports; "
-        "from bce_sym.render.figures import write_figures; write_figures(Path({out!r}), _accuracy_reports({points}))"
+        "from pathlib import Path; from bce_sym.verify.accuracy import quantity_reports; "
+        "from bce_sym.render.figures import ACCURACY_QUANTITIES, ACCURACY_TARGETS, write_figures; "
+        "write_figures(Path({out!r}), quantity_reports(ACCURACY_TARGETS, ACCURACY_QUANTITIES, points={points}))"
     ),
 }
 

@@ -18,9 +18,9 @@ import numpy as np
 
 from bce_sym.quantities import quantity, quantity_names
 from bce_sym.render.reports import format_float, format_ulp
-from bce_sym.verify.check import evaluate
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.report import Report
+from bce_sym.verify.sampled_check import evaluate
 from bce_sym.verify.sampling.points import sample_points
 from bce_sym.verify.targets import check_target, target_function
 

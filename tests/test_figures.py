@@ -8,9 +8,17 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from bce_sym.cli import _accuracy_reports, main
-from bce_sym.render.figures import ACCURACY_FIGURE, FIGURES, accuracy_figure, write_figures
+from bce_sym.cli import main
+from bce_sym.render.figures import (
+    ACCURACY_FIGURE,
+    ACCURACY_QUANTITIES,
+    ACCURACY_TARGETS,
+    FIGURES,
+    accuracy_figure,
+    write_figures,
+)
 from bce_sym.verify import Report
+from bce_sym.verify.accuracy import quantity_reports
 
 
 def assert_real_image(path: Path) -> np.ndarray:
@@ -29,7 +37,7 @@ def assert_real_image(path: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def reports() -> list[Report]:
     # NOTE: few points: the figure needs each target's curve, not a precise maximum.
-    return list(_accuracy_reports(points=600))
+    return list(quantity_reports(ACCURACY_TARGETS, ACCURACY_QUANTITIES, points=600))
 
 
 def test_accuracy_reports_cover_every_installed_target(reports: list[Report]) -> None:

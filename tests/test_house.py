@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bce_sym"
-FACADES = {"bce_sym", "bce_sym.symbols", "bce_sym.numeric", "bce_sym.numeric.naive", "bce_sym.verify", "bce_sym.testing",
-           "bce_sym.strategies"}
+FACADES = {"bce_sym", "bce_sym.symbols", "bce_sym.numeric", "bce_sym.numeric.naive", "bce_sym.verify",
+           "bce_sym.testing", "bce_sym.strategies"}
 MAX_LINES = 400
 
 

@@ -1,4 +1,4 @@
-"""check() (bce_sym.verify.check): measuring a function, and naming the input that broke it."""
+"""check() (bce_sym.verify.sampled_check): measuring a function, and naming the input that broke it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from bce_sym.verify import Report, check
-from bce_sym.verify.check import TargetError, as_array
+from bce_sym.verify.sampled_check import TargetError, as_array
 
 
 def _sigmoid(s: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ The folder holds
 
 It is built in a temporary folder beside ``out`` and moved into place at the end, so an existing report
 is replaced whole and an interrupted run leaves the old one untouched. The accuracy is measured by the
-caller (``bce-sym report`` asks ``bce_sym.verify``) and handed in as ``AccuracyRun``s: this page renders
-reports, it never makes them.
+caller (``bce-sym report`` asks ``bce_sym.verify.accuracy``) and handed in as runs, one per target, each with
+``.target``, ``.reports`` and ``.missing`` (why there are none): this page renders reports, it never makes them.
 
 >>> REPORT_DTYPES
 ('float64', 'float32')
@@ -33,10 +33,18 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only
     from bce_sym.verify.report import Report
+
+class TargetRunLike(Protocol):
+    """What the page reads of a target's run: its name, its reports, and why there are none."""
+
+    target: str
+    reports: tuple[Report, ...]
+    missing: str
+
 
 #: The dtypes whose accuracy the report measures.
 REPORT_DTYPES: tuple[str, ...] = ("float64", "float32")
@@ -54,7 +62,7 @@ MARKER = ".bce-sym-report"
 
 @dataclass(frozen=True)
 class AccuracyRun:
-    """The reports of one target, or why there are none (its framework is not installed)."""
+    """The reports of one target, or why there are none, and the files they were written to."""
 
     target: str
     reports: tuple[Report, ...] = ()
@@ -109,7 +117,7 @@ def _pdf_pages(pdf: Path, folder: Path) -> list[Path]:
     return sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
 
 
-def _write_accuracy(runs: list[AccuracyRun], folder: Path) -> list[AccuracyRun]:
+def _write_accuracy(runs: list[TargetRunLike], folder: Path) -> list[AccuracyRun]:
     from bce_sym.render.reports import reports_to_markdown
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -301,13 +309,14 @@ _WORKER_ERRORS: dict[str, type[Exception]] = {
 
 
 def write_report(
-    out: Path, runs: Iterable[AccuracyRun], *, dtypes: Sequence[str] = REPORT_DTYPES, jobs: int = 1
+    out: Path, runs: Iterable[TargetRunLike], *, dtypes: Sequence[str] = REPORT_DTYPES, jobs: int = 1
 ) -> Path:
     """Write the whole report into ``out`` (replacing an earlier report there); returns ``out/index.html``.
 
     Args:
         out: the report folder, e.g. ``Path("bce-sym-report")``.
-        runs: the accuracy of each target, one ``AccuracyRun`` per target. Any iterable: a generator that
+        runs: the accuracy of each target, one run per target (``bce_sym.verify.accuracy.target_runs``). Any
+            iterable: a generator that
             measures as it goes is consumed after ``out`` is checked, while the derivations are written.
         dtypes: the dtypes the page shows, in this order (the first is drawn in the accuracy figure).
         jobs: 1 does everything here, one after the other; 2 (or more) checks and writes the derivations

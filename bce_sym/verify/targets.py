@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from bce_sym.quantities import quantity, quantity_names
-from bce_sym.verify.check import check
 from bce_sym.verify.report import Report
+from bce_sym.verify.sampled_check import check
 
 
 @dataclass(frozen=True)

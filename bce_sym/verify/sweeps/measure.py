@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.check import as_array
 from bce_sym.verify.metrics import scaled_error, ulp_error
 from bce_sym.verify.reference.two_float import spacing_bound
+from bce_sym.verify.sampled_check import as_array
 from bce_sym.verify.sweeps.ranges import SweepFormat
 
 _EXPONENT = np.int64(0x7FF0_0000_0000_0000)
