@@ -38,7 +38,9 @@ typedef struct {
     int single; /* float32 data (read as, or rounded once from, float64) */
 } operand;
 
-/* Strided float32 or float64 data to and from a chunk of float64 on the stack. */
+/* Strided float32 or float64 data to and from a chunk of float64 on the stack. Assumes op is a buffer
+ * (is_buffer), 0 <= start, start + size <= op->length and size <= CHUNK; float32 is widened exactly on
+ * the way in and rounded once on the way out. */
 VECTOR_TARGET static void load(const operand *op, Py_ssize_t start, double *local, Py_ssize_t size)
 {
     const char *source = op->data + start * op->stride;
@@ -78,6 +80,7 @@ VECTOR_TARGET static void store(const operand *op, Py_ssize_t start, const doubl
         }
 }
 
+/* A hint only: assumes op is a buffer and size >= 1 elements from start lie in it. */
 static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
 {
     const char *first = op->data + start * op->stride, *last = first + (size - 1) * op->stride;
@@ -90,6 +93,7 @@ static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
         __builtin_prefetch(line);
 }
 
+/* Releases the views of the first count operands that hold one. */
 static void release(operand *ops, int count)
 {
     for (int i = 0; i < count; i++)
@@ -97,6 +101,8 @@ static void release(operand *ops, int count)
             PyBuffer_Release(&ops[i].view);
 }
 
+/* Fills op from a Python number (inputs only) or a 1-D float32/float64 buffer (writable for outputs);
+ * 0, or -1 with a Python exception set and nothing held. */
 static int get_operand(const char *kernel, int position, PyObject *object, operand *op, int writable)
 {
     op->is_buffer = 0;
@@ -133,6 +139,7 @@ static int get_operand(const char *kernel, int position, PyObject *object, opera
 
 /* The sum of a chunk's values: eight partial sums, which gcc vectorises (a single running sum it may not
  * reorder). */
+/* Assumes 0 <= size <= CHUNK. */
 VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
 {
     double partial[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
