@@ -4,7 +4,6 @@ Internal to ``bce_sym.build``. The primitives themselves are hand-written C in
 ``bce_sym/numeric/csrc/primitives.h``; this module computes their tables (:func:`exp_table`,
 :func:`log_table`) and prints them as ``csrc/tables.gen.h`` (:func:`tables_source`). The algorithms:
 
-
 - **exp** (the scheme of glibc's exp): x = (k + j/128)·ln 2 + r with |r| ≤ ln 2/256, so
   e^x = 2^k · 2^(j/128) · e^r. 2^(j/128) is a table entry (its float64 bits and its relative tail), e^r a
   degree-5 Taylor polynomial (truncation below 0.006 ULP), and 2^k is added to the entry's exponent
