@@ -28,7 +28,6 @@ from sympy.codegen.cfunctions import log1p
 from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
 
 
-
 def softplus(x: sympy.Expr) -> sympy.Expr:
     """The stable form of log(1 + e^x): ``max(x, 0) + log1p(e^(−|x|))``."""
     return sympy.Max(x, 0) + log1p(sympy.exp(-sympy.Abs(x)))
