@@ -64,10 +64,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_codegen(args: argparse.Namespace) -> int:
-    from bce_sym.codegen import standalone_source, write_standalone
+    # NOTE: the module is a committed artifact of `python -m bce_sym.build`; the CLI only copies it out.
+    from importlib.resources import files
 
+    source = files("bce_sym.numeric").joinpath("standalone.py.txt").read_text(encoding="utf-8")
     if args.out is None:
-        print(standalone_source(), end="")
+        print(source, end="")
         return 0
     out = Path(args.out)
     if out.is_dir():
@@ -75,7 +77,8 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
                          f"{out / 'bce_numeric.py'}")
     if not out.parent.is_dir():
         raise UsageError(f"bce-sym codegen: the folder {out.parent} does not exist")
-    print(write_standalone(out))
+    out.write_text(source, encoding="utf-8")
+    print(out)
     return 0
 
 

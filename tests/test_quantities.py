@@ -106,3 +106,42 @@ def test_labels_parse_strictly_and_name_their_cases() -> None:
     for takes, bad in ((Labels.PM, 0.0), (Labels.SOFT, 3.0), (Labels.SOFT, float("nan")), (Labels.NONE, 1.0)):
         with pytest.raises(ValueError):
             label_case(takes, bad)
+
+
+def _driver_calls() -> dict[str, tuple[str, ...]]:
+    """Each public function of the numeric driver -> the domains it gives its arguments (``_REAL``, ...)."""
+    import ast
+    from pathlib import Path
+
+    from bce_sym.numeric import _functions
+
+    calls = {}
+    for node in ast.walk(ast.parse(Path(_functions.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_evaluate":
+            name, arguments = node.args
+            calls[name.value] = tuple(element.elts[2].id for element in arguments.elts)
+    return calls
+
+
+def test_the_driver_s_argument_domains_follow_the_registry() -> None:
+    """Logits are any real number, probabilities and y-labels lie in [0, 1], t-labels are ±1."""
+    calls = _driver_calls()
+    assert set(calls) == set(quantity_names()) | {"bce_with_logits_and_grad"}
+    first = {Argument.LOGIT: "_REAL", Argument.PROBABILITY: "_UNIT"}
+    labels = {Labels.SOFT: "_UNIT", Labels.PM: "_PM"}
+    for row in QUANTITIES:
+        expected = (first[row.first],) + ((labels[row.labels],) if row.labels is not Labels.NONE else ())
+        assert calls[row.name] == expected, row.name
+
+
+def test_the_driver_s_limits_and_dispatch_name_registry_quantities_at_their_domain_ends() -> None:
+    from bce_sym.numeric import _dispatch, _kernel_tables, _limits
+
+    names = set(quantity_names())
+    ends = {Argument.LOGIT: {np.inf, -np.inf}, Argument.PROBABILITY: {0.0, 1.0}}
+    for row in _limits._LIMITS:
+        assert row.quantity in names
+        assert row.at in ends[quantity(row.quantity).first], row
+    for row in _dispatch._DISPATCH:
+        assert row.limits_of in names and row.other in _kernel_tables.NUMPY_KERNELS
+        assert row.quantity in names or row.quantity == f"{row.limits_of}_and_grad"

@@ -1,13 +1,15 @@
 """Stable binary cross-entropy, its gradients and the sigmoid in NumPy, generated from the proven forms.
 
 Every function evaluates a stable form of ``bce_sym.symbolic.stable_forms`` (or, for blocks of binary labels, one of the
-rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed by ``bce_sym.codegen`` into the blocked
-kernels of ``bce_sym.numeric._kernels``: the code that runs is the expression that was proven equal to
-the textbook formula. Evaluation runs in float64 over cache-sized blocks; float16 and float32 results
-are rounded once from float64, so they are correctly rounded but for rare double-rounding ties.
+rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed at build time
+(``python -m bce_sym.build``) into the blocked kernels of ``bce_sym.numeric._kernels``: the code that
+runs is the expression that was proven equal to the textbook formula. Evaluation runs in float64 over
+cache-sized blocks; float16 and float32 results are rounded once from float64, so they are correctly
+rounded but for rare double-rounding ties.
 
-Where the optional C extension is built (``bce_sym.fastmath``: x86-64 with AVX2 and FMA, and a C
-compiler at install time; ``bce_sym.numeric.BACKEND`` says ``"fastmath"``), every kernel runs as one
+Where the optional C extension ``bce_sym.numeric._compiled`` is built (C in ``bce_sym/numeric/csrc/``:
+x86-64 with AVX2 and FMA, and a C compiler at install time; ``bce_sym.numeric.BACKEND`` says
+``"compiled"``), every kernel runs as one
 fused C loop printed from the same instruction program, with vectorised exp, log1p and log of at most
 0.51 ULP: float64 values differ from NumPy's ufuncs by those functions' last bit at most. float32 calls
 without a weight read and write float32 directly and use float32-grade exp, log1p and log (below 2^-50
@@ -66,7 +68,8 @@ inf
 
 from __future__ import annotations
 
-from bce_sym.numeric._driver import (
+from bce_sym.numeric._backend import BACKEND as BACKEND  # "compiled" (the C loops) or "numpy"
+from bce_sym.numeric._functions import (
     bce,
     bce_grad,
     bce_with_logits,
@@ -77,7 +80,6 @@ from bce_sym.numeric._driver import (
     logistic_loss_grad,
     sigmoid,
 )
-from bce_sym.numeric._kernels import BACKEND as BACKEND  # "fastmath" (the compiled kernels) or "numpy"
 
 __all__ = [
     "bce",

@@ -1,8 +1,8 @@
 """The numerically stable forms that bce_sym's NumPy code evaluates, each beside its textbook form.
 
 One row per quantity of ``bce_sym.numeric``. The ``stable-*`` derivations prove every row's ``stable``
-expression equal to its ``textbook`` expression on the row's domain, and ``bce_sym.codegen`` prints the
-``stable`` expressions as NumPy code, so the code that runs is the code that was proven.
+expression equal to its ``textbook`` expression on the row's domain, and ``bce_sym.build`` prints the
+``stable`` expressions as NumPy kernels and C loops, so the code that runs is the code that was proven.
 
 Why these rewrites (each is the reason a naive formula loses digits):
 - ``log(1 + e^x)`` overflows for large x and loses everything for tiny e^x: write it as
@@ -13,9 +13,10 @@ Why these rewrites (each is the reason a naive formula loses digits):
 - ``σ(s) − y`` for y = 1 is ``−σ(−s)``: written as ``(1 − y)·σ(s) − y·σ(−s)`` a binary label leaves a
   single term and no cancellation.
 
->>> from bce_sym.symbolic.stable_forms import stable_form
->>> stable_form("logistic_loss").stable
-Max(0, -s*t) + log1p(exp(-Abs(s*t)))
+>>> from bce_sym.symbols import s, t
+>>> row = stable_form("logistic_loss")
+>>> row.arguments, row.stable == softplus(-t * s)
+((s, t), True)
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 
 from bce_sym.symbols import pos_weight, s, sigmoid, t, y, yhat
-
-__all__ = ["StableForm", "STABLE_FORMS", "SpecialisedForm", "SPECIALISED_FORMS", "stable_form", "softplus", "stable_sigmoid"]
 
 
 def softplus(x: sympy.Expr) -> sympy.Expr:

@@ -1,4 +1,4 @@
-"""Docstring examples (verifier, code generator, accuracy bars) run and say what they show."""
+"""Docstring examples of every module of the package run and say what they show."""
 
 from __future__ import annotations
 
@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
-# NOTE: every module of the verifier with an example is collected, so a moved or new module is never missed.
+# NOTE: every module with an example is collected, so a moved or new module is never missed.
 _PACKAGE = Path(__file__).resolve().parents[1] / "bce_sym"
-_VERIFY = tuple(
+MODULES = tuple(
     ".".join(path.relative_to(_PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
-    for path in sorted((_PACKAGE / "verify").rglob("*.py")) if ">>> " in path.read_text(encoding="utf-8")
-)
-MODULES = (
-    *_VERIFY,
-    "bce_sym.render.reports",
-    "bce_sym.codegen",
-    "bce_sym.fastmath",
-    "bce_sym.labels",
-    "bce_sym.formats",
-    "bce_sym.quantities",
-    "bce_sym.testing",
-    "bce_sym.strategies",
+    for path in sorted(_PACKAGE.rglob("*.py")) if ">>> " in path.read_text(encoding="utf-8")
 )
 
 

@@ -1,5 +1,5 @@
-"""bce_sym.fastmath: the C source is fresh, the extension is built where it can be, its exp and log1p are
-accurate against mpmath everywhere, and its fused kernels give the NumPy kernels' values bit for bit."""
+"""bce_sym.numeric._compiled (C in bce_sym/numeric/csrc/): the extension is built where it can be, its exp and
+log1p are accurate against mpmath everywhere, and its fused kernels give the NumPy kernels' values bit for bit."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from bce_sym import fastmath
-from bce_sym.numeric import _kernels
+from bce_sym.build.c_printer import compiled_kernel_names
+from bce_sym.numeric import _backend, _elementary, _kernel_tables
 from bce_sym.verify.metrics import ulp_error
 
 
@@ -28,26 +28,25 @@ def _cpu_has_avx2_and_fma() -> bool:
     return "avx2" in flags and "fma" in flags
 
 
-def test_c_source_is_fresh() -> None:
-    assert fastmath.C_SOURCE_PATH.read_text(encoding="utf-8") == fastmath.c_source(), (
-        "bce_sym/numeric/_fastmath.c is stale: run python -m bce_sym.codegen"
-    )
+def test_the_c_primitives_take_the_underflow_threshold_of_the_numpy_ones() -> None:
+    primitives = (Path(_backend.__file__).parent / "csrc" / "primitives.h").read_text(encoding="utf-8")
+    assert f"#define EXP_UNDERFLOW {_elementary.EXP_UNDERFLOW!r} " in primitives
 
 
 def test_the_extension_is_built_where_the_cpu_can_run_it() -> None:
     # NOTE: setup.py builds it as optional; on an x86-64 CPU with AVX2 and FMA (CI's) a failed build would
     # silently fall back to NumPy, so this test is what notices.
-    expected = "fastmath" if _cpu_has_avx2_and_fma() else "numpy"
-    assert _kernels.BACKEND == expected
+    expected = "compiled" if _cpu_has_avx2_and_fma() else "numpy"
+    assert _backend.BACKEND == expected
 
 
 @pytest.fixture(scope="module")
 def fm():
     if not _cpu_has_avx2_and_fma():
         pytest.skip("this CPU has no AVX2 and FMA: the extension cannot run here, the kernels use NumPy's ufuncs")
-    from bce_sym.numeric import _fastmath
+    from bce_sym.numeric import _compiled
 
-    return _fastmath
+    return _compiled
 
 
 def _ulps(got: np.ndarray, function, values: np.ndarray) -> np.ndarray:
@@ -173,9 +172,9 @@ def _run(kernel, columns: list, rows: int, outputs: int, floats: int, bools: int
     return out
 
 
-@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+@pytest.mark.parametrize("name", compiled_kernel_names())
 def test_fused_kernels_equal_the_numpy_kernels_bit_for_bit(fm, name: str) -> None:
-    numpy_kernel, names, floats, bools = _kernels.NUMPY_KERNELS[name]
+    numpy_kernel, names, floats, bools = _kernel_tables.NUMPY_KERNELS[name]
     fused = getattr(fm, name)
     outputs = 2 if "_and_grad" in name else 1
     columns = _columns(names, np.random.default_rng(len(name)))
@@ -229,9 +228,9 @@ def _sigmoid(s: np.ndarray) -> np.ndarray:
         return np.where(s >= 0, 1.0, e) / (1.0 + e)
 
 
-@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+@pytest.mark.parametrize("name", compiled_kernel_names())
 def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(fm, name: str) -> None:
-    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     columns = _columns(names, np.random.default_rng(len(name) + 1))
     rows = columns[0].size
@@ -253,9 +252,9 @@ def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(
         assert np.all(np.abs(b[finite] - a[finite]) <= 2.0**-49 * scale[finite] + 2.0**-1074), name
 
 
-@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+@pytest.mark.parametrize("name", compiled_kernel_names())
 def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> None:
-    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     with np.errstate(over="ignore"):
         columns = [c.astype(np.float32) for c in _columns(names, np.random.default_rng(7))]
@@ -268,13 +267,13 @@ def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> Non
             assert _same(a.astype(np.float32).astype(np.float64), b.astype(np.float64)), name
 
 
-LABEL_KERNELS = [n for n in fastmath.compiled_kernel_names() if "binary" in n and n.startswith("bce_with_logits")]
+LABEL_KERNELS = [n for n in compiled_kernel_names() if "binary" in n and n.startswith("bce_with_logits")]
 
 
 @pytest.mark.parametrize("name", LABEL_KERNELS)
 def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -> None:
     assert len(LABEL_KERNELS) == 6
-    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     rng = np.random.default_rng(9)
     columns = _columns(names, rng)
@@ -297,9 +296,9 @@ def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -
                     is False
 
 
-@pytest.mark.parametrize("name", fastmath.compiled_kernel_names())
+@pytest.mark.parametrize("name", compiled_kernel_names())
 def test_out_none_sums_the_first_output_instead_of_storing_it(fm, name: str) -> None:
-    _, names, _, _ = _kernels.NUMPY_KERNELS[name]
+    _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     # NOTE: finite values only (here the first 6000 logits): a sum with an inf or NaN in it is inf or NaN.
     columns = [c[:6000] for c in _columns(names, np.random.default_rng(11))]
@@ -353,12 +352,12 @@ def test_without_the_extension_the_numpy_kernels_run(tmp_path: Path) -> None:
     script = tmp_path / "no_extension.py"
     script.write_text(
         "import sys\n"
-        "sys.modules['bce_sym.numeric._fastmath'] = None  # as if the build had failed\n"
+        "sys.modules['bce_sym.numeric._compiled'] = None  # as if the build had failed\n"
         "import numpy as np\n"
         "from bce_sym import numeric\n"
-        "from bce_sym.numeric import _kernels\n"
-        "assert numeric.BACKEND == 'numpy' and _kernels.KERNELS is _kernels.NUMPY_KERNELS\n"
-        "assert not _kernels.KERNELS_FLOAT32 and not _kernels.FROM_LABELS and not _kernels.COMPILED\n"
+        "from bce_sym.numeric import _kernel_tables as k\n"
+        "assert numeric.BACKEND == 'numpy' and k.KERNELS is k.NUMPY_KERNELS\n"
+        "assert not k.KERNELS_FLOAT32 and not k.FROM_LABELS and not k.COMPILED\n"
         "s = np.array([-432.5, 0.0, 3.0, np.inf], dtype=np.float32)\n"
         "print(numeric.bce_with_logits(s.astype(np.float64), [0.0, 1.0, 0.5, 1.0]).tolist())\n"
         "print(numeric.bce_with_logits_grad(s, np.float32([0, 1, 1, 1])).tolist())\n",

@@ -1,0 +1,228 @@
+"""Instruction programs → C: each kernel's program as fused C loops, and the extension's method table (build time).
+
+Internal to ``bce_sym.build``. Each kernel's instruction program (the one printed as NumPy ufunc calls)
+becomes C statements by the rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives
+the NumPy kernel's values bit for bit, a float32-grade one for results rounded to float32 (cheaper exp
+and log1p, below 2^-50 relative, and no compensated division), and an exact one that redoes a chunk
+holding an argument the vector loops cannot take. The binary ``bce_with_logits*`` kernels also read
+labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also
+sums instead of storing (``out=None``), so that a reduced loss costs no second pass.
+
+:func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``,
+which the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``.
+
+>>> "static const kernel_info KERNEL_sigmoid" in entry_points_source()
+True
+"""
+
+from __future__ import annotations
+
+import json
+
+from bce_sym.build.program import BlockKernelPrinter
+from bce_sym.build.specs import KERNEL_SPECS
+
+# NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
+# (operands are C expressions). The operations are NumPy's ufuncs exactly: IEEE arithmetic, copysign,
+# and maximum/minimum with NumPy's NaN and signed-zero rules, so a fused kernel gives the NumPy kernel's
+# values bit for bit. The tail helpers become the vectorised primitives.
+_C_OPERATIONS: dict[str, str] = {
+    "add": "{0} + {1}",
+    "subtract": "{0} - {1}",
+    "multiply": "{0} * {1}",
+    "divide": "{0} / {1}",
+    "negative": "-{0}",
+    "copysign": "copysign({0}, {1})",
+    "absolute": "fabs({0})",
+    "maximum": "np_maximum({0}, {1})",
+    "minimum": "np_minimum({0}, {1})",
+    "select": "{0} ? {1} : {2}",
+    "_exp_nonpositive": "{exp}",
+    "_log1p_small": "{log1p}",
+    "_log_unit": "{log}",
+    "_log1p_any": "{log1p_any}",
+}
+_C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
+# The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
+# arguments exp cannot do, and the chunk is redone by the exact one, which runs libm there. NOTE: in a
+# kernel, log1p's argument is exp's value e^(−|x|) (the _log1p_small rule), in [+0, 1] or NaN, where the
+# fast log1p is right; a subnormal or flagged exp sends the whole chunk to the exact loop anyway. The
+# probability loss's log(p) and log1p(−p) (the _log_unit and _log1p_any rules) flag p = 0, p = 1 and
+# subnormal p, which libm then takes.
+_C_VARIANTS: dict[str, dict[str, str]] = {
+    "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
+              "log1p_any": "log1p_exact({0})"},
+    "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})", "log": "log_fast({0}, &outside)",
+               "log1p_any": "log1p_negative_fast({0}, &outside)"},
+    "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
+               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)"},
+}
+
+
+def _c_operand(text: str) -> str:
+    return "r" + text[1:] if text.startswith("%") else text
+
+
+def _c_statement(ins, variant: str) -> str:
+    operands = [_c_operand(op) for op in ins.operands]
+    if ins.ufunc in _C_COMPARISONS:
+        test = f"{operands[0]} {_C_COMPARISONS[ins.ufunc]} {operands[1]}"
+        return f"const int {_c_operand(ins.result)} = {test};" if ins.kind == "b" else (
+            f"const double {_c_operand(ins.result)} = blend(all_ones_if({test}), 1.0, 0.0);"
+        )
+    primitives = {name: template.format(*operands) for name, template in _C_VARIANTS[variant].items()}
+    expression = _C_OPERATIONS[ins.ufunc].format(*operands, **primitives)
+    return f"const double {_c_operand(ins.result)} = {expression};"
+
+
+def _compilable(instructions) -> bool:
+    known = set(_C_OPERATIONS) | set(_C_COMPARISONS)
+    return all(ins.ufunc in known for ins in instructions)
+
+
+def _reads_labels(spec) -> bool:
+    """Whether the kernel's t is the label sign of ``bce_with_logits*`` (so it can read labels y instead)."""
+    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments]
+
+
+def _c_loop(spec, program, variant: str, labels: bool) -> str:
+    """One chunk function: the program's statements in a loop over the chunk's elements.
+
+    The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
+    reading labels, bit 2 for a label that is neither 0 nor 1 (t = 1 − 2y with |t| ≠ 1, NaN included).
+    """
+    instructions, results = program
+    flags = variant != "exact"
+    loads = []
+    for k, a in enumerate(spec.arguments):
+        if labels and a.name == "t":
+            # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
+            loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
+            if flags:
+                loads.append("soft |= !(fabs(t) == 1.0);")
+        else:
+            loads.append(f"const double {a.name} = in[{k}][i];")
+    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
+    body = loads + [_c_statement(ins, variant) for ins in instructions] + stores
+    name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
+    lines = [f"VECTOR_TARGET static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
+    if flags:
+        lines.append("    int outside = 0, soft = 0;" if labels else "    int outside = 0;")
+    lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
+    lines += ["        " + line for line in body]
+    lines.append("    }")
+    if flags:
+        lines.append("    return outside | (soft << 1);" if labels else "    return outside;")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _c_kernel(spec) -> str | None:
+    """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
+    operation that has no C form here (none of today's kernels does)."""
+    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    if not _compilable(program[0]):
+        return None
+    # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
+    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False).program(*spec.expressions)
+    loops = []
+    for labels in (False, True) if _reads_labels(spec) else (False,):
+        for variant in _C_VARIANTS:
+            loops.append(_c_loop(spec, uncompensated if variant == "single" else program, variant, labels))
+    return "\n\n".join(loops)
+
+
+def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
+    """(name suffix, flagging loop, exact loop, labels flag, doc note) of each Python function of a kernel.
+
+    NAME runs the float64-grade loop and NAME_float32 the float32-grade one (for results rounded to
+    float32). A kernel of the label sign t (the binary forms of ``bce_with_logits*``) also gets
+    NAME_labels[_float32], which reads labels y and forms t = 1 − 2y itself, and returns whether every
+    label was 0 or 1 (False: nothing is promised about out, and the caller runs the soft-label kernel).
+    """
+    points = [("", "vector", "exact", 0, ""), ("_float32", "single", "exact", 0, " (float32 grade)")]
+    if _reads_labels(spec):
+        points += [
+            ("_labels", "vector_labels", "exact_labels", 1, " (from labels y)"),
+            ("_labels_float32", "single_labels", "exact_labels", 1, " (from labels y, float32 grade)"),
+        ]
+    return points
+
+
+def compiled_kernel_names() -> tuple[str, ...]:
+    """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
+    programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions)) for spec in KERNEL_SPECS)
+    return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
+
+
+# NOTE: rules are data. The primitives the extension exports on their own (NAME(x, out)): each has NAME_fast
+# (flagging), NAME_exact and a docstring.
+_PRIMITIVES: tuple[tuple[str, str], ...] = (
+    ("exp", "exp(x, out): e^x into out; returns out."),
+    ("log1p", "log1p(e, out): log(1 + e) into out; returns out."),
+    ("log", "log(x, out): the natural log of x into out; returns out."),
+)
+
+
+def _primitives_source() -> str:
+    loops = []
+    for name, _ in _PRIMITIVES:
+        loops.append(
+            f"VECTOR_TARGET static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_fast(in[0][i], &outside);\n"
+            f"    return outside;\n}}\n\n"
+            f"VECTOR_TARGET static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_exact(in[0][i]);\n}}\n"
+        )
+    return "\n".join(loops)
+
+
+def _entry(name: str, inputs: int, outputs: int, vector: str, exact: str, labels: int, doc: str) -> tuple[str, str]:
+    """The kernel_info and Python wrapper of one exported function, and its method table row."""
+    wrapper = (
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {vector}, {exact}, {labels}}};\n'
+        f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
+    )
+    return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
+
+
+def _kernels_source() -> tuple[str, str, str]:
+    functions, wrappers, methods = [], [], []
+    for name, doc in _PRIMITIVES:
+        wrapper, method = _entry(name, 1, 1, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
+        wrappers.append(wrapper)
+        methods.append(method)
+    for spec in KERNEL_SPECS:
+        printed = _c_kernel(spec)
+        if printed is None:
+            continue
+        outputs = len(spec.expressions)
+        functions.append(printed)
+        doc = "; ".join(str(e) for e in spec.expressions)
+        for suffix, vector, exact, labels, note in _c_entry_points(spec):
+            wrapper, method = _entry(
+                spec.name + suffix, len(spec.arguments), outputs, f"{spec.name}_{vector}", f"{spec.name}_{exact}",
+                labels, doc + note,
+            )
+            wrappers.append(wrapper)
+            methods.append(method)
+    return "\n\n".join(functions) + "\n", "\n".join(wrappers) + "\n", "".join(methods)
+
+
+def _generated(what: str) -> str:
+    return (f"/* GENERATED by `python -m bce_sym.build` (bce_sym/build/c_printer.py): do not edit.\n"
+            f" * {what} */\n")
+
+
+def loops_source() -> str:
+    """The text of ``csrc/loops.gen.h``: the primitives' chunk loops and every kernel's loops."""
+    kernels, _, _ = _kernels_source()
+    return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
+            + "\n/* The primitives as one-input, one-output kernels. */\n" + _primitives_source() + kernels)
+
+
+def entry_points_source() -> str:
+    """The text of ``csrc/entry_points.gen.h``: each exported function's kernel_info, wrapper and method row."""
+    _, wrappers, methods = _kernels_source()
+    return (_generated("Each exported function: its kernel_info, its Python wrapper and the method table.")
+            + "\n" + wrappers + "\nstatic PyMethodDef methods[] = {\n" + methods + "    {NULL, NULL, 0, NULL},\n};\n")

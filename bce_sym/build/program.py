@@ -1,0 +1,341 @@
+"""sympy → instruction programs: each stable expression as straight-line ufunc calls into scratch buffers.
+
+Internal to ``bce_sym.build``. The stable expressions of ``bce_sym.symbolic.stable_forms`` are walked by
+:class:`BlockKernelPrinter`, a subclass of sympy's ``NumPyPrinter`` that prints each node as one
+instruction (one NumPy ufunc call, ``numpy.exp(f[0], out=f[1])`` once printed) writing into a
+preallocated scratch buffer instead of one nested expression. Equal subexpressions are printed once,
+and :func:`allocate` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
+of elements with a handful of buffers and no allocation. The arithmetic is the expression's own, node
+by node: the code that runs is the code that was proven. Four printing rules fuse or refine nodes
+(each documented where it is printed): −|x| is one ``copysign(x, −1)`` (bit for bit the same),
+``select(cond, 1, e)`` with e = e^(−|x|) ∈ [0, 1] is ``maximum(e, cond)`` (bit for bit the same), a
+division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by less than an
+ULP, towards the exact quotient), and exp, log1p and log print as calls of the run-time functions of
+``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer turns into its primitives.
+
+The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs.
+
+>>> from bce_sym.build.specs import kernel_spec
+>>> spec = kernel_spec("log_sigmoid")
+>>> instructions, results = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+>>> [i.ufunc for i in instructions]
+['minimum', 'copysign', '_exp_nonpositive', '_log1p_small', 'subtract']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy
+from sympy.codegen.cfunctions import log1p
+from sympy.printing.numpy import NumPyPrinter
+
+from bce_sym.build.specs import CodegenError
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One ufunc call in SSA form: ``result = ufunc(*operands)``; operands are registers or literals."""
+
+    ufunc: str
+    operands: tuple[str, ...]
+    result: str
+    kind: str  # "f" (float64 buffer) or "b" (bool buffer)
+
+
+@dataclass(frozen=True)
+class _UfuncRule:
+    """How a sympy function node prints: the NumPy ufunc and the extra literal operand, if any."""
+
+    sympy_type: type
+    ufunc: str
+
+
+# NOTE: rules are data. A unary function node becomes one ufunc call on its (already printed) argument.
+_UNARY_RULES: tuple[_UfuncRule, ...] = (
+    _UfuncRule(sympy.exp, "exp"),
+    _UfuncRule(sympy.log, "log"),
+    _UfuncRule(log1p, "log1p"),
+    _UfuncRule(sympy.Abs, "absolute"),
+)
+
+# NOTE: rules are data. Exp, log1p and log nodes print as calls of the functions of bce_sym.numeric._elementary
+# (sympy type, test on the node's argument, function name), the first rule that fits. e^(−|x|) and
+# log1p(e^(−|x|)) have tails where float64 knows the rounded value (0 or 1; e itself or log 2), which
+# the NumPy functions skip computing; the probability loss's log p and log1p(−p) have none, and print as
+# calls only so that its compiled loop and its NumPy kernel share the primitives (bit for bit).
+_ELEMENTARY_RULES: tuple[tuple[type, Callable[[sympy.Expr], bool], str], ...] = (
+    (sympy.exp, lambda a: isinstance(-a, sympy.Abs), "_exp_nonpositive"),
+    (log1p, lambda a: _is_small_exp(a), "_log1p_small"),
+    (sympy.log, lambda a: True, "_log_unit"),
+    (log1p, lambda a: True, "_log1p_any"),
+)
+
+# Relational nodes (the conditions of Piecewise) become comparison ufuncs into bool buffers.
+_RELATIONAL_RULES: tuple[tuple[type, str], ...] = (
+    (sympy.GreaterThan, "greater_equal"),
+    (sympy.StrictGreaterThan, "greater"),
+    (sympy.LessThan, "less_equal"),
+    (sympy.StrictLessThan, "less"),
+)
+
+# Max/Min of two arguments.
+_EXTREMUM_RULES: tuple[tuple[type, str], ...] = ((sympy.Max, "maximum"), (sympy.Min, "minimum"))
+
+
+@dataclass
+class _Program:
+    instructions: list[Instruction] = field(default_factory=list)
+    memo: dict[sympy.Expr, str] = field(default_factory=dict)
+    count: int = 0
+
+    def emit(self, ufunc: str, operands: tuple[str, ...], kind: str = "f") -> str:
+        register = f"%{self.count}"
+        self.count += 1
+        self.instructions.append(Instruction(ufunc, operands, register, kind))
+        return register
+
+
+class BlockKernelPrinter(NumPyPrinter):
+    """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
+
+    ``doprint`` is not used; call :meth:`program` to get the SSA instruction list of an expression whose
+    free symbols are the kernel arguments. Each ``_print_X`` emits the instruction(s) for one node and
+    returns the register holding its value; literals print as Python floats.
+    """
+
+    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True):
+        super().__init__({"fully_qualified_modules": True})
+        self._arguments = {a: a.name for a in arguments}
+        self._prog = _Program()
+        # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
+        # an ULP), for the float32-grade C loops, whose values are rounded to float32.
+        self._compensated = compensate
+
+    def program(self, *exprs: sympy.Expr) -> tuple[list[Instruction], list[str]]:
+        """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values."""
+        self._prog = _Program()
+        results = [self._value(expr) for expr in exprs]
+        return self._prog.instructions, results
+
+    # NOTE: memoising on the sympy node gives common-subexpression elimination for free (sympy nodes
+    # hash structurally), e.g. exp(−|s|) is computed once for both σ(s) and σ(−s).
+    def _value(self, expr: sympy.Expr) -> str:
+        if expr in self._prog.memo:
+            return self._prog.memo[expr]
+        result = self._print(expr)
+        self._prog.memo[expr] = result
+        return result
+
+    def _print(self, expr, **kwargs) -> str:
+        # NOTE: only this class's rules apply: NumPyPrinter would print any other node (sin, Pow, ...) as a
+        # nested expression string, which is not a register. Dispatch on the node's classes, nearest first.
+        for cls in type(expr).__mro__:
+            rule = BlockKernelPrinter.__dict__.get(f"_print_{cls.__name__}")
+            if rule is not None:
+                return rule(self, expr)
+        return self.emptyPrinter(expr)
+
+    def emptyPrinter(self, expr):  # noqa: N802 - sympy's hook name
+        raise CodegenError(f"no kernel rule for {type(expr).__name__}: {expr}")
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        if expr not in self._arguments:
+            known = ", ".join(self._arguments.values())
+            raise CodegenError(f"symbol {expr} is not a kernel argument ({known})")
+        return self._arguments[expr]
+
+    def _print_Number(self, expr: sympy.Number) -> str:
+        return repr(float(expr))
+
+    _print_Integer = _print_Number
+    _print_Rational = _print_Number
+    _print_Float = _print_Number
+    _print_One = _print_Number
+    _print_Zero = _print_Number
+    _print_Half = _print_Number
+    _print_NegativeOne = _print_Number
+
+    def _print_Function(self, expr: sympy.Function) -> str:
+        for sympy_type, argument_test, function in _ELEMENTARY_RULES:
+            if isinstance(expr, sympy_type) and argument_test(expr.args[0]):
+                return self._prog.emit(function, (self._value(expr.args[0]),))
+        for rule in _UNARY_RULES:
+            if isinstance(expr, rule.sympy_type):
+                return self._prog.emit(rule.ufunc, (self._value(expr.args[0]),))
+        for sympy_type, ufunc in _EXTREMUM_RULES:
+            if isinstance(expr, sympy_type) and len(expr.args) == 2:
+                # NOTE: print the constant last so that maximum(x, 0.0) reads like the formula.
+                a, b = sorted(expr.args, key=lambda e: e.is_Number)
+                return self._prog.emit(ufunc, (self._value(a), self._value(b)))
+        return self.emptyPrinter(expr)
+
+    _print_exp = _print_Function
+    _print_log = _print_Function
+    _print_log1p = _print_Function
+    _print_Abs = _print_Function
+    _print_Max = _print_Function
+    _print_Min = _print_Function
+
+    def _print_Relational(self, expr: sympy.core.relational.Relational) -> str:
+        for sympy_type, ufunc in _RELATIONAL_RULES:
+            if type(expr) is sympy_type:
+                return self._prog.emit(ufunc, (self._value(expr.lhs), self._value(expr.rhs)), kind="b")
+        return self.emptyPrinter(expr)
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        # NOTE: two pieces, the second unconditional: select(cond, first, second), evaluated as
+        # copyto(out, second) then copyto(out, first, where=cond); both pieces are computed everywhere,
+        # which is safe because every piece here is finite or NaN wherever it is defined.
+        if len(expr.args) != 2 or expr.args[1].cond is not sympy.true:
+            return self.emptyPrinter(expr)
+        (first, condition), (second, _) = expr.args
+        if first == 1 and _is_small_exp(second) and type(condition) in dict(_RELATIONAL_RULES):
+            # NOTE: select(cond, 1, e) with 0 ≤ e ≤ 1 is max(e, cond) with cond as 0.0/1.0, exactly (and NaN
+            # for e = NaN): two passes (compare into a float buffer, maximum) instead of three.
+            ufunc = dict(_RELATIONAL_RULES)[type(condition)]
+            key = ("float condition", condition)
+            if key not in self._prog.memo:
+                operands = (self._value(condition.lhs), self._value(condition.rhs))
+                self._prog.memo[key] = self._prog.emit(ufunc, operands)
+            return self._prog.emit("maximum", (self._value(second), self._prog.memo[key]))
+        cond = self._value(condition)
+        return self._prog.emit("select", (cond, self._value(first), self._value(second)))
+
+    def _print_Add(self, expr: sympy.Add) -> str:
+        # NOTE: a term with a negative coefficient is subtracted (1 − y prints as subtract(1.0, y)), so
+        # no negation pass is spent; positive terms come first, in sympy's canonical order.
+        positive, negative = [], []
+        for term in expr.args:
+            coefficient, rest = term.as_coeff_Mul()
+            (negative if coefficient.is_negative else positive).append(term if not coefficient.is_negative else -term)
+        if not positive:
+            total = self._prog.emit("negative", (self._value(negative.pop(0)),))
+        else:
+            total = self._value(positive.pop(0))
+        for term in positive:
+            total = self._prog.emit("add", (total, self._value(term)))
+        for term in negative:
+            total = self._prog.emit("subtract", (total, self._value(term)))
+        return total
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient == -1:
+            if isinstance(rest, sympy.Abs):
+                # NOTE: −|x| is copysign(x, −1) bit for bit (IEEE 754 copysign sets the sign bit; NaN stays
+                # NaN): one pass instead of absolute then negative.
+                return self._prog.emit("copysign", (self._value(rest.args[0]), "-1.0"))
+            # NOTE: through the memo, so that −s·t reuses s·t when |s·t| needs it too.
+            return self._prog.emit("negative", (self._value(rest),))
+        numerator, denominator = [], []
+        for factor in sympy.Mul.make_args(rest):
+            if factor.is_Pow and factor.exp == -1:
+                denominator.append(factor.base)
+            else:
+                numerator.append(factor)
+        if coefficient != 1:
+            numerator.insert(0, coefficient)
+        if not numerator:
+            numerator = [sympy.S.One]
+        # NOTE: symbols (labels, weights) first, then compound factors: p_w·y is formed before it meets
+        # the transcendental part, as in the written formula.
+        numerator.sort(key=lambda e: (not e.is_Symbol, sympy.default_sort_key(e)))
+        # NOTE: denominators are evaluated first (their values are only read later), so that a value
+        # shared with the numerator, like e^(−|s|) in σ(s) = select(s ≥ 0, 1, e)/(1 + e), is dead by the
+        # time the numerator is formed and its buffer can be overwritten in place.
+        divisors = [self._value(factor) for factor in denominator]
+        total = self._value(numerator[0])
+        for factor in numerator[1:]:
+            total = self._prog.emit("multiply", (total, self._value(factor)))
+        for factor, divisor in zip(denominator, divisors, strict=True):
+            total = self._prog.emit("divide", (total, divisor))
+            if self._compensated and _is_one_plus_small_exp(factor):
+                total = self._compensate(factor, divisor, total)
+        return total
+
+    def _compensate(self, factor: sympy.Expr, divisor: str, quotient: str) -> str:
+        """Correct ``quotient = a ⊘ d``, d = fl(1 + e), for the rounding of d: a/(1 + e) = q − q·(r/d) + O(r²).
+
+        NOTE: with 0 ≤ e ≤ 1, r = e − (d − 1) is the exact rounding error of 1 + e (d − 1 is exact by
+        Sterbenz, and Fast2Sum's error term is representable), so d + r = 1 + e exactly and the quotient
+        loses only its own rounding and exp's; the dropped term (r/d)² ≤ 2⁻¹⁰⁶ is below float64
+        resolution. Without it σ(s) = e/(1 + e) reaches 2.3 ULP; with it the issue's 2.0 bar holds. r/d is
+        memoised, so σ(s) and σ(−s) share it.
+        """
+        key = ("compensation", factor)
+        if key not in self._prog.memo:
+            small = self._value(factor.args[1] if factor.args[0] == 1 else factor.args[0])
+            above_one = self._prog.emit("subtract", (divisor, "1.0"))
+            residual = self._prog.emit("subtract", (small, above_one))
+            self._prog.memo[key] = self._prog.emit("divide", (residual, divisor))
+        correction = self._prog.emit("multiply", (quotient, self._prog.memo[key]))
+        return self._prog.emit("subtract", (quotient, correction))
+
+    def _print_Pow(self, expr: sympy.Pow) -> str:
+        if expr.exp == -1:
+            return self._prog.emit("divide", ("1.0", self._value(expr.base)))
+        return self.emptyPrinter(expr)
+
+
+def _is_small_exp(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is e^(−|x|), a value in [0, 1] (or NaN)."""
+    return isinstance(expr, sympy.exp) and isinstance(-expr.args[0], sympy.Abs)
+
+
+def _is_one_plus_small_exp(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is 1 + e^(−|x|): a sum whose second term lies in [0, 1] (the sigmoid's denominator)."""
+    if not (expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args):
+        return False
+    return _is_small_exp(expr.args[1] if expr.args[0] == 1 else expr.args[0])
+
+
+def allocate(instructions: list[Instruction], results: list[str]) -> tuple[list[tuple], int, int]:
+    """Assign every SSA register a scratch buffer (``f[k]`` float64, ``b[k]`` bool), reusing dead ones.
+
+    Result registers are written to ``out`` (one result) or ``out[k]`` directly, and never reused.
+    Returns (lines, float buffers, bool buffers), each line ``(ufunc, operand texts, destination text)``.
+    """
+    outputs = {r: ("out" if len(results) == 1 else f"out[{k}]") for k, r in enumerate(results)}
+    last_use: dict[str, int] = {}
+    for index, ins in enumerate(instructions):
+        for operand in ins.operands:
+            last_use[operand] = index
+    free: dict[str, list[str]] = {"f": [], "b": []}
+    used = {"f": 0, "b": 0}
+    home: dict[str, str] = {}
+    lines = []
+    for index, ins in enumerate(instructions):
+        operands = tuple(home.get(op, op) for op in ins.operands)
+        # NOTE: select writes its destination before reading its operands, so its destination must not
+        # alias them: free the dead operands only after choosing it. Ufuncs may write over an input.
+        dying = [op for op in ins.operands if op.startswith("%") and last_use[op] == index and op not in outputs]
+        if ins.ufunc != "select":
+            for op in dying:
+                free[_instruction_kind(instructions, op)].append(home[op])
+        if ins.result in outputs:
+            destination = outputs[ins.result]
+        elif ins.ufunc == "select" and ins.operands[2] in dying:
+            # NOTE: select copies its second operand first, so it may write over that operand in place.
+            destination = home[ins.operands[2]]
+            dying.remove(ins.operands[2])
+        elif free[ins.kind]:
+            destination = free[ins.kind].pop()
+        else:
+            destination = f"{ins.kind}[{used[ins.kind]}]"
+            used[ins.kind] += 1
+        if ins.ufunc == "select":
+            for op in dying:
+                free[_instruction_kind(instructions, op)].append(home[op])
+        home[ins.result] = destination
+        lines.append((ins.ufunc, operands, destination))
+    return lines, used["f"], used["b"]
+
+
+def _instruction_kind(instructions: list[Instruction], register: str) -> str:
+    """The buffer kind ("f" or "b") of an SSA register."""
+    for ins in instructions:
+        if ins.result == register:
+            return ins.kind
+    raise CodegenError(f"register {register} is never written")

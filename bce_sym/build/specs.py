@@ -1,0 +1,94 @@
+"""Which kernels exist: one row per kernel, each a proven stable form, possibly specialised (build time).
+
+Internal to ``bce_sym.build``. :class:`KernelSpec` rows (``KERNEL_SPECS``), looked up by :func:`kernel_spec`;
+:class:`CodegenError` is what every generator raises for an expression it has no rule for.
+
+>>> kernel_spec("log_sigmoid").arguments
+(s,)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, stable_form
+from bce_sym.symbols import pos_weight
+
+
+class CodegenError(Exception):
+    """An expression holds a node the kernel printer has no rule for (an internal error, not bad input)."""
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """One generated kernel: a quantity's stable form, possibly specialised by substituting a value.
+
+    ``name`` is the Python name of the kernel; ``substitutions`` pairs a symbol with the value it takes
+    (``pos_weight = 1`` when the caller passes no ``pos_weight``: the proven identity holds for every
+    positive p_w, so it holds at 1, and the specialised kernel skips a multiplication per element).
+    """
+
+    name: str
+    quantity: str
+    substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    also: tuple[str, ...] = ()
+
+    @property
+    def expression(self) -> sympy.Expr:
+        """The stable expression this kernel evaluates (the first one), after the substitutions."""
+        return self.expressions[0]
+
+    @property
+    def expressions(self) -> tuple[sympy.Expr, ...]:
+        """Every expression the kernel evaluates: ``quantity``'s, then those of ``also`` (same arguments).
+
+        A kernel of several expressions evaluates their shared subexpressions once (a loss and its
+        gradient share e^(−|s|)) and writes value k into ``out[k]``.
+        """
+        return tuple(_form(q)[0].subs(dict(self.substitutions)) for q in (self.quantity, *self.also))
+
+    @property
+    def arguments(self) -> tuple[sympy.Symbol, ...]:
+        """The kernel's input symbols, in the order of the stable form, less the substituted ones."""
+        gone = {symbol for symbol, _ in self.substitutions}
+        return tuple(a for a in _form(self.quantity)[1] if a not in gone)
+
+
+def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
+    for row in SPECIALISED_FORMS:
+        if row.quantity == quantity:
+            return row.stable, row.arguments
+    row = stable_form(quantity)
+    return row.stable, row.arguments
+
+
+def _specs() -> tuple[KernelSpec, ...]:
+    rows: list[KernelSpec] = []
+    for quantity, arguments in [(f.quantity, f.arguments) for f in STABLE_FORMS] + [
+        (f.quantity, f.arguments) for f in SPECIALISED_FORMS
+    ]:
+        rows.append(KernelSpec(quantity, quantity))
+        if pos_weight in arguments:
+            rows.append(KernelSpec(f"{quantity}_unweighted", quantity, ((pos_weight, sympy.S.One),)))
+    # NOTE: a loss and its gradient in one pass (bce_with_logits_and_grad): one exp instead of two.
+    for loss, grad, name in (
+        ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_and_grad"),
+        ("bce_with_logits_binary", "bce_with_logits_grad_binary", "bce_with_logits_and_grad_binary"),
+    ):
+        rows.append(KernelSpec(name, loss, also=(grad,)))
+        rows.append(KernelSpec(f"{name}_unweighted", loss, ((pos_weight, sympy.S.One),), also=(grad,)))
+    return tuple(rows)
+
+
+#: Every kernel the numeric layer runs: one per stable or specialised form, plus a ``pos_weight = 1`` variant.
+KERNEL_SPECS: tuple[KernelSpec, ...] = _specs()
+
+
+def kernel_spec(name: str) -> KernelSpec:
+    """The row of ``KERNEL_SPECS`` called ``name``; ``KeyError`` listing the known names otherwise."""
+    for spec in KERNEL_SPECS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown kernel {name!r}; known kernels: {', '.join(s.name for s in KERNEL_SPECS)}")

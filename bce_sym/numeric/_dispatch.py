@@ -1,0 +1,79 @@
+"""Which kernel evaluates a block: the binary-label kernel where every label is 0 or 1, else the general one.
+
+Internal to the numeric driver (and copied into the standalone module): ``_DISPATCH`` rows, looked up
+by ``_dispatch``; ``_kernel_name`` picks the pos_weight = 1 specialisation; ``_constant_binary`` spots a
+block of one label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+
+from bce_sym.numeric._kernel_tables import KERNELS
+
+
+@dataclass(frozen=True)
+class _Dispatch:
+    """Which kernel evaluates a block: one for blocks whose labels are all 0 or 1, one for the others.
+
+    ``label_as_t``: the binary kernel takes t = 1 − 2y in place of y (the driver forms it, and |t| = 1
+    everywhere both detects binary labels and validates them). ``binary_never_nan``: the binary kernel
+    without pos_weight gives no NaN for non-NaN input (its limits at ±∞ come out by themselves), so the
+    block skips the limit check.
+    """
+
+    quantity: str
+    binary: str | None
+    other: str
+    label_as_t: bool = False
+    binary_never_nan: bool = False
+    limits_of: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.limits_of:
+            object.__setattr__(self, "limits_of", self.quantity)
+
+
+# NOTE: binary blocks of the logit form need one softplus/sigmoid instead of two; soft blocks of the
+# probability gradient need (ŷ − y)/(ŷ(1 − ŷ)), whose partial fractions would cancel near ŷ = y.
+_DISPATCH: tuple[_Dispatch, ...] = (
+    _Dispatch("bce_with_logits", "bce_with_logits_binary", "bce_with_logits", label_as_t=True, binary_never_nan=True),
+    _Dispatch("bce_with_logits_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad", label_as_t=True),
+    _Dispatch("bce_grad", "bce_grad", "bce_grad_soft"),
+    # NOTE: loss and gradient in one pass; the loss (the first value) takes bce_with_logits's limits.
+    _Dispatch(
+        "bce_with_logits_and_grad",
+        "bce_with_logits_and_grad_binary",
+        "bce_with_logits_and_grad",
+        label_as_t=True,
+        binary_never_nan=True,
+        limits_of="bce_with_logits",
+    ),
+)
+
+
+def _dispatch(quantity: str) -> _Dispatch:
+    for row in _DISPATCH:
+        if row.quantity == quantity:
+            return row
+    return _Dispatch(quantity, None, quantity)
+
+
+def _kernel_name(name: str | None, weighted: bool) -> str | None:
+    # NOTE: without pos_weight the p_w = 1 specialisation of the kernel runs (one multiplication fewer).
+    return name if name is None or weighted or f"{name}_unweighted" not in KERNELS else f"{name}_unweighted"
+
+
+def _constant_binary(label: numpy.ndarray) -> float | None:
+    """The label of a block whose labels are all 0 or all 1, else None.
+
+    NOTE: three probes rule out most other blocks before the two reductions that make sure.
+    """
+    first = label[0]
+    if not (first == 0.0 or first == 1.0) or label[-1] != first or label[label.size // 2] != first:
+        return None
+    if numpy.minimum.reduce(label) == first and numpy.maximum.reduce(label) == first:
+        return float(first)
+    return None

@@ -1,0 +1,157 @@
+/* Chunks: how the kernels' loops see their data. Strided float32 or float64 buffers (and numbers) are
+ * copied into chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed)
+ * out again.
+ *
+ * Hand-written; needs Python.h and primitives.h (VECTOR_TARGET) first.
+ */
+#ifndef BCE_SYM_CHUNKS_H
+#define BCE_SYM_CHUNKS_H
+
+/* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
+ * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
+#define CHUNK 512
+#define MAX_INPUTS 4
+#define MAX_OUTPUTS 2
+/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), all on the stack. */
+#define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
+typedef int (*vector_chunk)(CHUNK_ARGS);
+typedef void (*exact_chunk)(CHUNK_ARGS);
+
+
+/* One exported function: the loops of a kernel (from the GENERATED loops.gen.h) and its shape. */
+typedef struct {
+    const char *name;
+    int inputs;
+    int outputs;
+    vector_chunk vector; /* flags the elements it cannot do; then the chunk is redone by exact */
+    exact_chunk exact;
+    int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
+} kernel_info;
+
+typedef struct {
+    Py_buffer view;
+    int is_buffer;
+    double value;
+    const char *data;
+    Py_ssize_t stride;
+    Py_ssize_t length;
+    int single; /* float32 data (read as, or rounded once from, float64) */
+} operand;
+
+/* Strided float32 or float64 data to and from a chunk of float64 on the stack. Assumes op is a buffer
+ * (is_buffer), 0 <= start, start + size <= op->length and size <= CHUNK; float32 is widened exactly on
+ * the way in and rounded once on the way out. */
+VECTOR_TARGET static void load(const operand *op, Py_ssize_t start, double *local, Py_ssize_t size)
+{
+    const char *source = op->data + start * op->stride;
+    if (!op->single && op->stride == 8)
+        memcpy(local, source, (size_t)size * 8);
+    else if (op->single && op->stride == 4)
+        for (Py_ssize_t i = 0; i < size; i++)
+            local[i] = ((const float *)source)[i];
+    else
+        for (Py_ssize_t i = 0; i < size; i++) {
+            if (op->single) {
+                float value;
+                memcpy(&value, source + i * op->stride, 4);
+                local[i] = value;
+            } else {
+                memcpy(&local[i], source + i * op->stride, 8);
+            }
+        }
+}
+
+VECTOR_TARGET static void store(const operand *op, Py_ssize_t start, const double *local, Py_ssize_t size)
+{
+    char *destination = (char *)op->data + start * op->stride;
+    if (!op->single && op->stride == 8)
+        memcpy(destination, local, (size_t)size * 8);
+    else if (op->single && op->stride == 4)
+        for (Py_ssize_t i = 0; i < size; i++)
+            ((float *)destination)[i] = (float)local[i];
+    else
+        for (Py_ssize_t i = 0; i < size; i++) {
+            if (op->single) {
+                float value = (float)local[i];
+                memcpy(destination + i * op->stride, &value, 4);
+            } else {
+                memcpy(destination + i * op->stride, &local[i], 8);
+            }
+        }
+}
+
+/* A hint only: assumes op is a buffer and size >= 1 elements from start lie in it. */
+static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
+{
+    const char *first = op->data + start * op->stride, *last = first + (size - 1) * op->stride;
+    if (last < first) { /* a negative stride */
+        const char *swap = first;
+        first = last;
+        last = swap;
+    }
+    for (const char *line = first; line <= last; line += 64)
+        __builtin_prefetch(line);
+}
+
+/* Releases the views of the first count operands that hold one. */
+static void release(operand *ops, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (ops[i].is_buffer)
+            PyBuffer_Release(&ops[i].view);
+}
+
+/* Fills op from a Python number (inputs only) or a 1-D float32/float64 buffer (writable for outputs);
+ * 0, or -1 with a Python exception set and nothing held. */
+static int get_operand(const char *kernel, int position, PyObject *object, operand *op, int writable)
+{
+    op->is_buffer = 0;
+    if (!writable && (PyFloat_Check(object) || PyLong_Check(object))) {
+        op->value = PyFloat_AsDouble(object);
+        return op->value == -1.0 && PyErr_Occurred() ? -1 : 0;
+    }
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, &op->view, flags) < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: argument %d must be a%s float32 or float64 array%s, got %.100s",
+                     kernel, position + 1, writable ? " writable" : "", writable ? "" : " or a number",
+                     Py_TYPE(object)->tp_name);
+        return -1;
+    }
+    op->is_buffer = 1;
+    const char *format = op->view.format;
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@')
+        format++;
+    int single = op->view.itemsize == 4 && strcmp(format, "f") == 0;
+    int twice = op->view.itemsize == 8 && strcmp(format, "d") == 0;
+    if (!(single || twice) || op->view.ndim != 1) {
+        PyErr_Format(PyExc_TypeError, "%s: argument %d must be a 1-D float32 or float64 array, got format '%s' "
+                     "with %d dimensions", kernel, position + 1, op->view.format, op->view.ndim);
+        PyBuffer_Release(&op->view);
+        op->is_buffer = 0;
+        return -1;
+    }
+    op->single = single;
+    op->data = op->view.buf;
+    op->stride = op->view.strides[0];
+    op->length = op->view.shape[0];
+    return 0;
+}
+
+/* The sum of a chunk's values: eight partial sums, which gcc vectorises (a single running sum it may not
+ * reorder). */
+/* Assumes 0 <= size <= CHUNK. */
+VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
+{
+    double partial[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= size; i += 8)
+        for (int lane = 0; lane < 8; lane++)
+            partial[lane] += value[i + lane];
+    for (; i < size; i++)
+        partial[i & 7] += value[i];
+    double even = (partial[0] + partial[4]) + (partial[2] + partial[6]);
+    return even + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+}
+
+
+#endif /* BCE_SYM_CHUNKS_H */

@@ -1,0 +1,269 @@
+/* The vectorised float64 primitives: exp, log1p and log, each as a fast core with its range test and an
+ * exact version that sends what the core cannot take to libm; and their float32-grade variants.
+ *
+ * Hand-written (the algorithms are described in bce_sym/build/tables.py, which computes their tables in
+ * mpmath into the GENERATED tables.gen.h). Every core states the arguments it is right for; outside
+ * them it returns garbage, which its caller replaces (the *_fast versions set *outside for the caller
+ * to redo the chunk with the *_exact versions). Compiled with -ffp-contract=off: every FMA below is one
+ * the error analysis asked for.
+ */
+#ifndef BCE_SYM_PRIMITIVES_H
+#define BCE_SYM_PRIMITIVES_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tables.gen.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define COMPILED_X86 1
+#define VECTOR_TARGET __attribute__((target("avx2,fma")))
+#else
+#define COMPILED_X86 0
+#define VECTOR_TARGET
+#endif
+
+#define SHIFT 0x1.8p52
+#define EXP_UNDERFLOW -745.2 /* as bce_sym.numeric._elementary.EXP_UNDERFLOW (tests/test_compiled.py) */
+
+static inline uint64_t as_bits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double as_double(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+/* a where the mask is all ones, b where it is 0. NOTE: bit masks rather than ?: selects, which gcc 12
+ * fails to vectorise in some combinations ("no vectype") that these kernels reach. */
+static inline uint64_t all_ones_if(int condition) { return -(uint64_t)condition; }
+static inline double blend(uint64_t mask, double a, double b)
+{
+    return as_double((as_bits(a) & mask) | (as_bits(b) & ~mask));
+}
+
+/* e^x for -708 <= x <= 709 (NaN gives NaN); garbage elsewhere, which the callers replace. */
+VECTOR_TARGET static inline double exp_core(double x)
+{
+    double kd = x * INV_LN2_N + SHIFT;
+    uint64_t ki = as_bits(kd);
+    kd -= SHIFT;
+    double r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
+    uint64_t j = ki & 127u;
+    double scale = as_double(EXP_HI_BITS[j] + (ki << 45));
+    double r2 = r * r;
+    double tmp = EXP_TAIL[j] + r + r2 * (0.5 + r * (1.0 / 6)) + r2 * r2 * (1.0 / 24 + r * (1.0 / 120));
+    return fma(scale, tmp, scale);
+}
+
+/* Below EXP_UNDERFLOW e^x rounds to 0; between it and -708 the result is subnormal and above 709 the
+ * scale overflows: those go to libm (exp_exact), or set *outside (exp_fast) for the caller to redo. */
+static inline int exp_outside(double x) { return (x < -708.0 && x >= EXP_UNDERFLOW) | (x > 709.0); }
+
+VECTOR_TARGET static inline double exp_fast(double x, int *outside)
+{
+    *outside |= exp_outside(x);
+    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core(x), 0.0);
+}
+
+VECTOR_TARGET static inline double exp_exact(double x)
+{
+    return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
+}
+
+/* r = m·invc - 1 as rh + *rl: the product's error through an FMA, the sum's through Fast2Sum
+ * (|a| >= |pl| or a = 0). */
+VECTOR_TARGET static inline double reduce(double m, double invc, double *rl)
+{
+    double ph = m * invc;
+    double pl = fma(m, invc, -ph);
+    double a = ph - 1.0; /* exact: ph in [1/2, 2] */
+    double rh = a + pl;
+    *rl = (a - rh) + pl;
+    return rh;
+}
+
+/* (log1p(r) - r)/r^2 to degree 8 (log1p(r) to r^10): below 2^-70 relative for |r| <= 2^-7. */
+VECTOR_TARGET static inline double log1p_poly(double r)
+{
+    return -0.5 + r * (1.0 / 3 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-0.125
+           + r * (1.0 / 9 + r * (-0.1))))))));
+}
+
+/* log1p(e) for +0 <= e <= 1 (NaN gives NaN); garbage for e < 0, -0 and e > 1. */
+VECTOR_TARGET static inline double log1p_core(double e)
+{
+    double h = 1.0 + e;
+    double l = e - (h - 1.0);
+    uint64_t b = as_bits(h);
+    uint64_t j = (b >> 45) & 127u;
+    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
+    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    double rl, rh = reduce(m, LOG_INVC[j], &rl);
+    double q = l / h;
+    /* Below 1 + 2^-7 (j = 0, log c = 0) h has lost e's low bits: the polynomial runs on e itself. */
+    uint64_t near_one = all_ones_if(h < 0x1.02p0);
+    rh = blend(near_one, e, rh);
+    rl = blend(near_one, 0.0, rl);
+    q = blend(near_one, 0.0, q);
+    double w = k * LN2_HI + LOG_LOGC_HI[j];
+    double sh = w + rh;
+    double sl = (w - sh) + rh; /* Fast2Sum: |w| >= |rh| for j >= 1, and w = 0 for j = 0 */
+    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + rh * rh * log1p_poly(rh));
+}
+
+static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
+
+VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
+{
+    *outside |= log1p_outside(e);
+    return log1p_core(e);
+}
+
+/* log(y) + q for 2^-1022 <= y <= 1, where q = l/y carries the rounding error l of y = 1 + a (else 0);
+ * garbage elsewhere. y = 2^e·m (m in [1, 2)) and j the top 7 bits of m's fraction index the LOGX
+ * tables: from j = 64 on, the interval is taken as its half (exponent k = e + 1), so that no result near
+ * 1 subtracts log 2, and just below 1 (y >= 1 - 2^-8) the polynomial runs on a = (y - 1) + l, which is
+ * exact. log y = k·ln 2 - log(invc) + log1p(r): r = m·invc - 1 as two floats through an FMA, k·ln 2 as
+ * two floats through another, and each sum split by Fast2Sum (|k·ln 2| >= 0.69 > |log c| where k != 0,
+ * and |s1| >= 0.0058 > |r| where not near 1). */
+VECTOR_TARGET static inline double log_core(double y, double l, double q)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    /* NOTE: the exponent as a double through 2^52 + e (AVX2 has no int64 -> double conversion). */
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    double rl, rh = reduce(m, LOGX_INVC[j], &rl);
+    uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
+    rh = blend(near_one, (y - 1.0) + l, rh);
+    rl = blend(near_one, 0.0, rl);
+    q = blend(near_one, 0.0, q);
+    double kh = k * LN2_HI;
+    double kl = fma(k, LN2_HI, -kh);
+    double s1 = kh + LOGX_LOGC_HI[j];
+    double e1 = (kh - s1) + LOGX_LOGC_HI[j];
+    double s2 = s1 + rh;
+    double e2 = (s1 - s2) + rh;
+    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + rh * rh * log1p_poly(rh));
+}
+
+/* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
+static inline int log_outside(double x) { return !(x >= 0x1p-1022 && x <= 1.0); }
+
+VECTOR_TARGET static inline double log_fast(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core(x, 0.0, 0.0);
+}
+
+VECTOR_TARGET static inline double log_exact(double x)
+{
+    return log_outside(x) ? log(x) : log_core(x, 0.0, 0.0);
+}
+
+/* log1p(a) for -1 < a < 0 (log1p(-p) of a probability): y = 1 + a and its rounding error l are exact
+ * (Fast2Sum, 1 >= |a|), and y >= 2^-53. -1, ±0, a > 0 and NaN go elsewhere. */
+static inline int log1p_negative_outside(double a) { return !(a < 0.0 && a > -1.0); }
+
+VECTOR_TARGET static inline double log1p_negative_core(double a)
+{
+    double y = 1.0 + a;
+    double l = a - (y - 1.0);
+    return log_core(y, l, l / y);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    return log1p_negative_core(a);
+}
+
+/* log1p of any argument: the fast paths on [+0, 1] and (-1, 0), libm elsewhere (-1, -0, e > 1, NaN, inf). */
+VECTOR_TARGET static inline double log1p_exact(double e)
+{
+    if (!log1p_outside(e))
+        return log1p_core(e);
+    return log1p_negative_outside(e) ? log1p(e) : log1p_negative_core(e);
+}
+
+/* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
+ * roundings of 2^-53 each; tests/test_compiled.py measures it), so a float32 result is off by at most
+ * 2^-26 ULP more than correct rounding's half ULP. Both run their polynomials as FMAs (this grade need
+ * not match the NumPy kernels bit for bit).
+ * - exp drops the table's tail (2^(j/128) is then off by its rounding, 2^-53 relative).
+ * - log1p needs one table lookup, not two: with c = c_j itself (exact from m's top bits; c_0 = 1),
+ *   log m = log c + 2·atanh(u), u = (m - c)/(m + c), where m - c is exact and |u| <= 2^-9 (2^-8 for
+ *   j = 0), so atanh to u^7 leaves u^8/9 < 2^-67 relative. One division d = 1/(m + c) serves u and the
+ *   lost low bits l of e in h = 1 + e: l/h = 2l·d to within |u| relative. Near 1 (j = 0, c = 1) nothing
+ *   cancels: u = (h - 1)/(h + 1) and 2l·d carry all of e. */
+VECTOR_TARGET static inline double exp_core_single(double x)
+{
+    double kd = fma(x, INV_LN2_N, SHIFT);
+    uint64_t ki = as_bits(kd);
+    kd -= SHIFT;
+    double r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x));
+    double scale = as_double(EXP_HI_BITS[ki & 127u] + (ki << 45));
+    double tmp = fma(r * r, fma(r, fma(r, fma(r, 1.0 / 120, 1.0 / 24), 1.0 / 6), 0.5), r);
+    return fma(scale, tmp, scale);
+}
+
+VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
+{
+    *outside |= exp_outside(x);
+    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core_single(x), 0.0);
+}
+
+VECTOR_TARGET static inline double log1p_core_single(double e)
+{
+    double h = 1.0 + e;
+    double l = e - (h - 1.0);
+    uint64_t b = as_bits(h);
+    uint64_t j = (b >> 45) & 127u;
+    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double c = blend(all_ones_if(j == 0), 1.0, as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double w = fma(k, LN2_HI, LOG_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
+}
+
+/* log(y) + l/y at float32 grade for 2^-1022 <= y <= 1, as log1p_core_single but over the LOGX
+ * intervals (halves from j = 64 on, exponent k = e + 1; the last centred on 2): c = 1 for j = 0, 2 for
+ * j = 127, else read off m's bits. l/y = 2^-e·l/m, with 1/m taken as 2d (off by |u| relative). */
+VECTOR_TARGET static inline double log_core_single(double y, double l)
+{
+    uint64_t b = as_bits(y);
+    uint64_t j = (b >> 45) & 127u;
+    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
+    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
+    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    double m = as_double(mantissa);
+    double centre = as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u);
+    double c = blend(all_ones_if(j == 0), 1.0, blend(all_ones_if(j == 127), 2.0, centre));
+    double d = 1.0 / (m + c);
+    double u = (m - c) * d;
+    double u2 = u * u;
+    double scale = as_double((2046u - (b >> 52)) << 52); /* 2^-e */
+    double w = fma(k, LN2_HI, LOGX_CENTRE[j]);
+    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d * scale);
+}
+
+VECTOR_TARGET static inline double log_fast_single(double x, int *outside)
+{
+    *outside |= log_outside(x);
+    return log_core_single(x, 0.0);
+}
+
+VECTOR_TARGET static inline double log1p_negative_fast_single(double a, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    double y = 1.0 + a;
+    return log_core_single(y, a - (y - 1.0));
+}
+
+/* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
+static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
+static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
+
+#endif /* BCE_SYM_PRIMITIVES_H */
