@@ -93,14 +93,32 @@ def _write(path: Path, text: str, written: list[Path]) -> None:
     written.append(path)
 
 
-def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
+#: The most pdflatex passes ``pdflatex`` makes while the table of contents and the labels settle.
+MAX_PASSES = 6
+
+
+def _settled(work: Path, stem: str, before: dict[str, bytes | None], log: str) -> bool:
+    """Whether a pass read the same contents and labels as it wrote (so the pages it printed are right)."""
+    if "Rerun to get" in log:
+        return False
+    return all(_read(work / f"{stem}.{suffix}") == content for suffix, content in before.items())
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+def pdflatex(tex: Path, *, runs: int | None = None, timeout: float = 120.0) -> Path:
     """Compile ``tex`` with pdflatex in a temporary folder and put the PDF next to it.
 
-    The PDF is reproducible for a given TeX installation (fixed dates, no trailer id).
+    By default pdflatex runs until a pass reads the same table of contents (``.toc``) and labels
+    (``.aux``) as it writes, so that every page number the document prints is the page's own; a
+    document without contents or labels takes one pass. The PDF is reproducible for a given TeX
+    installation (fixed dates, no trailer id).
 
     Args:
         tex: a ``.tex`` file.
-        runs: how many pdflatex passes (2 for a table of contents).
+        runs: a fixed number of passes instead (None: until settled, at most ``MAX_PASSES``).
         timeout: seconds allowed per pass.
 
     Returns:
@@ -108,7 +126,8 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
 
     Raises:
         FileNotFoundError: no pdflatex on the PATH.
-        LatexError: pdflatex failed; the message holds the error lines of its log.
+        LatexError: pdflatex failed, or the contents did not settle; the message holds the error lines
+            of its log.
 
     >>> import shutil
     >>> shutil.which("pdflatex") is None or callable(pdflatex)
@@ -122,7 +141,8 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
     # \pdftrailerid{} drops the id, so the PDF's bytes do not change from run to run or folder to folder.
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory(prefix="bce-sym-latex-") as work:
-        for _ in range(runs):
+        for number in range(1, (runs or MAX_PASSES) + 1):
+            before = {suffix: _read(Path(work) / f"{tex.stem}.{suffix}") for suffix in ("toc", "aux")}
             process = subprocess.run(
                 [
                     executable,
@@ -147,9 +167,21 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
                 raise LatexError(
                     f"pdflatex failed on {tex}: {'; '.join(errors[:3] + context[:2]) or 'see its log'}"
                 )
+            if runs is None and _settled(Path(work), tex.stem, _only_toc(before, number), process.stdout):
+                break
+        else:
+            if runs is None:
+                raise LatexError(f"the contents of {tex} did not settle in {MAX_PASSES} pdflatex passes")
         target = tex.with_suffix(".pdf")
         shutil.copyfile(Path(work) / (tex.stem + ".pdf"), target)
     return target
+
+
+def _only_toc(before: dict[str, bytes | None], number: int) -> dict[str, bytes | None]:
+    """What a pass must have read unchanged: the contents, and after the first pass the labels too."""
+    # NOTE: the first pass reads no .aux and always writes one; LaTeX's own "Rerun to get" warning
+    # says when labels changed, so a document without contents settles in one pass.
+    return before if number > 1 else {"toc": before["toc"]}
 
 
 def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = True) -> list[Path]:
@@ -188,7 +220,7 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
     all_tex = out / "all.tex"
     _write(all_tex, combined_document(selected, title=TITLE, introduction=introduction), written)
     if pdf and shutil.which("pdflatex") is not None:
-        written.append(pdflatex(all_tex, runs=2))
+        written.append(pdflatex(all_tex))
     elif pdf:
         print(PDFLATEX_MISSING, file=sys.stderr)
     # NOTE: the index links all.pdf even when this machine could not make it, so that README.md is the
