@@ -123,7 +123,8 @@ def test_claims_are_printed_after_the_steps() -> None:
         ("σ(s) ∈ (0, 1)", r"$\sigma$(s) $\in$ (0, 1)"),
         ("labels ±1", r"labels $\pm$1"),
         (r"so $\sigma(s) \in (0, 1)$ here", r"so $\sigma(s) \in (0, 1)$ here"),
-        ("so $σ(s) ≥ 0$", r"so $\sigma (s) \geq 0$"),
+        ("so $σ(s) ≥ 0$", r"so $\sigma(s) \geq 0$"),
+        ("so $σs$", r"so $\sigma s$"),
         ("costs $5", r"costs \$5"),
     ],
 )

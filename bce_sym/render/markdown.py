@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 
 from bce_sym.render.latex.derivation import DerivationLike, step_cases
-from bce_sym.render.latex.printer import latex
+from bce_sym.render.latex.printer import latex, unary_minus
 from bce_sym.render.latex.text import math_pieces, superscripts
 
 # NOTE: the characters with a meaning in GitHub Markdown that a reason might contain.
@@ -66,7 +66,7 @@ def math_block(body: str) -> str:
 
 
 def _aligned(derivation: DerivationLike) -> str:
-    lines = [rf"& {latex(derivation.start)}"]
+    lines = [rf"& {unary_minus(latex(derivation.start))}"]
     for number, step in enumerate(derivation.steps, start=1):
         lines.append(rf"&= {latex(step.expr)} && ({number})")
     claims = list(getattr(derivation, "claims", ()))

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import sympy
 
-from bce_sym.render.latex.printer import latex
+from bce_sym.render.latex.printer import latex, unary_minus
 from bce_sym.render.latex.text import math_from_text, text_latex
 
 
@@ -192,11 +192,12 @@ def derivation_latex(derivation: DerivationLike, *, reasons: str = "parbox") -> 
         return rf"\parbox[t]{{{width}}}{{\raggedright {reason}}}"
 
     def row(prefix: str, tex: str, reason: str) -> str:
+        tex = tex if prefix else unary_minus(tex)
         if beside:
             return f"  &{prefix} {tex} && {box(reason)}"
         return f"  &{prefix} {tex} \\\\\n  &\\phantom{{{prefix}}} {box(reason)}"
 
-    lines = [f"  & {expressions[0]}"] + [row("=", tex, reason) for tex, reason in steps]
+    lines = [f"  & {unary_minus(expressions[0])}"] + [row("=", tex, reason) for tex, reason in steps]
     body = " \\\\\n".join(lines)
     if claims:
         body += " \\\\\n\\intertext{and so}\n" + " \\\\\n".join(row("", tex, reason) for tex, reason in claims)

@@ -201,8 +201,19 @@ def text_latex(text: str) -> str:
     >>> text_latex("e^(−s)")
     'e$^{-s}$'
     """
-    out = "".join(f"${math_from_text(piece)}$" if math else _words(piece) for piece, math in math_pieces(text))
+    out = "".join(f"${_math(piece)}$" if math else _words(piece) for piece, math in math_pieces(text))
     return require_ascii(out, text)
+
+
+def _math(tex: str) -> str:
+    """Math written in LaTeX between dollars: kept, with any Unicode symbol in it turned into its macro."""
+    out = []
+    for index, char in enumerate(tex):
+        macro = _UNICODE.get(char, char)
+        follows = tex[index + 1 : index + 2]
+        # NOTE: a macro needs a space before a letter (\sigma s), nowhere else (\sigma(s)).
+        out.append(macro + " " if char in _UNICODE and macro[-1].isalpha() and follows.isalnum() else macro)
+    return "".join(out)
 
 
 def require_ascii(tex: str, source: str = "") -> str:
