@@ -219,10 +219,27 @@ class BceLatexPrinter(LatexPrinter):
             tex += term_tex
         return tex
 
+    _fraction_depth = 0
+
     def _print_Mul(self, expr: sympy.Mul) -> str:
+        return self._print_product(expr)
+
+    def _sympy_mul(self, expr: sympy.Basic) -> str:
+        """sympy's own product printing, which builds the fractions; inside a fraction, fractions fold."""
+        # NOTE: a fraction inside a fraction is written with a slash, 1/(1 + r/d), never stacked three high.
+        self._fraction_depth += 1
+        folded = self._settings["fold_short_frac"]
+        self._settings["fold_short_frac"] = self._fraction_depth > 1
+        try:
+            return super()._print_Mul(expr)
+        finally:
+            self._settings["fold_short_frac"] = folded
+            self._fraction_depth -= 1
+
+    def _print_product(self, expr: sympy.Mul) -> str:
         if not isinstance(expr, sympy.Mul):
             # NOTE: sympy's _print_Pow sends 1/x here as a Pow; it prints as a fraction.
-            return super()._print_Mul(expr)
+            return self._sympy_mul(expr)
         coefficient, factors = expr.as_coeff_mul()
         if _unevaluated(expr):
             # NOTE: the author's factors, each printed on its own: a fraction times a fraction stays two
@@ -256,7 +273,7 @@ class BceLatexPrinter(LatexPrinter):
             return sign + tex
         # NOTE: an unevaluated Mul keeps the order we give it, and sympy's printer (order "none") then
         # prints the factors as they stand, fractions included.
-        return sign + super()._print_Mul(sympy.Mul(*factors, evaluate=False))
+        return sign + self._sympy_mul(sympy.Mul(*factors, evaluate=False))
 
 
 def _is_denominator(factor: sympy.Basic) -> bool:

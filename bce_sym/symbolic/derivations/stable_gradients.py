@@ -70,7 +70,7 @@ def _binary_logits() -> Derivation:
     u = (1 - 2 * y) * s
     return (
         Derivation("specialised-bce_with_logits_binary", textbook,
-                   title="The weighted logit loss for a binary label, in one term", where={y: (0, 1)})
+                   title="The logit loss for a binary label, in one term", where={y: (0, 1)})
         .step(pos_weight * y * sympy.log(1 + sympy.exp(-s)) + (1 - y) * sympy.log(1 + sympy.exp(s)),
               r"$-\log \sigma(s) = \log(1 + e^{-s})$ and $-\log(1 - \sigma(s)) = \log(1 + e^{s})$")
         .step((1 - y + pos_weight * y) * sympy.log(1 + sympy.exp(u)),
@@ -88,7 +88,7 @@ def _binary_logits_gradient() -> Derivation:
     u = (1 - 2 * y) * s
     return (
         Derivation("specialised-bce_with_logits_grad_binary", textbook,
-                   title="The gradient of the weighted logit loss for a binary label, in one term",
+                   title="The logit gradient for a binary label, in one term",
                    where={y: (0, 1)})
         .step((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s), LOG_SIGMOID_DERIVATIVES)
         .step((1 - y + pos_weight * y) * (1 - 2 * y) * sigmoid(u),
@@ -102,7 +102,7 @@ def _soft_probability_gradient() -> Derivation:
     row = _specialised("bce_grad_soft")
     return (
         Derivation("specialised-bce_grad_soft", stable_form(row.replaces).textbook,
-                   title="The gradient of the probability loss for a soft label, in one fraction")
+                   title="The probability gradient for a soft label, in one fraction")
         .step((1 - y) / (1 - yhat) - y / yhat,
               r"$d \log \hat{y}/d\hat{y} = 1/\hat{y}$ and "
               r"$d \log(1 - \hat{y})/d\hat{y} = -1/(1 - \hat{y})$")
@@ -141,7 +141,7 @@ def compensated_division() -> Derivation:
     q = _a / _d
     x = _r / _d
     return (
-        Derivation("compensated-division", _a / (_d + _r), title="Compensated division by 1 + e^(−|x|)")
+        Derivation("compensated-division", _a / (_d + _r), title="Compensated division, as the kernels divide")
         .step(sympy.Mul(q, 1 / (1 + x), evaluate=False),
               r"take $d$ out of the denominator; here $d$ is $1 + e^{-|x|}$ rounded and $r$ its rounding error")
         .step(sympy.Add(q, -q * x, sympy.Mul(q, x**2 / (1 + x), evaluate=False), evaluate=False),
