@@ -81,6 +81,10 @@ def test_every_fragment_compiles_in_a_plain_preamble(tmp_path: Path) -> None:
     source = tmp_path / "paper.tex"
     source.write_text(PLAIN_PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n", encoding="ascii")
     assert pdflatex(source).stat().st_size > 5_000
+    # nothing runs off the page: the reasons wrap in their boxes, and long lines put them below
+    log = subprocess.run([_require("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", source.name],
+                         cwd=tmp_path, capture_output=True, text=True, errors="replace").stdout
+    assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
 
 
 def test_every_written_tex_is_ascii_with_only_amsmath(generated: tuple[Path, list[Path]]) -> None:

@@ -94,7 +94,7 @@ def _reason(step: StepLike) -> str:
 _LINE_EM = 34.5  # \linewidth of \documentclass{article}, 10pt
 _DOCUMENT_LINE_EM = 43.0  # \linewidth of the documents of ``bce_sym.render.latex.document``, 11pt
 _GAP_EM = 4.0  # the space align* leaves between the columns, and a margin
-_NARROWEST, _WIDEST = 0.3, 0.5  # a reason box as a fraction of \linewidth
+_NARROWEST, _WIDEST = 0.33, 0.5  # a reason box as a fraction of \linewidth
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 
 
@@ -133,6 +133,8 @@ def estimated_width(tex: str) -> float:
                 if name in ("begin", "end"):
                     _, index = _group(tex, index)
                 width += {"quad": 1.0, "left": 0.4, "right": 0.4}.get(name, 0.2)
+            elif name in ("log", "max", "min", "exp", "ln"):
+                width += 0.5 * len(name) + 0.2
             else:
                 width += 0.6
         elif char in "^_" and index + 1 < len(tex):
