@@ -162,3 +162,13 @@ def test_standalone_document_has_a_preamble_and_one_derivation() -> None:
     assert document.count("\\begin{align*}") == 1
     assert "\\bcereasonwidth}" in document and "\\bcemeasure{" in document
     assert document.isascii() and "inputenc" not in document and "DeclareUnicodeCharacter" not in document
+
+
+@pytest.mark.parametrize("name", [d.name for d in derivations()])
+def test_reasons_are_prose_with_their_formulas_in_math(name: str) -> None:
+    """No code in a reason: no Python conditionals, no function names of the code, formulas between dollars."""
+    d = derivation(name)
+    for text in [step.because for step in d.steps] + [claim.because for claim in d.claims]:
+        words = "".join(piece for piece, math in math_pieces(text) if not math)
+        assert not re.search(r"\b(if|else|softplus|stable_sigmoid|exp)\b|[_^=<>·σŷ∂−]", words), (name, text)
+    assert "_" not in d.title and d.title[:1].isupper(), d.title
