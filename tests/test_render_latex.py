@@ -172,3 +172,14 @@ def test_reasons_are_prose_with_their_formulas_in_math(name: str) -> None:
         words = "".join(piece for piece, math in math_pieces(text) if not math)
         assert not re.search(r"\b(if|else|softplus|stable_sigmoid|exp)\b|[_^=<>·σŷ∂−]", words), (name, text)
     assert "_" not in d.title and d.title[:1].isupper(), d.title
+
+
+def test_the_summary_shows_only_what_a_derivation_proves() -> None:
+    from bce_sym.render.latex.summary import SUMMARY, summary_latex
+
+    by_name = {d.name: d for d in derivations()}
+    assert all(row.name in by_name for _, rows in SUMMARY for row in rows)
+    summary = summary_latex(by_name)
+    assert summary.isascii() and summary.count(r"\tag*{") == sum(len(rows) for _, rows in SUMMARY)
+    assert latex(by_name["gradient-logit"].result) in summary
+    assert summary.startswith("\\clearpage") and summary.endswith("\\clearpage")

@@ -76,13 +76,16 @@ def standalone_document(derivation: DerivationLike) -> str:
     return require_ascii(_PREAMBLE + "\\begin{document}\n" + body + "\n\n" + checked + "\n\\end{document}\n")
 
 
-def combined_document(derivations: Iterable[DerivationLike], *, title: str, introduction: str) -> str:
+def combined_document(
+    derivations: Iterable[DerivationLike], *, title: str, introduction: str, summary: str = ""
+) -> str:
     """One LaTeX document with every derivation as a section, after a title and an introduction.
 
     Args:
         derivations: the derivations, in the order they should appear.
         title: the document's title (plain text).
         introduction: LaTeX paragraphs placed before the first derivation.
+        summary: a LaTeX section placed after the introduction (``summary_latex``).
 
     >>> from bce_sym import derivations
     >>> doc = combined_document(derivations()[:2], title="T", introduction="Intro.")
@@ -97,6 +100,7 @@ def combined_document(derivations: Iterable[DerivationLike], *, title: str, intr
         + "\\begin{document}\n\\maketitle\n\\tableofcontents\n\n"
         + introduction.strip()
         + "\n\n"
+        + (summary.strip() + "\n\n" if summary.strip() else "")
         + body
         + "\n\\end{document}\n"
     )
