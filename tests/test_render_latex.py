@@ -183,3 +183,15 @@ def test_the_summary_shows_only_what_a_derivation_proves() -> None:
     assert summary.isascii() and summary.count(r"\tag*{") == sum(len(rows) for _, rows in SUMMARY)
     assert latex(by_name["gradient-logit"].result) in summary
     assert summary.startswith("\\clearpage") and summary.endswith("\\clearpage")
+
+
+def test_the_worked_example_shows_the_overflow_and_its_cure() -> None:
+    import mpmath
+
+    from bce_sym.render.latex.example import worked_example_latex
+
+    dps = mpmath.mp.dps
+    text = worked_example_latex()
+    assert mpmath.mp.dps == dps
+    assert text.isascii() and r"\approx 0.126928" in text and r"\approx -0.119203" in text
+    assert r"$L = -\log 0 = \infty$" in text and r"gives $800$ in float64" in text

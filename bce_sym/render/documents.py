@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bce_sym.render.latex.derivation import DerivationLike
 from bce_sym.render.latex.document import combined_document, standalone_document
+from bce_sym.render.latex.example import worked_example_latex
 from bce_sym.render.latex.summary import summary_latex
 from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
@@ -219,7 +220,7 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
         return written
     introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
     all_tex = out / "all.tex"
-    summary = summary_latex({d.name: d for d in selected})
+    summary = summary_latex({d.name: d for d in selected}) + "\n\n" + worked_example_latex()
     _write(all_tex, combined_document(selected, title=TITLE, introduction=introduction, summary=summary), written)
     if pdf and shutil.which("pdflatex") is not None:
         written.append(pdflatex(all_tex))
