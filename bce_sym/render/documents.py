@@ -62,6 +62,36 @@ INTRODUCTION: tuple[str, ...] = (
     r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$.",
 )
 
+#: The parts of the combined document: the derivation that opens each, its title and its lead paragraph
+#: (text with ``$...$`` math).
+PARTS: dict[str, tuple[str, str]] = {
+    "likelihood": (
+        "I. The article: one loss in two forms",
+        r"A model gives each sample the probability $\hat{y}$ that its label is $1$. Training chooses the "
+        r"parameters that make the observed labels most likely. The log is increasing, so maximising the "
+        r"likelihood is minimising its negative log; and the samples are independent, so their likelihoods "
+        r"multiply and their logs add.",
+    ),
+    "gradient-probability": (
+        "II. Gradients and convexity",
+        r"Training follows the gradient. In the logit it is $\sigma(s) - y$, the error of the prediction; "
+        r"and the second derivative is positive, so the loss is convex and has no local minimum but the "
+        r"global one. With $s = w^{T} x + b$ the chain rule gives $\nabla_w L = (\sigma(s) - y) x$ and the "
+        r"Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$, positive semi-definite: convex in the weights too.",
+    ),
+    "stable-pm": (
+        "III. Numerics: forms that never overflow",
+        r"The textbook formulas compute $e^{-s}$, which overflows float64 for $s < -709$, and $1 - \hat{y}$, "
+        r"which rounds away the digits of a small $\hat{y}$. Each stable form below is worked from its "
+        r"textbook form, then used; these are the expressions that bce_sym's code evaluates.",
+    ),
+    "specialised-bce_with_logits_binary": (
+        "Appendix: for implementers",
+        r"The kernels specialise some forms: for a binary label one term of the loss vanishes, so one "
+        r"log1p or one sigmoid does; and they divide with a compensated division. These are the proofs.",
+    ),
+}
+
 #: The notice printed (on stderr) when there is no pdflatex to make ``all.pdf``.
 PDFLATEX_MISSING = (
     "bce-sym: pdflatex not found, so all.pdf was not made (the .tex and .md files were); "
@@ -221,7 +251,8 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
     introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
     all_tex = out / "all.tex"
     summary = summary_latex({d.name: d for d in selected}) + "\n\n" + worked_example_latex()
-    _write(all_tex, combined_document(selected, title=TITLE, introduction=introduction, summary=summary), written)
+    document = combined_document(selected, title=TITLE, introduction=introduction, summary=summary, parts=PARTS)
+    _write(all_tex, document, written)
     if pdf and shutil.which("pdflatex") is not None:
         written.append(pdflatex(all_tex))
     elif pdf:

@@ -7,7 +7,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bce_sym.render.latex.derivation import DerivationLike, derivation_latex, domain_latex
 from bce_sym.render.latex.text import require_ascii, text_latex
@@ -76,8 +76,22 @@ def standalone_document(derivation: DerivationLike) -> str:
     return require_ascii(_PREAMBLE + "\\begin{document}\n" + body + "\n\n" + checked + "\n\\end{document}\n")
 
 
+def _part(title: str, lead: str) -> str:
+    """A part heading on a new page (unnumbered, in the contents) and its lead paragraph (text, ``$...$`` math)."""
+    return (
+        f"\\clearpage\n\\part*{{{text_latex(title)}}}\n\\addcontentsline{{toc}}{{part}}{{{text_latex(title)}}}\n"
+        + text_latex(lead)
+    )
+
+
 def combined_document(
-    derivations: Iterable[DerivationLike], *, title: str, introduction: str, summary: str = ""
+    derivations: Iterable[DerivationLike],
+    *,
+    title: str,
+    introduction: str,
+    summary: str = "",
+    parts: Mapping[str, tuple[str, str]] | None = None,
+    ending: str = "",
 ) -> str:
     """One LaTeX document with every derivation as a section, after a title and an introduction.
 
@@ -86,6 +100,8 @@ def combined_document(
         title: the document's title (plain text).
         introduction: LaTeX paragraphs placed before the first derivation.
         summary: a LaTeX section placed after the introduction (``summary_latex``).
+        parts: the derivation that opens each part, mapped to the part's title and lead paragraph.
+        ending: LaTeX placed after the last derivation (exercises, say).
 
     >>> from bce_sym import derivations
     >>> doc = combined_document(derivations()[:2], title="T", introduction="Intro.")
@@ -93,7 +109,11 @@ def combined_document(
     2
     """
     derivations = list(derivations)
-    body = "\n\n".join(_derivation_body(d, "section") for d in derivations)
+    parts = dict(parts or {})
+    body = "\n\n".join(
+        (_part(*parts[d.name]) + "\n\n" if d.name in parts else "") + _derivation_body(d, "section")
+        for d in derivations
+    )
     return require_ascii(
         _PREAMBLE
         + f"\\title{{{text_latex(title)}}}\n\\date{{}}\n\\author{{}}\n"
@@ -102,5 +122,6 @@ def combined_document(
         + "\n\n"
         + (summary.strip() + "\n\n" if summary.strip() else "")
         + body
+        + ("\n\n" + ending.strip() if ending.strip() else "")
         + "\n\\end{document}\n"
     )
