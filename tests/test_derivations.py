@@ -126,3 +126,14 @@ def test_every_extra_kernel_form_is_proved(checked) -> None:
         expected = form.stable.subs(t, 1 - 2 * y) if form.binary else form.stable
         assert proof.result == expected
         assert (dict(proof.where or {}) == {y: (0, 1)}) is form.binary
+
+
+def test_every_exercise_has_a_checked_solution() -> None:
+    from bce_sym.symbolic.derivations.exercises import exercises
+
+    solved = exercises()
+    assert len(solved) >= 5
+    for question, solution in solved:
+        assert question.count("$") % 2 == 0 and solution.steps, question
+        solution.check()
+    assert not {solution.name for _, solution in solved} & set(names())

@@ -31,6 +31,7 @@ from pathlib import Path
 from bce_sym.render.latex.derivation import DerivationLike
 from bce_sym.render.latex.document import combined_document, standalone_document
 from bce_sym.render.latex.example import worked_example_latex
+from bce_sym.render.latex.exercises import exercises_latex
 from bce_sym.render.latex.summary import summary_latex
 from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
@@ -91,6 +92,17 @@ PARTS: dict[str, tuple[str, str]] = {
         r"log1p or one sigmoid does; and they divide with a compensated division. These are the proofs.",
     ),
 }
+
+#: Words after a solution, by exercise number, where the question asks more than the derivation shows.
+EXERCISE_REMARKS: tuple[str, ...] = (
+    "",
+    "",
+    "",
+    r"The same chain rule with $\partial s/\partial b = 1$ gives $\partial L/\partial b = \sigma(s) - y$.",
+    r"In the logit the gradient is $\sigma(s) - 1$, which lies in $(-1, 0)$ for every $s$: the factor "
+    r"$\sigma'(s) = \hat{y}(1 - \hat{y})$ of the chain rule cancels the $1/\hat{y}$ (the derivation "
+    r"gradient-logit). This is one reason to compute the loss from the logit.",
+)
 
 #: The notice printed (on stderr) when there is no pdflatex to make ``all.pdf``.
 PDFLATEX_MISSING = (
@@ -251,7 +263,15 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
     introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
     all_tex = out / "all.tex"
     summary = summary_latex({d.name: d for d in selected}) + "\n\n" + worked_example_latex()
-    document = combined_document(selected, title=TITLE, introduction=introduction, summary=summary, parts=PARTS)
+    from bce_sym.symbolic.derivations.exercises import exercises
+
+    solved = exercises()
+    for _, solution in solved:
+        solution.check()
+    ending = exercises_latex(solved, closing=EXERCISE_REMARKS)
+    document = combined_document(
+        selected, title=TITLE, introduction=introduction, summary=summary, parts=PARTS, ending=ending
+    )
     _write(all_tex, document, written)
     if pdf and shutil.which("pdflatex") is not None:
         written.append(pdflatex(all_tex))
