@@ -195,3 +195,16 @@ def test_the_worked_example_shows_the_overflow_and_its_cure() -> None:
     assert mpmath.mp.dps == dps
     assert text.isascii() and r"\approx 0.126928" in text and r"\approx -0.119203" in text
     assert r"$L = -\log 0 = \infty$" in text and r"gives $800$ in float64" in text
+
+
+def test_the_curves_are_drawn_with_latex_alone() -> None:
+    from bce_sym.render.latex.plots import PLOTS, curves_latex
+
+    text = curves_latex()
+    assert text.isascii() and "\\usepackage" not in text and "\\includegraphics" not in text
+    assert text.count("\\begin{figure}") == len(PLOTS) == 3 and text.count("\\caption{") == 3
+    # every piece of every curve lies inside its picture (x in [0, 70] mm, y in [0, 45] mm)
+    for piece in re.findall(r"\\qbezier\(([^)]*)\)\(([^)]*)\)\(([^)]*)\)", text):
+        for point in piece:
+            x, y_ = (float(v) for v in point.split(","))
+            assert -0.1 <= x <= 70.1 and -0.1 <= y_ <= 45.1, piece

@@ -32,6 +32,7 @@ from bce_sym.render.latex.derivation import DerivationLike
 from bce_sym.render.latex.document import combined_document, standalone_document
 from bce_sym.render.latex.example import worked_example_latex
 from bce_sym.render.latex.exercises import exercises_latex
+from bce_sym.render.latex.plots import curves_latex
 from bce_sym.render.latex.summary import summary_latex
 from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
@@ -262,7 +263,7 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
         return written
     introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
     all_tex = out / "all.tex"
-    summary = summary_latex({d.name: d for d in selected}) + "\n\n" + worked_example_latex()
+    summary = "\n\n".join([summary_latex({d.name: d for d in selected}), worked_example_latex(), curves_latex()])
     from bce_sym.symbolic.derivations.exercises import exercises
 
     solved = exercises()
