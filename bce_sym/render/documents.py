@@ -61,7 +61,9 @@ INTRODUCTION: tuple[str, ...] = (
     r"Every line is proved equal to the line before it by bce_sym's checking engine with sympy, on the "
     r"domain the derivation states; evaluating both sides at random points can reject a step, never "
     r"accept one. A step that holds only for binary labels says so. In the stable forms, "
-    r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$.",
+    r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$. The combined "
+    r"document all.pdf opens with a one-page summary of the results, a worked example and the curves, and "
+    r"closes with exercises whose solutions are checked the same way.",
 )
 
 #: The parts of the combined document: the derivation that opens each, its title and its lead paragraph
