@@ -72,7 +72,8 @@ def test_convexity_claims_are_made(checked) -> None:
     assert [str(c.relation) for c in checked["convexity-logit"].claims] == [
         str(RESULTS["convexity-logit"] > 0)
     ]
-    assert checked["convexity-probability"].claims[0].relation == (RESULTS["convexity-probability"] >= 0)
+    # NOTE: strictly positive, which is more than the contract's >= 0: y and 1 - y are never both 0.
+    assert checked["convexity-probability"].claims[0].relation == (RESULTS["convexity-probability"] > 0)
 
 
 def _mp(expr: sympy.Expr, values: dict) -> mpmath.mpf:
@@ -125,3 +126,14 @@ def test_every_extra_kernel_form_is_proved(checked) -> None:
         expected = form.stable.subs(t, 1 - 2 * y) if form.binary else form.stable
         assert proof.result == expected
         assert (dict(proof.where or {}) == {y: (0, 1)}) is form.binary
+
+
+def test_every_exercise_has_a_checked_solution() -> None:
+    from bce_sym.symbolic.derivations.exercises import exercises
+
+    solved = exercises()
+    assert len(solved) >= 5
+    for question, solution in solved:
+        assert question.count("$") % 2 == 0 and solution.steps, question
+        solution.check()
+    assert not {solution.name for _, solution in solved} & set(names())

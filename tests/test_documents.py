@@ -6,6 +6,7 @@ and a machine without them fails these tests rather than skipping them.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from bce_sym import derivation, derivations
 from bce_sym.cli import main
 from bce_sym.render import documents
 from bce_sym.render.documents import PDFLATEX_MISSING, LatexError, pdflatex, write_derivations
+from bce_sym.render.latex.document import standalone_document
 
 
 def names() -> list[str]:
@@ -66,6 +68,33 @@ def test_every_tex_compiles_with_pdflatex(generated: tuple[Path, list[Path]], tm
     assert all(pdf.stat().st_size > 5_000 for pdf in pdfs)
 
 
+PLAIN_PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
+
+
+def test_every_fragment_compiles_in_a_plain_preamble(tmp_path: Path) -> None:
+    """What ``Derivation.latex()`` returns pastes into anyone's paper: pdflatex, amsmath, amssymb, ASCII."""
+    _require("pdflatex")
+    blocks = [d.latex() for d in derivations()]
+    for d, block in zip(derivations(), blocks, strict=True):
+        assert block.isascii(), (d.name, sorted({c for c in block if not c.isascii()}))
+    body = "\n\n".join(f"Derivation {number}:\n{block}" for number, block in enumerate(blocks, start=1))
+    source = tmp_path / "paper.tex"
+    source.write_text(PLAIN_PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n", encoding="ascii")
+    assert pdflatex(source).stat().st_size > 5_000
+    # nothing runs off the page: the reasons wrap in their boxes, and long lines put them below
+    log = subprocess.run([_require("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", source.name],
+                         cwd=tmp_path, capture_output=True, text=True, errors="replace").stdout
+    assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
+
+
+def test_every_written_tex_is_ascii_with_only_amsmath(generated: tuple[Path, list[Path]]) -> None:
+    out, _ = generated
+    for source in out.glob("*.tex"):
+        text = source.read_text(encoding="utf-8")
+        assert text.isascii(), source.name
+        assert re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", text) == ["amsmath,amssymb"], source.name
+
+
 def test_the_combined_pdf_has_every_derivation(generated: tuple[Path, list[Path]], tmp_path: Path) -> None:
     out, _ = generated
     pdf = out / "all.pdf"
@@ -84,6 +113,43 @@ def test_the_combined_pdf_has_every_derivation(generated: tuple[Path, list[Path]
     (image,) = tmp_path.glob("page*.png")
     grey = imread(str(image))[..., :3].mean(axis=2)
     assert (grey < 0.5).mean() > 0.001  # a page with only its number has about 0.0002
+
+
+def _pages(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf`` (pdftotext, one page at a time, layout kept)."""
+    info = subprocess.run([_require("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.MULTILINE).group(1))
+    return [
+        subprocess.run([_require("pdftotext"), "-layout", "-f", str(k), "-l", str(k), str(pdf), "-"],
+                       capture_output=True, text=True, check=True).stdout
+        for k in range(1, count + 1)
+    ]
+
+
+_TOC_LINE = re.compile(r"^\s*(\d+)\s{2,}\S.*?(?:\.\s*){3,}(\d+)\s*$", flags=re.MULTILINE)
+
+
+def test_the_contents_give_each_sections_own_page(generated: tuple[Path, list[Path]]) -> None:
+    out, _ = generated
+    pages = _pages(out / "all.pdf")
+    contents = {int(n): int(page) for text in pages for n, page in _TOC_LINE.findall(text)}
+    assert sorted(contents) == list(range(1, len(names()) + 1)), contents
+    for number, page in contents.items():
+        heading = re.compile(rf"^\s*{number}\s{{2,}}[A-Z]", flags=re.MULTILINE)
+        found = [k for k, text in enumerate(pages, start=1)
+                 if any(heading.match(line) and not _TOC_LINE.match(line) for line in text.splitlines())]
+        assert found and found[0] == page, f"section {number}: the contents say page {page}, it is on {found}"
+
+
+def test_a_document_without_contents_takes_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _require("pdflatex")
+    calls = []
+    run = subprocess.run
+    monkeypatch.setattr(documents.subprocess, "run", lambda *a, **k: calls.append(a) or run(*a, **k))
+    source = tmp_path / "one.tex"
+    source.write_text(standalone_document(derivation("sigmoid-complement")))
+    pdflatex(source)
+    assert len(calls) == 1
 
 
 def test_markdown_files_have_balanced_display_math(generated: tuple[Path, list[Path]]) -> None:

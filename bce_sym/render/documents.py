@@ -30,6 +30,10 @@ from pathlib import Path
 
 from bce_sym.render.latex.derivation import DerivationLike
 from bce_sym.render.latex.document import combined_document, standalone_document
+from bce_sym.render.latex.example import worked_example_latex
+from bce_sym.render.latex.exercises import exercises_latex
+from bce_sym.render.latex.plots import curves_latex
+from bce_sym.render.latex.summary import summary_latex
 from bce_sym.render.latex.text import text_latex
 from bce_sym.render.markdown import derivation_markdown, index_markdown
 
@@ -57,7 +61,50 @@ INTRODUCTION: tuple[str, ...] = (
     r"Every line is proved equal to the line before it by bce_sym's checking engine with sympy, on the "
     r"domain the derivation states; evaluating both sides at random points can reject a step, never "
     r"accept one. A step that holds only for binary labels says so. In the stable forms, "
-    r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$.",
+    r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$. The combined "
+    r"document all.pdf opens with a one-page summary of the results, a worked example and the curves, and "
+    r"closes with exercises whose solutions are checked the same way.",
+)
+
+#: The parts of the combined document: the derivation that opens each, its title and its lead paragraph
+#: (text with ``$...$`` math).
+PARTS: dict[str, tuple[str, str]] = {
+    "likelihood": (
+        "I. The article: one loss in two forms",
+        r"A model gives each sample the probability $\hat{y}$ that its label is $1$. Training chooses the "
+        r"parameters that make the observed labels most likely. The log is increasing, so maximising the "
+        r"likelihood is minimising its negative log; and the samples are independent, so their likelihoods "
+        r"multiply and their logs add.",
+    ),
+    "gradient-probability": (
+        "II. Gradients and convexity",
+        r"Training follows the gradient. In the logit it is $\sigma(s) - y$, the error of the prediction; "
+        r"and the second derivative is positive, so the loss is convex and has no local minimum but the "
+        r"global one. With $s = w^{T} x + b$ the chain rule gives $\nabla_w L = (\sigma(s) - y) x$ and the "
+        r"Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$, positive semi-definite: convex in the weights too.",
+    ),
+    "stable-pm": (
+        "III. Numerics: forms that never overflow",
+        r"The textbook formulas compute $e^{-s}$, which overflows float64 for $s < -709$, and $1 - \hat{y}$, "
+        r"which rounds away the digits of a small $\hat{y}$. Each stable form below is worked from its "
+        r"textbook form, then used; these are the expressions that bce_sym's code evaluates.",
+    ),
+    "specialised-bce_with_logits_binary": (
+        "Appendix: for implementers",
+        r"The kernels specialise some forms: for a binary label one term of the loss vanishes, so one "
+        r"log1p or one sigmoid does; and they divide with a compensated division. These are the proofs.",
+    ),
+}
+
+#: Words after a solution, by exercise number, where the question asks more than the derivation shows.
+EXERCISE_REMARKS: tuple[str, ...] = (
+    "",
+    "",
+    "",
+    r"The same chain rule with $\partial s/\partial b = 1$ gives $\partial L/\partial b = \sigma(s) - y$.",
+    r"In the logit the gradient is $\sigma(s) - 1$, which lies in $(-1, 0)$ for every $s$: the factor "
+    r"$\sigma'(s) = \hat{y}(1 - \hat{y})$ of the chain rule cancels the $1/\hat{y}$ (the derivation "
+    r"gradient-logit). This is one reason to compute the loss from the logit.",
 )
 
 #: The notice printed (on stderr) when there is no pdflatex to make ``all.pdf``.
@@ -93,14 +140,32 @@ def _write(path: Path, text: str, written: list[Path]) -> None:
     written.append(path)
 
 
-def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
+#: The most pdflatex passes ``pdflatex`` makes while the table of contents and the labels settle.
+MAX_PASSES = 6
+
+
+def _settled(work: Path, stem: str, before: dict[str, bytes | None], log: str) -> bool:
+    """Whether a pass read the same contents and labels as it wrote (so the pages it printed are right)."""
+    if "Rerun to get" in log:
+        return False
+    return all(_read(work / f"{stem}.{suffix}") == content for suffix, content in before.items())
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+def pdflatex(tex: Path, *, runs: int | None = None, timeout: float = 120.0) -> Path:
     """Compile ``tex`` with pdflatex in a temporary folder and put the PDF next to it.
 
-    The PDF is reproducible for a given TeX installation (fixed dates, no trailer id).
+    By default pdflatex runs until a pass reads the same table of contents (``.toc``) and labels
+    (``.aux``) as it writes, so that every page number the document prints is the page's own; a
+    document without contents or labels takes one pass. The PDF is reproducible for a given TeX
+    installation (fixed dates, no trailer id).
 
     Args:
         tex: a ``.tex`` file.
-        runs: how many pdflatex passes (2 for a table of contents).
+        runs: a fixed number of passes instead (None: until settled, at most ``MAX_PASSES``).
         timeout: seconds allowed per pass.
 
     Returns:
@@ -108,7 +173,8 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
 
     Raises:
         FileNotFoundError: no pdflatex on the PATH.
-        LatexError: pdflatex failed; the message holds the error lines of its log.
+        LatexError: pdflatex failed, or the contents did not settle; the message holds the error lines
+            of its log.
 
     >>> import shutil
     >>> shutil.which("pdflatex") is None or callable(pdflatex)
@@ -122,7 +188,8 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
     # \pdftrailerid{} drops the id, so the PDF's bytes do not change from run to run or folder to folder.
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory(prefix="bce-sym-latex-") as work:
-        for _ in range(runs):
+        for number in range(1, (runs or MAX_PASSES) + 1):
+            before = {suffix: _read(Path(work) / f"{tex.stem}.{suffix}") for suffix in ("toc", "aux")}
             process = subprocess.run(
                 [
                     executable,
@@ -147,9 +214,21 @@ def pdflatex(tex: Path, *, runs: int = 1, timeout: float = 120.0) -> Path:
                 raise LatexError(
                     f"pdflatex failed on {tex}: {'; '.join(errors[:3] + context[:2]) or 'see its log'}"
                 )
+            if runs is None and _settled(Path(work), tex.stem, _only_toc(before, number), process.stdout):
+                break
+        else:
+            if runs is None:
+                raise LatexError(f"the contents of {tex} did not settle in {MAX_PASSES} pdflatex passes")
         target = tex.with_suffix(".pdf")
         shutil.copyfile(Path(work) / (tex.stem + ".pdf"), target)
     return target
+
+
+def _only_toc(before: dict[str, bytes | None], number: int) -> dict[str, bytes | None]:
+    """What a pass must have read unchanged: the contents, and after the first pass the labels too."""
+    # NOTE: the first pass reads no .aux and always writes one; LaTeX's own "Rerun to get" warning
+    # says when labels changed, so a document without contents settles in one pass.
+    return before if number > 1 else {"toc": before["toc"]}
 
 
 def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = True) -> list[Path]:
@@ -186,9 +265,19 @@ def write_derivations(out: Path, only: list[str] | None = None, *, pdf: bool = T
         return written
     introduction = "\n\n".join(_prose_latex(p) for p in INTRODUCTION)
     all_tex = out / "all.tex"
-    _write(all_tex, combined_document(selected, title=TITLE, introduction=introduction), written)
+    summary = "\n\n".join([summary_latex({d.name: d for d in selected}), worked_example_latex(), curves_latex()])
+    from bce_sym.symbolic.derivations.exercises import exercises
+
+    solved = exercises()
+    for _, solution in solved:
+        solution.check()
+    ending = exercises_latex(solved, closing=EXERCISE_REMARKS)
+    document = combined_document(
+        selected, title=TITLE, introduction=introduction, summary=summary, parts=PARTS, ending=ending
+    )
+    _write(all_tex, document, written)
     if pdf and shutil.which("pdflatex") is not None:
-        written.append(pdflatex(all_tex, runs=2))
+        written.append(pdflatex(all_tex))
     elif pdf:
         print(PDFLATEX_MISSING, file=sys.stderr)
     # NOTE: the index links all.pdf even when this machine could not make it, so that README.md is the

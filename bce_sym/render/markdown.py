@@ -16,28 +16,34 @@ import re
 from collections.abc import Iterable
 
 from bce_sym.render.latex.derivation import DerivationLike, step_cases
-from bce_sym.render.latex.printer import latex
-from bce_sym.render.latex.text import superscripts
+from bce_sym.render.latex.printer import latex, unary_minus
+from bce_sym.render.latex.text import math_pieces, superscripts
 
 # NOTE: the characters with a meaning in GitHub Markdown that a reason might contain.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|$])")
 
 
 def markdown_text(text: str) -> str:
-    """Plain text for Markdown: markup characters escaped, exponents ``a^b`` as ``<sup>``.
+    r"""Text for Markdown: markup characters escaped, exponents ``a^b`` as ``<sup>``, ``$...$`` math kept.
 
     Args:
-        text: a reason or a title, e.g. ``"p_w > 0"``.
+        text: a reason or a title, e.g. ``"p_w > 0"`` or ``"common denominator $\hat{y}(1 - \hat{y})$"``.
 
     >>> markdown_text("p_w * 2")
-    'p\\\\_w \\\\* 2'
+    'p\\_w \\* 2'
     >>> markdown_text("e^(−s)")
     'e<sup>−s</sup>'
+    >>> markdown_text("so $x_1 > 0$")
+    'so $x_1 > 0$'
     """
     out = []
-    for piece, exponent in superscripts(text):
-        escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", piece)
-        out.append(f"<sup>{escaped}</sup>" if exponent else escaped)
+    for words, math in math_pieces(text):
+        if math:
+            out.append(f"${words}$")
+            continue
+        for piece, exponent in superscripts(words):
+            escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", piece)
+            out.append(f"<sup>{escaped}</sup>" if exponent else escaped)
     return "".join(out)
 
 
@@ -60,12 +66,12 @@ def math_block(body: str) -> str:
 
 
 def _aligned(derivation: DerivationLike) -> str:
-    lines = [rf"& {latex(derivation.start)}"]
+    lines = [rf"& {unary_minus(latex(derivation.start))}"]
     for number, step in enumerate(derivation.steps, start=1):
         lines.append(rf"&= {latex(step.expr)} && ({number})")
     claims = list(getattr(derivation, "claims", ()))
     for number, claim in enumerate(claims, start=len(lines)):
-        lines.append(rf"& \text{{so }} {latex(claim.relation)} && ({number})")
+        lines.append(rf"& \quad \text{{and so}} \quad {latex(claim.relation)} && ({number})")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
@@ -76,11 +82,8 @@ def _reason_line(number: int, because: str, cases: str) -> str:
     return f"{number}. {text}"
 
 
-def _checked_sentence(domain_text: str) -> str:
-    how = "every step is proved an identity by `bce_sym` (sympy), not only tested at points."
-    if not domain_text.strip():
-        return how[0].upper() + how[1:]
-    return f"checked on {markdown_text(domain_text)}: " + how
+def _domain_sentence(domain_text: str) -> str:
+    return f" · on {markdown_text(domain_text)}" if domain_text.strip() else ""
 
 
 def derivation_markdown(derivation: DerivationLike, *, heading: str = "#") -> str:
@@ -103,7 +106,7 @@ def derivation_markdown(derivation: DerivationLike, *, heading: str = "#") -> st
     parts = [
         f"{heading} {markdown_text(derivation.title or derivation.name)}",
         "",
-        f"`{derivation.name}` · " + _checked_sentence(derivation.domain_text),
+        f"`{derivation.name}`" + _domain_sentence(derivation.domain_text),
         math_block(_aligned(derivation)),
         "Because:",
         "",

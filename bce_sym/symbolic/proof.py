@@ -225,10 +225,17 @@ class Derivation:
 
     # ---- thin hooks into the printers (bce_sym.render holds the printing itself) ----
     def latex(self) -> str:
-        """The derivation as an ``align*`` block, one line per step with its reason as text."""
+        """The derivation as an ``align*`` block, one line per step with its reason beside it.
+
+        ASCII-only LaTeX that compiles with pdflatex and ``amsmath``, ``amssymb`` alone; the reasons are
+        paragraph boxes that wrap, with their formulas in math.
+        """
         from bce_sym.render.latex.derivation import derivation_latex
 
         return derivation_latex(self)
 
     def _repr_latex_(self) -> str:
-        return self.latex()
+        # NOTE: MathJax (notebooks) has no \parbox; its reasons are \text{} with $...$ inside.
+        from bce_sym.render.latex.derivation import derivation_latex
+
+        return derivation_latex(self, reasons="text")

@@ -76,6 +76,17 @@ def _label_part_has_sum(term: sympy.Basic) -> bool:
     return any(f.has(sympy.Add) for f in factors if not f.is_Number and rank(f, FACTOR_ORDER) <= 3)
 
 
+def _has_max_factor(term: sympy.Basic) -> bool:
+    """Whether a factor of ``term`` (a term of a sum) is a max or a min, or a sum holding one at its top."""
+    factors = sympy.Mul.make_args(-term if term.could_extract_minus_sign() else term)
+    return any(isinstance(f, (sympy.Max, sympy.Min)) or (isinstance(f, sympy.Add) and _has_max_factor_in_sum(f))
+               for f in factors)
+
+
+def _has_max_factor_in_sum(expr: sympy.Add) -> bool:
+    return any(_has_max_factor(term) for term in expr.args)
+
+
 #: Terms of a sum, by three keys in turn. Sign: a leading positive number, then positive terms, then
 #: negative ones (``1 − ŷ``, ``ŷ − y``, ``2y − 1``, not ``−y + ŷ``).
 TERM_SIGN_ORDER: tuple[OrderRule, ...] = (
@@ -85,7 +96,7 @@ TERM_SIGN_ORDER: tuple[OrderRule, ...] = (
 )
 #: Shape: the piecewise-linear part of a stable form before its log1p (``max(s, 0) + log1p(...)``).
 TERM_SHAPE_ORDER: tuple[OrderRule, ...] = (
-    OrderRule(0, lambda e: e.has(sympy.Max, sympy.Min), "max(s, 0), min(s, 0)"),
+    OrderRule(0, lambda e: _has_max_factor(e), "max(s, 0), min(s, 0), not log(... max ...)"),
     OrderRule(1, lambda e: True, "the rest"),
 )
 #: Labels: the y-term before the (1 − y)-term, as in y log ŷ + (1 − y) log(1 − ŷ).

@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sympy
 from sympy.printing.latex import LatexPrinter
@@ -61,6 +63,69 @@ def _relax_delimiters(tex: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# Printed as: equal expressions that read better, as a table of rules (each exact on the whole domain).
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrintedAs:
+    """One rule: ``rewrite`` returns the expression to print instead of ``expr``, or None when it does not apply."""
+
+    describe: str
+    rewrite: Callable[[sympy.Basic], sympy.Basic | None]
+
+
+def _exp_of_min(expr: sympy.Basic) -> sympy.Basic | None:
+    """(1 if x >= 0, e^(-|x|) otherwise) is e^(min(x, 0)): no cases needed, and exp never overflows."""
+    if not isinstance(expr, sympy.Piecewise) or len(expr.args) != 2:
+        return None
+    (one, condition), (small, otherwise) = expr.args
+    if one != 1 or otherwise is not sympy.true or not isinstance(small, sympy.exp):
+        return None
+    magnitude = -small.args[0]
+    if not isinstance(magnitude, sympy.Abs):
+        return None
+    # NOTE: at x = 0 both cases are 1, so x > 0 and x >= 0 are the same condition here.
+    if isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan)):
+        x = condition.lhs - condition.rhs
+    elif isinstance(condition, (sympy.LessThan, sympy.StrictLessThan)):
+        x = condition.rhs - condition.lhs
+    else:
+        return None
+    if sympy.expand(x**2 - magnitude.args[0] ** 2) != 0:
+        return None
+    return sympy.exp(sympy.Min(x, 0), evaluate=False)
+
+
+#: The rules, tried in order on every subexpression before printing.
+PRINTED_AS: tuple[PrintedAs, ...] = (
+    PrintedAs("the stable sigmoid's numerator (1 if x >= 0 else e^(-|x|)) as e^(min(x, 0))", _exp_of_min),
+)
+
+
+def printed_form(expr: sympy.Basic) -> sympy.Basic:
+    """``expr`` with every rule of ``PRINTED_AS`` applied (an equal expression, for printing only).
+
+    >>> from bce_sym.symbols import s
+    >>> printed_form(sympy.Piecewise((1, s >= 0), (sympy.exp(-sympy.Abs(s)), True)))
+    exp(Min(0, s))
+    """
+
+    def rewrite(node: sympy.Basic) -> sympy.Basic | None:
+        return next((new for rule in PRINTED_AS if (new := rule.rewrite(node)) is not None), None)
+
+    return expr.replace(lambda node: rewrite(node) is not None, rewrite)
+
+
+def unary_minus(tex: str) -> str:
+    r"""``tex`` with a leading minus made unary (``{-}``): an align* cell starts with ``{}``, which would
+    make ``- x`` a binary minus with spaces around it.
+
+    >>> unary_minus(r"- \log x")
+    '{-} \\log x'
+    """
+    return "{-}" + tex[1:] if tex.startswith("-") else tex
+
+
+# --------------------------------------------------------------------------------------------------
 # The printer.
 # --------------------------------------------------------------------------------------------------
 def _is_simple_argument(expr: sympy.Basic) -> bool:
@@ -85,7 +150,7 @@ class BceLatexPrinter(LatexPrinter):
     _default_settings = {**LatexPrinter._default_settings, "order": "none"}
 
     def doprint(self, expr: sympy.Basic) -> str:
-        return _relax_delimiters(super().doprint(expr))
+        return _relax_delimiters(super().doprint(printed_form(expr)))
 
     # ---- notation ----
     def _function_of(self, name: str, argument: sympy.Basic, exp: str | None = None) -> str:
@@ -154,15 +219,45 @@ class BceLatexPrinter(LatexPrinter):
             tex += term_tex
         return tex
 
+    _fraction_depth = 0
+
     def _print_Mul(self, expr: sympy.Mul) -> str:
+        return self._print_product(expr)
+
+    def _sympy_mul(self, expr: sympy.Basic) -> str:
+        """sympy's own product printing, which builds the fractions; inside a fraction, fractions fold."""
+        # NOTE: a fraction inside a fraction is written with a slash, 1/(1 + r/d), never stacked three high.
+        self._fraction_depth += 1
+        folded = self._settings["fold_short_frac"]
+        self._settings["fold_short_frac"] = self._fraction_depth > 1
+        try:
+            return super()._print_Mul(expr)
+        finally:
+            self._settings["fold_short_frac"] = folded
+            self._fraction_depth -= 1
+
+    def _print_product(self, expr: sympy.Mul) -> str:
         if not isinstance(expr, sympy.Mul):
             # NOTE: sympy's _print_Pow sends 1/x here as a Pow; it prints as a fraction.
-            return super()._print_Mul(expr)
+            return self._sympy_mul(expr)
         coefficient, factors = expr.as_coeff_mul()
         if _unevaluated(expr):
-            coefficient, factors = sympy.S.One, expr.args
+            # NOTE: the author's factors, each printed on its own: a fraction times a fraction stays two
+            # fractions side by side, not one fraction with another in its numerator.
+            parts = [self._print(factor) for factor in expr.args]
+            parts = [rf"\left({tex}\right)" if f.is_Add else tex for f, tex in zip(expr.args, parts, strict=True)]
+            return " ".join(parts)
         else:
             factors = tuple(sorted(sympy.Mul(*factors).as_ordered_factors(), key=lambda f: rank(f, FACTOR_ORDER)))
+            outside = [f for f in factors if _holds_a_fraction(f)]
+            inside = [f for f in factors if not _holds_a_fraction(f)]
+            if outside and any(_is_denominator(f) for f in inside):
+                # NOTE: a factor with a fraction (or a derivative) of its own follows the fraction, not inside
+                # its numerator: \frac{1}{1 + e^{-s}} (1 - \frac{1}{1 + e^{-s}}), never a fraction in a fraction.
+                sign = "- " if coefficient.is_negative else ""
+                head = self._print(sympy.Mul(abs(coefficient), *inside))
+                tail = [rf"\left({self._print(f)}\right)" if f.is_Add else self._print(f) for f in outside]
+                return sign + " ".join([head, *tail])
         sign = ""
         if coefficient.is_negative:
             sign, coefficient = "- ", -coefficient
@@ -178,7 +273,18 @@ class BceLatexPrinter(LatexPrinter):
             return sign + tex
         # NOTE: an unevaluated Mul keeps the order we give it, and sympy's printer (order "none") then
         # prints the factors as they stand, fractions included.
-        return sign + super()._print_Mul(sympy.Mul(*factors, evaluate=False))
+        return sign + self._sympy_mul(sympy.Mul(*factors, evaluate=False))
+
+
+def _is_denominator(factor: sympy.Basic) -> bool:
+    return isinstance(factor, sympy.Pow) and factor.exp.is_negative is True
+
+
+def _holds_a_fraction(factor: sympy.Basic) -> bool:
+    """A sum with a fraction in it, or a derivative: what would nest in a numerator."""
+    if isinstance(factor, sympy.Derivative):
+        return True
+    return isinstance(factor, sympy.Add) and any(_is_denominator(p) for p in sympy.preorder_traversal(factor))
 
 
 def _unevaluated(expr: sympy.Basic) -> bool:

@@ -1,18 +1,22 @@
-r"""Text in LaTeX: reasons and headings for ``\text{}``, short Unicode formulas as math, and the Unicode
-characters the reasons use, declared for pdflatex (MathJax reads them as they are).
+r"""Text in LaTeX: reasons, titles and prose as ASCII-only LaTeX, with their formulas in math.
 
->>> text_latex("p_w > 0")
-'p\\_w $>$ 0'
+A reason is written as words with its formulas between dollars, the formulas in LaTeX:
+``"the log of a product is the sum of the logs, $\log(ab) = \log a + \log b$"``. ``text_latex`` escapes the
+words and keeps the math; what is not marked (a title such as "labels ±1") has its Unicode symbols
+turned into math one by one, so that every result is ASCII and compiles with pdflatex without
+``inputenc`` declarations.
+
+>>> text_latex("p_w > 0 for $y \\in \\lbrace 0, 1 \\rbrace$")
+'p\\_w $>$ 0 for $y \\in \\lbrace 0, 1 \\rbrace$'
+>>> text_latex("labels ±1")
+'labels $\\pm$1'
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
 
-#: Unicode characters the reasons use, and the LaTeX math each stands for (pdflatex needs them declared;
-#: MathJax reads the characters as they are).
+#: Unicode characters that text may use, and the LaTeX math each stands for.
 UNICODE_MATH: tuple[tuple[str, str], ...] = (
     ("σ", r"\sigma"),
     ("ŷ", r"\hat{y}"),
@@ -60,11 +64,14 @@ UNICODE_MATH: tuple[tuple[str, str], ...] = (
     ("λ", r"\lambda"),
     ("μ", r"\mu"),
     ("θ", r"\theta"),
+    ("ω", r"\omega"),
     ("ℓ", r"\ell"),
     ("∘", r"\circ"),
     ("⋅", r"\cdot"),
     ("…", r"\ldots"),
     ("∅", r"\emptyset"),
+    ("⪰", r"\succeq"),
+    ("ᵀ", "^{T}"),
 )
 #: Text characters that are not math: typographic punctuation, in text-mode LaTeX.
 UNICODE_TEXT: tuple[tuple[str, str], ...] = (
@@ -77,6 +84,7 @@ UNICODE_TEXT: tuple[tuple[str, str], ...] = (
     ("\u00a0", "~"),
 )
 _UNICODE = dict(UNICODE_MATH)
+_UNICODE_TEXT = dict(UNICODE_TEXT)
 
 #: ASCII characters with a meaning in LaTeX, escaped in text. ``<``, ``>`` and ``|`` are math: the text
 #: fonts of pdflatex's default encoding have no such glyphs (they come out as ¡ ¿ —).
@@ -90,14 +98,30 @@ _TEXT_ESCAPES = {
     "#": r"\#",
     "$": r"\$",
     "~": r"\~{}",
+    "^": r"\^{}",
     "<": "$<$",
     ">": "$>$",
     "|": "$|$",
 }
 
 
+def math_pieces(text: str) -> list[tuple[str, bool]]:
+    r"""Split text at its dollars: pieces, each marked True when it is math (LaTeX between ``$``).
+
+    A text with an odd number of dollars has no math: its dollars are dollars.
+
+    >>> math_pieces("so $x > 0$ here")
+    [('so ', False), ('x > 0', True), (' here', False)]
+    >>> math_pieces("costs $5")
+    [('costs $5', False)]
+    """
+    if text.count("$") % 2:
+        return [(text, False)]
+    return [(piece, index % 2 == 1) for index, piece in enumerate(text.split("$")) if piece]
+
+
 def superscripts(text: str) -> list[tuple[str, bool]]:
-    """Split text at its exponents ``a^b`` and ``e^(−x)``: pieces, each marked True when an exponent.
+    """Split unmarked text at its exponents ``a^b`` and ``e^(−x)``: pieces, each True when an exponent.
 
     Args:
         text: a reason such as ``"x^0 = 1 and e^(−s) > 0"``.
@@ -134,66 +158,83 @@ def superscripts(text: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def text_latex(text: str) -> str:
-    r"""Text for ``\text{}`` or a paragraph: LaTeX's special characters escaped, Unicode kept.
-
-    Unicode math characters (σ, ŷ, −, ∈ ...) stay as they are: MathJax shows them, and the documents'
-    preamble declares them for pdflatex (``unicode_declarations``). Exponents written ``a^b`` or
-    ``e^(−x)`` become superscripts.
-
-    Args:
-        text: a reason or a heading, e.g. ``"1 − σ(s) = σ(−s) for y ∈ {0, 1}"``.
-
-    >>> text_latex("y ∈ {0, 1} & p_w > 0")
-    'y ∈ \\{0, 1\\} \\& p\\_w $>$ 0'
-    >>> text_latex("e^(−s)")
-    'e$^{−s}$'
-    """
-    out = []
+def _words(text: str) -> str:
+    """Unmarked text as LaTeX: specials escaped, Unicode symbols as math, exponents raised."""
+    out: list[tuple[str, bool]] = []  # (LaTeX, is math); neighbouring math pieces share one pair of $
     for piece, exponent in superscripts(text):
         if exponent:
-            out.append("$^{" + piece.replace("$", "").replace(" ", r"\,") + "}$")
-        else:
-            out.append("".join(_TEXT_ESCAPES.get(char, char) for char in piece))
+            out.append(("^{" + math_from_text(piece).replace(" ", r"\,") + "}", True))
+            continue
+        for char in piece:
+            if char in _UNICODE:
+                out.append((_UNICODE[char] + (" " if _UNICODE[char][-1].isalpha() else ""), True))
+            else:
+                out.append((_UNICODE_TEXT.get(char) or _TEXT_ESCAPES.get(char, char), False))
+    tex, index = "", 0
+    while index < len(out):
+        if not out[index][1]:
+            tex += out[index][0]
+            index += 1
+            continue
+        math = ""
+        while index < len(out) and out[index][1]:
+            math += out[index][0]
+            index += 1
+        tex += "$" + math.strip() + "$"
+    return tex
+
+
+def text_latex(text: str) -> str:
+    r"""Words for a paragraph, a ``\parbox`` or a ``\text{}``: ASCII LaTeX, the formulas in math.
+
+    The math between dollars is kept (its Unicode symbols, if any, turned into macros); the words are
+    escaped; a Unicode symbol outside the dollars becomes math of its own.
+
+    Args:
+        text: a reason or a heading, e.g. ``"common denominator $\hat{y}(1 - \hat{y})$"``.
+
+    Raises:
+        ValueError: a character that has no LaTeX here (the message names it).
+
+    >>> text_latex("y ∈ {0, 1} & p_w > 0")
+    'y $\\in$ \\{0, 1\\} \\& p\\_w $>$ 0'
+    >>> text_latex("e^(−s)")
+    'e$^{-s}$'
+    """
+    out = "".join(f"${_math(piece)}$" if math else _words(piece) for piece, math in math_pieces(text))
+    return require_ascii(out, text)
+
+
+def _math(tex: str) -> str:
+    """Math written in LaTeX between dollars: kept, with any Unicode symbol in it turned into its macro."""
+    out = []
+    for index, char in enumerate(tex):
+        macro = _UNICODE.get(char, char)
+        follows = tex[index + 1 : index + 2]
+        # NOTE: a macro needs a space before a letter (\sigma s), nowhere else (\sigma(s)).
+        out.append(macro + " " if char in _UNICODE and macro[-1].isalpha() and follows.isalnum() else macro)
     return "".join(out)
 
 
-def unicode_declarations(texts: Iterable[str] = ()) -> str:
-    r"""``\DeclareUnicodeCharacter`` lines for pdflatex: every row of ``UNICODE_MATH`` and ``UNICODE_TEXT``.
-
-    Args:
-        texts: texts whose other non-ASCII characters must be declared too; a Greek letter is declared
-            as its LaTeX macro, anything else raises ``ValueError`` naming the character.
-
-    >>> unicode_declarations().splitlines()[0]
-    '\\DeclareUnicodeCharacter{03C3}{\\ensuremath{\\sigma}}'
-    """
-    rows = [(char, rf"\ensuremath{{{tex}}}") for char, tex in UNICODE_MATH]
-    rows += list(UNICODE_TEXT)
-    known = {char for char, _ in rows}
-    for char in sorted({c for text in texts for c in text if ord(c) > 127} - known):
-        rows.append((char, rf"\ensuremath{{{_greek(char)}}}"))
-        known.add(char)
-    return "\n".join(rf"\DeclareUnicodeCharacter{{{ord(char):04X}}}{{{tex}}}" for char, tex in rows)
-
-
-def _greek(char: str) -> str:
-    name = unicodedata.name(char, "")
-    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
-    if not match:
-        raise ValueError(
-            f"no LaTeX known for the character {char!r} (U+{ord(char):04X} {name or 'unnamed'}); "
-            "add a row to bce_sym.render.latex.text.UNICODE_MATH"
-        )
-    letter = match.group(2).lower()
-    return "\\" + (letter.capitalize() if match.group(1) == "CAPITAL" else letter)
+def require_ascii(tex: str, source: str = "") -> str:
+    """``tex`` unchanged when it is pure ASCII; ``ValueError`` naming the first other character otherwise."""
+    for char in tex:
+        if ord(char) > 127:
+            raise ValueError(
+                f"no LaTeX known for the character {char!r} (U+{ord(char):04X}) in {source or tex!r}; "
+                "add a row to bce_sym.render.latex.text.UNICODE_MATH"
+            )
+    return tex
 
 
 _IDENTIFIER_WITH_SUBSCRIPT = re.compile(r"\b([A-Za-z])_([A-Za-z0-9]+)\b")
 
 
 def math_from_text(text: str) -> str:
-    r"""LaTeX math for a short formula written in Unicode text, such as a domain or a case.
+    r"""LaTeX math for a formula written with Unicode symbols, such as a domain or a case.
+
+    LaTeX already in the text is kept; braces standing alone (a set) are escaped only where the text
+    has no backslash (so ``{0, 1}`` is a set, and ``\frac{a}{b}`` stays a fraction).
 
     Args:
         text: e.g. ``"t ∈ {−1, +1}"`` or ``"0 < ŷᵢ < 1"`` (symbols, Unicode operators, braces).
@@ -203,13 +244,15 @@ def math_from_text(text: str) -> str:
     >>> math_from_text("p_w > 0")
     'p_{w} > 0'
     """
+    is_latex = "\\" in text
     out = []
     for char in text:
         if char in _UNICODE:
             tex = _UNICODE[char]
             out.append(tex + " " if tex[-1].isalpha() else tex)
-        elif char in "{}":
+        elif char in "{}" and not is_latex:
             out.append("\\" + char)
         else:
             out.append(char)
-    return _IDENTIFIER_WITH_SUBSCRIPT.sub(r"\1_{\2}", "".join(out).replace("  ", " "))
+    tex = "".join(out).replace("  ", " ")
+    return tex if is_latex else _IDENTIFIER_WITH_SUBSCRIPT.sub(r"\1_{\2}", tex)

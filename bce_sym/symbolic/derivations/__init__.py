@@ -11,11 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bce_sym.symbolic.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable_rewrites, weighted
+from bce_sym.symbolic.derivations import (
+    convexity,
+    gradients,
+    likelihood,
+    logistic,
+    sigmoid,
+    stable_gradients,
+    stable_rewrites,
+    weighted,
+)
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS
 
 #: (name, builder) in the order a reader meets them; the builders return fresh, unchecked derivations.
+#: The stable logistic loss and the stable sigmoid come before the weighted loss, which uses them.
 _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("likelihood", likelihood.likelihood),
     ("bce-from-likelihood", likelihood.bce_from_likelihood),
@@ -31,15 +41,19 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("gradient-pm", gradients.gradient_pm),
     ("convexity-logit", convexity.convexity_logit),
     ("convexity-probability", convexity.convexity_probability),
+    ("stable-pm", stable_rewrites.stable_pm),
+    ("stable-sigmoid", stable_rewrites.stable_sigmoid),
     ("weighted-bce", weighted.weighted_bce),
     ("weighted-bce-gradient", weighted.weighted_bce_gradient),
     ("stable-logits", stable_rewrites.stable_logits),
     ("stable-probability", stable_rewrites.stable_probability),
-    *((name, partial(stable_rewrites.row_derivation, name, quantity, title))
-      for name, quantity, title in stable_rewrites.ROW_DERIVATIONS),
-    *((f"specialised-{form.quantity}", partial(stable_rewrites.specialised_derivation, form.quantity))
+    ("stable-log-sigmoid", stable_rewrites.stable_log_sigmoid),
+    ("stable-pm-gradient", stable_gradients.stable_pm_gradient),
+    ("stable-logits-gradient", stable_gradients.stable_logits_gradient),
+    ("stable-probability-gradient", stable_gradients.stable_probability_gradient),
+    *((f"specialised-{form.quantity}", partial(stable_gradients.specialised_derivation, form.quantity))
       for form in SPECIALISED_FORMS),
-    ("compensated-division", stable_rewrites.compensated_division),
+    ("compensated-division", stable_gradients.compensated_division),
 )
 
 

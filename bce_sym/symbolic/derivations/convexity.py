@@ -18,20 +18,30 @@ def convexity_logit() -> Derivation:
     p = sigmoid(s)
     derivation = (
         Derivation("convexity-logit", sympy.Derivative(bce_loss(p, y), (s, 2)),
-                   title="The second derivative in the logit")
-        .step(sympy.Derivative(p - y, s), "the first derivative is σ(s) − y (the derivation gradient-logit)")
-        .step(p * (1 - p), "σ'(s) = σ(s)(1 − σ(s)); y does not depend on s")
+                   title="Convexity in the logit: the second derivative")
+        .step(sympy.Derivative(p - y, s), r"the first derivative is $\sigma(s) - y$ (the derivation gradient-logit)")
+        .step(p * (1 - p), r"$\sigma'(s) = \sigma(s)(1 - \sigma(s))$; $y$ does not depend on $s$")
     )
-    return derivation.claim(derivation.result > 0, "both factors lie in (0, 1)")
+    return derivation.claim(
+        derivation.result > 0,
+        r"both factors lie in $(0, 1)$; a positive second derivative for every $s$ and every label: the loss "
+        r"is strictly convex in $s$",
+    )
 
 
 def convexity_probability() -> Derivation:
-    """∂²L/∂ŷ² = y/ŷ² + (1 − y)/(1 − ŷ)² ≥ 0 on 0 < ŷ < 1, y ∈ [0, 1]."""
+    """∂²L/∂ŷ² = y/ŷ² + (1 − y)/(1 − ŷ)² > 0 on 0 < ŷ < 1, y ∈ [0, 1]."""
     derivation = (
         Derivation("convexity-probability", sympy.Derivative(bce_loss(yhat, y), (yhat, 2)),
-                   title="The second derivative in the probability")
+                   title="Convexity in the probability: the second derivative")
         .step(sympy.Derivative(-(y / yhat - (1 - y) / (1 - yhat)), yhat),
               "the first derivative (the derivation gradient-probability)")
-        .step(y / yhat**2 + (1 - y) / (1 - yhat) ** 2, "d(1/ŷ)/dŷ = −1/ŷ² and d(1/(1 − ŷ))/dŷ = 1/(1 − ŷ)²")
+        .step(y / yhat**2 + (1 - y) / (1 - yhat) ** 2,
+              r"$d(1/\hat{y})/d\hat{y} = -1/\hat{y}^2$ and "
+              r"$d(1/(1 - \hat{y}))/d\hat{y} = 1/(1 - \hat{y})^2$")
     )
-    return derivation.claim(derivation.result >= 0, "y ≥ 0, 1 − y ≥ 0 and squares are positive")
+    return derivation.claim(
+        derivation.result > 0,
+        r"$y \geq 0$ and $1 - y \geq 0$ are never both $0$, and the squares are positive: the loss is strictly "
+        r"convex in $\hat{y}$",
+    )

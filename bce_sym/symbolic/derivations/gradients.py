@@ -19,8 +19,10 @@ def gradient_probability() -> Derivation:
     return (
         Derivation("gradient-probability", sympy.Derivative(bce_loss(yhat, y), yhat),
                    title="The gradient with respect to the probability")
-        .step(-(y / yhat - (1 - y) / (1 - yhat)), "d log ŷ/dŷ = 1/ŷ and d log(1 − ŷ)/dŷ = −1/(1 − ŷ)")
-        .step((yhat - y) / (yhat * (1 - yhat)), "common denominator ŷ(1 − ŷ)")
+        .step(-(y / yhat - (1 - y) / (1 - yhat)),
+              r"$d \log \hat{y}/d\hat{y} = 1/\hat{y}$ and "
+              r"$d \log(1 - \hat{y})/d\hat{y} = -1/(1 - \hat{y})$")
+        .step((yhat - y) / (yhat * (1 - yhat)), r"common denominator $\hat{y}(1 - \hat{y})$")
     )
 
 
@@ -30,10 +32,13 @@ def gradient_logit() -> Derivation:
     return (
         Derivation("gradient-logit", sympy.Derivative(bce_loss(p, y), s),
                    title="The gradient with respect to the logit")
-        .step((p - y) / (p * (1 - p)) * sympy.Derivative(p, s),
-              "chain rule with ∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)) at ŷ = σ(s)")
-        .step(sympy.Mul((p - y) / (p * (1 - p)), p * (1 - p), evaluate=False), "σ'(s) = σ(s)(1 − σ(s))")
-        .step(p - y, "σ(s)(1 − σ(s)) cancels")
+        .step(sympy.Mul((p - y) / (p * (1 - p)), sympy.Derivative(p, s), evaluate=False),
+              r"chain rule, $\partial L/\partial s = (\partial L/\partial \hat{y}) \, d\hat{y}/ds$, with "
+              r"$\partial L/\partial \hat{y} = (\hat{y} - y)/(\hat{y}(1 - \hat{y}))$ (the derivation "
+              r"gradient-probability) at $\hat{y} = \sigma(s)$")
+        .step(sympy.Mul((p - y) / (p * (1 - p)), p * (1 - p), evaluate=False),
+              r"$\sigma'(s) = \sigma(s)(1 - \sigma(s))$ (the derivation sigmoid-derivative)")
+        .step(p - y, r"$\sigma(s)(1 - \sigma(s))$ cancels")
     )
 
 
@@ -43,7 +48,8 @@ def gradient_pm() -> Derivation:
     return (
         Derivation("gradient-pm", sympy.Derivative(logistic_loss(t * s), s),
                    title="The gradient of the ±1 form")
-        .step(-t * e / (1 + e), "chain rule: d/ds log(1 + e^(−ts)) = −t·e^(−ts)/(1 + e^(−ts))")
-        .step(-t / (sympy.exp(t * s) + 1), "multiply numerator and denominator by e^(ts)")
-        .step(-t * sigmoid(-t * s), "definition of σ at −ts")
+        .step(-t * e / (1 + e),
+              r"chain rule: the derivative of $\log u$ is $1/u$ times that of $u = 1 + e^{-ts}$, which is $-t e^{-ts}$")
+        .step(-t / (sympy.exp(t * s) + 1), r"multiply numerator and denominator by $e^{ts}$")
+        .step(-t * sigmoid(-t * s), r"definition of $\sigma$ at $-ts$")
     )

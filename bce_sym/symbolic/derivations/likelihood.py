@@ -35,9 +35,10 @@ def likelihood() -> Derivation:
         Derivation("likelihood", cases, title="The Bernoulli likelihood", where={y: (0, 1)})
         .step(
             sympy.Piecewise((_powers(yhat, 1), sympy.Eq(y, 1)), (_powers(yhat, 0), sympy.Eq(y, 0))),
-            "x^0 = 1 and x^1 = x write each case as a product of two powers",
+            r"$x^0 = 1$ and $x^1 = x$ write each case as a product of two powers",
         )
-        .step(bernoulli(yhat, y), "the exponents are y and 1 − y in both cases: one expression for y ∈ {0, 1}")
+        .step(bernoulli(yhat, y),
+              r"in both cases the exponents are $y$ and $1 - y$: one expression for $y \in \lbrace 0, 1 \rbrace$")
     )
 
 
@@ -48,8 +49,9 @@ def bce_from_likelihood() -> Derivation:
     return (
         Derivation("bce-from-likelihood", -sympy.log(bernoulli(yhat, y)),
                    title="Binary cross-entropy as the negative log-likelihood")
-        .step(-powers, "the log of a product of positive factors is the sum of their logs")
-        .step(bce_loss(yhat, y), "log a^b = b log a for a > 0 (here 0 < ŷ < 1)")
+        .step(-powers,
+              r"the log of a product of positive factors is the sum of their logs, $\log(ab) = \log a + \log b$")
+        .step(bce_loss(yhat, y), r"$\log a^b = b \log a$ for $a > 0$ (here $0 < \hat{y} < 1$)")
     )
 
 
@@ -60,6 +62,7 @@ def bce_batch() -> Derivation:
         Derivation("bce-batch", -sympy.log(sympy.Product(sample, (i, 1, N))),
                    title="The loss of a batch of N samples")
         .step(-sympy.Sum(sympy.log(sample), (i, 1, N)),
-              "the log of a product of positive factors is the sum of their logs")
-        .step(-sympy.Sum(-bce_loss(yhat_i[i], y_i[i]), (i, 1, N)), "log a^b = b log a for each sample")
+              "the samples are independent, so their likelihoods multiply; the log of a product of positive "
+              "factors is the sum of their logs")
+        .step(-sympy.Sum(-bce_loss(yhat_i[i], y_i[i]), (i, 1, N)), r"$\log a^b = b \log a$ for each sample")
     )

@@ -24,8 +24,8 @@ def likelihood_pm() -> Derivation:
     return (
         Derivation("likelihood-pm", cases, title="The likelihood with labels ±1")
         .step(sympy.Piecewise((sigmoid(s), sympy.Eq(t, 1)), (sigmoid(-s), sympy.Eq(t, -1))),
-              "1 − σ(s) = σ(−s) (the derivation sigmoid-complement)")
-        .step(sigmoid(t * s), "t·s is s for t = +1 and −s for t = −1")
+              r"$1 - \sigma(s) = \sigma(-s)$ (the derivation sigmoid-complement)")
+        .step(sigmoid(t * s), r"$ts$ is $s$ for $t = +1$ and $-s$ for $t = -1$")
     )
 
 
@@ -33,8 +33,8 @@ def logistic_loss_pm() -> Derivation:
     """−log σ(t·s) = log(1 + e^(−t·s)): the logistic loss of the ±1 form."""
     return (
         Derivation("logistic-loss-pm", -sympy.log(sigmoid(t * s)), title="The logistic loss with labels ±1")
-        .step(-sympy.log(1 / (1 + sympy.exp(-t * s))), "definition σ(x) = 1/(1 + e^(−x))")
-        .step(logistic_loss(t * s), "−log(1/a) = log a for a > 0")
+        .step(-sympy.log(1 / (1 + sympy.exp(-t * s))), r"definition $\sigma(x) = 1/(1 + e^{-x})$ at $x = ts$")
+        .step(logistic_loss(t * s), r"$-\log(1/a) = \log a$ for $a > 0$")
     )
 
 
@@ -45,8 +45,10 @@ def logistic_loss_batch() -> Derivation:
         Derivation("logistic-loss-batch", -sympy.log(sympy.Product(sigmoid(score), (i, 1, N))),
                    title="The logistic loss of a batch")
         .step(-sympy.Sum(sympy.log(sigmoid(score)), (i, 1, N)),
-              "the log of a product of positive factors is the sum of their logs")
-        .step(sympy.Sum(logistic_loss(score), (i, 1, N)), "−log σ(x) = log(1 + e^(−x)) for each sample")
+              "the samples are independent, so their likelihoods multiply; the log of a product of positive "
+              "factors is the sum of their logs")
+        .step(sympy.Sum(logistic_loss(score), (i, 1, N)),
+              r"$-\log \sigma(x) = \log(1 + e^{-x})$ for each sample (the derivation logistic-loss-pm)")
     )
 
 
@@ -56,8 +58,12 @@ def forms_equivalence() -> Derivation:
     return (
         Derivation("forms-equivalence", bce_loss(sigmoid(s), y), title="The two forms are one loss",
                    where={y: (0, 1)})
-        .step(-(y * sympy.log(sigmoid(s)) + (1 - y) * sympy.log(sigmoid(-s))), "1 − σ(s) = σ(−s)")
+        .step(-(y * sympy.log(sigmoid(s)) + (1 - y) * sympy.log(sigmoid(-s))),
+              r"$1 - \sigma(s) = \sigma(-s)$ (the derivation sigmoid-complement)")
         .step(-sympy.log(sigmoid(t_of_y * s)),
-              "for y = 1 only the first term is left, for y = 0 only the second; t = 2y − 1 is +1 or −1")
-        .step(logistic_loss(t_of_y * s), "−log σ(x) = log(1 + e^(−x)) (the derivation logistic-loss-pm)")
+              r"for $y = 1$ only the first term is left, $-\log \sigma(s)$; for $y = 0$ only the second, "
+              r"$-\log \sigma(-s)$; with $t = 2y - 1$, which is $+1$ for $y = 1$ and $-1$ for $y = 0$, both are "
+              r"$-\log \sigma(ts)$")
+        .step(logistic_loss(t_of_y * s),
+              r"$-\log \sigma(x) = \log(1 + e^{-x})$ (the derivation logistic-loss-pm)")
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy
 
+from bce_sym.symbolic.derivations.stable_gradients import LOG_SIGMOID_DERIVATIVES, STABLE_SIGMOID
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbolic.stable_forms import softplus, stable_sigmoid
 from bce_sym.symbols import pos_weight, s, sigmoid, w, y
@@ -21,11 +22,13 @@ def _weighted_loss() -> sympy.Expr:
 def weighted_bce() -> Derivation:
     """The loss with a sample weight w and a positive-class weight p_w, in its stable form."""
     return (
-        Derivation("weighted-bce", _weighted_loss(), title="The weighted loss (weight, pos_weight)")
+        Derivation("weighted-bce", _weighted_loss(),
+                   title="The loss with a sample weight and a positive-class weight")
         .step(w * (pos_weight * y * sympy.log(1 + sympy.exp(-s)) + (1 - y) * sympy.log(1 + sympy.exp(s))),
-              "−log σ(s) = log(1 + e^(−s)) and −log(1 − σ(s)) = log(1 + e^s)")
+              r"$-\log \sigma(s) = \log(1 + e^{-s})$ and $-\log(1 - \sigma(s)) = -\log \sigma(-s) = \log(1 + e^{s})$")
         .step(w * (pos_weight * y * softplus(-s) + (1 - y) * softplus(s)),
-              "log(1 + e^x) = max(x, 0) + log1p(e^(−|x|)) for x = ±s")
+              r"$\log(1 + e^x) = \max(x, 0) + \operatorname{log1p}(e^{-|x|})$ at $x = -s$ and $x = s$ (the "
+              r"derivation stable-pm)")
     )
 
 
@@ -34,8 +37,7 @@ def weighted_bce_gradient() -> Derivation:
     return (
         Derivation("weighted-bce-gradient", sympy.Derivative(_weighted_loss(), s),
                    title="The gradient of the weighted loss")
-        .step(w * ((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s)),
-              "d/ds log σ(s) = σ(−s) and d/ds log(1 − σ(s)) = −σ(s)")
+        .step(w * ((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s)), LOG_SIGMOID_DERIVATIVES)
         .step(w * ((1 - y) * stable_sigmoid(s) - pos_weight * y * stable_sigmoid(-s)),
-              "σ(x) = (1 if x ≥ 0 else e^(−|x|))/(1 + e^(−|x|)): exp never overflows")
+              STABLE_SIGMOID + r" at $x = s$ and $x = -s$: no exponential overflows")
     )
