@@ -22,7 +22,7 @@ from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.report import Report
 from bce_sym.verify.sampled_check import evaluate
 from bce_sym.verify.sampling.points import sample_points
-from bce_sym.verify.targets import check_target, target_function
+from bce_sym.verify.targets.registry import check_target, target_function
 
 TARGETS: tuple[tuple[str, str], ...] = (
     ("torch", "PyTorch {torch}"),
