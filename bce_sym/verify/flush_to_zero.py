@@ -2,8 +2,8 @@
 GPUs in fast mode) gets wrong by its own contract, and which only by flushing.
 
 Under flush-to-zero a subnormal input counts as zero and a subnormal result becomes zero. A result is a
-*flush* when it is off at the inputs as given but right once either is allowed for: at the inputs with
-their subnormals taken as zero (``exact_flushed``), or a zero where the exact value is subnormal.
+*flush* when allowing for either moves its error by an ULP or more: measured at the inputs with their
+subnormals taken as zero (``exact_flushed``), or a zero where the exact value is subnormal.
 ``check(..., ftz=True)`` excuses flushes; without it they count as errors, and ``Report.flushed`` says how
 many there were, so that a report whose only failures are flushes can say so.
 
@@ -85,5 +85,9 @@ def judge_flushes(
     with np.errstate(invalid="ignore"):
         bad_strict = (np.abs(exact) < limit) & ~np.isfinite(computed)
         bad_excused = bad_strict & (np.abs(other) < limit)
-    count = int(np.count_nonzero((excused < strict) | (bad_strict & ~bad_excused)))
+    # NOTE: at a subnormal input the values at it and at zero differ by a sliver of an ULP; a flush is a
+    # result that flushing moved by an ULP or more.
+    with np.errstate(invalid="ignore"):
+        moved = (strict - excused) >= 1
+    count = int(np.count_nonzero(moved | (bad_strict & ~bad_excused)))
     return FlushJudgment(strict, excused, bad_strict, bad_excused, count)

@@ -39,10 +39,15 @@ def require(module: str, extra: str) -> Any:
     >>> require("numpy", "test").__name__
     'numpy'
     """
+    package = module.split(".")[0]
     try:
         return importlib.import_module(module)
-    except ModuleNotFoundError:
-        package = module.split(".")[0]
+    except ModuleNotFoundError as error:
+        missing = (error.name or package).split(".")[0]
+        if missing != package:
+            # NOTE: the framework is there but a dependency is not (Keras without its backend).
+            raise ModuleNotFoundError(f"{package} needs {missing}, which is not installed; pip install "
+                                      f"'bce-sym[{extra}]'") from None
         raise ModuleNotFoundError(f"{package} is not installed; pip install 'bce-sym[{extra}]'") from None
     except ImportError as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
