@@ -50,6 +50,8 @@ def test_max_ulp_decides_the_exit_status(capsys) -> None:
         (["verify", "torch", "--quantity", "sigmoid", "--ftz", "--dtype", "float32"],
          "torch does not flush subnormals to zero in float32"),
         (["verify", "numeric", "--ftz"], "numeric does not flush subnormals to zero in float64"),
+        (["verify", "sklearn", "--dtype", "float16", "--quantity", "bce_with_logits"],
+         "scikit-learn's HalfBinomialLoss takes float32 or float64, not float16"),
         (["verify", "scipy", "--ftz", "--quantity", "bce"], "scipy does not flush subnormals to zero"),
         (["verify", "naive", "--ftz", "--quantity", "bce"], "naive does not flush subnormals to zero"),
         (["verify", "jax", "--ftz", "--exhaustive", "--dtype", "float16", "--quantity", "sigmoid"],
