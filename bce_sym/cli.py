@@ -120,8 +120,11 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
     from bce_sym.labels import Labels
     from bce_sym.quantities import quantity
     from bce_sym.verify.sweeps import SweepTarget, dask_executor, default_labels, label_fits, sweep
-    from bce_sym.verify.targets import target_function, target_quantities
+    from bce_sym.verify.targets.registry import target_function, target_quantities
 
+    if args.ftz:
+        raise UsageError("bce-sym verify: --ftz judges sampled checks; an --exhaustive sweep counts flushes in "
+                         "its reports (flushed) without excusing them")
     dtype = args.dtype or "float32"
     chosen = args.quantity or list(target_quantities(args.target))
     if args.label is not None:
@@ -176,22 +179,44 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:
         from tqdm import tqdm
 
-        from bce_sym.verify.targets import check_target, target_quantities
+        from bce_sym.verify.targets.registry import check_target, target_quantities
 
         count = len(args.quantity or target_quantities(args.target)) or 1
         # NOTE: delay=2: the bar appears only when a run takes more than a couple of seconds.
         with tqdm(total=count * args.points, unit="pt", delay=2.0, file=sys.stderr, leave=False) as bar:
             reports = check_target(
                 args.target, args.quantity, dtype=args.dtype or "float64", points=args.points,
-                labels=args.labels, seed=args.seed, progress=bar.update,
+                labels=args.labels, seed=args.seed, ftz=args.ftz, progress=bar.update,
             )
     print(reports_to_markdown(reports, max_ulp=args.max_ulp), end="")
     passed = all(report.passed(args.max_ulp) for report in reports)
+    failed = [report for report in reports if not report.passed(args.max_ulp)]
+    if failed and all(_only_flushes(report, args.max_ulp) for report in failed):
+        print("\n" + _flush_line(args.target, args.dtype or "float64", sum(r.flushed for r in failed)))
     if args.json:
         document = {"target": args.target, "max_ulp": args.max_ulp, "passed": passed,
                     "reports": [report.to_dict() for report in reports]}
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 0 if passed else 1
+
+
+def _flush_line(target: str, dtype: str, flushed: int) -> str:
+    """What to say when every failure is a flush: rerun with --ftz, unless the target does not flush."""
+    from bce_sym.verify.targets.registry import target_flushes
+
+    what = f"{flushed} results: a zero where the exact value is subnormal, or a subnormal input taken as zero"
+    if target_flushes(target, dtype) is False:
+        return (f"Every failure looks like a flush to zero ({what}), but {target} does not flush subnormals "
+                f"in {dtype} (probed): these are early underflows, and --ftz does not apply.")
+    return (f"Every failure is a flush to zero ({what}); if {target} flushes subnormals by design, rerun with "
+            f"--ftz to judge it so.")
+
+
+def _only_flushes(report: object, max_ulp: float) -> bool:
+    """Whether a failing report would pass with its flushes to zero excused."""
+    rest = getattr(report, "ftz_max_ulp", None)
+    return (not getattr(report, "ftz", False) and getattr(report, "flushed", 0) > 0 and rest is not None
+            and rest <= max_ulp)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -208,11 +233,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify", help="measure an implementation's error in ULPs against mpmath",
-        description="TARGET is numeric, naive, torch, scipy, jax or MODULE:FUNCTION. "
-                    "Exit 0 within --max-ulp, 1 beyond it, 2 on a usage error.",
+        description="TARGET is numeric, naive, torch, scipy, jax, tensorflow, keras, sklearn or "
+                    "MODULE:FUNCTION. Exit 0 within --max-ulp, 1 beyond it, 2 on a usage error (a quantity the "
+                    "target does not provide, a framework that is not installed).",
     )
     verify.add_argument("target", metavar="TARGET",
-                        help="numeric, naive, torch, scipy, jax or MODULE:FUNCTION")
+                        help="numeric, naive, torch, scipy, jax, tensorflow, keras, sklearn or MODULE:FUNCTION")
     verify.add_argument("--quantity", nargs="+", metavar="Q", help="quantities to check (default: all)")
     verify.add_argument("--dtype", choices=("float16", "float32", "float64"),
                         help="dtype under test (default float64; float32 with --exhaustive)")
@@ -221,6 +247,10 @@ def _build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     verify.add_argument("--max-ulp", type=_non_negative_float, default=4.0,
                         help="tolerance in ULPs (default 4)")
+    verify.add_argument("--ftz", action="store_true",
+                        help="judge a target that flushes subnormals to zero (XLA, TensorFlow on CPU) by that "
+                             "contract: subnormal inputs may count as zero, a zero for a subnormal result is no "
+                             "error; exit 2 for a target that does not flush")
     verify.add_argument("--json", metavar="FILE", help="also write the reports as JSON")
     verify.add_argument("--exhaustive", action="store_true",
                         help="every float of the dtype (float32 default)")

@@ -24,7 +24,7 @@ from bce_sym.verify.report import Report
 from bce_sym.verify.sweeps import SweepTarget, float_range, sweep
 from bce_sym.verify.sweeps.chunk import dump_targets, load_targets, run_chunk
 from bce_sym.verify.sweeps.ranges import chunk_ranges, sweep_format
-from bce_sym.verify.targets import target_function
+from bce_sym.verify.targets.registry import target_function
 
 QUANTITIES = ("bce_with_logits", "bce_with_logits_grad")
 LABELS = (0.0, 1.0)

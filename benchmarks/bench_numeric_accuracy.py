@@ -20,7 +20,7 @@ DTYPES = ("float64", "float32", "float16")
 
 def _measure(target: str, quantity: str, labels: str, dtype: str, points: int) -> tuple[float, str]:
     from bce_sym.verify import check
-    from bce_sym.verify.targets import target_function
+    from bce_sym.verify.targets.registry import target_function
 
     try:
         function = target_function(target, quantity, dtype)

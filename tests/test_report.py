@@ -20,7 +20,7 @@ from bce_sym import derivation, derivations
 from bce_sym.cli import main
 from bce_sym.render import documents, site
 from bce_sym.render.site import MARKER, AccuracyRun, write_report
-from bce_sym.verify.targets import check_target
+from bce_sym.verify.targets.registry import check_target
 
 
 def names() -> list[str]:

@@ -98,6 +98,7 @@ def test_results_in_a_wider_dtype_are_rounded_to_the_dtype_under_test() -> None:
 
 
 def test_the_api_keywords() -> None:
-    # shared/API.md names the parameters: check(fn, quantity, *, dtype, points, labels, seed)
-    report = check(fn=_sigmoid, quantity="sigmoid", dtype="float32", points=100, labels="soft", seed=2)
+    # shared/API.md names the parameters: check(fn, quantity, *, dtype, points, labels, seed, ftz)
+    report = check(fn=_sigmoid, quantity="sigmoid", dtype="float32", points=100, labels="soft", seed=2, ftz=True)
     assert (report.quantity, report.dtype, report.points, report.seed) == ("sigmoid", "float32", 100, 2)
+    assert report.ftz and report.flushed == 0 and report.to_dict()["flushed"] == 0

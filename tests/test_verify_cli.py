@@ -44,7 +44,18 @@ def test_max_ulp_decides_the_exit_status(capsys) -> None:
         (["verify", "numeric", "--points", "-5"], "--points: must be at least 1"),
         (["verify", "numeric", "--dtype", "float8"], "invalid choice: 'float8'"),
         (["verify", "numeric", "--max-ulp", "-1"], "--max-ulp: must be a number >= 0"),
-        (["verify", "tensorflow"], "unknown target 'tensorflow'"),
+        (["verify", "mxnet"], "unknown target 'mxnet'"),
+        (["verify", "sklearn", "--quantity", "sigmoid"],
+         "target 'sklearn' does not provide sigmoid; it provides bce_with_logits, bce_with_logits_grad, bce"),
+        (["verify", "torch", "--quantity", "sigmoid", "--ftz", "--dtype", "float32"],
+         "torch does not flush subnormals to zero in float32"),
+        (["verify", "numeric", "--ftz"], "numeric does not flush subnormals to zero in float64"),
+        (["verify", "sklearn", "--dtype", "float16", "--quantity", "bce_with_logits"],
+         "scikit-learn's HalfBinomialLoss takes float32 or float64, not float16"),
+        (["verify", "scipy", "--ftz", "--quantity", "bce"], "scipy does not flush subnormals to zero"),
+        (["verify", "naive", "--ftz", "--quantity", "bce"], "naive does not flush subnormals to zero"),
+        (["verify", "jax", "--ftz", "--exhaustive", "--dtype", "float16", "--quantity", "sigmoid"],
+         "--ftz judges sampled checks"),
         (["verify", "numeric", "--quantity", "softmax"], "unknown quantity 'softmax'"),
         (["verify", "no_such_module_xyz:loss", "--quantity", "bce"],
          "cannot import module 'no_such_module_xyz'"),
@@ -58,13 +69,34 @@ def test_usage_errors_exit_2_with_one_line(arguments, message, capsys) -> None:
     assert message in captured.err and captured.err.count("\n") == 1 and "Traceback" not in captured.err
 
 
-def test_missing_jax_exits_2_in_a_real_process() -> None:
-    # NOTE: a fresh interpreter where `import jax` fails, as on any machine without it.
-    code = ("import sys; sys.modules['jax'] = None; from bce_sym.cli import main; "
-            "sys.exit(main(['verify', 'jax', '--quantity', 'sigmoid', '--points', '10']))")
+@pytest.mark.parametrize(("target", "module"), [("jax", "jax"), ("tensorflow", "tensorflow"), ("keras", "keras"),
+                                                ("sklearn", "sklearn")])
+def test_a_missing_framework_exits_2_in_a_real_process(target, module) -> None:
+    # NOTE: a fresh interpreter where the framework's import fails, as on any machine without it.
+    code = (f"import sys; sys.modules[{module!r}] = None; from bce_sym.cli import main; "
+            f"sys.exit(main(['verify', {target!r}, '--points', '10']))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == "bce-sym: jax is not installed; pip install bce-sym[jax]"
+    assert result.stderr.strip() == f"bce-sym: {module} is not installed; pip install 'bce-sym[{target}]'"
+
+
+def test_failures_that_are_all_flushes_say_so_and_ftz_judges_them(capsys) -> None:
+    arguments = ["verify", "jax", "--quantity", "sigmoid", "--dtype", "float32", "--points", "400"]
+    assert main(arguments) == 1
+    out = capsys.readouterr().out
+    assert "| flushed |" in out
+    assert out.splitlines()[-1].startswith("Every failure is a flush to zero (")
+    assert out.splitlines()[-1].endswith("if jax flushes subnormals by design, rerun with --ftz to judge it so.")
+    assert main([*arguments, "--ftz"]) == 0
+    assert "Every failure" not in capsys.readouterr().out
+
+
+def test_a_target_that_underflows_without_flushing_is_told_apart(capsys) -> None:
+    # NOTE: the textbook 1/(1 + exp(−s)) is 0 once exp overflows, where σ(s) is still subnormal.
+    assert main(["verify", "naive", "--quantity", "sigmoid", "--dtype", "float32", "--points", "400"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].endswith(
+        "but naive does not flush subnormals in float32 (probed): these are early underflows, and --ftz does "
+        "not apply.")
 
 
 @pytest.mark.parametrize(

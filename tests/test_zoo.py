@@ -149,6 +149,32 @@ def _log_of_sigmoid(s):
     return np.log(_sigmoid(s))
 
 
+def _flushed(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``function`` as XLA and TensorFlow run it on CPU: subnormal inputs and results flushed to zero."""
+
+    def flushing(*arrays: np.ndarray) -> np.ndarray:
+        tiny = np.finfo(arrays[0].dtype).tiny
+        flush = [np.where(np.abs(a) < tiny, np.zeros_like(a), a) for a in arrays]
+        result = np.asarray(function(*flush)).astype(arrays[0].dtype)
+        return np.where(np.abs(result) < tiny, np.zeros_like(result), result)
+
+    return flushing
+
+
+def _half_binomial_tail(s, y):
+    # NOTE: scikit-learn's HalfBinomialLoss: log1pexp(r) − y·r, log1pexp(r) = r past 33.3, so y = 1 loses
+    # the tail e^−r at large raw predictions (float64).
+    with np.errstate(over="ignore"):
+        log1pexp = np.where(s > 33.3, s, np.where(s > -37, np.log1p(np.exp(s)), np.exp(s)))
+    return log1pexp - y * s
+
+
+def _nan_at_infinite_logits(s, y):
+    # NOTE: max(s, 0) − s·y + log1p(e^−|s|) at s = ±inf: inf − inf (tensorflow#75256).
+    with np.errstate(invalid="ignore"):
+        return np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s)))
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect("sigmoid-then-log", "bce_with_logits", _sigmoid_then_log,
            "the probability-form loss applied to sigmoid outputs (tutorials; Keras from_logits=False)"),
@@ -178,6 +204,12 @@ DEFECTS: tuple[Defect, ...] = (
     Defect("exp-overflow-in-gradient", "bce_with_logits_grad", _grad_exp_overflow,
            "e^s/(1 + e^s) − y: inf/inf = NaN for s > 709"),
     Defect("naive-logistic-loss", "logistic_loss", _logistic_naive, "log(1 + exp(−t·s)) as written"),
+    Defect("xla-flush-to-zero", "sigmoid", _flushed(_sigmoid),
+           "XLA and TensorFlow on CPU flush subnormals to zero (fair only with ftz=True)", dtype="float32"),
+    Defect("half-binomial-lost-tail", "bce_with_logits", _half_binomial_tail,
+           "scikit-learn's HalfBinomialLoss: 0 for y = 1 at large raw predictions (float64)"),
+    Defect("nan-at-infinite-logits", "bce_with_logits", _nan_at_infinite_logits,
+           "NaN for infinite logits (tensorflow#75256, pytorch#102894)"),
     Defect("log-of-sigmoid", "log_sigmoid", _log_of_sigmoid,
            "log(σ(s)): 0 for large s, −inf for very negative s"),
 )
@@ -198,6 +230,21 @@ def test_every_defect_is_caught(defect: Defect) -> None:
     # The failure is located: it names a zone of the sampling table and is beyond the tolerance.
     assert worst.zone in {row.zone for row in report.zones}
     assert worst.ulp > MAX_ULP
+
+
+def test_flushes_are_excused_with_ftz_and_nothing_else_is() -> None:
+    only_flushes = _flushed(_sigmoid)
+    strict = check(only_flushes, "sigmoid", dtype="float32")
+    judged = check(only_flushes, "sigmoid", dtype="float32", ftz=True)
+    assert not strict.passed(MAX_ULP) and strict.flushed > 0 and strict.ftz_max_ulp <= MAX_ULP
+    assert judged.passed(MAX_ULP) and judged.flushed == strict.flushed and judged.ftz
+    # A flush does not hide a clip, nor a lost tail: ftz=True still fails them where they are.
+    clipped = check(_flushed(_bce_epsilon_clip), "bce", dtype="float32", ftz=True)
+    assert not clipped.passed(MAX_ULP) and clipped.worst[0].inputs[0] < 1e-7
+    tail = check(_flushed(_half_binomial_tail), "bce_with_logits", ftz=True)
+    lost = [row.worst for row in tail.zones if row.worst is not None and row.worst.ulp > 1e6
+            and 33 < row.worst.inputs[0] < np.inf and row.worst.inputs[1] == 1 and row.worst.computed == 0]
+    assert not tail.passed(MAX_ULP) and lost
 
 
 # ---------------------------------------------------------------------- careful implementations

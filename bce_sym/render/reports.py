@@ -58,6 +58,9 @@ class ReportLike(Protocol):
     max_bits: float
     max_scaled_error: float
     profile: Sequence[tuple[float, float]]
+    flushed: int
+    ftz: bool
+    ftz_max_ulp: float | None
 
     def passed(self, max_ulp: float) -> bool: ...
 
@@ -109,6 +112,26 @@ def describe_case(report: ReportLike, case: CaseLike) -> str:
     )
 
 
+def flush_note(report: ReportLike, max_ulp: float | None = None) -> str:
+    """A sentence on the report's flushes to zero ("" when there are none to speak of).
+
+    Judged with ``ftz``: how many results were flushes. Without: when every error above the rest is a
+    flush (every failure, given ``max_ulp``), it says so and suggests ``--ftz``.
+    """
+    if not report.flushed:
+        return ""
+    if report.ftz:
+        return (f"Judged as flushing subnormals to zero (--ftz): {report.flushed} results were flushes "
+                f"(a zero where the exact value is subnormal, or a subnormal input taken as zero), not errors.")
+    rest = report.max_ulp if report.ftz_max_ulp is None else report.ftz_max_ulp
+    if rest >= report.max_ulp or (max_ulp is not None and rest > max_ulp):
+        return ""
+    return (f"Every error above {format_ulp(rest)} ULP is a flush to zero ({report.flushed} results: a zero "
+            f"where the exact value is subnormal, or a subnormal input taken as zero). If {report.target} "
+            f"flushes subnormals by design (XLA and TensorFlow on CPU do), judge it so with --ftz "
+            f"(check(..., ftz=True)).")
+
+
 def report_markdown(report: ReportLike) -> str:
     """A Markdown summary of one report: the headline numbers, the per-zone table and the worst cases."""
     lines = [
@@ -120,6 +143,9 @@ def report_markdown(report: ReportLike) -> str:
     if report.percentiles:
         listed = ", ".join(f"p{q:g} {format_ulp(value)}" for q, value in report.percentiles)
         lines += ["", f"Percentiles (ULP): {listed}"]
+    note = flush_note(report)
+    if note:
+        lines += ["", note]
     for title, rows in (("zone", report.zones), ("binade", report.binades)):
         if not rows:
             continue
@@ -149,11 +175,13 @@ def reports_to_markdown(reports: Iterable[ReportLike], *, max_ulp: float | None 
         max_ulp: when given, a column says ``ok`` or ``FAIL`` against it.
     """
     rows = list(reports)
+    # NOTE: the flushed column appears only where a report has flushes, so other tables keep their shape.
+    flushes = any(report.flushed or report.ftz for report in rows)
     header = (
         "| target | quantity | dtype | labels | points | max ULP | p99 ULP | non-finite "
-        "| worst input | zone |"
+        f"|{' flushed |' if flushes else ''} worst input | zone |"
     )
-    rule = "|---|---|---|---|---:|---:|---:|---:|---|---|"
+    rule = f"|---|---|---|---|---:|---:|---:|---:|{'---:|' if flushes else ''}---|---|"
     if max_ulp is not None:
         header += " verdict |"
         rule += "---|"
@@ -172,7 +200,7 @@ def reports_to_markdown(reports: Iterable[ReportLike], *, max_ulp: float | None 
         line = (
             f"| {report.target} | {report.quantity} | {report.dtype} | {report.labels} | {report.points} | "
             f"{format_ulp(report.max_ulp)} | {'' if p99 is None else format_ulp(p99)} | {report.nonfinite} | "
-            f"{where} | {zone} |"
+            f"{f'{report.flushed} | ' if flushes else ''}{where} | {zone} |"
         )
         if max_ulp is not None:
             line += f" {'ok' if report.passed(max_ulp) else 'FAIL'} |"

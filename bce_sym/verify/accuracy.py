@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bce_sym.verify.report import Report
 from bce_sym.verify.sampled_check import check
-from bce_sym.verify.targets import check_target, target_function, target_names
+from bce_sym.verify.targets.registry import check_target, target_function, target_names
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bce_sym.verify.metrics import error_bits, float_dtype, overflow_threshold, scaled_error, ulp_error
+from bce_sym.verify.flush_to_zero import judge_flushes
+from bce_sym.verify.metrics import error_bits, float_dtype, scaled_error
+from bce_sym.verify.report_json import case_from_dict, json_ready, number, zone_row_from_dict
 from bce_sym.verify.report_rows import (
     PERCENTILES,
     PROFILE_POINTS,
@@ -45,22 +47,6 @@ from bce_sym.verify.report_rows import (
 )
 
 _WORST_KEPT = 8
-
-
-def _json_float(value: float) -> float | str:
-    # NOTE: JSON has no inf/nan; strings keep the file valid and readable by any parser.
-    return value if math.isfinite(value) else str(value)
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float):
-        return _json_float(value)
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
-    return value
-
 
 
 @dataclass(frozen=True)
@@ -86,6 +72,9 @@ class Report:
         profile: a thinned curve of (first input, ULPs) for the figure.
         seed: the sampling seed, when sampled.
         seconds: wall time of the run, when measured.
+        flushed: results that only flushing subnormals to zero got wrong (``bce_sym.verify.flush_to_zero``).
+        ftz: whether flushes were excused (``check(..., ftz=True)``); when not, they count in ``max_ulp``.
+        ftz_max_ulp: the largest error with flushes excused (``max_ulp`` itself when ``ftz``).
     """
 
     target: str
@@ -106,6 +95,9 @@ class Report:
     profile: tuple[tuple[float, float], ...] = field(default=(), repr=False)
     seed: int | None = None
     seconds: float | None = None
+    flushed: int = 0
+    ftz: bool = False
+    ftz_max_ulp: float | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -121,6 +113,9 @@ class Report:
         computed: npt.ArrayLike,
         exact: npt.ArrayLike,
         exact_lo: npt.ArrayLike | None = None,
+        exact_flushed: npt.ArrayLike | None = None,
+        exact_flushed_lo: npt.ArrayLike | None = None,
+        ftz: bool = False,
         zones: Sequence[str] | npt.ArrayLike | None = None,
         zone_names: Sequence[str] | None = None,
         arguments: Sequence[str] = (),
@@ -136,6 +131,9 @@ class Report:
             inputs: one 1-d array per argument, all of the same length (the points).
             computed: the implementation's results (any real dtype).
             exact: the exact values rounded to float64; ``exact_lo`` optional residues.
+            exact_flushed, exact_flushed_lo: the exact values at the inputs with their subnormals taken as
+                zero (``None``: the same as ``exact``), for judging flushes.
+            ftz: excuse flushes (see ``bce_sym.verify.flush_to_zero``); they are counted either way.
             zones: per point, either the zone name or an integer index into ``zone_names``; ``None`` puts
                 every point in zone ``"all"``.
             zone_names: the names for integer ``zones``.
@@ -161,10 +159,13 @@ class Report:
             raise ValueError(
                 f"inputs ({sizes}), computed ({computed64.size}) and exact ({count}) must have one length"
             )
-        ulps = ulp_error(computed64, exact64, dtype_name, exact_lo=lo)
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite_exact = np.abs(exact64) < overflow_threshold(dtype_name)
-        bad = finite_exact & ~np.isfinite(computed64)
+        judged = judge_flushes(
+            computed64, exact64, lo, dtype_name,
+            exact_flushed=None if exact_flushed is None else np.asarray(exact_flushed, dtype=np.float64).ravel(),
+            exact_flushed_lo=None if exact_flushed_lo is None else np.asarray(exact_flushed_lo, np.float64).ravel(),
+        )
+        ulps = judged.excused if ftz else judged.strict
+        bad = judged.bad_excused if ftz else judged.bad_strict
         names, zone_index = zone_indices(zones, zone_names, count)
 
         def case(index: int) -> Case:
@@ -216,6 +217,9 @@ class Report:
             profile=profile(columns[0], key) if columns and count else (),
             seed=seed,
             seconds=seconds,
+            flushed=judged.count,
+            ftz=ftz,
+            ftz_max_ulp=float(judged.excused.max()) if count else 0.0,
         )
 
     @classmethod
@@ -265,6 +269,8 @@ class Report:
             histogram=merged_histogram,
             profile=tuple(curve),
             seconds=sum(seconds) if seconds else None,
+            flushed=sum(part.flushed for part in parts),
+            ftz_max_ulp=max(part.max_ulp if part.ftz_max_ulp is None else part.ftz_max_ulp for part in parts),
         )
 
     # ------------------------------------------------------------------ reading
@@ -302,8 +308,7 @@ class Report:
         data = asdict(self)
         data["percentiles"] = [{"q": q, "ulp": value} for q, value in self.percentiles]
         data["profile"] = [list(point) for point in self.profile]
-        return _json_ready(data)
-
+        return json_ready(data)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -313,27 +318,30 @@ class Report:
         >>> Report.from_dict(r.to_dict()) == r
         True
         """
-        worst = tuple(case for case in (_case(item) for item in data["worst"]) if case is not None)
+        worst = tuple(case for case in (case_from_dict(item) for item in data["worst"]) if case is not None)
         return cls(
             target=data["target"],
             quantity=data["quantity"],
             dtype=data["dtype"],
             labels=data["labels"],
             points=int(data["points"]),
-            max_ulp=float(_number(data["max_ulp"])),
+            max_ulp=float(number(data["max_ulp"])),
             nonfinite=int(data["nonfinite"]),
             worst=worst,
-            percentiles=tuple((float(item["q"]), float(_number(item["ulp"]))) for item in data["percentiles"]),
-            zones=tuple(_zone_row(item) for item in data["zones"]),
+            percentiles=tuple((float(item["q"]), float(number(item["ulp"]))) for item in data["percentiles"]),
+            zones=tuple(zone_row_from_dict(item) for item in data["zones"]),
             arguments=tuple(data["arguments"]),
-            max_bits=float(_number(data["max_bits"])),
-            max_scaled_error=float(_number(data["max_scaled_error"])),
-            histogram=tuple(HistogramRow(float(_number(item["lo"])), float(_number(item["hi"])), int(item["count"]))
+            max_bits=float(number(data["max_bits"])),
+            max_scaled_error=float(number(data["max_scaled_error"])),
+            histogram=tuple(HistogramRow(float(number(item["lo"])), float(number(item["hi"])), int(item["count"]))
                             for item in data["histogram"]),
-            binades=tuple(_zone_row(item) for item in data["binades"]),
-            profile=tuple((float(_number(a)), float(_number(b))) for a, b in data["profile"]),
+            binades=tuple(zone_row_from_dict(item) for item in data["binades"]),
+            profile=tuple((float(number(a)), float(number(b))) for a, b in data["profile"]),
             seed=data.get("seed"),
             seconds=None if data.get("seconds") is None else float(data["seconds"]),
+            flushed=int(data.get("flushed", 0)),
+            ftz=bool(data.get("ftz", False)),
+            ftz_max_ulp=None if data.get("ftz_max_ulp") is None else float(number(data["ftz_max_ulp"])),
         )
 
     def to_markdown(self) -> str:
@@ -361,27 +369,3 @@ class Report:
         from bce_sym.render.reports import report_figure
 
         return report_figure(self, path)
-
-
-def _number(value: Any) -> Any:
-    # NOTE: to_dict writes inf/nan as strings (JSON has no such numbers); read them back.
-    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
-        return float(value)
-    return value
-
-
-def _case(data: dict[str, Any] | None) -> Case | None:
-    if data is None:
-        return None
-    return Case(
-        inputs=tuple(float(_number(v)) for v in data["inputs"]),
-        computed=float(_number(data["computed"])),
-        exact=float(_number(data["exact"])),
-        ulp=float(_number(data["ulp"])),
-        zone=data["zone"],
-    )
-
-
-def _zone_row(data: dict[str, Any]) -> ZoneRow:
-    return ZoneRow(data["zone"], int(data["points"]), float(_number(data["max_ulp"])), int(data["nonfinite"]),
-                   _case(data.get("worst")))

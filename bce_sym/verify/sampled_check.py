@@ -16,6 +16,7 @@ import numpy as np
 
 from bce_sym.quantities import quantity as quantity_row
 from bce_sym.render.reports import format_float
+from bce_sym.verify.flush_to_zero import flush_inputs
 from bce_sym.verify.metrics import float_dtype
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.report import Report
@@ -113,6 +114,7 @@ def check(
     points: int = 10_000,
     labels: str = "binary",
     seed: int = 0,
+    ftz: bool = False,
     target: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
@@ -126,6 +128,10 @@ def check(
         points: how many inputs (binades and danger zones, see ``bce_sym.verify.sampling.zones``).
         labels: ``"binary"`` or ``"soft"`` (ignored for ±1 labels and label-free quantities).
         seed: the sampling seed; the same seed gives the same points.
+        ftz: judge ``fn`` as flushing subnormals to zero (XLA and TensorFlow on CPU, GPUs in fast mode):
+            a subnormal input may count as zero (the exact value at the flushed inputs is accepted too),
+            and a zero where the exact value is subnormal is no error. ``Report.flushed`` counts such
+            results either way; without ``ftz`` they are errors.
         target: the name the report gives the function (default: its qualified name).
         progress: called with counts of points whose reference is done (for progress bars).
 
@@ -145,6 +151,7 @@ def check(
     name = target if target is not None else getattr(fn, "__qualname__", None) or repr(fn)
     computed = evaluate(fn, sample, target=name)
     hi, lo = exact_values(row.name, sample.columns, np_dtype.name, progress=progress)
+    hi_flushed, lo_flushed = _exact_at_flushed_inputs(row.name, sample.columns, np_dtype.name, hi, lo)
     return Report.from_arrays(
         target=name,
         quantity=row.name,
@@ -154,9 +161,25 @@ def check(
         computed=computed,
         exact=hi,
         exact_lo=lo,
+        exact_flushed=hi_flushed,
+        exact_flushed_lo=lo_flushed,
+        ftz=ftz,
         zones=sample.zone,
         zone_names=sample.zone_names,
         arguments=sample.arguments,
         seed=seed,
         seconds=time.perf_counter() - started,
     )
+
+
+def _exact_at_flushed_inputs(
+    name: str, columns: Sequence[np.ndarray], dtype: str, hi: np.ndarray, lo: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The exact values with the inputs' subnormals taken as zero (only those points are recomputed)."""
+    flushed, changed = flush_inputs(list(columns), dtype)
+    if not np.any(changed):
+        return None, None
+    hi_changed, lo_changed = exact_values(name, [column[changed] for column in flushed], dtype)
+    hi_flushed, lo_flushed = hi.copy(), lo.copy()
+    hi_flushed[changed], lo_flushed[changed] = hi_changed, lo_changed
+    return hi_flushed, lo_flushed

@@ -1,0 +1,99 @@
+"""PyTorch as a target: the loss modules forward (``reduction="none"``) and autograd backward.
+
+>>> [form.quantity for form in TORCH_FORMS][:2]
+['sigmoid', 'log_sigmoid']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe
+
+TORCH_FORMS: tuple[Form, ...] = (
+    Form("sigmoid", "torch.sigmoid"),
+    Form("log_sigmoid", "torch.nn.functional.logsigmoid"),
+    Form("bce_with_logits", "torch.nn.BCEWithLogitsLoss"),
+    Form("bce_with_logits_grad", "torch.nn.BCEWithLogitsLoss", order=1),
+    Form("bce_with_logits_hess", "torch.nn.BCEWithLogitsLoss", order=2),
+    # NOTE: SoftMarginLoss is log(1 + exp(−t·s)), PyTorch's ±1-label logistic loss.
+    Form("logistic_loss", "torch.nn.SoftMarginLoss"),
+    Form("logistic_loss_grad", "torch.nn.SoftMarginLoss", order=1),
+    Form("logistic_loss_hess", "torch.nn.SoftMarginLoss", order=2),
+    Form("bce", "torch.nn.BCELoss"),
+    Form("bce_grad", "torch.nn.BCELoss", order=1),
+    Form("bce_hess", "torch.nn.BCELoss", order=2),
+)
+"""PyTorch: the loss modules forward (reduction="none") and backward (autograd of reduction="sum"; the
+second derivative by double backward)."""
+
+
+def _torch() -> Any:
+    return require("torch", "torch")
+
+
+def _tensor(array: np.ndarray) -> Any:
+    torch = _torch()
+    array = np.ascontiguousarray(array)
+    if array.dtype.name == "bfloat16":
+        # NOTE: torch.from_numpy refuses ml_dtypes' bfloat16; the bits are the same, so view them.
+        return torch.from_numpy(array.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(array)
+
+
+def _tensors(arrays: tuple[np.ndarray, ...]) -> list[Any]:
+    return [_tensor(a) for a in arrays]
+
+
+def _array(tensor: Any) -> np.ndarray:
+    tensor = tensor.detach()
+    if str(tensor.dtype) == "torch.bfloat16":
+        import ml_dtypes
+
+        return tensor.view(_torch().int16).numpy().view(ml_dtypes.bfloat16)
+    return tensor.numpy()
+
+
+def differentiate(loss: Callable[..., Any], arrays: tuple[np.ndarray, ...], order: int) -> np.ndarray:
+    """The ``order``-th derivative of ``loss`` (elementwise, of torch tensors) in its first argument.
+
+    The derivative of the summed loss is each element's own derivative (grad_output = 1), and so is the
+    derivative of the summed first derivative.
+    """
+    torch = _torch()
+    tensors = _tensors(arrays)
+    first = tensors[0].clone().requires_grad_(True)
+    value = loss(first, *tensors[1:]).sum()
+    for step in range(order):
+        (value,) = torch.autograd.grad(value, first, create_graph=step + 1 < order)
+        if step + 1 < order:
+            value = value.sum()
+    return _array(value)
+
+
+def build(form: Form, dtype: str) -> Callable[..., np.ndarray]:
+    """A NumPy-in, NumPy-out function computing ``form`` with PyTorch."""
+    torch = _torch()
+    target = callable_of(form)
+    is_module = isinstance(target, type) and issubclass(target, torch.nn.Module)
+
+    def loss(*tensors: Any) -> Any:
+        return target(reduction="none")(*tensors) if is_module else target(*tensors)
+
+    def forward(*arrays: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return _array(loss(*_tensors(arrays)))
+
+    def derivative(*arrays: np.ndarray) -> np.ndarray:
+        return differentiate(loss, arrays, form.order)
+
+    return derivative if form.order else forward
+
+
+def flushes(dtype: str) -> bool:
+    """Whether PyTorch's CPU arithmetic flushes ``dtype``'s subnormals (only after ``set_flush_denormal``)."""
+    (probe,) = _tensors((subnormal_probe(dtype),))
+    return bool((probe * 1)[0].item() == 0)
