@@ -24,7 +24,7 @@ def test_readme_opens_with_the_report_and_the_test_commands() -> None:
     first, second = _opening_commands()
     assert "\n" not in first and "\n" not in second
     assert first.endswith("&& bce-sym report") and second.endswith("&& pytest")
-    install = "pip install torch==2.13.0 && pip install -e '.[test,torch,scipy,dask]'"
+    install = "pip install torch==2.13.0 && pip install -e '.[test,torch,scipy,dask,jax,tensorflow,keras,sklearn]'"
     assert install in first and install in second
 
 
