@@ -70,7 +70,7 @@ def test_bits_and_scaled_error() -> None:
 
 
 def test_unknown_dtype_is_a_value_error_listing_the_allowed() -> None:
-    with pytest.raises(ValueError, match="float16, float32, float64"):
+    with pytest.raises(ValueError, match="float16, bfloat16, float32, float64"):
         float_dtype("int32")
     with pytest.raises(ValueError, match="allowed"):
         ulp_error(1.0, 1.0, "float8")
