@@ -60,6 +60,9 @@ def round_to(values: npt.ArrayLike, dtype: object) -> np.ndarray:
     >>> float(round_to(x, "bfloat16")) == 1 + 2.0**-7
     True
     """
+    # NOTE: bce_sym.numeric._validation._round_to rounds the same way for the numeric driver, which imports
+    # nothing of bce_sym (it is copied into the standalone module); the verifier keeps its own rounding, and
+    # tests/test_bfloat16.py checks both against a table of every bfloat16.
     target = float_dtype(dtype)
     array = np.asarray(values)
     narrow = array.dtype.kind == "f" and array.dtype.itemsize <= 4  # exact in float32: one rounding
