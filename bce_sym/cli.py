@@ -28,6 +28,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
+#: The dtypes a verification takes: the names of ``bce_sym.formats.FORMATS`` (not imported here, which would
+#: load NumPy for ``--help``; ``tests/test_bfloat16.py`` checks the two agree).
+DTYPE_CHOICES = ("float16", "bfloat16", "float32", "float64")
+
+
 class _Parser(argparse.ArgumentParser):
     # NOTE: argparse prints the whole usage block on an error; the contract is one line, exit 2.
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -240,7 +245,7 @@ def _build_parser() -> argparse.ArgumentParser:
     verify.add_argument("target", metavar="TARGET",
                         help="numeric, naive, torch, scipy, jax, tensorflow, keras, sklearn or MODULE:FUNCTION")
     verify.add_argument("--quantity", nargs="+", metavar="Q", help="quantities to check (default: all)")
-    verify.add_argument("--dtype", choices=("float16", "float32", "float64"),
+    verify.add_argument("--dtype", choices=DTYPE_CHOICES,
                         help="dtype under test (default float64; float32 with --exhaustive)")
     verify.add_argument("--points", type=_positive_int, default=10_000, help="sampled inputs (default 10000)")
     verify.add_argument("--labels", choices=("binary", "soft"), default="binary", help="label kind")

@@ -71,7 +71,7 @@ def assert_accurate(
         quantity: ``"bce"``, ``"bce_grad"``, ``"bce_with_logits"``, ``"bce_with_logits_grad"``,
             ``"logistic_loss"``, ``"logistic_loss_grad"``, ``"sigmoid"`` or ``"log_sigmoid"``.
         max_ulp: the tolerance in ULPs of ``dtype``.
-        dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+        dtype: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
         points: how many inputs to sample (binades and danger zones).
         labels: ``"binary"`` or ``"soft"``.
         seed: the sampling seed.

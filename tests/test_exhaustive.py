@@ -307,8 +307,8 @@ def test_serial_executor_is_an_executor():
     [
         ({"lo": 2.0, "hi": 1.0}, "empty range"),
         ({"lo": 1.00001, "hi": 1.00002, "dtype": "float16"}, "no float16 value"),
-        ({"dtype": "int32"}, "allowed: float16, float32"),
-        ({"dtype": "float64"}, "allowed: float16, float32"),
+        ({"dtype": "int32"}, "allowed: float16, bfloat16, float32"),
+        ({"dtype": "float64"}, "allowed: float16, bfloat16, float32"),
         ({"label": 2.0}, "must be 0, 1 or a soft label in"),
         ({"label": None}, "needs a label"),
         ({"lo": float("nan")}, "must be numbers"),
@@ -335,7 +335,7 @@ def test_bad_labels_and_domains():
 
 def test_cli_bad_dtype_exits_2(capsys):
     assert main(["verify", "numeric", "--exhaustive", "--dtype", "float64", "--quantity", "sigmoid"]) == 2
-    assert "allowed: float16, float32" in capsys.readouterr().err
+    assert "allowed: float16, bfloat16, float32" in capsys.readouterr().err
 
 
 def test_float_range_counts():

@@ -13,7 +13,7 @@ from bce_sym.strategies import labels, logits, probabilities
 from bce_sym.verify.reference.mpmath_values import reference
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
 def test_each_strategy_draws_its_dtype(dtype: str) -> None:
     @settings(max_examples=60, deadline=None)
     @given(logits(dtype=dtype), probabilities(dtype=dtype), labels("soft", dtype=dtype))

@@ -84,7 +84,7 @@ def test_bad_arguments_list_what_is_allowed() -> None:
         check(_sigmoid, "sigmoid", labels="hard")
     with pytest.raises(ValueError, match="positive"):
         check(_sigmoid, "sigmoid", points=-1)
-    with pytest.raises(ValueError, match="allowed: float16, float32, float64"):
+    with pytest.raises(ValueError, match="allowed: float16, bfloat16, float32, float64"):
         check(_sigmoid, "sigmoid", dtype="float128")
     with pytest.raises(TypeError, match="callable"):
         check(3, "sigmoid")  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bce_sym.formats import float_format
 from bce_sym.verify.metrics import error_bits, float_dtype, overflow_threshold, scaled_error, ulp, ulp_error
 
 
@@ -16,16 +17,16 @@ def test_exact_match_is_zero_and_one_step_is_one_ulp() -> None:
     assert ulp_error(np.nextafter(x, np.inf), x, "float64").tolist() == [1.0] * 4
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
 def test_spacing_follows_the_dtype(dtype: str) -> None:
-    t = np.dtype(dtype).type
+    t = float_dtype(dtype).type
     one = t(1)
     above = np.nextafter(one, t(2))
     assert float(ulp_error(above, 1.0, dtype)) == 1.0
     # Below 1 the binade is [1/2, 1): its spacing is half that of [1, 2).
     below = float(np.nextafter(one, t(0)))
     assert float(ulp_error(below, 1.0 - (1.0 - below) / 2, dtype)) == pytest.approx(0.5)
-    assert float(ulp(1.0, dtype)) == float(np.finfo(dtype).eps)
+    assert float(ulp(1.0, dtype)) == float_format(dtype).eps
 
 
 def test_subnormal_spacing_is_the_smallest_subnormal() -> None:
@@ -70,7 +71,7 @@ def test_bits_and_scaled_error() -> None:
 
 
 def test_unknown_dtype_is_a_value_error_listing_the_allowed() -> None:
-    with pytest.raises(ValueError, match="float16, float32, float64"):
+    with pytest.raises(ValueError, match="float16, bfloat16, float32, float64"):
         float_dtype("int32")
     with pytest.raises(ValueError, match="allowed"):
         ulp_error(1.0, 1.0, "float8")

@@ -4,8 +4,10 @@ Every function evaluates a stable form of ``bce_sym.symbolic.stable_forms`` (or,
 rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed at build time
 (``python -m bce_sym.build``) into the blocked kernels of ``bce_sym.numeric._kernels``: the code that
 runs is the expression that was proven equal to the textbook formula. Evaluation runs in float64 over
-cache-sized blocks; float16 and float32 results are rounded once from float64, so they are correctly
-rounded but for rare double-rounding ties.
+cache-sized blocks; float16, bfloat16 (``ml_dtypes.bfloat16``) and float32 results are rounded once from
+float64 (bfloat16 through float32 rounded to odd, which keeps it one rounding), so they are correctly
+rounded but for rare double-rounding ties (none in float16 or bfloat16, whose every value is checked by
+the tests, at labels 0 and 1).
 
 Where the optional C extension ``bce_sym.numeric._compiled`` is built (C in ``bce_sym/numeric/csrc/``:
 x86-64 with AVX2 and FMA, and a C compiler at install time; ``bce_sym.numeric.BACKEND`` says
@@ -30,7 +32,8 @@ Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
 only NumPy.
 
 Arguments broadcast like NumPy. The result dtype is the promotion of the floating-point array arguments
-(float16, float32, float64); integer and bool arrays and Python scalars adapt to it, and with no
+(float16, bfloat16, float32, float64; bfloat16 with float16 gives float32, as in NumPy and PyTorch);
+integer and bool arrays and Python scalars adapt to it, and with no
 floating array the result is float64. ``weight`` multiplies the elementwise loss (or gradient);
 ``pos_weight`` multiplies the positive term, ``−p_w·y·log σ(s)``, as in PyTorch. ``"mean"`` divides the
 sum by the number of elements of the broadcast shape (NaN for an empty input), as PyTorch does.
@@ -57,7 +60,7 @@ Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_
   loses digits when s·y nearly cancels max(s, 0)). The soft-label gradient σ(s) − y itself cancels
   where σ(s) ≈ y (inherent to float64, as in PyTorch); with binary labels it does not.
 - A loss that overflows (only possible with a large ``pos_weight``) times a zero ``weight`` is 0.
-- float16/float32 reductions are accumulated in float64 and rounded once.
+- float16/bfloat16/float32 reductions are accumulated in float64 and rounded once.
 
 >>> from bce_sym.numeric import bce_with_logits, bce
 >>> bce_with_logits([-432.5], [0.0]).tolist()

@@ -16,7 +16,16 @@ import numpy
 from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name
 from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
-from bce_sym.numeric._validation import _REAL, REDUCTIONS, _as_real_array, _check_domain, _Domain, _result_dtype
+from bce_sym.numeric._validation import (
+    _REAL,
+    REDUCTIONS,
+    _as_real_array,
+    _check_domain,
+    _Domain,
+    _is_bfloat16,
+    _result_dtype,
+    _round_to,
+)
 
 #: Elements per block: the scratch buffers stay cache-resident, and the Python cost of the ~15 ufunc calls
 #: per block is spread over enough elements (measured: 16384 beat 4096/8192 and tied 32768 on 5e6 inputs).
@@ -49,7 +58,10 @@ def _evaluate(
     except ValueError:
         shapes = ", ".join(f"{name} {a.shape}" for (name, _, _), a in zip(named, arrays, strict=True))
         raise ValueError(f"the argument shapes do not broadcast together: {shapes}") from None
-    dtype = _result_dtype(values, arrays)
+    result_dtype = _result_dtype(values, arrays)
+    # NOTE: bfloat16 is computed in float64 and rounded once at the end by _round_to (NumPy's casts
+    # inside nditer would use ml_dtypes' own, which may round twice).
+    dtype = numpy.dtype(numpy.float64) if _is_bfloat16(result_dtype) else result_dtype
 
     dispatch = _dispatch(quantity)
     names_used = [_kernel_name(name, pos_weight is not None) for name in (dispatch.other, dispatch.binary)]
@@ -163,4 +175,8 @@ def _evaluate(
         if reduction == "mean":
             total = total / count if count else math.nan
         loss = numpy.asarray(total, dtype=dtype)
+    if dtype != result_dtype:
+        loss = _round_to(loss, result_dtype)
+        if fused:
+            return loss, _round_to(outputs[-1], result_dtype)
     return (loss, outputs[-1]) if fused else loss

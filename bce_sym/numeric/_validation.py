@@ -2,7 +2,9 @@
 
 Internal to the numeric driver (and copied into the standalone module). ``_Domain`` rows (``_REAL``,
 ``_UNIT``, ``_PM``; checked against ``bce_sym.quantities`` by ``tests/test_quantities.py``),
-``_as_real_array``, ``_result_dtype`` and ``_check_domain``.
+``_as_real_array``, ``_result_dtype``, ``_round_to`` (the one rounding of a float64 result) and
+``_check_domain``. bfloat16 (``ml_dtypes.bfloat16``) is recognised by its dtype's name, so nothing here
+imports ml_dtypes.
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ _UNIT = _Domain("unit", "the interval [0, 1]")
 _PM = _Domain("pm", "{-1, +1}")
 
 
+def _is_bfloat16(dtype: numpy.dtype) -> bool:
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
+def _is_floating(dtype: numpy.dtype) -> bool:
+    return (dtype.kind == "f" and dtype.itemsize <= 8) or _is_bfloat16(dtype)
+
+
 def _as_real_array(name: str, value: object) -> numpy.ndarray:
     array = numpy.asarray(value)
-    if array.dtype.kind not in "biuf" or (array.dtype.kind == "f" and array.dtype.itemsize > 8):
+    if not (array.dtype.kind in "biu" or _is_floating(array.dtype)):
         raise TypeError(
-            f"{name} has dtype {array.dtype}; expected real numbers: float16, float32, float64, "
+            f"{name} has dtype {array.dtype}; expected real numbers: float16, bfloat16, float32, float64, "
             "integers or bools (complex, object, string and long double data are not accepted)"
         )
     return array
@@ -39,9 +49,25 @@ def _as_real_array(name: str, value: object) -> numpy.ndarray:
 
 def _result_dtype(values: tuple[object, ...], arrays: tuple[numpy.ndarray, ...]) -> numpy.dtype:
     # NOTE: integer/bool data and Python floats adapt to the floating arrays (float32 logits with int
-    # labels stay float32); with no floating array at all the result is float64.
-    floating = [a.dtype for v, a in zip(values, arrays, strict=True) if a.dtype.kind == "f" and type(v) is not float]
+    # labels stay float32); with no floating array at all the result is float64. bfloat16 with float16
+    # is float32 (NumPy's promotion under ml_dtypes, and PyTorch's).
+    floating = [a.dtype for v, a in zip(values, arrays, strict=True) if _is_floating(a.dtype) and type(v) is not float]
     return numpy.result_type(*floating) if floating else numpy.dtype(numpy.float64)
+
+
+def _round_to(values: numpy.ndarray, dtype: numpy.dtype) -> numpy.ndarray:
+    """float64 ``values`` rounded once to ``dtype`` (to nearest, ties to even), as an array of ``dtype``."""
+    if not _is_bfloat16(dtype):
+        return values.astype(dtype)
+    # NOTE: a cast from float64 to bfloat16 may pass through float32 and round twice (older ml_dtypes do).
+    # Rounding to float32 toward zero and setting the last bit where that was inexact (round to odd) keeps
+    # 16 bits beyond bfloat16's, so the second rounding, float32 to bfloat16, gives the nearest bfloat16.
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        single = numpy.asarray(values, dtype=numpy.float64).astype(numpy.float32)
+        numpy.copyto(single, numpy.nextafter(single, numpy.float32(0)), where=numpy.abs(single) > numpy.abs(values))
+        bits = single.view(numpy.uint32)
+        bits |= (single != values).astype(numpy.uint32)
+        return single.astype(dtype)
 
 
 def _check_domain(name: str, domain: _Domain, block: numpy.ndarray) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from bce_sym.quantities import quantity as quantity_row
 from bce_sym.render.reports import format_float
 from bce_sym.verify.flush_to_zero import flush_inputs
-from bce_sym.verify.metrics import float_dtype
+from bce_sym.verify.metrics import float_dtype, is_real_dtype, round_to
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.report import Report
 from bce_sym.verify.sampling.points import Sample, sample_points
@@ -98,12 +98,11 @@ def evaluate(fn: Callable[..., Any], sample: Sample, *, target: str = "function"
             f"{target} returned shape {array.shape} for {expected[0]} inputs; expected one value per input, "
             f"shape {expected} (first input: {_describe_point(sample, 0)})"
         )
-    if array.dtype.kind not in "fiub":
+    if not is_real_dtype(array.dtype):
         raise TargetError(f"{target} returned {array.dtype} values; expected real numbers")
     # NOTE: a result in a wider dtype (SciPy answers float16 in float64) is measured as what a caller gets
     # once it is stored in the dtype under test: rounded to it.
-    with np.errstate(over="ignore", invalid="ignore"):
-        return array.astype(sample.columns[0].dtype).astype(np.float64)
+    return round_to(array, sample.columns[0].dtype).astype(np.float64)
 
 
 def check(
@@ -124,7 +123,7 @@ def check(
         fn: takes the positional arguments of the numeric namesake (arrays of ``dtype``) and returns one
             value per input (NumPy, torch or JAX arrays all work).
         quantity: one of ``bce_sym.quantities.quantity_names()``.
-        dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+        dtype: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
         points: how many inputs (binades and danger zones, see ``bce_sym.verify.sampling.zones``).
         labels: ``"binary"`` or ``"soft"`` (ignored for ±1 labels and label-free quantities).
         seed: the sampling seed; the same seed gives the same points.

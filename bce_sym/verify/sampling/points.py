@@ -217,7 +217,7 @@ def sample_points(
 
     Args:
         quantity: a quantity name (``"bce"``...).
-        dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+        dtype: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
         points: how many points (at least 1).
         labels: ``"binary"`` or ``"soft"`` (ignored for ±1 and label-free quantities).
         seed: the random seed.

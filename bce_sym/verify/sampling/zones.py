@@ -3,8 +3,8 @@
 Uniform sampling misses the worst input (herbie-fp/herbie#501): the failures of real code sit in thin
 bands (where exp overflows, where results turn subnormal, where a branch switches). Each ``Zone`` row
 names such a band, says which argument it is about, how to draw from it, and why it is dangerous; the
-bounds are functions of the format's facts (``bce_sym.formats.FloatFormat``), so float16, float32 and
-float64 each get their own bands.
+bounds are functions of the format's facts (``bce_sym.formats.FloatFormat``), so float16, bfloat16,
+float32 and float64 each get their own bands.
 
 >>> [zone.name for zone in LOGIT_ZONES][:3]
 ['specials', 'binades', 'near-zero']

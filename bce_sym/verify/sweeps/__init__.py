@@ -1,4 +1,4 @@
-"""Exhaustive sweeps: every float16 or float32 input of a range, measured in exact ULPs, on all cores or Dask.
+"""Exhaustive sweeps: every float16, bfloat16 or float32 input of a range, measured in exact ULPs, on all cores or Dask.
 
 The inputs are enumerated by their bit patterns in chunks (each inside one binade, ``ranges``); every chunk
 is one task for a ``concurrent.futures.Executor`` (``chunk``, ``executors``). In a chunk, each point's error

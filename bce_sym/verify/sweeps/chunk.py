@@ -146,7 +146,7 @@ def run_chunk(payload: bytes, chunk: tuple[int, int], dtype: str, worst_count: i
     Args:
         payload: the targets, pickled with cloudpickle (lambdas and closures travel too).
         chunk: [start, stop) ordinals of the dtype, inside one binade.
-        dtype: ``"float16"`` or ``"float32"``.
+        dtype: ``"float16"``, ``"bfloat16"`` or ``"float32"``.
         worst_count: how many worst cases each report keeps.
     """
     return measure_chunk(load_targets(payload), chunk, dtype, worst_count)

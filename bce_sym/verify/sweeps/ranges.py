@@ -20,7 +20,8 @@ from bce_sym.quantities import Argument
 
 # NOTE: only the tuning is the sweep's own: points per chunk (a task; a power of two dividing a binade) and
 # per vectorised block inside a chunk. float64's 2^64 inputs are out of reach of an exhaustive sweep.
-_TUNING = {"float16": (1 << 10, 1 << 10), "float32": (1 << 21, 1 << 16)}
+# bfloat16's binades hold 2^7 floats, so its chunks are whole binades of 128.
+_TUNING = {"float16": (1 << 10, 1 << 10), "bfloat16": (1 << 7, 1 << 7), "float32": (1 << 21, 1 << 16)}
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def sweep_format(dtype: object) -> SweepFormat:
     >>> sweep_format("float64")
     Traceback (most recent call last):
     ...
-    ValueError: unknown dtype 'float64'; allowed: float16, float32
+    ValueError: unknown dtype 'float64'; allowed: float16, bfloat16, float32
     """
     fmt = float_format(dtype, allowed=tuple(_TUNING))
     chunk, block = _TUNING[fmt.name]

@@ -62,7 +62,7 @@ def sweep(
 
     Args:
         targets: the ``SweepTarget`` rows (function, quantity, label, name).
-        dtype: ``"float32"`` (2^32 − 2^24 finite inputs) or ``"float16"``.
+        dtype: ``"float32"`` (2^32 − 2^24 finite inputs), ``"float16"`` or ``"bfloat16"``.
         lo, hi: the range (inclusive); by default every finite float ([0, 1] for probabilities).
         executor: any ``concurrent.futures.Executor`` (a Dask client's included), ``"serial"`` to run
             here, or ``None`` for a process pool of ``workers`` processes (all cores by default).
@@ -173,7 +173,7 @@ def exhaustive(
         quantity: ``"bce_with_logits"``, ``"bce_with_logits_grad"``, ``"sigmoid"``...
         label: the label (0 or 1, or a soft label in [0, 1]; −1 or +1 for the logistic forms; None for
             ``sigmoid`` and ``log_sigmoid``).
-        dtype: ``"float32"`` or ``"float16"``.
+        dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
         lo, hi: the range (inclusive); every finite float by default ([0, 1] for probabilities).
         executor: any ``concurrent.futures.Executor``, ``"serial"``, or None for a pool over all cores.
         workers: processes of the default pool.

@@ -59,6 +59,8 @@ def default_labels(quantity: str, dtype: str = "float32") -> tuple[float | None,
         return (None,)
     if takes is Labels.PM:
         return (-1.0, 1.0)
+    # NOTE: not bfloat16: its logits reach float32's tiny ones, where σ(s) − y cancels in float64 for a soft
+    # y (no bar is promised there, quantities.py), as in float32; float16's range stays clear of that.
     return SOFT_LABELS_FLOAT16 if sweep_format(dtype).name == "float16" else (0.0, 1.0)
 
 
@@ -82,7 +84,7 @@ def check_label(fmt: SweepFormat, quantity: str, label: float | None) -> None:
         value = float(label)  # type: ignore[arg-type]
         if float(fmt.dtype.type(value)) != value:
             raise ValueError(f"the label {value!r} is not a {fmt.name} value; labels must be exact in the dtype")
-        # NOTE: hi = 1 − y must be exact in float64 (true for every float16 and most float32 labels).
+        # NOTE: hi = 1 − y must be exact in float64 (true for every float16, bfloat16 and most float32 labels).
         if (1.0 - value) + value != 1.0 or 1.0 - (1.0 - value) != value:
             raise ValueError(f"the soft label {value!r} is too small for the fast reference (1 − y inexact)")
 
