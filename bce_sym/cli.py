@@ -55,11 +55,13 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from bce_sym.render.site import REPORT_DTYPES, write_report
+    from bce_sym.render.site import REPORT_ATLAS_POINTS, REPORT_DTYPES, write_report
     from bce_sym.verify.accuracy import target_runs
+    from bce_sym.verify.atlases import atlas
 
     runs = target_runs(args.points, REPORT_DTYPES)
-    print(write_report(Path(args.out), runs, dtypes=REPORT_DTYPES, jobs=args.jobs))
+    print(write_report(Path(args.out), runs, dtypes=REPORT_DTYPES, jobs=args.jobs,
+                       atlas=lambda: atlas(points=REPORT_ATLAS_POINTS)))
     return 0
 
 

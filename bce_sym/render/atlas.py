@@ -197,7 +197,8 @@ def atlas_heatmap(atlas: AtlasLike, path: str | Path | None = None) -> Any:
     Saved as PNG when ``path`` is given; returns the matplotlib ``Figure``.
     """
     import numpy as np
-    from matplotlib.colors import ListedColormap, Normalize
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -207,11 +208,10 @@ def atlas_heatmap(atlas: AtlasLike, path: str | Path | None = None) -> Any:
     dtypes = list(atlas.dtypes) or ["float64"]
     across = 2 if len(dtypes) > 1 and len(shown) <= 9 else 1
     down = math.ceil(len(dtypes) / across)
-    width = max(4.0, 0.85 * len(shown) + 2.6)
+    width = max(7.0, 0.85 * len(shown) + 2.6)
     height = max(1.6, 0.4 * len(targets) + 2.0)
-    figure = Figure(figsize=(width * across, height * down + 0.9), dpi=100)
-    cmap = ListedColormap(np.array(__import__("matplotlib").colormaps["RdYlGn"](np.linspace(0.0, 1.0, 256))))
-    cmap.set_bad("white")
+    figure = Figure(figsize=(width * across, height * down + 1.1), dpi=100)
+    cmap = colormaps["RdYlGn"].with_extremes(bad="white")
     for number, dtype in enumerate(dtypes):
         axes = figure.add_subplot(down, across, number + 1)
         full = float_format(dtype).precision * math.log10(2)
@@ -248,15 +248,16 @@ def atlas_heatmap(atlas: AtlasLike, path: str | Path | None = None) -> Any:
         bar.ax.tick_params(labelsize=7)
     mode = "sampled and exhaustive" if atlas.exhaustive else f"sampled, {atlas.points} points per cell"
     figure.suptitle(f"Accuracy atlas ({mode}): largest error in ULPs, colour = correct digits", fontsize=11,
-                    x=0.01, ha="left")
+                    x=0.01, y=1 - 0.1 / figure.get_figheight(), ha="left", va="top")
     figure.legend(handles=[Patch(color=NONFINITE_COLOUR, label="NaN/inf where exact is finite"),
                            Patch(color=MISSING_COLOUR, label="not installed"),
                            Patch(facecolor="white", edgecolor="grey", label="not provided")],
-                  loc="upper right", ncol=3, fontsize=8, frameon=False)
+                  loc="upper left", bbox_to_anchor=(0.0, 1 - 0.4 / figure.get_figheight()), ncol=3, fontsize=8,
+                  frameon=False)
     caption = textwrap.fill(CAPTION, width=int(figure.get_figwidth() * 16))
     figure.text(0.01, 0.035, caption, fontsize=7.5, va="bottom", ha="left", color="#333333")
     lines = caption.count("\n") + 1
-    figure.tight_layout(rect=(0, (lines * 0.15 + 0.45) / figure.get_figheight(), 1, 1 - 0.45 / figure.get_figheight()))
+    figure.tight_layout(rect=(0, (lines * 0.15 + 0.45) / figure.get_figheight(), 1, 1 - 0.75 / figure.get_figheight()))
     if path is not None:
         figure.savefig(str(path), format="png")
     return figure
@@ -266,6 +267,18 @@ def _square(row: int, column: int, colour: str) -> Any:
     from matplotlib.patches import Rectangle
 
     return Rectangle((column - 0.5, row - 0.5), 1, 1, color=colour, zorder=0.5)
+
+
+def atlas_html(folder: str = "atlas") -> list[str]:
+    """The report page's section for an atlas written by ``write_atlas`` into ``folder`` (relative to the page)."""
+    import html
+
+    links = " · ".join(f'<a href="{folder}/{name}">{name}</a>' for name in ("atlas.md", "atlas.json", "atlas.png"))
+    return ['<h2 id="atlas">Atlas</h2>',
+            "<p>Every target × quantity × dtype × label kind, sampled (<code>bce-sym atlas</code>; run it with "
+            f"<code>--exhaustive</code> for every float16 and float32 input): {links}.</p>",
+            f'<figure><img src="{folder}/atlas.png" alt="accuracy atlas heatmap">'
+            f"<figcaption>{html.escape(CAPTION)}</figcaption></figure>"]
 
 
 def write_atlas(folder: str | Path, atlas: AtlasLike) -> list[Path]:

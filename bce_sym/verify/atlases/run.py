@@ -239,11 +239,11 @@ def atlas(
 
     try:
         for target in chosen_targets:
-            provided = set(target_quantities(target))
+            provided = target_quantities(target)
             planned = _plan(target, [q for q in chosen_quantities if q in provided], chosen_dtypes, exhaustive)
             try:
-                if planned:
-                    target_function(target, planned[0].quantity, planned[0].dtype)
+                if provided:  # NOTE: a framework that is not installed is named even when none of it is asked for.
+                    target_function(target, provided[0], chosen_dtypes[0])
                 for cell in planned:
                     if cell.mode == "sampled":
                         finished(book.done.get(cell.key) or _sampled(cell, points, seed))
