@@ -193,3 +193,13 @@ def test_the_report_page_shows_the_atlas(tmp_path: Path, monkeypatch: pytest.Mon
     assert 'id="atlas"' in page and 'src="atlas/atlas.png"' in page and "correct decimal digits" in page
     assert imread(str(out / "atlas" / "atlas.png")).shape[1] >= 600
     assert np.all([(out / "atlas" / name).is_file() for name in ("atlas.md", "atlas.json")])
+
+
+def test_the_printer_imports_nothing_of_the_verifier() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, bce_sym.render.atlas; "
+            "print([m for m in sys.modules if m.startswith('bce_sym.verify')])")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert found.strip() == "[]"
