@@ -203,3 +203,12 @@ def test_the_printer_imports_nothing_of_the_verifier() -> None:
             "print([m for m in sys.modules if m.startswith('bce_sym.verify')])")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert found.strip() == "[]"
+
+
+def test_the_printer_docstring_examples() -> None:
+    import doctest
+
+    import bce_sym.render.atlas as printer
+
+    result = doctest.testmod(printer)
+    assert result.attempted > 0 and result.failed == 0

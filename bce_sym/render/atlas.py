@@ -13,7 +13,7 @@ result where the exact value is finite has its own colour.
 Everything here reads an atlas as it is (the ``AtlasLike`` protocol) and imports nothing of the verifier.
 
 >>> round(correct_digits(0.5, "float64"), 2), round(correct_digits(3.0, "float32"), 2)
-(15.95, 6.75)
+(15.95, 6.45)
 >>> correct_digits(1e30, "float64"), correct_digits(float("inf"), "float16")
 (0.0, nan)
 """
@@ -37,7 +37,8 @@ CAPTION = (
     "float32 7.22, float16 3.31, bfloat16 2.41); the number in a square is u, the largest error in ULPs over "
     "one label kind (binary y ∈ {0, 1}, soft y ∈ [0, 1], ±1 or none), sampled and, with --exhaustive, at every "
     "float. Magenta: NaN or inf where the exact "
-    "value is finite. Grey: framework not installed. White: the target does not provide the quantity."
+    "value is finite. Grey: framework not installed. White: the target does not provide the quantity. A star: "
+    "some results were subnormals flushed to zero (atlas.md gives the error with flushes excused)."
 )
 NONFINITE_COLOUR = "#d400d4"
 MISSING_COLOUR = "#c8c8c8"
@@ -81,6 +82,19 @@ def correct_digits(max_ulp: float, dtype: str) -> float:
 
 def _nonfinite(report: ReportLike) -> bool:
     return report.nonfinite > 0 or not math.isfinite(report.max_ulp)
+
+
+def _flushed(report: ReportLike) -> int:
+    # NOTE: read duck-typed: reports that judge flush-to-zero carry ``flushed`` and ``ftz_max_ulp``.
+    return int(getattr(report, "flushed", 0) or 0)
+
+
+def _flush_note(report: ReportLike) -> str:
+    if not _flushed(report):
+        return ""
+    excused = getattr(report, "ftz_max_ulp", None)
+    within = "" if excused is None else f", {format_ulp(excused)} ULP with flushes excused"
+    return f" ({_flushed(report)} results flushed to zero{within})"
 
 
 def _worst(cells: Sequence[CellLike]) -> ReportLike | None:
@@ -137,7 +151,8 @@ def _square_text(cells: Sequence[CellLike]) -> str:
     if _nonfinite(worst):
         return "NaN/inf"
     value = worst.max_ulp
-    return f"{value:.2g}" if value < 100 else f"{value:.0e}".replace("e+", "e")
+    text = f"{value:.2g}" if value < 100 else f"{value:.0e}".replace("e+", "e")
+    return text + ("*" if any(cell.report is not None and _flushed(cell.report) for cell in cells) else "")
 
 
 # ------------------------------------------------------------------------------------------ Markdown
@@ -186,7 +201,8 @@ def atlas_markdown(atlas: AtlasLike) -> str:
         digits = correct_digits(report.max_ulp, cell.dtype)
         lines.append(f"| {cell.target} | {cell.quantity} | {cell.dtype} | {cell.labels} | {cell.mode} | "
                      f"{report.points} | {format_ulp(report.max_ulp)} | "
-                     f"{'' if math.isnan(digits) else f'{digits:.1f}'} | {report.nonfinite} | {where} |")
+                     f"{'' if math.isnan(digits) else f'{digits:.1f}'} | {report.nonfinite} | {where}"
+                     f"{_flush_note(report)} |")
     return "\n".join(lines) + "\n"
 
 
