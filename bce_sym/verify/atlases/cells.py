@@ -32,7 +32,7 @@ class Cell:
         labels: for sampled cells the label kind (``"binary"``, ``"soft"``, ``"pm"``, ``"none"``); for
             exhaustive ones the fixed label (``"y=0"``, ``"t=-1"``, ``"none"``).
         mode: ``"sampled"`` or ``"exhaustive"``.
-        report: the ``Report``, or None when there is none.
+        report: the ``Report`` (without its ``profile`` curve, which an atlas does not draw), or None.
         reason: why there is no report (the target raised, or returned something that is not a result).
     """
 

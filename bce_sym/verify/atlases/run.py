@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from bce_sym.quantities import quantity as quantity_row
 from bce_sym.quantities import quantity_names
 from bce_sym.verify.atlases.cells import Atlas, Cell
 from bce_sym.verify.metrics import FLOAT_DTYPES
+from bce_sym.verify.report import Report
 from bce_sym.verify.sampled_check import check
 from bce_sym.verify.sweeps import SweepTarget, default_labels, sweep
 from bce_sym.verify.sweeps.ranges import sweep_format
@@ -131,6 +132,11 @@ def _failure(error: Exception) -> str:
     return f"raised {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".rstrip(": ")
 
 
+def _kept(report: Report) -> Report:
+    # NOTE: the profile curve is nine tenths of a report's JSON and the atlas draws none: it is dropped.
+    return replace(report, profile=())
+
+
 def _sampled(planned: _Planned, points: int, seed: int) -> Cell:
     drawn = planned.labels if planned.labels in (Labels.BINARY, Labels.SOFT) else Labels.BINARY.value
     try:
@@ -141,7 +147,7 @@ def _sampled(planned: _Planned, points: int, seed: int) -> Cell:
         raise
     except Exception as error:  # noqa: BLE001 - a target that raises is a finding of the atlas, not a crash
         return Cell(*planned.key, reason=_failure(error))
-    return Cell(*planned.key, report=report)
+    return Cell(*planned.key, report=_kept(report))
 
 
 def _swept(group: Sequence[_Planned], executor: Executor | str, checkpoint: Path | None) -> list[Cell]:
@@ -162,7 +168,7 @@ def _swept(group: Sequence[_Planned], executor: Executor | str, checkpoint: Path
     # NOTE: the chunks are kept only while the sweep is unfinished (an interrupted one resumes from them).
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)
-    return [Cell(*planned.key, report=report) for planned, report in zip(group, reports, strict=True)]
+    return [Cell(*planned.key, report=_kept(report)) for planned, report in zip(group, reports, strict=True)]
 
 
 def _sweep_groups(planned: Sequence[_Planned]) -> Iterator[list[_Planned]]:
