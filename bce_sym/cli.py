@@ -60,11 +60,13 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from bce_sym.render.site import REPORT_DTYPES, write_report
+    from bce_sym.render.site import REPORT_ATLAS_POINTS, REPORT_DTYPES, write_report
     from bce_sym.verify.accuracy import target_runs
+    from bce_sym.verify.atlases import atlas
 
     runs = target_runs(args.points, REPORT_DTYPES)
-    print(write_report(Path(args.out), runs, dtypes=REPORT_DTYPES, jobs=args.jobs))
+    print(write_report(Path(args.out), runs, dtypes=REPORT_DTYPES, jobs=args.jobs,
+                       atlas=lambda: atlas(points=REPORT_ATLAS_POINTS)))
     return 0
 
 
@@ -224,6 +226,33 @@ def _only_flushes(report: object, max_ulp: float) -> bool:
             and rest <= max_ulp)
 
 
+def _cmd_atlas(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from tqdm import tqdm
+
+    from bce_sym.render.atlas import write_atlas
+    from bce_sym.verify.atlases import atlas
+    from bce_sym.verify.sweeps import dask_executor
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"bce-sym atlas: --out {out} is a file; give a folder")
+    # NOTE: the checkpoint lives in the output folder until the atlas is written: a rerun after an
+    # interruption resumes, a rerun after a finished atlas measures afresh.
+    checkpoint = out / ".atlas-cells.jsonl"
+    with contextlib.ExitStack() as stack:
+        executor = stack.enter_context(dask_executor(args.scheduler)) if args.scheduler else None
+        bar = stack.enter_context(tqdm(unit="cell", delay=2.0, file=sys.stderr, leave=False))
+        result = atlas(args.targets, args.dtypes, exhaustive=args.exhaustive, executor=executor,
+                       workers=args.workers, quantities=args.quantity, points=args.points, seed=args.seed,
+                       checkpoint=checkpoint, progress=lambda cell: bar.update(1))
+    for path in write_atlas(out, result):
+        print(path)
+    checkpoint.unlink(missing_ok=True)
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bce-sym",
@@ -293,6 +322,25 @@ def _build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--points", type=_positive_int, default=4000,
                       help="sampled inputs per accuracy curve (default 4000)")
     plot.set_defaults(run=_cmd_plot)
+
+    atlas = commands.add_parser(
+        "atlas", help="every installed target × quantity × dtype × labels: atlas.md, atlas.json, atlas.png",
+        description="Measure every target (installed or not: a missing framework is listed as not installed) on "
+                    "every quantity it provides, dtype and label kind; write atlas.md, atlas.json and a heatmap "
+                    "atlas.png into --out. An interrupted run resumes from the cells it finished.",
+    )
+    atlas.add_argument("--targets", nargs="+", metavar="T", help="targets (default: every known target)")
+    atlas.add_argument("--dtypes", nargs="+", metavar="D", help="dtypes (default: every one the verifier takes)")
+    atlas.add_argument("--quantity", nargs="+", metavar="Q", help="only these quantities (default: all)")
+    atlas.add_argument("--exhaustive", action="store_true",
+                       help="add every float16 input, and every float32 input of losses and gradients")
+    atlas.add_argument("--points", type=_positive_int, default=10_000,
+                       help="sampled inputs per cell (default 10000)")
+    atlas.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    atlas.add_argument("--workers", type=_positive_int, help="processes for --exhaustive")
+    atlas.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler for --exhaustive")
+    atlas.add_argument("--out", default="bce-sym-atlas", help="output folder (default: bce-sym-atlas/)")
+    atlas.set_defaults(run=_cmd_atlas)
 
     report = commands.add_parser("report", help="derivations, figures and accuracy tables in one folder")
     report.add_argument("--out", default="bce-sym-report", help="output folder (default: bce-sym-report/)")

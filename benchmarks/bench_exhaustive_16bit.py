@@ -16,7 +16,7 @@ import time
 from bce_sym.labels import Labels
 from bce_sym.quantities import QUANTITIES
 from bce_sym.verify import exhaustive
-from bce_sym.verify.targets import target_function, target_quantities
+from bce_sym.verify.targets.registry import target_function, target_quantities
 
 
 def main() -> None:

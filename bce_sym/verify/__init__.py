@@ -16,7 +16,7 @@ from bce_sym.verify.reference.mpmath_values import reference
 from bce_sym.verify.report import Case, Report, ZoneRow
 from bce_sym.verify.sampled_check import check
 
-__all__ = ["reference", "check", "Report", "Case", "ZoneRow", "QUANTITIES", "exhaustive"]
+__all__ = ["reference", "check", "Report", "Case", "ZoneRow", "QUANTITIES", "exhaustive", "atlas", "Atlas"]
 
 
 def __getattr__(name: str) -> Any:
@@ -27,4 +27,10 @@ def __getattr__(name: str) -> Any:
 
         globals()["exhaustive"] = exhaustive
         return exhaustive
+    if name in ("atlas", "Atlas"):
+        # NOTE: the atlas runs sweeps too; its package is ``atlases`` for the reason above.
+        from bce_sym.verify import atlases
+
+        globals().update(atlas=atlases.atlas, Atlas=atlases.Atlas)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
