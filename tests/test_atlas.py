@@ -132,6 +132,16 @@ def test_exhaustive_adds_every_float16_value(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("cells.jsonl.*")), "a finished sweep leaves no chunk file behind"
 
 
+def test_a_target_that_refuses_a_dtype_is_a_cell_with_its_reason_not_a_crash() -> None:
+    # NOTE: scikit-learn's HalfBinomialLoss takes float32 or float64 only; the sweep of float16 must say so.
+    result = atlas(["sklearn", "numeric"], ["float16"], quantities=["bce_with_logits"], exhaustive=True,
+                   points=50, executor="serial")
+    swept = {cell.target: cell for cell in result.cells if cell.mode == "exhaustive"}
+    refused = [cell for cell in result.cells if cell.target == "sklearn" and cell.mode == "exhaustive"]
+    assert refused and all(cell.report is None and "float32 or float64" in cell.reason for cell in refused)
+    assert swept["numeric"].report is not None and swept["numeric"].report.max_ulp <= 0.51
+
+
 def test_exhaustive_float32_plans_only_losses_and_gradients_at_labels_0_and_1() -> None:
     plan = atlas_run._plan("numeric", ["sigmoid", "bce", "logistic_loss"], ["float32"], exhaustive=True)
     swept = [(p.quantity, p.labels) for p in plan if p.mode == "exhaustive"]

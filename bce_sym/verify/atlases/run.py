@@ -13,6 +13,7 @@ an interrupted atlas resumes where it stopped (a sweep's own finished chunks are
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import multiprocessing
 import os
@@ -155,9 +156,22 @@ def _sampled(planned: _Planned, points: int, seed: int) -> Cell:
 
 def _swept(group: Sequence[_Planned], executor: Executor | str, checkpoint: Path | None) -> list[Cell]:
     """One sweep for cells of one target, dtype and first argument; each cell alone when the sweep fails."""
+    runnable, refused = [], []
+    for planned in group:
+        try:
+            function = target_function(planned.target, planned.quantity, planned.dtype)
+        except ModuleNotFoundError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a target that refuses the dtype is a finding, not a crash
+            refused.append(Cell(*planned.key, reason=_failure(error)))
+            continue
+        runnable.append((planned, SweepTarget(function, planned.quantity, planned.label, planned.target)))
+    if not runnable:
+        return refused
+    if refused:
+        return refused + _swept([planned for planned, _ in runnable], executor, checkpoint)
     first = group[0]
-    targets = [SweepTarget(target_function(p.target, p.quantity, p.dtype), p.quantity, p.label, p.target)
-               for p in group]
+    targets = [target for _, target in runnable]
     try:
         reports = sweep(targets, dtype=first.dtype, executor=executor, checkpoint=checkpoint, progress=False)
     except (ModuleNotFoundError, BrokenExecutor):
@@ -252,7 +266,8 @@ def atlas(
             planned = _plan(target, [q for q in chosen_quantities if q in provided], chosen_dtypes, exhaustive)
             try:
                 if provided:  # NOTE: a framework that is not installed is named even when none of it is asked for.
-                    target_function(target, provided[0], chosen_dtypes[0])
+                    with contextlib.suppress(ValueError):  # a dtype the target refuses: its cells say so
+                        target_function(target, provided[0], chosen_dtypes[0])
                 for cell in planned:
                     if cell.mode == "sampled":
                         finished(book.done.get(cell.key) or _sampled(cell, points, seed))
