@@ -30,9 +30,10 @@ def _negative_sample() -> Derivation:
 def _negative_gradient() -> Derivation:
     return (
         Derivation("exercise-negative-gradient", sympy.Derivative(sympy.log(1 + sympy.exp(s)), s))
-        .step(sympy.exp(s) / (1 + sympy.exp(s)), r"chain rule: $1/(1 + e^{s})$ times the derivative $e^{s}$")
+        .step(sympy.exp(s) / (1 + sympy.exp(s)), r"chain rule: $1/(1 + e^{s})$ times the derivative $e^{s}$",
+              rule="chain rule")
         .step(1 / (1 + sympy.exp(-s)), r"divide numerator and denominator by $e^{s}$")
-        .step(sigmoid(s), r"definition of $\sigma$")
+        .step(sigmoid(s), r"definition of $\sigma$", rule="definition of σ")
     )
 
 

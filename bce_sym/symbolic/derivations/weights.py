@@ -30,8 +30,9 @@ def gradient_weights() -> Derivation:
         .step(sympy.Mul(p - y, sympy.Derivative(SCORE, theta), evaluate=False),
               r"chain rule through $s = \theta x + b$: $\partial L/\partial \theta = (\partial L/\partial s) "
               r"\, \partial s/\partial \theta$, with $\partial L/\partial s = \sigma(s) - y$ (the derivation "
-              r"gradient-logit)")
-        .step(sympy.Mul(p - y, x, evaluate=False), r"$\partial(\theta x + b)/\partial \theta = x$")
+              r"gradient-logit)", rule="chain rule")
+        .step(sympy.Mul(p - y, x, evaluate=False), r"$\partial(\theta x + b)/\partial \theta = x$",
+              rule="chain rule")
     )
 
 
@@ -47,7 +48,7 @@ def convexity_weights() -> Derivation:
               r"$x$ and $y$ do not depend on $\theta$")
         .step(sympy.Mul(x, p * (1 - p), x, evaluate=False),
               r"chain rule: $\sigma'(s) = \sigma(s)(1 - \sigma(s))$ (the derivation sigmoid-derivative) "
-              r"times $\partial s/\partial \theta = x$")
+              r"times $\partial s/\partial \theta = x$", rule="chain rule")
         .step(p * (1 - p) * x**2, r"collect the two factors $x$")
     )
     return derivation.claim(
