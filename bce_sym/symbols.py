@@ -18,7 +18,8 @@ from sympy.printing.latex import LatexPrinter
 
 __all__ = [
     "s", "y", "t", "yhat", "w", "pos_weight", "i", "N",
-    "s_i", "y_i", "t_i", "yhat_i", "x", "theta", "b", "sigmoid",
+    "s_i", "y_i", "t_i", "yhat_i", "x", "theta", "b",
+    "x1", "x2", "theta1", "theta2", "v1", "v2", "sigmoid",
 ]
 
 #: The logit (the sigmoid's input): any real number.
@@ -45,6 +46,9 @@ x = sympy.Symbol("x", real=True)
 theta = sympy.Symbol("theta", real=True)
 #: The model's bias: any real number.
 b = sympy.Symbol("b", real=True)
+#: A model with two features, s = θ₁x₁ + θ₂x₂ + b, and a direction v = (v₁, v₂) in its weights: for the
+#: Hessian, whose quadratic form vᵀHv shows it positive semi-definite. All real.
+x1, x2, theta1, theta2, v1, v2 = sympy.symbols("x_1 x_2 theta_1 theta_2 v_1 v_2", real=True)
 
 # Per-sample quantities of a batch, indexed by i; the same assumptions as their scalar namesakes.
 s_i = sympy.IndexedBase("s", real=True)

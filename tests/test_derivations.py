@@ -149,8 +149,22 @@ def test_the_loss_is_convex_in_the_weights(checked) -> None:
     # >= 0, not > 0: at x = 0 the loss does not depend on θ
     assert [c.relation for c in convexity.claims] == [sympy.GreaterThan(convexity.result, 0, evaluate=False)]
     order = names()
-    assert order.index("convexity-probability") < order.index("gradient-weights") < order.index("convexity-weights")
-    assert order.index("convexity-weights") < order.index("stable-pm")
+    weights = ["gradient-weights", "convexity-weights", "hessian-weights", "hessian-weights-psd"]
+    positions = [order.index(name) for name in ["convexity-probability", *weights, "stable-pm"]]
+    assert positions == sorted(positions)
+
+
+def test_the_hessian_in_two_weights_is_positive_semi_definite(checked) -> None:
+    from bce_sym.symbols import b, theta1, theta2, v1, v2, x1, x2
+
+    p = sigmoid(theta1 * x1 + theta2 * x2 + b)
+    assert sympy.expand(checked["hessian-weights"].result - p * (1 - p) * x1 * x2) == 0
+    psd = checked["hessian-weights-psd"]
+    h = sigmoid(s) * (1 - sigmoid(s))
+    # the start is vᵀHv with H = σ(1 − σ) x xᵀ; the claim is that it is never negative
+    assert sympy.expand(psd.start - h * (v1 * x1 + v2 * x2) ** 2) == 0
+    assert psd.claims[0].relation == sympy.GreaterThan(psd.result, 0, evaluate=False)
+    assert psd.result == h * (v1 * x1 + v2 * x2) ** 2
 
 
 def test_the_model_symbols_are_real_and_sampled() -> None:
@@ -159,6 +173,7 @@ def test_the_model_symbols_are_real_and_sampled() -> None:
 
     assert all(symbol.is_real and symbol.is_positive is None for symbol in (x, theta, b))
     assert {x, theta, b} <= set(RANGES) and theta != w
+    assert {bce_sym.symbols.x1, bce_sym.symbols.theta2, bce_sym.symbols.v1} <= set(RANGES)
     # a forgotten feature x is refuted at a sampled point, not merely left unproved
     wrong = bce_sym.Derivation("forgot-x", sympy.Derivative(-L(sigmoid(theta * x + b)), theta))
     wrong.step(sigmoid(theta * x + b) - 1, "chain rule")

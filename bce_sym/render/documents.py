@@ -86,8 +86,10 @@ PARTS: dict[str, tuple[str, str]] = {
         r"convexity-weights, $\partial^2 L/\partial \theta^2 = \sigma(s)(1 - \sigma(s)) x^2 \geq 0$: "
         r"the loss is convex in the weight too. With many features, $s = w^{T} x + b$ (here $w$ is the "
         r"model's weight vector, not a sample weight), the same steps give $\nabla_w L = (\sigma(s) - y) x$ "
-        r"and the Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$, positive semi-definite because "
-        r"$v^{T} x x^{T} v = (x^{T} v)^2 \geq 0$.",
+        r"and the Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$: the derivation hessian-weights computes an "
+        r"entry for two features, and hessian-weights-psd shows $v^{T} H v = \sigma(s)(1 - \sigma(s)) "
+        r"(x^{T} v)^2 \geq 0$ for every direction $v$, so the Hessian is positive semi-definite and the loss "
+        r"is convex in all the weights at once.",
     ),
     "stable-pm": (
         "III. Numerics: forms that never overflow",

@@ -44,6 +44,8 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("convexity-probability", convexity.convexity_probability),
     ("gradient-weights", weights.gradient_weights),
     ("convexity-weights", weights.convexity_weights),
+    ("hessian-weights", weights.hessian_weights),
+    ("hessian-weights-psd", weights.hessian_weights_psd),
     ("stable-pm", stable_rewrites.stable_pm),
     ("stable-sigmoid", stable_rewrites.stable_sigmoid),
     ("weighted-bce", weighted.weighted_bce),
