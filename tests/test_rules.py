@@ -84,3 +84,14 @@ def test_an_unknown_rule_is_a_value_error() -> None:
 def test_built_in_derivations_cite_rules() -> None:
     cited = {step.rule for d in derivations() for step in d.steps if step.rule}
     assert {"definition of σ", "chain rule", "log of a product", "log of a power", "derivative of σ"} <= cited
+
+
+def test_documents_show_which_reasons_were_checked_against_a_rule() -> None:
+    from bce_sym.render.markdown import derivation_markdown
+
+    d = bce_sym.derivation("sigmoid-complement")
+    markdown = derivation_markdown(d)
+    assert "1. definition $\\sigma(s) = 1/(1 + e^{-s})$ *(rule checked: definition of σ)*" in markdown
+    assert "2. common denominator $1 + e^{-s}$\n" in markdown
+    tex = d.latex()
+    assert "(rule checked: definition of $\\sigma$)" in tex and tex.isascii()

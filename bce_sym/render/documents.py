@@ -60,7 +60,10 @@ INTRODUCTION: tuple[str, ...] = (
     "and the rewrites that bce_sym's NumPy code evaluates because they never overflow and never cancel.",
     r"Every line is proved equal to the line before it by bce_sym's checking engine with sympy, on the "
     r"domain the derivation states; evaluating both sides at random points can reject a step, never "
-    r"accept one. A step that holds only for binary labels says so. In the stable forms, "
+    r"accept one. A step that holds only for binary labels says so. A reason that ends with "
+    r"“(rule checked: ...)” cites a rule of a table (the definition of $\sigma$, the chain rule, the log of a "
+    r"product, ...), and the engine checks the words too: the step must be that rule and plain algebra, "
+    r"nothing else. In the stable forms, "
     r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$. The combined "
     r"document all.pdf opens with a one-page summary of the results, a worked example and the curves, and "
     r"closes with exercises whose solutions are checked the same way.",
