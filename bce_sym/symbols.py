@@ -18,7 +18,8 @@ from sympy.printing.latex import LatexPrinter
 
 __all__ = [
     "s", "y", "t", "yhat", "w", "pos_weight", "i", "N",
-    "s_i", "y_i", "t_i", "yhat_i", "sigmoid",
+    "s_i", "y_i", "t_i", "yhat_i", "x", "theta", "b",
+    "x1", "x2", "theta1", "theta2", "v1", "v2", "sigmoid",
 ]
 
 #: The logit (the sigmoid's input): any real number.
@@ -36,6 +37,18 @@ pos_weight = sympy.Symbol("p_w", positive=True)
 #: Batch index and batch size.
 i = sympy.Symbol("i", integer=True, positive=True)
 N = sympy.Symbol("N", integer=True, positive=True)
+
+# A model with one feature: the score is s = θx + b. NOTE: θ, not w, is the model's weight: w is the
+# sample weight of the weighted loss.
+#: A feature of the sample: any real number.
+x = sympy.Symbol("x", real=True)
+#: The model's weight on the feature x: any real number.
+theta = sympy.Symbol("theta", real=True)
+#: The model's bias: any real number.
+b = sympy.Symbol("b", real=True)
+#: A model with two features, s = θ₁x₁ + θ₂x₂ + b, and a direction v = (v₁, v₂) in its weights: for the
+#: Hessian, whose quadratic form vᵀHv shows it positive semi-definite. All real.
+x1, x2, theta1, theta2, v1, v2 = sympy.symbols("x_1 x_2 theta_1 theta_2 v_1 v_2", real=True)
 
 # Per-sample quantities of a batch, indexed by i; the same assumptions as their scalar namesakes.
 s_i = sympy.IndexedBase("s", real=True)

@@ -137,3 +137,47 @@ def test_every_exercise_has_a_checked_solution() -> None:
         assert question.count("$") % 2 == 0 and solution.steps, question
         solution.check()
     assert not {solution.name for _, solution in solved} & set(names())
+
+
+def test_the_loss_is_convex_in_the_weights(checked) -> None:
+    from bce_sym.symbols import b, theta, x
+
+    score = theta * x + b
+    assert sympy.expand(checked["gradient-weights"].result - (sigmoid(score) - y) * x) == 0
+    convexity = checked["convexity-weights"]
+    assert sympy.expand(convexity.result - sigmoid(score) * (1 - sigmoid(score)) * x**2) == 0
+    # >= 0, not > 0: at x = 0 the loss does not depend on θ
+    assert [c.relation for c in convexity.claims] == [sympy.GreaterThan(convexity.result, 0, evaluate=False)]
+    order = names()
+    weights = ["gradient-weights", "convexity-weights", "hessian-weights", "hessian-weights-psd"]
+    positions = [order.index(name) for name in ["convexity-probability", *weights, "stable-pm"]]
+    assert positions == sorted(positions)
+
+
+def test_the_hessian_in_two_weights_is_positive_semi_definite(checked) -> None:
+    from bce_sym.symbols import b, theta1, theta2, v1, v2, x1, x2
+
+    p = sigmoid(theta1 * x1 + theta2 * x2 + b)
+    assert sympy.expand(checked["hessian-weights"].result - p * (1 - p) * x1 * x2) == 0
+    psd = checked["hessian-weights-psd"]
+    h = sigmoid(s) * (1 - sigmoid(s))
+    # the start is vᵀHv with H = σ(1 − σ) x xᵀ; the claim is that it is never negative
+    assert sympy.expand(psd.start - h * (v1 * x1 + v2 * x2) ** 2) == 0
+    assert psd.claims[0].relation == sympy.GreaterThan(psd.result, 0, evaluate=False)
+    assert psd.result == h * (v1 * x1 + v2 * x2) ** 2
+
+
+def test_the_model_symbols_are_real_and_sampled() -> None:
+    from bce_sym.symbolic.domain import RANGES
+    from bce_sym.symbols import b, theta, x
+
+    assert all(symbol.is_real and symbol.is_positive is None for symbol in (x, theta, b))
+    assert {x, theta, b} <= set(RANGES) and theta != w
+    assert {bce_sym.symbols.x1, bce_sym.symbols.theta2, bce_sym.symbols.v1} <= set(RANGES)
+    # a forgotten feature x is refuted at a sampled point, not merely left unproved
+    wrong = bce_sym.Derivation("forgot-x", sympy.Derivative(-L(sigmoid(theta * x + b)), theta))
+    wrong.step(sigmoid(theta * x + b) - 1, "chain rule")
+    with pytest.raises(bce_sym.ProofError) as caught:
+        wrong.check()
+    assert caught.value.counterexample is not None
+    assert {"x", "theta", "b"} <= set(caught.value.counterexample)

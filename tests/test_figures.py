@@ -14,7 +14,9 @@ from bce_sym.render.figures import (
     ACCURACY_QUANTITIES,
     ACCURACY_TARGETS,
     FIGURES,
+    NON_FINITE_BAND,
     accuracy_figure,
+    accuracy_plot,
     write_figures,
 )
 from bce_sym.verify import Report
@@ -74,6 +76,41 @@ def test_accuracy_figure_shows_the_naive_forms_failing(tmp_path: Path, reports: 
         return int(((r > 0.7) & (g < 0.3) & (b < 0.3)).sum())
 
     assert red(compared) > red(alone) + 50
+
+
+def test_accuracy_figure_draws_non_finite_results_in_a_band_outside_the_data(reports: list[Report]) -> None:
+    # the naive bce_with_logits overflows to inf: its × go in the band above the axis, never among the
+    # finite errors, and every finite error lies inside the panel's limits
+    drawn = [r for r in reports if r.quantity in ("bce_with_logits", "sigmoid")]
+    assert any(not np.isfinite(u) for r in drawn for _, u in r.profile)
+    figure = accuracy_plot(drawn)
+    bands = [a for a in figure.axes if a.get_label().endswith(NON_FINITE_BAND)]
+    panels = [a for a in figure.axes if a not in bands]
+    assert len(bands) == len(panels) == 2
+    for panel in panels:
+        low, high = panel.get_ylim()
+        for points in panel.collections:
+            y = np.asarray(points.get_offsets())[:, 1]
+            assert np.all(np.isfinite(y)) and np.all((low <= y) & (y <= high)), panel.get_label()
+    band = next(a for a in bands if a.get_label().startswith("bce_with_logits"))
+    assert [t.get_text() for t in band.get_yticklabels()] == [NON_FINITE_BAND]
+    crosses = np.concatenate([np.asarray(c.get_offsets()) for c in band.collections])
+    low, high = band.get_ylim()
+    assert len(crosses) > 0 and np.all(np.isfinite(crosses)) and np.all((low < crosses[:, 1]) & (crosses[:, 1] < high))
+    # the band sits above the panel: its bottom edge is at or above the panel's top edge
+    panel = next(a for a in panels if a.get_label() == "bce_with_logits")
+    assert band.get_position().y0 >= panel.get_position().y1 - 1e-9
+    figure.clear()
+
+
+def test_accuracy_figure_says_what_a_ulp_is(reports: list[Report]) -> None:
+    figure = accuracy_plot([r for r in reports if r.quantity == "sigmoid"])
+    panel = next(a for a in figure.axes if a.get_label() == "sigmoid")
+    assert "next float" in panel.get_ylabel() and "exact value" in panel.get_ylabel()
+    legend = [t.get_text() for t in panel.get_legend().get_texts()]
+    assert "0.5 ULP: correctly rounded" in legend
+    assert "next float" in ACCURACY_FIGURE.caption and "correctly rounded" in ACCURACY_FIGURE.caption
+    assert NON_FINITE_BAND in ACCURACY_FIGURE.caption
 
 
 def test_cli_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

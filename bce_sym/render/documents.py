@@ -56,11 +56,14 @@ INTRODUCTION: tuple[str, ...] = (
     r"$1 - \sigma(s) = \sigma(-s)$, which give the second form. The two forms are one loss: with "
     r"$t = 2y - 1$ the first becomes the second for every binary label. After that come what the article "
     r"leaves out: the gradients, with the remarkably simple $\sigma(s) - y$; the second derivatives, which "
-    "show that the loss is convex in the logit; the weighted loss of PyTorch; and the rewrites that "
-    "bce_sym's NumPy code evaluates because they never overflow and never cancel.",
+    "show that the loss is convex in the logit and in the model's weights; the weighted loss of PyTorch; "
+    "and the rewrites that bce_sym's NumPy code evaluates because they never overflow and never cancel.",
     r"Every line is proved equal to the line before it by bce_sym's checking engine with sympy, on the "
     r"domain the derivation states; evaluating both sides at random points can reject a step, never "
-    r"accept one. A step that holds only for binary labels says so. In the stable forms, "
+    r"accept one. A step that holds only for binary labels says so. A reason that ends with "
+    r"“(rule checked: ...)” cites a rule of a table (the definition of $\sigma$, the chain rule, the log of a "
+    r"product, ...), and the engine checks the words too: the step must be that rule and plain algebra, "
+    r"nothing else. In the stable forms, "
     r"$\operatorname{log1p}(x)$ is $\log(1 + x)$ computed without first rounding $1 + x$. The combined "
     r"document all.pdf opens with a one-page summary of the results, a worked example and the curves, and "
     r"closes with exercises whose solutions are checked the same way.",
@@ -80,8 +83,16 @@ PARTS: dict[str, tuple[str, str]] = {
         "II. Gradients and convexity",
         r"Training follows the gradient. In the logit it is $\sigma(s) - y$, the error of the prediction; "
         r"and the second derivative is positive, so the loss is convex and has no local minimum but the "
-        r"global one. With $s = w^{T} x + b$ the chain rule gives $\nabla_w L = (\sigma(s) - y) x$ and the "
-        r"Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$, positive semi-definite: convex in the weights too.",
+        r"global one. A model does not choose $s$, though: it chooses its weights. With one feature $x$, a "
+        r"weight $\theta$ and a bias $b$, the score is $s = \theta x + b$, and the chain rule through $s$ "
+        r"gives the derivations gradient-weights, $\partial L/\partial \theta = (\sigma(s) - y) x$, and "
+        r"convexity-weights, $\partial^2 L/\partial \theta^2 = \sigma(s)(1 - \sigma(s)) x^2 \geq 0$: "
+        r"the loss is convex in the weight too. With many features, $s = w^{T} x + b$ (here $w$ is the "
+        r"model's weight vector, not a sample weight), the same steps give $\nabla_w L = (\sigma(s) - y) x$ "
+        r"and the Hessian $\sigma(s)(1 - \sigma(s)) x x^{T}$: the derivation hessian-weights computes an "
+        r"entry for two features, and hessian-weights-psd shows $v^{T} H v = \sigma(s)(1 - \sigma(s)) "
+        r"(x^{T} v)^2 \geq 0$ for every direction $v$, so the Hessian is positive semi-definite and the loss "
+        r"is convex in all the weights at once.",
     ),
     "stable-pm": (
         "III. Numerics: forms that never overflow",
@@ -101,7 +112,7 @@ EXERCISE_REMARKS: tuple[str, ...] = (
     "",
     "",
     "",
-    r"The same chain rule with $\partial s/\partial b = 1$ gives $\partial L/\partial b = \sigma(s) - y$.",
+    r"The bias is the weight of a feature that is always $1$: the derivation gradient-weights at $x = 1$.",
     r"In the logit the gradient is $\sigma(s) - 1$, which lies in $(-1, 0)$ for every $s$: the factor "
     r"$\sigma'(s) = \hat{y}(1 - \hat{y})$ of the chain rule cancels the $1/\hat{y}$ (the derivation "
     r"gradient-logit). This is one reason to compute the loss from the logit.",

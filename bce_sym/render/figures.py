@@ -41,12 +41,16 @@ def _figure(columns: int = 2, rows: int = 1, size: tuple[float, float] = _SIZE) 
 
 
 def _save(figure: Any, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # NOTE: fixed margins rather than tight_layout, which lays the mathtext out once more (a third of
     # the drawing time); the margins fit the labels of these figures.
     figure.subplots_adjust(left=0.07, right=0.985, bottom=0.13 if _rows_of(figure) == 1 else 0.08,
                            top=0.92 if _rows_of(figure) == 1 else 0.95, wspace=0.2, hspace=0.38)
+    return _write_png(figure, path)
+
+
+def _write_png(figure: Any, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # NOTE: metadata without the software version, so the PNG does not change with matplotlib upgrades.
     figure.savefig(str(path), format="png", metadata={"Software": None})
     return path
@@ -174,8 +178,16 @@ _TARGET_STYLE = {
 }
 
 
+#: Where the accuracy figure draws errors of exactly 0 ULP (a log axis has no 0).
+_ZERO_ULP = 1e-2
+#: Logits beyond ±1000 (where every exp has long overflowed) are drawn at the edges.
+_EDGE = 1e3
+#: The label of the band above each accuracy panel, where non-finite results are drawn.
+NON_FINITE_BAND = "inf/NaN"
+
+
 def accuracy_figure(reports: Iterable[Report], path: Path) -> Path:
-    """Error in ULPs against the logit, a panel per quantity, a colour per implementation.
+    """Error in ULPs against the logit, a panel per quantity, a colour per implementation (see ``accuracy_plot``).
 
     Args:
         reports: verifier reports whose first argument is the logit (``Report.profile`` is drawn).
@@ -187,6 +199,28 @@ def accuracy_figure(reports: Iterable[Report], path: Path) -> Path:
     Raises:
         ValueError: no report to draw.
     """
+    return _write_png(accuracy_plot(reports), path)
+
+
+def accuracy_plot(reports: Iterable[Report]) -> Any:
+    """The accuracy figure as a matplotlib ``Figure``: error in ULPs against the logit.
+
+    One ULP is the distance from the exact value to the next float of the dtype: 0.5 ULP is correctly
+    rounded (the best a float can do), and the dotted line marks it. A result that is inf or NaN where the
+    exact value is finite has no distance: it is drawn as a × in a band above the panel's axis, labelled
+    ``NON_FINITE_BAND``, never among the finite errors.
+
+    Args:
+        reports: verifier reports whose first argument is the logit (``Report.profile`` is drawn).
+
+    Returns:
+        the ``Figure``: per quantity, a band (labelled ``NON_FINITE_BAND``) above a panel of finite errors.
+
+    Raises:
+        ValueError: no report to draw.
+    """
+    from matplotlib.figure import Figure
+
     reports = [r for r in reports if r.profile]
     if not reports:
         raise ValueError(
@@ -195,48 +229,52 @@ def accuracy_figure(reports: Iterable[Report], path: Path) -> Path:
     quantities = list(dict.fromkeys(r.quantity for r in reports))
     columns = 2 if len(quantities) > 1 else 1
     rows = math.ceil(len(quantities) / columns)
-    figure, axes = _figure(columns, rows, size=(_SIZE[0], max(_SIZE[1], 3.4 * rows)))
-    floor, edge = 1e-2, 1e3
+    figure = Figure(figsize=(_SIZE[0], max(_SIZE[1], 3.6 * rows)), dpi=_DPI)
+    cells = figure.add_gridspec(rows, columns)
+    dtype = reports[0].dtype
     for index, quantity in enumerate(quantities):
-        panel = axes[index // columns, index % columns]
+        band_cell, panel_cell = cells[index // columns, index % columns].subgridspec(
+            2, 1, height_ratios=(1.2, 8), hspace=0.0
+        )
+        band = figure.add_subplot(band_cell, label=f"{quantity}: {NON_FINITE_BAND}")
+        panel = figure.add_subplot(panel_cell, sharex=band, label=quantity)
         top = 1.0
-        for report in (r for r in reports if r.quantity == quantity):
-            # NOTE: logits beyond ±1000 (where every exp has long overflowed) are drawn at the edges.
-            x = np.clip(np.array([point[0] for point in report.profile]), -edge, edge)
+        drawn = [r for r in reports if r.quantity == quantity]
+        for rank, report in enumerate(drawn):
+            x = np.clip(np.array([point[0] for point in report.profile]), -_EDGE, _EDGE)
             u = np.array([point[1] for point in report.profile])
             finite = np.isfinite(u)
             style = _TARGET_STYLE.get(report.target, {"label": report.target})
-            shown = np.clip(u, floor, None)
-            top = max(top, float(np.max(shown[finite], initial=1.0)))
+            shown = np.clip(u[finite], _ZERO_ULP, None)
+            top = max(top, float(np.max(shown, initial=1.0)))
             label = f"{style['label']}: max {_ulp_text(report.max_ulp)} ULP"
             panel.scatter(
-                x[finite], shown[finite], s=5, label=label, **{k: v for k, v in style.items() if k != "label"}
+                x[finite], shown, s=5, label=label, **{k: v for k, v in style.items() if k != "label"}
             )
             if np.any(~finite):
-                panel.scatter(
-                    x[~finite],
-                    np.full(int((~finite).sum()), top * 30),
-                    s=14,
-                    marker="x",
-                    color=style.get("color", "black"),
-                )
+                # one row of the band per implementation, so that a × hides no other colour's
+                band.scatter(x[~finite], np.full(int((~finite).sum()), -rank), s=16, marker="x",
+                             color=style.get("color", "black"))
+        band.set_ylim(-len(drawn) + 0.4, 0.6)
+        band.set_yticks([-(len(drawn) - 1) / 2], [NON_FINITE_BAND])
+        band.tick_params(axis="x", labelbottom=False, bottom=False)
+        band.set_facecolor("#f3f3f3")
+        band.set_title(f"{quantity} ({dtype})")
         panel.set_yscale("log")
         panel.set_xscale("symlog", linthresh=1.0)
-        panel.set_xlim(-edge * 1.5, edge * 1.5)
-        panel.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+        panel.set_xlim(-_EDGE * 1.5, _EDGE * 1.5)
+        panel.axhline(0.5, color="grey", linewidth=0.8, linestyle=":", label="0.5 ULP: correctly rounded")
         # NOTE: head room above the data for the legend.
-        panel.set_ylim(floor / 2, top * 1e8)
-        dtype = reports[0].dtype
-        _style(
-            panel,
-            f"{quantity} ({dtype})",
-            "logit $s$ (symmetric log scale; beyond ±1000 at the edges)",
-            f"error (ULP of {dtype})",
-        )
-        panel.legend(loc="upper center", fontsize="small", title="× marks NaN or inf", title_fontsize="small")
-    for index in range(len(quantities), rows * columns):
-        axes[index // columns, index % columns].set_visible(False)
-    return _save(figure, path)
+        panel.set_ylim(_ZERO_ULP / 2, top * 1e8)
+        panel.set_xlabel("logit $s$ (symmetric log scale; beyond ±1000 at the edges)")
+        panel.set_ylabel(f"error in ULPs of {dtype}\n(gap to the next float at the exact value)",
+                         fontsize="small")
+        panel.grid(True, alpha=0.3)
+        panel.legend(loc="upper center", fontsize="small")
+    # NOTE: fixed margins, as _save would set them, but for panels that each carry a band.
+    figure.subplots_adjust(left=0.08, right=0.985, bottom=0.12 if rows == 1 else 0.07,
+                           top=0.92 if rows == 1 else 0.95, wspace=0.22, hspace=0.42)
+    return figure
 
 
 def _ulp_text(value: float) -> str:
@@ -267,7 +305,11 @@ FIGURES: tuple[FigureSpec, ...] = (
 )
 ACCURACY_FIGURE = FigureSpec(
     "accuracy.png",
-    "Error in ULPs against the logit: bce_sym.numeric, the textbook formulas and PyTorch (when installed).",
+    "Error in ULPs against the logit: bce_sym.numeric, the textbook formulas and PyTorch (when installed). "
+    "One ULP is the distance from the exact value to the next float of the dtype; 0.5 ULP (the dotted "
+    "line) is correctly rounded, the best a float can do, and an exact result is drawn at the bottom. "
+    "A result that is inf or NaN where the exact value is finite has no distance: it is drawn as a × in "
+    "the band marked inf/NaN above each panel.",
     lambda path: path,  # drawn by accuracy_figure from reports
 )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bce_sym.render.latex.derivation import DerivationLike, step_cases
+from bce_sym.render.latex.derivation import DerivationLike, cited_rule, step_cases
 from bce_sym.render.latex.printer import latex, unary_minus
 from bce_sym.render.latex.text import math_pieces, superscripts
 
@@ -75,10 +75,12 @@ def _aligned(derivation: DerivationLike) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
-def _reason_line(number: int, because: str, cases: str) -> str:
+def _reason_line(number: int, because: str, cases: str, rule: str = "") -> str:
     text = markdown_text(because)
     if cases:
         text += f" *(for {markdown_text(cases)})*"
+    if rule:
+        text += f" *{markdown_text(rule)}*"
     return f"{number}. {text}"
 
 
@@ -98,7 +100,7 @@ def derivation_markdown(derivation: DerivationLike, *, heading: str = "#") -> st
     '# The Bernoulli likelihood'
     """
     reasons = [
-        _reason_line(number, step.because, step_cases(step))
+        _reason_line(number, step.because, step_cases(step), cited_rule(step))
         for number, step in enumerate(derivation.steps, start=1)
     ]
     for number, claim in enumerate(getattr(derivation, "claims", ()), start=len(reasons) + 1):

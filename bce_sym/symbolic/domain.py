@@ -20,7 +20,27 @@ from dataclasses import dataclass
 
 import sympy
 
-from bce_sym.symbols import pos_weight, s, s_i, t, t_i, w, y, y_i, yhat, yhat_i
+from bce_sym.symbols import (
+    b,
+    pos_weight,
+    s,
+    s_i,
+    t,
+    t_i,
+    theta,
+    theta1,
+    theta2,
+    v1,
+    v2,
+    w,
+    x,
+    x1,
+    x2,
+    y,
+    y_i,
+    yhat,
+    yhat_i,
+)
 
 #: Finite cases a step may be restricted to, e.g. ``{y: (0, 1)}``.
 Where = Mapping[sympy.Symbol, tuple[int, ...]]
@@ -52,6 +72,16 @@ RANGES: dict[sympy.Basic, SymbolRange] = {
     yhat: SymbolRange("0 < ŷ < 1", _uniform(0.001, 0.999)),
     w: SymbolRange("w > 0", _uniform(0.05, 4)),
     pos_weight: SymbolRange("p_w > 0", _uniform(0.05, 4)),
+    # NOTE: the score θx + b then spans about ±12, the range of s.
+    x: SymbolRange("x ∈ ℝ", _uniform(-3, 3)),
+    theta: SymbolRange("θ ∈ ℝ", _uniform(-3, 3)),
+    b: SymbolRange("b ∈ ℝ", _uniform(-3, 3)),
+    x1: SymbolRange("x₁ ∈ ℝ", _uniform(-3, 3)),
+    x2: SymbolRange("x₂ ∈ ℝ", _uniform(-3, 3)),
+    theta1: SymbolRange("θ₁ ∈ ℝ", _uniform(-2, 2)),
+    theta2: SymbolRange("θ₂ ∈ ℝ", _uniform(-2, 2)),
+    v1: SymbolRange("v₁ ∈ ℝ", _uniform(-3, 3)),
+    v2: SymbolRange("v₂ ∈ ℝ", _uniform(-3, 3)),
     s_i: SymbolRange("sᵢ ∈ ℝ", _uniform(-12, 12)),
     y_i: SymbolRange("yᵢ ∈ [0, 1]", _uniform(0, 1)),
     t_i: SymbolRange("tᵢ ∈ {−1, +1}", lambda rng: sympy.Integer(rng.choice((-1, 1)))),

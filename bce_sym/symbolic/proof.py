@@ -11,6 +11,8 @@ A step is accepted only when it is *proved* an identity on the derivation's doma
    each a rewrite that is valid on the domain: σ and log1p rewritten to exp and log, logs of positive
    factors expanded, sums over the same range merged, Abs/Max/Min/Piecewise split on the sign of their
    arguments, and ŷ reparametrised as 1/(1 + q) with q > 0 so that 1 − ŷ > 0 is known.
+4. Cited rule. A step made with ``rule=`` (a name of ``bce_sym.symbolic.rules.RULES``: "definition of σ",
+   "chain rule", "log of a product", ...) must be that rule plus plain algebra, so its reason cannot lie.
 
 Claims that are inequalities (the convexity of the loss) are proved by ``Derivation.claim``, which
 reduces the expression to one whose sign sympy's assumptions decide.
@@ -39,6 +41,7 @@ from bce_sym.symbolic.domain import (
     substitute,
 )
 from bce_sym.symbolic.refutation import refute
+from bce_sym.symbolic.rules import RULES, unjustified
 from bce_sym.symbolic.tactics import elementary_form, proves_zero, reparametrise_yhat
 from bce_sym.symbols import y
 
@@ -65,11 +68,13 @@ class ProofError(AssertionError):
 
 @dataclass(frozen=True)
 class Step:
-    """One link of a derivation: the new expression, the reason in words, and where it is claimed."""
+    """One link of a derivation: the new expression, the reason in words, where it is claimed, and the
+    rule of ``bce_sym.symbolic.rules.RULES`` it cites (checked to be what the step does), if any."""
 
     expr: sympy.Expr
     because: str
     where: tuple[tuple[sympy.Symbol, tuple[int, ...]], ...] = ()
+    rule: str | None = None
 
     @property
     def cases(self) -> str:
@@ -135,12 +140,21 @@ class Derivation:
         self._checked = False
 
     # NOTE: keyword-only beyond the two arguments of the contract (expr, because).
-    def step(self, expr: sympy.Expr, because: str, *, where: Where | None = None) -> Derivation:
-        """Append ``expr`` as equal to the previous expression ``because`` (restricted to ``where``)."""
+    def step(self, expr: sympy.Expr, because: str, *, where: Where | None = None,
+             rule: str | None = None) -> Derivation:
+        """Append ``expr`` as equal to the previous expression ``because`` (restricted to ``where``).
+
+        ``rule`` names a rule of ``bce_sym.symbolic.rules.RULES`` that the step applies ("definition of σ",
+        "chain rule", ...): ``check`` then also proves that this rule, with plain algebra, is what the step
+        does, so the reason cannot cite one rule and do another.
+        """
         expr = _require_expr(expr, f"step {len(self.steps) + 1} of {self.name!r}")
         if not isinstance(because, str) or not because.strip():
             raise ValueError(f"step {len(self.steps) + 1} of {self.name!r} needs a reason in words, got {because!r}")
-        self.steps.append(Step(expr, because.strip(), _as_where(where)))
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"step {len(self.steps) + 1} of {self.name!r} cites the unknown rule {rule!r}; "
+                             f"known rules: {', '.join(RULES)}")
+        self.steps.append(Step(expr, because.strip(), _as_where(where), rule))
         self._checked = False
         return self
 
@@ -203,6 +217,10 @@ class Derivation:
                     "split the step into smaller ones, each with its own reason",
                     left - right,
                 )
+        if step.rule is not None:
+            why = unjustified(step.rule, before, step.expr)
+            if why is not None:
+                raise fail(f"the cited rule {step.rule!r} does not justify this step: {why}")
 
     def _check_claim(self, index: int, claim: Claim) -> None:
         where = {**dict(self._where), **dict(claim.where)}

@@ -83,11 +83,18 @@ def step_cases(step: object) -> str:
     return ", ".join(f"{'ŷ' if str(k) == 'yhat' else k} ∈ {{{', '.join(map(str, v))}}}" for k, v in where)
 
 
+def cited_rule(step: object) -> str:
+    """The note that a step's cited rule was checked (``rule=`` of ``Derivation.step``); empty for none."""
+    rule = getattr(step, "rule", None)
+    return f"(rule checked: {rule})" if rule else ""
+
+
 def _reason(step: StepLike) -> str:
-    """The reason of a step as ASCII LaTeX text, with its formulas and its cases in math."""
+    """The reason of a step as ASCII LaTeX text, with its formulas, its cases and its cited rule."""
     cases = step_cases(step)
     reason = text_latex(step.because)
-    return reason + (f" (for ${math_from_text(cases)}$)" if cases else "")
+    rule = cited_rule(step)
+    return reason + (f" (for ${math_from_text(cases)}$)" if cases else "") + (f" {text_latex(rule)}" if rule else "")
 
 
 #: Widths, in em of the 10pt article font, that the estimate of a line's width uses.

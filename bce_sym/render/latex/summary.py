@@ -45,6 +45,10 @@ SUMMARY: tuple[tuple[str, tuple[SummaryRow, ...]], ...] = (
         SummaryRow(r"\frac{\partial^2 L}{\partial s^2}", "convexity-logit"),
         SummaryRow(r"L \text{ (stable)}", "stable-logits"),
     )),
+    (r"In a weight of the model: $s = \theta x + b$", (
+        SummaryRow(r"\frac{\partial L}{\partial \theta}", "gradient-weights"),
+        SummaryRow(r"\frac{\partial^2 L}{\partial \theta^2}", "convexity-weights"),
+    )),
     (r"The $\pm 1$ form: $t = 2y - 1 \in \lbrace -1, +1 \rbrace$", (
         SummaryRow("L", "logistic-loss-pm"),
         SummaryRow(r"\frac{\partial L}{\partial s}", "gradient-pm"),

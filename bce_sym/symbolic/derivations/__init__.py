@@ -20,6 +20,7 @@ from bce_sym.symbolic.derivations import (
     stable_gradients,
     stable_rewrites,
     weighted,
+    weights,
 )
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS
@@ -41,6 +42,10 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("gradient-pm", gradients.gradient_pm),
     ("convexity-logit", convexity.convexity_logit),
     ("convexity-probability", convexity.convexity_probability),
+    ("gradient-weights", weights.gradient_weights),
+    ("convexity-weights", weights.convexity_weights),
+    ("hessian-weights", weights.hessian_weights),
+    ("hessian-weights-psd", weights.hessian_weights_psd),
     ("stable-pm", stable_rewrites.stable_pm),
     ("stable-sigmoid", stable_rewrites.stable_sigmoid),
     ("weighted-bce", weighted.weighted_bce),

@@ -16,10 +16,7 @@ import sympy
 
 from bce_sym.symbolic.derivations.likelihood import bce_loss
 from bce_sym.symbolic.proof import Derivation
-from bce_sym.symbols import s, sigmoid, y, yhat
-
-#: The weight and the bias of a one-feature logistic regression, and the feature (exercise 4).
-theta, x, b = sympy.symbols("theta x b", real=True)
+from bce_sym.symbols import b, s, sigmoid, theta, x, y, yhat
 
 
 def _negative_sample() -> Derivation:
@@ -33,9 +30,10 @@ def _negative_sample() -> Derivation:
 def _negative_gradient() -> Derivation:
     return (
         Derivation("exercise-negative-gradient", sympy.Derivative(sympy.log(1 + sympy.exp(s)), s))
-        .step(sympy.exp(s) / (1 + sympy.exp(s)), r"chain rule: $1/(1 + e^{s})$ times the derivative $e^{s}$")
+        .step(sympy.exp(s) / (1 + sympy.exp(s)), r"chain rule: $1/(1 + e^{s})$ times the derivative $e^{s}$",
+              rule="chain rule")
         .step(1 / (1 + sympy.exp(-s)), r"divide numerator and denominator by $e^{s}$")
-        .step(sigmoid(s), r"definition of $\sigma$")
+        .step(sigmoid(s), r"definition of $\sigma$", rule="definition of σ")
     )
 
 
@@ -50,14 +48,14 @@ def _quarter() -> Derivation:
     )
 
 
-def _weights() -> Derivation:
+def _bias() -> Derivation:
     score = theta * x + b
     return (
-        Derivation("exercise-weights", sympy.Derivative(bce_loss(sigmoid(score), y), theta))
-        .step(sympy.Mul(sigmoid(score) - y, sympy.Derivative(score, theta), evaluate=False),
+        Derivation("exercise-bias", sympy.Derivative(bce_loss(sigmoid(score), y), b))
+        .step(sympy.Mul(sigmoid(score) - y, sympy.Derivative(score, b), evaluate=False),
               r"chain rule: $\partial L/\partial s = \sigma(s) - y$ (the derivation gradient-logit) times "
-              r"$\partial s/\partial \theta$")
-        .step(sympy.Mul(sigmoid(score) - y, x, evaluate=False), r"$\partial(\theta x + b)/\partial \theta = x$")
+              r"$\partial s/\partial b$")
+        .step(sigmoid(score) - y, r"$\partial(\theta x + b)/\partial b = 1$")
     )
 
 
@@ -76,8 +74,8 @@ EXERCISES: tuple[tuple[str, Callable[[], Derivation]], ...] = (
      _negative_gradient),
     (r"Show that $\sigma(s)(1 - \sigma(s)) \leq 1/4$: the loss's second derivative in the logit is never "
      r"above $1/4$.", _quarter),
-    (r"Logistic regression with one feature $x$: the score is $s = \theta x + b$. Show that "
-     r"$\partial L/\partial \theta = (\sigma(s) - y) x$.", _weights),
+    (r"Logistic regression with one feature $x$: the score is $s = \theta x + b$. Show that the gradient "
+     r"in the bias is $\partial L/\partial b = \sigma(s) - y$.", _bias),
     (r"Show that at $y = 1$ the gradient in the probability is $-1/\hat{y}$, which grows without bound as "
      r"$\hat{y} \to 0$; what does the gradient in the logit, $\sigma(s) - 1$, do there?",
      _probability_gradient),

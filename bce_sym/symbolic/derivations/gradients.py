@@ -35,9 +35,10 @@ def gradient_logit() -> Derivation:
         .step(sympy.Mul((p - y) / (p * (1 - p)), sympy.Derivative(p, s), evaluate=False),
               r"chain rule, $\partial L/\partial s = (\partial L/\partial \hat{y}) \, d\hat{y}/ds$, with "
               r"$\partial L/\partial \hat{y} = (\hat{y} - y)/(\hat{y}(1 - \hat{y}))$ (the derivation "
-              r"gradient-probability) at $\hat{y} = \sigma(s)$")
+              r"gradient-probability) at $\hat{y} = \sigma(s)$", rule="chain rule")
         .step(sympy.Mul((p - y) / (p * (1 - p)), p * (1 - p), evaluate=False),
-              r"$\sigma'(s) = \sigma(s)(1 - \sigma(s))$ (the derivation sigmoid-derivative)")
+              r"$\sigma'(s) = \sigma(s)(1 - \sigma(s))$ (the derivation sigmoid-derivative)",
+              rule="derivative of σ")
         .step(p - y, r"$\sigma(s)(1 - \sigma(s))$ cancels")
     )
 
@@ -49,7 +50,8 @@ def gradient_pm() -> Derivation:
         Derivation("gradient-pm", sympy.Derivative(logistic_loss(t * s), s),
                    title="The gradient of the ±1 form")
         .step(-t * e / (1 + e),
-              r"chain rule: the derivative of $\log u$ is $1/u$ times that of $u = 1 + e^{-ts}$, which is $-t e^{-ts}$")
+              r"chain rule: the derivative of $\log u$ is $1/u$ times that of $u = 1 + e^{-ts}$, which is $-t e^{-ts}$",
+              rule="chain rule")
         .step(-t / (sympy.exp(t * s) + 1), r"multiply numerator and denominator by $e^{ts}$")
-        .step(-t * sigmoid(-t * s), r"definition of $\sigma$ at $-ts$")
+        .step(-t * sigmoid(-t * s), r"definition of $\sigma$ at $-ts$", rule="definition of σ")
     )

@@ -50,8 +50,10 @@ def bce_from_likelihood() -> Derivation:
         Derivation("bce-from-likelihood", -sympy.log(bernoulli(yhat, y)),
                    title="Binary cross-entropy as the negative log-likelihood")
         .step(-powers,
-              r"the log of a product of positive factors is the sum of their logs, $\log(ab) = \log a + \log b$")
-        .step(bce_loss(yhat, y), r"$\log a^b = b \log a$ for $a > 0$ (here $0 < \hat{y} < 1$)")
+              r"the log of a product of positive factors is the sum of their logs, $\log(ab) = \log a + \log b$",
+              rule="log of a product")
+        .step(bce_loss(yhat, y), r"$\log a^b = b \log a$ for $a > 0$ (here $0 < \hat{y} < 1$)",
+              rule="log of a power")
     )
 
 
@@ -63,6 +65,11 @@ def bce_batch() -> Derivation:
                    title="The loss of a batch of N samples")
         .step(-sympy.Sum(sympy.log(sample), (i, 1, N)),
               "the samples are independent, so their likelihoods multiply; the log of a product of positive "
-              "factors is the sum of their logs")
-        .step(-sympy.Sum(-bce_loss(yhat_i[i], y_i[i]), (i, 1, N)), r"$\log a^b = b \log a$ for each sample")
+              "factors is the sum of their logs", rule="log of a product")
+        .step(-sympy.Sum(sympy.Add(sympy.log(yhat_i[i] ** y_i[i], evaluate=False),
+                                   sympy.log((1 - yhat_i[i]) ** (1 - y_i[i]), evaluate=False), evaluate=False),
+                         (i, 1, N)),
+              "the log of a product is the sum of the logs, for each sample", rule="log of a product")
+        .step(-sympy.Sum(-bce_loss(yhat_i[i], y_i[i]), (i, 1, N)), r"$\log a^b = b \log a$ for each sample",
+              rule="log of a power")
     )
