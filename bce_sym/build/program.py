@@ -6,12 +6,13 @@ instruction (one NumPy ufunc call, ``numpy.exp(f[0], out=f[1])`` once printed) w
 preallocated scratch buffer instead of one nested expression. Equal subexpressions are printed once,
 and :func:`allocate` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
 of elements with a handful of buffers and no allocation. The arithmetic is the expression's own, node
-by node: the code that runs is the code that was proven. Four printing rules fuse or refine nodes
+by node: the code that runs is the code that was proven. Five printing rules fuse or refine nodes
 (each documented where it is printed): −|x| is one ``copysign(x, −1)`` (bit for bit the same),
 ``select(cond, 1, e)`` with e = e^(−|x|) ∈ [0, 1] is ``maximum(e, cond)`` (bit for bit the same), a
 division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by less than an
-ULP, towards the exact quotient), and exp, log1p and log print as calls of the run-time functions of
-``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer turns into its primitives.
+ULP, towards the exact quotient), x^(−k) is k divisions by x, and exp, log1p and log print as calls of
+the run-time functions of ``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer
+turns into its primitives.
 
 The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs.
 
@@ -231,8 +232,11 @@ class BlockKernelPrinter(NumPyPrinter):
             return self._prog.emit("negative", (self._value(rest),))
         numerator, denominator = [], []
         for factor in sympy.Mul.make_args(rest):
-            if factor.is_Pow and factor.exp == -1:
-                denominator.append(factor.base)
+            if factor.is_Pow and factor.exp.is_Integer and factor.exp < 0:
+                # NOTE: x^(−k) is k divisions by x, not a division by x^k: (y/p)/p keeps its digits where
+                # p² would fall below the smallest normal float, and each division by 1 + e^(−|x|) is
+                # compensated (e^(−|s|)/(1 + e^(−|s|))² is σ(−|s|) divided once more).
+                denominator.extend([factor.base] * int(-factor.exp))
             else:
                 numerator.append(factor)
         if coefficient != 1:
@@ -274,8 +278,11 @@ class BlockKernelPrinter(NumPyPrinter):
         return self._prog.emit("subtract", (quotient, correction))
 
     def _print_Pow(self, expr: sympy.Pow) -> str:
-        if expr.exp == -1:
-            return self._prog.emit("divide", ("1.0", self._value(expr.base)))
+        if expr.exp.is_Integer and expr.exp < 0:
+            return self._print_Mul(sympy.Mul(sympy.S.One, expr, evaluate=False))
+        if expr.exp == 2:
+            base = self._value(expr.base)
+            return self._prog.emit("multiply", (base, base))
         return self.emptyPrinter(expr)
 
 

@@ -456,6 +456,138 @@ VECTOR_TARGET static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r6 / r2;
+        const double r8 = r2 - 1.0;
+        const double r9 = r1 - r8;
+        const double r10 = r9 / r2;
+        const double r11 = r7 * r10;
+        const double r12 = r7 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r13 * r10;
+        const double r15 = r13 - r14;
+        out[0][i] = r15;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r6 / r2;
+        const double r8 = r2 - 1.0;
+        const double r9 = r1 - r8;
+        const double r10 = r9 / r2;
+        const double r11 = r7 * r10;
+        const double r12 = r7 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r13 * r10;
+        const double r15 = r13 - r14;
+        out[0][i] = r15;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r6 / r2;
+        const double r8 = r7 / r2;
+        out[0][i] = r8;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
 VECTOR_TARGET static void logistic_loss_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -576,6 +708,63 @@ VECTOR_TARGET static int logistic_loss_grad_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void logistic_loss_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET static int logistic_loss_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int logistic_loss_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
 VECTOR_TARGET static void bce_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -673,6 +862,58 @@ VECTOR_TARGET static int bce_grad_single(CHUNK_ARGS)
         const double r3 = y / yhat;
         const double r4 = r2 - r3;
         out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
+    }
+}
+
+VECTOR_TARGET static int bce_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
     }
     return outside;
 }
@@ -1233,6 +1474,294 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single_labels(CH
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r2 - 1.0;
+        const double r12 = r1 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        const double r16 = r15 / r2;
+        const double r17 = r16 * r13;
+        const double r18 = r16 - r17;
+        out[0][i] = r18;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r2 - 1.0;
+        const double r12 = r1 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        const double r16 = r15 / r2;
+        const double r17 = r16 * r13;
+        const double r18 = r16 - r17;
+        out[0][i] = r18;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r2 - 1.0;
+        const double r12 = r1 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        const double r16 = r15 / r2;
+        const double r17 = r16 * r13;
+        const double r18 = r16 - r17;
+        out[0][i] = r18;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r2 - 1.0;
+        const double r12 = r1 - r11;
+        const double r13 = r12 / r2;
+        const double r14 = r10 * r13;
+        const double r15 = r10 - r14;
+        const double r16 = r15 / r2;
+        const double r17 = r16 * r13;
+        const double r18 = r16 - r17;
+        out[0][i] = r18;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out[0][i] = r11;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_unweighted_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_unweighted_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r2 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 / r2;
+        const double r7 = r3 * r6;
+        const double r8 = r3 - r7;
+        const double r9 = r8 / r2;
+        const double r10 = r9 * r6;
+        const double r11 = r9 - r10;
+        out[0][i] = r11;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
     }
     return outside | (soft << 1);
 }

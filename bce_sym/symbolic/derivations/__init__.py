@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bce_sym.symbolic.derivations import convexity, gradients, likelihood, logistic, sigmoid, stable_rewrites, weighted
+from bce_sym.symbolic.derivations import (
+    convexity,
+    gradients,
+    hessians,
+    likelihood,
+    logistic,
+    sigmoid,
+    stable_rewrites,
+    weighted,
+)
 from bce_sym.symbolic.proof import Derivation
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS
 
@@ -33,6 +42,9 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("convexity-probability", convexity.convexity_probability),
     ("weighted-bce", weighted.weighted_bce),
     ("weighted-bce-gradient", weighted.weighted_bce_gradient),
+    ("stable-logits-hessian", hessians.stable_logits_hessian),
+    ("stable-pm-hessian", hessians.stable_pm_hessian),
+    ("stable-probability-hessian", hessians.stable_probability_hessian),
     ("stable-logits", stable_rewrites.stable_logits),
     ("stable-probability", stable_rewrites.stable_probability),
     *((name, partial(stable_rewrites.row_derivation, name, quantity, title))
