@@ -52,6 +52,7 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     *((f"specialised-{form.quantity}", partial(stable_rewrites.specialised_derivation, form.quantity))
       for form in SPECIALISED_FORMS),
     ("compensated-division", stable_rewrites.compensated_division),
+    ("compensated-square", hessians.compensated_square),
 )
 
 

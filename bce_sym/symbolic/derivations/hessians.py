@@ -64,3 +64,23 @@ def stable_probability_hessian() -> Derivation:
               "d(1/ŷ)/dŷ = −1/ŷ^2 and d(1/(1 − ŷ))/dŷ = 1/(1 − ŷ)^2: two terms that are never negative, "
               "so nothing cancels; 1 − ŷ is exact for ŷ ≥ 1/2 (Sterbenz), where (1 − ŷ)^2 is small")
     )
+
+
+_a, _d, _r, _P = sympy.symbols("a d r P", positive=True)
+
+
+def compensated_square() -> Derivation:
+    """a/(1 + e)² from d = fl(1 + e), its rounding error r, and P = fl(d·d), as the kernels compute it.
+
+    Dekker's product gives π = d² − P exactly; the kernels evaluate (a/P)·(1 − (π/P + 2r/d)), and the
+    terms of second order, below 2⁻¹⁰⁴ of the value, are dropped.
+    """
+    x, ratio = (_d**2 - _P) / _P, _r / _d
+    first = _a / _P * (1 - (x + 2 * ratio))
+    return (
+        Derivation("compensated-square", _a / (_d + _r) ** 2, title="Compensated division by (1 + e^(−|x|))^2")
+        .step(_a / _P / ((1 + x) * (1 + ratio) ** 2),
+              "take P and d out of the denominator: d^2 = P + π, where π = d^2 − P is exact (Dekker's product)")
+        .step(sympy.Add(first, _a / _P / ((1 + x) * (1 + ratio) ** 2) - first, evaluate=False),
+              "the kernels evaluate the first term; the rest is of second order in π/P ≤ 2^(−52) and r/d ≤ 2^(−53)")
+    )
