@@ -153,7 +153,7 @@ FAST_FORMS: tuple[FastForm, ...] = (
     _probability_row("bce_grad", "1", 0, -1 / p, -1),
     _probability_row("bce_grad", "soft", 0, (p - y) / (p * (1 - p)), 0),
     # NOTE: p^(−2) is numpy.power(p, −2), one rounding and no underflow of p² on the way; 1 − p is exact for p ≥ 1/2.
-    _probability_row("bce_hess", "0", 0, 1 / (1 - p) ** 2, 1),
+    _probability_row("bce_hess", "0", 1, p * (2 - p) / (1 - p) ** 2, 1),  # NOTE: hi = 1 as p → 0: the side is lo's
     _probability_row("bce_hess", "1", 0, 1 / p**2, 1),
     _probability_row("bce_hess", "soft", 0, y / p**2 + (1 - y) / (1 - p) ** 2, 1),
 )
