@@ -78,7 +78,9 @@ def bce_with_logits_hess(s: object, y: object, *, weight: object = None, pos_wei
 
     Evaluated as (p_w·y + 1 − y)·e^(−|s|)/(1 + e^(−|s|))² (for binary labels the coefficient is 1 or p_w
     exactly): no 1 − σ(s), so the tails keep every digit (``σ(40)·(1 − σ(40))`` is 0 in float64, the
-    exact value 4.2e-18), and no overflow (the hessian at s = ±inf is 0).
+    exact value 4.2e-18), and no overflow (the hessian at s = ±inf is 0). With soft labels and a
+    ``pos_weight`` below 1 the coefficient 1 + p_w·y − y loses digits where p_w·y nearly cancels 1 − y
+    (p_w ≪ 1, y near 1); without ``pos_weight`` it is 1 exactly.
 
     Args:
         s: logits; y: labels in [0, 1]; weight, pos_weight: as in :func:`bce_with_logits`.
