@@ -257,6 +257,10 @@ def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -
         ("logistic_loss_grad", (s_values.astype(np.float16), pm), {}),
         ("bce", (p, soft), {}),
         ("bce_grad", (p, labels), {}),
+        ("bce_with_logits_hess", (s_values, labels), {"pos_weight": 3.0}),
+        ("bce_with_logits_hess", (s_values.astype(np.float32), soft.astype(np.float32)), {}),
+        ("logistic_loss_hess", (s_values, pm), {"weight": soft}),
+        ("bce_hess", (p, soft), {}),
     ]
     compiled = [getattr(numeric, name)(*args, **kwargs) for name, args, kwargs in calls]
     monkeypatch.setattr(_driver, "KERNELS", _kernel_tables.NUMPY_KERNELS)

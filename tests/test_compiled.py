@@ -272,7 +272,7 @@ LABEL_KERNELS = [n for n in compiled_kernel_names() if "binary" in n and n.start
 
 @pytest.mark.parametrize("name", LABEL_KERNELS)
 def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -> None:
-    assert len(LABEL_KERNELS) == 6
+    assert len(LABEL_KERNELS) == 8  # loss, gradient, hessian, loss and gradient; each also unweighted
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     rng = np.random.default_rng(9)

@@ -93,8 +93,9 @@ def test_start_and_result_agree_in_mpmath(name: str) -> None:
         values = {s: rng.uniform(-30, 30), y: label, t: rng.choice((-1, 1)), yhat: rng.uniform(1e-6, 1 - 1e-6),
                   w: rng.uniform(0.1, 3), pos_weight: rng.uniform(0.1, 3), N: 3}
         start, result = d.start.subs(N, 3).doit(), d.result.subs(N, 3).doit()
-        # Symbols of an auxiliary derivation (compensated-division's a, d, r) are positive reals.
-        values.update({x: rng.uniform(0.1, 3) for x in start.free_symbols - set(values)})
+        # Symbols of an auxiliary derivation (compensated-division's a, d, r; compensated-square's P, which
+        # only its result names) are positive reals.
+        values.update({x: rng.uniform(0.1, 3) for x in (start.free_symbols | result.free_symbols) - set(values)})
         for k in (1, 2, 3):
             values.update({s_i[k]: rng.uniform(-30, 30), t_i[k]: rng.choice((-1, 1)),
                            y_i[k]: rng.random(), yhat_i[k]: rng.uniform(1e-6, 1 - 1e-6)})

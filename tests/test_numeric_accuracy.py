@@ -31,6 +31,9 @@ REFERENCES: dict[str, Callable[..., mpmath.mpf]] = {
     "logistic_loss_grad": lambda s, t: -t / (1 + mpmath.exp(t * s)),
     "bce": lambda p, y: -(y * mpmath.log(p) + (1 - y) * mpmath.log1p(-p)),
     "bce_grad": lambda p, y: (1 - y) / (1 - p) - y / p,
+    "bce_with_logits_hess": lambda s, y: 1 / ((1 + mpmath.exp(-s)) * (1 + mpmath.exp(s))),
+    "logistic_loss_hess": lambda s, t: 1 / ((1 + mpmath.exp(-t * s)) * (1 + mpmath.exp(t * s))),
+    "bce_hess": lambda p, y: y / p**2 + (1 - y) / (1 - p) ** 2,
 }
 
 

@@ -104,8 +104,8 @@ def test_a_target_that_underflows_without_flushing_is_told_apart(capsys) -> None
     [
         # NOTE: issue: --label 3 verified sigmoid and log_sigmoid, dropped the six labelled quantities, exit 0.
         (["--label", "3"], "--label 3 is outside the domain of bce_with_logits, bce_with_logits_grad, "
-                           "logistic_loss, logistic_loss_grad, bce, bce_grad (y must be 0, 1 or a soft label "
-                           "in [0, 1]; t must be -1 or +1)"),
+                           "bce_with_logits_hess, logistic_loss, logistic_loss_grad, logistic_loss_hess, bce, "
+                           "bce_grad, bce_hess (y must be 0, 1 or a soft label in [0, 1]; t must be -1 or +1)"),
         (["--label", "0.5", "--quantity", "logistic_loss"],
          "--label 0.5 is outside the domain of logistic_loss (t must be -1 or +1)"),
     ],

@@ -18,6 +18,9 @@ from bce_sym.verify.targets.registry import check_target, target_quantities
 
 POINTS = 300
 FRAMEWORK_TARGETS = ("jax", "tensorflow", "keras", "sklearn", "torch")
+#: (target, quantity, dtype) -> the bound that replaces 16 ULPs: BCELoss's double backward carries the
+#: 1e-12 floor of its gradient, max(p(1 - p), 1e-12), into every value (16 - 1.7e-10 at p = 0.25: ~5e4 ULP).
+FAR_EVERYWHERE = {("torch", "bce_hess", "float64"): 1e6}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -27,8 +30,10 @@ def test_every_quantity_of_every_framework_runs_in_the_dtype_under_test(target: 
     assert [r.quantity for r in reports] == list(target_quantities(target))
     for report in reports:
         assert report.dtype == dtype and report.points == POINTS
-        # it computes the quantity asked for: away from the tails (some zone) it is within 16 ULPs
-        assert min(row.max_ulp for row in report.zones) <= 16, report.to_markdown()
+        # it computes the quantity asked for: away from the tails (some zone) it is within 16 ULPs, except
+        # where a framework's own defect reaches every zone (FAR_EVERYWHERE says which, and how far)
+        bound = FAR_EVERYWHERE.get((target, report.quantity, dtype), 16)
+        assert min(row.max_ulp for row in report.zones) <= bound, report.to_markdown()
     assert reports[0].target == ("keras[tensorflow]" if target == "keras" else target)
 
 

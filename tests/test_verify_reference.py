@@ -114,7 +114,7 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(TypeError, match="takes 2 arguments"):
         reference("bce", 0.5)
     assert quantity("bce").arguments == ("p", "y")
-    assert len(quantity_names()) == 8
+    assert len(quantity_names()) == 11
 
 
 def test_nearest_float_rounds_once_in_the_subnormal_range() -> None:

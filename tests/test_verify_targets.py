@@ -40,8 +40,9 @@ def test_every_framework_table_covers_every_quantity() -> None:
 
 def test_what_each_framework_provides() -> None:
     assert target_quantities("keras") == ("sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_grad",
-                                          "bce", "bce_grad")
-    assert target_quantities("sklearn") == ("bce_with_logits", "bce_with_logits_grad", "bce")
+                                          "bce_with_logits_hess", "bce", "bce_grad", "bce_hess")
+    assert target_quantities("sklearn") == ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_hess",
+                                            "bce")
     assert target_display_name("keras") == "keras[tensorflow]"
     assert target_display_name("jax") == "jax"
 

@@ -175,6 +175,19 @@ def _nan_at_infinite_logits(s, y):
         return np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s)))
 
 
+def _sigma_times_one_minus_sigma(s, y):
+    # NOTE: autograd's second derivative of the logit loss: 0 once σ(s) rounds to 1 (s > 37).
+    p = _sigmoid(s)
+    return p * (1 - p)
+
+
+def _xgboost_hessian(s, y):
+    # NOTE: XGBoost's binary:logistic in float32: p = 1/(1 + e^(−min(s, 88.7)) + 1e-16), max(p(1 − p), 1e-16).
+    s32 = s.astype(np.float32)
+    p = np.float32(1) / (np.exp(np.minimum(-s32, np.float32(88.7))) + np.float32(1) + np.float32(1e-16))
+    return np.maximum(p * (1 - p), np.float32(1e-16)).astype(s.dtype)
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect("sigmoid-then-log", "bce_with_logits", _sigmoid_then_log,
            "the probability-form loss applied to sigmoid outputs (tutorials; Keras from_logits=False)"),
@@ -212,6 +225,10 @@ DEFECTS: tuple[Defect, ...] = (
            "NaN for infinite logits (tensorflow#75256, pytorch#102894)"),
     Defect("log-of-sigmoid", "log_sigmoid", _log_of_sigmoid,
            "log(σ(s)): 0 for large s, −inf for very negative s"),
+    Defect("sigma-times-one-minus-sigma", "bce_with_logits_hess", _sigma_times_one_minus_sigma,
+           "σ(s)(1 − σ(s)): autograd's second derivative, 0 for s > 37"),
+    Defect("xgboost-hessian-floor", "bce_with_logits_hess", _xgboost_hessian,
+           "XGBoost's max(p(1 − p), 1e-16) in float32", dtype="float32"),
 )
 
 
@@ -254,12 +271,15 @@ CAREFUL: dict[str, Callable[..., np.ndarray]] = {
     "log_sigmoid": lambda s: -_softplus(-s),
     "bce_with_logits": lambda s, y: _term(y, _softplus(-s)) + _term(1 - y, _softplus(s)),
     "bce_with_logits_grad": lambda s, y: _term(1 - y, _sigmoid(s)) - _term(y, _sigmoid(-s)),
+    "bce_with_logits_hess": lambda s, y: _sigmoid(s) * _sigmoid(-s),
     "logistic_loss": lambda s, t: _softplus(-t * s),
     "logistic_loss_grad": lambda s, t: -t * _sigmoid(-t * s),
+    "logistic_loss_hess": lambda s, t: _sigmoid(s) * _sigmoid(-s),
     "bce": lambda p, y: -(_term(y, np.log(p)) + _term(1 - y, np.log1p(-p))),
     "bce_grad": lambda p, y: np.where(
         (p > 0) & (p < 1), (p - y) / (p * (1 - p)), _term(1 - y, 1 / (1 - p)) - _term(y, 1 / p)
     ),
+    "bce_hess": lambda p, y: _term(y, (1 / p) ** 2) + _term(1 - y, (1 / (1 - p)) ** 2),
 }
 
 

@@ -94,7 +94,11 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
     instructions, results = program
     flags = variant != "exact"
     loads = []
+    # NOTE: an argument the expression does not read (σ(s)σ(−s) takes t but needs only t² = 1) is not loaded.
+    used = {op for ins in instructions for op in ins.operands} | set(results)
     for k, a in enumerate(spec.arguments):
+        if a.name not in used and not (labels and flags and a.name == "t"):
+            continue
         if labels and a.name == "t":
             # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
             loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")

@@ -1,4 +1,4 @@
-"""Stable binary cross-entropy, its gradients and the sigmoid in NumPy, generated from the proven forms.
+"""Stable binary cross-entropy, its first and second derivatives and the sigmoid in NumPy, from the proven forms.
 
 Every function evaluates a stable form of ``bce_sym.symbolic.stable_forms`` (or, for blocks of binary labels, one of the
 rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed at build time
@@ -25,6 +25,10 @@ Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
   ``bce_with_logits_grad(s, y, *, weight=None, pos_weight=None)``; beyond the API contract,
   ``bce_with_logits_and_grad(...)`` returns both from one pass (one exp per element instead of two)
 - ``logistic_loss(s, t, *, weight=None, reduction="none")`` and ``logistic_loss_grad(s, t, *, weight=None)``
+- second derivatives with respect to the first argument (Newton steps, gradient boosting):
+  ``bce_with_logits_hess(s, y, *, weight=None, pos_weight=None)`` = (1 + (p_w − 1)·y)·σ(s)·σ(−s),
+  ``logistic_loss_hess(s, t, *, weight=None)`` = σ(s)·σ(−s) and ``bce_hess(p, y, *, weight=None)`` =
+  y/p² + (1 − y)/(1 − p)², each times ``weight``
 - ``sigmoid(s)``, ``log_sigmoid(s)``
 
 ``bce_sym.numeric.naive`` has the same names with the textbook formulas as they stand, and
@@ -59,6 +63,9 @@ Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_
 - Soft labels are computed without cancellation (the TensorFlow form max(s, 0) − s·y + log1p(e^−|s|)
   loses digits when s·y nearly cancels max(s, 0)). The soft-label gradient σ(s) − y itself cancels
   where σ(s) ≈ y (inherent to float64, as in PyTorch); with binary labels it does not.
+- The hessians have no floor: scikit-learn computes e/(1 + e)², XGBoost max(p(1 − p), 1e-16) and
+  autograd σ(s)(1 − σ(s)), which is 0 once σ(s) rounds to 1 (s > 37 in float64); bce_sym's
+  σ(s)σ(−s) = e^(−|s|)/(1 + e^(−|s|))² keeps the tails (``bce_with_logits_hess(40, 1)`` is 4.2e-18).
 - A loss that overflows (only possible with a large ``pos_weight``) times a zero ``weight`` is 0.
 - float16/bfloat16/float32 reductions are accumulated in float64 and rounded once.
 
@@ -75,23 +82,29 @@ from bce_sym.numeric._backend import BACKEND as BACKEND  # "compiled" (the C loo
 from bce_sym.numeric._functions import (
     bce,
     bce_grad,
+    bce_hess,
     bce_with_logits,
     bce_with_logits_and_grad,
     bce_with_logits_grad,
+    bce_with_logits_hess,
     log_sigmoid,
     logistic_loss,
     logistic_loss_grad,
+    logistic_loss_hess,
     sigmoid,
 )
 
 __all__ = [
     "bce",
     "bce_grad",
+    "bce_hess",
     "bce_with_logits",
     "bce_with_logits_grad",
+    "bce_with_logits_hess",
     "bce_with_logits_and_grad",
     "logistic_loss",
     "logistic_loss_grad",
+    "logistic_loss_hess",
     "sigmoid",
     "log_sigmoid",
 ]

@@ -41,6 +41,9 @@ class _Dispatch:
 _DISPATCH: tuple[_Dispatch, ...] = (
     _Dispatch("bce_with_logits", "bce_with_logits_binary", "bce_with_logits", label_as_t=True, binary_never_nan=True),
     _Dispatch("bce_with_logits_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad", label_as_t=True),
+    # NOTE: the soft kernel's coefficient 1 + p_w·y − y rounds for y = 1; the binary one is 1 or p_w exactly.
+    _Dispatch("bce_with_logits_hess", "bce_with_logits_hess_binary", "bce_with_logits_hess", label_as_t=True,
+              binary_never_nan=True),
     _Dispatch("bce_grad", "bce_grad", "bce_grad_soft"),
     # NOTE: loss and gradient in one pass; the loss (the first value) takes bce_with_logits's limits.
     _Dispatch(

@@ -73,6 +73,24 @@ def bce_with_logits_grad(s: object, y: object, *, weight: object = None, pos_wei
     return _evaluate("bce_with_logits_grad", (("s", s, _REAL), ("y", y, _UNIT)), pos_weight=pos_weight, weight=weight)
 
 
+def bce_with_logits_hess(s: object, y: object, *, weight: object = None, pos_weight: object = None) -> numpy.ndarray:
+    """Elementwise ∂²/∂s² of :func:`bce_with_logits`: (1 + (p_w − 1)·y)·σ(s)·σ(−s), times ``weight``.
+
+    Evaluated as (p_w·y + 1 − y)·e^(−|s|)/(1 + e^(−|s|))² (for binary labels the coefficient is 1 or p_w
+    exactly): no 1 − σ(s), so the tails keep every digit (``σ(40)·(1 − σ(40))`` is 0 in float64, the
+    exact value 4.2e-18), and no overflow (the hessian at s = ±inf is 0). With soft labels and a
+    ``pos_weight`` below 1 the coefficient 1 + p_w·y − y loses digits where p_w·y nearly cancels 1 − y
+    (p_w ≪ 1, y near 1); without ``pos_weight`` it is 1 exactly.
+
+    Args:
+        s: logits; y: labels in [0, 1]; weight, pos_weight: as in :func:`bce_with_logits`.
+
+    >>> bce_with_logits_hess([0.0, 40.0, -800.0], [1.0, 1.0, 0.0]).tolist()
+    [0.25, 4.248354255291589e-18, 0.0]
+    """
+    return _evaluate("bce_with_logits_hess", (("s", s, _REAL), ("y", y, _UNIT)), pos_weight=pos_weight, weight=weight)
+
+
 def bce_with_logits_and_grad(
     s: object, y: object, *, weight: object = None, pos_weight: object = None, reduction: str = "none"
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -120,6 +138,20 @@ def logistic_loss_grad(s: object, t: object, *, weight: object = None) -> numpy.
     return _evaluate("logistic_loss_grad", (("s", s, _REAL), ("t", t, _PM)), weight=weight)
 
 
+def logistic_loss_hess(s: object, t: object, *, weight: object = None) -> numpy.ndarray:
+    """Elementwise ∂²/∂s² of :func:`logistic_loss`: t²·σ(t·s)·σ(−t·s) = σ(s)·σ(−s), times ``weight``.
+
+    The same for both labels (t² = 1; t is still checked to be ±1), evaluated as e^(−|s|)/(1 + e^(−|s|))².
+
+    Args:
+        s: logits; t: labels −1 or +1; weight: optional elementwise weight.
+
+    >>> logistic_loss_hess([0.0, -40.0], [1, -1]).tolist()
+    [0.25, 4.248354255291589e-18]
+    """
+    return _evaluate("logistic_loss_hess", (("s", s, _REAL), ("t", t, _PM)), weight=weight)
+
+
 def bce(p: object, y: object, *, weight: object = None, reduction: str = "none") -> numpy.ndarray:
     """Binary cross-entropy of probabilities: −(y·log p + (1 − y)·log(1 − p)), times ``weight``; no clamping.
 
@@ -145,3 +177,19 @@ def bce_grad(p: object, y: object, *, weight: object = None) -> numpy.ndarray:
     [-2.0, -1e+20]
     """
     return _evaluate("bce_grad", (("p", p, _UNIT), ("y", y, _UNIT)), weight=weight)
+
+
+def bce_hess(p: object, y: object, *, weight: object = None) -> numpy.ndarray:
+    """Elementwise ∂²/∂p² of :func:`bce`: y/p² + (1 − y)/(1 − p)², times ``weight``; no clamping.
+
+    Each square is two divisions, (y/p)/p, so p² never underflows first. At p = 0 and p = 1 it is the
+    one-sided limit: inf where the singular term's label factor is positive, else the other term
+    (``bce_hess(0, 0)`` is 1).
+
+    Args:
+        p: predicted probabilities in [0, 1]; y: labels in [0, 1]; weight: optional elementwise weight.
+
+    >>> bce_hess([0.5, 1e-200, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]).tolist()
+    [4.0, inf, inf, 1.0]
+    """
+    return _evaluate("bce_hess", (("p", p, _UNIT), ("y", y, _UNIT)), weight=weight)

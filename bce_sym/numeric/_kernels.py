@@ -126,6 +126,68 @@ def bce_with_logits_grad_unweighted(s, y, out, f, b):
     return out
 
 
+def bce_with_logits_hess(s, y, p_w, out, f, b):
+    """(p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
+    numpy.multiply(p_w, y, out=f[2])
+    numpy.add(1.0, f[2], out=f[2])
+    numpy.subtract(f[2], y, out=f[2])
+    numpy.multiply(f[2], f[0], out=f[2])
+    numpy.multiply(f[1], f[1], out=f[3])
+    numpy.multiply(f[1], 134217729.0, out=f[4])
+    numpy.subtract(f[4], f[1], out=f[5])
+    numpy.subtract(f[4], f[5], out=f[5])
+    numpy.subtract(f[1], f[5], out=f[4])
+    numpy.multiply(f[5], f[4], out=f[6])
+    numpy.multiply(f[5], f[5], out=f[5])
+    numpy.subtract(f[5], f[3], out=f[5])
+    numpy.add(f[5], f[6], out=f[5])
+    numpy.add(f[5], f[6], out=f[6])
+    numpy.multiply(f[4], f[4], out=f[4])
+    numpy.add(f[6], f[4], out=f[4])
+    numpy.subtract(f[1], 1.0, out=f[6])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.divide(f[6], f[1], out=f[1])
+    numpy.divide(f[4], f[3], out=f[4])
+    numpy.add(f[1], f[1], out=f[1])
+    numpy.add(f[4], f[1], out=f[1])
+    numpy.divide(f[2], f[3], out=f[3])
+    numpy.multiply(f[3], f[1], out=f[1])
+    numpy.subtract(f[3], f[1], out=out)
+    return out
+
+
+def bce_with_logits_hess_unweighted(s, y, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
+    numpy.multiply(f[1], f[1], out=f[2])
+    numpy.multiply(f[1], 134217729.0, out=f[3])
+    numpy.subtract(f[3], f[1], out=f[4])
+    numpy.subtract(f[3], f[4], out=f[4])
+    numpy.subtract(f[1], f[4], out=f[3])
+    numpy.multiply(f[4], f[3], out=f[5])
+    numpy.multiply(f[4], f[4], out=f[4])
+    numpy.subtract(f[4], f[2], out=f[4])
+    numpy.add(f[4], f[5], out=f[4])
+    numpy.add(f[4], f[5], out=f[5])
+    numpy.multiply(f[3], f[3], out=f[3])
+    numpy.add(f[5], f[3], out=f[3])
+    numpy.subtract(f[1], 1.0, out=f[5])
+    numpy.subtract(f[0], f[5], out=f[5])
+    numpy.divide(f[5], f[1], out=f[1])
+    numpy.divide(f[3], f[2], out=f[3])
+    numpy.add(f[1], f[1], out=f[1])
+    numpy.add(f[3], f[1], out=f[1])
+    numpy.divide(f[0], f[2], out=f[2])
+    numpy.multiply(f[2], f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=out)
+    return out
+
+
 def logistic_loss(s, t, out, f, b):
     """log1p(exp(-Abs(s*t))) + Max(0, -s*t)"""
     numpy.multiply(s, t, out=f[0])
@@ -157,6 +219,35 @@ def logistic_loss_grad(s, t, out, f, b):
     return out
 
 
+def logistic_loss_hess(s, t, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
+    numpy.multiply(f[1], f[1], out=f[2])
+    numpy.multiply(f[1], 134217729.0, out=f[3])
+    numpy.subtract(f[3], f[1], out=f[4])
+    numpy.subtract(f[3], f[4], out=f[4])
+    numpy.subtract(f[1], f[4], out=f[3])
+    numpy.multiply(f[4], f[3], out=f[5])
+    numpy.multiply(f[4], f[4], out=f[4])
+    numpy.subtract(f[4], f[2], out=f[4])
+    numpy.add(f[4], f[5], out=f[4])
+    numpy.add(f[4], f[5], out=f[5])
+    numpy.multiply(f[3], f[3], out=f[3])
+    numpy.add(f[5], f[3], out=f[3])
+    numpy.subtract(f[1], 1.0, out=f[5])
+    numpy.subtract(f[0], f[5], out=f[5])
+    numpy.divide(f[5], f[1], out=f[1])
+    numpy.divide(f[3], f[2], out=f[3])
+    numpy.add(f[1], f[1], out=f[1])
+    numpy.add(f[3], f[1], out=f[1])
+    numpy.divide(f[0], f[2], out=f[2])
+    numpy.multiply(f[2], f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=out)
+    return out
+
+
 def bce(yhat, y, out, f, b):
     """-y*log(yhat) - (1 - y)*log1p(-yhat)"""
     _log_unit(yhat, out=f[0])
@@ -177,6 +268,18 @@ def bce_grad(yhat, y, out, f, b):
     numpy.divide(f[1], f[0], out=f[0])
     numpy.divide(y, yhat, out=f[1])
     numpy.subtract(f[0], f[1], out=out)
+    return out
+
+
+def bce_hess(yhat, y, out, f, b):
+    """y/yhat**2 + (1 - y)/(1 - yhat)**2"""
+    numpy.divide(y, yhat, out=f[0])
+    numpy.divide(f[0], yhat, out=f[0])
+    numpy.subtract(1.0, yhat, out=f[1])
+    numpy.subtract(1.0, y, out=f[2])
+    numpy.divide(f[2], f[1], out=f[2])
+    numpy.divide(f[2], f[1], out=f[1])
+    numpy.add(f[0], f[1], out=out)
     return out
 
 
@@ -250,6 +353,71 @@ def bce_with_logits_grad_binary_unweighted(s, t, out, f, b):
     numpy.divide(f[3], f[2], out=f[2])
     numpy.multiply(f[0], f[2], out=f[2])
     numpy.subtract(f[0], f[2], out=out)
+    return out
+
+
+def bce_with_logits_hess_binary(s, t, p_w, out, f, b):
+    """(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
+    numpy.multiply(t, 0.5, out=f[2])
+    numpy.add(0.5, f[2], out=f[2])
+    numpy.multiply(p_w, 0.5, out=f[3])
+    numpy.subtract(1.0, t, out=f[4])
+    numpy.multiply(f[3], f[4], out=f[4])
+    numpy.add(f[2], f[4], out=f[4])
+    numpy.multiply(f[4], f[0], out=f[4])
+    numpy.multiply(f[1], f[1], out=f[2])
+    numpy.multiply(f[1], 134217729.0, out=f[3])
+    numpy.subtract(f[3], f[1], out=f[5])
+    numpy.subtract(f[3], f[5], out=f[5])
+    numpy.subtract(f[1], f[5], out=f[3])
+    numpy.multiply(f[5], f[3], out=f[6])
+    numpy.multiply(f[5], f[5], out=f[5])
+    numpy.subtract(f[5], f[2], out=f[5])
+    numpy.add(f[5], f[6], out=f[5])
+    numpy.add(f[5], f[6], out=f[6])
+    numpy.multiply(f[3], f[3], out=f[3])
+    numpy.add(f[6], f[3], out=f[3])
+    numpy.subtract(f[1], 1.0, out=f[6])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.divide(f[6], f[1], out=f[1])
+    numpy.divide(f[3], f[2], out=f[3])
+    numpy.add(f[1], f[1], out=f[1])
+    numpy.add(f[3], f[1], out=f[1])
+    numpy.divide(f[4], f[2], out=f[2])
+    numpy.multiply(f[2], f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=out)
+    return out
+
+
+def bce_with_logits_hess_binary_unweighted(s, t, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
+    numpy.multiply(f[1], f[1], out=f[2])
+    numpy.multiply(f[1], 134217729.0, out=f[3])
+    numpy.subtract(f[3], f[1], out=f[4])
+    numpy.subtract(f[3], f[4], out=f[4])
+    numpy.subtract(f[1], f[4], out=f[3])
+    numpy.multiply(f[4], f[3], out=f[5])
+    numpy.multiply(f[4], f[4], out=f[4])
+    numpy.subtract(f[4], f[2], out=f[4])
+    numpy.add(f[4], f[5], out=f[4])
+    numpy.add(f[4], f[5], out=f[5])
+    numpy.multiply(f[3], f[3], out=f[3])
+    numpy.add(f[5], f[3], out=f[3])
+    numpy.subtract(f[1], 1.0, out=f[5])
+    numpy.subtract(f[0], f[5], out=f[5])
+    numpy.divide(f[5], f[1], out=f[1])
+    numpy.divide(f[3], f[2], out=f[3])
+    numpy.add(f[1], f[1], out=f[1])
+    numpy.add(f[3], f[1], out=f[1])
+    numpy.divide(f[0], f[2], out=f[2])
+    numpy.multiply(f[2], f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=out)
     return out
 
 
@@ -396,14 +564,20 @@ KERNELS = {
     "bce_with_logits_unweighted": (bce_with_logits_unweighted, ("s", "y"), 4, 0),
     "bce_with_logits_grad": (bce_with_logits_grad, ("s", "y", "p_w"), 6, 0),
     "bce_with_logits_grad_unweighted": (bce_with_logits_grad_unweighted, ("s", "y"), 5, 0),
+    "bce_with_logits_hess": (bce_with_logits_hess, ("s", "y", "p_w"), 7, 0),
+    "bce_with_logits_hess_unweighted": (bce_with_logits_hess_unweighted, ("s", "y"), 6, 0),
     "logistic_loss": (logistic_loss, ("s", "t"), 2, 0),
     "logistic_loss_grad": (logistic_loss_grad, ("s", "t"), 4, 0),
+    "logistic_loss_hess": (logistic_loss_hess, ("s", "t"), 6, 0),
     "bce": (bce, ("yhat", "y"), 3, 0),
     "bce_grad": (bce_grad, ("yhat", "y"), 2, 0),
+    "bce_hess": (bce_hess, ("yhat", "y"), 3, 0),
     "bce_with_logits_binary": (bce_with_logits_binary, ("s", "t", "p_w"), 4, 0),
     "bce_with_logits_binary_unweighted": (bce_with_logits_binary_unweighted, ("s", "t"), 2, 0),
     "bce_with_logits_grad_binary": (bce_with_logits_grad_binary, ("s", "t", "p_w"), 6, 0),
     "bce_with_logits_grad_binary_unweighted": (bce_with_logits_grad_binary_unweighted, ("s", "t"), 4, 0),
+    "bce_with_logits_hess_binary": (bce_with_logits_hess_binary, ("s", "t", "p_w"), 7, 0),
+    "bce_with_logits_hess_binary_unweighted": (bce_with_logits_hess_binary_unweighted, ("s", "t"), 6, 0),
     "bce_grad_soft": (bce_grad_soft, ("yhat", "y"), 2, 0),
     "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 6, 0),
     "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 5, 0),

@@ -37,6 +37,9 @@ _LIMITS: tuple[_Limit, ...] = (
     _Limit("bce", 1.0, 1.0, lambda y, pw: 1.0 - y, lambda y, pw: 0.0 * y),
     _Limit("bce_grad", 0.0, -1.0, lambda y, pw: y, lambda y, pw: 1.0 - y),
     _Limit("bce_grad", 1.0, 1.0, lambda y, pw: 1.0 - y, lambda y, pw: -y),
+    # NOTE: y/p² + (1 − y)/(1 − p)²: at p = 0 the first term is ∞ (or 0·∞ for y = 0), the second 1 − y.
+    _Limit("bce_hess", 0.0, 1.0, lambda y, pw: y, lambda y, pw: 1.0 - y),
+    _Limit("bce_hess", 1.0, 1.0, lambda y, pw: 1.0 - y, lambda y, pw: y),
 )
 
 _QUANTITIES_WITH_LIMITS = frozenset(row.quantity for row in _LIMITS)

@@ -20,11 +20,14 @@ import numpy
 __all__ = [
     "bce",
     "bce_grad",
+    "bce_hess",
     "bce_with_logits",
     "bce_with_logits_grad",
+    "bce_with_logits_hess",
     "bce_with_logits_and_grad",
     "logistic_loss",
     "logistic_loss_grad",
+    "logistic_loss_hess",
     "sigmoid",
     "log_sigmoid",
 ]
@@ -92,6 +95,18 @@ def bce_with_logits_grad(s: object, y: object, *, weight: object = None, pos_wei
     return _finish(grad, weight, "none")
 
 
+def bce_with_logits_hess(s: object, y: object, *, weight: object = None, pos_weight: object = None) -> numpy.ndarray:
+    """(1 + (p_w − 1)·y)·σ(s)·(1 − σ(s)) as written: 0 once σ(s) rounds to 1 (s > 37), NaN for s < −709.
+
+    >>> bce_with_logits_hess([0.0], [1.0]).tolist()
+    [0.25]
+    """
+    s, y = _floats(s, y)
+    p_w = 1.0 if pos_weight is None else _floats(pos_weight)[0]
+    p = sigmoid(s)
+    return _finish((1 + (p_w - 1) * y) * p * (1 - p), weight, "none")
+
+
 def bce_with_logits_and_grad(
     s: object, y: object, *, weight: object = None, pos_weight: object = None, reduction: str = "none"
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -125,6 +140,17 @@ def logistic_loss_grad(s: object, t: object, *, weight: object = None) -> numpy.
     return _finish(-t * e / (1 + e), weight, "none")
 
 
+def logistic_loss_hess(s: object, t: object, *, weight: object = None) -> numpy.ndarray:
+    """t²·e^(−t·s) / (1 + e^(−t·s))² as written (inf/inf = NaN for −t·s > 354, where the square overflows).
+
+    >>> logistic_loss_hess([0.0], [1.0]).tolist()
+    [0.25]
+    """
+    s, t = _floats(s, t)
+    e = numpy.exp(-t * s)
+    return _finish(t * t * e / (1 + e) ** 2, weight, "none")
+
+
 def bce(p: object, y: object, *, weight: object = None, reduction: str = "none") -> numpy.ndarray:
     """−(y·log p + (1 − y)·log(1 − p)) as written (0·log 0 is NaN at p = 0, y = 0).
 
@@ -143,3 +169,13 @@ def bce_grad(p: object, y: object, *, weight: object = None) -> numpy.ndarray:
     """
     p, y = _floats(p, y)
     return _finish((p - y) / (p * (1 - p)), weight, "none")
+
+
+def bce_hess(p: object, y: object, *, weight: object = None) -> numpy.ndarray:
+    """y/p² + (1 − y)/(1 − p)² as written (p² underflows to 0 for p < 1e-162, and 0/0 is NaN at p = 0, y = 0).
+
+    >>> bce_hess([0.5], [1.0]).tolist()
+    [4.0]
+    """
+    p, y = _floats(p, y)
+    return _finish(y / p**2 + (1 - y) / (1 - p) ** 2, weight, "none")

@@ -12,6 +12,10 @@ Why these rewrites (each is the reason a naive formula loses digits):
   ``max(s, 0) − y·s + log1p(e^(−|s|))`` subtracts and does cancel).
 - ``σ(s) − y`` for y = 1 is ``−σ(−s)``: written as ``(1 − y)·σ(s) − y·σ(−s)`` a binary label leaves a
   single term and no cancellation.
+- the second derivatives ``σ(s)·σ(−s) = σ(s)(1 − σ(s))`` lose everything where σ(s) rounds to 1 (and
+  ``e^(−s)/(1 + e^(−s))²`` overflows for s ≪ 0): written as ``e^(−|s|)/(1 + e^(−|s|))²`` they are a
+  quotient of positive terms; ``y/p² + (1 − y)/(1 − p)²`` is already a sum of positive terms, and
+  ``1 − p`` is exact for p ≥ 1/2, where its square matters.
 
 >>> from bce_sym.symbols import s, t
 >>> row = stable_form("logistic_loss")
@@ -40,6 +44,12 @@ def stable_sigmoid(x: sympy.Expr) -> sympy.Expr:
     return sympy.Piecewise((1, x >= 0), (e, True)) / (1 + e)
 
 
+def sigmoid_product(x: sympy.Expr) -> sympy.Expr:
+    """The stable form of σ(x)·σ(−x): ``e^(−|x|) / (1 + e^(−|x|))²``; even in x, no exp overflows, nothing cancels."""
+    e = sympy.exp(-sympy.Abs(x))
+    return e / (1 + e) ** 2
+
+
 @dataclass(frozen=True)
 class StableForm:
     """One quantity: its textbook expression, the stable rewrite the code evaluates, and its domain.
@@ -59,6 +69,8 @@ class StableForm:
 _LOSS_LOGITS = -(pos_weight * y * sympy.log(sigmoid(s)) + (1 - y) * sympy.log(1 - sigmoid(s)))
 _LOSS_PM = sympy.log(1 + sympy.exp(-t * s))
 _LOSS_PROBABILITY = -(y * sympy.log(yhat) + (1 - y) * sympy.log(1 - yhat))
+# NOTE: (p_w·y + 1 − y) is written as one sum so that the pos_weight = 1 kernel's coefficient simplifies to 1.
+_CURVATURE_LOGITS = pos_weight * y + 1 - y
 
 STABLE_FORMS: tuple[StableForm, ...] = (
     StableForm(
@@ -83,12 +95,21 @@ STABLE_FORMS: tuple[StableForm, ...] = (
         "σ(s) − y written as (1 − y)σ(s) − y·σ(−s): one term survives for a binary label",
     ),
     StableForm(
+        "bce_with_logits_hess", sympy.Derivative(_LOSS_LOGITS, (s, 2)),
+        _CURVATURE_LOGITS * sigmoid_product(s), (s, y, pos_weight), "soft",
+        "(p_w·y + 1 − y)·σ(s)σ(−s) with σ(s)σ(−s) = e^(−|s|)/(1 + e^(−|s|))^2: no 1 − σ(s), no overflow",
+    ),
+    StableForm(
         "logistic_loss", _LOSS_PM, softplus(-t * s), (s, t), "pm",
         "log(1 + e^(−ts)) is softplus(−ts)",
     ),
     StableForm(
         "logistic_loss_grad", sympy.Derivative(_LOSS_PM, s), -t * stable_sigmoid(-t * s), (s, t), "pm",
         "the derivative −t·e^(−ts)/(1 + e^(−ts)) is −t·σ(−ts)",
+    ),
+    StableForm(
+        "logistic_loss_hess", sympy.Derivative(_LOSS_PM, (s, 2)), sigmoid_product(s), (s, t), "pm",
+        "t^2·σ(ts)σ(−ts) with t^2 = 1 is σ(s)σ(−s) = e^(−|s|)/(1 + e^(−|s|))^2, the same for both labels",
     ),
     StableForm(
         "bce", _LOSS_PROBABILITY,
@@ -99,6 +120,11 @@ STABLE_FORMS: tuple[StableForm, ...] = (
         "bce_grad", sympy.Derivative(_LOSS_PROBABILITY, yhat),
         (1 - y) / (1 - yhat) - y / yhat, (yhat, y), "soft",
         "(ŷ − y)/(ŷ(1 − ŷ)) split into partial fractions: one term survives for a binary label",
+    ),
+    StableForm(
+        "bce_hess", sympy.Derivative(_LOSS_PROBABILITY, (yhat, 2)),
+        y / yhat**2 + (1 - y) / (1 - yhat) ** 2, (yhat, y), "soft",
+        "two non-negative terms; 1 − ŷ is exact for ŷ ≥ 1/2, and each square divides twice (no p^2 underflow)",
     ),
 )
 
@@ -147,6 +173,11 @@ SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
         "bce_with_logits_grad_binary", "bce_with_logits_grad",
         _binary_weight(t) * t * stable_sigmoid(t * s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
         "for y ∈ {0, 1} the gradient (1 − y)σ(s) − p_w·y·σ(−s) is c·t·σ(t·s)",
+    ),
+    SpecialisedForm(
+        "bce_with_logits_hess_binary", "bce_with_logits_hess",
+        _binary_weight(t) * sigmoid_product(s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
+        "for y ∈ {0, 1} the coefficient p_w·y + 1 − y is 1 or p_w exactly (1 + p_w − 1 would round)",
     ),
     SpecialisedForm(
         "bce_grad_soft", "bce_grad",

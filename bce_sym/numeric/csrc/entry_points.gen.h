@@ -31,6 +31,14 @@ static const kernel_info KERNEL_bce_with_logits_grad_unweighted = {"bce_with_log
 static PyObject *py_bce_with_logits_grad_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_unweighted, args); }
 static const kernel_info KERNEL_bce_with_logits_grad_unweighted_float32 = {"bce_with_logits_grad_unweighted_float32", 2, 1, bce_with_logits_grad_unweighted_single, bce_with_logits_grad_unweighted_exact, 0};
 static PyObject *py_bce_with_logits_grad_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_unweighted_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess = {"bce_with_logits_hess", 3, 1, bce_with_logits_hess_vector, bce_with_logits_hess_exact, 0};
+static PyObject *py_bce_with_logits_hess(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_float32 = {"bce_with_logits_hess_float32", 3, 1, bce_with_logits_hess_single, bce_with_logits_hess_exact, 0};
+static PyObject *py_bce_with_logits_hess_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_unweighted = {"bce_with_logits_hess_unweighted", 2, 1, bce_with_logits_hess_unweighted_vector, bce_with_logits_hess_unweighted_exact, 0};
+static PyObject *py_bce_with_logits_hess_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_unweighted, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_unweighted_float32 = {"bce_with_logits_hess_unweighted_float32", 2, 1, bce_with_logits_hess_unweighted_single, bce_with_logits_hess_unweighted_exact, 0};
+static PyObject *py_bce_with_logits_hess_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_unweighted_float32, args); }
 static const kernel_info KERNEL_logistic_loss = {"logistic_loss", 2, 1, logistic_loss_vector, logistic_loss_exact, 0};
 static PyObject *py_logistic_loss(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss, args); }
 static const kernel_info KERNEL_logistic_loss_float32 = {"logistic_loss_float32", 2, 1, logistic_loss_single, logistic_loss_exact, 0};
@@ -39,6 +47,10 @@ static const kernel_info KERNEL_logistic_loss_grad = {"logistic_loss_grad", 2, 1
 static PyObject *py_logistic_loss_grad(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad, args); }
 static const kernel_info KERNEL_logistic_loss_grad_float32 = {"logistic_loss_grad_float32", 2, 1, logistic_loss_grad_single, logistic_loss_grad_exact, 0};
 static PyObject *py_logistic_loss_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_grad_float32, args); }
+static const kernel_info KERNEL_logistic_loss_hess = {"logistic_loss_hess", 2, 1, logistic_loss_hess_vector, logistic_loss_hess_exact, 0};
+static PyObject *py_logistic_loss_hess(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_hess, args); }
+static const kernel_info KERNEL_logistic_loss_hess_float32 = {"logistic_loss_hess_float32", 2, 1, logistic_loss_hess_single, logistic_loss_hess_exact, 0};
+static PyObject *py_logistic_loss_hess_float32(PyObject *self, PyObject *args) { return run(&KERNEL_logistic_loss_hess_float32, args); }
 static const kernel_info KERNEL_bce = {"bce", 2, 1, bce_vector, bce_exact, 0};
 static PyObject *py_bce(PyObject *self, PyObject *args) { return run(&KERNEL_bce, args); }
 static const kernel_info KERNEL_bce_float32 = {"bce_float32", 2, 1, bce_single, bce_exact, 0};
@@ -47,6 +59,10 @@ static const kernel_info KERNEL_bce_grad = {"bce_grad", 2, 1, bce_grad_vector, b
 static PyObject *py_bce_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad, args); }
 static const kernel_info KERNEL_bce_grad_float32 = {"bce_grad_float32", 2, 1, bce_grad_single, bce_grad_exact, 0};
 static PyObject *py_bce_grad_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_float32, args); }
+static const kernel_info KERNEL_bce_hess = {"bce_hess", 2, 1, bce_hess_vector, bce_hess_exact, 0};
+static PyObject *py_bce_hess(PyObject *self, PyObject *args) { return run(&KERNEL_bce_hess, args); }
+static const kernel_info KERNEL_bce_hess_float32 = {"bce_hess_float32", 2, 1, bce_hess_single, bce_hess_exact, 0};
+static PyObject *py_bce_hess_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_hess_float32, args); }
 static const kernel_info KERNEL_bce_with_logits_binary = {"bce_with_logits_binary", 3, 1, bce_with_logits_binary_vector, bce_with_logits_binary_exact, 0};
 static PyObject *py_bce_with_logits_binary(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_binary, args); }
 static const kernel_info KERNEL_bce_with_logits_binary_float32 = {"bce_with_logits_binary_float32", 3, 1, bce_with_logits_binary_single, bce_with_logits_binary_exact, 0};
@@ -79,6 +95,22 @@ static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels = 
 static PyObject *py_bce_with_logits_grad_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted_labels, args); }
 static const kernel_info KERNEL_bce_with_logits_grad_binary_unweighted_labels_float32 = {"bce_with_logits_grad_binary_unweighted_labels_float32", 2, 1, bce_with_logits_grad_binary_unweighted_single_labels, bce_with_logits_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_grad_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_binary_unweighted_labels_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary = {"bce_with_logits_hess_binary", 3, 1, bce_with_logits_hess_binary_vector, bce_with_logits_hess_binary_exact, 0};
+static PyObject *py_bce_with_logits_hess_binary(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_float32 = {"bce_with_logits_hess_binary_float32", 3, 1, bce_with_logits_hess_binary_single, bce_with_logits_hess_binary_exact, 0};
+static PyObject *py_bce_with_logits_hess_binary_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_labels = {"bce_with_logits_hess_binary_labels", 3, 1, bce_with_logits_hess_binary_vector_labels, bce_with_logits_hess_binary_exact_labels, 1};
+static PyObject *py_bce_with_logits_hess_binary_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_labels, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_labels_float32 = {"bce_with_logits_hess_binary_labels_float32", 3, 1, bce_with_logits_hess_binary_single_labels, bce_with_logits_hess_binary_exact_labels, 1};
+static PyObject *py_bce_with_logits_hess_binary_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_labels_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted = {"bce_with_logits_hess_binary_unweighted", 2, 1, bce_with_logits_hess_binary_unweighted_vector, bce_with_logits_hess_binary_unweighted_exact, 0};
+static PyObject *py_bce_with_logits_hess_binary_unweighted(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted_float32 = {"bce_with_logits_hess_binary_unweighted_float32", 2, 1, bce_with_logits_hess_binary_unweighted_single, bce_with_logits_hess_binary_unweighted_exact, 0};
+static PyObject *py_bce_with_logits_hess_binary_unweighted_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted_labels = {"bce_with_logits_hess_binary_unweighted_labels", 2, 1, bce_with_logits_hess_binary_unweighted_vector_labels, bce_with_logits_hess_binary_unweighted_exact_labels, 1};
+static PyObject *py_bce_with_logits_hess_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted_labels, args); }
+static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted_labels_float32 = {"bce_with_logits_hess_binary_unweighted_labels_float32", 2, 1, bce_with_logits_hess_binary_unweighted_single_labels, bce_with_logits_hess_binary_unweighted_exact_labels, 1};
+static PyObject *py_bce_with_logits_hess_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted_labels_float32, args); }
 static const kernel_info KERNEL_bce_grad_soft = {"bce_grad_soft", 2, 1, bce_grad_soft_vector, bce_grad_soft_exact, 0};
 static PyObject *py_bce_grad_soft(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_soft, args); }
 static const kernel_info KERNEL_bce_grad_soft_float32 = {"bce_grad_soft_float32", 2, 1, bce_grad_soft_single, bce_grad_soft_exact, 0};
@@ -124,14 +156,22 @@ static PyMethodDef methods[] = {
     {"bce_with_logits_grad_float32", py_bce_with_logits_grad_float32, METH_VARARGS, "-p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},
     {"bce_with_logits_grad_unweighted", py_bce_with_logits_grad_unweighted, METH_VARARGS, "-y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
     {"bce_with_logits_grad_unweighted_float32", py_bce_with_logits_grad_unweighted_float32, METH_VARARGS, "-y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},
+    {"bce_with_logits_hess", py_bce_with_logits_hess, METH_VARARGS, "(p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"},
+    {"bce_with_logits_hess_float32", py_bce_with_logits_hess_float32, METH_VARARGS, "(p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
+    {"bce_with_logits_hess_unweighted", py_bce_with_logits_hess_unweighted, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2"},
+    {"bce_with_logits_hess_unweighted_float32", py_bce_with_logits_hess_unweighted_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
     {"logistic_loss", py_logistic_loss, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, -s*t)"},
     {"logistic_loss_float32", py_logistic_loss_float32, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, -s*t) (float32 grade)"},
     {"logistic_loss_grad", py_logistic_loss_grad, METH_VARARGS, "-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"},
     {"logistic_loss_grad_float32", py_logistic_loss_grad_float32, METH_VARARGS, "-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (float32 grade)"},
+    {"logistic_loss_hess", py_logistic_loss_hess, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2"},
+    {"logistic_loss_hess_float32", py_logistic_loss_hess_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
     {"bce", py_bce, METH_VARARGS, "-y*log(yhat) - (1 - y)*log1p(-yhat)"},
     {"bce_float32", py_bce_float32, METH_VARARGS, "-y*log(yhat) - (1 - y)*log1p(-yhat) (float32 grade)"},
     {"bce_grad", py_bce_grad, METH_VARARGS, "-y/yhat + (1 - y)/(1 - yhat)"},
     {"bce_grad_float32", py_bce_grad_float32, METH_VARARGS, "-y/yhat + (1 - y)/(1 - yhat) (float32 grade)"},
+    {"bce_hess", py_bce_hess, METH_VARARGS, "y/yhat**2 + (1 - y)/(1 - yhat)**2"},
+    {"bce_hess_float32", py_bce_hess_float32, METH_VARARGS, "y/yhat**2 + (1 - y)/(1 - yhat)**2 (float32 grade)"},
     {"bce_with_logits_binary", py_bce_with_logits_binary, METH_VARARGS, "(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2)"},
     {"bce_with_logits_binary_float32", py_bce_with_logits_binary_float32, METH_VARARGS, "(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2) (float32 grade)"},
     {"bce_with_logits_binary_labels", py_bce_with_logits_binary_labels, METH_VARARGS, "(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2) (from labels y)"},
@@ -148,6 +188,14 @@ static PyMethodDef methods[] = {
     {"bce_with_logits_grad_binary_unweighted_float32", py_bce_with_logits_grad_binary_unweighted_float32, METH_VARARGS, "t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (float32 grade)"},
     {"bce_with_logits_grad_binary_unweighted_labels", py_bce_with_logits_grad_binary_unweighted_labels, METH_VARARGS, "t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (from labels y)"},
     {"bce_with_logits_grad_binary_unweighted_labels_float32", py_bce_with_logits_grad_binary_unweighted_labels_float32, METH_VARARGS, "t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (from labels y, float32 grade)"},
+    {"bce_with_logits_hess_binary", py_bce_with_logits_hess_binary, METH_VARARGS, "(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"},
+    {"bce_with_logits_hess_binary_float32", py_bce_with_logits_hess_binary_float32, METH_VARARGS, "(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
+    {"bce_with_logits_hess_binary_labels", py_bce_with_logits_hess_binary_labels, METH_VARARGS, "(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y)"},
+    {"bce_with_logits_hess_binary_labels_float32", py_bce_with_logits_hess_binary_labels_float32, METH_VARARGS, "(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y, float32 grade)"},
+    {"bce_with_logits_hess_binary_unweighted", py_bce_with_logits_hess_binary_unweighted, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2"},
+    {"bce_with_logits_hess_binary_unweighted_float32", py_bce_with_logits_hess_binary_unweighted_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
+    {"bce_with_logits_hess_binary_unweighted_labels", py_bce_with_logits_hess_binary_unweighted_labels, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y)"},
+    {"bce_with_logits_hess_binary_unweighted_labels_float32", py_bce_with_logits_hess_binary_unweighted_labels_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y, float32 grade)"},
     {"bce_grad_soft", py_bce_grad_soft, METH_VARARGS, "(-y + yhat)/(yhat*(1 - yhat))"},
     {"bce_grad_soft_float32", py_bce_grad_soft_float32, METH_VARARGS, "(-y + yhat)/(yhat*(1 - yhat)) (float32 grade)"},
     {"bce_with_logits_and_grad", py_bce_with_logits_and_grad, METH_VARARGS, "p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); -p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},

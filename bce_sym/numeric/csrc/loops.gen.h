@@ -456,6 +456,186 @@ VECTOR_TARGET static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void bce_with_logits_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r2 * r2;
+        const double r8 = r2 * 134217729.0;
+        const double r9 = r8 - r2;
+        const double r10 = r8 - r9;
+        const double r11 = r2 - r10;
+        const double r12 = r10 * r11;
+        const double r13 = r10 * r10;
+        const double r14 = r13 - r7;
+        const double r15 = r14 + r12;
+        const double r16 = r15 + r12;
+        const double r17 = r11 * r11;
+        const double r18 = r16 + r17;
+        const double r19 = r2 - 1.0;
+        const double r20 = r1 - r19;
+        const double r21 = r20 / r2;
+        const double r22 = r18 / r7;
+        const double r23 = r21 + r21;
+        const double r24 = r22 + r23;
+        const double r25 = r6 / r7;
+        const double r26 = r25 * r24;
+        const double r27 = r25 - r26;
+        out[0][i] = r27;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r2 * r2;
+        const double r8 = r2 * 134217729.0;
+        const double r9 = r8 - r2;
+        const double r10 = r8 - r9;
+        const double r11 = r2 - r10;
+        const double r12 = r10 * r11;
+        const double r13 = r10 * r10;
+        const double r14 = r13 - r7;
+        const double r15 = r14 + r12;
+        const double r16 = r15 + r12;
+        const double r17 = r11 * r11;
+        const double r18 = r16 + r17;
+        const double r19 = r2 - 1.0;
+        const double r20 = r1 - r19;
+        const double r21 = r20 / r2;
+        const double r22 = r18 / r7;
+        const double r23 = r21 + r21;
+        const double r24 = r22 + r23;
+        const double r25 = r6 / r7;
+        const double r26 = r25 * r24;
+        const double r27 = r25 - r26;
+        out[0][i] = r27;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r6 / r2;
+        const double r8 = r7 / r2;
+        out[0][i] = r8;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
 VECTOR_TARGET static void logistic_loss_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -576,6 +756,87 @@ VECTOR_TARGET static int logistic_loss_grad_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET static void logistic_loss_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET static int logistic_loss_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int logistic_loss_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
 VECTOR_TARGET static void bce_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -673,6 +934,58 @@ VECTOR_TARGET static int bce_grad_single(CHUNK_ARGS)
         const double r3 = y / yhat;
         const double r4 = r2 - r3;
         out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_hess_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
+    }
+}
+
+VECTOR_TARGET static int bce_hess_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_hess_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out[0][i] = r6;
     }
     return outside;
 }
@@ -1233,6 +1546,390 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single_labels(CH
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r2 * r2;
+        const double r11 = r2 * 134217729.0;
+        const double r12 = r11 - r2;
+        const double r13 = r11 - r12;
+        const double r14 = r2 - r13;
+        const double r15 = r13 * r14;
+        const double r16 = r13 * r13;
+        const double r17 = r16 - r10;
+        const double r18 = r17 + r15;
+        const double r19 = r18 + r15;
+        const double r20 = r14 * r14;
+        const double r21 = r19 + r20;
+        const double r22 = r2 - 1.0;
+        const double r23 = r1 - r22;
+        const double r24 = r23 / r2;
+        const double r25 = r21 / r10;
+        const double r26 = r24 + r24;
+        const double r27 = r25 + r26;
+        const double r28 = r9 / r10;
+        const double r29 = r28 * r27;
+        const double r30 = r28 - r29;
+        out[0][i] = r30;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r2 * r2;
+        const double r11 = r2 * 134217729.0;
+        const double r12 = r11 - r2;
+        const double r13 = r11 - r12;
+        const double r14 = r2 - r13;
+        const double r15 = r13 * r14;
+        const double r16 = r13 * r13;
+        const double r17 = r16 - r10;
+        const double r18 = r17 + r15;
+        const double r19 = r18 + r15;
+        const double r20 = r14 * r14;
+        const double r21 = r19 + r20;
+        const double r22 = r2 - 1.0;
+        const double r23 = r1 - r22;
+        const double r24 = r23 / r2;
+        const double r25 = r21 / r10;
+        const double r26 = r24 + r24;
+        const double r27 = r25 + r26;
+        const double r28 = r9 / r10;
+        const double r29 = r28 * r27;
+        const double r30 = r28 - r29;
+        out[0][i] = r30;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r2 * r2;
+        const double r11 = r2 * 134217729.0;
+        const double r12 = r11 - r2;
+        const double r13 = r11 - r12;
+        const double r14 = r2 - r13;
+        const double r15 = r13 * r14;
+        const double r16 = r13 * r13;
+        const double r17 = r16 - r10;
+        const double r18 = r17 + r15;
+        const double r19 = r18 + r15;
+        const double r20 = r14 * r14;
+        const double r21 = r19 + r20;
+        const double r22 = r2 - 1.0;
+        const double r23 = r1 - r22;
+        const double r24 = r23 / r2;
+        const double r25 = r21 / r10;
+        const double r26 = r24 + r24;
+        const double r27 = r25 + r26;
+        const double r28 = r9 / r10;
+        const double r29 = r28 * r27;
+        const double r30 = r28 - r29;
+        out[0][i] = r30;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r2 * r2;
+        const double r11 = r2 * 134217729.0;
+        const double r12 = r11 - r2;
+        const double r13 = r11 - r12;
+        const double r14 = r2 - r13;
+        const double r15 = r13 * r14;
+        const double r16 = r13 * r13;
+        const double r17 = r16 - r10;
+        const double r18 = r17 + r15;
+        const double r19 = r18 + r15;
+        const double r20 = r14 * r14;
+        const double r21 = r19 + r20;
+        const double r22 = r2 - 1.0;
+        const double r23 = r1 - r22;
+        const double r24 = r23 / r2;
+        const double r25 = r21 / r10;
+        const double r26 = r24 + r24;
+        const double r27 = r25 + r26;
+        const double r28 = r9 / r10;
+        const double r29 = r28 * r27;
+        const double r30 = r28 - r29;
+        out[0][i] = r30;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double p_w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out[0][i] = r11;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_unweighted_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_hess_binary_unweighted_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_exact(r0);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r2 * r2;
+        const double r4 = r2 * 134217729.0;
+        const double r5 = r4 - r2;
+        const double r6 = r4 - r5;
+        const double r7 = r2 - r6;
+        const double r8 = r6 * r7;
+        const double r9 = r6 * r6;
+        const double r10 = r9 - r3;
+        const double r11 = r10 + r8;
+        const double r12 = r11 + r8;
+        const double r13 = r7 * r7;
+        const double r14 = r12 + r13;
+        const double r15 = r2 - 1.0;
+        const double r16 = r1 - r15;
+        const double r17 = r16 / r2;
+        const double r18 = r14 / r3;
+        const double r19 = r17 + r17;
+        const double r20 = r18 + r19;
+        const double r21 = r1 / r3;
+        const double r22 = r21 * r20;
+        const double r23 = r21 - r22;
+        out[0][i] = r23;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        soft |= !(fabs(t) == 1.0);
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out[0][i] = r4;
     }
     return outside | (soft << 1);
 }

@@ -14,6 +14,7 @@ from functools import partial
 from bce_sym.symbolic.derivations import (
     convexity,
     gradients,
+    hessians,
     likelihood,
     logistic,
     sigmoid,
@@ -56,9 +57,13 @@ _CATALOGUE: tuple[tuple[str, Callable[[], Derivation]], ...] = (
     ("stable-pm-gradient", stable_gradients.stable_pm_gradient),
     ("stable-logits-gradient", stable_gradients.stable_logits_gradient),
     ("stable-probability-gradient", stable_gradients.stable_probability_gradient),
+    ("stable-logits-hessian", hessians.stable_logits_hessian),
+    ("stable-pm-hessian", hessians.stable_pm_hessian),
+    ("stable-probability-hessian", hessians.stable_probability_hessian),
     *((f"specialised-{form.quantity}", partial(stable_gradients.specialised_derivation, form.quantity))
       for form in SPECIALISED_FORMS),
     ("compensated-division", stable_gradients.compensated_division),
+    ("compensated-square", hessians.compensated_square),
 )
 
 

@@ -98,6 +98,29 @@ def _binary_logits_gradient() -> Derivation:
     )
 
 
+def _binary_logits_hessian() -> Derivation:
+    row = _specialised("bce_with_logits_hess_binary")
+    general = stable_form(row.replaces)
+    coefficient = general.stable.as_independent(s)[0]
+    e = sympy.exp(-s)
+    return (
+        Derivation("specialised-bce_with_logits_hess_binary", general.textbook,
+                   title="The logit second derivative for a binary label, with an exact coefficient",
+                   where={y: (0, 1)})
+        .step(sympy.Derivative((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s), s),
+              r"the first derivative $(1 - y)\sigma(s) - p_w y \sigma(-s)$ (the derivation weighted-bce-gradient)")
+        .step(coefficient * sigmoid(s) * sigmoid(-s),
+              r"$\sigma'(s) = \sigma(s)\sigma(-s)$, and $d\sigma(-s)/ds = -\sigma(-s)\sigma(s)$")
+        .step(coefficient * e / (1 + e) ** 2,
+              r"$\sigma(s)\sigma(-s) = e^{-s}/(1 + e^{-s})^2$")
+        .step(general.stable,
+              r"the expression is even in $s$, so $s$ may be replaced by $|s|$: $e^{-|s|} \leq 1$ never overflows")
+        .step(row.stable.subs(t, 1 - 2 * y),
+              r"for $y \in \lbrace 0, 1 \rbrace$ the coefficient is " + _C + r", each exactly, where "
+              r"$1 + p_w - 1$ would round")
+    )
+
+
 def _soft_probability_gradient() -> Derivation:
     row = _specialised("bce_grad_soft")
     return (
@@ -119,6 +142,7 @@ def _specialised(quantity: str):  # noqa: ANN202 - a row of SPECIALISED_FORMS
 _SPECIALISED = {
     "bce_with_logits_binary": _binary_logits,
     "bce_with_logits_grad_binary": _binary_logits_gradient,
+    "bce_with_logits_hess_binary": _binary_logits_hessian,
     "bce_grad_soft": _soft_probability_gradient,
 }
 

@@ -9,7 +9,9 @@ nothing rounds away before the last step:
 - σ(s) − y is (1 − y)·σ(s) − y·σ(−s), one term for a binary label (σ(800) − 1 = −σ(−800) ≈ −e^−800
   comes out right at any precision); for a soft label the difference does cancel, so the precision is
   raised until the bits lost are covered (the registry marks such quantities ``cancels``);
-- (1 − y)/(1 − p) − y/p is (p − y)/(p(1 − p)): p − y of two exact floats rounds once.
+- (1 − y)/(1 − p) − y/p is (p − y)/(p(1 − p)): p − y of two exact floats rounds once;
+- the second derivatives are sums of non-negative terms: σ(s)σ(−s) = e/(1 + e)² (times p_w·y + 1 − y)
+  and y/p² + (1 − y)/(1 − p)².
 
 Terms whose coefficient is exactly 0 are dropped, so 0·log(0) is the limit 0, and infinite logits give
 the limits. ``EVALUATE`` holds one formula per quantity of the registry (``bce_sym.quantities``), keyed by
@@ -77,6 +79,11 @@ class _LogitCore:
     def sigmoid_neg(self) -> Any:
         """σ(−s) = 1 − σ(s) without the subtraction."""
         return self._once("sigmoid_neg", lambda: (self.e if self.positive else 1) / (1 + self.e))
+
+    @property
+    def curvature(self) -> Any:
+        """σ(s)σ(−s) = e/(1 + e)², the second derivative of both logit losses (0 at s = ±inf)."""
+        return self._once("curvature", lambda: self.e / (1 + self.e) ** 2)
 
 
 def _log1p_raw(x: tuple, prec: int) -> tuple:  # type: ignore[type-arg]
@@ -148,6 +155,14 @@ def _bce_with_logits_grad_terms(core: _LogitCore, y: Any, pos_weight: Any = 1) -
     return first, second
 
 
+def _bce_with_logits_hess(core: _LogitCore, y: Any, pos_weight: Any = 1) -> Any:
+    return _weighted_sum((pos_weight * y, core.curvature), (1 - y, core.curvature))
+
+
+def _logistic_loss_hess(core: _LogitCore, t: Any) -> Any:
+    return core.curvature  # t² = 1
+
+
 def _logistic_loss(core: _LogitCore, t: Any) -> Any:
     return core.softplus_neg if t > 0 else core.softplus
 
@@ -171,16 +186,28 @@ def _bce_grad(core: _ProbabilityCore, y: Any) -> Any:
     return mpf(-1) if y == 1 else mpf("inf")
 
 
+def _bce_hess(core: _ProbabilityCore, y: Any) -> Any:
+    p = core.p
+    if 0 < p < 1:
+        return _weighted_sum((y, 1 / p**2), (1 - y, 1 / (1 - p) ** 2))
+    # p is 0 or 1: the singular term is inf where its label factor is positive, and drops out where it is 0.
+    singular, other = (y, 1 - y) if p == 0 else (1 - y, y)
+    return mpf("inf") if singular != 0 else other
+
+
 EVALUATE: dict[str, Callable[..., Any]] = {
     "sigmoid": _sigmoid,
     "log_sigmoid": _log_sigmoid,
     "bce_with_logits": _bce_with_logits,
     # NOTE: returns the two terms; the caller subtracts them at a precision that covers the cancellation.
     "bce_with_logits_grad": _bce_with_logits_grad_terms,
+    "bce_with_logits_hess": _bce_with_logits_hess,
     "logistic_loss": _logistic_loss,
     "logistic_loss_grad": _logistic_loss_grad,
+    "logistic_loss_hess": _logistic_loss_hess,
     "bce": _bce,
     "bce_grad": _bce_grad,
+    "bce_hess": _bce_hess,
 }
 """The mpmath formula of each quantity of the registry, called with the first argument's core and the labels."""
 

@@ -151,8 +151,10 @@ def _nearest_raw(raw: tuple) -> float:  # type: ignore[type-arg]
 
 #: Quantities whose magnitude tends to a power of two *from below* in the tails (σ(s) → 1⁻ as s → ∞;
 #: the gradients → (1 − y)⁻ or (p_w·y)⁻): there the working precision can round the value up onto the
-#: power of two, whose ULP is twice the one just below it.
-_BELOW_A_POWER_OF_TWO = frozenset({"sigmoid", "bce_with_logits_grad", "logistic_loss_grad"})
+#: power of two, whose ULP is twice the one just below it. σ(s)σ(−s) does the same at s → 0: 1/4 − s²/16.
+_BELOW_A_POWER_OF_TWO = frozenset(
+    {"sigmoid", "bce_with_logits_grad", "logistic_loss_grad", "bce_with_logits_hess", "logistic_loss_hess"}
+)
 
 
 def _sticky_residue(hi: float, first: float) -> float:

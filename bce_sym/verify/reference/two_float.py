@@ -20,6 +20,7 @@ Why the bound holds (each operation rounds once, relative 2^-53; the libm functi
 
 - E = exp(−|s|): |s| is exact, so E is within 2^-52.
 - Q = E/(1 + E) = σ(−|s|): E's error passes through with factor 1/(1 + E) ≤ 1, plus two roundings: 2^-51.
+- H = E/(1 + E)², the rounding of 1 + E compensated: E's error (factor ≤ 1), d² and the quotient: 2^-51.
 - L = log1p(E): condition E/((1 + E)·log1p(E)) ≤ 1, so E's 2^-52 plus log1p's 2^-52: 2^-51.
 - T = tanh(s/2) (σ near 0 is 1/2 + T/2): s/2 is exact, tanh within 2 ULPs: 2^-51.
 - A = log p, B = log1p(−p): p and −p are exact: 2^-52.
@@ -55,7 +56,7 @@ LO_ABSOLUTE_ERROR = 2.0**-1070
 """Bound on the absolute error where intermediates fall into float64's subnormal range."""
 
 # The intermediates the rows are written in, and the symbols standing for them.
-E, L, Q = sympy.symbols("E L Q", positive=True)
+E, L, Q, H = sympy.symbols("E L Q H", positive=True)
 T = sympy.Symbol("T", real=True)
 A, B = sympy.symbols("A B", real=True)
 p = yhat
@@ -125,6 +126,11 @@ _MINUS_SIGMOID_NEG = ((0, -Q, -1), (-1, Q, 1))
 _HALF_PLUS = (sympy.Rational(1, 2), T / 2)
 _MINUS_HALF_PLUS = (-sympy.Rational(1, 2), T / 2)
 
+# NOTE: σ(s)σ(−s) = (1 − tanh²(s/2))/4 lies just below 1/4 near s = 0 (hi = 1/4, lo = −T²/4 ≤ 0 on both
+# sides, and |lo| ≤ 0.054 < |exact| for |s| < 1); further out it is H = E/(1 + E)², no cancellation.
+_CURVATURE = (*(Split(branch, sympy.Rational(1, 4), -T**2 / 4, -1) for branch in ("0 <= s < 1", "-1 < s < 0")),
+              *(Split(branch, sympy.S.Zero, H, 1) for branch in ("s >= 0", "s < 0")))
+
 FAST_FORMS: tuple[FastForm, ...] = (
     _logit_rows("sigmoid", "none", *_SIGMOID, near_zero=_HALF_PLUS),
     _logit_rows("log_sigmoid", "none", (0, -L, -1), (s, -L, -1)),
@@ -134,16 +140,22 @@ FAST_FORMS: tuple[FastForm, ...] = (
     _logit_rows("bce_with_logits_grad", "0", *_SIGMOID, near_zero=_HALF_PLUS),
     _logit_rows("bce_with_logits_grad", "1", *_MINUS_SIGMOID_NEG, near_zero=_MINUS_HALF_PLUS),
     _logit_rows("bce_with_logits_grad", "soft", (1 - y, -Q, -1), (-y, Q, 1), within=False),
+    *(FastForm("bce_with_logits_hess", label, Argument.LOGIT, _CURVATURE) for label in ("0", "1", "soft")),
     _logit_rows("logistic_loss", "+1", *_SOFTPLUS_NEG),
     _logit_rows("logistic_loss", "-1", *_SOFTPLUS),
     _logit_rows("logistic_loss_grad", "+1", *_MINUS_SIGMOID_NEG, near_zero=_MINUS_HALF_PLUS),
     _logit_rows("logistic_loss_grad", "-1", *_SIGMOID, near_zero=_HALF_PLUS),
+    *(FastForm("logistic_loss_hess", label, Argument.LOGIT, _CURVATURE) for label in ("+1", "-1")),
     _probability_row("bce", "0", 0, -B, 1),
     _probability_row("bce", "1", 0, -A, 1),
     _probability_row("bce", "soft", 0, -(y * A + (1 - y) * B), 1),
     _probability_row("bce_grad", "0", 1, p / (1 - p), 1),
     _probability_row("bce_grad", "1", 0, -1 / p, -1),
     _probability_row("bce_grad", "soft", 0, (p - y) / (p * (1 - p)), 0),
+    # NOTE: p^(−2) is numpy.power(p, −2), one rounding and no underflow of p² on the way; 1 − p is exact for p ≥ 1/2.
+    _probability_row("bce_hess", "0", 1, p * (2 - p) / (1 - p) ** 2, 1),  # NOTE: hi = 1 as p → 0: the side is lo's
+    _probability_row("bce_hess", "1", 0, 1 / p**2, 1),
+    _probability_row("bce_hess", "soft", 0, y / p**2 + (1 - y) / (1 - p) ** 2, 1),
 )
 """Every (quantity, label case) the fast reference knows, as ``hi + lo`` splits of the stable forms."""
 
@@ -233,7 +245,7 @@ class Inputs:
         return self._extreme_magnitudes()[1]
 
     def value(self, symbol: sympy.Symbol) -> np.ndarray:
-        """The intermediate ``symbol`` (E, L, Q, A or B), computed on first use."""
+        """The intermediate ``symbol`` (E, L, Q, H, T, A or B), computed on first use."""
         cached = self._values.get(symbol)
         if cached is None:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -285,16 +297,28 @@ def _compute_q(inputs: Inputs) -> np.ndarray:
     return e if _tail(inputs) else np.divide(e, 1.0 + e)
 
 
+def _compute_h(inputs: Inputs) -> np.ndarray:
+    e = inputs.value(E)
+    if _tail(inputs):
+        return e  # E/(1 + E)² = E·(1 − 2E + …), and 2E < 2^-56 here
+    # NOTE: d = fl(1 + E), r its exact rounding error (Fast2Sum): E/(d + r)² = (E/d²)(1 − 2r/d) to far below 2^-53.
+    d = 1.0 + e
+    r = e - (d - 1.0)
+    h = e / (d * d)
+    return h - h * (2.0 * r / d)
+
+
 INTERMEDIATES: tuple[Intermediate, ...] = (
     Intermediate(E, sympy.exp(-sympy.Abs(s)), _compute_e),
     Intermediate(L, log1p(sympy.exp(-sympy.Abs(s))), _compute_l),
     Intermediate(Q, sympy.exp(-sympy.Abs(s)) / (1 + sympy.exp(-sympy.Abs(s))), _compute_q),
+    Intermediate(H, sympy.exp(-sympy.Abs(s)) / (1 + sympy.exp(-sympy.Abs(s))) ** 2, _compute_h),
     Intermediate(T, sympy.tanh(s / 2), _compute_t),
     Intermediate(A, sympy.log(p), lambda inputs: np.log(inputs.first)),
     Intermediate(B, log1p(-p), lambda inputs: np.log1p(-inputs.first)),
 )
-"""The shared intermediates: E = e^(−|s|), L = log1p(E), Q = E/(1 + E) = σ(−|s|), T = tanh(s/2), A = log p,
-B = log1p(−p)."""
+"""The shared intermediates: E = e^(−|s|), L = log1p(E), Q = E/(1 + E) = σ(−|s|), H = E/(1 + E)² = σ(s)σ(−s),
+T = tanh(s/2), A = log p, B = log1p(−p)."""
 
 _INTERMEDIATE_BY_SYMBOL = {row.symbol: row for row in INTERMEDIATES}
 _SHARED_SYMBOLS = tuple(row.symbol for row in INTERMEDIATES)
