@@ -3,12 +3,12 @@ for what it cannot decide.
 
 ``check(..., dtype="float64")`` needs the exact value at every sampled point to ~2^-100; mpmath gives it
 at ~30k points/s. ``bce_sym.verify.reference.precise`` gives hi + lo within ~2^-90 relative (so a float64
-error is known to ``UNCERTAINTY`` ULPs) at millions of points a second. A report is decided by few points:
+error is known to ~2^-37 ULP, far better at points whose error is tiny: ``uncertainty``) at millions of points a second. A report is decided by few points:
 its histogram bins, percentiles, the largest errors (overall and per zone) and its worst cases. Every point
 whose estimate lies within its uncertainty of such a decision, and every point the reference marks
 undecided (non-finite inputs, results beyond its trusted range, roundings too close to call), is settled
 with mpmath; so the report has the counts, maxima and worst cases of mpmath's values, and elsewhere
-errors within 2^-34 ULP of them. Soft labels and quantities without a two-float row keep mpmath.
+errors within that uncertainty of them. Soft labels and quantities without a two-float row keep mpmath.
 
 >>> import numpy as np
 >>> from bce_sym.numeric import sigmoid
@@ -25,18 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.labels import Labels
+from bce_sym.labels import Labels, drawn_labels, label_case
 from bce_sym.quantities import quantity as quantity_row
+from bce_sym.render.reports import format_ulp
 from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
 from bce_sym.verify.reference.two_float import FAST_FORMS
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES
-
-UNCERTAINTY = 2.0**-34
-"""Bound, in float64 ULPs, on |estimated error − exact error| at a point the reference decides (plus 2^-50
-of the error itself: the subtraction c − hi − lo rounds): hi + lo is within 2^-90 of the exact value, and
-|exact| / ULP ≤ 2^53, so 2^-37; a factor 8 kept as margin."""
 
 _EDGES = np.array(HISTOGRAM_EDGES)
 _BLOCK = 1 << 15
@@ -50,51 +46,93 @@ def covers(quantity: str, dtype: str, labels: str) -> bool:
     (True, False, False)
     """
     row = quantity_row(quantity)
-    if dtype != "float64" or row.labels not in _LABEL_CASES or (row.labels is Labels.BINARY and labels == "soft"):
+    drawn = Labels(labels) if row.labels is Labels.SOFT else row.labels
+    if dtype != "float64" or drawn not in _LABEL_CASES:
         return False
     cases = {form.label for form in FAST_FORMS if form.quantity == row.name}
-    wanted = {"none"} if row.labels is Labels.NONE else ({"0", "1"} if row.labels is Labels.BINARY else {"-1", "+1"})
-    return wanted <= cases
+    return {label_case(row.labels, value) for value in _LABEL_CASES[drawn]} <= cases
 
 
-def _precise(name: str, first: np.ndarray, label: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    hi, lo, undecided = np.empty(first.size), np.empty(first.size), np.empty(first.size, bool)
+Precise = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
+    out = (np.empty(first.size), np.empty(first.size), np.empty(first.size), np.empty(first.size, bool))
     for start in range(0, first.size, _BLOCK):
-        stop = start + _BLOCK
-        hi[start:stop], lo[start:stop], undecided[start:stop] = precise_values(name, first[start:stop], label)
-    return hi, lo, undecided
+        block = precise_values(name, first[start:start + _BLOCK], label)
+        for target, part in zip(out, block, strict=True):
+            target[start:start + _BLOCK] = part
+    return out
 
 
-def precise_columns(name: str, columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hi, lo, undecided) at every point of ``columns`` (the label column, if any, binary or ±1)."""
+def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
+    """(hi, lo, bound, undecided) at every point of ``columns`` (the label column, if any, binary or ±1)."""
     first = np.ascontiguousarray(columns[0], dtype=np.float64)
     if len(columns) == 1:
         return _precise(name, first, None)
     label = np.asarray(columns[1], dtype=np.float64)
-    hi, lo, undecided = np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool)
-    for value in _LABEL_CASES[quantity_row(name).labels]:
+    out = (np.zeros(first.size), np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool))
+    for value in _LABEL_CASES[drawn_labels(quantity_row(name).labels)]:
         members = np.flatnonzero(label == value)
         if members.size:
-            hi[members], lo[members], undecided[members] = _precise(name, first[members], value)
-    return hi, lo, undecided
+            for target, part in zip(out, _precise(name, first[members], value), strict=True):
+                target[members] = part
+    return out
 
 
 def _near(values: np.ndarray, targets: np.ndarray, width: np.ndarray) -> np.ndarray:
     """Where ``values`` lie within ``width`` of one of the sorted ``targets``."""
     position = np.clip(np.searchsorted(targets, values), 1, targets.size - 1)
     with np.errstate(invalid="ignore"):
-        return (np.abs(targets[position] - values) <= width) | (np.abs(values - targets[position - 1]) <= width)
+        # NOTE: an error known exactly (width 0) is on the same side of every edge as mpmath's.
+        near = (np.abs(targets[position] - values) <= width) | (np.abs(values - targets[position - 1]) <= width)
+        return near & (width > 0)
 
 
-def points_to_settle(error: np.ndarray, zones: np.ndarray | None, worst_count: int) -> np.ndarray:
-    """Mask of the points whose error may decide a histogram bin, a percentile, a maximum or a worst case."""
+def uncertainty(error: np.ndarray, hi: np.ndarray, lo: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Bound, in ULPs, on |estimated − exact error|: the reference's bound and lo's rounding over the ULP
+    (at least |hi|·2^-53), and the rounding of the error's own computation.
+
+    NOTE: a rest below 2^-1022 is a multiple of the smallest subnormal, rounded surely (``precise_values``
+    marks the doubtful ones); where also the bound is 0, hi and lo are mpmath's own and so is the error.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        spacing = np.maximum(np.abs(hi) * 2.0**-53, 2.0**-1074)
+        rest = np.where(np.abs(lo) < 2.0**-1022, 0.0, np.abs(lo) * 2.0**-52)
+        doubt = bound + rest
+        # NOTE: an infinite error (a NaN or infinity where the exact value is finite) is certain.
+        return np.where((doubt > 0) & np.isfinite(error), doubt / spacing + error * 2.0**-50, 0.0)
+
+
+def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Points near the order statistics of a percentile whose printed digits (``format_ulp``) are in doubt.
+
+    NOTE: a percentile interpolates two order statistics, each within the largest uncertainty of the
+    estimates of its neighbourhood of the exact one; only where that could change the two decimals printed
+    are the points around them settled.
+    """
+    near = np.zeros(key.size, bool)
+    low = np.percentile(key, PERCENTILES, method="lower")
+    high = np.percentile(key, PERCENTILES, method="higher")
+    for value, first, second in zip(np.percentile(key, PERCENTILES), low, high, strict=True):
+        around = np.flatnonzero((np.abs(key - first) <= 2 * width) | (np.abs(key - second) <= 2 * width))
+        spread = 2 * float(width[around].max()) if around.size else 0.0
+        if np.isfinite(value) and format_ulp(value - spread) != format_ulp(value + spread):
+            near[around] = True
+    return near
+
+
+def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | None, worst_count: int
+                     ) -> np.ndarray:
+    """Mask of the points whose error may decide a histogram bin, a percentile, a maximum or a worst case.
+
+    ``width`` is each estimate's uncertainty (``uncertainty``).
+    """
     key = np.where(np.isnan(error), np.inf, error)
-    width = UNCERTAINTY + key * 2.0**-50
     finite = np.isfinite(key)
-    settle = finite & _near(key, _EDGES[np.isfinite(_EDGES)], width)
+    settle = finite & _near(key, _EDGES[np.isfinite(_EDGES) & (_EDGES > 0)], width)
     if key.size:
-        order_statistics = [np.percentile(key, PERCENTILES, method=method) for method in ("lower", "higher")]
-        settle |= finite & _near(key, np.unique(np.concatenate(order_statistics)), 2 * width)
+        settle |= finite & _near_printed_percentiles(key, width)
         groups = [(np.arange(key.size), worst_count)]
         if zones is not None:
             groups += [(np.flatnonzero(zones == zone), 1) for zone in np.unique(zones)]
@@ -103,7 +141,9 @@ def points_to_settle(error: np.ndarray, zones: np.ndarray | None, worst_count: i
             rank = values.size - min(count, values.size)
             threshold = np.partition(values, rank)[rank]
             if np.isfinite(threshold):
-                settle[members] |= values >= threshold - 2 * (UNCERTAINTY + threshold * 2.0**-50)
+                # NOTE: a point known exactly (width 0) needs no settling; the others might pass the threshold.
+                reach = threshold - np.max(width[members][values >= threshold])
+                settle[members] |= (width[members] > 0) & (values + width[members] >= reach)
     return settle & finite
 
 
@@ -130,14 +170,14 @@ def exact_values_for_check(
         hi, lo as ``mpmath_values.exact_values`` gives them at the points that matter, and within 2^-90
         of them elsewhere; ``settled`` counts the points that went to mpmath.
     """
-    hi, lo, undecided = precise_columns(name, columns)
+    hi, lo, bound, undecided = precise_columns(name, columns)
     if progress is not None:
         progress(hi.size)
     # NOTE: the undecided points first, so that the decisions below are made on their exact errors.
     first_round = np.flatnonzero(undecided)
     _settle(name, columns, first_round, hi, lo)
     error = ulp_error(computed, hi, "float64", exact_lo=lo)
-    settle = points_to_settle(error, zones, worst_count)
+    settle = points_to_settle(error, uncertainty(error, hi, lo, bound), zones, worst_count)
     settle[first_round] = False
     second_round = np.flatnonzero(settle)
     _settle(name, columns, second_round, hi, lo)

@@ -14,7 +14,7 @@ the value is c·e^(−|s|) to 2^-100, carried as w·2^n (``double_double.exp_sca
 float64, subnormals included; the same for probability rows c·p + O(p²) at p < 2^-600.
 
 >>> import numpy as np
->>> hi, lo, undecided = precise_values("sigmoid", np.array([-800.0, 0.25]), None)
+>>> hi, lo, bound, undecided = precise_values("sigmoid", np.array([-800.0, 0.25]), None)
 >>> hi[0] == 0.0 and lo[0] == 0.0 and bool(undecided.any())
 False
 """
@@ -38,6 +38,7 @@ _ZERO_LOGIT = 1000.0  # c·e^-1000 < 2^-1400: rounds to 0 in float64
 _TAIL_PROBABILITY = 2.0**-600
 _TRUSTED = (2.0**-960,)  # below this, double-double steps may lose bits to underflow
 _NEAR_OVERFLOW = 2.0**1023 * (2 - 2.0**-40)  # closer to float64's overflow threshold is undecided
+_RELATIVE = 2.0**-90  # bound on the double-double error of a row's lo, relative (measured: 2^-97)
 _MIDPOINT_MARGIN = 2.0**-30  # in units of the smallest subnormal: closer to a tie is undecided
 
 # NOTE: mpmath's exact_values gives these quantities the residue −5e-324 where the value rounds onto a
@@ -151,7 +152,9 @@ def round_scaled(w: dd.Pair, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     with np.errstate(all="ignore"):
         hi, lo = np.ldexp(wh, n), np.ldexp(wl, n)
         subnormal = np.abs(hi) < 2.0**-1021
-        undecided = np.zeros(hi.shape, bool)
+        # NOTE: below 2^-969 the rest lo is a multiple of the smallest subnormal: its rounding must be sure.
+        quanta = np.ldexp(wl, n + 1074)
+        undecided = (np.abs(hi) < 2.0**-969) & (np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < _MIDPOINT_MARGIN)
         if subnormal.any():
             shift = n[subnormal] + 1074
             quanta, rest = np.ldexp(wh[subnormal], shift), np.ldexp(wl[subnormal], shift)
@@ -170,7 +173,7 @@ def _is_power_of_two(values: np.ndarray) -> np.ndarray:
 
 
 def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fraction
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     hi_row = np.broadcast_to(np.asarray(evaluate(split.hi, _Environment(first, label))[0], np.float64), first.shape)
     if row.domain is Argument.LOGIT:
         w, n, _, _ = dd.exp_scaled((-np.minimum(np.abs(first), _ZERO_LOGIT), 0.0))
@@ -182,13 +185,14 @@ def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fract
     carried = hi_row != 0
     hi = np.where(carried, hi_row, tiny_hi)
     lo = np.where(carried, tiny_hi, tiny_lo)
-    # NOTE: where hi is a power of two, the side of lo picks the binade; a residue that rounds to 0 or
-    # to one subnormal could go either way.
-    undecided |= carried & _is_power_of_two(hi_row) & (np.abs(tiny_hi) <= 2.0**-1072) & (tiny_hi != 0)
-    return hi, lo, undecided
+    # NOTE: below 2^-969 hi and lo are multiples of the smallest subnormal, and their roundings were
+    # checked (round_scaled): they are mpmath's exactly.
+    bound = np.where(np.abs(tiny_hi) < 2.0**-969, 0.0, np.abs(tiny_hi) * _RELATIVE)
+    return hi, lo, bound, undecided
 
 
-def _regular(split: Split, first: np.ndarray, label: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _regular(split: Split, first: np.ndarray, label: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     env = _Environment(first, label)
     with np.errstate(all="ignore"):
         hi_row = evaluate(split.hi, env)
@@ -206,21 +210,23 @@ def _regular(split: Split, first: np.ndarray, label: float) -> tuple[np.ndarray,
         trusted |= beyond
         # NOTE: hi = 1/2 exactly with lo = 0 (σ(0)) and other exact zeros are fine as they are.
         trusted |= (lo == 0) & ((magnitude == 0) | (magnitude == 0.5)) & (first == 0)
-    return hi, lo, ~trusted
+        bound = np.broadcast_to(np.abs(lo_row[0]) * _RELATIVE, first.shape)
+    return hi, lo, bound, ~trusted
 
 
 def precise_values(quantity: str, first: np.ndarray, label: float | None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hi, lo, undecided) at the float64 ``first`` arguments and one fixed label (None: no label).
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(hi, lo, bound, undecided) at the float64 ``first`` arguments and one fixed label (None: no label).
 
-    ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded (within ~2^-90 of the exact value
-    relative, as mpmath's ``exact_values`` gives them); ``undecided`` marks points to settle with mpmath.
+    ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded, as mpmath's ``exact_values``
+    gives them, but for at most ``bound`` + half an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
+    not exact: the row's ``lo``); ``undecided`` marks points to settle with mpmath.
     ``NotImplementedError`` where a row holds an operation double-double does not do.
     """
     row = fast_form(quantity, label)
     values = np.ascontiguousarray(first, dtype=np.float64)
     y_value = 0.0 if label is None else float(label)
-    hi, lo = np.zeros(values.shape), np.zeros(values.shape)
+    hi, lo, bound = np.zeros(values.shape), np.zeros(values.shape), np.zeros(values.shape)
     undecided = ~np.isfinite(values)
     if row.domain is Argument.PROBABILITY:
         undecided |= (values <= 0) | (values >= 1)
@@ -240,8 +246,21 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
                               (~far, lambda v: _regular(split, v, y_value))):
             index = members[part]
             if index.size:
-                hi[index], lo[index], undecided[index] = compute(x[part])
+                hi[index], lo[index], bound[index], undecided[index] = compute(x[part])
+    # NOTE: mpmath works at 136 bits (working_precision("float64")): a rest below 2^-136 of hi is 0 there,
+    # and the rest it gives is good to a few of its units. Ours follows: a rest surely far below that unit
+    # becomes 0; otherwise the bound covers mpmath's units, and where our rest is no larger than our bound
+    # the bound covers any rest from 0 to that.
+    with np.errstate(all="ignore"):
+        unit = np.ldexp(1.0, np.frexp(hi)[1] - 136)
+        finite = np.isfinite(hi) & (hi != 0) & np.isfinite(lo)
+        vanishing = finite & ((np.abs(lo) + bound) < unit / 64)
+        bound = np.where(finite & ~vanishing, bound + 8 * unit, bound)
+        # NOTE: on a power of two, the sign of lo (or its vanishing in mpmath) picks the binade.
+        undecided |= _is_power_of_two(hi) & (np.abs(lo) <= bound) & (bound > 0) & ~vanishing
+        bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
+    lo[vanishing], bound[vanishing] = 0.0, 0.0
     if quantity in _BELOW_A_POWER_OF_TWO:
         sticky = (lo == 0) & _is_power_of_two(hi) & (values != 0) & np.isfinite(values)
         lo[sticky] = -np.copysign(5e-324, hi[sticky])
-    return hi, lo, undecided
+    return hi, lo, bound, undecided
