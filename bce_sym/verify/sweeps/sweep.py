@@ -94,7 +94,8 @@ def sweep(
     domain = domains.pop()
     first, last = float_range(fmt.name, lo, hi, domain)
     if fmt.name == "float64" and last - first + 1 > MAX_FLOAT64_POINTS:
-        raise ValueError(f"a float64 sweep takes at most 2^32 floats; [{lo}, {hi}] holds {last - first + 1}")
+        span = f"[{lo}, {hi}]" if lo is not None and hi is not None else "the range (pass lo and hi)"
+        raise ValueError(f"a float64 sweep takes at most 2^32 floats; {span} holds {last - first + 1}")
     size = fmt.chunk if chunk_points is None else int(chunk_points)
     if size <= 0 or size & (size - 1) or size > 1 << fmt.mantissa:
         raise ValueError(f"chunk_points must be a power of two up to 2^{fmt.mantissa}, got {chunk_points}")
