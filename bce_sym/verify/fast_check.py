@@ -2,25 +2,30 @@
 for what it cannot decide.
 
 ``check(..., dtype="float64")`` needs the exact value at every sampled point to ~2^-100; mpmath gives it
-at ~30k points/s. ``bce_sym.verify.reference.precise`` gives hi + lo within ~2^-90 relative (so a float64
-error is known to ~2^-37 ULP, far better at points whose error is tiny: ``uncertainty``) at millions of points a second. A report is decided by few points:
-its histogram bins, percentiles, the largest errors (overall and per zone) and its worst cases. Every point
-whose estimate lies within its uncertainty of such a decision, and every point the reference marks
-undecided (non-finite inputs, results beyond its trusted range, roundings too close to call), is settled
-with mpmath; so the report has the counts, maxima and worst cases of mpmath's values, and elsewhere
-errors within that uncertainty of them. Soft labels and quantities without a two-float row keep mpmath.
+at ~30k points/s. ``bce_sym.verify.reference.precise`` gives hi + lo within ~2^-90 relative at over a
+million points a second, so each float64 error is known to ~2^-37 ULP (far better where it is tiny; see
+``uncertainty``). A report is decided by few points: its histogram bins, the digits its percentiles print,
+the largest errors (overall and per zone) and its worst cases. Every point whose estimate lies within its
+uncertainty of such a decision, and every point the reference marks undecided (non-finite inputs,
+results beyond its trusted range, roundings too close to call), is settled with mpmath; so the report has
+the counts, maxima and worst cases of mpmath's values, and elsewhere errors within that uncertainty of
+them (percentiles and the figure's curve agree to the digits printed). Soft labels and quantities without
+a two-float row keep mpmath.
 
 >>> import numpy as np
 >>> from bce_sym.numeric import sigmoid
 >>> s = np.array([-800.0, -1.0, 0.0, 3.0])
 >>> hi, lo, settled = exact_values_for_check("sigmoid", [s], sigmoid(s))
->>> hi.tolist() == [0.0, 0.2689414213699951, 0.5, 0.9525741268224334], settled
-(True, 1)
+>>> exact_hi, exact_lo = exact_values("sigmoid", [s])
+>>> bool(np.array_equal(hi, exact_hi)), settled  # mpmath computed 2 of the 4 (s = 0 and the worst)
+(True, 2)
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -35,7 +40,7 @@ from bce_sym.verify.reference.two_float import FAST_FORMS
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES
 
 _EDGES = np.array(HISTOGRAM_EDGES)
-_BLOCK = 1 << 15
+_BLOCK = 1 << 16
 _LABEL_CASES = {Labels.NONE: (None,), Labels.BINARY: (0.0, 1.0), Labels.PM: (-1.0, 1.0)}
 
 
@@ -58,10 +63,19 @@ Precise = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
     out = (np.empty(first.size), np.empty(first.size), np.empty(first.size), np.empty(first.size, bool))
-    for start in range(0, first.size, _BLOCK):
-        block = precise_values(name, first[start:start + _BLOCK], label)
-        for target, part in zip(out, block, strict=True):
+
+    def block(start: int) -> None:
+        for target, part in zip(out, precise_values(name, first[start:start + _BLOCK], label), strict=True):
             target[start:start + _BLOCK] = part
+
+    starts = range(0, first.size, _BLOCK)
+    if len(starts) < 4:
+        for start in starts:
+            block(start)
+        return out
+    # NOTE: NumPy lets go of the GIL inside its loops, so blocks on threads use every core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(block, starts))
     return out
 
 
@@ -112,9 +126,18 @@ def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
     are the points around them settled.
     """
     near = np.zeros(key.size, bool)
-    low = np.percentile(key, PERCENTILES, method="lower")
-    high = np.percentile(key, PERCENTILES, method="higher")
-    for value, first, second in zip(np.percentile(key, PERCENTILES), low, high, strict=True):
+    # NOTE: np.percentile's linear rule: rank (n − 1)·q/100, between the order statistics at its floor
+    # and ceiling (one partition finds them all).
+    ranks = [(key.size - 1) * q / 100 for q in PERCENTILES]
+    below = [int(np.floor(rank)) for rank in ranks]
+    above = [min(low + 1, key.size - 1) for low in below]
+    ordered = np.partition(key, sorted(set(below + above)))
+    widest = float(np.max(width)) if width.size else 0.0
+    for rank, low, high in zip(ranks, below, above, strict=True):
+        first, second = ordered[low], ordered[high]
+        value = first + (second - first) * (rank - low) if np.isfinite(second) else second
+        if not np.isfinite(value) or format_ulp(value - 4 * widest) == format_ulp(value + 4 * widest):
+            continue  # NOTE: no estimate is uncertain enough to change the digits printed
         around = np.flatnonzero((np.abs(key - first) <= 2 * width) | (np.abs(key - second) <= 2 * width))
         spread = 2 * float(width[around].max()) if around.size else 0.0
         if np.isfinite(value) and format_ulp(value - spread) != format_ulp(value + spread):
@@ -139,7 +162,7 @@ def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | N
         for members, count in groups:
             values = key[members]
             rank = values.size - min(count, values.size)
-            threshold = np.partition(values, rank)[rank]
+            threshold = values.max() if count == 1 else np.partition(values, rank)[rank]
             if np.isfinite(threshold):
                 # NOTE: a point known exactly (width 0) needs no settling; the others might pass the threshold.
                 reach = threshold - np.max(width[members][values >= threshold])
@@ -168,35 +191,36 @@ def exact_values_for_check(
 
     Returns:
         hi, lo as ``mpmath_values.exact_values`` gives them at the points that matter, and within 2^-90
-        of them elsewhere; ``settled`` counts the points that went to mpmath.
+        of them elsewhere; ``settled`` counts the distinct points mpmath computed.
     """
     hi, lo, bound, undecided = precise_columns(name, columns)
     if progress is not None:
         progress(hi.size)
     # NOTE: the undecided points first, so that the decisions below are made on their exact errors.
     first_round = np.flatnonzero(undecided)
-    _settle(name, columns, first_round, hi, lo)
+    evaluated = _settle(name, columns, first_round, hi, lo)
     error = ulp_error(computed, hi, "float64", exact_lo=lo)
     settle = points_to_settle(error, uncertainty(error, hi, lo, bound), zones, worst_count)
     settle[first_round] = False
-    second_round = np.flatnonzero(settle)
-    _settle(name, columns, second_round, hi, lo)
-    return hi, lo, int(first_round.size + second_round.size)
+    evaluated += _settle(name, columns, np.flatnonzero(settle), hi, lo)
+    return hi, lo, evaluated
 
 
-def _settle(name: str, columns: Sequence[np.ndarray], settle: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> None:
-    """Replace hi and lo at the points ``settle`` by mpmath's (each distinct point computed once)."""
-    if settle.size:
-        picked = [np.asarray(column, dtype=np.float64)[settle] for column in columns]
-        unique, inverse = np.unique(np.stack(picked, axis=1), axis=0, return_inverse=True)
-        exact_hi, exact_lo = exact_values(name, [unique[:, k].copy() for k in range(unique.shape[1])], "float64")
-        hi[settle], lo[settle] = exact_hi[inverse.ravel()], exact_lo[inverse.ravel()]
+def _settle(name: str, columns: Sequence[np.ndarray], settle: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> int:
+    """Replace hi and lo at the points ``settle`` by mpmath's (each distinct point computed once, counted)."""
+    if not settle.size:
+        return 0
+    picked = [np.asarray(column, dtype=np.float64)[settle] for column in columns]
+    unique, inverse = np.unique(np.stack(picked, axis=1), axis=0, return_inverse=True)
+    exact_hi, exact_lo = exact_values(name, [unique[:, k].copy() for k in range(unique.shape[1])], "float64")
+    hi[settle], lo[settle] = exact_hi[inverse.ravel()], exact_lo[inverse.ravel()]
+    return int(unique.shape[0])
 
 
 def reference_for_check(name: str, columns: Sequence[np.ndarray], dtype: str, computed: np.ndarray,
                         zones: Any = None, labels: str = "binary",
                         progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    """(hi, lo, points settled by mpmath): the double-double path where it ``covers`` the check, else mpmath."""
+    """(hi, lo, points mpmath computed): the double-double path where it ``covers`` the check, else mpmath."""
     if covers(name, dtype, labels):
         return exact_values_for_check(name, columns, computed, zones, progress=progress)
     hi, lo = exact_values(name, columns, dtype, progress=progress)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import cache
-from typing import Any
 
 import numpy as np
 import sympy
@@ -31,7 +30,7 @@ import sympy
 from bce_sym.quantities import Argument
 from bce_sym.symbols import s, y
 from bce_sym.verify.reference import double_double as dd
-from bce_sym.verify.reference.two_float import A, B, E, L, Q, T, FastForm, Inputs, Split, fast_form, p
+from bce_sym.verify.reference.two_float import A, B, E, FastForm, Inputs, L, Q, Split, T, fast_form, p
 
 _TAIL_LOGIT = 75.0  # e^-75 < 2^-108
 _ZERO_LOGIT = 1000.0  # c·e^-1000 < 2^-1400: rounds to 0 in float64
@@ -242,11 +241,12 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
         far = np.zeros(x.shape, bool)
         if c is not None:
             far = np.abs(x) >= _TAIL_LOGIT if row.domain is Argument.LOGIT else x < _TAIL_PROBABILITY
-        for part, compute in ((far, lambda v: _tail(row, split, v, y_value, c)),
-                              (~far, lambda v: _regular(split, v, y_value))):
+        for part, tail in ((far, True), (~far, False)):
             index = members[part]
             if index.size:
-                hi[index], lo[index], bound[index], undecided[index] = compute(x[part])
+                result = _tail(row, split, x[part], y_value, c) if tail and c is not None else \
+                    _regular(split, x[part], y_value)
+                hi[index], lo[index], bound[index], undecided[index] = result
     # NOTE: mpmath works at 136 bits (working_precision("float64")): a rest below 2^-136 of hi is 0 there,
     # and the rest it gives is good to a few of its units. Ours follows: a rest surely far below that unit
     # becomes 0; otherwise the bound covers mpmath's units, and where our rest is no larger than our bound
