@@ -69,13 +69,14 @@ def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
             target[start:start + _BLOCK] = part
 
     starts = range(0, first.size, _BLOCK)
-    if len(starts) < 4:
-        for start in starts:
-            block(start)
+    if not starts:
         return out
-    # NOTE: NumPy lets go of the GIL inside its loops, so blocks on threads use every core.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(block, starts))
+    # NOTE: the first block alone (it builds the rows' sympy caches), then the rest on threads: NumPy lets
+    # go of the GIL inside its loops, so blocks on threads use every core.
+    block(0)
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(block, starts[1:]))
     return out
 
 
@@ -85,6 +86,9 @@ def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
     if len(columns) == 1:
         return _precise(name, first, None)
     label = np.asarray(columns[1], dtype=np.float64)
+    if label.size and np.all(label == label[0]):
+        # NOTE: one fixed label (a sweep's), soft ones included: its row of FAST_FORMS.
+        return _precise(name, first, float(label[0]))
     out = (np.zeros(first.size), np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool))
     for value in _LABEL_CASES[drawn_labels(quantity_row(name).labels)]:
         members = np.flatnonzero(label == value)
