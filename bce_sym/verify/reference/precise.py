@@ -255,9 +255,15 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
         unit = np.ldexp(1.0, np.frexp(hi)[1] - 136)
         finite = np.isfinite(hi) & (hi != 0) & np.isfinite(lo)
         vanishing = finite & ((np.abs(lo) + bound) < unit / 64)
+        ours = bound
         bound = np.where(finite & ~vanishing, bound + 8 * unit, bound)
-        # NOTE: on a power of two, the sign of lo (or its vanishing in mpmath) picks the binade.
-        undecided |= _is_power_of_two(hi) & (np.abs(lo) <= bound) & (bound > 0) & ~vanishing
+        # NOTE: on a power of two, the sign of lo picks the binade: ours must be sure, and where mpmath's
+        # rest may vanish, that must not move the value across (a rest of hi's sign stays on hi, below it
+        # crosses; a vanished one stays, or crosses where mpmath's residue rule applies).
+        unsure = (np.abs(lo) <= ours) & (ours > 0)
+        side = np.sign(lo) * np.sign(hi)
+        crossing = side > 0 if quantity in _BELOW_A_POWER_OF_TWO else side < 0
+        undecided |= _is_power_of_two(hi) & ~vanishing & (unsure | ((np.abs(lo) <= bound) & crossing))
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
     if quantity in _BELOW_A_POWER_OF_TWO:
