@@ -308,7 +308,7 @@ def test_serial_executor_is_an_executor():
         ({"lo": 2.0, "hi": 1.0}, "empty range"),
         ({"lo": 1.00001, "hi": 1.00002, "dtype": "float16"}, "no float16 value"),
         ({"dtype": "int32"}, "allowed: float16, bfloat16, float32"),
-        ({"dtype": "float64"}, "allowed: float16, bfloat16, float32"),
+        ({"dtype": "float64"}, "at most 2\\^32 floats; the range \\(pass lo and hi\\) holds"),
         ({"label": 2.0}, "must be 0, 1 or a soft label in"),
         ({"label": None}, "needs a label"),
         ({"lo": float("nan")}, "must be numbers"),
@@ -333,9 +333,16 @@ def test_bad_labels_and_domains():
         exhaustive(numeric.sigmoid, "sigmoid", label=None, dtype="float16", executor=42)
 
 
-def test_cli_bad_dtype_exits_2(capsys):
+def test_cli_float64_without_a_range_exits_2(capsys):
     assert main(["verify", "numeric", "--exhaustive", "--dtype", "float64", "--quantity", "sigmoid"]) == 2
-    assert "allowed: float16, bfloat16, float32" in capsys.readouterr().err
+    assert "at most 2^32 floats; the range (pass lo and hi)" in capsys.readouterr().err
+
+
+def test_cli_float64_range_beyond_2_to_the_32_exits_2_in_one_line(capsys):
+    assert main(["verify", "numeric", "--exhaustive", "--dtype", "float64", "--quantity", "sigmoid",
+                 "--lo", "-40", "--hi", "-30"]) == 2
+    err = capsys.readouterr().err
+    assert "at most 2^32 floats" in err and len(err.strip().splitlines()) == 1
 
 
 def test_float_range_counts():

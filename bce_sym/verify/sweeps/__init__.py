@@ -1,4 +1,5 @@
-"""Exhaustive sweeps: every float16, bfloat16 or float32 input of a range, measured in exact ULPs, on all cores or Dask.
+"""Exhaustive sweeps: every float16, bfloat16 or float32 input of a range (float64: up to 2^32 of them), measured in
+exact ULPs, on all cores or Dask.
 
 The inputs are enumerated by their bit patterns in chunks (each inside one binade, ``ranges``); every chunk
 is one task for a ``concurrent.futures.Executor`` (``chunk``, ``executors``). In a chunk, each point's error
@@ -16,6 +17,10 @@ bits; ``settle``):
 So the reported maximum, the worst cases, the per-binade maxima and the histogram counts are those of
 the exact values, not of a float64 approximation. ``sweep`` runs it all and merges the chunks' reports;
 ``checkpoint`` lets an interrupted sweep resume.
+
+float64 ranges of up to 2^32 floats (``ranges.MAX_FLOAT64_POINTS``; wider ones are a ``ValueError``) run
+the same way, each chunk measured by ``float64_chunk`` against the double-double reference of
+``bce_sym.verify.fast_check`` (mpmath where a decision is in doubt).
 
 >>> import numpy as np
 >>> def sigmoid(s):

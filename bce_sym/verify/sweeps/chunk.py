@@ -34,7 +34,7 @@ from bce_sym.verify.sweeps.settle import (
     top_indices,
     uncertainty,
 )
-from bce_sym.verify.sweeps.sweep_target import SweepTarget, label_text
+from bce_sym.verify.sweeps.sweep_target import SweepTarget, binade_name, label_text
 
 _CANDIDATES_KEPT = 16  # points kept per block as candidates for the chunk's maximum
 
@@ -63,16 +63,6 @@ def _cases(target: SweepTarget, first: np.ndarray, computed: np.ndarray, exact: 
     label = () if target.label is None else (float(target.label),)
     return [Case((float(first[k]),) + label, float(computed[k]), float(exact[k]), float(ulps[k]), zone)
             for k in range(len(first))]
-
-
-def _binade_name(value: float) -> str:
-    if value == 0:
-        return "±0"
-    if math.isinf(value):
-        return "-inf" if value < 0 else "+inf"
-    _, exponent = math.frexp(value)
-    e = exponent - 1
-    return f"{'-' if value < 0 else '+'}[2^{e}, 2^{e + 1})"
 
 
 def _call(target: SweepTarget, values: np.ndarray, labels: np.ndarray | None, fmt: SweepFormat) -> np.ndarray:
@@ -146,7 +136,7 @@ def run_chunk(payload: bytes, chunk: tuple[int, int], dtype: str, worst_count: i
     Args:
         payload: the targets, pickled with cloudpickle (lambdas and closures travel too).
         chunk: [start, stop) ordinals of the dtype, inside one binade.
-        dtype: ``"float16"``, ``"bfloat16"`` or ``"float32"``.
+        dtype: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"`` (``float64_chunk``).
         worst_count: how many worst cases each report keeps.
     """
     return measure_chunk(load_targets(payload), chunk, dtype, worst_count)
@@ -155,13 +145,17 @@ def run_chunk(payload: bytes, chunk: tuple[int, int], dtype: str, worst_count: i
 def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype: str,
                   worst_count: int = 8) -> list[Report]:
     """``run_chunk`` on targets at hand (no pickling): what the serial executor runs."""
+    if dtype == "float64":
+        from bce_sym.verify.sweeps.float64_chunk import measure_float64_chunk
+
+        return measure_float64_chunk(targets, chunk, worst_count)
     started = time.perf_counter()
     tune_malloc()
     fmt = sweep_format(dtype)
     rows = [fast_form(target.quantity, target.label) for target in targets]
     accumulators = [Accumulator(np.zeros(len(EDGES) - 1, np.int64)) for _ in targets]
     start, stop = chunk
-    zone = _binade_name(float(fmt.values(start, start + 1)[0]))
+    zone = binade_name(float(fmt.values(start, start + 1)[0]))
     work = Workspace(min(fmt.block, stop - start))
     label_arrays = {
         target.label: np.full(min(fmt.block, stop - start), target.label, dtype=fmt.dtype)

@@ -19,9 +19,15 @@ from bce_sym.formats import FloatFormat, float_format
 from bce_sym.quantities import Argument
 
 # NOTE: only the tuning is the sweep's own: points per chunk (a task; a power of two dividing a binade) and
-# per vectorised block inside a chunk. float64's 2^64 inputs are out of reach of an exhaustive sweep.
+# per vectorised block inside a chunk. float64's 2^64 inputs are out of reach of an exhaustive sweep; a
+# range of up to MAX_FLOAT64_POINTS of them is not (``float64_chunk``, decided by the double-double reference).
 # bfloat16's binades hold 2^7 floats, so its chunks are whole binades of 128.
-_TUNING = {"float16": (1 << 10, 1 << 10), "bfloat16": (1 << 7, 1 << 7), "float32": (1 << 21, 1 << 16)}
+_TUNING = {"float16": (1 << 10, 1 << 10), "bfloat16": (1 << 7, 1 << 7), "float32": (1 << 21, 1 << 16),
+           "float64": (1 << 20, 1 << 15)}
+
+MAX_FLOAT64_POINTS = 1 << 32
+"""The most float64 values one sweep takes. NOTE: float64 is dense: 2^32 of them near −40 span only
+[−40, −40 + 3.05·10^-5]; every float64 in [−40, −30] is 1.69·10^15 of them, far beyond."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,10 @@ class SweepFormat(FloatFormat):
 def sweep_format(dtype: object) -> SweepFormat:
     """The ``SweepFormat`` of ``dtype``; ``ValueError`` naming the formats a sweep takes otherwise.
 
-    >>> sweep_format("float64")
+    >>> sweep_format("int8")
     Traceback (most recent call last):
     ...
-    ValueError: unknown dtype 'float64'; allowed: float16, bfloat16, float32
+    ValueError: unknown dtype 'int8'; allowed: float16, bfloat16, float32, float64
     """
     fmt = float_format(dtype, allowed=tuple(_TUNING))
     chunk, block = _TUNING[fmt.name]

@@ -26,7 +26,7 @@ from bce_sym.verify.report_rows import Case
 from bce_sym.verify.sweeps.checkpoint import Checkpoint
 from bce_sym.verify.sweeps.chunk import dump_targets, measure_chunk
 from bce_sym.verify.sweeps.executors import run_on, run_on_own_pool
-from bce_sym.verify.sweeps.ranges import SweepFormat, chunk_ranges, float_range, sweep_format
+from bce_sym.verify.sweeps.ranges import MAX_FLOAT64_POINTS, SweepFormat, chunk_ranges, float_range, sweep_format
 from bce_sym.verify.sweeps.settle import settle_exactly
 from bce_sym.verify.sweeps.sweep_target import SweepTarget, check_label
 
@@ -62,7 +62,8 @@ def sweep(
 
     Args:
         targets: the ``SweepTarget`` rows (function, quantity, label, name).
-        dtype: ``"float32"`` (2^32 − 2^24 finite inputs), ``"float16"`` or ``"bfloat16"``.
+        dtype: ``"float32"`` (2^32 − 2^24 finite inputs), ``"float16"``, ``"bfloat16"``, or ``"float64"``
+            for a range of at most 2^32 floats (``float64_chunk``; a wider one is a ``ValueError``).
         lo, hi: the range (inclusive); by default every finite float ([0, 1] for probabilities).
         executor: any ``concurrent.futures.Executor`` (a Dask client's included), ``"serial"`` to run
             here, or ``None`` for a process pool of ``workers`` processes (all cores by default).
@@ -92,6 +93,9 @@ def sweep(
         raise ValueError("targets of one sweep must all take logits or all take probabilities")
     domain = domains.pop()
     first, last = float_range(fmt.name, lo, hi, domain)
+    if fmt.name == "float64" and last - first + 1 > MAX_FLOAT64_POINTS:
+        span = f"[{lo}, {hi}]" if lo is not None and hi is not None else "the range (pass lo and hi)"
+        raise ValueError(f"a float64 sweep takes at most 2^32 floats; {span} holds {last - first + 1}")
     size = fmt.chunk if chunk_points is None else int(chunk_points)
     if size <= 0 or size & (size - 1) or size > 1 << fmt.mantissa:
         raise ValueError(f"chunk_points must be a power of two up to 2^{fmt.mantissa}, got {chunk_points}")
@@ -173,7 +177,8 @@ def exhaustive(
         quantity: ``"bce_with_logits"``, ``"bce_with_logits_grad"``, ``"sigmoid"``...
         label: the label (0 or 1, or a soft label in [0, 1]; −1 or +1 for the logistic forms; None for
             ``sigmoid`` and ``log_sigmoid``).
-        dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+        dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``; ``"float64"`` for a range of at most 2^32
+            floats.
         lo, hi: the range (inclusive); every finite float by default ([0, 1] for probabilities).
         executor: any ``concurrent.futures.Executor``, ``"serial"``, or None for a pool over all cores.
         workers: processes of the default pool.

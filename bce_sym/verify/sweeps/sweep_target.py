@@ -6,6 +6,7 @@ reference's row; the quantity registry says which labels a quantity takes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,21 @@ from bce_sym.labels import Labels, label_case
 from bce_sym.quantities import quantity as quantity_row
 from bce_sym.verify.reference.two_float import fast_form
 from bce_sym.verify.sweeps.ranges import SweepFormat, sweep_format
+
+
+def binade_name(value: float) -> str:
+    """The name of the binade (sign, [2^e, 2^(e+1))) holding ``value``, as sweep reports print it.
+
+    >>> binade_name(-0.75), binade_name(0.0)
+    ('-[2^-1, 2^0)', '±0')
+    """
+    if value == 0:
+        return "±0"
+    if math.isinf(value):
+        return "-inf" if value < 0 else "+inf"
+    _, exponent = math.frexp(value)
+    e = exponent - 1
+    return f"{'-' if value < 0 else '+'}[2^{e}, 2^{e + 1})"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,231 @@
+"""Exact values for a float64 check without mpmath at every point: the double-double reference, and mpmath
+for what it cannot decide.
+
+``check(..., dtype="float64")`` needs the exact value at every sampled point to ~2^-100; mpmath gives it
+at ~30k points/s. ``bce_sym.verify.reference.precise`` gives hi + lo within ~2^-90 relative at over a
+million points a second, so each float64 error is known to ~2^-37 ULP (far better where it is tiny; see
+``uncertainty``). A report is decided by few points: its histogram bins, the digits its percentiles print,
+the largest errors (overall and per zone) and its worst cases. Every point whose estimate lies within its
+uncertainty of such a decision, and every point the reference marks undecided (non-finite inputs,
+results beyond its trusted range, roundings too close to call), is settled with mpmath; so the report has
+the counts, maxima and worst cases of mpmath's values, and elsewhere errors within that uncertainty of
+them (percentiles and the figure's curve agree to the digits printed). Soft labels and quantities without
+a two-float row keep mpmath.
+
+>>> import numpy as np
+>>> from bce_sym.numeric import sigmoid
+>>> s = np.array([-800.0, -1.0, 0.0, 3.0])
+>>> hi, lo, settled = exact_values_for_check("sigmoid", [s], sigmoid(s))
+>>> exact_hi, exact_lo = exact_values("sigmoid", [s])
+>>> bool(np.array_equal(hi, exact_hi)), settled  # mpmath computed 2 of the 4 (s = 0 and the worst)
+(True, 2)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from bce_sym.labels import Labels, drawn_labels, label_case
+from bce_sym.quantities import quantity as quantity_row
+from bce_sym.render.reports import format_ulp
+from bce_sym.verify.metrics import ulp_error
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.reference.precise import precise_values
+from bce_sym.verify.reference.two_float import FAST_FORMS
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES
+
+_EDGES = np.array(HISTOGRAM_EDGES)
+_BLOCK = 1 << 16
+_LABEL_CASES = {Labels.NONE: (None,), Labels.BINARY: (0.0, 1.0), Labels.PM: (-1.0, 1.0)}
+
+
+def covers(quantity: str, dtype: str, labels: str) -> bool:
+    """Whether a check of ``quantity`` in ``dtype`` with ``labels`` takes the double-double reference.
+
+    >>> covers("bce", "float64", "binary"), covers("bce", "float64", "soft"), covers("bce", "float32", "binary")
+    (True, False, False)
+    """
+    row = quantity_row(quantity)
+    drawn = Labels(labels) if row.labels is Labels.SOFT else row.labels
+    if dtype != "float64" or drawn not in _LABEL_CASES:
+        return False
+    cases = {form.label for form in FAST_FORMS if form.quantity == row.name}
+    return {label_case(row.labels, value) for value in _LABEL_CASES[drawn]} <= cases
+
+
+Precise = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
+    out = (np.empty(first.size), np.empty(first.size), np.empty(first.size), np.empty(first.size, bool))
+
+    def block(start: int) -> None:
+        for target, part in zip(out, precise_values(name, first[start:start + _BLOCK], label), strict=True):
+            target[start:start + _BLOCK] = part
+
+    starts = range(0, first.size, _BLOCK)
+    if not starts:
+        return out
+    # NOTE: the first block alone (it builds the rows' sympy caches), then the rest on threads: NumPy lets
+    # go of the GIL inside its loops, so blocks on threads use every core.
+    block(0)
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(block, starts[1:]))
+    return out
+
+
+def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
+    """(hi, lo, bound, undecided) at every point of ``columns`` (the label column, if any, binary or ±1)."""
+    first = np.ascontiguousarray(columns[0], dtype=np.float64)
+    if len(columns) == 1:
+        return _precise(name, first, None)
+    label = np.asarray(columns[1], dtype=np.float64)
+    if label.size and np.all(label == label[0]):
+        # NOTE: one fixed label (a sweep's), soft ones included: its row of FAST_FORMS.
+        return _precise(name, first, float(label[0]))
+    out = (np.zeros(first.size), np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool))
+    for value in _LABEL_CASES[drawn_labels(quantity_row(name).labels)]:
+        members = np.flatnonzero(label == value)
+        if members.size:
+            for target, part in zip(out, _precise(name, first[members], value), strict=True):
+                target[members] = part
+    return out
+
+
+def _near(values: np.ndarray, targets: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Where ``values`` lie within ``width`` of one of the sorted ``targets``."""
+    position = np.clip(np.searchsorted(targets, values), 1, targets.size - 1)
+    with np.errstate(invalid="ignore"):
+        # NOTE: an error known exactly (width 0) is on the same side of every edge as mpmath's.
+        near = (np.abs(targets[position] - values) <= width) | (np.abs(values - targets[position - 1]) <= width)
+        return near & (width > 0)
+
+
+def uncertainty(error: np.ndarray, hi: np.ndarray, lo: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Bound, in ULPs, on |estimated − exact error|: the reference's bound and lo's rounding over the ULP
+    (at least |hi|·2^-53), and the rounding of the error's own computation.
+
+    NOTE: a rest below 2^-1022 is a multiple of the smallest subnormal, rounded surely (``precise_values``
+    marks the doubtful ones); where also the bound is 0, hi and lo are mpmath's own and so is the error.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        spacing = np.maximum(np.abs(hi) * 2.0**-53, 2.0**-1074)
+        rest = np.where(np.abs(lo) < 2.0**-1022, 0.0, np.abs(lo) * 2.0**-52)
+        doubt = bound + rest
+        # NOTE: an infinite error (a NaN or infinity where the exact value is finite) is certain.
+        return np.where((doubt > 0) & np.isfinite(error), doubt / spacing + error * 2.0**-50, 0.0)
+
+
+def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Points near the order statistics of a percentile whose printed digits (``format_ulp``) are in doubt.
+
+    NOTE: a percentile interpolates two order statistics, each within the largest uncertainty of the
+    estimates of its neighbourhood of the exact one; only where that could change the two decimals printed
+    are the points around them settled.
+    """
+    near = np.zeros(key.size, bool)
+    # NOTE: np.percentile's linear rule: rank (n − 1)·q/100, between the order statistics at its floor
+    # and ceiling (one partition finds them all).
+    ranks = [(key.size - 1) * q / 100 for q in PERCENTILES]
+    below = [int(np.floor(rank)) for rank in ranks]
+    above = [min(low + 1, key.size - 1) for low in below]
+    ordered = np.partition(key, sorted(set(below + above)))
+    widest = float(np.max(width)) if width.size else 0.0
+    for rank, low, high in zip(ranks, below, above, strict=True):
+        first, second = ordered[low], ordered[high]
+        value = first + (second - first) * (rank - low) if np.isfinite(second) else second
+        if not np.isfinite(value) or format_ulp(value - 4 * widest) == format_ulp(value + 4 * widest):
+            continue  # NOTE: no estimate is uncertain enough to change the digits printed
+        around = np.flatnonzero((np.abs(key - first) <= 2 * width) | (np.abs(key - second) <= 2 * width))
+        spread = 2 * float(width[around].max()) if around.size else 0.0
+        if np.isfinite(value) and format_ulp(value - spread) != format_ulp(value + spread):
+            near[around] = True
+    return near
+
+
+def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | None, worst_count: int
+                     ) -> np.ndarray:
+    """Mask of the points whose error may decide a histogram bin, a percentile, a maximum or a worst case.
+
+    ``width`` is each estimate's uncertainty (``uncertainty``).
+    """
+    key = np.where(np.isnan(error), np.inf, error)
+    finite = np.isfinite(key)
+    settle = finite & _near(key, _EDGES[np.isfinite(_EDGES) & (_EDGES > 0)], width)
+    if key.size:
+        settle |= finite & _near_printed_percentiles(key, width)
+        groups = [(np.arange(key.size), worst_count)]
+        if zones is not None:
+            groups += [(np.flatnonzero(zones == zone), 1) for zone in np.unique(zones)]
+        for members, count in groups:
+            values = key[members]
+            rank = values.size - min(count, values.size)
+            threshold = values.max() if count == 1 else np.partition(values, rank)[rank]
+            if np.isfinite(threshold):
+                # NOTE: a point known exactly (width 0) needs no settling; the others might pass the threshold.
+                reach = threshold - np.max(width[members][values >= threshold])
+                settle[members] |= (width[members] > 0) & (values + width[members] >= reach)
+    return settle & finite
+
+
+def exact_values_for_check(
+    name: str,
+    columns: Sequence[np.ndarray],
+    computed: np.ndarray,
+    zones: np.ndarray | None = None,
+    *,
+    worst_count: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(hi, lo, settled): exact values of ``name`` at ``columns`` that decide ``computed`` as mpmath would.
+
+    Args:
+        name: a quantity with two-float rows for its label cases (``covers``).
+        columns: the float64 arguments (labels binary, ±1 or none).
+        computed: the target's results (float64 values).
+        zones: per point, its zone (worst cases are kept per zone), or None.
+        worst_count: how many worst cases the report keeps.
+        progress: called with counts of points done.
+
+    Returns:
+        hi, lo as ``mpmath_values.exact_values`` gives them at the points that matter, and within 2^-90
+        of them elsewhere; ``settled`` counts the distinct points mpmath computed.
+    """
+    hi, lo, bound, undecided = precise_columns(name, columns)
+    if progress is not None:
+        progress(hi.size)
+    # NOTE: the undecided points first, so that the decisions below are made on their exact errors.
+    first_round = np.flatnonzero(undecided)
+    evaluated = _settle(name, columns, first_round, hi, lo)
+    error = ulp_error(computed, hi, "float64", exact_lo=lo)
+    settle = points_to_settle(error, uncertainty(error, hi, lo, bound), zones, worst_count)
+    settle[first_round] = False
+    evaluated += _settle(name, columns, np.flatnonzero(settle), hi, lo)
+    return hi, lo, evaluated
+
+
+def _settle(name: str, columns: Sequence[np.ndarray], settle: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> int:
+    """Replace hi and lo at the points ``settle`` by mpmath's (each distinct point computed once, counted)."""
+    if not settle.size:
+        return 0
+    picked = [np.asarray(column, dtype=np.float64)[settle] for column in columns]
+    unique, inverse = np.unique(np.stack(picked, axis=1), axis=0, return_inverse=True)
+    exact_hi, exact_lo = exact_values(name, [unique[:, k].copy() for k in range(unique.shape[1])], "float64")
+    hi[settle], lo[settle] = exact_hi[inverse.ravel()], exact_lo[inverse.ravel()]
+    return int(unique.shape[0])
+
+
+def reference_for_check(name: str, columns: Sequence[np.ndarray], dtype: str, computed: np.ndarray,
+                        zones: Any = None, labels: str = "binary",
+                        progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """(hi, lo, points mpmath computed): the double-double path where it ``covers`` the check, else mpmath."""
+    if covers(name, dtype, labels):
+        return exact_values_for_check(name, columns, computed, zones, progress=progress)
+    hi, lo = exact_values(name, columns, dtype, progress=progress)
+    return hi, lo, hi.size

@@ -1,0 +1,272 @@
+"""The float64 reference: the two-float rows (``two_float.FAST_FORMS``) evaluated in double-double.
+
+``two_float`` carries ``lo`` to 2^-49, plenty for float32 and narrower but 8 float64 ULPs; here every
+intermediate (E, L, Q, T, A, B) and every operation of a row's ``lo`` is carried to about 2^-100
+(``double_double``), so ``hi + lo`` is the exact value to ~2^-90 relative and decides a float64 target's
+error to ~2^-37 ULP. The result comes as mpmath's ``exact_values`` gives it: ``hi`` the float64 nearest
+to the exact value, ``lo`` the float64 nearest to the rest, plus a mask of the points this cannot promise
+(non-finite inputs, results beyond 2^±960 outside the tails below, a rounding too close to call), which the
+caller settles with mpmath.
+
+The tails, where the value is far below float64's normal range, are computed scaled: when a row's ``lo``
+is c·E + O(E²) in E = e^(−|s|) (c a constant, read off its series by sympy), then for |s| ≥ 75 (E < 2^-108)
+the value is c·e^(−|s|) to 2^-100, carried as w·2^n (``double_double.exp_scaled``) and rounded once to
+float64, subnormals included; the same for probability rows c·p + O(p²) at p < 2^-600.
+
+>>> import numpy as np
+>>> hi, lo, bound, undecided = precise_values("sigmoid", np.array([-800.0, 0.25]), None)
+>>> hi[0] == 0.0 and lo[0] == 0.0 and bool(undecided.any())
+False
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+import sympy
+
+from bce_sym.quantities import Argument
+from bce_sym.symbols import s, y
+from bce_sym.verify.reference import double_double as dd
+from bce_sym.verify.reference.two_float import A, B, E, FastForm, Inputs, L, Q, Split, T, fast_form, p
+
+_TAIL_LOGIT = 75.0  # e^-75 < 2^-108
+_ZERO_LOGIT = 1000.0  # c·e^-1000 < 2^-1400: rounds to 0 in float64
+_TAIL_PROBABILITY = 2.0**-600
+_TRUSTED = (2.0**-960,)  # below this, double-double steps may lose bits to underflow
+_NEAR_OVERFLOW = 2.0**1023 * (2 - 2.0**-40)  # closer to float64's overflow threshold is undecided
+_RELATIVE = 2.0**-90  # bound on the double-double error of a row's lo, relative (measured: 2^-97)
+_MIDPOINT_MARGIN = 2.0**-30  # in units of the smallest subnormal: closer to a tie is undecided
+
+# NOTE: mpmath's exact_values gives these quantities the residue −5e-324 where the value rounds onto a
+# power of two from below (bce_sym.verify.reference.mpmath_values); the same rule keeps the binade the same.
+_BELOW_A_POWER_OF_TWO = frozenset({"sigmoid", "bce_with_logits_grad", "logistic_loss_grad"})
+
+
+def _probability_b(first: np.ndarray) -> dd.Pair:
+    half = first <= 0.5
+    small = dd.log1p((-first, 0.0))
+    with np.errstate(divide="ignore"):
+        large = dd.log(1.0 - first)
+    return np.where(half, small[0], large[0]), np.where(half, small[1], large[1])
+
+
+def _e(first: np.ndarray) -> dd.Pair:
+    return dd.exp(-np.abs(first))
+
+
+def _t(first: np.ndarray) -> dd.Pair:
+    em1 = dd.expm1(first)
+    return dd.div(em1, dd.add(em1, (2.0, 0.0)))
+
+
+_COMPUTE = {
+    E: lambda first, env: _e(first),
+    Q: lambda first, env: dd.div(env(E), dd.add((1.0, 0.0), env(E))),
+    L: lambda first, env: dd.log1p(env(E)),
+    T: lambda first, env: _t(first),
+    A: lambda first, env: dd.log(first),
+    B: lambda first, env: _probability_b(first),
+}
+
+
+class _Environment:
+    """The double-double intermediates of one block, computed on first use."""
+
+    def __init__(self, first: np.ndarray, label: float) -> None:
+        self.first = first
+        self.label = label
+        self.values: dict[sympy.Symbol, dd.Pair] = {}
+
+    def __call__(self, symbol: sympy.Symbol) -> dd.Pair:
+        if symbol in (s, p):
+            return self.first, 0.0
+        if symbol == y:
+            return self.label, 0.0
+        if symbol not in self.values:
+            with np.errstate(all="ignore"):
+                self.values[symbol] = _COMPUTE[symbol](self.first, self)
+        return self.values[symbol]
+
+
+def evaluate(expr: sympy.Expr, env: _Environment) -> dd.Pair:
+    """``expr`` (sums, products, integer powers of numbers and symbols) in double-double."""
+    if expr.is_Symbol:
+        return env(expr)
+    if expr.is_Rational:
+        return dd.constant(Fraction(int(expr.p), int(expr.q)))
+    if expr.is_Float:
+        return float(expr), 0.0
+    with np.errstate(all="ignore"):
+        if expr.is_Add:
+            terms = [evaluate(term, env) for term in expr.args]
+            total = terms[0]
+            for term in terms[1:]:
+                total = dd.add(total, term)
+            return total
+        if expr.is_Mul:
+            coefficient, rest = expr.as_coeff_Mul()
+            if coefficient == -1:
+                return dd.neg(evaluate(rest, env))
+            numerator: dd.Pair = (1.0, 0.0)
+            denominator: dd.Pair | None = None
+            for factor in expr.args:
+                if factor.is_Pow and factor.exp.is_Integer and factor.exp < 0:
+                    part = evaluate(factor.base ** (-factor.exp), env)
+                    denominator = part if denominator is None else dd.mul(denominator, part)
+                else:
+                    numerator = dd.mul(numerator, evaluate(factor, env))
+            return numerator if denominator is None else dd.div(numerator, denominator)
+        if expr.is_Pow and expr.exp.is_Integer:
+            power = int(expr.exp)
+            base = evaluate(expr.base, env)
+            result = base
+            for _ in range(abs(power) - 1):
+                result = dd.mul(result, base)
+            return dd.div((1.0, 0.0), result) if power < 0 else result
+    raise NotImplementedError(f"no double-double rule for {expr.func.__name__}")
+
+
+@cache
+def tail_coefficient(domain: Argument, lo: sympy.Expr) -> Fraction | None:
+    """c where ``lo`` is c·E + O(E²) (logits) or c·p + O(p²) (probabilities), with |c₂| ≤ 64|c|; else None."""
+    if domain is Argument.LOGIT:
+        variable, expr = E, lo.subs({Q: E / (1 + E), L: sympy.log(1 + E)})
+    else:
+        variable, expr = p, lo.subs({B: sympy.log(1 - p)})
+    if expr.free_symbols - {variable}:
+        return None
+    series = sympy.series(expr, variable, 0, 3).removeO()
+    c0, c1, c2 = (series.coeff(variable, k) if k else series.subs(variable, 0) for k in range(3))
+    if c0 != 0 or not c1.is_Rational or c1 == 0 or not c2.is_number or abs(c2) > 64 * abs(c1):
+        return None
+    return Fraction(int(c1.p), int(c1.q))
+
+
+def round_scaled(w: dd.Pair, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hi, lo, undecided): w·2^n rounded once to float64 (subnormals included) and the rest."""
+    wh, wl = np.asarray(w[0], dtype=np.float64), np.asarray(w[1], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        hi, lo = np.ldexp(wh, n), np.ldexp(wl, n)
+        subnormal = np.abs(hi) < 2.0**-1021
+        # NOTE: below 2^-969 the rest lo is a multiple of the smallest subnormal: its rounding must be sure.
+        quanta = np.ldexp(wl, n + 1074)
+        undecided = (np.abs(hi) < 2.0**-969) & (np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < _MIDPOINT_MARGIN)
+        if subnormal.any():
+            shift = n[subnormal] + 1074
+            quanta, rest = np.ldexp(wh[subnormal], shift), np.ldexp(wl[subnormal], shift)
+            whole = np.rint(quanta)
+            fraction = (quanta - whole) + rest
+            whole += (fraction > 0.5).astype(np.float64) - (fraction < -0.5)
+            undecided[subnormal] = np.abs(np.abs(fraction) - 0.5) < _MIDPOINT_MARGIN
+            hi[subnormal], lo[subnormal] = np.ldexp(whole, -1074), 0.0
+    return hi, lo, undecided
+
+
+def _is_power_of_two(values: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        magnitude = np.abs(values)
+        return (magnitude > 0) & np.isfinite(magnitude) & (np.frexp(magnitude)[0] == 0.5)
+
+
+def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fraction
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    hi_row = np.broadcast_to(np.asarray(evaluate(split.hi, _Environment(first, label))[0], np.float64), first.shape)
+    if row.domain is Argument.LOGIT:
+        w, n, _, _ = dd.exp_scaled((-np.minimum(np.abs(first), _ZERO_LOGIT), 0.0))
+        n = np.where(np.abs(first) >= _ZERO_LOGIT, -4000, n)
+    else:
+        mantissa, n = np.frexp(first)
+        w = (mantissa, 0.0)
+    tiny_hi, tiny_lo, undecided = round_scaled(dd.mul(dd.constant(c), w), n.astype(np.int64))
+    carried = hi_row != 0
+    hi = np.where(carried, hi_row, tiny_hi)
+    lo = np.where(carried, tiny_hi, tiny_lo)
+    # NOTE: below 2^-969 hi and lo are multiples of the smallest subnormal, and their roundings were
+    # checked (round_scaled): they are mpmath's exactly.
+    bound = np.where(np.abs(tiny_hi) < 2.0**-969, 0.0, np.abs(tiny_hi) * _RELATIVE)
+    return hi, lo, bound, undecided
+
+
+def _regular(split: Split, first: np.ndarray, label: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    env = _Environment(first, label)
+    with np.errstate(all="ignore"):
+        hi_row = evaluate(split.hi, env)
+        lo_row = evaluate(split.lo, env)
+        value = dd.add(hi_row, lo_row)
+        hi = np.broadcast_to(np.asarray(value[0], np.float64), first.shape).copy()
+        overflowed = np.broadcast_to(np.isinf(lo_row[0]), first.shape)
+        hi[overflowed] = np.broadcast_to(lo_row[0], first.shape)[overflowed]
+        lo = np.broadcast_to(np.asarray(value[1], np.float64), first.shape).copy()
+        magnitude = np.abs(hi)
+        trusted = (magnitude >= _TRUSTED[0]) & (magnitude <= _NEAR_OVERFLOW) & np.isfinite(lo)
+        # NOTE: a quotient or product that rounds to inf in float64 is at least the overflow threshold.
+        beyond = np.isinf(hi)
+        lo[beyond] = 0.0
+        trusted |= beyond
+        # NOTE: hi = 1/2 exactly with lo = 0 (σ(0)) and other exact zeros are fine as they are.
+        trusted |= (lo == 0) & ((magnitude == 0) | (magnitude == 0.5)) & (first == 0)
+        bound = np.broadcast_to(np.abs(lo_row[0]) * _RELATIVE, first.shape)
+    return hi, lo, bound, ~trusted
+
+
+def precise_values(quantity: str, first: np.ndarray, label: float | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(hi, lo, bound, undecided) at the float64 ``first`` arguments and one fixed label (None: no label).
+
+    ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded, as mpmath's ``exact_values``
+    gives them, but for at most ``bound`` + half an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
+    not exact: the row's ``lo``); ``undecided`` marks points to settle with mpmath.
+    ``NotImplementedError`` where a row holds an operation double-double does not do.
+    """
+    row = fast_form(quantity, label)
+    values = np.ascontiguousarray(first, dtype=np.float64)
+    y_value = 0.0 if label is None else float(label)
+    hi, lo, bound = np.zeros(values.shape), np.zeros(values.shape), np.zeros(values.shape)
+    undecided = ~np.isfinite(values)
+    if row.domain is Argument.PROBABILITY:
+        undecided |= (values <= 0) | (values >= 1)
+    inputs = Inputs(values)
+    left = ~undecided
+    for split in row.splits:
+        members = np.flatnonzero(inputs.mask(split.branch) & left)
+        left[members] = False
+        if not members.size:
+            continue
+        x = values[members]
+        c = tail_coefficient(row.domain, split.lo)
+        far = np.zeros(x.shape, bool)
+        if c is not None:
+            far = np.abs(x) >= _TAIL_LOGIT if row.domain is Argument.LOGIT else x < _TAIL_PROBABILITY
+        for part, tail in ((far, True), (~far, False)):
+            index = members[part]
+            if index.size:
+                result = _tail(row, split, x[part], y_value, c) if tail and c is not None else \
+                    _regular(split, x[part], y_value)
+                hi[index], lo[index], bound[index], undecided[index] = result
+    # NOTE: mpmath works at 136 bits (working_precision("float64")): a rest below 2^-136 of hi is 0 there,
+    # and the rest it gives is good to a few of its units. Ours follows: a rest surely far below that unit
+    # becomes 0; otherwise the bound covers mpmath's units, and where our rest is no larger than our bound
+    # the bound covers any rest from 0 to that.
+    with np.errstate(all="ignore"):
+        unit = np.ldexp(1.0, np.frexp(hi)[1] - 136)
+        finite = np.isfinite(hi) & (hi != 0) & np.isfinite(lo)
+        vanishing = finite & ((np.abs(lo) + bound) < unit / 64)
+        ours = bound
+        bound = np.where(finite & ~vanishing, bound + 8 * unit, bound)
+        # NOTE: on a power of two, the sign of lo picks the binade: ours must be sure, and where mpmath's
+        # rest may vanish, that must not move the value across (a rest of hi's sign stays on hi, below it
+        # crosses; a vanished one stays, or crosses where mpmath's residue rule applies).
+        unsure = (np.abs(lo) <= ours) & (ours > 0)
+        side = np.sign(lo) * np.sign(hi)
+        crossing = side > 0 if quantity in _BELOW_A_POWER_OF_TWO else side < 0
+        undecided |= _is_power_of_two(hi) & ~vanishing & (unsure | ((np.abs(lo) <= bound) & crossing))
+        bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
+    lo[vanishing], bound[vanishing] = 0.0, 0.0
+    if quantity in _BELOW_A_POWER_OF_TWO:
+        sticky = (lo == 0) & _is_power_of_two(hi) & (values != 0) & np.isfinite(values)
+        lo[sticky] = -np.copysign(5e-324, hi[sticky])
+    return hi, lo, bound, undecided
