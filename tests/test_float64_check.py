@@ -52,7 +52,7 @@ def test_double_double_primitives_are_within_2_to_the_minus_96():
         assert _log2_relative(dd.div((np.ones(q.size), 0.0), (q, 0.0)), [1 / mpmath.mpf(v) for v in q]) < -100
 
 
-@pytest.mark.parametrize("row", [row for row in FAST_FORMS if row.label != "soft"],
+@pytest.mark.parametrize("row", [row for row in FAST_FORMS if row.label != "soft" and row.quantity in COVERED],
                          ids=lambda row: f"{row.quantity}-{row.label}")
 def test_precise_values_agree_with_mpmath_at_every_zone(row):
     label = LABEL_OF[row.label]

@@ -30,7 +30,7 @@ import sympy
 from bce_sym.quantities import Argument
 from bce_sym.symbols import s, y
 from bce_sym.verify.reference import double_double as dd
-from bce_sym.verify.reference.two_float import A, B, E, FastForm, Inputs, L, Q, Split, T, fast_form, p
+from bce_sym.verify.reference.two_float import A, B, E, FastForm, H, Inputs, L, Q, Split, T, fast_form, p
 
 _TAIL_LOGIT = 75.0  # e^-75 < 2^-108
 _ZERO_LOGIT = 1000.0  # c·e^-1000 < 2^-1400: rounds to 0 in float64
@@ -65,6 +65,7 @@ def _t(first: np.ndarray) -> dd.Pair:
 _COMPUTE = {
     E: lambda first, env: _e(first),
     Q: lambda first, env: dd.div(env(E), dd.add((1.0, 0.0), env(E))),
+    H: lambda first, env: dd.div(env(E), dd.mul(dd.add((1.0, 0.0), env(E)), dd.add((1.0, 0.0), env(E)))),
     L: lambda first, env: dd.log1p(env(E)),
     T: lambda first, env: _t(first),
     A: lambda first, env: dd.log(first),
