@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bce_sym.formats import float_format
+from bce_sym.quantities import QUANTITIES
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class Form:
     quantity: str
     call: str | Callable[..., Any]
     order: int = 0
+
+
+def with_derivatives(loss: str, call: str | Callable[..., Any]) -> tuple[Form, ...]:
+    """``loss`` and every quantity the registry lists as its derivative, all from ``call`` by autodiff.
+
+    >>> [(form.quantity, form.order) for form in with_derivatives("bce", "torch.nn.BCELoss")]
+    [('bce', 0), ('bce_grad', 1), ('bce_hess', 2)]
+    """
+    derivatives = (row for row in QUANTITIES if row.of == loss)
+    return (Form(loss, call), *(Form(row.name, call, order=row.derivative) for row in derivatives))
 
 
 def require(module: str, extra: str) -> Any:

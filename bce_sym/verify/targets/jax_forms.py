@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe
+from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe, with_derivatives
 
 
 def _jax() -> Any:
@@ -45,15 +45,9 @@ def _logistic_loss(s: Any, t: Any) -> Any:
 JAX_FORMS: tuple[Form, ...] = (
     Form("sigmoid", lambda s: _jax().nn.sigmoid(s)),
     Form("log_sigmoid", lambda s: _jax().nn.log_sigmoid(s)),
-    Form("bce_with_logits", lambda s, y: _optax().sigmoid_binary_cross_entropy(s, y)),
-    Form("bce_with_logits_grad", lambda s, y: _optax().sigmoid_binary_cross_entropy(s, y), order=1),
-    Form("bce_with_logits_hess", lambda s, y: _optax().sigmoid_binary_cross_entropy(s, y), order=2),
-    Form("logistic_loss", _logistic_loss),
-    Form("logistic_loss_grad", _logistic_loss, order=1),
-    Form("logistic_loss_hess", _logistic_loss, order=2),
-    Form("bce", _bce),
-    Form("bce_grad", _bce, order=1),
-    Form("bce_hess", _bce, order=2),
+    *with_derivatives("bce_with_logits", lambda s, y: _optax().sigmoid_binary_cross_entropy(s, y)),
+    *with_derivatives("logistic_loss", _logistic_loss),
+    *with_derivatives("bce", _bce),
 )
 """JAX: ``jax.nn.sigmoid``/``log_sigmoid``, ``optax.sigmoid_binary_cross_entropy`` (the logit loss; optax
 has no probability form, so ``bce`` is ``xlogy``/``xlog1py`` of ``jax.scipy.special``), ``softplus(−t·s)``

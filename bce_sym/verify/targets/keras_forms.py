@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bce_sym.verify.targets import jax_forms, tensorflow_forms, torch_forms
-from bce_sym.verify.targets.forms import Form, callable_of, numpy_flushes, require
+from bce_sym.verify.targets.forms import Form, callable_of, numpy_flushes, require, with_derivatives
 
 
 def _keras() -> Any:
@@ -50,12 +50,8 @@ def _bce(p: Any, y: Any) -> Any:
 KERAS_FORMS: tuple[Form, ...] = (
     Form("sigmoid", "keras.ops.sigmoid"),
     Form("log_sigmoid", "keras.ops.log_sigmoid"),
-    Form("bce_with_logits", _bce_with_logits),
-    Form("bce_with_logits_grad", _bce_with_logits, order=1),
-    Form("bce_with_logits_hess", _bce_with_logits, order=2),
-    Form("bce", _bce),
-    Form("bce_grad", _bce, order=1),
-    Form("bce_hess", _bce, order=2),
+    *with_derivatives("bce_with_logits", _bce_with_logits),
+    *with_derivatives("bce", _bce),
 )
 """Keras: ``keras.ops.sigmoid``/``log_sigmoid`` and ``keras.losses.binary_crossentropy`` (from_logits=True
 for the logit form; the probability form clips at 1e-7). Keras has no ±1-label logistic loss."""

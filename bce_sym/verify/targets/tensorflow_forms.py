@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe
+from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe, with_derivatives
 
 
 def _tf() -> Any:
@@ -35,15 +35,9 @@ def _bce(p: Any, y: Any) -> Any:
 TENSORFLOW_FORMS: tuple[Form, ...] = (
     Form("sigmoid", "tensorflow.math.sigmoid"),
     Form("log_sigmoid", "tensorflow.math.log_sigmoid"),
-    Form("bce_with_logits", _bce_with_logits),
-    Form("bce_with_logits_grad", _bce_with_logits, order=1),
-    Form("bce_with_logits_hess", _bce_with_logits, order=2),
-    Form("logistic_loss", _logistic_loss),
-    Form("logistic_loss_grad", _logistic_loss, order=1),
-    Form("logistic_loss_hess", _logistic_loss, order=2),
-    Form("bce", _bce),
-    Form("bce_grad", _bce, order=1),
-    Form("bce_hess", _bce, order=2),
+    *with_derivatives("bce_with_logits", _bce_with_logits),
+    *with_derivatives("logistic_loss", _logistic_loss),
+    *with_derivatives("bce", _bce),
 )
 """TensorFlow: ``tf.math.sigmoid``/``log_sigmoid``, ``tf.nn.sigmoid_cross_entropy_with_logits`` (also with
 labels (1 + t)/2 for ±1 labels), and ``xlogy``/``xlog1py`` of ``tf.math`` for the probability form (tf.nn

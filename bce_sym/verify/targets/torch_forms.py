@@ -11,21 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe
+from bce_sym.verify.targets.forms import Form, callable_of, require, subnormal_probe, with_derivatives
 
 TORCH_FORMS: tuple[Form, ...] = (
     Form("sigmoid", "torch.sigmoid"),
     Form("log_sigmoid", "torch.nn.functional.logsigmoid"),
-    Form("bce_with_logits", "torch.nn.BCEWithLogitsLoss"),
-    Form("bce_with_logits_grad", "torch.nn.BCEWithLogitsLoss", order=1),
-    Form("bce_with_logits_hess", "torch.nn.BCEWithLogitsLoss", order=2),
+    *with_derivatives("bce_with_logits", "torch.nn.BCEWithLogitsLoss"),
     # NOTE: SoftMarginLoss is log(1 + exp(−t·s)), PyTorch's ±1-label logistic loss.
-    Form("logistic_loss", "torch.nn.SoftMarginLoss"),
-    Form("logistic_loss_grad", "torch.nn.SoftMarginLoss", order=1),
-    Form("logistic_loss_hess", "torch.nn.SoftMarginLoss", order=2),
-    Form("bce", "torch.nn.BCELoss"),
-    Form("bce_grad", "torch.nn.BCELoss", order=1),
-    Form("bce_hess", "torch.nn.BCELoss", order=2),
+    *with_derivatives("logistic_loss", "torch.nn.SoftMarginLoss"),
+    *with_derivatives("bce", "torch.nn.BCELoss"),
 )
 """PyTorch: the loss modules forward (reduction="none") and backward (autograd of reduction="sum"; the
 second derivative by double backward)."""
