@@ -267,12 +267,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify", help="measure an implementation's error in ULPs against mpmath",
-        description="TARGET is numeric, naive, torch, scipy, jax, tensorflow, keras, sklearn or "
+        description="TARGET is numeric, naive, torch, torch-cuda, scipy, jax, tensorflow, keras, sklearn or "
                     "MODULE:FUNCTION. Exit 0 within --max-ulp, 1 beyond it, 2 on a usage error (a quantity the "
                     "target does not provide, a framework that is not installed).",
     )
     verify.add_argument("target", metavar="TARGET",
-                        help="numeric, naive, torch, scipy, jax, tensorflow, keras, sklearn or MODULE:FUNCTION")
+                        help="numeric, naive, torch, torch-cuda, scipy, jax, tensorflow, keras, sklearn or "
+                             "MODULE:FUNCTION")
     verify.add_argument("--quantity", nargs="+", metavar="Q", help="quantities to check (default: all)")
     verify.add_argument("--dtype", choices=DTYPE_CHOICES,
                         help="dtype under test (default float64; float32 with --exhaustive)")

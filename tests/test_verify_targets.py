@@ -129,12 +129,13 @@ def test_user_functions_by_module_and_by_file(tmp_path, monkeypatch) -> None:
 
 
 def test_unknown_targets_and_missing_modules() -> None:
-    with pytest.raises(ValueError, match="valid targets: numeric, naive, torch, scipy, jax, tensorflow, keras, "
-                                         "sklearn, or MODULE"):
+    with pytest.raises(ValueError, match="valid targets: numeric, naive, torch, torch-cuda, scipy, jax, tensorflow, "
+                                         "keras, sklearn, or MODULE"):
         target_function("mxnet", "bce")
     with pytest.raises(ModuleNotFoundError, match="cannot import module 'no_such_module_xyz'"):
         target_function("no_such_module_xyz:f", "bce")
-    assert target_names() == ("numeric", "naive", "torch", "scipy", "jax", "tensorflow", "keras", "sklearn")
+    assert target_names() == ("numeric", "naive", "torch", "torch-cuda", "scipy", "jax", "tensorflow", "keras",
+                              "sklearn")
 
 
 def test_check_target_runs_every_quantity_with_progress() -> None:

@@ -27,6 +27,7 @@ from bce_sym.verify.targets import (
     scipy_forms,
     sklearn_forms,
     tensorflow_forms,
+    torch_cuda_forms,
     torch_forms,
 )
 from bce_sym.verify.targets.forms import Form, callable_of, numpy_flushes
@@ -75,6 +76,8 @@ TARGETS: tuple[Target, ...] = (
            _module_forms("bce_sym.numeric.naive"), _plain_function),
     Target("torch", "PyTorch loss modules, forward and autograd backward", lambda: torch_forms.TORCH_FORMS,
            torch_forms.build, torch_forms.flushes),
+    Target("torch-cuda", "PyTorch's CUDA kernels: the torch forms on the GPU (refused where there is none)",
+           torch_cuda_forms.forms, torch_cuda_forms.build, torch_cuda_forms.flushes),
     Target("scipy", "SciPy expit/log_expit/xlogy based formulas", lambda: scipy_forms.SCIPY_FORMS,
            scipy_forms.build),
     Target("jax", "jax.nn and optax, jax.grad for derivatives", lambda: jax_forms.JAX_FORMS, jax_forms.build,
@@ -93,7 +96,7 @@ def target_names() -> tuple[str, ...]:
     """The named targets.
 
     >>> target_names()
-    ('numeric', 'naive', 'torch', 'scipy', 'jax', 'tensorflow', 'keras', 'sklearn')
+    ('numeric', 'naive', 'torch', 'torch-cuda', 'scipy', 'jax', 'tensorflow', 'keras', 'sklearn')
     """
     return tuple(target.name for target in TARGETS)
 
@@ -195,7 +198,8 @@ def target_function(name: str, quantity_name: str, dtype: str = "float64") -> Ca
 
     Raises:
         ValueError: unknown target or quantity, or one the target does not provide;
-        ModuleNotFoundError: the framework is not installed (the message says what to install).
+        ModuleNotFoundError: the framework is not installed (the message says what to install), or the
+            device it needs is not there (``torch-cuda`` without a CUDA device: ``NoCudaDevice``).
     """
     row = quantity(quantity_name)
     user = parse_target(name)

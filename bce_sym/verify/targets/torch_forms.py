@@ -29,21 +29,22 @@ def _torch() -> Any:
     return require("torch", "torch")
 
 
-def _tensor(array: np.ndarray) -> Any:
+def _tensor(array: np.ndarray, device: str = "cpu") -> Any:
     torch = _torch()
     array = np.ascontiguousarray(array)
     if array.dtype.name == "bfloat16":
         # NOTE: torch.from_numpy refuses ml_dtypes' bfloat16; the bits are the same, so view them.
-        return torch.from_numpy(array.view(np.int16)).view(torch.bfloat16)
-    return torch.from_numpy(array)
+        return torch.from_numpy(array.view(np.int16)).view(torch.bfloat16).to(device)
+    return torch.from_numpy(array).to(device)
 
 
-def _tensors(arrays: tuple[np.ndarray, ...]) -> list[Any]:
-    return [_tensor(a) for a in arrays]
+def _tensors(arrays: tuple[np.ndarray, ...], device: str = "cpu") -> list[Any]:
+    return [_tensor(a, device) for a in arrays]
 
 
 def _array(tensor: Any) -> np.ndarray:
-    tensor = tensor.detach()
+    # NOTE: .cpu() brings a device's tensor back (a CPU tensor is returned as it is, not copied).
+    tensor = tensor.detach().cpu()
     if str(tensor.dtype) == "torch.bfloat16":
         import ml_dtypes
 
@@ -51,14 +52,16 @@ def _array(tensor: Any) -> np.ndarray:
     return tensor.numpy()
 
 
-def differentiate(loss: Callable[..., Any], arrays: tuple[np.ndarray, ...], order: int) -> np.ndarray:
-    """The ``order``-th derivative of ``loss`` (elementwise, of torch tensors) in its first argument.
+def differentiate(loss: Callable[..., Any], arrays: tuple[np.ndarray, ...], order: int,
+                  device: str = "cpu") -> np.ndarray:
+    """The ``order``-th derivative of ``loss`` (elementwise, of torch tensors on ``device``) in its first
+    argument.
 
     The derivative of the summed loss is each element's own derivative (grad_output = 1), and so is the
     derivative of the summed first derivative.
     """
     torch = _torch()
-    tensors = _tensors(arrays)
+    tensors = _tensors(arrays, device)
     first = tensors[0].clone().requires_grad_(True)
     value = loss(first, *tensors[1:]).sum()
     for step in range(order):
@@ -68,8 +71,8 @@ def differentiate(loss: Callable[..., Any], arrays: tuple[np.ndarray, ...], orde
     return _array(value)
 
 
-def build(form: Form, dtype: str) -> Callable[..., np.ndarray]:
-    """A NumPy-in, NumPy-out function computing ``form`` with PyTorch."""
+def build(form: Form, dtype: str, device: str = "cpu") -> Callable[..., np.ndarray]:
+    """A NumPy-in, NumPy-out function computing ``form`` with PyTorch's kernels for ``device``."""
     torch = _torch()
     target = callable_of(form)
     is_module = isinstance(target, type) and issubclass(target, torch.nn.Module)
@@ -79,15 +82,16 @@ def build(form: Form, dtype: str) -> Callable[..., np.ndarray]:
 
     def forward(*arrays: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return _array(loss(*_tensors(arrays)))
+            return _array(loss(*_tensors(arrays, device)))
 
     def derivative(*arrays: np.ndarray) -> np.ndarray:
-        return differentiate(loss, arrays, form.order)
+        return differentiate(loss, arrays, form.order, device)
 
     return derivative if form.order else forward
 
 
-def flushes(dtype: str) -> bool:
-    """Whether PyTorch's CPU arithmetic flushes ``dtype``'s subnormals (only after ``set_flush_denormal``)."""
-    (probe,) = _tensors((subnormal_probe(dtype),))
+def flushes(dtype: str, device: str = "cpu") -> bool:
+    """Whether PyTorch's arithmetic on ``device`` flushes ``dtype``'s subnormals (on the CPU only after
+    ``set_flush_denormal``)."""
+    (probe,) = _tensors((subnormal_probe(dtype),), device)
     return bool((probe * 1)[0].item() == 0)
