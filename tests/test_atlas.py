@@ -66,7 +66,7 @@ def test_markdown_mentions_every_cell(small: Atlas) -> None:
     for cell in small.cells:
         assert any(f"| {cell.target} | {cell.quantity} | {cell.dtype} | {cell.labels} | {cell.mode} |" in row
                    for row in rows), cell.key
-    assert "not installed" in text and "no_such_module:bce" in text
+    assert "not available" in text and "no_such_module:bce" in text
     assert "log10(2^(p−1)" in text  # the digits are defined where they are shown
 
 

@@ -36,9 +36,9 @@ CAPTION = (
     "in a dtype of p bits of precision (a correctly rounded result has all p·log10 2 digits: float64 15.95, "
     "float32 7.22, float16 3.31, bfloat16 2.41); the number in a square is u, the largest error in ULPs over "
     "one label kind (binary y ∈ {0, 1}, soft y ∈ [0, 1], ±1 or none), sampled and, with --exhaustive, at every "
-    "float. Magenta: NaN or inf where the exact "
-    "value is finite. Grey: framework not installed. White: the target does not provide the quantity. A star: "
-    "some results were subnormals flushed to zero (atlas.md gives the error with flushes excused)."
+    "float. Magenta: NaN or inf where the exact value is finite. Grey: not available here (framework not "
+    "installed, or no CUDA device). White: the target does not provide the quantity. A star: some results "
+    "were subnormals flushed to zero (atlas.md gives the error with flushes excused)."
 )
 NONFINITE_COLOUR = "#d400d4"
 MISSING_COLOUR = "#c8c8c8"
@@ -167,14 +167,14 @@ def atlas_markdown(atlas: AtlasLike) -> str:
              "Error in ULPs of the dtype against mpmath at the exact inputs. " + CAPTION.replace("Colour", "Digits"),
              ""]
     if missing:
-        lines += ["Not installed: " + "; ".join(f"`{t}` ({reason})" for t, reason in missing.items()) + ".", ""]
+        lines += ["Not available here: " + "; ".join(f"`{t}` ({reason})" for t, reason in missing.items()) + ".", ""]
     for dtype in atlas.dtypes:
         groups = grid(atlas, dtype)
         lines += [f"## {dtype}: largest error in ULPs (correct digits)", "",
                   "| target | " + " | ".join(map(column_title, shown)) + " |", "|---|" + "---:|" * len(shown)]
         for target in atlas.targets:
             if target in missing:
-                lines.append(f"| {target} | " + " | ".join("not installed" for _ in shown) + " |")
+                lines.append(f"| {target} | " + " | ".join("not available" for _ in shown) + " |")
                 continue
             squares = []
             for name, kind in shown:
@@ -246,7 +246,7 @@ def atlas_heatmap(atlas: AtlasLike, path: str | Path | None = None) -> Any:
         for i, target in enumerate(targets):
             for j, (name, kind) in enumerate(shown):
                 if target in missing:
-                    text = "not installed" if j == 0 else ""
+                    text = "not available" if j == 0 else ""
                 else:
                     text = _square_text(groups.get((target, name, kind), []))
                 if text:
@@ -266,7 +266,7 @@ def atlas_heatmap(atlas: AtlasLike, path: str | Path | None = None) -> Any:
     figure.suptitle(f"Accuracy atlas ({mode}): largest error in ULPs, colour = correct digits", fontsize=11,
                     x=0.01, y=1 - 0.1 / figure.get_figheight(), ha="left", va="top")
     figure.legend(handles=[Patch(color=NONFINITE_COLOUR, label="NaN/inf where exact is finite"),
-                           Patch(color=MISSING_COLOUR, label="not installed"),
+                           Patch(color=MISSING_COLOUR, label="not available here"),
                            Patch(facecolor="white", edgecolor="grey", label="not provided")],
                   loc="upper left", bbox_to_anchor=(0.0, 1 - 0.4 / figure.get_figheight()), ncol=3, fontsize=8,
                   frameon=False)
