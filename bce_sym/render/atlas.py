@@ -94,7 +94,8 @@ def _flush_note(report: ReportLike) -> str:
         return ""
     excused = getattr(report, "ftz_max_ulp", None)
     within = "" if excused is None else f", {format_ulp(excused)} ULP with flushes excused"
-    return f" ({_flushed(report)} results flushed to zero{within})"
+    count = _flushed(report)
+    return f" ({count} result{'' if count == 1 else 's'} flushed to zero{within})"
 
 
 def _worst(cells: Sequence[CellLike]) -> ReportLike | None:
