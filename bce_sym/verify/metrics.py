@@ -60,22 +60,17 @@ def round_to(values: npt.ArrayLike, dtype: object) -> np.ndarray:
     >>> float(round_to(x, "bfloat16")) == 1 + 2.0**-7
     True
     """
-    # NOTE: bce_sym.numeric._validation._round_to rounds the same way for the numeric driver, which imports
-    # nothing of bce_sym (it is copied into the standalone module); the verifier keeps its own rounding, and
-    # tests/test_bfloat16.py checks both against a table of every bfloat16.
+    # NOTE: the rounding to odd is the numeric driver's own (one implementation, checked by
+    # tests/test_bfloat16.py against a table of every bfloat16); loaded only when a bfloat16 is asked for.
     target = float_dtype(dtype)
     array = np.asarray(values)
     narrow = array.dtype.kind == "f" and array.dtype.itemsize <= 4  # exact in float32: one rounding
     if target.name != "bfloat16" or narrow or not is_real_dtype(array.dtype) or array.dtype == target:
         with np.errstate(over="ignore", invalid="ignore"):
             return array.astype(target)
-    with np.errstate(over="ignore", invalid="ignore"):
-        wide = array.astype(np.float64)
-        single = wide.astype(np.float32)
-        np.copyto(single, np.nextafter(single, np.float32(0)), where=np.abs(single) > np.abs(wide))
-        bits = single.view(np.uint32)
-        bits |= (single != wide).astype(np.uint32)
-        return single.astype(target)
+    from bce_sym.numeric._validation import _round_to
+
+    return _round_to(array.astype(np.float64), target)
 
 
 def _top_gap(dtype: np.dtype) -> float:
