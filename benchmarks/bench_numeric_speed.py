@@ -1,13 +1,14 @@
 """Throughput of bce_sym.numeric against PyTorch (one thread), as ratios measured in the same run.
 
-Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7]
-Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, 3²),
-labels 0/1 unless stated), and prints the median throughput (million elements per second), the ratio
+Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7] [--scales 3 6]
+Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, σ²) for
+each σ of ``--scales``, labels 0/1 unless stated), and prints the median throughput (million elements per second), the ratio
 of the medians, and the ratio of the best runs (on a shared machine the least disturbed run of each
 side is the better estimate of its own speed; both are printed, neither is picked after the fact).
 The bars (issue 3): float64 bce_with_logits ≥ 2.0× PyTorch's forward, loss (sum) +
 bce_with_logits_grad ≥ 2.0× PyTorch's forward + backward; float32 ≥ 1.0× on both ("met" uses the
-ratio of the medians).
+ratio of the medians). The header names the instruction set of the compiled loops (``BCE_SYM_ISA=avx2``
+measures the AVX2 loops on an AVX-512 CPU).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bce_sym.numeric import BACKEND
+from bce_sym.numeric._backend import ISA
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,13 @@ def _median_seconds(function: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
-def _sides(case: Case, n: int, seed: int = 0):
+def _sides(case: Case, n: int, scale: float, seed: int = 0):
     import torch
 
     from bce_sym import numeric
 
     rng = np.random.default_rng(seed)
-    s = (rng.standard_normal(n) * 3).astype(case.dtype)
+    s = (rng.standard_normal(n) * scale).astype(case.dtype)
     y = (rng.uniform(0, 1, n) if case.labels == "soft" else (rng.random(n) < 0.5)).astype(case.dtype)
     pos_weight = 2.0 if "pos_weight" in case.labels else None
     ts, ty = torch.from_numpy(s), torch.from_numpy(y)
@@ -113,21 +115,21 @@ def _sides(case: Case, n: int, seed: int = 0):
     return torch_side, ours_side
 
 
-def run(n: int, runs: int) -> list[tuple[Case, list[float], list[float]]]:
-    """Time every case; returns (case, torch seconds per run, bce_sym seconds per run)."""
+def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,)) -> list[tuple[Case, float, list[float], list[float]]]:
+    """Time every case at each scale σ; returns (case, σ, torch seconds per run, bce_sym seconds per run)."""
     import torch
 
     torch.set_num_threads(1)
     rows = []
-    for case in CASES:
-        torch_side, ours_side = _sides(case, n)
+    for case, scale in ((case, scale) for scale in scales for case in CASES):
+        torch_side, ours_side = _sides(case, n, scale)
         torch_side(), ours_side()  # warm-up: allocations, first-touch of pages, lazy imports
         torch_times, our_times = [], []
         # NOTE: alternate the two sides so that both see the same background load (the machine is shared).
         for _ in range(runs):
             torch_times += _median_seconds(torch_side, 1)
             our_times += _median_seconds(ours_side, 1)
-        rows.append((case, torch_times, our_times))
+        rows.append((case, scale, torch_times, our_times))
     return rows
 
 
@@ -137,20 +139,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5_000_000, help="elements per call (default 5e6)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
+    parser.add_argument("--scales", type=float, nargs="+", default=[3.0, 6.0], help="σ of the logits (default 3 6)")
     args = parser.parse_args()
     print(
-        f"# bce_sym.numeric ({BACKEND} kernels) vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
+        f"# bce_sym.numeric ({BACKEND} kernels{', ' + ISA if ISA else ''}) vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
         f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs\n"
     )
-    print("| case | dtype | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
-    for case, torch_times, our_times in run(args.n, args.runs):
+    print("| case | dtype | σ | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for case, scale, torch_times, our_times in run(args.n, args.runs, tuple(args.scales)):
         torch_seconds, our_seconds = statistics.median(torch_times), statistics.median(our_times)
         ratio, best = torch_seconds / our_seconds, min(torch_times) / min(our_times)
         bar = "" if case.bar is None else f"≥ {case.bar:.1f}×"
         met = "" if case.bar is None else ("yes" if ratio >= case.bar else "NO")
         print(
-            f"| {case.name} ({case.labels}) | {case.dtype} | {args.n / torch_seconds / 1e6:.1f} | "
+            f"| {case.name} ({case.labels}) | {case.dtype} | {scale:g} | {args.n / torch_seconds / 1e6:.1f} | "
             f"{args.n / our_seconds / 1e6:.1f} | {ratio:.2f}× | {best:.2f}× | {bar} | {met} |"
         )
 

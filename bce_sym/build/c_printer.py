@@ -9,7 +9,9 @@ labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 
 sums instead of storing (``out=None``), so that a reduced loss costs no second pass.
 
 :func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``,
-which the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``.
+which the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``. The
+loops are compiled once per instruction set (``csrc/loops_avx2.c``, ``csrc/loops_avx512.c``), each unit a
+table of them; the module picks the table at import, and the entry points name rows of it.
 
 >>> "static const kernel_info KERNEL_sigmoid" in entry_points_source()
 True
@@ -181,19 +183,29 @@ def _primitives_source() -> str:
     return "\n".join(loops)
 
 
-def _entry(name: str, inputs: int, outputs: int, vector: str, exact: str, labels: int, doc: str) -> tuple[str, str]:
-    """The kernel_info and Python wrapper of one exported function, and its method table row."""
+def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str) -> tuple[str, str]:
+    """The kernel_info and Python wrapper of one exported function (its loops in row ``row`` of the loop
+    tables), and its method table row."""
     wrapper = (
-        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {vector}, {exact}, {labels}}};\n'
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}}};\n'
         f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
     )
     return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
 
 
+def _loop_table(rows: list[tuple[str, str]]) -> str:
+    """The loop table of one instruction set's unit (named LOOP_TABLE by it; loops_isa.h): one row of
+    (flagging loop, exact loop) per exported function, in the order of the entry points."""
+    body = "".join(f"    {{{vector}, {exact}}},\n" for vector, exact in rows)
+    return (f"/* The loops of each exported function, in the order of entry_points.gen.h. */\n"
+            f"const chunk_loops LOOP_TABLE[LOOP_COUNT] = {{\n{body}}};\n")
+
+
 def _kernels_source() -> tuple[str, str, str]:
-    functions, wrappers, methods = [], [], []
+    functions, wrappers, methods, rows = [], [], [], []
     for name, doc in _PRIMITIVES:
-        wrapper, method = _entry(name, 1, 1, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
+        wrapper, method = _entry(name, 1, 1, len(rows), 0, doc)
+        rows.append((f"{name}_vector", f"{name}_exact_chunk"))
         wrappers.append(wrapper)
         methods.append(method)
     for spec in KERNEL_SPECS:
@@ -204,13 +216,13 @@ def _kernels_source() -> tuple[str, str, str]:
         functions.append(printed)
         doc = "; ".join(str(e) for e in spec.expressions)
         for suffix, vector, exact, labels, note in _c_entry_points(spec):
-            wrapper, method = _entry(
-                spec.name + suffix, len(spec.arguments), outputs, f"{spec.name}_{vector}", f"{spec.name}_{exact}",
-                labels, doc + note,
-            )
+            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, len(rows), labels, doc + note)
+            rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
             wrappers.append(wrapper)
             methods.append(method)
-    return "\n\n".join(functions) + "\n", "\n".join(wrappers) + "\n", "".join(methods)
+    count = f"#define LOOP_COUNT {len(rows)}\n"
+    return ("\n\n".join(functions) + "\n\n" + count + _loop_table(rows),
+            count + "\n".join(wrappers) + "\n", "".join(methods))
 
 
 def _generated(what: str) -> str:
@@ -219,7 +231,8 @@ def _generated(what: str) -> str:
 
 
 def loops_source() -> str:
-    """The text of ``csrc/loops.gen.h``: the primitives' chunk loops and every kernel's loops."""
+    """The text of ``csrc/loops.gen.h``: the primitives' chunk loops, every kernel's loops, and their table
+    (compiled once per instruction set by the units of ``csrc/loops_isa.h``)."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
             + "\n/* The primitives as one-input, one-output kernels. */\n" + _primitives_source() + kernels)

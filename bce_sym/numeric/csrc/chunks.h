@@ -2,29 +2,21 @@
  * copied into chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed)
  * out again.
  *
- * Hand-written; needs Python.h and primitives.h (VECTOR_TARGET) first.
+ * Hand-written; needs Python.h and primitives.h (VECTOR_TARGET) first. The copies and the sum are compiled
+ * for AVX2 only: they move data, and the kernels' loops (compiled per instruction set) do the work.
  */
 #ifndef BCE_SYM_CHUNKS_H
 #define BCE_SYM_CHUNKS_H
 
-/* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
- * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
-#define CHUNK 512
-#define MAX_INPUTS 4
-#define MAX_OUTPUTS 2
-/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), all on the stack. */
-#define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
-typedef int (*vector_chunk)(CHUNK_ARGS);
-typedef void (*exact_chunk)(CHUNK_ARGS);
+#include "loops.h"
 
-
-/* One exported function: the loops of a kernel (from the GENERATED loops.gen.h) and its shape. */
+/* One exported function: its loops (a row of the GENERATED LOOPS table of the instruction set in use,
+ * loops.gen.h) and its shape. */
 typedef struct {
     const char *name;
     int inputs;
     int outputs;
-    vector_chunk vector; /* flags the elements it cannot do; then the chunk is redone by exact */
-    exact_chunk exact;
+    int loops; /* its row in the loop tables */
     int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
 } kernel_info;
 

@@ -10,20 +10,49 @@
  * numbers or 1-D buffers of out's length (any stride), out is one buffer or a pair, f and b are ignored;
  * every buffer is float64 or float32 (read exactly, written rounded once from the float64 value).
  * out = None (or a pair (None, buffer)) sums the first output in float64 instead of storing it, and the
- * call returns the sum (a label kernel that meets a soft label returns None then, False otherwise). The
- * loops are compiled for AVX2 and FMA; the module refuses to import on other CPUs.
+ * call returns the sum (a label kernel that meets a soft label returns None then, False otherwise).
+ *
+ * The loops are compiled once per instruction set (loops_avx2.c, loops_avx512.c: the same C, the same
+ * values bit for bit); at import the module takes the widest one the CPU has, AVX-512 (F, DQ, VL, BW)
+ * or else AVX2 and FMA, and refuses to import on other CPUs. isa() names the one in use and
+ * use_isa(name) switches (bce_sym.numeric._backend does it for BCE_SYM_ISA; the tests compare them).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "primitives.h"
 #include "chunks.h"
-#include "loops.gen.h"
 
 /* out (or out's first array) may be None: then the first output is summed, not stored, and the call
  * returns the sum (for a label kernel: None if a label was neither 0 nor 1). */
+/* The instruction sets the loops are compiled for, widest first; loops points at the table in use. */
+extern const chunk_loops loops_avx2[], loops_avx512[];
+
+typedef struct {
+    const char *name;
+    const chunk_loops *table;
+    int (*supported)(void);
+} instruction_set;
+
+#if COMPILED_X86
+static int has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+           && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
+}
+static int has_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#else
+static int has_avx512(void) { return 0; }
+static int has_avx2(void) { return 0; }
+#endif
+
+static const instruction_set ISAS[] = {{"avx512", loops_avx512, has_avx512}, {"avx2", loops_avx2, has_avx2}};
+#define ISA_COUNT ((int)(sizeof ISAS / sizeof ISAS[0]))
+static const instruction_set *isa_in_use = NULL;
+
 static PyObject *run(const kernel_info *k, PyObject *args)
 {
+    const chunk_loops *loops = &isa_in_use->table[k->loops];
     Py_ssize_t given = PyTuple_GET_SIZE(args);
     if (given != k->inputs + 1 && given != k->inputs + 3) {
         PyErr_Format(PyExc_TypeError, "%s takes %d inputs and out (and, ignored, two scratch arguments); got "
@@ -98,13 +127,13 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         for (int a = 0; a < k->inputs; a++)
             if (in[a].is_buffer && start + CHUNK < n)
                 prefetch(&in[a], start + CHUNK, n - start - CHUNK < CHUNK ? n - start - CHUNK : CHUNK);
-        int flags = k->vector((const double (*)[CHUNK])local_in, local_out, size);
+        int flags = loops->vector((const double (*)[CHUNK])local_in, local_out, size);
         if (flags & 2) { /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
             soft = 1;
             break;
         }
         if (flags & 1)
-            k->exact((const double (*)[CHUNK])local_in, local_out, size);
+            loops->exact((const double (*)[CHUNK])local_in, local_out, size);
         if (summing) {
             double value = chunk_sum(local_out[0], size), sum = total + value;
             error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;
@@ -133,15 +162,54 @@ static PyObject *run(const kernel_info *k, PyObject *args)
 
 #include "entry_points.gen.h"
 
+static PyObject *py_isa(PyObject *self, PyObject *unused) { return PyUnicode_FromString(isa_in_use->name); }
+
+static PyObject *py_use_isa(PyObject *self, PyObject *name)
+{
+    const char *wanted = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+    if (wanted == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "use_isa: the name must be a string, got %.100s", Py_TYPE(name)->tp_name);
+        return NULL;
+    }
+    for (int i = 0; i < ISA_COUNT; i++)
+        if (strcmp(ISAS[i].name, wanted) == 0) {
+            if (!ISAS[i].supported()) {
+                PyErr_Format(PyExc_ValueError, "use_isa: this CPU cannot run the %s loops", wanted);
+                return NULL;
+            }
+            const char *previous = isa_in_use->name;
+            isa_in_use = &ISAS[i];
+            return PyUnicode_FromString(previous);
+        }
+    PyErr_Format(PyExc_ValueError, "use_isa: unknown instruction set '%s'; allowed: avx512, avx2", wanted);
+    return NULL;
+}
+
+static PyMethodDef isa_methods[] = {
+    {"isa", py_isa, METH_NOARGS, "isa(): the instruction set whose loops run ('avx512' or 'avx2')."},
+    {"use_isa", py_use_isa, METH_O,
+     "use_isa(name): run the loops of 'avx512' or 'avx2' from now on (ValueError where the CPU lacks it); "
+     "returns the previous one's name."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_compiled", NULL, -1, methods};
 
 PyMODINIT_FUNC PyInit__compiled(void)
 {
 #if COMPILED_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return PyModule_Create(&module);
 #endif
-    PyErr_SetString(PyExc_ImportError, "bce_sym.numeric._compiled needs an x86-64 CPU with AVX2 and FMA");
-    return NULL;
+    for (int i = 0; i < ISA_COUNT && isa_in_use == NULL; i++)
+        if (ISAS[i].supported())
+            isa_in_use = &ISAS[i];
+    if (isa_in_use == NULL) {
+        PyErr_SetString(PyExc_ImportError, "bce_sym.numeric._compiled needs an x86-64 CPU with AVX2 and FMA");
+        return NULL;
+    }
+    PyObject *created = PyModule_Create(&module);
+    if (created != NULL && PyModule_AddFunctions(created, isa_methods) < 0)
+        Py_CLEAR(created);
+    return created;
 }

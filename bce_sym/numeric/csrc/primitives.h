@@ -16,9 +16,14 @@
 
 #include "tables.gen.h"
 
+/* The instruction set the vector code is compiled for: AVX2 and FMA unless a unit of loops_isa.h asks for
+ * another (loops_avx512.c). */
+#ifndef VECTOR_ISA
+#define VECTOR_ISA "avx2,fma"
+#endif
 #if defined(__x86_64__) && defined(__GNUC__)
 #define COMPILED_X86 1
-#define VECTOR_TARGET __attribute__((target("avx2,fma")))
+#define VECTOR_TARGET __attribute__((target(VECTOR_ISA)))
 #else
 #define COMPILED_X86 0
 #define VECTOR_TARGET

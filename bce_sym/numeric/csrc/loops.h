@@ -1,0 +1,26 @@
+/* What a kernel's loops see: chunks of CHUNK float64 on the stack, and the signatures of the loops.
+ *
+ * Hand-written; needs Python.h (Py_ssize_t) first. Included by module.c (through chunks.h) and by the
+ * per-instruction-set units loops_avx2.c and loops_avx512.c (through loops_isa.h).
+ */
+#ifndef BCE_SYM_LOOPS_H
+#define BCE_SYM_LOOPS_H
+
+/* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
+ * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
+#define CHUNK 512
+#define MAX_INPUTS 4
+#define MAX_OUTPUTS 2
+/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), all on the stack. */
+#define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
+typedef int (*vector_chunk)(CHUNK_ARGS);
+typedef void (*exact_chunk)(CHUNK_ARGS);
+
+/* One exported function's loops: vector flags the elements it cannot do (bit 1; bit 2 a soft label),
+ * and then the chunk is redone by exact. */
+typedef struct {
+    vector_chunk vector;
+    exact_chunk exact;
+} chunk_loops;
+
+#endif /* BCE_SYM_LOOPS_H */

@@ -1,0 +1,18 @@
+/* The body of one instruction set's translation unit: the primitives and every kernel's loops, compiled
+ * for VECTOR_ISA, and their table LOOP_TABLE (one row per exported function, in the order of
+ * entry_points.gen.h), which module.c picks at import.
+ *
+ * Hand-written. NOTE: every unit runs the same C with -ffp-contract=off: the instruction sets differ in
+ * vector width and in how the selects and table lookups are done, never in the operations or their order,
+ * so their values are bit for bit the same (tests/test_dispatch.py checks it).
+ */
+#ifndef VECTOR_ISA
+#error "define VECTOR_ISA (a gcc target string) and LOOP_TABLE (the table's name) before including loops_isa.h"
+#endif
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "primitives.h"
+#include "loops.h"
+#include "loops.gen.h"
