@@ -1,10 +1,11 @@
 """Throughput of bce_sym.numeric against PyTorch (one thread), as ratios measured in the same run.
 
 Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7] [--scales 3 6]
-Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, σ²) for
-each σ of ``--scales``, labels 0/1 unless stated), and prints the median throughput (million elements per second), the ratio
-of the medians, and the ratio of the best runs (on a shared machine the least disturbed run of each
-side is the better estimate of its own speed; both are printed, neither is picked after the fact).
+Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, σ²)
+for each σ of ``--scales``, labels 0/1 unless stated), and prints the median throughput (million elements
+per second), the ratio of the medians, and the ratio of the best runs (on a shared machine the least
+disturbed run of each side is the better estimate of its own speed; both are printed, neither is picked
+after the fact).
 The bars (issue 3): float64 bce_with_logits ≥ 2.0× PyTorch's forward, loss (sum) +
 bce_with_logits_grad ≥ 2.0× PyTorch's forward + backward; float32 ≥ 1.0× on both ("met" uses the
 ratio of the medians). The header names the instruction set of the compiled loops (``BCE_SYM_ISA=avx2``
@@ -142,7 +143,8 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[3.0, 6.0], help="σ of the logits (default 3 6)")
     args = parser.parse_args()
     print(
-        f"# bce_sym.numeric ({BACKEND} kernels{', ' + ISA if ISA else ''}) vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
+        f"# bce_sym.numeric ({BACKEND} kernels{', ' + ISA if ISA else ''}) "
+        f"vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
         f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs\n"
     )
     print("| case | dtype | σ | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")

@@ -16,12 +16,14 @@
  * values bit for bit); at import the module takes the widest one the CPU has, AVX-512 (F, DQ, VL, BW)
  * or else AVX2 and FMA, and refuses to import on other CPUs. isa() names the one in use and
  * use_isa(name) switches (bce_sym.numeric._backend does it for BCE_SYM_ISA; the tests compare them).
+ * _sweep_split and _sweep_error are one-pass loops of the exhaustive sweeps (sweep.h).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "primitives.h"
 #include "chunks.h"
+#include "sweep.h"
 
 /* out (or out's first array) may be None: then the first output is summed, not stored, and the call
  * returns the sum (for a label kernel: None if a label was neither 0 nor 1). */
@@ -186,11 +188,14 @@ static PyObject *py_use_isa(PyObject *self, PyObject *name)
     return NULL;
 }
 
-static PyMethodDef isa_methods[] = {
+/* Besides the kernels: the instruction set, and the sweep loops of sweep.h. */
+static PyMethodDef more_methods[] = {
     {"isa", py_isa, METH_NOARGS, "isa(): the instruction set whose loops run ('avx512' or 'avx2')."},
     {"use_isa", py_use_isa, METH_O,
      "use_isa(name): run the loops of 'avx512' or 'avx2' from now on (ValueError where the CPU lacks it); "
      "returns the previous one's name."},
+    {"_sweep_split", py_sweep_split, METH_VARARGS, "_sweep_split(c, hi, lo, r, numerator) (sweep.h)."},
+    {"_sweep_error", py_sweep_error, METH_VARARGS, "_sweep_error(numerator, r, spacing, edges, error, maxima) (sweep.h)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -209,7 +214,7 @@ PyMODINIT_FUNC PyInit__compiled(void)
         return NULL;
     }
     PyObject *created = PyModule_Create(&module);
-    if (created != NULL && PyModule_AddFunctions(created, isa_methods) < 0)
+    if (created != NULL && PyModule_AddFunctions(created, more_methods) < 0)
         Py_CLEAR(created);
     return created;
 }

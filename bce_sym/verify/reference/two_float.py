@@ -189,6 +189,13 @@ class Inputs:
         self._negative: np.ndarray | None = None
         self._sign: str | None = None
         self._magnitudes: tuple[float, float] | None = None
+        self._bounds: tuple[float, float] | None = None
+
+    def _low_high(self) -> tuple[float, float]:
+        """min and max of first, taken once (every branch test asks)."""
+        if self._bounds is None:
+            self._bounds = float(self.first.min()), float(self.first.max())
+        return self._bounds
 
     @property
     def negative(self) -> np.ndarray:
@@ -201,9 +208,9 @@ class Inputs:
     def sign(self) -> str:
         """``"s >= 0"`` or ``"s < 0"`` when the whole block lies on one branch, ``"mixed"`` otherwise."""
         if self._sign is None:
-            if self.first.size and self.first.min() >= 0:
+            if self.first.size and self._low_high()[0] >= 0:
                 self._sign = "s >= 0"
-            elif self.first.size and self.first.max() < 0:
+            elif self.first.size and self._low_high()[1] < 0:
                 self._sign = "s < 0"
             else:
                 self._sign = "mixed"
@@ -215,7 +222,7 @@ class Inputs:
             return True
         if not self.first.size:
             return False
-        low, high = float(self.first.min()), float(self.first.max())
+        low, high = self._low_high()
         return {"s >= 0": low >= 0, "s < 0": high < 0, "0 <= s < 1": low >= 0 and high < 1,
                 "-1 < s < 0": low > -1 and high < 0}[branch]
 
@@ -227,10 +234,11 @@ class Inputs:
 
     def _extreme_magnitudes(self) -> tuple[float, float]:
         if self._magnitudes is None:
+            low, high = self._low_high() if self.first.size else (0.0, 0.0)
             if self.sign == "s >= 0":
-                self._magnitudes = float(self.first.min()), float(self.first.max())
+                self._magnitudes = low, high
             elif self.sign == "s < 0":
-                self._magnitudes = float(-self.first.max()), float(-self.first.min())
+                self._magnitudes = -high, -low
             else:
                 magnitude = np.abs(self.first)
                 self._magnitudes = float(magnitude.min()), float(magnitude.max())

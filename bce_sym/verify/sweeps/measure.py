@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from bce_sym.numeric._backend import EXTENSION
 from bce_sym.verify.metrics import scaled_error, ulp_error
 from bce_sym.verify.reference.two_float import spacing_bound
 from bce_sym.verify.sampled_check import as_array
@@ -25,6 +26,16 @@ _MANTISSA = np.int64((1 << 52) - 1)
 # NOTE: r within 2^-40 (relative) of a power of two: the exact value may lie in the neighbouring binade.
 _NEAR = np.int64(1 << 12)
 _HUGE = 2.0**60  # errors beyond this go through metrics.ulp_error (non-finite results, overflow)
+# The histogram edges that correctly rounded results crowd (0.25 and 0.5) and the band around each that the
+# fast count of ``settle.settle_and_count`` looks into (an estimate's uncertainty is about 2^-29 + 2^-50·error):
+# each edge less and plus the band.
+CROWDED_EDGES = (0.25, 0.5)
+BAND = 2.0**-20
+COUNTED_EDGES = tuple(edge + side * BAND for edge in CROWDED_EDGES for side in (-1, 1))
+GROUP = 256  # errors per group whose maxima ``settle.top_indices`` ranks first (csrc/sweep.h's GROUP)
+
+# NOTE: the one-pass loops of csrc/sweep.h, where the extension is built (it runs on every x86-64 CPU with AVX2).
+_SWEEP_LOOPS = EXTENSION if EXTENSION is not None and hasattr(EXTENSION, "_sweep_split") else None
 
 
 class Workspace:
@@ -35,6 +46,7 @@ class Workspace:
         self.ints = [np.empty(size, dtype=np.int64) for _ in range(2)]
         self.flags = np.empty(size, dtype=bool)
         self.more_flags = np.empty(size, dtype=bool)
+        self.maxima = np.empty(size // GROUP)
 
 
 _MALLOC_TUNED = False
@@ -77,6 +89,10 @@ class Measured:
     nonfinite: int
     scaled: float
     peak: float | None = None  # the largest error, where the measuring already knows it
+    # How many errors lie below each of COUNTED_EDGES (<, <=, <, <=), where the measuring counted them.
+    counts: tuple[int, int, int, int] | None = None
+    # The largest error of each GROUP errors (``settle.top_indices``), where the measuring took them.
+    maxima: np.ndarray | None = None
 
 
 def result_array(result: Any, size: int) -> np.ndarray:
@@ -256,6 +272,8 @@ def measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, 
     n = c.size
     if not within or n == 0:
         return None
+    if _SWEEP_LOOPS is not None and c.dtype in (np.float32, np.float64):
+        return _measure_in_one_binade_compiled(c, hi, lo, lo_sign, first, fmt, work)
     _, numerator, r, error, scratch = (buffer[:n] for buffer in work.floats)
     with np.errstate(invalid="ignore", over="ignore"):
         np.add(hi, lo, out=r)
@@ -285,3 +303,27 @@ def measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, 
     return Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled, peak)
 
 
+
+
+def _measure_in_one_binade_compiled(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray,
+                                     fmt: SweepFormat, work: Workspace) -> Measured | None:
+    """``measure_in_one_binade`` in two passes of the extension's sweep loops (``csrc/sweep.h``) instead of a
+    dozen NumPy passes: the same operations, so the same values bit for bit. The second pass also counts the
+    errors below the crowded histogram edges (``settle_and_count`` would take four passes more) and takes
+    the maxima of ``settle.top_indices``'s groups."""
+    n = c.size
+    _, numerator, r, error, _ = (buffer[:n] for buffer in work.floats)
+    low, high, largest_numerator = _SWEEP_LOOPS._sweep_split(c, float(hi) if np.isscalar(hi) else hi, lo, r, numerator)
+    spacing = _block_spacing(low, high, hi, lo_sign, first, fmt)
+    if spacing is None or not (largest_numerator / spacing < _HUGE):
+        return None  # see measure_in_one_binade
+    smallest, largest = min(abs(low), abs(high)), max(abs(low), abs(high))
+    if not (largest <= 1.0 or (smallest >= 1.0 and (low > 0 or high < 0))):
+        return None  # pragma: no cover - one binade cannot hold both sides of 1 (1 is its bottom)
+    maxima = work.maxima[: n // GROUP] if n % GROUP == 0 else None
+    counts, ratios = _SWEEP_LOOPS._sweep_error(numerator, None if largest <= 1.0 else r, spacing, COUNTED_EDGES,
+                                               error, maxima)
+    # NOTE: the scaled error |c − exact| / max(1, |exact|), whose divisor here is 1 or |r| throughout.
+    scaled = largest_numerator if largest <= 1.0 else (ratios[0] if low > 0 else -ratios[1])
+    return Measured(error, r, spacing_bound(fmt.mantissa), np.zeros(0, np.intp), 0, scaled,
+                    largest_numerator / spacing, counts, maxima)

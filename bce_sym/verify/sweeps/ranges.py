@@ -53,8 +53,21 @@ class SweepFormat(FloatFormat):
                    2.0**self.max_spacing_exponent)
 
     def values(self, start: int, stop: int) -> np.ndarray:
-        """The floats of ordinals [start, stop) (all of one sign), in increasing order."""
-        return self.from_ordinals(start, stop)
+        """The floats of ordinals [start, stop) (all of one sign), in increasing order: ``from_ordinals``'s.
+
+        NOTE: the bit patterns counted in the format's own unsigned width, in one pass (a float32 chunk of
+        2^21 floats took ``from_ordinals``' three passes over 64-bit ordinals 4.7 ms, on a par with the
+        functions it feeds).
+        """
+        if self.bits > 32:
+            return self.from_ordinals(start, stop)
+        sign = 1 << (self.bits - 1)
+        if start >= sign:
+            bits = np.arange(start - sign, stop - sign, dtype=self.unsigned)
+        else:
+            top = (1 << self.bits) - 1
+            bits = np.arange(top - start, top - stop, -1, dtype=self.unsigned)
+        return bits.view(self.dtype)
 
 
 def sweep_format(dtype: object) -> SweepFormat:

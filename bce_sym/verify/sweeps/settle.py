@@ -16,16 +16,12 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
-from bce_sym.verify.sweeps.measure import Measured, Workspace
+from bce_sym.verify.sweeps.measure import BAND, CROWDED_EDGES, GROUP, Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
 from bce_sym.verify.sweeps.sweep_target import SweepTarget
 
 EDGES = np.array(HISTOGRAM_EDGES)
 
-# The histogram edges that correctly rounded results crowd (0.25 and 0.5), and the band around each that
-# the fast count looks into (the uncertainty of an estimate is far smaller, about 2^-29 + 2^-50·error).
-_CROWDED_EDGES = (0.25, 0.5)
-_BAND = 2.0**-20
 
 
 def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
@@ -41,10 +37,13 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
     flags = work.flags[:n]
     counts: list[tuple[int, int]] = []
     fast = measured.undecided.size == 0 and not isinstance(measured.delta, np.ndarray)
-    if fast:
-        for edge in _CROWDED_EDGES:
-            below = int(np.count_nonzero(np.less(error, edge - _BAND, out=flags)))
-            within = int(np.count_nonzero(np.less_equal(error, edge + _BAND, out=flags)))
+    if fast and measured.counts is not None:  # the measuring counted them (measure.COUNTED_EDGES)
+        counts = [measured.counts[0:2], measured.counts[2:4]]
+        fast = counts[-1][1] == n
+    elif fast:
+        for edge in CROWDED_EDGES:
+            below = int(np.count_nonzero(np.less(error, edge - BAND, out=flags)))
+            within = int(np.count_nonzero(np.less_equal(error, edge + BAND, out=flags)))
             counts.append((below, within))
         fast = counts[-1][1] == n
     if not fast:
@@ -54,14 +53,14 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
             acc.settled += settle.size
         _count_histogram(error, acc.histogram)
         return
-    bands = [np.flatnonzero((error >= edge - _BAND) & (error <= edge + _BAND)) if within > below
-             else np.zeros(0, np.intp) for edge, (below, within) in zip(_CROWDED_EDGES, counts, strict=True)]
+    bands = [np.flatnonzero((error >= edge - BAND) & (error <= edge + BAND)) if within > below
+             else np.zeros(0, np.intp) for edge, (below, within) in zip(CROWDED_EDGES, counts, strict=True)]
     band = np.concatenate(bands)
     if band.size:
         values_in_band = error[band]
         width = uncertainty(values_in_band, measured.delta)
         near = np.zeros(band.size, bool)
-        for edge in _CROWDED_EDGES:
+        for edge in CROWDED_EDGES:
             near |= np.abs(values_in_band - edge) <= width
         settle = band[near]
         if settle.size:
@@ -113,14 +112,18 @@ def _straddling(error: np.ndarray, delta: np.ndarray | float, work: Workspace) -
     return index[finite & (near_up | (near_down & inner))]
 
 
-def top_indices(error: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` largest errors (NaN-free input), cheaply for large blocks."""
+def top_indices(error: np.ndarray, count: int, maxima: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``count`` largest errors (NaN-free input), cheaply for large blocks.
+
+    ``maxima``, where the measuring took them, are the largest errors of each ``GROUP``.
+    """
     if error.size <= count:
         return np.arange(error.size)
-    group = 256
+    group = GROUP
     if error.size < 16 * group or error.size % group:
         return np.argpartition(error, error.size - count)[-count:]
-    maxima = error.reshape(-1, group).max(axis=1)
+    if maxima is None:
+        maxima = error.reshape(-1, group).max(axis=1)
     groups = np.argpartition(maxima, maxima.size - count)[-count:]
     members = (groups[:, None] * group + np.arange(group)[None, :]).ravel()
     local = np.argpartition(error[members], members.size - count)[-count:]

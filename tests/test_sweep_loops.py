@@ -1,0 +1,106 @@
+"""The extension's one-pass sweep loops (csrc/sweep.h) measure a block exactly as the NumPy passes do, and a sweep
+with them gives the same reports as one without."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bce_sym.verify.sweeps import measure
+from bce_sym.verify.sweeps.chunk import measure_chunk
+from bce_sym.verify.sweeps.ranges import chunk_ranges, float_range, sweep_format
+from bce_sym.verify.sweeps.settle import top_indices
+from bce_sym.verify.sweeps.sweep_target import SweepTarget
+
+pytestmark = pytest.mark.skipif(measure._SWEEP_LOOPS is None, reason="the extension is not built here")
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Run the sweep's NumPy passes instead of the loops."""
+    monkeypatch.setattr(measure, "_SWEEP_LOOPS", None)
+
+
+def _block(rng: np.random.Generator, n: int, low: float, high: float, scalar_hi: bool):
+    """A block whose errors crowd the histogram's edges 0.25 and 0.5 (and a few lie beyond 0.5)."""
+    c = np.sort(rng.uniform(low, high, n)).astype(np.float32)
+    ulp = np.abs(np.spacing(c)).astype(np.float64)
+    offset = rng.choice([0.0, 0.1, 0.25, 0.25 + 2.0**-30, 0.5 - 2.0**-30, 0.5, 0.7], n) * np.sign(c)
+    exact = c + offset * ulp
+    hi = float(exact[0]) if scalar_hi else exact
+    lo = exact - hi + rng.uniform(-1, 1, n) * np.abs(exact) * 2.0**-60
+    first = np.linspace(1.0, 2.0, n)
+    return c, hi, lo, first
+
+
+@pytest.mark.parametrize("n", [1 << 16, 4096, 1000, 3])
+@pytest.mark.parametrize("span", [(1.01, 1.99), (0.26, 0.49), (-0.99, -0.51), (2.1, 3.9)])
+def test_the_loops_measure_a_block_as_the_numpy_passes_do(n: int, span: tuple[float, float], monkeypatch) -> None:
+    fmt = sweep_format("float32")
+    rng = np.random.default_rng(n)
+    compiled_loops = measure._SWEEP_LOOPS
+    for scalar_hi in (False, True):
+        c, hi, lo, first = _block(rng, n, *span, scalar_hi)
+        results = []
+        for loops in (compiled_loops, None):
+            monkeypatch.setattr(measure, "_SWEEP_LOOPS", loops)
+            got = measure.measure_in_one_binade(c, hi, lo, 1, first, True, fmt, measure.Workspace(n))
+            assert got is not None
+            results.append(got)
+        compiled, passes = results
+        assert compiled.error.tobytes() == passes.error.tobytes()
+        assert compiled.exact.tobytes() == passes.exact.tobytes()
+        assert (compiled.scaled, compiled.peak, compiled.delta) == (passes.scaled, passes.peak, passes.delta)
+        edges = measure.COUNTED_EDGES
+        assert compiled.counts == (np.count_nonzero(passes.error < edges[0]),
+                                   np.count_nonzero(passes.error <= edges[1]),
+                                   np.count_nonzero(passes.error < edges[2]),
+                                   np.count_nonzero(passes.error <= edges[3]))
+        if n > 100:  # the block crowds both edges
+            assert compiled.counts[1] > compiled.counts[0] and compiled.counts[3] > compiled.counts[2]
+        if n % measure.GROUP == 0:
+            assert compiled.maxima.tobytes() == passes.error.reshape(-1, measure.GROUP).max(axis=1).tobytes()
+            if n >= 16 * measure.GROUP:
+                np.testing.assert_array_equal(top_indices(passes.error, 8, compiled.maxima),
+                                              top_indices(passes.error, 8))
+        else:
+            assert compiled.maxima is None
+
+
+def test_blocks_the_loops_cannot_take_go_to_the_general_path() -> None:
+    fmt = sweep_format("float32")
+    c, hi, lo, first = _block(np.random.default_rng(1), 4096, 1.0, 1.99, False)
+    c[17] = np.nan
+    assert measure.measure_in_one_binade(c, hi, lo, 1, first, True, fmt, measure.Workspace(4096)) is None
+    c, hi, lo, first = _block(np.random.default_rng(2), 4096, 0.5, 1.5, False)  # two binades
+    assert measure.measure_in_one_binade(c, hi, lo, 1, first, True, fmt, measure.Workspace(4096)) is None
+
+
+def test_the_loops_refuse_arrays_of_the_wrong_kind() -> None:
+    loops = measure._SWEEP_LOOPS
+    numerator, error = np.zeros(512), np.zeros(512)
+    with pytest.raises(ValueError, match="contiguous float64 of 512 elements"):
+        loops._sweep_error(numerator, None, 1.0, (0, 0, 0, 0), error[::2].copy()[:100], None)
+    with pytest.raises(ValueError, match="not groups of 256"):
+        loops._sweep_error(numerator[:500], None, 1.0, (0, 0, 0, 0), error[:500], np.zeros(1))
+    with pytest.raises(ValueError, match="float64 array of the block's length"):
+        loops._sweep_split(np.zeros(512, np.float32), 0.0, np.zeros(511), numerator, error)
+
+
+@pytest.mark.parametrize("where", [1.5, -3.0, 1e-30, -745.0, 40.0, 3e38, 0.0])
+def test_a_sweep_with_the_loops_reports_what_one_without_reports(where: float, monkeypatch) -> None:
+    from bce_sym import numeric
+
+    targets = [SweepTarget(getattr(numeric, quantity), quantity, label, "numeric")
+               for quantity in ("bce_with_logits", "bce_with_logits_grad") for label in (0.0, 1.0)]
+    fmt = sweep_format("float32")
+    ordinal = fmt.ordinal(where)
+    chunk = next(c for c in chunk_ranges(*float_range("float32"), fmt.chunk, fmt) if c[0] <= ordinal < c[1])
+    chunk = (chunk[0], min(chunk[1], chunk[0] + (1 << 18)))
+    reports = []
+    for loops in (measure._SWEEP_LOOPS, None):
+        monkeypatch.setattr(measure, "_SWEEP_LOOPS", loops)
+        reports.append([dataclasses.replace(r, seconds=0.0) for r in measure_chunk(targets, chunk, "float32")])
+    assert reports[0] == reports[1]
