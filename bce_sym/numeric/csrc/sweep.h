@@ -200,13 +200,16 @@ VECTOR_TARGET static void error_group(const double *numerator, const double *r, 
                                       extremes *ratio)
 {
     lane_masks tally[4] = {{0}, {0}, {0}, {0}};
-    lanes top = splat(-INFINITY), divisor = splat(spacing);
+    /* NOTE: dividing by a power of two is multiplying by its inverse, exactly (both scale the exponent). */
+    int exponent;
+    int power = frexp(spacing, &exponent) == 0.5 && isfinite(1.0 / spacing) && spacing >= 0x1p-1022;
+    lanes top = splat(-INFINITY), divisor = splat(spacing), inverse = splat(1.0 / spacing);
     lanes bounds[4] = {splat(edges[0]), splat(edges[1]), splat(edges[2]), splat(edges[3])};
     Py_ssize_t i = 0;
     for (; i + LANES <= size; i += LANES) {
         lanes v;
         memcpy(&v, numerator + i, sizeof v);
-        lanes x = v / divisor;
+        lanes x = power ? v * inverse : v / divisor;
         memcpy(error + i, &x, sizeof x);
         tally[0] -= x < bounds[0]; /* a true comparison is -1 */
         tally[1] -= x <= bounds[1];

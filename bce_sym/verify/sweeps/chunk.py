@@ -5,6 +5,7 @@ The targets travel pickled (cloudpickle: lambdas and closures too) and are unpic
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import pickle
@@ -32,7 +33,6 @@ from bce_sym.verify.sweeps.settle import (
     settle_and_count,
     settle_exactly,
     top_indices,
-    uncertainty,
 )
 from bce_sym.verify.sweeps.sweep_target import SweepTarget, binade_name, label_text
 
@@ -78,6 +78,14 @@ def _protected(array: np.ndarray, trusted: bool) -> np.ndarray:
     return view
 
 
+@functools.lru_cache(maxsize=8)
+def _labels(label: float, size: int, dtype: np.dtype) -> np.ndarray:
+    """``size`` labels ``label`` of ``dtype``, read-only, made once a process (every chunk of a sweep asks)."""
+    labels = np.full(size, label, dtype=dtype)
+    labels.flags.writeable = False
+    return labels
+
+
 def _call(target: SweepTarget, values: np.ndarray, labels: np.ndarray | None, fmt: SweepFormat) -> np.ndarray:
     trusted = getattr(target.fn, "__module__", None) in _READS_ONLY
     arguments = [_protected(values, trusted)] + ([] if labels is None else [_protected(labels, trusted)])
@@ -96,8 +104,10 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
            fmt: SweepFormat, work: Workspace, acc: Accumulator, worst_count: int) -> None:
     """Measure one target's results ``computed`` on one block and fold the result into ``acc``."""
     hi, lo, sign = evaluate_split(row, inputs, target.label)
-    lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape)
-    if not np.isscalar(hi):
+    if not (isinstance(lo, np.ndarray) and lo.dtype == np.float64 and lo.shape == values.shape):
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), values.shape)
+    if not np.isscalar(hi) and not (isinstance(hi, np.ndarray) and hi.dtype == np.float64
+                                    and hi.shape == values.shape):
         hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), values.shape)
     measured = measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     if measured is None:
@@ -116,7 +126,8 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     known = measured.peak is not None and acc.settled == settled_before
     peak = measured.peak if known else float(np.maximum.reduce(error))
     delta = measured.delta if np.isscalar(measured.delta) else float(np.max(measured.delta))
-    width = 2 * float(uncertainty(np.array([peak]), delta)[0]) if math.isfinite(peak) else 0.0
+    # NOTE: uncertainty(peak, delta) in Python floats: the same float64 operations.
+    width = 2 * (peak * 2.0**-50 + float(delta)) if math.isfinite(peak) else 0.0
     if peak + width < acc.floor - acc.floor_width:
         return
     # NOTE: the group maxima hold unless settling just replaced some estimates (as the peak above).
@@ -176,7 +187,7 @@ def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype:
     # framework's fixed cost per call (dispatch, autodiff tapes, module construction) is paid 32 times less.
     chunk_values = fmt.values(start, stop)
     label_arrays = {
-        target.label: np.full(stop - start, target.label, dtype=fmt.dtype)
+        target.label: _labels(target.label, stop - start, fmt.dtype)
         for target in targets if target.label is not None
     }
     results = [_call(target, chunk_values, None if target.label is None else label_arrays[target.label], fmt)

@@ -53,6 +53,12 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
             acc.settled += settle.size
         _count_histogram(error, acc.histogram)
         return
+    if counts[0][1] == counts[0][0] and counts[1][1] == counts[1][0]:
+        # NOTE: both bands empty (the usual block): every error lies below 0.25 − 2^-20 or in [0.25 + 2^-20,
+        # 0.5 − 2^-20), and the counts are the histogram's.
+        acc.histogram[0] += counts[0][0]
+        acc.histogram[1] += counts[1][0] - counts[0][0]
+        return
     bands = [np.flatnonzero((error >= edge - BAND) & (error <= edge + BAND)) if within > below
              else np.zeros(0, np.intp) for edge, (below, within) in zip(CROWDED_EDGES, counts, strict=True)]
     band = np.concatenate(bands)
