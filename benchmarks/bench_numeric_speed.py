@@ -1,6 +1,6 @@
 """Throughput of bce_sym.numeric against PyTorch (one thread), as ratios measured in the same run.
 
-Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7] [--scales 3 6]
+Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7] [--scales 3 6] [--clock cpu] [--bars-only]
 Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, σ²)
 for each σ of ``--scales``, labels 0/1 unless stated), and prints the median throughput (million elements
 per second), the ratio of the medians, and the ratio of the best runs (on a shared machine the least
@@ -8,8 +8,12 @@ disturbed run of each side is the better estimate of its own speed; both are pri
 after the fact).
 The bars (issue 3): float64 bce_with_logits ≥ 2.0× PyTorch's forward, loss (sum) +
 bce_with_logits_grad ≥ 2.0× PyTorch's forward + backward; float32 ≥ 1.0× on both ("met" uses the
-ratio of the medians). The header names the instruction set of the compiled loops (``BCE_SYM_ISA=avx2``
-measures the AVX2 loops on an AVX-512 CPU).
+ratio of the medians). The header names the instruction set of the compiled loops and PyTorch's CPU
+capability; ``BCE_SYM_ISA=avx2 ATEN_CPU_CAPABILITY=avx2`` measures both sides as an AVX2-only CPU runs them,
+on an AVX-512 one. NOTE: each call allocates its 5·10⁶-element output; where glibc hands it fresh pages, the
+call pays their page faults (a few ms, on either side, depending on the allocator's history). ``--steady-heap``
+keeps freed blocks in the process, as a training loop's steady state does, so that neither side pays them;
+``--clock cpu`` leaves out the time a shared machine's other processes hold the core.
 """
 
 from __future__ import annotations
@@ -55,12 +59,18 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def _median_seconds(function: Callable[[], object], runs: int) -> list[float]:
+#: The clock: wall time, or the CPU time of the calling thread (``--clock cpu``), which on a shared machine
+#: leaves out the time other processes hold the core (both sides run on this one thread).
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
+
+
+def _median_seconds(function: Callable[[], object], runs: int, clock: str = "wall") -> list[float]:
+    now = CLOCKS[clock]
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = now()
         function()
-        times.append(time.perf_counter() - start)
+        times.append(now() - start)
     return times
 
 
@@ -116,20 +126,22 @@ def _sides(case: Case, n: int, scale: float, seed: int = 0):
     return torch_side, ours_side
 
 
-def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,)) -> list[tuple[Case, float, list[float], list[float]]]:
+def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,), clock: str = "wall", bars_only: bool = False,
+        ) -> list[tuple[Case, float, list[float], list[float]]]:
     """Time every case at each scale σ; returns (case, σ, torch seconds per run, bce_sym seconds per run)."""
     import torch
 
     torch.set_num_threads(1)
     rows = []
-    for case, scale in ((case, scale) for scale in scales for case in CASES):
+    cases = [case for case in CASES if case.bar is not None or not bars_only]
+    for case, scale in ((case, scale) for scale in scales for case in cases):
         torch_side, ours_side = _sides(case, n, scale)
         torch_side(), ours_side()  # warm-up: allocations, first-touch of pages, lazy imports
         torch_times, our_times = [], []
         # NOTE: alternate the two sides so that both see the same background load (the machine is shared).
         for _ in range(runs):
-            torch_times += _median_seconds(torch_side, 1)
-            our_times += _median_seconds(ours_side, 1)
+            torch_times += _median_seconds(torch_side, 1, clock)
+            our_times += _median_seconds(ours_side, 1, clock)
         rows.append((case, scale, torch_times, our_times))
     return rows
 
@@ -140,16 +152,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5_000_000, help="elements per call (default 5e6)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
+    parser.add_argument("--bars-only", action="store_true", help="only the cases with a bar")
+    parser.add_argument("--steady-heap", action="store_true",
+                        help="keep freed blocks in the process (glibc), so that no call page-faults its output in")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                        help="wall time, or the thread's CPU time (for a shared machine); default wall")
     parser.add_argument("--scales", type=float, nargs="+", default=[3.0, 6.0], help="σ of the logits (default 3 6)")
     args = parser.parse_args()
+    if args.steady_heap:
+        from bce_sym.verify.sweeps.measure import tune_malloc
+
+        tune_malloc()
     print(
         f"# bce_sym.numeric ({BACKEND} kernels{', ' + ISA if ISA else ''}) "
-        f"vs torch {torch.__version__} (1 thread), numpy {np.__version__}, "
-        f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs\n"
+        f"vs torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}, 1 thread), numpy {np.__version__}, "
+        f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs, "
+        f"{args.clock} clock{', steady heap' if args.steady_heap else ''}\n"
     )
     print("| case | dtype | σ | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")
-    for case, scale, torch_times, our_times in run(args.n, args.runs, tuple(args.scales)):
+    for case, scale, torch_times, our_times in run(args.n, args.runs, tuple(args.scales), args.clock, args.bars_only):
         torch_seconds, our_seconds = statistics.median(torch_times), statistics.median(our_times)
         ratio, best = torch_seconds / our_seconds, min(torch_times) / min(our_times)
         bar = "" if case.bar is None else f"≥ {case.bar:.1f}×"

@@ -3,6 +3,10 @@
 The error of each point is |c − (hi + lo)| / ULP, exact to a small uncertainty; where the exact value lies
 too near a power of two or the overflow threshold for float64 to say which ULP it has, the point is listed
 as undecided (``bce_sym.verify.sweeps.settle`` settles it with mpmath).
+
+Where the C extension of ``bce_sym.numeric`` is built, a block whose exact values share one ULP (nearly every
+block) is measured by its two one-pass sweep loops (``csrc/sweep.h``) instead of a dozen NumPy passes, with
+the same operations, so the same values bit for bit (``tests/test_sweep_fast_paths.py``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The extension's one-pass sweep loops (csrc/sweep.h) measure a block exactly as the NumPy passes do, and a sweep
-with them gives the same reports as one without."""
+"""The fast paths of the sweeps give what the slow ones give: the extension's one-pass sweep loops (csrc/sweep.h)
+measure a block exactly as the NumPy passes do, a sweep with them reports what one without reports, and a
+chunk's floats counted in 32 bits are ``from_ordinals``'s."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bce_sym.verify.sweeps.ranges import chunk_ranges, float_range, sweep_format
 from bce_sym.verify.sweeps.settle import top_indices
 from bce_sym.verify.sweeps.sweep_target import SweepTarget
 
-pytestmark = pytest.mark.skipif(measure._SWEEP_LOOPS is None, reason="the extension is not built here")
+needs_loops = pytest.mark.skipif(measure._SWEEP_LOOPS is None, reason="the extension is not built here")
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def _block(rng: np.random.Generator, n: int, low: float, high: float, scalar_hi:
     return c, hi, lo, first
 
 
+@needs_loops
 @pytest.mark.parametrize("n", [1 << 16, 4096, 1000, 3])
 @pytest.mark.parametrize("span", [(1.01, 1.99), (0.26, 0.49), (-0.99, -0.51), (2.1, 3.9)])
 def test_the_loops_measure_a_block_as_the_numpy_passes_do(n: int, span: tuple[float, float], monkeypatch) -> None:
@@ -69,6 +71,7 @@ def test_the_loops_measure_a_block_as_the_numpy_passes_do(n: int, span: tuple[fl
             assert compiled.maxima is None
 
 
+@needs_loops
 def test_blocks_the_loops_cannot_take_go_to_the_general_path() -> None:
     fmt = sweep_format("float32")
     c, hi, lo, first = _block(np.random.default_rng(1), 4096, 1.0, 1.99, False)
@@ -78,6 +81,7 @@ def test_blocks_the_loops_cannot_take_go_to_the_general_path() -> None:
     assert measure.measure_in_one_binade(c, hi, lo, 1, first, True, fmt, measure.Workspace(4096)) is None
 
 
+@needs_loops
 def test_the_loops_refuse_arrays_of_the_wrong_kind() -> None:
     loops = measure._SWEEP_LOOPS
     numerator, error = np.zeros(512), np.zeros(512)
@@ -89,6 +93,7 @@ def test_the_loops_refuse_arrays_of_the_wrong_kind() -> None:
         loops._sweep_split(np.zeros(512, np.float32), 0.0, np.zeros(511), numerator, error)
 
 
+@needs_loops
 @pytest.mark.parametrize("where", [1.5, -3.0, 1e-30, -745.0, 40.0, 3e38, 0.0])
 def test_a_sweep_with_the_loops_reports_what_one_without_reports(where: float, monkeypatch) -> None:
     from bce_sym import numeric
@@ -104,3 +109,15 @@ def test_a_sweep_with_the_loops_reports_what_one_without_reports(where: float, m
         monkeypatch.setattr(measure, "_SWEEP_LOOPS", loops)
         reports.append([dataclasses.replace(r, seconds=0.0) for r in measure_chunk(targets, chunk, "float32")])
     assert reports[0] == reports[1]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_chunk_values_are_the_floats_of_their_ordinals(dtype: str) -> None:
+    fmt = sweep_format(dtype)
+    sign = 1 << (fmt.bits - 1)
+    top = (1 << fmt.bits) - 1
+    for start, stop in [(0, 7), (sign - 9, sign), (sign, sign + 9), (top - 5, top + 1), (sign - 1, sign),
+                        (12345, 12345 + 4096), (sign + 777, sign + 777 + 4096)]:
+        got, expected = fmt.values(start, stop), fmt.from_ordinals(start, stop)
+        assert got.dtype == expected.dtype
+        assert got.view(fmt.unsigned).tolist() == expected.view(fmt.unsigned).tolist()
