@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -189,13 +189,11 @@ class Inputs:
         self._negative: np.ndarray | None = None
         self._sign: str | None = None
         self._magnitudes: tuple[float, float] | None = None
-        self._bounds: tuple[float, float] | None = None
 
-    def _low_high(self) -> tuple[float, float]:
+    @cached_property
+    def _bounds(self) -> tuple[float, float]:
         """min and max of first, taken once (every branch test asks)."""
-        if self._bounds is None:
-            self._bounds = float(self.first.min()), float(self.first.max())
-        return self._bounds
+        return float(self.first.min()), float(self.first.max())
 
     @property
     def negative(self) -> np.ndarray:
@@ -208,12 +206,8 @@ class Inputs:
     def sign(self) -> str:
         """``"s >= 0"`` or ``"s < 0"`` when the whole block lies on one branch, ``"mixed"`` otherwise."""
         if self._sign is None:
-            if self.first.size and self._low_high()[0] >= 0:
-                self._sign = "s >= 0"
-            elif self.first.size and self._low_high()[1] < 0:
-                self._sign = "s < 0"
-            else:
-                self._sign = "mixed"
+            low, high = self._bounds if self.first.size else (float("nan"), float("nan"))
+            self._sign = "s >= 0" if low >= 0 else "s < 0" if high < 0 else "mixed"
         return self._sign
 
     def covers(self, branch: str) -> bool:
@@ -222,7 +216,7 @@ class Inputs:
             return True
         if not self.first.size:
             return False
-        low, high = self._low_high()
+        low, high = self._bounds
         return {"s >= 0": low >= 0, "s < 0": high < 0, "0 <= s < 1": low >= 0 and high < 1,
                 "-1 < s < 0": low > -1 and high < 0}[branch]
 
@@ -234,11 +228,10 @@ class Inputs:
 
     def _extreme_magnitudes(self) -> tuple[float, float]:
         if self._magnitudes is None:
-            low, high = self._low_high() if self.first.size else (0.0, 0.0)
             if self.sign == "s >= 0":
-                self._magnitudes = low, high
+                self._magnitudes = self._bounds
             elif self.sign == "s < 0":
-                self._magnitudes = -high, -low
+                self._magnitudes = -self._bounds[1], -self._bounds[0]
             else:
                 magnitude = np.abs(self.first)
                 self._magnitudes = float(magnitude.min()), float(magnitude.max())
