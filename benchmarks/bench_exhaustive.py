@@ -1,9 +1,10 @@
 """Exhaustive float32 sweep: throughput, projected time of the full 2^32 sweep, and (with --full) the sweep.
 
 The four sweeps of the bar are bce_with_logits and its gradient at labels 0 and 1 over every finite float32
-logit (4 × (2^32 − 2^24) ≈ 1.7e10 points, in 2082 chunks of at most 2^21 floats, each inside one binade). By default this measures an evenly spaced sample of the sweep's
-chunks (every binade, both signs) on a process pool, and projects the full time from it; it also times the
-functions alone on the same chunks, so the table shows what the measuring costs on top of them.
+logit (4 × (2^32 − 2^24) ≈ 1.7e10 points, in 2082 chunks of at most 2^21 floats, each inside one binade).
+By default this measures an evenly spaced sample of the sweep's chunks (every binade, both signs) on a
+process pool, and projects the full time from it; it also times the functions alone on the same chunks, so
+the table shows what the measuring costs on top of them.
 
     python benchmarks/bench_exhaustive.py                     # numeric, 32 sampled chunks, all cores
     python benchmarks/bench_exhaustive.py --target torch --sample 16
