@@ -159,24 +159,45 @@ def compiled_kernel_names() -> tuple[str, ...]:
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
-# NOTE: rules are data. The primitives the extension exports on their own (NAME(x, out)): each has NAME_fast
-# (flagging), NAME_exact and a docstring.
-_PRIMITIVES: tuple[tuple[str, str], ...] = (
-    ("exp", "exp(x, out): e^x into out; returns out."),
-    ("log1p", "log1p(e, out): log(1 + e) into out; returns out."),
-    ("log", "log(x, out): the natural log of x into out; returns out."),
+# NOTE: rules are data. The primitives the extension exports on their own: (name, inputs, outputs, the
+# flagging loop's call, the exact loop's call, docstring). A call's {0}, {1}, ... are the inputs and {lo}
+# the second output (a two-float result's low part); the flagging call may set outside.
+_PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
+    ("exp", 1, 1, "exp_fast({0}, &outside)", "exp_exact({0})", "exp(x, out): e^x into out; returns out."),
+    ("log1p", 1, 1, "log1p_fast({0}, &outside)", "log1p_exact({0})",
+     "log1p(e, out): log(1 + e) into out; returns out."),
+    ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})",
+     "log(x, out): the natural log of x into out; returns out."),
+    ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
+     "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
+    ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)",
+     "log1p_two_exact({0}, {1}, {lo})",
+     "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); "
+     "returns (hi, lo)."),
+    ("log_two", 2, 2, "log_two_fast({0}, {1}, {lo}, &outside)", "log_two_exact({0}, {1}, {lo})",
+     "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."),
+    ("two_sum", 2, 2, "two_sum({0}, {1}, {lo})", "two_sum({0}, {1}, {lo})",
+     "two_sum(a, b, (hi, lo)): a + b = hi + lo exactly (TwoSum); returns (hi, lo)."),
+    ("two_prod", 2, 2, "two_prod({0}, {1}, {lo})", "two_prod({0}, {1}, {lo})",
+     "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."),
+    ("mul_two", 3, 2, "mul_two({0}, {1}, {2}, {lo})", "mul_two({0}, {1}, {2}, {lo})",
+     "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."),
+    ("div_two", 4, 2, "div_two({0}, {1}, {2}, {3}, {lo})", "div_two({0}, {1}, {2}, {3}, {lo})",
+     "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
 )
 
 
 def _primitives_source() -> str:
     loops = []
-    for name, _ in _PRIMITIVES:
+    for name, inputs, outputs, vector, exact, _ in _PRIMITIVES:
+        operands = [f"in[{k}][i]" for k in range(inputs)]
+        lo = "&out[1][i]" if outputs > 1 else ""
         loops.append(
             f"VECTOR_TARGET static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_fast(in[0][i], &outside);\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {vector.format(*operands, lo=lo)};\n"
             f"    return outside;\n}}\n\n"
             f"VECTOR_TARGET static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_exact(in[0][i]);\n}}\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {exact.format(*operands, lo=lo)};\n}}\n"
         )
     return "\n".join(loops)
 
@@ -192,8 +213,8 @@ def _entry(name: str, inputs: int, outputs: int, vector: str, exact: str, labels
 
 def _kernels_source() -> tuple[str, str, str]:
     functions, wrappers, methods = [], [], []
-    for name, doc in _PRIMITIVES:
-        wrapper, method = _entry(name, 1, 1, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
+    for name, inputs, outputs, _, _, doc in _PRIMITIVES:
+        wrapper, method = _entry(name, inputs, outputs, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
         wrappers.append(wrapper)
         methods.append(method)
     for spec in KERNEL_SPECS:
@@ -222,7 +243,7 @@ def loops_source() -> str:
     """The text of ``csrc/loops.gen.h``: the primitives' chunk loops and every kernel's loops."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
-            + "\n/* The primitives as one-input, one-output kernels. */\n" + _primitives_source() + kernels)
+            + "\n/* The primitives as kernels of their own. */\n" + _primitives_source() + kernels)
 
 
 def entry_points_source() -> str:
