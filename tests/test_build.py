@@ -171,8 +171,9 @@ def _compare_kernel_on(table: dict, name: str, s_tail: np.ndarray) -> None:
 
 
 def test_kernels_reuse_buffers() -> None:
-    # NOTE: bce_with_logits has 14 operations but needs only a few live temporaries.
-    assert KERNELS["bce_with_logits"][2] <= 4
+    # NOTE: bce_with_logits has 15 operations, most of them two-float (two buffers each), but needs only
+    # a few live temporaries.
+    assert KERNELS["bce_with_logits"][2] <= 7
     assert KERNELS["bce_with_logits_grad_binary_unweighted"][2] <= 4
 
 

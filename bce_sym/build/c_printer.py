@@ -21,6 +21,7 @@ import json
 
 from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS
+from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
 # (operands are C expressions). The operations are NumPy's ufuncs exactly: IEEE arithmetic, copysign,
@@ -65,6 +66,12 @@ def _c_operand(text: str) -> str:
 
 def _c_statement(ins, variant: str) -> str:
     operands = [_c_operand(op) for op in ins.operands]
+    if ins.ufunc in TWO_FLOAT_OPERATIONS:
+        templates = TWO_FLOAT_OPERATIONS[ins.ufunc]
+        call = templates.get(variant, templates["vector"]).format(*operands, lo=f"&{_c_operand(ins.low)}")
+        if not ins.low:
+            return f"const double {_c_operand(ins.result)} = {call};"
+        return f"double {_c_operand(ins.low)};\nconst double {_c_operand(ins.result)} = {call};"
     if ins.ufunc in _C_COMPARISONS:
         test = f"{operands[0]} {_C_COMPARISONS[ins.ufunc]} {operands[1]}"
         return f"const int {_c_operand(ins.result)} = {test};" if ins.kind == "b" else (
@@ -76,7 +83,7 @@ def _c_statement(ins, variant: str) -> str:
 
 
 def _compilable(instructions) -> bool:
-    known = set(_C_OPERATIONS) | set(_C_COMPARISONS)
+    known = set(_C_OPERATIONS) | set(_C_COMPARISONS) | set(TWO_FLOAT_OPERATIONS)
     return all(ins.ufunc in known for ins in instructions)
 
 
@@ -107,7 +114,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
     stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
-    body = loads + [_c_statement(ins, variant) for ins in instructions] + stores
+    body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
     lines = [f"VECTOR_TARGET static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
     if flags:
@@ -124,7 +131,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no C form here (none of today's kernels does)."""
-    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions, two_float=spec.two_float)
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
@@ -155,7 +162,8 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
-    programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions)) for spec in KERNEL_SPECS)
+    programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions, two_float=spec.two_float))
+                for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
@@ -182,6 +190,10 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."),
     ("mul_two", 3, 2, "mul_two({0}, {1}, {2}, {lo})", "mul_two({0}, {1}, {2}, {lo})",
      "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."),
+    ("mul_pair", 4, 2, "mul_pair({0}, {1}, {2}, {3}, {lo})", "mul_pair({0}, {1}, {2}, {3}, {lo})",
+     "mul_pair(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)*(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
+    ("add_two", 4, 2, "add_two({0}, {1}, {2}, {3}, {lo})", "add_two({0}, {1}, {2}, {3}, {lo})",
+     "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."),
     ("div_two", 4, 2, "div_two({0}, {1}, {2}, {3}, {lo})", "div_two({0}, {1}, {2}, {3}, {lo})",
      "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
 )

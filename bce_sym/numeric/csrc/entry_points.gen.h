@@ -19,6 +19,10 @@ static const kernel_info KERNEL_two_prod = {"two_prod", 2, 2, two_prod_vector, t
 static PyObject *py_two_prod(PyObject *self, PyObject *args) { return run(&KERNEL_two_prod, args); }
 static const kernel_info KERNEL_mul_two = {"mul_two", 3, 2, mul_two_vector, mul_two_exact_chunk, 0};
 static PyObject *py_mul_two(PyObject *self, PyObject *args) { return run(&KERNEL_mul_two, args); }
+static const kernel_info KERNEL_mul_pair = {"mul_pair", 4, 2, mul_pair_vector, mul_pair_exact_chunk, 0};
+static PyObject *py_mul_pair(PyObject *self, PyObject *args) { return run(&KERNEL_mul_pair, args); }
+static const kernel_info KERNEL_add_two = {"add_two", 4, 2, add_two_vector, add_two_exact_chunk, 0};
+static PyObject *py_add_two(PyObject *self, PyObject *args) { return run(&KERNEL_add_two, args); }
 static const kernel_info KERNEL_div_two = {"div_two", 4, 2, div_two_vector, div_two_exact_chunk, 0};
 static PyObject *py_div_two(PyObject *self, PyObject *args) { return run(&KERNEL_div_two, args); }
 static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, 0};
@@ -164,6 +168,8 @@ static PyMethodDef methods[] = {
     {"two_sum", py_two_sum, METH_VARARGS, "two_sum(a, b, (hi, lo)): a + b = hi + lo exactly (TwoSum); returns (hi, lo)."},
     {"two_prod", py_two_prod, METH_VARARGS, "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."},
     {"mul_two", py_mul_two, METH_VARARGS, "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."},
+    {"mul_pair", py_mul_pair, METH_VARARGS, "mul_pair(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)*(b_hi + b_lo) as hi + lo; returns (hi, lo)."},
+    {"add_two", py_add_two, METH_VARARGS, "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."},
     {"div_two", py_div_two, METH_VARARGS, "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."},
     {"sigmoid", py_sigmoid, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
     {"sigmoid_float32", py_sigmoid_float32, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},

@@ -24,8 +24,6 @@
 #define VECTOR_TARGET
 #endif
 
-#include "two_float.h"
-
 #define SHIFT 0x1.8p52
 #define EXP_UNDERFLOW -745.2 /* as bce_sym.numeric._elementary.EXP_UNDERFLOW (tests/test_compiled.py) */
 
@@ -39,6 +37,8 @@ static inline double blend(uint64_t mask, double a, double b)
 {
     return as_double((as_bits(a) & mask) | (as_bits(b) & ~mask));
 }
+
+#include "two_float.h"
 
 /* e^x for -708 <= x <= 709 (NaN gives NaN) as hi + *lo; garbage elsewhere, which the callers replace.
  * hi = scale·(1 + tmp) rounded once (the float64-grade exp), lo = scale·tmp − (hi − scale) rounded once:
@@ -226,7 +226,8 @@ VECTOR_TARGET static inline double log_exact(double x)
 }
 
 /* log(y + y_lo) as hi + *lo for a pair with 2^-1022 <= y <= 1 and |y_lo| <= 2^-53·y (y_lo = 0: log of a
- * float); the fast path flags what log_outside flags, which log_two_exact sends to libm (lo = y_lo/y). */
+ * float); the fast path flags what log_outside flags. log_two_exact takes a subnormal y scaled by 2^64
+ * (within 2^-59 too) and sends the rest to libm (lo = y_lo/y, 0 where the log is not finite). */
 VECTOR_TARGET static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
 {
     *outside |= log_outside(y);
@@ -235,9 +236,14 @@ VECTOR_TARGET static inline double log_two_fast(double y, double y_lo, double *l
 
 VECTOR_TARGET static inline double log_two_exact(double y, double y_lo, double *lo)
 {
+    if (y > 0.0 && y < 0x1p-1022) { /* a subnormal: log(2^64·y) − 64·ln 2, both exactly scaled */
+        double l, h = log_core_two(y * 0x1p64, y_lo * 0x1p64, y_lo / y, &l);
+        return add_two(h, l, -64.0 * LN2_HI, -64.0 * LN2_LO, lo);
+    }
     if (log_outside(y)) {
-        *lo = y_lo / y;
-        return log(y);
+        double h = log(y);
+        *lo = isfinite(h) ? y_lo / y : 0.0;
+        return h;
     }
     return log_core_two(y, y_lo, y_lo / y, lo);
 }
@@ -269,7 +275,8 @@ VECTOR_TARGET static inline double log1p_negative_two_fast(double a, double *lo,
 }
 
 /* log1p of a pair e + e_lo (|e_lo| <= 2^-52·|e|) as hi + *lo for every e: the fast paths on [+0, 1] and
- * (-1, 0), libm elsewhere with lo = e_lo/(1 + e) (-1, -0, e > 1, NaN, inf: only libm's rounding). */
+ * (-1, 0), libm elsewhere with lo = e_lo/(1 + e), 0 where not finite (-1, -0, e > 1, NaN, inf: only
+ * libm's rounding). */
 VECTOR_TARGET static inline double log1p_two_exact(double e, double e_lo, double *lo)
 {
     if (!log1p_outside(e))
@@ -279,8 +286,9 @@ VECTOR_TARGET static inline double log1p_two_exact(double e, double e_lo, double
         double l = (e - (y - 1.0)) + e_lo;
         return log_core_two(y, l, l / y, lo);
     }
-    *lo = e_lo / (1.0 + e);
-    return log1p(e);
+    double h = log1p(e);
+    *lo = isfinite(h) ? e_lo / (1.0 + e) : 0.0;
+    return h;
 }
 
 /* log1p of any argument: the fast paths on [+0, 1] and (-1, 0), libm elsewhere (-1, -0, e > 1, NaN, inf). */

@@ -268,6 +268,7 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
     if quantity in _BELOW_A_POWER_OF_TWO:
-        sticky = (lo == 0) & _is_power_of_two(hi) & (values != 0) & np.isfinite(values)
+        # NOTE: only above 2^-1022: below it the spacing is the same on both sides of a power of two.
+        sticky = (lo == 0) & _is_power_of_two(hi) & (np.abs(hi) > 2.0**-1022) & (values != 0) & np.isfinite(values)
         lo[sticky] = -np.copysign(5e-324, hi[sticky])
     return hi, lo, bound, undecided
