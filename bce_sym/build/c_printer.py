@@ -96,7 +96,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
     """One chunk function: the program's statements in a loop over the chunk's elements.
 
     The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
-    reading labels, bit 2 for a label that is neither 0 nor 1 (t = 1 − 2y with |t| ≠ 1, NaN included).
+    reading labels, bit 2 for a label that is neither 0 nor 1 (NaN included).
     """
     instructions, results = program
     flags = variant != "exact"
@@ -108,9 +108,10 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
             continue
         if labels and a.name == "t":
             # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
-            loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
-            if flags:
-                loads.append("soft |= !(fabs(t) == 1.0);")
+            if a.name in used:
+                loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
+            if flags:  # NOTE: tested on y itself: 1 − 2y rounds to 1 for y below 2^-54 too
+                loads.append(f"soft |= !(in[{k}][i] == 0.0 || in[{k}][i] == 1.0);")
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
     stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]

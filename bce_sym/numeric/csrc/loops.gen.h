@@ -1265,7 +1265,7 @@ VECTOR_TARGET static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = t * 0.5;
         const double r1 = 0.5 + r0;
@@ -1296,7 +1296,7 @@ VECTOR_TARGET static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -1398,7 +1398,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_A
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -1420,7 +1420,7 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_single_labels(CHUNK_A
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -1557,7 +1557,7 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1590,7 +1590,7 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1705,7 +1705,7 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_vector_labels(CH
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         const double r2 = exp_fast(r1, &outside);
@@ -1730,7 +1730,7 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single_labels(CH
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
@@ -1860,7 +1860,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -1891,7 +1891,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -1986,8 +1986,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
         double r2;
         const double r1 = exp_two_fast(r0, &r2, &outside);
@@ -2008,8 +2007,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -2506,7 +2504,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARG
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = t * 0.5;
         const double r1 = 0.5 + r0;
@@ -2549,7 +2547,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARG
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -2697,7 +2695,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_vector_label
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -2730,7 +2728,7 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single_label
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
