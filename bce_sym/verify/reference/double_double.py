@@ -89,14 +89,19 @@ def mul(a: Pair, b: Pair) -> Pair:
 def div(a: Pair, b: Pair) -> Pair:
     """Double-double quotient: two correction steps after the float64 quotient.
 
-    Both operands are scaled to [1/2, 1) first, so that no product overflows Dekker's split.
+    Both operands are scaled to [1/2, 1) first, so that no product overflows Dekker's split. A quotient
+    whose float64 estimate overflows (or an infinite dividend) is that infinity, with lo = 0.
     """
+    with np.errstate(all="ignore"):
+        estimate = np.asarray(a[0]) / np.asarray(b[0])
     _, ea = np.frexp(a[0])
     _, eb = np.frexp(b[0])
     a = np.ldexp(a[0], -ea), np.ldexp(a[1], -ea)
     b = np.ldexp(b[0], -eb), np.ldexp(b[1], -eb)
     q = _div(a, b)
-    return np.ldexp(q[0], ea - eb), np.ldexp(q[1], ea - eb)
+    hi, lo = np.ldexp(q[0], ea - eb), np.ldexp(q[1], ea - eb)
+    infinite = np.isinf(estimate)
+    return np.where(infinite, estimate, hi), np.where(infinite, 0.0, lo)
 
 
 def _div(a: Pair, b: Pair) -> Pair:
