@@ -1,12 +1,13 @@
 """Two-float arithmetic on NumPy arrays: the error-free transformations, and exp, log1p and log as hi + lo.
 
 Internal. Pure NumPy, the fallback of the compiled primitives of ``csrc/two_float.h`` and
-``csrc/primitives.h`` (``bce_sym.numeric._backend`` picks one) and the arithmetic of the verifier's
-double-double reference. The algorithms and tables are the C ones (``bce_sym.build.tables``); where C
-uses an FMA for an exact product, Dekker's product stands in (the same exact pair, for operands below
-2^996 in magnitude whose product does not underflow). Bounds as in C: exp within 2^-58 relative, log1p
-and log within 2^-59 (``tests/test_two_float.py`` measures both implementations against mpmath).
-Each primitive is ``f(*arguments, out=(hi, lo))`` and returns ``out``, as the extension's.
+``csrc/primitives.h`` (``bce_sym.numeric._backend`` picks one); its error-free sums and products are also
+the arithmetic of the verifier's double-double reference (``bce_sym.verify.reference.double_double``).
+The algorithms and tables are the C ones (``bce_sym.build.tables``); where C uses an FMA for an exact
+product, Dekker's product stands in (the same exact pair; scaled at the ends of the range). Bounds as in
+C: exp within 2^-58 relative, log1p and log within 2^-59 (``tests/test_two_float.py`` measures the C ones
+against mpmath, ``tests/test_numeric_float64.py`` the kernels on these). Each primitive is
+``f(*arguments, out=(hi, lo))`` and returns ``out``, as the extension's.
 
 >>> import numpy
 >>> hi, lo = exp_two(numpy.array([-1.0]), out=(numpy.empty(1), numpy.empty(1)))
@@ -59,7 +60,8 @@ def _split(a):
     return high, a - high
 
 
-def _dekker(a, b):
+def dekker_in_range(a, b):
+    """a·b = (p, e) exactly (Dekker), for |a|, |b| below 2^996 and |a·b| ≥ 2^-969 (or a·b = 0)."""
     p = a * b
     ah, al = _split(a)
     bh, bl = _split(b)
@@ -78,12 +80,12 @@ def dekker_prod(a, b):
         p = a * b
         big_a, big_b, tiny = numpy.abs(a) > 2.0**990, numpy.abs(b) > 2.0**990, numpy.abs(p) < 2.0**-960
         if not (numpy.any(big_a) or numpy.any(big_b) or numpy.any(tiny & (p != 0))):
-            return _dekker(a, b)
+            return dekker_in_range(a, b)
         smaller_a = numpy.abs(a) <= numpy.abs(b)
         fa = numpy.where(big_a, 2.0**-64, numpy.where(tiny & smaller_a, 2.0**128, 1.0))
         fb = numpy.where(big_b, 2.0**-64, numpy.where(tiny & ~smaller_a, 2.0**128, 1.0))
         scale = fa * fb
-        scaled, error = _dekker(a * fa, b * fb)
+        scaled, error = dekker_in_range(a * fa, b * fb)
         return p, ((scaled - p * scale) + error) / scale
 
 
