@@ -24,6 +24,10 @@
 #define VECTOR_TARGET
 #endif
 
+/* NOTE: the two-float cores are large enough that gcc 12 stops inlining them into the kernels' loops, which
+ * then do not vectorise ("statement clobbers memory"): they are always inlined. */
+#define ALWAYS_INLINE __attribute__((always_inline))
+
 #define SHIFT 0x1.8p52
 #define EXP_UNDERFLOW -745.2 /* as bce_sym.numeric._elementary.EXP_UNDERFLOW (tests/test_compiled.py) */
 
@@ -46,7 +50,7 @@ static inline double blend(uint64_t mask, double a, double b)
  * of it. What hi + lo misses is the value of scale·(1 + tmp) itself: r's rounding (2^-53·|r|, |r| <=
  * ln 2/256), tmp's roundings, the dropped tail·r and the Taylor remainder r^6/720, each below 2^-60.5
  * relative: |hi + lo − e^x| <= 2^-58·e^x (tests/test_two_float.py measures about 2^-60). */
-VECTOR_TARGET static inline double exp_core_two(double x, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_core_two(double x, double *lo)
 {
     double kd = x * INV_LN2_N + SHIFT;
     uint64_t ki = as_bits(kd);
@@ -62,7 +66,7 @@ VECTOR_TARGET static inline double exp_core_two(double x, double *lo)
 }
 
 /* e^x for -708 <= x <= 709 (NaN gives NaN), rounded (hi alone: the compiler drops lo's FMA). */
-VECTOR_TARGET static inline double exp_core(double x)
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_core(double x)
 {
     double lo;
     return exp_core_two(x, &lo);
@@ -85,7 +89,7 @@ VECTOR_TARGET static inline double exp_exact(double x)
 
 /* e^x as hi + *lo, hi as exp_fast's: (0, 0) below EXP_UNDERFLOW, and the subnormal band and x > 709
  * flagged for the caller to redo with exp_two_exact. */
-VECTOR_TARGET static inline double exp_two_fast(double x, double *lo, int *outside)
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_fast(double x, double *lo, int *outside)
 {
     *outside |= exp_outside(x);
     uint64_t keep = all_ones_if(x >= EXP_UNDERFLOW || x != x);
@@ -129,7 +133,7 @@ VECTOR_TARGET static inline double log1p_poly(double r)
  * same operations when e_lo = 0), lo the rest of the final sum by Fast2Sum (|sh| >= the rest). The rest
  * carries six roundings of terms below 2^-8·|hi| and the Taylor remainder (2^-70): |hi + lo − log1p(e +
  * e_lo)| <= 2^-59·log1p(e + e_lo) (tests/test_two_float.py measures about 2^-62). */
-VECTOR_TARGET static inline double log1p_core_two(double e, double e_lo, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_core_two(double e, double e_lo, double *lo)
 {
     double h = 1.0 + e;
     double l = (e - (h - 1.0)) + e_lo;
@@ -151,7 +155,7 @@ VECTOR_TARGET static inline double log1p_core_two(double e, double e_lo, double 
 }
 
 /* log1p(e) for +0 <= e <= 1 (NaN gives NaN), rounded; garbage for e < 0, -0 and e > 1. */
-VECTOR_TARGET static inline double log1p_core(double e)
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_core(double e)
 {
     double lo;
     return log1p_core_two(e, 0.0, &lo);
@@ -159,7 +163,7 @@ VECTOR_TARGET static inline double log1p_core(double e)
 
 static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
 
-VECTOR_TARGET static inline double log1p_two_fast(double e, double e_lo, double *lo, int *outside)
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_two_fast(double e, double e_lo, double *lo, int *outside)
 {
     *outside |= log1p_outside(e);
     return log1p_core_two(e, e_lo, lo);
@@ -181,7 +185,7 @@ VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
  * and near 1 the rounding of (y - 1) + l is kept too (Fast2Sum: |y - 1| >= 2^-53 > |l| there, or y = 1),
  * so that hi + lo is log(y + l) for a pair y + l (q = l/y, |l| <= 2^-53·y) to within 2^-59 relative,
  * as log1p_core_two (tests/test_two_float.py). */
-VECTOR_TARGET static inline double log_core_two(double y, double l, double q, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double log_core_two(double y, double l, double q, double *lo)
 {
     uint64_t b = as_bits(y);
     uint64_t j = (b >> 45) & 127u;
@@ -205,7 +209,7 @@ VECTOR_TARGET static inline double log_core_two(double y, double l, double q, do
 }
 
 /* log_core_two's hi alone (the compiler drops lo's operations). */
-VECTOR_TARGET static inline double log_core(double y, double l, double q)
+VECTOR_TARGET ALWAYS_INLINE static inline double log_core(double y, double l, double q)
 {
     double lo;
     return log_core_two(y, l, q, &lo);
@@ -228,7 +232,7 @@ VECTOR_TARGET static inline double log_exact(double x)
 /* log(y + y_lo) as hi + *lo for a pair with 2^-1022 <= y <= 1 and |y_lo| <= 2^-53·y (y_lo = 0: log of a
  * float); the fast path flags what log_outside flags. log_two_exact takes a subnormal y scaled by 2^64
  * (within 2^-59 too) and sends the rest to libm (lo = y_lo/y, 0 where the log is not finite). */
-VECTOR_TARGET static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
+VECTOR_TARGET ALWAYS_INLINE static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
 {
     *outside |= log_outside(y);
     return log_core_two(y, y_lo, y_lo / y, lo);
@@ -266,7 +270,7 @@ VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
 }
 
 /* log1p(a) as hi + *lo for -1 < a < 0: log(1 + a) of the exact pair 1 + a = y + l. */
-VECTOR_TARGET static inline double log1p_negative_two_fast(double a, double *lo, int *outside)
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_negative_two_fast(double a, double *lo, int *outside)
 {
     *outside |= log1p_negative_outside(a);
     double y = 1.0 + a;

@@ -8,7 +8,7 @@
  * representable: |a·b| >= 2^-969 (or a·b = 0). Below that the error is only a subnormal's rounding
  * (below 2^-1074 in absolute value), which no float64 result can see except a subnormal one.
  * Round to nearest throughout; compiled with -ffp-contract=off, so every FMA is written out. Included
- * by primitives.h (it needs VECTOR_TARGET, all_ones_if and blend from there).
+ * by primitives.h (it needs VECTOR_TARGET, ALWAYS_INLINE, all_ones_if and blend from there).
  * tests/test_two_float.py measures each against mpmath.
  */
 #ifndef BCE_SYM_TWO_FLOAT_H
@@ -17,7 +17,7 @@
 #include <math.h>
 
 /* Fast2Sum: a + b = hi + *err exactly, assuming |a| >= |b| or a = 0 (or a's exponent >= b's). */
-static inline double fast_two_sum(double a, double b, double *err)
+ALWAYS_INLINE static inline double fast_two_sum(double a, double b, double *err)
 {
     double s = a + b;
     *err = b - (s - a);
@@ -25,7 +25,7 @@ static inline double fast_two_sum(double a, double b, double *err)
 }
 
 /* TwoSum (Knuth, Møller): a + b = hi + *err exactly, for any a, b (six operations, no branch). */
-static inline double two_sum(double a, double b, double *err)
+ALWAYS_INLINE static inline double two_sum(double a, double b, double *err)
 {
     double s = a + b;
     double bb = s - a;
@@ -34,7 +34,7 @@ static inline double two_sum(double a, double b, double *err)
 }
 
 /* TwoProd by FMA: a·b = hi + *err exactly where |a·b| >= 2^-969 or a·b = 0 (see above). */
-VECTOR_TARGET static inline double two_prod(double a, double b, double *err)
+VECTOR_TARGET ALWAYS_INLINE static inline double two_prod(double a, double b, double *err)
 {
     double p = a * b;
     *err = fma(a, b, -p);
@@ -44,7 +44,7 @@ VECTOR_TARGET static inline double two_prod(double a, double b, double *err)
 /* (a_hi + a_lo)·b as hi + *lo: the product of a pair by a double. With |a_lo| <= 2^-52·|a_hi|, the
  * relative error of hi + lo is below 2^-104 (the dropped rounding of a_lo·b and of the last sum)
  * wherever two_prod is exact. */
-VECTOR_TARGET static inline double mul_two(double a_hi, double a_lo, double b, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double mul_two(double a_hi, double a_lo, double b, double *lo)
 {
     double e, p = two_prod(a_hi, b, &e);
     *lo = e + a_lo * b;
@@ -53,7 +53,7 @@ VECTOR_TARGET static inline double mul_two(double a_hi, double a_lo, double b, d
 
 /* (a_hi + a_lo)·(b_hi + b_lo) as hi + *lo: two_prod of the highs, the cross terms rounded. With |a_lo| <=
  * 2^-52·|a_hi| and |b_lo| <= 2^-52·|b_hi|, within 2^-102 relative wherever two_prod is exact. */
-VECTOR_TARGET static inline double mul_pair(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double mul_pair(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
 {
     double e, p = two_prod(a_hi, b_hi, &e);
     *lo = e + (a_hi * b_lo + a_lo * b_hi);
@@ -63,7 +63,7 @@ VECTOR_TARGET static inline double mul_pair(double a_hi, double a_lo, double b_h
 /* (a_hi + a_lo) + (b_hi + b_lo) as hi + *lo: TwoSum of the highs, the lows added rounded. The error is
  * that last rounding, below 2^-53·(|a_lo| + |b_lo| + |e|): within 2^-104 relative where a and b have the
  * same sign (or cancel by less than half), as every sum the kernels form does. */
-static inline double add_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+ALWAYS_INLINE static inline double add_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
 {
     double e, s = two_sum(a_hi, b_hi, &e);
     *lo = e + (a_lo + b_lo);
@@ -79,7 +79,7 @@ static inline double add_two(double a_hi, double a_lo, double b_hi, double b_lo,
  * dropped factor 1/(1 + b_lo/b_hi)); hi + lo rounded once is then within 0.5 + 2^-45 ULP. Where the
  * quotient is subnormal the remainder is not exact, and the error is that of hi (half a subnormal ULP)
  * plus under 2^-45 ULP. */
-VECTOR_TARGET static inline double div_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+VECTOR_TARGET ALWAYS_INLINE static inline double div_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
 {
     /* NOTE: a tiny dividend (|a_hi| < 2^-800, a subnormal input) and the divisor are scaled by 2^200 first
      * (exactly; the quotient is the same), so that the remainder's product does not underflow. */
@@ -97,10 +97,10 @@ VECTOR_TARGET static inline double div_two(double a_hi, double a_lo, double b_hi
 
 /* hi + lo rounded once: a kernel's result. Where that sum is NaN but hi is not (hi infinite, or a
  * low part that met inf − inf on the way), hi. */
-static inline double round_two(double hi, double lo)
+ALWAYS_INLINE static inline double round_two(double hi, double lo)
 {
     double s = hi + lo;
-    return s == s ? s : hi;
+    return blend(all_ones_if(s == s), s, hi); /* NOTE: a bit mask, not ?:, which gcc fails to vectorise here */
 }
 
 #endif /* BCE_SYM_TWO_FLOAT_H */
