@@ -37,6 +37,7 @@ def backend(request, monkeypatch):
         for name in ("exp_two", "log1p_two", "log_two"):
             monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
         monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
+        monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
     return request.param
 
 

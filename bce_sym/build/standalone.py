@@ -28,10 +28,10 @@ STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 #: The driver modules, in the order their names are defined in.
 DRIVER_MODULES = ("_validation", "_limits", "_dispatch", "_driver", "_functions")
 
-# NOTE: what the run-time choices become in the standalone module: NumPy's ufuncs for the primitives of
-# bce_sym.numeric._backend, and no compiled kernels (bce_sym.numeric._kernel_tables).
+# NOTE: what the run-time choices become in the standalone module: the NumPy ones for the primitives of
+# bce_sym.numeric._backend (as without the extension), and no compiled kernels (bce_sym.numeric._kernel_tables).
 _NUMPY_PRIMITIVES = (
-    "_exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log\n"
+    "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
     "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod"
 )
 _NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()"

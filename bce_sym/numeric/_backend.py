@@ -2,7 +2,8 @@
 
 Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``setup.py`` from
 ``bce_sym/numeric/csrc/``) or None; ``BACKEND`` says ``"compiled"`` or ``"numpy"``; ``exp``, ``log1p`` and
-``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)``; ``exp_two``,
+``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)`` (without the
+extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``,
 ``log1p_two``, ``log_two`` and ``two_prod`` their two-float ones, called as ``f(*arguments, (hi, lo))``
 (the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``).
 """
@@ -24,7 +25,8 @@ if EXTENSION is not None:
     two_prod = EXTENSION.two_prod
     BACKEND = "compiled"
 else:
-    exp, log1p, log = numpy.exp, numpy.log1p, numpy.log
+    # NOTE: exp is exp_two's high part, so that a loss and its gradient from one kernel share e^x bit for bit.
+    exp, log1p, log = _two_float.exp, numpy.log1p, numpy.log
     exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
     two_prod = _two_float.two_prod
     BACKEND = "numpy"

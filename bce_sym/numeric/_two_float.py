@@ -246,3 +246,10 @@ def log1p_two(e, e_lo, out):
     out[0][...] = hi
     out[1][...] = lo
     return out
+
+
+def exp(x, out):
+    """e^x rounded, into out (``exp_two``'s hi); returns out. The fallback's exp, so that a kernel's e^x is
+    the same float whether it is taken alone or as the high part of a pair."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    return exp_two(x, (out, numpy.empty(x.shape)))[0]
