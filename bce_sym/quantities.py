@@ -95,7 +95,8 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
 # (bce_sym.build.two_float_program): float64 within 0.51 ULP wherever |result| ≥ 2^-1000 (measured at 10^7
 # points with `python benchmarks/bench_float64_ulp.py`); below, the reference's hi + lo resolves whole
 # ULPs only (its residue is a multiple of 2^-1074) and a result that libm's subnormal exp leaves 0.5003
-# ULP off reads 1.0, hence the bar of 1. The soft logit gradient σ(s) − y cancels where σ(s) ≈ y in every
+# ULP off reads 1.0, hence the bar of 1 (the bars are without ``weight``, which multiplies the rounded value:
+# one more rounding, 1.45 ULP measured). The soft logit gradient σ(s) − y cancels where σ(s) ≈ y in every
 # implementation (carried in one float64), so it has no bar yet.
 QUANTITIES: tuple[Quantity, ...] = (
     Quantity("sigmoid", ("s",), Argument.LOGIT, Labels.NONE, "1/(1 + e^−s)", "stable-sigmoid",
