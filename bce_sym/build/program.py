@@ -14,7 +14,8 @@ ULP, towards the exact quotient), x^(−k) is k divisions by x, and exp, log1p a
 the run-time functions of ``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer
 turns into its primitives.
 
-The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs.
+The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs. Forms in
+``specs.TWO_FLOAT`` are evaluated by ``two_float_program`` instead: pairs hi + lo, rounded once.
 
 >>> from bce_sym.build.specs import kernel_spec
 >>> spec = kernel_spec("log_sigmoid")
@@ -33,6 +34,7 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
+from bce_sym.build.two_float_program import TwoFloatEvaluator
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Instruction:
     operands: tuple[str, ...]
     result: str
     kind: str  # "f" (float64 buffer) or "b" (bool buffer)
+    low: str = ""  # a two-float instruction's second result (the low part of hi + lo), a float64 register
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ class _Program:
         self.instructions.append(Instruction(ufunc, operands, register, kind))
         return register
 
+    def emit_pair(self, ufunc: str, operands: tuple[str, ...]) -> tuple[str, str]:  # a two-float one: (hi, lo)
+        high, low = f"%{self.count}", f"%{self.count + 1}"
+        self.count += 2
+        self.instructions.append(Instruction(ufunc, operands, high, "f", low))
+        return high, low
+
 
 class BlockKernelPrinter(NumPyPrinter):
     """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
@@ -114,10 +123,13 @@ class BlockKernelPrinter(NumPyPrinter):
         # an ULP), for the float32-grade C loops, whose values are rounded to float32.
         self._compensated = compensate
 
-    def program(self, *exprs: sympy.Expr) -> tuple[list[Instruction], list[str]]:
-        """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values."""
+    def program(self, *exprs: sympy.Expr, two_float: tuple[bool, ...] = ()) -> tuple[list[Instruction], list[str]]:
+        """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values;
+        an expression whose ``two_float`` flag is set in two-float arithmetic (``two_float_program``)."""
         self._prog = _Program()
-        results = [self._value(expr) for expr in exprs]
+        flags = tuple(two_float) + (False,) * (len(exprs) - len(two_float))
+        pairs = TwoFloatEvaluator(self)
+        results = [pairs.rounded(e) if flag else self._value(e) for e, flag in zip(exprs, flags, strict=True)]
         return self._prog.instructions, results
 
     # NOTE: memoising on the sympy node gives common-subexpression elimination for free (sympy nodes
@@ -159,6 +171,8 @@ class BlockKernelPrinter(NumPyPrinter):
     _print_NegativeOne = _print_Number
 
     def _print_Function(self, expr: sympy.Function) -> str:
+        if ("pair", expr) in self._prog.memo:  # NOTE: a two-float exp's hi is the rounded exp, bit for bit
+            return self._prog.memo[("pair", expr)][0]
         for sympy_type, argument_test, function in _ELEMENTARY_RULES:
             if isinstance(expr, sympy_type) and argument_test(expr.args[0]):
                 return self._prog.emit(function, (self._value(expr.args[0]),))
@@ -367,6 +381,12 @@ def allocate(instructions: list[Instruction], results: list[str]) -> tuple[list[
             for op in dying:
                 free[_instruction_kind(instructions, op)].append(home[op])
         home[ins.result] = destination
+        if ins.low:  # NOTE: a two-float instruction writes its pair (hi, lo) into two buffers
+            if not free["f"]:
+                free["f"].append(f"f[{used['f']}]")
+                used["f"] += 1
+            home[ins.low] = free["f"].pop()
+            destination = f"({destination}, {home[ins.low]})"
         lines.append((ins.ufunc, operands, destination))
     return lines, used["f"], used["b"]
 
@@ -374,6 +394,6 @@ def allocate(instructions: list[Instruction], results: list[str]) -> tuple[list[
 def _instruction_kind(instructions: list[Instruction], register: str) -> str:
     """The buffer kind ("f" or "b") of an SSA register."""
     for ins in instructions:
-        if ins.result == register:
+        if ins.result == register or ins.low == register:
             return ins.kind
     raise CodegenError(f"register {register} is never written")

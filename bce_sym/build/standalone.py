@@ -1,7 +1,8 @@
 """The standalone module of ``bce-sym codegen``: the NumPy kernels and the driver in one file importing only NumPy.
 
-Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the elementary functions
-(``numeric/_elementary.py``, bound to NumPy's ufuncs), the kernels of ``numpy_printer``, and the driver
+Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the two-float primitives in NumPy
+(``numeric/_tables.py``, ``numeric/_two_float.py``), the elementary functions (``numeric/_elementary.py``,
+bound to NumPy's ufuncs and those primitives), the kernels of ``numpy_printer``, and the driver
 modules (``_validation``, ``_limits``, ``_dispatch``, ``_driver``, ``_functions``), read as text by
 path (never imported: a broken artifact must not break its generator), each less its docstring and
 its imports; their standard-library and NumPy imports are gathered at the top. ``python -m
@@ -27,9 +28,12 @@ STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 #: The driver modules, in the order their names are defined in.
 DRIVER_MODULES = ("_validation", "_limits", "_dispatch", "_driver", "_functions")
 
-# NOTE: what the run-time choices become in the standalone module: NumPy's ufuncs for the primitives of
-# bce_sym.numeric._backend, and no compiled kernels (bce_sym.numeric._kernel_tables).
-_NUMPY_PRIMITIVES = "_exp, _log1p, _log = numpy.exp, numpy.log1p, numpy.log"
+# NOTE: what the run-time choices become in the standalone module: the NumPy ones for the primitives of
+# bce_sym.numeric._backend (as without the extension), and no compiled kernels (bce_sym.numeric._kernel_tables).
+_NUMPY_PRIMITIVES = (
+    "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
+    "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod"
+)
 _NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()"
 
 
@@ -77,7 +81,7 @@ def standalone_source() -> str:
     """The source of the standalone NumPy module written by ``bce-sym codegen``; it imports only NumPy."""
     imports: list[str] = []
     bodies = []
-    for name in ("_elementary", *DRIVER_MODULES):
+    for name in ("_tables", "_two_float", "_elementary", *DRIVER_MODULES):
         found, body = _split(name)
         imports += [line for line in found if line not in imports]
         bodies.append(body)
@@ -89,5 +93,6 @@ def standalone_source() -> str:
     standard = sorted((line for line in imports if "numpy" not in line), key=lambda line: (line[0] == "f", line))
     third_party = [line for line in imports if "numpy" in line]
     names = "__all__ = [\n" + "".join(f'    "{name}",\n' for name in _public_names()) + "]"
-    parts = [names, _NUMPY_PRIMITIVES + "\n" + bodies[0], kernels_body().strip("\n"), _NUMPY_TABLES, *bodies[1:]]
+    parts = [names, bodies[0], bodies[1], _NUMPY_PRIMITIVES + "\n" + bodies[2], kernels_body().strip("\n"),
+             _NUMPY_TABLES, *bodies[3:]]
     return "\n".join([header, *standard, "", *third_party, "", ""]) + "\n\n\n".join(parts) + "\n"

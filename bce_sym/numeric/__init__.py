@@ -4,16 +4,19 @@ Every function evaluates a stable form of ``bce_sym.symbolic.stable_forms`` (or,
 rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed at build time
 (``python -m bce_sym.build``) into the blocked kernels of ``bce_sym.numeric._kernels``: the code that
 runs is the expression that was proven equal to the textbook formula. Evaluation runs in float64 over
-cache-sized blocks; float16, bfloat16 (``ml_dtypes.bfloat16``) and float32 results are rounded once from
-float64 (bfloat16 through float32 rounded to odd, which keeps it one rounding), so they are correctly
-rounded but for rare double-rounding ties (none in float16 or bfloat16, whose every value is checked by
-the tests, at labels 0 and 1).
+cache-sized blocks; the losses, ``sigmoid``, ``log_sigmoid`` and the second derivatives carry every
+intermediate value as two floats (hi + lo: exp, log1p, log, sums, products and quotients) and round once,
+so their float64 values are within 0.51 ULP wherever the result is above 2^-1000 and within 1 ULP below
+(``weight`` multiplies after that rounding: one more, up to 1.5 ULP). float16, bfloat16
+(``ml_dtypes.bfloat16``) and float32 results are rounded once from float64 (bfloat16 through float32
+rounded to odd, which keeps it one rounding), so they are correctly rounded but for rare double-rounding
+ties (none in float16 or bfloat16, whose every value is checked by the tests, at labels 0 and 1).
 
 Where the optional C extension ``bce_sym.numeric._compiled`` is built (C in ``bce_sym/numeric/csrc/``:
 x86-64 with AVX2 and FMA, and a C compiler at install time; ``bce_sym.numeric.BACKEND`` says
 ``"compiled"``), every kernel runs as one
-fused C loop printed from the same instruction program, with vectorised exp, log1p and log of at most
-0.51 ULP: float64 values differ from NumPy's ufuncs by those functions' last bit at most. float32 calls
+fused C loop printed from the same instruction program, with vectorised exp, log1p and log (at most
+0.51 ULP; as two floats within 2^-58 relative): the NumPy kernels give its values bit for bit. float32 calls
 without a weight read and write float32 directly and use float32-grade exp, log1p and log (below 2^-50
 relative before the one rounding to float32). Reduced losses are summed in the same pass. Elsewhere the
 NumPy kernels run.

@@ -2,7 +2,10 @@
 
 Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``setup.py`` from
 ``bce_sym/numeric/csrc/``) or None; ``BACKEND`` says ``"compiled"`` or ``"numpy"``; ``exp``, ``log1p`` and
-``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)``.
+``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)`` (without the
+extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``,
+``log1p_two``, ``log_two`` and ``two_prod`` their two-float ones, called as ``f(*arguments, (hi, lo))``
+(the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``).
 
 The extension's loops are compiled for AVX-512 and for AVX2 (the same values bit for bit) and it runs the
 widest the CPU has; ``ISA`` names it (``"avx512"``, ``"avx2"``, or None for NumPy). The environment variable
@@ -15,6 +18,8 @@ from __future__ import annotations
 import os
 
 import numpy
+
+from bce_sym.numeric import _two_float
 
 ISA_VARIABLE = "BCE_SYM_ISA"
 
@@ -32,7 +37,12 @@ if EXTENSION is not None:
             raise ValueError(f"{ISA_VARIABLE}={os.environ[ISA_VARIABLE]}: {error}") from None
     ISA = EXTENSION.isa()
     exp, log1p, log = EXTENSION.exp, EXTENSION.log1p, EXTENSION.log
+    exp_two, log1p_two, log_two = EXTENSION.exp_two, EXTENSION.log1p_two, EXTENSION.log_two
+    two_prod = EXTENSION.two_prod
     BACKEND = "compiled"
 else:
-    exp, log1p, log = numpy.exp, numpy.log1p, numpy.log
+    # NOTE: exp is exp_two's high part, so that a loss and its gradient from one kernel share e^x bit for bit.
+    exp, log1p, log = _two_float.exp, numpy.log1p, numpy.log
+    exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
+    two_prod = _two_float.two_prod
     BACKEND = "numpy"

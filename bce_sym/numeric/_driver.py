@@ -122,12 +122,11 @@ def _evaluate(
                 if constant is not None:
                     # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
                     t = 1.0 - 2.0 * constant
-                else:
+                elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
+                    # NOTE: every label 0 or 1, tested on y itself: 1 − 2y rounds to 1 for y below 2^-54 too.
                     t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer), out=t_buffer)
-                    # NOTE: |t| goes into the output buffer, which the kernel overwrites next.
-                    magnitude = numpy.absolute(t, out=results[0] if fused else results)
-                    if not (numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0):
-                        t = None
+                else:
+                    t = None
                 if t is not None:
                     _check_domain(names[0], domains[0], chunk[0])
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)

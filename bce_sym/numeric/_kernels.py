@@ -9,22 +9,33 @@ docstring is the sympy expression it evaluates.
 
 import numpy
 
-from bce_sym.numeric._elementary import _exp_nonpositive, _log1p_any, _log1p_small, _log_unit
+from bce_sym.numeric._elementary import (
+    _add_two,
+    _div_two,
+    _exp_nonpositive,
+    _exp_two_nonpositive,
+    _log1p_two_any,
+    _log1p_two_small,
+    _log_two_unit,
+    _mul_pair,
+    _mul_two,
+    _round_two,
+    _two_prod,
+    _two_sum,
+)
 
 
 def sigmoid(s, out, f, b):
     """Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.greater_equal(s, 0.0, out=f[2])
-    numpy.maximum(f[0], f[2], out=f[2])
-    numpy.divide(f[2], f[1], out=f[2])
-    numpy.subtract(f[1], 1.0, out=f[3])
-    numpy.subtract(f[0], f[3], out=f[3])
-    numpy.divide(f[3], f[1], out=f[1])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.subtract(f[2], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.greater_equal(s, 0.0, out=f[4])
+    numpy.maximum(f[0], f[4], out=f[4])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _div_two(f[4], f[1], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
@@ -32,27 +43,32 @@ def log_sigmoid(s, out, f, b):
     """-log1p(exp(-Abs(s))) + Min(0, s)"""
     numpy.minimum(s, 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    _log1p_small(f[1], out=f[1])
-    numpy.subtract(f[0], f[1], out=out)
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[2], f[1]))
+    numpy.negative(f[2], out=f[2])
+    numpy.negative(f[1], out=f[1])
+    _add_two(f[0], 0.0, f[2], f[1], out=(f[1], f[2]))
+    _round_two(f[1], f[2], out=out)
     return out
 
 
 def bce_with_logits(s, y, p_w, out, f, b):
     """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s))"""
-    numpy.subtract(1.0, y, out=f[0])
-    numpy.maximum(s, 0.0, out=f[1])
-    numpy.copysign(s, -1.0, out=f[2])
-    _exp_nonpositive(f[2], out=f[2])
-    _log1p_small(f[2], out=f[2])
-    numpy.add(f[1], f[2], out=f[1])
-    numpy.multiply(f[0], f[1], out=f[1])
-    numpy.multiply(p_w, y, out=f[0])
-    numpy.negative(s, out=f[3])
-    numpy.maximum(f[3], 0.0, out=f[3])
-    numpy.add(f[3], f[2], out=f[2])
-    numpy.multiply(f[0], f[2], out=f[2])
-    numpy.add(f[1], f[2], out=out)
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.maximum(s, 0.0, out=f[2])
+    numpy.copysign(s, -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[4], f[3]))
+    _add_two(f[2], 0.0, f[4], f[3], out=(f[2], f[5]))
+    _mul_pair(f[0], f[1], f[2], f[5], out=(f[5], f[2]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.negative(s, out=f[6])
+    numpy.maximum(f[6], 0.0, out=f[6])
+    _add_two(f[6], 0.0, f[4], f[3], out=(f[3], f[4]))
+    _mul_pair(f[1], f[0], f[3], f[4], out=(f[4], f[3]))
+    _add_two(f[5], f[2], f[4], f[3], out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=out)
     return out
 
 
@@ -61,15 +77,17 @@ def bce_with_logits_unweighted(s, y, out, f, b):
     numpy.negative(s, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    _log1p_small(f[1], out=f[1])
-    numpy.add(f[0], f[1], out=f[0])
-    numpy.multiply(y, f[0], out=f[0])
-    numpy.subtract(1.0, y, out=f[2])
-    numpy.maximum(s, 0.0, out=f[3])
-    numpy.add(f[3], f[1], out=f[1])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.add(f[0], f[1], out=out)
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[2], f[1]))
+    _add_two(f[0], 0.0, f[2], f[1], out=(f[0], f[3]))
+    _mul_two(f[0], f[3], y, out=(f[3], f[0]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.maximum(s, 0.0, out=f[6])
+    _add_two(f[6], 0.0, f[2], f[1], out=(f[1], f[2]))
+    _mul_pair(f[4], f[5], f[1], f[2], out=(f[2], f[1]))
+    _add_two(f[3], f[0], f[2], f[1], out=(f[1], f[2]))
+    _round_two(f[1], f[2], out=out)
     return out
 
 
@@ -129,62 +147,27 @@ def bce_with_logits_grad_unweighted(s, y, out, f, b):
 def bce_with_logits_hess(s, y, p_w, out, f, b):
     """(p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.multiply(p_w, y, out=f[2])
-    numpy.add(1.0, f[2], out=f[2])
-    numpy.subtract(f[2], y, out=f[2])
-    numpy.multiply(f[2], f[0], out=f[2])
-    numpy.multiply(f[1], f[1], out=f[3])
-    numpy.multiply(f[1], 134217729.0, out=f[4])
-    numpy.subtract(f[4], f[1], out=f[5])
-    numpy.subtract(f[4], f[5], out=f[5])
-    numpy.subtract(f[1], f[5], out=f[4])
-    numpy.multiply(f[5], f[4], out=f[6])
-    numpy.multiply(f[5], f[5], out=f[5])
-    numpy.subtract(f[5], f[3], out=f[5])
-    numpy.add(f[5], f[6], out=f[5])
-    numpy.add(f[5], f[6], out=f[6])
-    numpy.multiply(f[4], f[4], out=f[4])
-    numpy.add(f[6], f[4], out=f[4])
-    numpy.subtract(f[1], 1.0, out=f[6])
-    numpy.subtract(f[0], f[6], out=f[6])
-    numpy.divide(f[6], f[1], out=f[1])
-    numpy.divide(f[4], f[3], out=f[4])
-    numpy.add(f[1], f[1], out=f[1])
-    numpy.add(f[4], f[1], out=f[1])
-    numpy.divide(f[2], f[3], out=f[3])
-    numpy.multiply(f[3], f[1], out=f[1])
-    numpy.subtract(f[3], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _two_prod(p_w, y, out=(f[4], f[5]))
+    numpy.negative(y, out=f[6])
+    _add_two(1.0, 0.0, f[4], f[5], out=(f[5], f[4]))
+    _add_two(f[5], f[4], f[6], 0.0, out=(f[6], f[4]))
+    _mul_pair(f[6], f[4], f[0], f[1], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[0], f[1]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
 def bce_with_logits_hess_unweighted(s, y, out, f, b):
     """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.multiply(f[1], f[1], out=f[2])
-    numpy.multiply(f[1], 134217729.0, out=f[3])
-    numpy.subtract(f[3], f[1], out=f[4])
-    numpy.subtract(f[3], f[4], out=f[4])
-    numpy.subtract(f[1], f[4], out=f[3])
-    numpy.multiply(f[4], f[3], out=f[5])
-    numpy.multiply(f[4], f[4], out=f[4])
-    numpy.subtract(f[4], f[2], out=f[4])
-    numpy.add(f[4], f[5], out=f[4])
-    numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[3], f[3], out=f[3])
-    numpy.add(f[5], f[3], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[5])
-    numpy.subtract(f[0], f[5], out=f[5])
-    numpy.divide(f[5], f[1], out=f[1])
-    numpy.divide(f[3], f[2], out=f[3])
-    numpy.add(f[1], f[1], out=f[1])
-    numpy.add(f[3], f[1], out=f[1])
-    numpy.divide(f[0], f[2], out=f[2])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.subtract(f[2], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
@@ -194,9 +177,10 @@ def logistic_loss(s, t, out, f, b):
     numpy.negative(f[0], out=f[1])
     numpy.maximum(f[1], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    _log1p_small(f[0], out=f[0])
-    numpy.add(f[1], f[0], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[2]))
+    _log1p_two_small(f[0], f[2], out=(f[2], f[0]))
+    _add_two(f[1], 0.0, f[2], f[0], out=(f[0], f[2]))
+    _round_two(f[0], f[2], out=out)
     return out
 
 
@@ -222,42 +206,29 @@ def logistic_loss_grad(s, t, out, f, b):
 def logistic_loss_hess(s, t, out, f, b):
     """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.multiply(f[1], f[1], out=f[2])
-    numpy.multiply(f[1], 134217729.0, out=f[3])
-    numpy.subtract(f[3], f[1], out=f[4])
-    numpy.subtract(f[3], f[4], out=f[4])
-    numpy.subtract(f[1], f[4], out=f[3])
-    numpy.multiply(f[4], f[3], out=f[5])
-    numpy.multiply(f[4], f[4], out=f[4])
-    numpy.subtract(f[4], f[2], out=f[4])
-    numpy.add(f[4], f[5], out=f[4])
-    numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[3], f[3], out=f[3])
-    numpy.add(f[5], f[3], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[5])
-    numpy.subtract(f[0], f[5], out=f[5])
-    numpy.divide(f[5], f[1], out=f[1])
-    numpy.divide(f[3], f[2], out=f[3])
-    numpy.add(f[1], f[1], out=f[1])
-    numpy.add(f[3], f[1], out=f[1])
-    numpy.divide(f[0], f[2], out=f[2])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.subtract(f[2], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
 def bce(yhat, y, out, f, b):
     """-y*log(yhat) - (1 - y)*log1p(-yhat)"""
-    _log_unit(yhat, out=f[0])
-    numpy.multiply(y, f[0], out=f[0])
+    _log_two_unit(yhat, out=(f[0], f[1]))
+    _mul_two(f[0], f[1], y, out=(f[1], f[0]))
+    numpy.negative(f[1], out=f[1])
     numpy.negative(f[0], out=f[0])
-    numpy.subtract(1.0, y, out=f[1])
-    numpy.negative(yhat, out=f[2])
-    _log1p_any(f[2], out=f[2])
-    numpy.multiply(f[1], f[2], out=f[2])
-    numpy.subtract(f[0], f[2], out=out)
+    numpy.negative(y, out=f[2])
+    _two_sum(1.0, f[2], out=(f[2], f[3]))
+    numpy.negative(yhat, out=f[4])
+    _log1p_two_any(f[4], out=(f[4], f[5]))
+    _mul_pair(f[2], f[3], f[4], f[5], out=(f[5], f[4]))
+    numpy.negative(f[5], out=f[5])
+    numpy.negative(f[4], out=f[4])
+    _add_two(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
+    _round_two(f[4], f[5], out=out)
     return out
 
 
@@ -273,31 +244,35 @@ def bce_grad(yhat, y, out, f, b):
 
 def bce_hess(yhat, y, out, f, b):
     """y/yhat**2 + (1 - y)/(1 - yhat)**2"""
-    numpy.divide(y, yhat, out=f[0])
-    numpy.divide(f[0], yhat, out=f[0])
-    numpy.subtract(1.0, yhat, out=f[1])
-    numpy.subtract(1.0, y, out=f[2])
-    numpy.divide(f[2], f[1], out=f[2])
-    numpy.divide(f[2], f[1], out=f[1])
-    numpy.add(f[0], f[1], out=out)
+    _div_two(y, 0.0, yhat, 0.0, out=(f[0], f[1]))
+    _div_two(f[0], f[1], yhat, 0.0, out=(f[1], f[0]))
+    numpy.negative(yhat, out=f[2])
+    _two_sum(1.0, f[2], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    _div_two(f[4], f[5], f[2], f[3], out=(f[5], f[4]))
+    _div_two(f[5], f[4], f[2], f[3], out=(f[3], f[2]))
+    _add_two(f[1], f[0], f[3], f[2], out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=out)
     return out
 
 
 def bce_with_logits_binary(s, t, p_w, out, f, b):
     """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2)"""
+    numpy.multiply(t, 0.5, out=f[0])
+    numpy.add(0.5, f[0], out=f[0])
+    numpy.multiply(p_w, 0.5, out=f[1])
+    numpy.subtract(1.0, t, out=f[2])
+    numpy.multiply(f[1], f[2], out=f[2])
+    numpy.add(f[0], f[2], out=f[2])
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    _log1p_small(f[0], out=f[0])
-    numpy.add(f[1], f[0], out=f[0])
-    numpy.multiply(t, 0.5, out=f[1])
-    numpy.add(0.5, f[1], out=f[1])
-    numpy.multiply(p_w, 0.5, out=f[2])
-    numpy.subtract(1.0, t, out=f[3])
-    numpy.multiply(f[2], f[3], out=f[3])
-    numpy.add(f[1], f[3], out=f[3])
-    numpy.multiply(f[0], f[3], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[3]))
+    _log1p_two_small(f[0], f[3], out=(f[3], f[0]))
+    _add_two(f[1], 0.0, f[3], f[0], out=(f[0], f[3]))
+    _mul_two(f[0], f[3], f[2], out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=out)
     return out
 
 
@@ -306,9 +281,10 @@ def bce_with_logits_binary_unweighted(s, t, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    _log1p_small(f[0], out=f[0])
-    numpy.add(f[1], f[0], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[2]))
+    _log1p_two_small(f[0], f[2], out=(f[2], f[0]))
+    _add_two(f[1], 0.0, f[2], f[0], out=(f[0], f[2]))
+    _round_two(f[0], f[2], out=out)
     return out
 
 
@@ -359,65 +335,29 @@ def bce_with_logits_grad_binary_unweighted(s, t, out, f, b):
 def bce_with_logits_hess_binary(s, t, p_w, out, f, b):
     """(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.multiply(t, 0.5, out=f[2])
-    numpy.add(0.5, f[2], out=f[2])
-    numpy.multiply(p_w, 0.5, out=f[3])
-    numpy.subtract(1.0, t, out=f[4])
-    numpy.multiply(f[3], f[4], out=f[4])
-    numpy.add(f[2], f[4], out=f[4])
-    numpy.multiply(f[4], f[0], out=f[4])
-    numpy.multiply(f[1], f[1], out=f[2])
-    numpy.multiply(f[1], 134217729.0, out=f[3])
-    numpy.subtract(f[3], f[1], out=f[5])
-    numpy.subtract(f[3], f[5], out=f[5])
-    numpy.subtract(f[1], f[5], out=f[3])
-    numpy.multiply(f[5], f[3], out=f[6])
-    numpy.multiply(f[5], f[5], out=f[5])
-    numpy.subtract(f[5], f[2], out=f[5])
-    numpy.add(f[5], f[6], out=f[5])
-    numpy.add(f[5], f[6], out=f[6])
-    numpy.multiply(f[3], f[3], out=f[3])
-    numpy.add(f[6], f[3], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[6])
-    numpy.subtract(f[0], f[6], out=f[6])
-    numpy.divide(f[6], f[1], out=f[1])
-    numpy.divide(f[3], f[2], out=f[3])
-    numpy.add(f[1], f[1], out=f[1])
-    numpy.add(f[3], f[1], out=f[1])
-    numpy.divide(f[4], f[2], out=f[2])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.subtract(f[2], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.multiply(t, 0.5, out=f[4])
+    numpy.add(0.5, f[4], out=f[4])
+    numpy.multiply(p_w, 0.5, out=f[5])
+    numpy.subtract(1.0, t, out=f[6])
+    numpy.multiply(f[5], f[6], out=f[6])
+    numpy.add(f[4], f[6], out=f[6])
+    _mul_two(f[0], f[1], f[6], out=(f[6], f[1]))
+    _div_two(f[6], f[1], f[2], f[3], out=(f[1], f[6]))
+    _div_two(f[1], f[6], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
 def bce_with_logits_hess_binary_unweighted(s, t, out, f, b):
     """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.multiply(f[1], f[1], out=f[2])
-    numpy.multiply(f[1], 134217729.0, out=f[3])
-    numpy.subtract(f[3], f[1], out=f[4])
-    numpy.subtract(f[3], f[4], out=f[4])
-    numpy.subtract(f[1], f[4], out=f[3])
-    numpy.multiply(f[4], f[3], out=f[5])
-    numpy.multiply(f[4], f[4], out=f[4])
-    numpy.subtract(f[4], f[2], out=f[4])
-    numpy.add(f[4], f[5], out=f[4])
-    numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[3], f[3], out=f[3])
-    numpy.add(f[5], f[3], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[5])
-    numpy.subtract(f[0], f[5], out=f[5])
-    numpy.divide(f[5], f[1], out=f[1])
-    numpy.divide(f[3], f[2], out=f[3])
-    numpy.add(f[1], f[1], out=f[1])
-    numpy.add(f[3], f[1], out=f[1])
-    numpy.divide(f[0], f[2], out=f[2])
-    numpy.multiply(f[2], f[1], out=f[1])
-    numpy.subtract(f[2], f[1], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out)
     return out
 
 
@@ -434,37 +374,40 @@ def bce_with_logits_and_grad(s, y, p_w, out, f, b):
     """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
     -p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s
     >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
-    numpy.subtract(1.0, y, out=f[0])
-    numpy.maximum(s, 0.0, out=f[1])
-    numpy.copysign(s, -1.0, out=f[2])
-    _exp_nonpositive(f[2], out=f[2])
-    _log1p_small(f[2], out=f[3])
-    numpy.add(f[1], f[3], out=f[1])
-    numpy.multiply(f[0], f[1], out=f[1])
-    numpy.multiply(p_w, y, out=f[4])
-    numpy.negative(s, out=f[5])
-    numpy.maximum(f[5], 0.0, out=f[5])
-    numpy.add(f[5], f[3], out=f[3])
-    numpy.multiply(f[4], f[3], out=f[3])
-    numpy.add(f[1], f[3], out=out[0])
-    numpy.add(1.0, f[2], out=f[3])
-    numpy.greater_equal(s, 0.0, out=f[1])
-    numpy.maximum(f[2], f[1], out=f[1])
-    numpy.multiply(f[0], f[1], out=f[1])
-    numpy.divide(f[1], f[3], out=f[1])
-    numpy.subtract(f[3], 1.0, out=f[0])
-    numpy.subtract(f[2], f[0], out=f[0])
-    numpy.divide(f[0], f[3], out=f[0])
-    numpy.multiply(f[1], f[0], out=f[4])
-    numpy.subtract(f[1], f[4], out=f[4])
-    numpy.multiply(p_w, y, out=f[1])
-    numpy.less_equal(s, 0.0, out=f[5])
-    numpy.maximum(f[2], f[5], out=f[5])
-    numpy.multiply(f[1], f[5], out=f[5])
-    numpy.divide(f[5], f[3], out=f[3])
-    numpy.multiply(f[3], f[0], out=f[0])
-    numpy.subtract(f[3], f[0], out=f[0])
-    numpy.subtract(f[4], f[0], out=out[1])
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.maximum(s, 0.0, out=f[2])
+    numpy.copysign(s, -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[4], f[5]))
+    _add_two(f[2], 0.0, f[4], f[5], out=(f[2], f[6]))
+    _mul_pair(f[0], f[1], f[2], f[6], out=(f[6], f[2]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.negative(s, out=f[7])
+    numpy.maximum(f[7], 0.0, out=f[7])
+    _add_two(f[7], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _mul_pair(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
+    _add_two(f[6], f[2], f[4], f[5], out=(f[5], f[4]))
+    _round_two(f[5], f[4], out=out[0])
+    numpy.add(1.0, f[3], out=f[4])
+    numpy.subtract(1.0, y, out=f[5])
+    numpy.greater_equal(s, 0.0, out=f[2])
+    numpy.maximum(f[3], f[2], out=f[2])
+    numpy.multiply(f[5], f[2], out=f[2])
+    numpy.divide(f[2], f[4], out=f[2])
+    numpy.subtract(f[4], 1.0, out=f[5])
+    numpy.subtract(f[3], f[5], out=f[5])
+    numpy.divide(f[5], f[4], out=f[5])
+    numpy.multiply(f[2], f[5], out=f[6])
+    numpy.subtract(f[2], f[6], out=f[6])
+    numpy.multiply(p_w, y, out=f[2])
+    numpy.less_equal(s, 0.0, out=f[0])
+    numpy.maximum(f[3], f[0], out=f[0])
+    numpy.multiply(f[2], f[0], out=f[0])
+    numpy.divide(f[0], f[4], out=f[4])
+    numpy.multiply(f[4], f[5], out=f[5])
+    numpy.subtract(f[4], f[5], out=f[5])
+    numpy.subtract(f[6], f[5], out=out[1])
     return out
 
 
@@ -475,16 +418,19 @@ def bce_with_logits_and_grad_unweighted(s, y, out, f, b):
     numpy.negative(s, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    _log1p_small(f[1], out=f[2])
-    numpy.add(f[0], f[2], out=f[0])
-    numpy.multiply(y, f[0], out=f[0])
-    numpy.subtract(1.0, y, out=f[3])
-    numpy.maximum(s, 0.0, out=f[4])
-    numpy.add(f[4], f[2], out=f[2])
-    numpy.multiply(f[3], f[2], out=f[2])
-    numpy.add(f[0], f[2], out=out[0])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[2], f[3]))
+    _add_two(f[0], 0.0, f[2], f[3], out=(f[0], f[4]))
+    _mul_two(f[0], f[4], y, out=(f[4], f[0]))
+    numpy.negative(y, out=f[5])
+    _two_sum(1.0, f[5], out=(f[5], f[6]))
+    numpy.maximum(s, 0.0, out=f[7])
+    _add_two(f[7], 0.0, f[2], f[3], out=(f[3], f[2]))
+    _mul_pair(f[5], f[6], f[3], f[2], out=(f[2], f[3]))
+    _add_two(f[4], f[0], f[2], f[3], out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=out[0])
     numpy.add(1.0, f[1], out=f[2])
+    numpy.subtract(1.0, y, out=f[3])
     numpy.greater_equal(s, 0.0, out=f[0])
     numpy.maximum(f[1], f[0], out=f[0])
     numpy.multiply(f[3], f[0], out=f[0])
@@ -507,30 +453,31 @@ def bce_with_logits_and_grad_unweighted(s, y, out, f, b):
 def bce_with_logits_and_grad_binary(s, t, p_w, out, f, b):
     """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2); t*(p_w*(1 - t)/2 + t/2 +
     1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(t, 0.5, out=f[0])
+    numpy.add(0.5, f[0], out=f[0])
+    numpy.multiply(p_w, 0.5, out=f[1])
+    numpy.subtract(1.0, t, out=f[2])
+    numpy.multiply(f[1], f[2], out=f[2])
+    numpy.add(f[0], f[2], out=f[2])
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
-    numpy.copysign(f[0], -1.0, out=f[2])
-    _exp_nonpositive(f[2], out=f[2])
-    _log1p_small(f[2], out=f[3])
-    numpy.add(f[1], f[3], out=f[3])
-    numpy.multiply(t, 0.5, out=f[1])
-    numpy.add(0.5, f[1], out=f[1])
-    numpy.multiply(p_w, 0.5, out=f[4])
-    numpy.subtract(1.0, t, out=f[5])
-    numpy.multiply(f[4], f[5], out=f[5])
-    numpy.add(f[1], f[5], out=f[5])
-    numpy.multiply(f[3], f[5], out=out[0])
-    numpy.add(1.0, f[2], out=f[3])
-    numpy.multiply(t, f[5], out=f[5])
+    numpy.copysign(f[0], -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[4], f[5]))
+    _add_two(f[1], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _mul_two(f[5], f[4], f[2], out=(f[4], f[5]))
+    _round_two(f[4], f[5], out=out[0])
+    numpy.add(1.0, f[3], out=f[5])
+    numpy.multiply(t, f[2], out=f[2])
     numpy.greater_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[2], f[0], out=f[0])
-    numpy.multiply(f[5], f[0], out=f[0])
-    numpy.divide(f[0], f[3], out=f[0])
-    numpy.subtract(f[3], 1.0, out=f[5])
-    numpy.subtract(f[2], f[5], out=f[5])
-    numpy.divide(f[5], f[3], out=f[3])
-    numpy.multiply(f[0], f[3], out=f[3])
-    numpy.subtract(f[0], f[3], out=out[1])
+    numpy.maximum(f[3], f[0], out=f[0])
+    numpy.multiply(f[2], f[0], out=f[0])
+    numpy.divide(f[0], f[5], out=f[0])
+    numpy.subtract(f[5], 1.0, out=f[2])
+    numpy.subtract(f[3], f[2], out=f[2])
+    numpy.divide(f[2], f[5], out=f[5])
+    numpy.multiply(f[0], f[5], out=f[5])
+    numpy.subtract(f[0], f[5], out=out[1])
     return out
 
 
@@ -540,17 +487,18 @@ def bce_with_logits_and_grad_binary_unweighted(s, t, out, f, b):
     numpy.multiply(s, t, out=f[0])
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[2])
-    _exp_nonpositive(f[2], out=f[2])
-    _log1p_small(f[2], out=f[3])
-    numpy.add(f[1], f[3], out=out[0])
+    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _log1p_two_small(f[2], f[3], out=(f[3], f[4]))
+    _add_two(f[1], 0.0, f[3], f[4], out=(f[4], f[3]))
+    _round_two(f[4], f[3], out=out[0])
     numpy.add(1.0, f[2], out=f[3])
     numpy.greater_equal(f[0], 0.0, out=f[0])
     numpy.maximum(f[2], f[0], out=f[0])
     numpy.multiply(t, f[0], out=f[0])
     numpy.divide(f[0], f[3], out=f[0])
-    numpy.subtract(f[3], 1.0, out=f[1])
-    numpy.subtract(f[2], f[1], out=f[1])
-    numpy.divide(f[1], f[3], out=f[3])
+    numpy.subtract(f[3], 1.0, out=f[4])
+    numpy.subtract(f[2], f[4], out=f[4])
+    numpy.divide(f[4], f[3], out=f[3])
     numpy.multiply(f[0], f[3], out=f[3])
     numpy.subtract(f[0], f[3], out=out[1])
     return out
@@ -558,29 +506,29 @@ def bce_with_logits_and_grad_binary_unweighted(s, t, out, f, b):
 
 #: name -> (kernel, argument names, float64 scratch buffers, bool scratch buffers)
 KERNELS = {
-    "sigmoid": (sigmoid, ("s",), 4, 0),
-    "log_sigmoid": (log_sigmoid, ("s",), 2, 0),
-    "bce_with_logits": (bce_with_logits, ("s", "y", "p_w"), 4, 0),
-    "bce_with_logits_unweighted": (bce_with_logits_unweighted, ("s", "y"), 4, 0),
+    "sigmoid": (sigmoid, ("s",), 5, 1),
+    "log_sigmoid": (log_sigmoid, ("s",), 3, 0),
+    "bce_with_logits": (bce_with_logits, ("s", "y", "p_w"), 7, 0),
+    "bce_with_logits_unweighted": (bce_with_logits_unweighted, ("s", "y"), 7, 0),
     "bce_with_logits_grad": (bce_with_logits_grad, ("s", "y", "p_w"), 6, 0),
     "bce_with_logits_grad_unweighted": (bce_with_logits_grad_unweighted, ("s", "y"), 5, 0),
     "bce_with_logits_hess": (bce_with_logits_hess, ("s", "y", "p_w"), 7, 0),
-    "bce_with_logits_hess_unweighted": (bce_with_logits_hess_unweighted, ("s", "y"), 6, 0),
-    "logistic_loss": (logistic_loss, ("s", "t"), 2, 0),
+    "bce_with_logits_hess_unweighted": (bce_with_logits_hess_unweighted, ("s", "y"), 4, 0),
+    "logistic_loss": (logistic_loss, ("s", "t"), 3, 0),
     "logistic_loss_grad": (logistic_loss_grad, ("s", "t"), 4, 0),
-    "logistic_loss_hess": (logistic_loss_hess, ("s", "t"), 6, 0),
-    "bce": (bce, ("yhat", "y"), 3, 0),
+    "logistic_loss_hess": (logistic_loss_hess, ("s", "t"), 4, 0),
+    "bce": (bce, ("yhat", "y"), 6, 0),
     "bce_grad": (bce_grad, ("yhat", "y"), 2, 0),
-    "bce_hess": (bce_hess, ("yhat", "y"), 3, 0),
+    "bce_hess": (bce_hess, ("yhat", "y"), 6, 0),
     "bce_with_logits_binary": (bce_with_logits_binary, ("s", "t", "p_w"), 4, 0),
-    "bce_with_logits_binary_unweighted": (bce_with_logits_binary_unweighted, ("s", "t"), 2, 0),
+    "bce_with_logits_binary_unweighted": (bce_with_logits_binary_unweighted, ("s", "t"), 3, 0),
     "bce_with_logits_grad_binary": (bce_with_logits_grad_binary, ("s", "t", "p_w"), 6, 0),
     "bce_with_logits_grad_binary_unweighted": (bce_with_logits_grad_binary_unweighted, ("s", "t"), 4, 0),
     "bce_with_logits_hess_binary": (bce_with_logits_hess_binary, ("s", "t", "p_w"), 7, 0),
-    "bce_with_logits_hess_binary_unweighted": (bce_with_logits_hess_binary_unweighted, ("s", "t"), 6, 0),
+    "bce_with_logits_hess_binary_unweighted": (bce_with_logits_hess_binary_unweighted, ("s", "t"), 4, 0),
     "bce_grad_soft": (bce_grad_soft, ("yhat", "y"), 2, 0),
-    "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 6, 0),
-    "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 5, 0),
+    "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 8, 0),
+    "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 8, 0),
     "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 6, 0),
-    "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 4, 0),
+    "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 5, 0),
 }
