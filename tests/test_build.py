@@ -229,7 +229,10 @@ def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
     mentions = ("``bce_sym.symbolic.stable_forms``", "``python -m bce_sym.build``")  # the header's, as text
     assert "bce_sym." not in source.replace(mentions[0], "").replace(mentions[1], "")
     import_lines = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert import_lines == ["import math", "from dataclasses import dataclass", "import numpy"]
+    assert import_lines == [
+        "import decimal", "import math", "import struct", "from dataclasses import dataclass",
+        "from fractions import Fraction", "import numpy",
+    ]
     before = set(sys.modules)
     module = _load(standalone)
     assert not {name for name in set(sys.modules) - before if name.startswith("bce_sym")}

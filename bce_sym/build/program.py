@@ -12,7 +12,8 @@ by node: the code that runs is the code that was proven. Five printing rules fus
 division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by less than an
 ULP, towards the exact quotient), x^(−k) is k divisions by x, and exp, log1p and log print as calls of
 the run-time functions of ``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer
-turns into its primitives.
+turns into its primitives. The two-float rules of ``two_float_rules`` divide by 1 − ŷ and evaluate the
+soft probability gradient (ŷ − y)/(ŷ(1 − ŷ)) with hi + lo carried through, rounded once.
 
 The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs.
 
@@ -33,6 +34,7 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
+from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class _Program:
         return register
 
 
-class BlockKernelPrinter(NumPyPrinter):
+class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
     """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
 
     ``doprint`` is not used; call :meth:`program` to get the SSA instruction list of an expression whose
@@ -230,7 +232,11 @@ class BlockKernelPrinter(NumPyPrinter):
                 return self._prog.emit("copysign", (self._value(rest.args[0]), "-1.0"))
             # NOTE: through the memo, so that −s·t reuses s·t when |s·t| needs it too.
             return self._prog.emit("negative", (self._value(rest),))
+        if self._compensated and is_probability_quotient(rest):
+            quotient = self._probability_quotient(rest)
+            return quotient if coefficient == 1 else self._prog.emit("multiply", (repr(float(coefficient)), quotient))
         numerator, denominator, squares = [], [], []
+        complements = set()  # the denominators 1 − ŷ divided by once: their division is compensated
         for factor in sympy.Mul.make_args(rest):
             if factor.is_Pow and factor.exp == -2 and self._compensated and _is_one_plus_small_exp(factor.base):
                 squares.append(factor.base)  # NOTE: see _divide_by_square
@@ -238,6 +244,8 @@ class BlockKernelPrinter(NumPyPrinter):
                 # NOTE: x^(−k) is k divisions by x, not a division by x^k: (y/p)/p keeps its digits where
                 # p² would fall below the smallest normal float.
                 denominator.extend([factor.base] * int(-factor.exp))
+                if factor.exp == -1 and is_complement(factor.base):
+                    complements.add(factor.base)
             else:
                 numerator.append(factor)
         if coefficient != 1:
@@ -255,6 +263,12 @@ class BlockKernelPrinter(NumPyPrinter):
         for factor in numerator[1:]:
             total = self._prog.emit("multiply", (total, self._value(factor)))
         for factor, divisor in zip(denominator, divisors[:len(denominator)], strict=True):
+            if factor in complements and self._compensated:
+                # NOTE: a/(1 − ŷ) as a two-float quotient by d + r = 1 − ŷ, rounded once: within 0.5 + 2^-50
+                # ULP (compensating only d's rounding, as for 1 + e below, left the quotient's: 0.77 ULP).
+                high, low = self._divide_two(total, "0.0", divisor, self._complement_residual(factor, divisor))
+                total = self._prog.emit("add", (high, low))
+                continue
             total = self._prog.emit("divide", (total, divisor))
             if self._compensated and _is_one_plus_small_exp(factor):
                 total = self._compensate(factor, divisor, total)
@@ -263,7 +277,10 @@ class BlockKernelPrinter(NumPyPrinter):
         return total
 
     def _residual_ratio(self, factor: sympy.Expr, divisor: str) -> str:
-        """r/d, where d = fl(1 + e) and r = e − (d − 1) is its exact rounding error (memoised)."""
+        """r/d, where d = fl(1 ± x) and r = (1 ± x) − d is its exact rounding error (memoised).
+
+        NOTE: for d = fl(1 + e), 0 ≤ e ≤ 1, r = e − (d − 1) is Fast2Sum's error term (|1| ≥ |e|), exact.
+        """
         key = ("compensation", factor)
         if key not in self._prog.memo:
             small = self._value(factor.args[1] if factor.args[0] == 1 else factor.args[0])

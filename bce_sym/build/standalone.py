@@ -2,7 +2,7 @@
 
 Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the elementary functions
 (``numeric/_elementary.py``, bound to NumPy's ufuncs), the kernels of ``numpy_printer``, and the driver
-modules (``_validation``, ``_limits``, ``_dispatch``, ``_driver``, ``_functions``), read as text by
+modules (``_validation``, ``_limits``, ``_undecided``, ``_dispatch``, ``_driver``, ``_functions``), read as text by
 path (never imported: a broken artifact must not break its generator), each less its docstring and
 its imports; their standard-library and NumPy imports are gathered at the top. ``python -m
 bce_sym.build`` writes it to ``bce_sym/numeric/standalone.py.txt`` (``STANDALONE_PATH``), which the
@@ -25,7 +25,7 @@ NUMERIC = Path(__file__).resolve().parents[1] / "numeric"
 STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 
 #: The driver modules, in the order their names are defined in.
-DRIVER_MODULES = ("_validation", "_limits", "_dispatch", "_driver", "_functions")
+DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_dispatch", "_driver", "_functions")
 
 # NOTE: what the run-time choices become in the standalone module: NumPy's ufuncs for the primitives of
 # bce_sym.numeric._backend, and no compiled kernels (bce_sym.numeric._kernel_tables).

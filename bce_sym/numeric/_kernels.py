@@ -265,9 +265,34 @@ def bce_grad(yhat, y, out, f, b):
     """-y/yhat + (1 - y)/(1 - yhat)"""
     numpy.subtract(1.0, yhat, out=f[0])
     numpy.subtract(1.0, y, out=f[1])
-    numpy.divide(f[1], f[0], out=f[0])
-    numpy.divide(y, yhat, out=f[1])
-    numpy.subtract(f[0], f[1], out=out)
+    numpy.subtract(1.0, f[0], out=f[2])
+    numpy.subtract(f[2], yhat, out=f[2])
+    numpy.divide(f[1], f[0], out=f[3])
+    numpy.multiply(f[3], f[0], out=f[4])
+    numpy.multiply(f[3], 134217729.0, out=f[5])
+    numpy.subtract(f[5], f[3], out=f[6])
+    numpy.subtract(f[5], f[6], out=f[6])
+    numpy.subtract(f[3], f[6], out=f[5])
+    numpy.multiply(f[0], 134217729.0, out=f[7])
+    numpy.subtract(f[7], f[0], out=f[8])
+    numpy.subtract(f[7], f[8], out=f[8])
+    numpy.subtract(f[0], f[8], out=f[7])
+    numpy.multiply(f[6], f[8], out=f[9])
+    numpy.subtract(f[9], f[4], out=f[9])
+    numpy.multiply(f[6], f[7], out=f[6])
+    numpy.add(f[9], f[6], out=f[6])
+    numpy.multiply(f[5], f[8], out=f[8])
+    numpy.add(f[6], f[8], out=f[8])
+    numpy.multiply(f[5], f[7], out=f[7])
+    numpy.add(f[8], f[7], out=f[7])
+    numpy.subtract(f[1], f[4], out=f[4])
+    numpy.subtract(f[4], f[7], out=f[7])
+    numpy.multiply(f[3], f[2], out=f[2])
+    numpy.subtract(f[7], f[2], out=f[2])
+    numpy.divide(f[2], f[0], out=f[0])
+    numpy.add(f[3], f[0], out=f[0])
+    numpy.divide(y, yhat, out=f[3])
+    numpy.subtract(f[0], f[3], out=out)
     return out
 
 
@@ -423,10 +448,68 @@ def bce_with_logits_hess_binary_unweighted(s, t, out, f, b):
 
 def bce_grad_soft(yhat, y, out, f, b):
     """(-y + yhat)/(yhat*(1 - yhat))"""
-    numpy.subtract(1.0, yhat, out=f[0])
-    numpy.subtract(yhat, y, out=f[1])
-    numpy.divide(f[1], yhat, out=f[1])
-    numpy.divide(f[1], f[0], out=out)
+    numpy.subtract(yhat, y, out=f[0])
+    numpy.subtract(f[0], yhat, out=f[1])
+    numpy.subtract(f[0], f[1], out=f[2])
+    numpy.subtract(yhat, f[2], out=f[2])
+    numpy.add(y, f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=f[1])
+    numpy.subtract(1.0, yhat, out=f[2])
+    numpy.subtract(1.0, f[2], out=f[3])
+    numpy.subtract(f[3], yhat, out=f[3])
+    numpy.less(yhat, 3.054936363499605e-151, out=b[0])
+    numpy.copyto(f[4], 1.0)
+    numpy.copyto(f[4], 4.149515568880993e+180, where=b[0])
+    numpy.multiply(f[0], f[4], out=f[0])
+    numpy.multiply(f[1], f[4], out=f[1])
+    numpy.multiply(yhat, f[4], out=f[4])
+    numpy.divide(f[0], f[4], out=f[5])
+    numpy.multiply(f[5], f[4], out=f[6])
+    numpy.multiply(f[5], 134217729.0, out=f[7])
+    numpy.subtract(f[7], f[5], out=f[8])
+    numpy.subtract(f[7], f[8], out=f[8])
+    numpy.subtract(f[5], f[8], out=f[7])
+    numpy.multiply(f[4], 134217729.0, out=f[9])
+    numpy.subtract(f[9], f[4], out=f[10])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.subtract(f[4], f[10], out=f[9])
+    numpy.multiply(f[8], f[10], out=f[11])
+    numpy.subtract(f[11], f[6], out=f[11])
+    numpy.multiply(f[8], f[9], out=f[8])
+    numpy.add(f[11], f[8], out=f[8])
+    numpy.multiply(f[7], f[10], out=f[10])
+    numpy.add(f[8], f[10], out=f[10])
+    numpy.multiply(f[7], f[9], out=f[9])
+    numpy.add(f[10], f[9], out=f[9])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.subtract(f[6], f[9], out=f[9])
+    numpy.add(f[9], f[1], out=f[1])
+    numpy.divide(f[1], f[4], out=f[4])
+    numpy.divide(f[5], f[2], out=f[1])
+    numpy.multiply(f[1], f[2], out=f[9])
+    numpy.multiply(f[1], 134217729.0, out=f[6])
+    numpy.subtract(f[6], f[1], out=f[0])
+    numpy.subtract(f[6], f[0], out=f[0])
+    numpy.subtract(f[1], f[0], out=f[6])
+    numpy.multiply(f[2], 134217729.0, out=f[10])
+    numpy.subtract(f[10], f[2], out=f[7])
+    numpy.subtract(f[10], f[7], out=f[7])
+    numpy.subtract(f[2], f[7], out=f[10])
+    numpy.multiply(f[0], f[7], out=f[8])
+    numpy.subtract(f[8], f[9], out=f[8])
+    numpy.multiply(f[0], f[10], out=f[0])
+    numpy.add(f[8], f[0], out=f[0])
+    numpy.multiply(f[6], f[7], out=f[7])
+    numpy.add(f[0], f[7], out=f[7])
+    numpy.multiply(f[6], f[10], out=f[10])
+    numpy.add(f[7], f[10], out=f[10])
+    numpy.subtract(f[5], f[9], out=f[9])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.add(f[10], f[4], out=f[4])
+    numpy.multiply(f[1], f[3], out=f[3])
+    numpy.subtract(f[4], f[3], out=f[3])
+    numpy.divide(f[3], f[2], out=f[2])
+    numpy.add(f[1], f[2], out=out)
     return out
 
 
@@ -570,7 +653,7 @@ KERNELS = {
     "logistic_loss_grad": (logistic_loss_grad, ("s", "t"), 4, 0),
     "logistic_loss_hess": (logistic_loss_hess, ("s", "t"), 6, 0),
     "bce": (bce, ("yhat", "y"), 3, 0),
-    "bce_grad": (bce_grad, ("yhat", "y"), 2, 0),
+    "bce_grad": (bce_grad, ("yhat", "y"), 10, 0),
     "bce_hess": (bce_hess, ("yhat", "y"), 3, 0),
     "bce_with_logits_binary": (bce_with_logits_binary, ("s", "t", "p_w"), 4, 0),
     "bce_with_logits_binary_unweighted": (bce_with_logits_binary_unweighted, ("s", "t"), 2, 0),
@@ -578,7 +661,7 @@ KERNELS = {
     "bce_with_logits_grad_binary_unweighted": (bce_with_logits_grad_binary_unweighted, ("s", "t"), 4, 0),
     "bce_with_logits_hess_binary": (bce_with_logits_hess_binary, ("s", "t", "p_w"), 7, 0),
     "bce_with_logits_hess_binary_unweighted": (bce_with_logits_hess_binary_unweighted, ("s", "t"), 6, 0),
-    "bce_grad_soft": (bce_grad_soft, ("yhat", "y"), 2, 0),
+    "bce_grad_soft": (bce_grad_soft, ("yhat", "y"), 12, 1),
     "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 6, 0),
     "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 5, 0),
     "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 6, 0),

@@ -1,0 +1,113 @@
+"""The instruction printer's two-float rules: error-free sums and products, and quotients carried as hi + lo.
+
+Internal to ``bce_sym.build``. :class:`TwoFloatRules` is a mixin of ``program.BlockKernelPrinter`` (it
+uses the printer's ``_prog`` and ``_value``): each rule emits plain IEEE operations (add, subtract,
+multiply, divide, compare, select), which both the NumPy and the C printers print, so a compiled loop
+and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltkamp's split.
+- a division by 1 − ŷ (ŷ a probability) is a two-float quotient by the exact 1 − ŷ = d + r, rounded once;
+- the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+
+class TwoFloatRules:
+    """Rules that carry a value as two floats (hi + lo) and round it once; a mixin of the kernel printer."""
+
+    def _complement_residual(self, factor: sympy.Expr, divisor: str) -> str:
+        """(1 − p) − d for d = fl(1 − p), 0 ≤ p ≤ 1: (1 − d) − p, Fast2Sum's exact error term (memoised).
+
+        NOTE: 1 − d is exact (Sterbenz for d ≥ 1/2; for d < 1/2, p > 1/2 and d = 1 − p exactly, r = 0).
+        """
+        key = ("complement", factor)
+        if key not in self._prog.memo:
+            below_one = self._prog.emit("subtract", ("1.0", divisor))
+            self._prog.memo[key] = self._prog.emit("subtract", (below_one, self._value(1 - factor)))
+        return self._prog.memo[key]
+
+    def _product_error(self, a: str, b: str, product: str) -> str:
+        """a·b − fl(a·b), exactly (Dekker's product, Veltkamp's split at 2^27 + 1).
+
+        NOTE: exact while neither split overflows (|a|, |b| < 2^996) and a·b does not underflow; outside
+        that it may be inexact, or NaN where a split overflows.
+        """
+        emit = self._prog.emit
+        halves = []
+        for x in (a, b):
+            scaled = emit("multiply", (x, "134217729.0"))
+            high = emit("subtract", (scaled, emit("subtract", (scaled, x))))
+            halves.append((high, emit("subtract", (x, high))))
+        (ah, al), (bh, bl) = halves
+        error = emit("subtract", (emit("multiply", (ah, bh)), product))
+        error = emit("add", (emit("add", (error, emit("multiply", (ah, bl)))), emit("multiply", (al, bh))))
+        return emit("add", (error, emit("multiply", (al, bl))))
+
+    def _divide_two(self, high: str, low: str, divisor: str, divisor_low: str) -> tuple[str, str]:
+        """(high + low)/(divisor + divisor_low) as two floats: q = high ⊘ divisor and the correction.
+
+        NOTE: ρ = high − q·divisor is exact (Dekker's product; q·divisor is within an ULP of high, so the
+        subtraction is exact by Sterbenz), and (high + low)/(d + d_l) = q + (ρ + low − q·d_l)/d up to
+        relative (d_l/d)² and the correction's own roundings: 2^-100 relative in all. A quotient beyond
+        2^996 (its split overflows) gives NaN, which the driver redoes exactly.
+        """
+        emit = self._prog.emit
+        quotient = emit("divide", (high, divisor))
+        product = emit("multiply", (quotient, divisor))
+        error = self._product_error(quotient, divisor, product)
+        remainder = emit("subtract", (emit("subtract", (high, product)), error))
+        if low != "0.0":
+            remainder = emit("add", (remainder, low))
+        if divisor_low != "0.0":
+            remainder = emit("subtract", (remainder, emit("multiply", (quotient, divisor_low))))
+        return quotient, emit("divide", (remainder, divisor))
+
+    def _probability_quotient(self, expr: sympy.Expr) -> str:
+        """(ŷ − y)/(ŷ(1 − ŷ)) in two floats, rounded once (the soft-label probability gradient).
+
+        NOTE: ŷ − y by TwoSum and 1 − ŷ by Fast2Sum are exact as two floats; the two divisions by
+        ``_divide_two`` leave 2^-99 relative before the last rounding, so the value is within
+        0.5 + 2^-46 ULP (the partial fractions or one rounded ŷ − y, ŷ(1 − ŷ) reached 1.73 ULP). Where ŷ
+        < 2^-996·|ŷ − y| the first quotient's split overflows to NaN, which the driver redoes exactly.
+        """
+        emit = self._prog.emit
+        p, y = difference(next(f for f in expr.args if f.is_Add))
+        p_reg, y_reg = self._value(p), self._value(y)
+        high = emit("subtract", (p_reg, y_reg))
+        back = emit("subtract", (high, p_reg))
+        low = emit("subtract", (emit("subtract", (p_reg, emit("subtract", (high, back)))), emit("add", (y_reg, back))))
+        divisor = self._value(1 - p)
+        divisor_low = self._complement_residual(1 - p, divisor)
+        # NOTE: below ŷ = 2^-500 the numerator and ŷ are scaled by 2^600 (exactly) for the first division,
+        # so that its remainder's product never underflows (Dekker's product is exact above 2^-969).
+        tiny = emit("less", (p_reg, repr(2.0**-500)), kind="b")
+        scale = emit("select", (tiny, repr(2.0**600), "1.0"))
+        high, low, p_reg = (emit("multiply", (x, scale)) for x in (high, low, p_reg))
+        high, low = self._divide_two(high, low, p_reg, "0.0")
+        high, low = self._divide_two(high, low, divisor, divisor_low)
+        return emit("add", (high, low))
+
+
+def is_complement(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is 1 − x for a kernel argument x (1 − ŷ of a probability ŷ ∈ [0, 1])."""
+    return expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args and (-(expr - 1)).is_Symbol
+
+
+def difference(expr: sympy.Expr) -> tuple[sympy.Symbol, sympy.Symbol] | None:
+    """(a, b) where ``expr`` is a − b for two symbols, else None."""
+    if not (expr.is_Add and len(expr.args) == 2):
+        return None
+    positive = [a for a in expr.args if a.is_Symbol]
+    negative = [-a for a in expr.args if (-a).is_Symbol and not a.is_Symbol]
+    return (positive[0], negative[0]) if len(positive) == 1 and len(negative) == 1 else None
+
+
+def is_probability_quotient(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is (ŷ − y)/(ŷ(1 − ŷ)): ŷ − y over ŷ and 1 − ŷ, each to the power −1."""
+    factors = sympy.Mul.make_args(expr)
+    differences = [difference(f) for f in factors if difference(f) is not None]
+    if len(factors) != 3 or len(differences) != 1:
+        return False
+    p = differences[0][0]
+    return set(factors) == {p - differences[0][1], 1 / p, 1 / (1 - p)}
