@@ -20,6 +20,7 @@ from bce_sym.build.standalone import STANDALONE_PATH
 from bce_sym.cli import main
 from bce_sym.numeric import _driver, _elementary, _kernel_tables
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
+from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
 from bce_sym.symbols import pos_weight, s, t, y, yhat
 
@@ -73,6 +74,11 @@ def test_kernel_evaluates_its_expression(spec: KernelSpec) -> None:
             tuple(np.empty((bools, n), dtype=bool)),
         )
         for index, (out, expression) in enumerate(zip(outs, spec.expressions, strict=True)):
+            if spec.name in _UNDECIDED and index == len(outs) - 1:
+                # NOTE: NaN is "undecided" (the driver computes those exactly); rare on these inputs.
+                undecided = np.isnan(out) & ~np.isnan(columns[0]) & ~np.isnan(columns[1])
+                assert np.mean(undecided) < 0.01, spec.name
+                out, columns = out[~undecided], [c[~undecided] for c in columns]
             lambdified = sympy.lambdify(spec.arguments, expression, modules=[{"log1p": np.log1p}, "numpy"])
             expected = np.asarray(lambdified(*columns), dtype=float)
             # NOTE: lambdify may order additions differently; node-by-node values agree to a few roundings.
@@ -189,10 +195,17 @@ def test_printer_rejects_what_it_cannot_print() -> None:
 def test_specialised_forms_equal_the_stable_forms_on_their_cases(form: SpecialisedForm) -> None:
     """A quick check beside the proof (the derivations specialised-<quantity> of bce_sym.symbolic.derivations)."""
     stable = stable_form(form.replaces).stable
+    if pos_weight in stable.free_symbols and pos_weight not in form.arguments:
+        stable = stable.subs(pos_weight, 1)  # NOTE: a form without p_w is the p_w = 1 case (the soft gradient)
     if t in form.arguments:
         for label in (0, 1):
             difference = form.stable.subs(t, 1 - 2 * label) - stable.subs(y, label)
             assert sympy.simplify(difference) == 0, (form.quantity, label)
+    elif s in form.arguments:
+        # NOTE: a form split at s = 0 (the soft logit gradient) is compared on each side of it.
+        x = sympy.Symbol("x", positive=True)
+        for side in (x, -x):
+            assert sympy.simplify((form.stable - stable).subs(s, side)) == 0, (form.quantity, side)
     else:
         assert sympy.simplify(form.stable - stable) == 0
 

@@ -41,6 +41,10 @@ _C_OPERATIONS: dict[str, str] = {
     "_log1p_small": "{log1p}",
     "_log_unit": "{log}",
     "_log1p_any": "{log1p_any}",
+    "_exp_pair_hi": "{exp_pair_hi}",
+    "_exp_pair_lo": "{exp_pair_lo}",
+    "_round_nearest_decided": "round_nearest_decided({0}, {1})",
+    "_round_odd_decided": "round_odd_decided({0}, {1}, {2})",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
@@ -51,11 +55,15 @@ _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_e
 # subnormal p, which libm then takes.
 _C_VARIANTS: dict[str, dict[str, str]] = {
     "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
-              "log1p_any": "log1p_exact({0})"},
+              "log1p_any": "log1p_exact({0})",
+              "exp_pair_hi": "exp_pair_hi_exact({0})", "exp_pair_lo": "exp_pair_lo_exact({0})"},
     "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})", "log": "log_fast({0}, &outside)",
-               "log1p_any": "log1p_negative_fast({0}, &outside)"},
+               "log1p_any": "log1p_negative_fast({0}, &outside)",
+               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
+    # NOTE: the pair exp has no float32 grade: the two-float kernels round to odd for float32 themselves.
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
-               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)"},
+               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
+               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
 }
 
 
@@ -89,7 +97,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
     """One chunk function: the program's statements in a loop over the chunk's elements.
 
     The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
-    reading labels, bit 2 for a label that is neither 0 nor 1 (t = 1 − 2y with |t| ≠ 1, NaN included).
+    reading labels, bit 2 for a label that is neither 0 nor 1 (NaN included).
     """
     instructions, results = program
     flags = variant != "exact"
@@ -97,13 +105,14 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
     # NOTE: an argument the expression does not read (σ(s)σ(−s) takes t but needs only t² = 1) is not loaded.
     used = {op for ins in instructions for op in ins.operands} | set(results)
     for k, a in enumerate(spec.arguments):
-        if a.name not in used and not (labels and flags and a.name == "t"):
+        if labels and flags and a.name == "t":
+            # NOTE: the label itself, not |t| = 1: t = 1 − 2y rounds to ±1 for y within 2^-54 of 0 or 1.
+            loads.append(f"soft |= !(in[{k}][i] == 0.0 || in[{k}][i] == 1.0);")
+        if a.name not in used:
             continue
         if labels and a.name == "t":
             # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
             loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
-            if flags:
-                loads.append("soft |= !(fabs(t) == 1.0);")
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
     stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
@@ -124,11 +133,12 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no C form here (none of today's kernels does)."""
-    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    program = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions)
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False).program(*spec.expressions)
+    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False, rounding=spec.rounding).program(
+        *spec.expressions)
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
         for variant in _C_VARIANTS:
@@ -155,7 +165,8 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
-    programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions)) for spec in KERNEL_SPECS)
+    programs = ((spec, BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions))
+                for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
@@ -165,6 +176,8 @@ _PRIMITIVES: tuple[tuple[str, str], ...] = (
     ("exp", "exp(x, out): e^x into out; returns out."),
     ("log1p", "log1p(e, out): log(1 + e) into out; returns out."),
     ("log", "log(x, out): the natural log of x into out; returns out."),
+    ("exp_pair_hi", "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
+    ("exp_pair_lo", "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
 )
 
 

@@ -21,7 +21,10 @@ from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec
 KERNELS_PATH = Path(__file__).resolve().parents[1] / "numeric" / "_kernels.py"
 
 #: The functions of ``bce_sym.numeric._elementary`` that the kernels call (the programs' ``_`` instructions).
-ELEMENTARY_IMPORT = "from bce_sym.numeric._elementary import _exp_nonpositive, _log1p_any, _log1p_small, _log_unit"
+ELEMENTARY_IMPORT = (
+    "from bce_sym.numeric._elementary import (\n    _exp_nonpositive,\n    _exp_pair_hi,\n    _exp_pair_lo,\n"
+    "    _log1p_any,\n    _log1p_small,\n    _log_unit,\n    _round_nearest_decided,\n    _round_odd_decided,\n)"
+)
 
 def _line(ufunc: str, operands: tuple[str, ...], destination: str) -> str:
     if ufunc == "select":
@@ -48,7 +51,7 @@ def print_kernel(spec: KernelSpec) -> str:
         numpy.minimum(s, 0.0, out=f[0])
     ...
     """
-    printer = BlockKernelPrinter(spec.arguments)
+    printer = BlockKernelPrinter(spec.arguments, rounding=spec.rounding)
     instructions, results = printer.program(*spec.expressions)
     if len(set(results)) != len(results) or any(not r.startswith("%") for r in results):
         raise CodegenError(f"kernel {spec.name}: each value must be computed, and computed once")
@@ -70,7 +73,7 @@ def print_kernel(spec: KernelSpec) -> str:
 
 
 def _buffer_counts(spec: KernelSpec) -> tuple[int, int]:
-    instructions, results = BlockKernelPrinter(spec.arguments).program(*spec.expressions)
+    instructions, results = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions)
     _, floats, bools = allocate(instructions, results)
     return floats, bools
 

@@ -34,7 +34,7 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
-from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient
+from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient, is_soft_logit_gradient
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,9 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
     returns the register holding its value; literals print as Python floats.
     """
 
-    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True):
+    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest"):
         super().__init__({"fully_qualified_modules": True})
+        self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (two_float_rules)
         self._arguments = {a: a.name for a in arguments}
         self._prog = _Program()
         # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
@@ -193,6 +194,8 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
         # which is safe because every piece here is finite or NaN wherever it is defined.
         if len(expr.args) != 2 or expr.args[1].cond is not sympy.true:
             return self.emptyPrinter(expr)
+        if is_soft_logit_gradient(expr):
+            return self._soft_logit_gradient(expr)
         (first, condition), (second, _) = expr.args
         if first == 1 and _is_small_exp(second) and type(condition) in dict(_RELATIONAL_RULES):
             # NOTE: select(cond, 1, e) with 0 ≤ e ≤ 1 is max(e, cond) with cond as 0.0/1.0, exactly (and NaN

@@ -5,12 +5,17 @@ uses the printer's ``_prog`` and ``_value``): each rule emits plain IEEE operati
 multiply, divide, compare, select), which both the NumPy and the C printers print, so a compiled loop
 and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltkamp's split.
 - a division by 1 − ŷ (ŷ a probability) is a two-float quotient by the exact 1 − ŷ = d + r, rounded once;
-- the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once.
+- the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once;
+- the soft-label logit gradient σ(s) − y (p_w = 1) is a label part, exact as a pair, minus σ(−|s|) as a
+  pair (e^(−|s|) from ``_exp_pair_hi``/``_exp_pair_lo``), rounded once to nearest or to odd, or NaN
+  where its error bound does not decide the rounding (the driver then computes it exactly).
 """
 
 from __future__ import annotations
 
 import sympy
+
+from bce_sym.symbolic.stable_forms import soft_logit_gradient
 
 
 class TwoFloatRules:
@@ -87,6 +92,81 @@ class TwoFloatRules:
         high, low = self._divide_two(high, low, p_reg, "0.0")
         high, low = self._divide_two(high, low, divisor, divisor_low)
         return emit("add", (high, low))
+
+    def _soft_logit_gradient(self, expr: sympy.Expr) -> str:
+        """σ(s) − y (``soft_logit_gradient``) in two floats, rounded once, or NaN where that is undecided.
+
+        NOTE: e = e^(−|s|) comes as a pair within 2^-101.5 relative (``_exp_pair_hi``, ``_exp_pair_lo``),
+        1 + e as a pair (Fast2Sum, then e's lo added), σ(−|s|) = e/(1 + e) as a pair by ``_divide_two``
+        (2^-100 in all); the label part a = 1 − y (s ≥ 0, Fast2Sum) or −y is exact as a pair; a ∓ σ(−|s|) is
+        TwoSum'd (exactly: hi₁ + err) and the low parts added, err + a_lo + σ_lo, each addition rounded
+        within 2^-53 of its result. So the pair hi + lo is within E = 2^-99·σ(−|s|) + 2^-52·(|err| + |a_lo| +
+        |σ_lo|) + 2^-1068 of σ(s) − y (the absolute term: subnormal parts of e and of the products).
+        Rounded to nearest (``rounding="nearest"``), hi is within one ULP when E ≤ 2^-55·|hi|;
+        rounded to odd (``"odd"``, for results rounded again to float32 or narrower) it is right when
+        E < |lo|. Otherwise the kernel writes NaN and the driver computes the value exactly.
+
+        How close can σ(s) come to a float y? σ(s) is irrational for s ≠ 0, but nothing known bounds
+        |σ(s) − y| away from 0 at float64 inputs: heuristically, over the ~2^62 logits whose σ(s) is near
+        a float, the closest is ~2^-62 ULPs of y away, so a value within 1 ULP would need σ(s) to
+        ~2^-170 relative. Two floats (2^-98) are not provably enough, and at y = round(σ(s)) itself (|σ(s)
+        − y| ≤ half an ULP of y) never enough for float64: those points take the exact path, which is
+        what the rounding test is for. For float32 and narrower, |lo| exceeds E except where σ(s) − y
+        lies within 2^-98 of a float64 (measured: benchmarks/bench_soft_gradient.py).
+        """
+        emit = self._prog.emit
+        (first, condition), (second, _) = expr.args
+        s = condition.lhs
+        y = next(iter(first.free_symbols - {s}))
+        e_hi = emit("_exp_pair_hi", (self._value(-sympy.Abs(s)),))
+        e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
+        d = emit("add", ("1.0", e_hi))
+        d_lo = emit("add", (emit("subtract", (e_hi, emit("subtract", (d, "1.0")))), e_lo))
+        q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo)
+        nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
+        complement = self._value(1 - y)
+        a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
+        a_lo = emit("select", (nonnegative, self._complement_residual(1 - y, complement), "0.0"))
+        sign = emit("select", (nonnegative, "-1.0", "1.0"))
+        b_hi, b_lo = emit("multiply", (sign, q_hi)), emit("multiply", (sign, q_lo))
+        high, error = self._two_sum(a_hi, b_hi)
+        low = emit("add", (emit("add", (error, a_lo)), b_lo))
+        if self._rounding == "odd":
+            high, low = self._two_sum(high, low)
+        else:
+            high = emit("add", (high, low))  # NOTE: hi of the TwoSum; rounding to nearest needs no lo
+        lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
+        lows = emit("add", (lows, emit("absolute", (q_lo,))))
+        bound = emit("add", (emit("multiply", (q_hi, repr(2.0**-99))), emit("multiply", (lows, repr(2.0**-52)))))
+        bound = emit("add", (bound, repr(2.0**-1068)))
+        if self._rounding == "odd":
+            # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
+            # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
+            underflow = emit("less_equal", (q_hi, "0.0"))
+            exact = emit("less_equal", (emit("absolute", (low,)), "0.0"))
+            finite = emit("greater", (self._value(-sympy.Abs(s)), repr(-1.7976931348623157e308)))
+            sticky = emit("multiply", (emit("multiply", (emit("multiply", (underflow, exact)), finite)), sign))
+            low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
+            return emit("_round_odd_decided", (high, low, bound))
+        return emit("_round_nearest_decided", (high, bound))
+
+    def _two_sum(self, a: str, b: str) -> tuple[str, str]:
+        """a + b = (hi, lo) exactly (Knuth's TwoSum: no condition on a and b but no overflow)."""
+        emit = self._prog.emit
+        high = emit("add", (a, b))
+        back = emit("subtract", (high, a))
+        return high, emit("add", (emit("subtract", (a, emit("subtract", (high, back)))), emit("subtract", (b, back))))
+
+
+def is_soft_logit_gradient(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is ``soft_logit_gradient(s, y)`` of ``bce_sym.symbolic.stable_forms``."""
+    if not (isinstance(expr, sympy.Piecewise) and len(expr.args) == 2):
+        return False
+    condition = expr.args[0].cond
+    if not (isinstance(condition, sympy.GreaterThan) and condition.rhs == 0 and condition.lhs.is_Symbol):
+        return False
+    labels = expr.free_symbols - {condition.lhs}
+    return len(labels) == 1 and expr == soft_logit_gradient(condition.lhs, next(iter(labels)))
 
 
 def is_complement(expr: sympy.Expr) -> bool:

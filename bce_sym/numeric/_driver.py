@@ -65,7 +65,10 @@ def _evaluate(
     dtype = numpy.dtype(numpy.float64) if _is_bfloat16(result_dtype) else result_dtype
 
     dispatch = _dispatch(quantity)
-    names_used = [_kernel_name(name, pos_weight is not None) for name in (dispatch.other, dispatch.binary)]
+    # NOTE: a result rounded again to float32 or narrower takes the kernels that round to odd.
+    odd = result_dtype.itemsize < 8
+    other = dispatch.other if dispatch.soft is None or pos_weight is not None else dispatch.soft[odd]
+    names_used = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
     # NOTE: kernels that read float32 and round their values to float32 themselves (the compiled ones, with
     # float32-grade exp and log1p) are handed float32 data as it is, which spares nditer's casting copies.
     # A weight multiplies the float64 value before its one rounding, so weighted calls take float64 buffers.
@@ -125,11 +128,14 @@ def _evaluate(
                     # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
                     t = 1.0 - 2.0 * constant
                 else:
-                    t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer), out=t_buffer)
-                    # NOTE: |t| goes into the output buffer, which the kernel overwrites next.
-                    magnitude = numpy.absolute(t, out=results[0] if fused else results)
-                    if not (numpy.minimum.reduce(magnitude) == 1.0 and numpy.maximum.reduce(magnitude) == 1.0):
-                        t = None
+                    # NOTE: y − fl(y·y) is 0 exactly for y ∈ {0, 1} and nonzero (or NaN) for every other y (for
+                    # y ∈ (0, 1), fl(y²) < y), where |1 − 2y| = 1 would take y < 2^-54 for 0. It goes into the
+                    # output buffer, which the kernel overwrites next.
+                    test = numpy.multiply(label, label, out=results[0] if fused else results)
+                    test = numpy.subtract(label, test, out=test)
+                    t = None if test.any() else numpy.add(label, label, out=t_buffer)
+                    if t is not None:
+                        t = numpy.subtract(1.0, t, out=t)
                 if t is not None:
                     _check_domain(names[0], domains[0], chunk[0])
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
@@ -146,8 +152,7 @@ def _evaluate(
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
-    undecided = names_used[0] in _UNDECIDED and not fused
-    odd = result_dtype.itemsize < 8
+    undecided = names_used[0] in _UNDECIDED
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.
     with iterator, numpy.errstate(all="ignore"):
@@ -155,19 +160,19 @@ def _evaluate(
             n = chunk[0].shape[0]
             value = chunk[len(arrays)] if reduction == "none" else loss_scratch[:n]
             if summing:
-                returned, checked, _ = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
+                returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
+                if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1])):
+                    _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd)
                 # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need.
                 if math.isfinite(returned) or not limits or checked:
                     total += returned
                     continue
             _, checked, general = evaluate_block(chunk, (value, chunk[-1]) if fused else value)
-            redo = undecided and general
-            finite = (checked or not (limits or redo)) or math.isfinite(numpy.add.reduce(value))
-            if limits and not finite:
+            if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1] if fused else value)):
+                _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1] if fused else value, odd)
+            if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
                 pw = None if pw_index is None else chunk[pw_index]
                 _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)
-            if redo and not finite:
-                _redo_undecided(names_used[0], chunk[0], chunk[1], value, odd)
             if weight_index is not None:
                 w = chunk[weight_index]
                 # NOTE: a loss beyond the float range (inf) with weight 0 is 0, not IEEE's 0·∞ = NaN.

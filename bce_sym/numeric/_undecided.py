@@ -69,6 +69,8 @@ _UNDECIDED = {
     "bce_grad_soft": _probability_gradient,
     "bce_with_logits_grad_soft": _logit_gradient,
     "bce_with_logits_grad_soft_odd": _logit_gradient,
+    "bce_with_logits_and_grad_soft": _logit_gradient,  # NOTE: the gradient, the second value
+    "bce_with_logits_and_grad_soft_odd": _logit_gradient,
 }
 
 

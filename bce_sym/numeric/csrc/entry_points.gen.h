@@ -7,6 +7,10 @@ static const kernel_info KERNEL_log1p = {"log1p", 1, 1, log1p_vector, log1p_exac
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&KERNEL_log1p, args); }
 static const kernel_info KERNEL_log = {"log", 1, 1, log_vector, log_exact_chunk, 0};
 static PyObject *py_log(PyObject *self, PyObject *args) { return run(&KERNEL_log, args); }
+static const kernel_info KERNEL_exp_pair_hi = {"exp_pair_hi", 1, 1, exp_pair_hi_vector, exp_pair_hi_exact_chunk, 0};
+static PyObject *py_exp_pair_hi(PyObject *self, PyObject *args) { return run(&KERNEL_exp_pair_hi, args); }
+static const kernel_info KERNEL_exp_pair_lo = {"exp_pair_lo", 1, 1, exp_pair_lo_vector, exp_pair_lo_exact_chunk, 0};
+static PyObject *py_exp_pair_lo(PyObject *self, PyObject *args) { return run(&KERNEL_exp_pair_lo, args); }
 static const kernel_info KERNEL_sigmoid = {"sigmoid", 1, 1, sigmoid_vector, sigmoid_exact, 0};
 static PyObject *py_sigmoid(PyObject *self, PyObject *args) { return run(&KERNEL_sigmoid, args); }
 static const kernel_info KERNEL_sigmoid_float32 = {"sigmoid_float32", 1, 1, sigmoid_single, sigmoid_exact, 0};
@@ -111,10 +115,18 @@ static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted_labels = 
 static PyObject *py_bce_with_logits_hess_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted_labels, args); }
 static const kernel_info KERNEL_bce_with_logits_hess_binary_unweighted_labels_float32 = {"bce_with_logits_hess_binary_unweighted_labels_float32", 2, 1, bce_with_logits_hess_binary_unweighted_single_labels, bce_with_logits_hess_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_hess_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_hess_binary_unweighted_labels_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_grad_soft = {"bce_with_logits_grad_soft", 2, 1, bce_with_logits_grad_soft_vector, bce_with_logits_grad_soft_exact, 0};
+static PyObject *py_bce_with_logits_grad_soft(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_soft, args); }
+static const kernel_info KERNEL_bce_with_logits_grad_soft_float32 = {"bce_with_logits_grad_soft_float32", 2, 1, bce_with_logits_grad_soft_single, bce_with_logits_grad_soft_exact, 0};
+static PyObject *py_bce_with_logits_grad_soft_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_soft_float32, args); }
 static const kernel_info KERNEL_bce_grad_soft = {"bce_grad_soft", 2, 1, bce_grad_soft_vector, bce_grad_soft_exact, 0};
 static PyObject *py_bce_grad_soft(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_soft, args); }
 static const kernel_info KERNEL_bce_grad_soft_float32 = {"bce_grad_soft_float32", 2, 1, bce_grad_soft_single, bce_grad_soft_exact, 0};
 static PyObject *py_bce_grad_soft_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_grad_soft_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_grad_soft_odd = {"bce_with_logits_grad_soft_odd", 2, 1, bce_with_logits_grad_soft_odd_vector, bce_with_logits_grad_soft_odd_exact, 0};
+static PyObject *py_bce_with_logits_grad_soft_odd(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_soft_odd, args); }
+static const kernel_info KERNEL_bce_with_logits_grad_soft_odd_float32 = {"bce_with_logits_grad_soft_odd_float32", 2, 1, bce_with_logits_grad_soft_odd_single, bce_with_logits_grad_soft_odd_exact, 0};
+static PyObject *py_bce_with_logits_grad_soft_odd_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_grad_soft_odd_float32, args); }
 static const kernel_info KERNEL_bce_with_logits_and_grad = {"bce_with_logits_and_grad", 3, 2, bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact, 0};
 static PyObject *py_bce_with_logits_and_grad(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad, args); }
 static const kernel_info KERNEL_bce_with_logits_and_grad_float32 = {"bce_with_logits_and_grad_float32", 3, 2, bce_with_logits_and_grad_single, bce_with_logits_and_grad_exact, 0};
@@ -139,11 +151,21 @@ static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_label
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted_labels(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted_labels, args); }
 static const kernel_info KERNEL_bce_with_logits_and_grad_binary_unweighted_labels_float32 = {"bce_with_logits_and_grad_binary_unweighted_labels_float32", 2, 2, bce_with_logits_and_grad_binary_unweighted_single_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, 1};
 static PyObject *py_bce_with_logits_and_grad_binary_unweighted_labels_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_binary_unweighted_labels_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_and_grad_soft = {"bce_with_logits_and_grad_soft", 2, 2, bce_with_logits_and_grad_soft_vector, bce_with_logits_and_grad_soft_exact, 0};
+static PyObject *py_bce_with_logits_and_grad_soft(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_soft, args); }
+static const kernel_info KERNEL_bce_with_logits_and_grad_soft_float32 = {"bce_with_logits_and_grad_soft_float32", 2, 2, bce_with_logits_and_grad_soft_single, bce_with_logits_and_grad_soft_exact, 0};
+static PyObject *py_bce_with_logits_and_grad_soft_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_soft_float32, args); }
+static const kernel_info KERNEL_bce_with_logits_and_grad_soft_odd = {"bce_with_logits_and_grad_soft_odd", 2, 2, bce_with_logits_and_grad_soft_odd_vector, bce_with_logits_and_grad_soft_odd_exact, 0};
+static PyObject *py_bce_with_logits_and_grad_soft_odd(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_soft_odd, args); }
+static const kernel_info KERNEL_bce_with_logits_and_grad_soft_odd_float32 = {"bce_with_logits_and_grad_soft_odd_float32", 2, 2, bce_with_logits_and_grad_soft_odd_single, bce_with_logits_and_grad_soft_odd_exact, 0};
+static PyObject *py_bce_with_logits_and_grad_soft_odd_float32(PyObject *self, PyObject *args) { return run(&KERNEL_bce_with_logits_and_grad_soft_odd_float32, args); }
 
 static PyMethodDef methods[] = {
     {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x into out; returns out."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) into out; returns out."},
     {"log", py_log, METH_VARARGS, "log(x, out): the natural log of x into out; returns out."},
+    {"exp_pair_hi", py_exp_pair_hi, METH_VARARGS, "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."},
+    {"exp_pair_lo", py_exp_pair_lo, METH_VARARGS, "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."},
     {"sigmoid", py_sigmoid, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
     {"sigmoid_float32", py_sigmoid_float32, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},
     {"log_sigmoid", py_log_sigmoid, METH_VARARGS, "-log1p(exp(-Abs(s))) + Min(0, s)"},
@@ -196,8 +218,12 @@ static PyMethodDef methods[] = {
     {"bce_with_logits_hess_binary_unweighted_float32", py_bce_with_logits_hess_binary_unweighted_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (float32 grade)"},
     {"bce_with_logits_hess_binary_unweighted_labels", py_bce_with_logits_hess_binary_unweighted_labels, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y)"},
     {"bce_with_logits_hess_binary_unweighted_labels_float32", py_bce_with_logits_hess_binary_unweighted_labels_float32, METH_VARARGS, "exp(-Abs(s))/(1 + exp(-Abs(s)))**2 (from labels y, float32 grade)"},
+    {"bce_with_logits_grad_soft", py_bce_with_logits_grad_soft, METH_VARARGS, "Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"},
+    {"bce_with_logits_grad_soft_float32", py_bce_with_logits_grad_soft_float32, METH_VARARGS, "Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True)) (float32 grade)"},
     {"bce_grad_soft", py_bce_grad_soft, METH_VARARGS, "(-y + yhat)/(yhat*(1 - yhat))"},
     {"bce_grad_soft_float32", py_bce_grad_soft_float32, METH_VARARGS, "(-y + yhat)/(yhat*(1 - yhat)) (float32 grade)"},
+    {"bce_with_logits_grad_soft_odd", py_bce_with_logits_grad_soft_odd, METH_VARARGS, "Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"},
+    {"bce_with_logits_grad_soft_odd_float32", py_bce_with_logits_grad_soft_odd_float32, METH_VARARGS, "Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True)) (float32 grade)"},
     {"bce_with_logits_and_grad", py_bce_with_logits_and_grad, METH_VARARGS, "p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); -p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
     {"bce_with_logits_and_grad_float32", py_bce_with_logits_and_grad_float32, METH_VARARGS, "p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); -p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) (float32 grade)"},
     {"bce_with_logits_and_grad_unweighted", py_bce_with_logits_and_grad_unweighted, METH_VARARGS, "y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); -y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},
@@ -210,5 +236,9 @@ static PyMethodDef methods[] = {
     {"bce_with_logits_and_grad_binary_unweighted_float32", py_bce_with_logits_and_grad_binary_unweighted_float32, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (float32 grade)"},
     {"bce_with_logits_and_grad_binary_unweighted_labels", py_bce_with_logits_and_grad_binary_unweighted_labels, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (from labels y)"},
     {"bce_with_logits_and_grad_binary_unweighted_labels_float32", py_bce_with_logits_and_grad_binary_unweighted_labels_float32, METH_VARARGS, "log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t))) (from labels y, float32 grade)"},
+    {"bce_with_logits_and_grad_soft", py_bce_with_logits_and_grad_soft, METH_VARARGS, "y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"},
+    {"bce_with_logits_and_grad_soft_float32", py_bce_with_logits_and_grad_soft_float32, METH_VARARGS, "y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True)) (float32 grade)"},
+    {"bce_with_logits_and_grad_soft_odd", py_bce_with_logits_and_grad_soft_odd, METH_VARARGS, "y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"},
+    {"bce_with_logits_and_grad_soft_odd_float32", py_bce_with_logits_and_grad_soft_odd_float32, METH_VARARGS, "y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s)); Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True)) (float32 grade)"},
     {NULL, NULL, 0, NULL},
 };

@@ -43,6 +43,34 @@ VECTOR_TARGET static void log_exact_chunk(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log_exact(in[0][i]);
 }
+
+VECTOR_TARGET static int exp_pair_hi_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_pair_hi_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void exp_pair_hi_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_pair_hi_exact(in[0][i]);
+}
+
+VECTOR_TARGET static int exp_pair_lo_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_pair_lo_fast(in[0][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_pair_lo_exact(in[0][i]);
+}
 VECTOR_TARGET static void sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1141,8 +1169,8 @@ VECTOR_TARGET static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -1167,8 +1195,8 @@ VECTOR_TARGET static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -1257,8 +1285,8 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_A
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -1275,8 +1303,8 @@ VECTOR_TARGET static int bce_with_logits_binary_unweighted_single_labels(CHUNK_A
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -1412,8 +1440,8 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1445,8 +1473,8 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1560,8 +1588,8 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_vector_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         const double r2 = exp_fast(r1, &outside);
@@ -1585,8 +1613,8 @@ VECTOR_TARGET static int bce_with_logits_grad_binary_unweighted_single_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
@@ -1754,8 +1782,8 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast(r0, &outside);
@@ -1798,8 +1826,8 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -1936,8 +1964,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_vector_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1972,8 +1999,7 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single_labels(CH
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1982,6 +2008,217 @@ VECTOR_TARGET static int bce_with_logits_hess_binary_unweighted_single_labels(CH
         out[0][i] = r4;
     }
     return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_exact(r0);
+        const double r2 = exp_pair_lo_exact(r0);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = fabs(r46);
+        const double r51 = fabs(r37);
+        const double r52 = r50 + r51;
+        const double r53 = fabs(r30);
+        const double r54 = r52 + r53;
+        const double r55 = r7 * 1.5777218104420236e-30;
+        const double r56 = r54 * 2.220446049250313e-16;
+        const double r57 = r55 + r56;
+        const double r58 = r57 + 3.16e-322;
+        const double r59 = round_nearest_decided(r49, r58);
+        out[0][i] = r59;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = fabs(r46);
+        const double r51 = fabs(r37);
+        const double r52 = r50 + r51;
+        const double r53 = fabs(r30);
+        const double r54 = r52 + r53;
+        const double r55 = r7 * 1.5777218104420236e-30;
+        const double r56 = r54 * 2.220446049250313e-16;
+        const double r57 = r55 + r56;
+        const double r58 = r57 + 3.16e-322;
+        const double r59 = round_nearest_decided(r49, r58);
+        out[0][i] = r59;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = fabs(r46);
+        const double r51 = fabs(r37);
+        const double r52 = r50 + r51;
+        const double r53 = fabs(r30);
+        const double r54 = r52 + r53;
+        const double r55 = r7 * 1.5777218104420236e-30;
+        const double r56 = r54 * 2.220446049250313e-16;
+        const double r57 = r55 + r56;
+        const double r58 = r57 + 3.16e-322;
+        const double r59 = round_nearest_decided(r49, r58);
+        out[0][i] = r59;
+    }
+    return outside;
 }
 
 VECTOR_TARGET static void bce_grad_soft_exact(CHUNK_ARGS)
@@ -2137,6 +2374,259 @@ VECTOR_TARGET static int bce_grad_soft_single(CHUNK_ARGS)
         const double r2 = r1 / yhat;
         const double r3 = r2 / r0;
         out[0][i] = r3;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_exact(r0);
+        const double r2 = exp_pair_lo_exact(r0);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = blend(all_ones_if(r7 <= 0.0), 1.0, 0.0);
+        const double r65 = fabs(r54);
+        const double r66 = blend(all_ones_if(r65 <= 0.0), 1.0, 0.0);
+        const double r67 = blend(all_ones_if(r0 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r68 = r64 * r66;
+        const double r69 = r68 * r67;
+        const double r70 = r69 * r38;
+        const double r71 = r70 * 9.332636185032189e-302;
+        const double r72 = r54 + r71;
+        const double r73 = round_odd_decided(r49, r72, r63);
+        out[0][i] = r73;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = blend(all_ones_if(r7 <= 0.0), 1.0, 0.0);
+        const double r65 = fabs(r54);
+        const double r66 = blend(all_ones_if(r65 <= 0.0), 1.0, 0.0);
+        const double r67 = blend(all_ones_if(r0 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r68 = r64 * r66;
+        const double r69 = r68 * r67;
+        const double r70 = r69 * r38;
+        const double r71 = r70 * 9.332636185032189e-302;
+        const double r72 = r54 + r71;
+        const double r73 = round_odd_decided(r49, r72, r63);
+        out[0][i] = r73;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = blend(all_ones_if(r7 <= 0.0), 1.0, 0.0);
+        const double r65 = fabs(r54);
+        const double r66 = blend(all_ones_if(r65 <= 0.0), 1.0, 0.0);
+        const double r67 = blend(all_ones_if(r0 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r68 = r64 * r66;
+        const double r69 = r68 * r67;
+        const double r70 = r69 * r38;
+        const double r71 = r70 * 9.332636185032189e-302;
+        const double r72 = r54 + r71;
+        const double r73 = round_odd_decided(r49, r72, r63);
+        out[0][i] = r73;
     }
     return outside;
 }
@@ -2522,8 +3012,8 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARG
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -2560,8 +3050,8 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARG
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
@@ -2696,8 +3186,8 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_vector_label
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -2725,8 +3215,8 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single_label
     int outside = 0, soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
-        soft |= !(fabs(t) == 1.0);
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
@@ -2742,4 +3232,534 @@ VECTOR_TARGET static int bce_with_logits_and_grad_binary_unweighted_single_label
         out[1][i] = r10;
     }
     return outside | (soft << 1);
+}
+
+VECTOR_TARGET static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_exact(r2);
+        const double r13 = exp_pair_lo_exact(r2);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = fabs(r56);
+        const double r61 = fabs(r47);
+        const double r62 = r60 + r61;
+        const double r63 = fabs(r41);
+        const double r64 = r62 + r63;
+        const double r65 = r18 * 1.5777218104420236e-30;
+        const double r66 = r64 * 2.220446049250313e-16;
+        const double r67 = r65 + r66;
+        const double r68 = r67 + 3.16e-322;
+        const double r69 = round_nearest_decided(r59, r68);
+        out[0][i] = r11;
+        out[1][i] = r69;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_core(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_fast(r2, &outside);
+        const double r13 = exp_pair_lo_fast(r2, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = fabs(r56);
+        const double r61 = fabs(r47);
+        const double r62 = r60 + r61;
+        const double r63 = fabs(r41);
+        const double r64 = r62 + r63;
+        const double r65 = r18 * 1.5777218104420236e-30;
+        const double r66 = r64 * 2.220446049250313e-16;
+        const double r67 = r65 + r66;
+        const double r68 = r67 + 3.16e-322;
+        const double r69 = round_nearest_decided(r59, r68);
+        out[0][i] = r11;
+        out[1][i] = r69;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_fast(r2, &outside);
+        const double r13 = exp_pair_lo_fast(r2, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = fabs(r56);
+        const double r61 = fabs(r47);
+        const double r62 = r60 + r61;
+        const double r63 = fabs(r41);
+        const double r64 = r62 + r63;
+        const double r65 = r18 * 1.5777218104420236e-30;
+        const double r66 = r64 * 2.220446049250313e-16;
+        const double r67 = r65 + r66;
+        const double r68 = r67 + 3.16e-322;
+        const double r69 = round_nearest_decided(r59, r68);
+        out[0][i] = r11;
+        out[1][i] = r69;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_exact(r2);
+        const double r4 = log1p_exact(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_exact(r2);
+        const double r13 = exp_pair_lo_exact(r2);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = r59 - r51;
+        const double r61 = r59 - r60;
+        const double r62 = r51 - r61;
+        const double r63 = r58 - r60;
+        const double r64 = r62 + r63;
+        const double r65 = fabs(r56);
+        const double r66 = fabs(r47);
+        const double r67 = r65 + r66;
+        const double r68 = fabs(r41);
+        const double r69 = r67 + r68;
+        const double r70 = r18 * 1.5777218104420236e-30;
+        const double r71 = r69 * 2.220446049250313e-16;
+        const double r72 = r70 + r71;
+        const double r73 = r72 + 3.16e-322;
+        const double r74 = blend(all_ones_if(r18 <= 0.0), 1.0, 0.0);
+        const double r75 = fabs(r64);
+        const double r76 = blend(all_ones_if(r75 <= 0.0), 1.0, 0.0);
+        const double r77 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r78 = r74 * r76;
+        const double r79 = r78 * r77;
+        const double r80 = r79 * r48;
+        const double r81 = r80 * 9.332636185032189e-302;
+        const double r82 = r64 + r81;
+        const double r83 = round_odd_decided(r59, r82, r73);
+        out[0][i] = r11;
+        out[1][i] = r83;
+    }
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast(r2, &outside);
+        const double r4 = log1p_core(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_fast(r2, &outside);
+        const double r13 = exp_pair_lo_fast(r2, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = r59 - r51;
+        const double r61 = r59 - r60;
+        const double r62 = r51 - r61;
+        const double r63 = r58 - r60;
+        const double r64 = r62 + r63;
+        const double r65 = fabs(r56);
+        const double r66 = fabs(r47);
+        const double r67 = r65 + r66;
+        const double r68 = fabs(r41);
+        const double r69 = r67 + r68;
+        const double r70 = r18 * 1.5777218104420236e-30;
+        const double r71 = r69 * 2.220446049250313e-16;
+        const double r72 = r70 + r71;
+        const double r73 = r72 + 3.16e-322;
+        const double r74 = blend(all_ones_if(r18 <= 0.0), 1.0, 0.0);
+        const double r75 = fabs(r64);
+        const double r76 = blend(all_ones_if(r75 <= 0.0), 1.0, 0.0);
+        const double r77 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r78 = r74 * r76;
+        const double r79 = r78 * r77;
+        const double r80 = r79 * r48;
+        const double r81 = r80 * 9.332636185032189e-302;
+        const double r82 = r64 + r81;
+        const double r83 = round_odd_decided(r59, r82, r73);
+        out[0][i] = r11;
+        out[1][i] = r83;
+    }
+    return outside;
+}
+
+VECTOR_TARGET static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = exp_pair_hi_fast(r2, &outside);
+        const double r13 = exp_pair_lo_fast(r2, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = r12 / r14;
+        const double r19 = r18 * r14;
+        const double r20 = r18 * 134217729.0;
+        const double r21 = r20 - r18;
+        const double r22 = r20 - r21;
+        const double r23 = r18 - r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r22 * r26;
+        const double r29 = r28 - r19;
+        const double r30 = r22 * r27;
+        const double r31 = r29 + r30;
+        const double r32 = r23 * r26;
+        const double r33 = r31 + r32;
+        const double r34 = r23 * r27;
+        const double r35 = r33 + r34;
+        const double r36 = r12 - r19;
+        const double r37 = r36 - r35;
+        const double r38 = r37 + r13;
+        const double r39 = r18 * r17;
+        const double r40 = r38 - r39;
+        const double r41 = r40 / r14;
+        const int r42 = s >= 0.0;
+        const double r43 = -y;
+        const double r44 = r42 ? r7 : r43;
+        const double r45 = 1.0 - r7;
+        const double r46 = r45 - y;
+        const double r47 = r42 ? r46 : 0.0;
+        const double r48 = r42 ? -1.0 : 1.0;
+        const double r49 = r48 * r18;
+        const double r50 = r48 * r41;
+        const double r51 = r44 + r49;
+        const double r52 = r51 - r44;
+        const double r53 = r51 - r52;
+        const double r54 = r44 - r53;
+        const double r55 = r49 - r52;
+        const double r56 = r54 + r55;
+        const double r57 = r56 + r47;
+        const double r58 = r57 + r50;
+        const double r59 = r51 + r58;
+        const double r60 = r59 - r51;
+        const double r61 = r59 - r60;
+        const double r62 = r51 - r61;
+        const double r63 = r58 - r60;
+        const double r64 = r62 + r63;
+        const double r65 = fabs(r56);
+        const double r66 = fabs(r47);
+        const double r67 = r65 + r66;
+        const double r68 = fabs(r41);
+        const double r69 = r67 + r68;
+        const double r70 = r18 * 1.5777218104420236e-30;
+        const double r71 = r69 * 2.220446049250313e-16;
+        const double r72 = r70 + r71;
+        const double r73 = r72 + 3.16e-322;
+        const double r74 = blend(all_ones_if(r18 <= 0.0), 1.0, 0.0);
+        const double r75 = fabs(r64);
+        const double r76 = blend(all_ones_if(r75 <= 0.0), 1.0, 0.0);
+        const double r77 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r78 = r74 * r76;
+        const double r79 = r78 * r77;
+        const double r80 = r79 * r48;
+        const double r81 = r80 * 9.332636185032189e-302;
+        const double r82 = r64 + r81;
+        const double r83 = round_odd_decided(r59, r82, r73);
+        out[0][i] = r11;
+        out[1][i] = r83;
+    }
+    return outside;
 }

@@ -17,6 +17,7 @@
 #include <Python.h>
 
 #include "primitives.h"
+#include "exp_pair.h"
 #include "chunks.h"
 #include "loops.gen.h"
 
