@@ -12,11 +12,15 @@
 #ifndef BCE_SYM_EXP_PAIR_H
 #define BCE_SYM_EXP_PAIR_H
 
+/* NOTE: forced inline: gcc otherwise leaves the (large) core as a call, and a loop with a call does not
+ * vectorise (5 times slower). */
+#define PAIR_INLINE VECTOR_TARGET static inline __attribute__((always_inline))
+
 /* The third part of -ln2/128 (after NEG_LN2_HI_N and NEG_LN2_LO_N; checked against mpmath in the tests). */
 #define NEG_LN2_TAIL_N 0x1.9ff0342542fc3p-97
 
 /* One Horner step in two floats: c + rh (bh + bl), c = c_hi + c_lo with |c_hi| >= |rh b| (Fast2Sum). */
-VECTOR_TARGET static inline double horner_pair(double rh, double bh, double bl, double c_hi, double c_lo, double *lo)
+PAIR_INLINE double horner_pair(double rh, double bh, double bl, double c_hi, double c_lo, double *lo)
 {
     double ph = bh * rh;
     double pl = fma(bh, rh, -ph) + bl * rh;
@@ -26,7 +30,7 @@ VECTOR_TARGET static inline double horner_pair(double rh, double bh, double bl, 
 }
 
 /* e^x as hi + *lo for -708 <= x <= 709 (NaN gives NaN); garbage elsewhere, which the callers replace. */
-VECTOR_TARGET static inline double exp_pair_core(double x, double *lo)
+PAIR_INLINE double exp_pair_core(double x, double *lo)
 {
     double kd = x * INV_LN2_N + SHIFT;
     uint64_t ki = as_bits(kd);
@@ -57,14 +61,14 @@ VECTOR_TARGET static inline double exp_pair_core(double x, double *lo)
 
 /* e^x for x <= 0 as hi + lo: the float64-grade loops flag -745.2 <= x < -708 (subnormal results) for the
  * exact loop, which takes libm's exp there with lo = 0; below -745.2 both are 0. */
-VECTOR_TARGET static inline double exp_pair_hi_fast(double x, int *outside)
+PAIR_INLINE double exp_pair_hi_fast(double x, int *outside)
 {
     double lo;
     *outside |= exp_outside(x);
     return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_pair_core(x, &lo), 0.0);
 }
 
-VECTOR_TARGET static inline double exp_pair_lo_fast(double x, int *outside)
+PAIR_INLINE double exp_pair_lo_fast(double x, int *outside)
 {
     double lo;
     *outside |= exp_outside(x);
@@ -72,13 +76,13 @@ VECTOR_TARGET static inline double exp_pair_lo_fast(double x, int *outside)
     return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), lo, 0.0);
 }
 
-VECTOR_TARGET static inline double exp_pair_hi_exact(double x)
+PAIR_INLINE double exp_pair_hi_exact(double x)
 {
     double lo;
     return (x >= -708.0 && x <= 709.0) ? exp_pair_core(x, &lo) : exp(x);
 }
 
-VECTOR_TARGET static inline double exp_pair_lo_exact(double x)
+PAIR_INLINE double exp_pair_lo_exact(double x)
 {
     double lo;
     exp_pair_core(x, &lo);
@@ -87,14 +91,14 @@ VECTOR_TARGET static inline double exp_pair_lo_exact(double x)
 
 /* hi + lo rounded to nearest (hi, with lo = (hi + lo) - hi exact), where the error bound of hi + lo is at
  * most 2^-55 |hi| (so hi is within one ULP of the exact value); else NaN: undecided, redone exactly. */
-static inline double round_nearest_decided(double hi, double bound)
+PAIR_INLINE double round_nearest_decided(double hi, double bound)
 {
     return blend(all_ones_if(bound <= 0x1p-55 * fabs(hi)), hi, NAN);
 }
 
 /* hi + lo rounded to odd (hi if its last bit is 1 or lo = 0, else hi's neighbour on lo's side), where the
  * bound is below |lo|, so that the exact value lies strictly between hi and that neighbour; else NaN. */
-static inline double round_odd_decided(double hi, double lo, double bound)
+PAIR_INLINE double round_odd_decided(double hi, double lo, double bound)
 {
     uint64_t bits = as_bits(hi);
     uint64_t toward = ((bits ^ as_bits(lo)) >> 63) ? bits - 1 : bits + 1; /* magnitude down or up */
