@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
-import time
 
 import numpy as np
+
+# NOTE: run as a script (python benchmarks/bench_soft_gradient.py), so benchmarks/ is on the path.
+from bench_numeric_speed import _median_seconds
 
 from bce_sym.numeric import BACKEND, bce_with_logits_grad
 from bce_sym.verify.metrics import float_dtype, round_to, ulp_error
@@ -78,15 +80,6 @@ def accuracy_table(points: int, neighbours: int) -> list[tuple[str, int, float, 
     return rows
 
 
-def _timed(function, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def speed_table(n: int, runs: int) -> list[tuple[str, str, float, float, float]]:
     import torch
 
@@ -111,8 +104,8 @@ def speed_table(n: int, runs: int) -> list[tuple[str, str, float, float, float]]
 
             ours_times, torch_times = [], []
             for _ in range(runs):
-                ours_times += _timed(ours, 1)
-                torch_times += _timed(torch_side, 1)
+                ours_times += _median_seconds(ours, 1)
+                torch_times += _median_seconds(torch_side, 1)
             mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
             rows.append((dtype, name, n / mine / 1e6, n / theirs / 1e6, theirs / mine))
     return rows

@@ -18,7 +18,7 @@ from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec, kernel_spec
 from bce_sym.build.standalone import STANDALONE_PATH
 from bce_sym.cli import main
-from bce_sym.numeric import _driver, _elementary, _kernel_tables
+from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
 from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
@@ -269,6 +269,9 @@ def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -
         ("bce_with_logits", (s_values, labels), {"pos_weight": 2.0}),
         ("bce_with_logits", (s_values, soft), {"weight": soft, "reduction": "mean"}),
         ("bce_with_logits_grad", (s_values, labels), {}),
+        ("bce_with_logits_grad", (s_values, soft), {}),
+        ("bce_with_logits_grad", (s_values.astype(np.float32), soft.astype(np.float32)), {}),
+        ("bce_grad", (p, soft), {}),
         ("logistic_loss", (s_values, pm), {"reduction": "sum"}),
         ("logistic_loss_grad", (s_values.astype(np.float16), pm), {}),
         ("bce", (p, soft), {}),
@@ -286,6 +289,8 @@ def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -
     monkeypatch.setattr(_elementary, "_exp", np.exp)
     monkeypatch.setattr(_elementary, "_log1p", np.log1p)
     monkeypatch.setattr(_elementary, "_log", np.log)
+    monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
+    monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
     for (name, args, kwargs), fast in zip(calls, compiled, strict=True):
         got, expected = getattr(module, name)(*args, **kwargs), getattr(numeric, name)(*args, **kwargs)
         assert got.dtype == expected.dtype == fast.dtype
