@@ -27,7 +27,7 @@ from bce_sym.verify.reference.mpmath_values import clear_caches
 from bce_sym.verify.sampling.points import first_column, sample_points
 
 DEFAULT = ("sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_grad", "logistic_loss_grad", "bce",
-           "bce_grad")
+           "bce_grad", "bce_with_logits_hess", "logistic_loss_hess", "bce_hess")
 
 
 def _timed_check(quantity: str, points: int) -> tuple[float, int, float]:

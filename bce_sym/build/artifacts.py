@@ -4,7 +4,7 @@ Internal to ``bce_sym.build``; ``python -m bce_sym.build`` writes them and ``tes
 when a committed one differs from what its generator prints now.
 
 >>> sorted(path.name for path in ARTIFACTS)[:2]
-['_kernels.py', 'entry_points.gen.h']
+['_kernels.py', '_tables.py']
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from bce_sym.build.c_printer import entry_points_source, loops_source
 from bce_sym.build.numpy_printer import KERNELS_PATH, kernels_source
 from bce_sym.build.standalone import STANDALONE_PATH, standalone_source
-from bce_sym.build.tables import tables_source
+from bce_sym.build.tables import PYTHON_TABLES_PATH, python_tables_source, tables_source
 
 CSRC = KERNELS_PATH.parent / "csrc"
 
@@ -23,6 +23,7 @@ CSRC = KERNELS_PATH.parent / "csrc"
 ARTIFACTS: dict[Path, Callable[[], str]] = {
     KERNELS_PATH: kernels_source,
     CSRC / "tables.gen.h": tables_source,
+    PYTHON_TABLES_PATH: python_tables_source,
     CSRC / "loops.gen.h": loops_source,
     CSRC / "entry_points.gen.h": entry_points_source,
     STANDALONE_PATH: standalone_source,

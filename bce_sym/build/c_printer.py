@@ -21,6 +21,7 @@ import json
 
 from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS
+from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
 # (operands are C expressions). The operations are NumPy's ufuncs exactly: IEEE arithmetic, copysign,
@@ -73,6 +74,12 @@ def _c_operand(text: str) -> str:
 
 def _c_statement(ins, variant: str) -> str:
     operands = [_c_operand(op) for op in ins.operands]
+    if ins.ufunc in TWO_FLOAT_OPERATIONS:
+        templates = TWO_FLOAT_OPERATIONS[ins.ufunc]
+        call = templates.get(variant, templates["vector"]).format(*operands, lo=f"&{_c_operand(ins.low)}")
+        if not ins.low:
+            return f"const double {_c_operand(ins.result)} = {call};"
+        return f"double {_c_operand(ins.low)};\nconst double {_c_operand(ins.result)} = {call};"
     if ins.ufunc in _C_COMPARISONS:
         test = f"{operands[0]} {_C_COMPARISONS[ins.ufunc]} {operands[1]}"
         return f"const int {_c_operand(ins.result)} = {test};" if ins.kind == "b" else (
@@ -84,7 +91,7 @@ def _c_statement(ins, variant: str) -> str:
 
 
 def _compilable(instructions) -> bool:
-    known = set(_C_OPERATIONS) | set(_C_COMPARISONS)
+    known = set(_C_OPERATIONS) | set(_C_COMPARISONS) | set(TWO_FLOAT_OPERATIONS)
     return all(ins.ufunc in known for ins in instructions)
 
 
@@ -116,7 +123,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
     stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
-    body = loads + [_c_statement(ins, variant) for ins in instructions] + stores
+    body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
     lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
     if flags:
@@ -133,7 +140,8 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no C form here (none of today's kernels does)."""
-    program = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions)
+    program = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions,
+                                                                               two_float=spec.two_float)
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
@@ -165,31 +173,59 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
-    programs = ((spec, BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions))
+    programs = ((spec, BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(
+        *spec.expressions, two_float=spec.two_float))
                 for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
-# NOTE: rules are data. The primitives the extension exports on their own (NAME(x, out)): each has NAME_fast
-# (flagging), NAME_exact and a docstring.
-_PRIMITIVES: tuple[tuple[str, str], ...] = (
-    ("exp", "exp(x, out): e^x into out; returns out."),
-    ("log1p", "log1p(e, out): log(1 + e) into out; returns out."),
-    ("log", "log(x, out): the natural log of x into out; returns out."),
-    ("exp_pair_hi", "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
-    ("exp_pair_lo", "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
+# NOTE: rules are data. The primitives the extension exports on their own: (name, inputs, outputs, the
+# flagging loop's call, the exact loop's call, docstring). A call's {0}, {1}, ... are the inputs and {lo}
+# the second output (a two-float result's low part); the flagging call may set outside.
+_PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
+    ("exp", 1, 1, "exp_fast({0}, &outside)", "exp_exact({0})", "exp(x, out): e^x into out; returns out."),
+    ("log1p", 1, 1, "log1p_fast({0}, &outside)", "log1p_exact({0})",
+     "log1p(e, out): log(1 + e) into out; returns out."),
+    ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})",
+     "log(x, out): the natural log of x into out; returns out."),
+    ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
+     "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
+    ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)",
+     "log1p_two_exact({0}, {1}, {lo})",
+     "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); "
+     "returns (hi, lo)."),
+    ("log_two", 2, 2, "log_two_fast({0}, {1}, {lo}, &outside)", "log_two_exact({0}, {1}, {lo})",
+     "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."),
+    ("two_sum", 2, 2, "two_sum({0}, {1}, {lo})", "two_sum({0}, {1}, {lo})",
+     "two_sum(a, b, (hi, lo)): a + b = hi + lo exactly (TwoSum); returns (hi, lo)."),
+    ("two_prod", 2, 2, "two_prod({0}, {1}, {lo})", "two_prod({0}, {1}, {lo})",
+     "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."),
+    ("mul_two", 3, 2, "mul_two({0}, {1}, {2}, {lo})", "mul_two({0}, {1}, {2}, {lo})",
+     "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."),
+    ("mul_pair", 4, 2, "mul_pair({0}, {1}, {2}, {3}, {lo})", "mul_pair({0}, {1}, {2}, {3}, {lo})",
+     "mul_pair(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)*(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
+    ("add_two", 4, 2, "add_two({0}, {1}, {2}, {3}, {lo})", "add_two({0}, {1}, {2}, {3}, {lo})",
+     "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."),
+    ("div_two", 4, 2, "div_two({0}, {1}, {2}, {3}, {lo})", "div_two({0}, {1}, {2}, {3}, {lo})",
+     "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
+    ("exp_pair_hi", 1, 1, "exp_pair_hi_fast({0}, &outside)", "exp_pair_hi_exact({0})",
+     "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
+    ("exp_pair_lo", 1, 1, "exp_pair_lo_fast({0}, &outside)", "exp_pair_lo_exact({0})",
+     "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
 )
 
 
 def _primitives_source() -> str:
     loops = []
-    for name, _ in _PRIMITIVES:
+    for name, inputs, outputs, vector, exact, _ in _PRIMITIVES:
+        operands = [f"in[{k}][i]" for k in range(inputs)]
+        lo = "&out[1][i]" if outputs > 1 else ""
         loops.append(
             f"VECTOR_TARGET LOOP static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_fast(in[0][i], &outside);\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {vector.format(*operands, lo=lo)};\n"
             f"    return outside;\n}}\n\n"
             f"VECTOR_TARGET LOOP static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {name}_exact(in[0][i]);\n}}\n"
+            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {exact.format(*operands, lo=lo)};\n}}\n"
         )
     return "\n".join(loops)
 
@@ -205,8 +241,8 @@ def _entry(name: str, inputs: int, outputs: int, vector: str, exact: str, labels
 
 def _kernels_source() -> tuple[str, str, str]:
     functions, wrappers, methods = [], [], []
-    for name, doc in _PRIMITIVES:
-        wrapper, method = _entry(name, 1, 1, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
+    for name, inputs, outputs, _, _, doc in _PRIMITIVES:
+        wrapper, method = _entry(name, inputs, outputs, f"{name}_vector", f"{name}_exact_chunk", 0, doc)
         wrappers.append(wrapper)
         methods.append(method)
     for spec in KERNEL_SPECS:
@@ -240,8 +276,8 @@ def loops_source() -> str:
     """The text of ``csrc/loops.gen.h``: the primitives' chunk loops and every kernel's loops."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
-            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as one-input, one-output kernels. */\n"
-            + _primitives_source() + kernels)
+            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as kernels of their own. */\n" + _primitives_source()
+            + kernels)
 
 
 def entry_points_source() -> str:

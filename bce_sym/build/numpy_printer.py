@@ -14,17 +14,25 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from bce_sym.build.program import BlockKernelPrinter, allocate
+from bce_sym.build.program import BlockKernelPrinter
+from bce_sym.build.registers import allocate
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec
 
 #: Where the generated kernels live in the package (committed; ``tests/test_build.py`` checks it is fresh).
 KERNELS_PATH = Path(__file__).resolve().parents[1] / "numeric" / "_kernels.py"
 
-#: The functions of ``bce_sym.numeric._elementary`` that the kernels call (the programs' ``_`` instructions).
-ELEMENTARY_IMPORT = (
-    "from bce_sym.numeric._elementary import (\n    _exp_nonpositive,\n    _exp_pair_hi,\n    _exp_pair_lo,\n"
-    "    _log1p_any,\n    _log1p_small,\n    _log_unit,\n    _round_nearest_decided,\n    _round_odd_decided,\n)"
-)
+
+def elementary_import() -> str:
+    """The import of the functions of ``bce_sym.numeric._elementary`` that the kernels call (the programs'
+    ``_`` instructions), wrapped as ``ruff format`` leaves it."""
+    names = sorted({ins.ufunc for spec in KERNEL_SPECS for ins in _program(spec)[0] if ins.ufunc.startswith("_")})
+    return "from bce_sym.numeric._elementary import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+
+
+def _program(spec: KernelSpec):
+    printer = BlockKernelPrinter(spec.arguments, rounding=spec.rounding)
+    return printer.program(*spec.expressions, two_float=spec.two_float)
+
 
 def _line(ufunc: str, operands: tuple[str, ...], destination: str) -> str:
     if ufunc == "select":
@@ -51,8 +59,7 @@ def print_kernel(spec: KernelSpec) -> str:
         numpy.minimum(s, 0.0, out=f[0])
     ...
     """
-    printer = BlockKernelPrinter(spec.arguments, rounding=spec.rounding)
-    instructions, results = printer.program(*spec.expressions)
+    instructions, results = _program(spec)
     if len(set(results)) != len(results) or any(not r.startswith("%") for r in results):
         raise CodegenError(f"kernel {spec.name}: each value must be computed, and computed once")
     lines, _, _ = allocate(instructions, results)
@@ -73,7 +80,7 @@ def print_kernel(spec: KernelSpec) -> str:
 
 
 def _buffer_counts(spec: KernelSpec) -> tuple[int, int]:
-    instructions, results = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions)
+    instructions, results = _program(spec)
     _, floats, bools = allocate(instructions, results)
     return floats, bools
 
@@ -91,7 +98,7 @@ docstring is the sympy expression it evaluates.
 
 def kernels_body() -> str:
     """Every kernel of ``KERNEL_SPECS`` and the ``KERNELS`` table, as source that needs ``numpy`` and the
-    functions of ``ELEMENTARY_IMPORT``."""
+    functions of ``elementary_import()``."""
     parts = [print_kernel(spec) for spec in KERNEL_SPECS]
     table = [
         "#: name -> (kernel, argument names, float64 scratch buffers, bool scratch buffers)",
@@ -117,4 +124,4 @@ def kernels_source() -> str:
         title="Blocked NumPy kernels of the stable forms (generated).",
         what="Where the C extension is built, ``bce_sym.numeric._kernel_tables`` runs its loops instead.",
     )
-    return header + "\nimport numpy\n\n" + ELEMENTARY_IMPORT + "\n\n\n" + kernels_body()
+    return header + "\nimport numpy\n\n" + elementary_import() + "\n\n\n" + kernels_body()

@@ -4,7 +4,7 @@ Internal to ``bce_sym.build``. The stable expressions of ``bce_sym.symbolic.stab
 :class:`BlockKernelPrinter`, a subclass of sympy's ``NumPyPrinter`` that prints each node as one
 instruction (one NumPy ufunc call, ``numpy.exp(f[0], out=f[1])`` once printed) writing into a
 preallocated scratch buffer instead of one nested expression. Equal subexpressions are printed once,
-and :func:`allocate` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
+and ``registers.allocate`` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
 of elements with a handful of buffers and no allocation. The arithmetic is the expression's own, node
 by node: the code that runs is the code that was proven. Five printing rules fuse or refine nodes
 (each documented where it is printed): −|x| is one ``copysign(x, −1)`` (bit for bit the same),
@@ -15,7 +15,8 @@ the run-time functions of ``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``
 turns into its primitives. The two-float rules of ``two_float_rules`` divide by 1 − ŷ and evaluate the
 soft probability gradient (ŷ − y)/(ŷ(1 − ŷ)) with hi + lo carried through, rounded once.
 
-The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs.
+The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs. Forms in
+``specs.TWO_FLOAT`` are evaluated by ``two_float_program`` instead: pairs hi + lo, rounded once.
 
 >>> from bce_sym.build.specs import kernel_spec
 >>> spec = kernel_spec("log_sigmoid")
@@ -34,6 +35,7 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
+from bce_sym.build.two_float_program import TwoFloatEvaluator
 from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient, is_soft_logit_gradient
 
 
@@ -45,6 +47,7 @@ class Instruction:
     operands: tuple[str, ...]
     result: str
     kind: str  # "f" (float64 buffer) or "b" (bool buffer)
+    low: str = ""  # a two-float instruction's second result (the low part of hi + lo), a float64 register
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,12 @@ class _Program:
         self.instructions.append(Instruction(ufunc, operands, register, kind))
         return register
 
+    def emit_pair(self, ufunc: str, operands: tuple[str, ...]) -> tuple[str, str]:  # a two-float one: (hi, lo)
+        high, low = f"%{self.count}", f"%{self.count + 1}"
+        self.count += 2
+        self.instructions.append(Instruction(ufunc, operands, high, "f", low))
+        return high, low
+
 
 class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
     """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
@@ -117,10 +126,13 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
         # an ULP), for the float32-grade C loops, whose values are rounded to float32.
         self._compensated = compensate
 
-    def program(self, *exprs: sympy.Expr) -> tuple[list[Instruction], list[str]]:
-        """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values."""
+    def program(self, *exprs: sympy.Expr, two_float: tuple[bool, ...] = ()) -> tuple[list[Instruction], list[str]]:
+        """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values;
+        an expression whose ``two_float`` flag is set in two-float arithmetic (``two_float_program``)."""
         self._prog = _Program()
-        results = [self._value(expr) for expr in exprs]
+        flags = tuple(two_float) + (False,) * (len(exprs) - len(two_float))
+        pairs = TwoFloatEvaluator(self)
+        results = [pairs.rounded(e) if flag else self._value(e) for e, flag in zip(exprs, flags, strict=True)]
         return self._prog.instructions, results
 
     # NOTE: memoising on the sympy node gives common-subexpression elimination for free (sympy nodes
@@ -162,6 +174,8 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
     _print_NegativeOne = _print_Number
 
     def _print_Function(self, expr: sympy.Function) -> str:
+        if ("pair", expr) in self._prog.memo:  # NOTE: a two-float exp's hi is the rounded exp, bit for bit
+            return self._prog.memo[("pair", expr)][0]
         for sympy_type, argument_test, function in _ELEMENTARY_RULES:
             if isinstance(expr, sympy_type) and argument_test(expr.args[0]):
                 return self._prog.emit(function, (self._value(expr.args[0]),))
@@ -347,53 +361,3 @@ def _is_one_plus_small_exp(expr: sympy.Expr) -> bool:
     if not (expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args):
         return False
     return _is_small_exp(expr.args[1] if expr.args[0] == 1 else expr.args[0])
-
-
-def allocate(instructions: list[Instruction], results: list[str]) -> tuple[list[tuple], int, int]:
-    """Assign every SSA register a scratch buffer (``f[k]`` float64, ``b[k]`` bool), reusing dead ones.
-
-    Result registers are written to ``out`` (one result) or ``out[k]`` directly, and never reused.
-    Returns (lines, float buffers, bool buffers), each line ``(ufunc, operand texts, destination text)``.
-    """
-    outputs = {r: ("out" if len(results) == 1 else f"out[{k}]") for k, r in enumerate(results)}
-    last_use: dict[str, int] = {}
-    for index, ins in enumerate(instructions):
-        for operand in ins.operands:
-            last_use[operand] = index
-    free: dict[str, list[str]] = {"f": [], "b": []}
-    used = {"f": 0, "b": 0}
-    home: dict[str, str] = {}
-    lines = []
-    for index, ins in enumerate(instructions):
-        operands = tuple(home.get(op, op) for op in ins.operands)
-        # NOTE: select writes its destination before reading its operands, so its destination must not
-        # alias them: free the dead operands only after choosing it. Ufuncs may write over an input.
-        dying = [op for op in ins.operands if op.startswith("%") and last_use[op] == index and op not in outputs]
-        if ins.ufunc != "select":
-            for op in dying:
-                free[_instruction_kind(instructions, op)].append(home[op])
-        if ins.result in outputs:
-            destination = outputs[ins.result]
-        elif ins.ufunc == "select" and ins.operands[2] in dying:
-            # NOTE: select copies its second operand first, so it may write over that operand in place.
-            destination = home[ins.operands[2]]
-            dying.remove(ins.operands[2])
-        elif free[ins.kind]:
-            destination = free[ins.kind].pop()
-        else:
-            destination = f"{ins.kind}[{used[ins.kind]}]"
-            used[ins.kind] += 1
-        if ins.ufunc == "select":
-            for op in dying:
-                free[_instruction_kind(instructions, op)].append(home[op])
-        home[ins.result] = destination
-        lines.append((ins.ufunc, operands, destination))
-    return lines, used["f"], used["b"]
-
-
-def _instruction_kind(instructions: list[Instruction], register: str) -> str:
-    """The buffer kind ("f" or "b") of an SSA register."""
-    for ins in instructions:
-        if ins.result == register:
-            return ins.kind
-    raise CodegenError(f"register {register} is never written")

@@ -51,10 +51,23 @@ class KernelSpec:
         return tuple(_form(q)[0].subs(dict(self.substitutions)) for q in (self.quantity, *self.also))
 
     @property
+    def two_float(self) -> tuple[bool, ...]:
+        """For each of ``expressions``, whether it is evaluated in two-float arithmetic (``TWO_FLOAT``)."""
+        return tuple(q in TWO_FLOAT for q in (self.quantity, *self.also))
+
+    @property
     def arguments(self) -> tuple[sympy.Symbol, ...]:
         """The kernel's input symbols, in the order of the stable form, less the substituted ones."""
         gone = {symbol for symbol, _ in self.substitutions}
         return tuple(a for a in _form(self.quantity)[1] if a not in gone)
+
+
+#: The forms whose float64 kernels evaluate in two-float arithmetic and round once (bce_sym.build.two_float_program):
+#: the losses, the activations and the second derivatives. The float32-grade loops keep float64 arithmetic.
+TWO_FLOAT: frozenset[str] = frozenset({
+    "sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_binary", "bce_with_logits_hess",
+    "bce_with_logits_hess_binary", "logistic_loss", "logistic_loss_hess", "bce", "bce_hess",
+})
 
 
 def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:

@@ -127,15 +127,11 @@ def _evaluate(
                 if constant is not None:
                     # NOTE: one label for the whole block (all 0 or all 1): t = 1 − 2y is a scalar.
                     t = 1.0 - 2.0 * constant
+                elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
+                    # NOTE: every label 0 or 1, tested on y itself: 1 − 2y rounds to 1 for y below 2^-54 too.
+                    t = numpy.subtract(1.0, numpy.add(label, label, out=t_buffer), out=t_buffer)
                 else:
-                    # NOTE: y − fl(y·y) is 0 exactly for y ∈ {0, 1} and nonzero (or NaN) for every other y (for
-                    # y ∈ (0, 1), fl(y²) < y), where |1 − 2y| = 1 would take y < 2^-54 for 0. It goes into the
-                    # output buffer, which the kernel overwrites next.
-                    test = numpy.multiply(label, label, out=results[0] if fused else results)
-                    test = numpy.subtract(label, test, out=test)
-                    t = None if test.any() else numpy.add(label, label, out=t_buffer)
-                    if t is not None:
-                        t = numpy.subtract(1.0, t, out=t)
+                    t = None
                 if t is not None:
                     _check_domain(names[0], domains[0], chunk[0])
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)

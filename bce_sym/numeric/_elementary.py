@@ -12,6 +12,12 @@ gives 1 − 2^-53 at −2^-54, glibc's gives 1. A block lying wholly in one tail
 faster); any other block runs it and has its tail elements set, so that an element's value never
 depends on its neighbours. The compiled loops, which take no such shortcut, round the tails the same
 way (``tests/test_compiled.py``).
+
+The two-float functions (``_exp_two_nonpositive`` … ``_div_two``) are what the kernels of quantities
+evaluated in two-float arithmetic call: each writes a pair hi + lo into ``out = (hi, lo)`` and returns it,
+the same operations as the compiled loops' (``csrc/two_float.h``), whose exact products (``_two_prod``)
+and elementary functions come from ``_backend``, so that a NumPy kernel gives the compiled loop's values
+bit for bit. Their tails need no shortcut: the primitives round them themselves.
 """
 
 from __future__ import annotations
@@ -21,8 +27,13 @@ import numpy
 from bce_sym.numeric._backend import exp as _exp
 from bce_sym.numeric._backend import exp_pair_hi as _exp_pair_high
 from bce_sym.numeric._backend import exp_pair_lo as _exp_pair_low
+from bce_sym.numeric._backend import exp_two as _exp_two
 from bce_sym.numeric._backend import log as _log
 from bce_sym.numeric._backend import log1p as _log1p
+from bce_sym.numeric._backend import log1p_two as _log1p_two
+from bce_sym.numeric._backend import log_two as _log_two
+from bce_sym.numeric._backend import two_prod as _two_prod_primitive
+from bce_sym.numeric._two_float import fast_two_sum, two_sum
 
 EXP_UNDERFLOW = -745.2
 EXP_ROUNDS_TO_ONE = -5.551115123125783e-17  # -2^-54
@@ -81,6 +92,84 @@ def _log1p_any(a, out):
     return _log1p(a, out)
 
 
+def _exp_two_nonpositive(x, out):
+    """e^x as out = (hi, lo) for x ≤ 0 (or NaN); hi is ``_exp_nonpositive``'s value on the compiled backend."""
+    return _exp_two(x, out)
+
+
+def _log1p_two_small(e, e_lo, out):
+    """log(1 + e + e_lo) as out = (hi, lo) for a pair 0 ≤ e ≤ 1 (or NaN)."""
+    return _log1p_two(e, e_lo, out)
+
+
+def _log_two_unit(p, out):
+    """log(p) as out = (hi, lo) for a probability p."""
+    return _log_two(p, 0.0, out)
+
+
+def _log1p_two_any(a, out):
+    """log(1 + a) as out = (hi, lo) for any a."""
+    return _log1p_two(a, 0.0, out)
+
+
+def _store(out, pair):
+    out[1][...] = pair[1]
+    out[0][...] = pair[0]
+    return out
+
+
+def _two_sum(a, b, out):
+    """a + b exactly as out = (hi, lo)."""
+    return _store(out, two_sum(a, b))
+
+
+def _fast_two_sum(a, b, out):
+    """a + b exactly as out = (hi, lo), |a| ≥ |b|."""
+    return _store(out, fast_two_sum(a, b))
+
+
+def _two_prod(a, b, out):
+    """a·b exactly as out = (hi, lo) (where it does not underflow)."""
+    return _two_prod_primitive(a, b, out)
+
+
+def _add_two(a, a_lo, b, b_lo, out):
+    """(a + a_lo) + (b + b_lo) as out = (hi, lo): C's add_two."""
+    s, e = two_sum(a, b)
+    return _store(out, (s, e + (a_lo + b_lo)))
+
+
+def _products(a, b):
+    pair = (numpy.empty(numpy.broadcast(a, b).shape), numpy.empty(numpy.broadcast(a, b).shape))
+    return _two_prod_primitive(a, b, pair)
+
+
+def _mul_two(a, a_lo, b, out):
+    """(a + a_lo)·b as out = (hi, lo): C's mul_two."""
+    p, e = _products(a, b)
+    return _store(out, (p, e + a_lo * b))
+
+
+def _mul_pair(a, a_lo, b, b_lo, out):
+    """(a + a_lo)·(b + b_lo) as out = (hi, lo): C's mul_pair."""
+    p, e = _products(a, b)
+    return _store(out, (p, e + (a * b_lo + a_lo * b)))
+
+
+def _div_two(a, a_lo, b, b_lo, out):
+    """(a + a_lo)/(b + b_lo) as out = (hi, lo): C's div_two (a tiny dividend and the divisor scaled by 2^200)."""
+    k = numpy.where((numpy.abs(a) < 2.0**-800) & (numpy.abs(b) < 2.0**800), 2.0**200, 1.0)
+    a, a_lo, b, b_lo = a * k, a_lo * k, b * k, b_lo * k
+    q = a / b
+    p, e = _products(q, b)
+    r = (a - p) - e
+    return _store(out, (q, ((r + a_lo) - q * b_lo) / b))
+
+
+def _round_two(hi, lo, out):
+    """hi + lo rounded once into out (hi where that sum is NaN and hi is not); returns out. C's round_two."""
+    total = hi + lo
+    return numpy.copyto(out, numpy.where(numpy.isnan(total), hi, total)) or out
 def _exp_pair_hi(x, out):
     """hi of e^x = hi + lo (about 2^-100 relative) into out, for x ≤ 0 (or NaN); returns out."""
     return _exp_pair_high(x, out)

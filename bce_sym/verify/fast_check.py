@@ -52,9 +52,7 @@ def covers(quantity: str, dtype: str, labels: str) -> bool:
     """
     row = quantity_row(quantity)
     drawn = Labels(labels) if row.labels is Labels.SOFT else row.labels
-    # NOTE: the hessians' tails (H = E/(1 + E)^2 for large |s|, y/p^2 for tiny p) have no scaled
-    # double-double evaluation yet, so about half their points would go to mpmath anyway: mpmath takes them all.
-    if dtype != "float64" or drawn not in _LABEL_CASES or row.derivative >= 2:
+    if dtype != "float64" or drawn not in _LABEL_CASES:
         return False
     cases = {form.label for form in FAST_FORMS if form.quantity == row.name}
     return {label_case(row.labels, value) for value in _LABEL_CASES[drawn]} <= cases

@@ -7,6 +7,24 @@ static const kernel_info KERNEL_log1p = {"log1p", 1, 1, log1p_vector, log1p_exac
 static PyObject *py_log1p(PyObject *self, PyObject *args) { return run(&KERNEL_log1p, args); }
 static const kernel_info KERNEL_log = {"log", 1, 1, log_vector, log_exact_chunk, 0};
 static PyObject *py_log(PyObject *self, PyObject *args) { return run(&KERNEL_log, args); }
+static const kernel_info KERNEL_exp_two = {"exp_two", 1, 2, exp_two_vector, exp_two_exact_chunk, 0};
+static PyObject *py_exp_two(PyObject *self, PyObject *args) { return run(&KERNEL_exp_two, args); }
+static const kernel_info KERNEL_log1p_two = {"log1p_two", 2, 2, log1p_two_vector, log1p_two_exact_chunk, 0};
+static PyObject *py_log1p_two(PyObject *self, PyObject *args) { return run(&KERNEL_log1p_two, args); }
+static const kernel_info KERNEL_log_two = {"log_two", 2, 2, log_two_vector, log_two_exact_chunk, 0};
+static PyObject *py_log_two(PyObject *self, PyObject *args) { return run(&KERNEL_log_two, args); }
+static const kernel_info KERNEL_two_sum = {"two_sum", 2, 2, two_sum_vector, two_sum_exact_chunk, 0};
+static PyObject *py_two_sum(PyObject *self, PyObject *args) { return run(&KERNEL_two_sum, args); }
+static const kernel_info KERNEL_two_prod = {"two_prod", 2, 2, two_prod_vector, two_prod_exact_chunk, 0};
+static PyObject *py_two_prod(PyObject *self, PyObject *args) { return run(&KERNEL_two_prod, args); }
+static const kernel_info KERNEL_mul_two = {"mul_two", 3, 2, mul_two_vector, mul_two_exact_chunk, 0};
+static PyObject *py_mul_two(PyObject *self, PyObject *args) { return run(&KERNEL_mul_two, args); }
+static const kernel_info KERNEL_mul_pair = {"mul_pair", 4, 2, mul_pair_vector, mul_pair_exact_chunk, 0};
+static PyObject *py_mul_pair(PyObject *self, PyObject *args) { return run(&KERNEL_mul_pair, args); }
+static const kernel_info KERNEL_add_two = {"add_two", 4, 2, add_two_vector, add_two_exact_chunk, 0};
+static PyObject *py_add_two(PyObject *self, PyObject *args) { return run(&KERNEL_add_two, args); }
+static const kernel_info KERNEL_div_two = {"div_two", 4, 2, div_two_vector, div_two_exact_chunk, 0};
+static PyObject *py_div_two(PyObject *self, PyObject *args) { return run(&KERNEL_div_two, args); }
 static const kernel_info KERNEL_exp_pair_hi = {"exp_pair_hi", 1, 1, exp_pair_hi_vector, exp_pair_hi_exact_chunk, 0};
 static PyObject *py_exp_pair_hi(PyObject *self, PyObject *args) { return run(&KERNEL_exp_pair_hi, args); }
 static const kernel_info KERNEL_exp_pair_lo = {"exp_pair_lo", 1, 1, exp_pair_lo_vector, exp_pair_lo_exact_chunk, 0};
@@ -164,6 +182,15 @@ static PyMethodDef methods[] = {
     {"exp", py_exp, METH_VARARGS, "exp(x, out): e^x into out; returns out."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(e, out): log(1 + e) into out; returns out."},
     {"log", py_log, METH_VARARGS, "log(x, out): the natural log of x into out; returns out."},
+    {"exp_two", py_exp_two, METH_VARARGS, "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."},
+    {"log1p_two", py_log1p_two, METH_VARARGS, "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); returns (hi, lo)."},
+    {"log_two", py_log_two, METH_VARARGS, "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."},
+    {"two_sum", py_two_sum, METH_VARARGS, "two_sum(a, b, (hi, lo)): a + b = hi + lo exactly (TwoSum); returns (hi, lo)."},
+    {"two_prod", py_two_prod, METH_VARARGS, "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."},
+    {"mul_two", py_mul_two, METH_VARARGS, "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."},
+    {"mul_pair", py_mul_pair, METH_VARARGS, "mul_pair(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)*(b_hi + b_lo) as hi + lo; returns (hi, lo)."},
+    {"add_two", py_add_two, METH_VARARGS, "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."},
+    {"div_two", py_div_two, METH_VARARGS, "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."},
     {"exp_pair_hi", py_exp_pair_hi, METH_VARARGS, "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."},
     {"exp_pair_lo", py_exp_pair_lo, METH_VARARGS, "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."},
     {"sigmoid", py_sigmoid, METH_VARARGS, "Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"},

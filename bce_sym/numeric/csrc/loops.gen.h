@@ -3,7 +3,7 @@
 
 #define LOOP __attribute__((flatten))
 
-/* The primitives as one-input, one-output kernels. */
+/* The primitives as kernels of their own. */
 VECTOR_TARGET LOOP static int exp_vector(CHUNK_ARGS)
 {
     int outside = 0;
@@ -46,6 +46,132 @@ VECTOR_TARGET LOOP static void log_exact_chunk(CHUNK_ARGS)
         out[0][i] = log_exact(in[0][i]);
 }
 
+VECTOR_TARGET LOOP static int exp_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_two_fast(in[0][i], &out[1][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_two_exact(in[0][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int log1p_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void log1p_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_two_exact(in[0][i], in[1][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int log_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void log_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log_two_exact(in[0][i], in[1][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int two_sum_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = two_sum(in[0][i], in[1][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void two_sum_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = two_sum(in[0][i], in[1][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int two_prod_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = two_prod(in[0][i], in[1][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void two_prod_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = two_prod(in[0][i], in[1][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int mul_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = mul_two(in[0][i], in[1][i], in[2][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void mul_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = mul_two(in[0][i], in[1][i], in[2][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int mul_pair_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = mul_pair(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void mul_pair_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = mul_pair(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int add_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = add_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void add_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = add_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+}
+
+VECTOR_TARGET LOOP static int div_two_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = div_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void div_two_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = div_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
+}
+
 VECTOR_TARGET LOOP static int exp_pair_hi_vector(CHUNK_ARGS)
 {
     int outside = 0;
@@ -78,17 +204,18 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
-        const double r5 = r4 / r2;
-        const double r6 = r2 - 1.0;
-        const double r7 = r1 - r6;
-        const double r8 = r7 / r2;
-        const double r9 = r5 * r8;
-        const double r10 = r5 - r9;
-        out[0][i] = r10;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r6 = np_maximum(r1, r5);
+        const int r7 = s >= 0.0;
+        const double r8 = r7 ? 0.0 : r2;
+        double r10;
+        const double r9 = div_two(r6, r8, r3, r4, &r10);
+        const double r11 = round_two(r9, r10);
+        out[0][i] = r11;
     }
 }
 
@@ -98,17 +225,18 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
-        const double r5 = r4 / r2;
-        const double r6 = r2 - 1.0;
-        const double r7 = r1 - r6;
-        const double r8 = r7 / r2;
-        const double r9 = r5 * r8;
-        const double r10 = r5 - r9;
-        out[0][i] = r10;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r6 = np_maximum(r1, r5);
+        const int r7 = s >= 0.0;
+        const double r8 = r7 ? 0.0 : r2;
+        double r10;
+        const double r9 = div_two(r6, r8, r3, r4, &r10);
+        const double r11 = round_two(r9, r10);
+        out[0][i] = r11;
     }
     return outside;
 }
@@ -135,10 +263,16 @@ VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double r0 = np_minimum(s, 0.0);
         const double r1 = copysign(s, -1.0);
-        const double r2 = exp_exact(r1);
-        const double r3 = log1p_exact(r2);
-        const double r4 = r0 - r3;
-        out[0][i] = r4;
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = log1p_two_exact(r2, r3, &r5);
+        const double r6 = -r4;
+        const double r7 = -r5;
+        double r9;
+        const double r8 = add_two(r0, 0.0, r6, r7, &r9);
+        const double r10 = round_two(r8, r9);
+        out[0][i] = r10;
     }
 }
 
@@ -149,10 +283,16 @@ VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double r0 = np_minimum(s, 0.0);
         const double r1 = copysign(s, -1.0);
-        const double r2 = exp_fast(r1, &outside);
-        const double r3 = log1p_core(r2);
-        const double r4 = r0 - r3;
-        out[0][i] = r4;
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = log1p_core_two(r2, r3, &r5);
+        const double r6 = -r4;
+        const double r7 = -r5;
+        double r9;
+        const double r8 = add_two(r0, 0.0, r6, r7, &r9);
+        const double r10 = round_two(r8, r9);
+        out[0][i] = r10;
     }
     return outside;
 }
@@ -178,20 +318,31 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
-        const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = r0 * r5;
-        const double r7 = p_w * y;
-        const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
-        const double r10 = r9 + r4;
-        const double r11 = r7 * r10;
-        const double r12 = r6 + r11;
-        out[0][i] = r12;
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_exact(r4, &r6);
+        double r8;
+        const double r7 = log1p_two_exact(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        const double r23 = round_two(r21, r22);
+        out[0][i] = r23;
     }
 }
 
@@ -202,20 +353,31 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
-        const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = r0 * r5;
-        const double r7 = p_w * y;
-        const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
-        const double r10 = r9 + r4;
-        const double r11 = r7 * r10;
-        const double r12 = r6 + r11;
-        out[0][i] = r12;
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_fast(r4, &r6, &outside);
+        double r8;
+        const double r7 = log1p_core_two(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        const double r23 = round_two(r21, r22);
+        out[0][i] = r23;
     }
     return outside;
 }
@@ -253,16 +415,26 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        out[0][i] = r11;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        out[0][i] = r21;
     }
 }
 
@@ -275,16 +447,26 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        out[0][i] = r11;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        out[0][i] = r21;
     }
     return outside;
 }
@@ -493,34 +675,25 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = p_w * y;
-        const double r4 = 1.0 + r3;
-        const double r5 = r4 - y;
-        const double r6 = r5 * r1;
-        const double r7 = r2 * r2;
-        const double r8 = r2 * 134217729.0;
-        const double r9 = r8 - r2;
-        const double r10 = r8 - r9;
-        const double r11 = r2 - r10;
-        const double r12 = r10 * r11;
-        const double r13 = r10 * r10;
-        const double r14 = r13 - r7;
-        const double r15 = r14 + r12;
-        const double r16 = r15 + r12;
-        const double r17 = r11 * r11;
-        const double r18 = r16 + r17;
-        const double r19 = r2 - 1.0;
-        const double r20 = r1 - r19;
-        const double r21 = r20 / r2;
-        const double r22 = r18 / r7;
-        const double r23 = r21 + r21;
-        const double r24 = r22 + r23;
-        const double r25 = r6 / r7;
-        const double r26 = r25 * r24;
-        const double r27 = r25 - r26;
-        out[0][i] = r27;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = two_prod(p_w, y, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = add_two(1.0, 0.0, r5, r6, &r9);
+        double r11;
+        const double r10 = add_two(r8, r9, r7, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r10, r11, r1, r2, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        const double r18 = round_two(r16, r17);
+        out[0][i] = r18;
     }
 }
 
@@ -532,34 +705,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = p_w * y;
-        const double r4 = 1.0 + r3;
-        const double r5 = r4 - y;
-        const double r6 = r5 * r1;
-        const double r7 = r2 * r2;
-        const double r8 = r2 * 134217729.0;
-        const double r9 = r8 - r2;
-        const double r10 = r8 - r9;
-        const double r11 = r2 - r10;
-        const double r12 = r10 * r11;
-        const double r13 = r10 * r10;
-        const double r14 = r13 - r7;
-        const double r15 = r14 + r12;
-        const double r16 = r15 + r12;
-        const double r17 = r11 * r11;
-        const double r18 = r16 + r17;
-        const double r19 = r2 - 1.0;
-        const double r20 = r1 - r19;
-        const double r21 = r20 / r2;
-        const double r22 = r18 / r7;
-        const double r23 = r21 + r21;
-        const double r24 = r22 + r23;
-        const double r25 = r6 / r7;
-        const double r26 = r25 * r24;
-        const double r27 = r25 - r26;
-        out[0][i] = r27;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = two_prod(p_w, y, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = add_two(1.0, 0.0, r5, r6, &r9);
+        double r11;
+        const double r10 = add_two(r8, r9, r7, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r10, r11, r1, r2, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        const double r18 = round_two(r16, r17);
+        out[0][i] = r18;
     }
     return outside;
 }
@@ -590,30 +754,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -623,30 +773,16 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside;
 }
@@ -675,10 +811,14 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
         const double r1 = -r0;
         const double r2 = np_maximum(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
-        const double r4 = exp_exact(r3);
-        const double r5 = log1p_exact(r4);
-        const double r6 = r2 + r5;
-        out[0][i] = r6;
+        double r5;
+        const double r4 = exp_two_exact(r3, &r5);
+        double r7;
+        const double r6 = log1p_two_exact(r4, r5, &r7);
+        double r9;
+        const double r8 = add_two(r2, 0.0, r6, r7, &r9);
+        const double r10 = round_two(r8, r9);
+        out[0][i] = r10;
     }
 }
 
@@ -692,10 +832,14 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
         const double r1 = -r0;
         const double r2 = np_maximum(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
-        const double r4 = exp_fast(r3, &outside);
-        const double r5 = log1p_core(r4);
-        const double r6 = r2 + r5;
-        out[0][i] = r6;
+        double r5;
+        const double r4 = exp_two_fast(r3, &r5, &outside);
+        double r7;
+        const double r6 = log1p_core_two(r4, r5, &r7);
+        double r9;
+        const double r8 = add_two(r2, 0.0, r6, r7, &r9);
+        const double r10 = round_two(r8, r9);
+        out[0][i] = r10;
     }
     return outside;
 }
@@ -791,30 +935,16 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -824,30 +954,16 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside;
 }
@@ -872,15 +988,26 @@ VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
-        const double r0 = log_exact(yhat);
-        const double r1 = y * r0;
-        const double r2 = -r1;
-        const double r3 = 1.0 - y;
-        const double r4 = -yhat;
-        const double r5 = log1p_exact(r4);
-        const double r6 = r3 * r5;
-        const double r7 = r2 - r6;
-        out[0][i] = r7;
+        double r1;
+        const double r0 = log_two_exact(yhat, 0.0, &r1);
+        double r3;
+        const double r2 = mul_two(r0, r1, y, &r3);
+        const double r4 = -r2;
+        const double r5 = -r3;
+        const double r6 = -y;
+        double r8;
+        const double r7 = two_sum(1.0, r6, &r8);
+        const double r9 = -yhat;
+        double r11;
+        const double r10 = log1p_two_exact(r9, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r7, r8, r10, r11, &r13);
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = add_two(r4, r5, r14, r15, &r17);
+        const double r18 = round_two(r16, r17);
+        out[0][i] = r18;
     }
 }
 
@@ -890,15 +1017,26 @@ VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
-        const double r0 = log_fast(yhat, &outside);
-        const double r1 = y * r0;
-        const double r2 = -r1;
-        const double r3 = 1.0 - y;
-        const double r4 = -yhat;
-        const double r5 = log1p_negative_fast(r4, &outside);
-        const double r6 = r3 * r5;
-        const double r7 = r2 - r6;
-        out[0][i] = r7;
+        double r1;
+        const double r0 = log_two_fast(yhat, 0.0, &r1, &outside);
+        double r3;
+        const double r2 = mul_two(r0, r1, y, &r3);
+        const double r4 = -r2;
+        const double r5 = -r3;
+        const double r6 = -y;
+        double r8;
+        const double r7 = two_sum(1.0, r6, &r8);
+        const double r9 = -yhat;
+        double r11;
+        const double r10 = log1p_negative_two_fast(r9, &r11, &outside);
+        double r13;
+        const double r12 = mul_pair(r7, r8, r10, r11, &r13);
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = add_two(r4, r5, r14, r15, &r17);
+        const double r18 = round_two(r16, r17);
+        out[0][i] = r18;
     }
     return outside;
 }
@@ -1023,14 +1161,24 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
-        const double r0 = y / yhat;
-        const double r1 = r0 / yhat;
-        const double r2 = 1.0 - yhat;
-        const double r3 = 1.0 - y;
-        const double r4 = r3 / r2;
-        const double r5 = r4 / r2;
-        const double r6 = r1 + r5;
-        out[0][i] = r6;
+        double r1;
+        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        double r3;
+        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r4 = -yhat;
+        double r6;
+        const double r5 = two_sum(1.0, r4, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = two_sum(1.0, r7, &r9);
+        double r11;
+        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        double r13;
+        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        double r15;
+        const double r14 = add_two(r2, r3, r12, r13, &r15);
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r16;
     }
 }
 
@@ -1040,14 +1188,24 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
-        const double r0 = y / yhat;
-        const double r1 = r0 / yhat;
-        const double r2 = 1.0 - yhat;
-        const double r3 = 1.0 - y;
-        const double r4 = r3 / r2;
-        const double r5 = r4 / r2;
-        const double r6 = r1 + r5;
-        out[0][i] = r6;
+        double r1;
+        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        double r3;
+        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r4 = -yhat;
+        double r6;
+        const double r5 = two_sum(1.0, r4, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = two_sum(1.0, r7, &r9);
+        double r11;
+        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        double r13;
+        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        double r15;
+        const double r14 = add_two(r2, r3, r12, r13, &r15);
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r16;
     }
     return outside;
 }
@@ -1076,20 +1234,25 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        out[0][i] = r12;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
 }
 
@@ -1100,20 +1263,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        out[0][i] = r12;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
     return outside;
 }
@@ -1149,20 +1317,25 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        out[0][i] = r12;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
 }
 
@@ -1174,20 +1347,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        out[0][i] = r12;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
     return outside | (soft << 1);
 }
@@ -1226,10 +1404,14 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        out[0][i] = r5;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -1242,10 +1424,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARG
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        out[0][i] = r5;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside;
 }
@@ -1275,10 +1461,14 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CH
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        out[0][i] = r5;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -1292,10 +1482,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CH
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        out[0][i] = r5;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside | (soft << 1);
 }
@@ -1637,37 +1831,24 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = t * 0.5;
-        const double r4 = 0.5 + r3;
-        const double r5 = p_w * 0.5;
-        const double r6 = 1.0 - t;
-        const double r7 = r5 * r6;
-        const double r8 = r4 + r7;
-        const double r9 = r8 * r1;
-        const double r10 = r2 * r2;
-        const double r11 = r2 * 134217729.0;
-        const double r12 = r11 - r2;
-        const double r13 = r11 - r12;
-        const double r14 = r2 - r13;
-        const double r15 = r13 * r14;
-        const double r16 = r13 * r13;
-        const double r17 = r16 - r10;
-        const double r18 = r17 + r15;
-        const double r19 = r18 + r15;
-        const double r20 = r14 * r14;
-        const double r21 = r19 + r20;
-        const double r22 = r2 - 1.0;
-        const double r23 = r1 - r22;
-        const double r24 = r23 / r2;
-        const double r25 = r21 / r10;
-        const double r26 = r24 + r24;
-        const double r27 = r25 + r26;
-        const double r28 = r9 / r10;
-        const double r29 = r28 * r27;
-        const double r30 = r28 - r29;
-        out[0][i] = r30;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
 }
 
@@ -1679,37 +1860,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = t * 0.5;
-        const double r4 = 0.5 + r3;
-        const double r5 = p_w * 0.5;
-        const double r6 = 1.0 - t;
-        const double r7 = r5 * r6;
-        const double r8 = r4 + r7;
-        const double r9 = r8 * r1;
-        const double r10 = r2 * r2;
-        const double r11 = r2 * 134217729.0;
-        const double r12 = r11 - r2;
-        const double r13 = r11 - r12;
-        const double r14 = r2 - r13;
-        const double r15 = r13 * r14;
-        const double r16 = r13 * r13;
-        const double r17 = r16 - r10;
-        const double r18 = r17 + r15;
-        const double r19 = r18 + r15;
-        const double r20 = r14 * r14;
-        const double r21 = r19 + r20;
-        const double r22 = r2 - 1.0;
-        const double r23 = r1 - r22;
-        const double r24 = r23 / r2;
-        const double r25 = r21 / r10;
-        const double r26 = r24 + r24;
-        const double r27 = r25 + r26;
-        const double r28 = r9 / r10;
-        const double r29 = r28 * r27;
-        const double r30 = r28 - r29;
-        out[0][i] = r30;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
     return outside;
 }
@@ -1745,37 +1913,24 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = t * 0.5;
-        const double r4 = 0.5 + r3;
-        const double r5 = p_w * 0.5;
-        const double r6 = 1.0 - t;
-        const double r7 = r5 * r6;
-        const double r8 = r4 + r7;
-        const double r9 = r8 * r1;
-        const double r10 = r2 * r2;
-        const double r11 = r2 * 134217729.0;
-        const double r12 = r11 - r2;
-        const double r13 = r11 - r12;
-        const double r14 = r2 - r13;
-        const double r15 = r13 * r14;
-        const double r16 = r13 * r13;
-        const double r17 = r16 - r10;
-        const double r18 = r17 + r15;
-        const double r19 = r18 + r15;
-        const double r20 = r14 * r14;
-        const double r21 = r19 + r20;
-        const double r22 = r2 - 1.0;
-        const double r23 = r1 - r22;
-        const double r24 = r23 / r2;
-        const double r25 = r21 / r10;
-        const double r26 = r24 + r24;
-        const double r27 = r25 + r26;
-        const double r28 = r9 / r10;
-        const double r29 = r28 * r27;
-        const double r30 = r28 - r29;
-        out[0][i] = r30;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
 }
 
@@ -1788,37 +1943,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = t * 0.5;
-        const double r4 = 0.5 + r3;
-        const double r5 = p_w * 0.5;
-        const double r6 = 1.0 - t;
-        const double r7 = r5 * r6;
-        const double r8 = r4 + r7;
-        const double r9 = r8 * r1;
-        const double r10 = r2 * r2;
-        const double r11 = r2 * 134217729.0;
-        const double r12 = r11 - r2;
-        const double r13 = r11 - r12;
-        const double r14 = r2 - r13;
-        const double r15 = r13 * r14;
-        const double r16 = r13 * r13;
-        const double r17 = r16 - r10;
-        const double r18 = r17 + r15;
-        const double r19 = r18 + r15;
-        const double r20 = r14 * r14;
-        const double r21 = r19 + r20;
-        const double r22 = r2 - 1.0;
-        const double r23 = r1 - r22;
-        const double r24 = r23 / r2;
-        const double r25 = r21 / r10;
-        const double r26 = r24 + r24;
-        const double r27 = r25 + r26;
-        const double r28 = r9 / r10;
-        const double r29 = r28 * r27;
-        const double r30 = r28 - r29;
-        out[0][i] = r30;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r17 = round_two(r15, r16);
+        out[0][i] = r17;
     }
     return outside | (soft << 1);
 }
@@ -1853,30 +1995,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -1886,30 +2014,16 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside;
 }
@@ -1934,30 +2048,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_exact(r0);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
 }
 
@@ -1968,30 +2068,16 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
-        const double r2 = 1.0 + r1;
-        const double r3 = r2 * r2;
-        const double r4 = r2 * 134217729.0;
-        const double r5 = r4 - r2;
-        const double r6 = r4 - r5;
-        const double r7 = r2 - r6;
-        const double r8 = r6 * r7;
-        const double r9 = r6 * r6;
-        const double r10 = r9 - r3;
-        const double r11 = r10 + r8;
-        const double r12 = r11 + r8;
-        const double r13 = r7 * r7;
-        const double r14 = r12 + r13;
-        const double r15 = r2 - 1.0;
-        const double r16 = r1 - r15;
-        const double r17 = r16 / r2;
-        const double r18 = r14 / r3;
-        const double r19 = r17 + r17;
-        const double r20 = r18 + r19;
-        const double r21 = r1 / r3;
-        const double r22 = r21 * r20;
-        const double r23 = r21 - r22;
-        out[0][i] = r23;
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r9 = round_two(r7, r8);
+        out[0][i] = r9;
     }
     return outside | (soft << 1);
 }
@@ -2639,39 +2725,51 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
-        const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = r0 * r5;
-        const double r7 = p_w * y;
-        const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
-        const double r10 = r9 + r4;
-        const double r11 = r7 * r10;
-        const double r12 = r6 + r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
-        const double r16 = r0 * r15;
-        const double r17 = r16 / r13;
-        const double r18 = r13 - 1.0;
-        const double r19 = r3 - r18;
-        const double r20 = r19 / r13;
-        const double r21 = r17 * r20;
-        const double r22 = r17 - r21;
-        const double r23 = p_w * y;
-        const double r24 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
-        const double r26 = r23 * r25;
-        const double r27 = r26 / r13;
-        const double r28 = r27 * r20;
-        const double r29 = r27 - r28;
-        const double r30 = r22 - r29;
-        out[0][i] = r12;
-        out[1][i] = r30;
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_exact(r4, &r6);
+        double r8;
+        const double r7 = log1p_two_exact(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = 1.0 + r5;
+        const double r25 = 1.0 - y;
+        const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r27 = np_maximum(r5, r26);
+        const double r28 = r25 * r27;
+        const double r29 = r28 / r24;
+        const double r30 = r24 - 1.0;
+        const double r31 = r5 - r30;
+        const double r32 = r31 / r24;
+        const double r33 = r29 * r32;
+        const double r34 = r29 - r33;
+        const double r35 = p_w * y;
+        const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r37 = np_maximum(r5, r36);
+        const double r38 = r35 * r37;
+        const double r39 = r38 / r24;
+        const double r40 = r39 * r32;
+        const double r41 = r39 - r40;
+        const double r42 = r34 - r41;
+        out[0][i] = r23;
+        out[1][i] = r42;
     }
 }
 
@@ -2682,39 +2780,51 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
-        const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = r0 * r5;
-        const double r7 = p_w * y;
-        const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
-        const double r10 = r9 + r4;
-        const double r11 = r7 * r10;
-        const double r12 = r6 + r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
-        const double r16 = r0 * r15;
-        const double r17 = r16 / r13;
-        const double r18 = r13 - 1.0;
-        const double r19 = r3 - r18;
-        const double r20 = r19 / r13;
-        const double r21 = r17 * r20;
-        const double r22 = r17 - r21;
-        const double r23 = p_w * y;
-        const double r24 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
-        const double r26 = r23 * r25;
-        const double r27 = r26 / r13;
-        const double r28 = r27 * r20;
-        const double r29 = r27 - r28;
-        const double r30 = r22 - r29;
-        out[0][i] = r12;
-        out[1][i] = r30;
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_fast(r4, &r6, &outside);
+        double r8;
+        const double r7 = log1p_core_two(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = 1.0 + r5;
+        const double r25 = 1.0 - y;
+        const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r27 = np_maximum(r5, r26);
+        const double r28 = r25 * r27;
+        const double r29 = r28 / r24;
+        const double r30 = r24 - 1.0;
+        const double r31 = r5 - r30;
+        const double r32 = r31 / r24;
+        const double r33 = r29 * r32;
+        const double r34 = r29 - r33;
+        const double r35 = p_w * y;
+        const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r37 = np_maximum(r5, r36);
+        const double r38 = r35 * r37;
+        const double r39 = r38 / r24;
+        const double r40 = r39 * r32;
+        const double r41 = r39 - r40;
+        const double r42 = r34 - r41;
+        out[0][i] = r23;
+        out[1][i] = r42;
     }
     return outside;
 }
@@ -2764,34 +2874,45 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = 1.0 + r3;
-        const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
-        const double r15 = r7 * r14;
-        const double r16 = r15 / r12;
-        const double r17 = r12 - 1.0;
-        const double r18 = r3 - r17;
-        const double r19 = r18 / r12;
-        const double r20 = r16 * r19;
-        const double r21 = r16 - r20;
-        const double r22 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r23 = np_maximum(r3, r22);
-        const double r24 = y * r23;
-        const double r25 = r24 / r12;
-        const double r26 = r25 * r19;
-        const double r27 = r25 - r26;
-        const double r28 = r21 - r27;
-        out[0][i] = r11;
-        out[1][i] = r28;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = 1.0 + r3;
+        const double r23 = 1.0 - y;
+        const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r25 = np_maximum(r3, r24);
+        const double r26 = r23 * r25;
+        const double r27 = r26 / r22;
+        const double r28 = r22 - 1.0;
+        const double r29 = r3 - r28;
+        const double r30 = r29 / r22;
+        const double r31 = r27 * r30;
+        const double r32 = r27 - r31;
+        const double r33 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r34 = np_maximum(r3, r33);
+        const double r35 = y * r34;
+        const double r36 = r35 / r22;
+        const double r37 = r36 * r30;
+        const double r38 = r36 - r37;
+        const double r39 = r32 - r38;
+        out[0][i] = r21;
+        out[1][i] = r39;
     }
 }
 
@@ -2804,34 +2925,45 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = 1.0 + r3;
-        const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
-        const double r15 = r7 * r14;
-        const double r16 = r15 / r12;
-        const double r17 = r12 - 1.0;
-        const double r18 = r3 - r17;
-        const double r19 = r18 / r12;
-        const double r20 = r16 * r19;
-        const double r21 = r16 - r20;
-        const double r22 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r23 = np_maximum(r3, r22);
-        const double r24 = y * r23;
-        const double r25 = r24 / r12;
-        const double r26 = r25 * r19;
-        const double r27 = r25 - r26;
-        const double r28 = r21 - r27;
-        out[0][i] = r11;
-        out[1][i] = r28;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = 1.0 + r3;
+        const double r23 = 1.0 - y;
+        const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r25 = np_maximum(r3, r24);
+        const double r26 = r23 * r25;
+        const double r27 = r26 / r22;
+        const double r28 = r22 - 1.0;
+        const double r29 = r3 - r28;
+        const double r30 = r29 / r22;
+        const double r31 = r27 * r30;
+        const double r32 = r27 - r31;
+        const double r33 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r34 = np_maximum(r3, r33);
+        const double r35 = y * r34;
+        const double r36 = r35 / r22;
+        const double r37 = r36 * r30;
+        const double r38 = r36 - r37;
+        const double r39 = r32 - r38;
+        out[0][i] = r21;
+        out[1][i] = r39;
     }
     return outside;
 }
@@ -2876,32 +3008,37 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = t * r11;
-        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
-        const double r17 = r14 * r16;
-        const double r18 = r17 / r13;
-        const double r19 = r13 - 1.0;
-        const double r20 = r3 - r19;
-        const double r21 = r20 / r13;
-        const double r22 = r18 * r21;
-        const double r23 = r18 - r22;
-        out[0][i] = r12;
-        out[1][i] = r23;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        const double r18 = 1.0 + r9;
+        const double r19 = t * r5;
+        const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r21 = np_maximum(r9, r20);
+        const double r22 = r19 * r21;
+        const double r23 = r22 / r18;
+        const double r24 = r18 - 1.0;
+        const double r25 = r9 - r24;
+        const double r26 = r25 / r18;
+        const double r27 = r23 * r26;
+        const double r28 = r23 - r27;
+        out[0][i] = r17;
+        out[1][i] = r28;
     }
 }
 
@@ -2912,32 +3049,37 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = t * r11;
-        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
-        const double r17 = r14 * r16;
-        const double r18 = r17 / r13;
-        const double r19 = r13 - 1.0;
-        const double r20 = r3 - r19;
-        const double r21 = r20 / r13;
-        const double r22 = r18 * r21;
-        const double r23 = r18 - r22;
-        out[0][i] = r12;
-        out[1][i] = r23;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        const double r18 = 1.0 + r9;
+        const double r19 = t * r5;
+        const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r21 = np_maximum(r9, r20);
+        const double r22 = r19 * r21;
+        const double r23 = r22 / r18;
+        const double r24 = r18 - 1.0;
+        const double r25 = r9 - r24;
+        const double r26 = r25 / r18;
+        const double r27 = r23 * r26;
+        const double r28 = r23 - r27;
+        out[0][i] = r17;
+        out[1][i] = r28;
     }
     return outside;
 }
@@ -2980,32 +3122,37 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = t * r11;
-        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
-        const double r17 = r14 * r16;
-        const double r18 = r17 / r13;
-        const double r19 = r13 - 1.0;
-        const double r20 = r3 - r19;
-        const double r21 = r20 / r13;
-        const double r22 = r18 * r21;
-        const double r23 = r18 - r22;
-        out[0][i] = r12;
-        out[1][i] = r23;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        const double r18 = 1.0 + r9;
+        const double r19 = t * r5;
+        const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r21 = np_maximum(r9, r20);
+        const double r22 = r19 * r21;
+        const double r23 = r22 / r18;
+        const double r24 = r18 - 1.0;
+        const double r25 = r9 - r24;
+        const double r26 = r25 / r18;
+        const double r27 = r23 * r26;
+        const double r28 = r23 - r27;
+        out[0][i] = r17;
+        out[1][i] = r28;
     }
 }
 
@@ -3017,32 +3164,37 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
-        const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
         const double r5 = r1 + r4;
-        const double r6 = t * 0.5;
-        const double r7 = 0.5 + r6;
-        const double r8 = p_w * 0.5;
-        const double r9 = 1.0 - t;
-        const double r10 = r8 * r9;
-        const double r11 = r7 + r10;
-        const double r12 = r5 * r11;
-        const double r13 = 1.0 + r3;
-        const double r14 = t * r11;
-        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
-        const double r17 = r14 * r16;
-        const double r18 = r17 / r13;
-        const double r19 = r13 - 1.0;
-        const double r20 = r3 - r19;
-        const double r21 = r20 / r13;
-        const double r22 = r18 * r21;
-        const double r23 = r18 - r22;
-        out[0][i] = r12;
-        out[1][i] = r23;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        const double r17 = round_two(r15, r16);
+        const double r18 = 1.0 + r9;
+        const double r19 = t * r5;
+        const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r21 = np_maximum(r9, r20);
+        const double r22 = r19 * r21;
+        const double r23 = r22 / r18;
+        const double r24 = r18 - 1.0;
+        const double r25 = r9 - r24;
+        const double r26 = r25 / r18;
+        const double r27 = r23 * r26;
+        const double r28 = r23 - r27;
+        out[0][i] = r17;
+        out[1][i] = r28;
     }
     return outside | (soft << 1);
 }
@@ -3088,21 +3240,25 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = 1.0 + r3;
-        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
-        const double r9 = t * r8;
-        const double r10 = r9 / r6;
-        const double r11 = r6 - 1.0;
-        const double r12 = r3 - r11;
-        const double r13 = r12 / r6;
-        const double r14 = r10 * r13;
-        const double r15 = r10 - r14;
-        out[0][i] = r5;
-        out[1][i] = r15;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        const double r10 = 1.0 + r3;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r3, r11);
+        const double r13 = t * r12;
+        const double r14 = r13 / r10;
+        const double r15 = r10 - 1.0;
+        const double r16 = r3 - r15;
+        const double r17 = r16 / r10;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r9;
+        out[1][i] = r19;
     }
 }
 
@@ -3115,21 +3271,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = 1.0 + r3;
-        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
-        const double r9 = t * r8;
-        const double r10 = r9 / r6;
-        const double r11 = r6 - 1.0;
-        const double r12 = r3 - r11;
-        const double r13 = r12 / r6;
-        const double r14 = r10 * r13;
-        const double r15 = r10 - r14;
-        out[0][i] = r5;
-        out[1][i] = r15;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        const double r10 = 1.0 + r3;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r3, r11);
+        const double r13 = t * r12;
+        const double r14 = r13 / r10;
+        const double r15 = r10 - 1.0;
+        const double r16 = r3 - r15;
+        const double r17 = r16 / r10;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r9;
+        out[1][i] = r19;
     }
     return outside;
 }
@@ -3165,21 +3325,25 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = 1.0 + r3;
-        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
-        const double r9 = t * r8;
-        const double r10 = r9 / r6;
-        const double r11 = r6 - 1.0;
-        const double r12 = r3 - r11;
-        const double r13 = r12 / r6;
-        const double r14 = r10 * r13;
-        const double r15 = r10 - r14;
-        out[0][i] = r5;
-        out[1][i] = r15;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        const double r10 = 1.0 + r3;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r3, r11);
+        const double r13 = t * r12;
+        const double r14 = r13 / r10;
+        const double r15 = r10 - 1.0;
+        const double r16 = r3 - r15;
+        const double r17 = r16 / r10;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r9;
+        out[1][i] = r19;
     }
 }
 
@@ -3193,21 +3357,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         const double r0 = s * t;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = 1.0 + r3;
-        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
-        const double r9 = t * r8;
-        const double r10 = r9 / r6;
-        const double r11 = r6 - 1.0;
-        const double r12 = r3 - r11;
-        const double r13 = r12 / r6;
-        const double r14 = r10 * r13;
-        const double r15 = r10 - r14;
-        out[0][i] = r5;
-        out[1][i] = r15;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        const double r9 = round_two(r7, r8);
+        const double r10 = 1.0 + r3;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r3, r11);
+        const double r13 = t * r12;
+        const double r14 = r13 / r10;
+        const double r15 = r10 - 1.0;
+        const double r16 = r3 - r15;
+        const double r17 = r16 / r10;
+        const double r18 = r14 * r17;
+        const double r19 = r14 - r18;
+        out[0][i] = r9;
+        out[1][i] = r19;
     }
     return outside | (soft << 1);
 }
@@ -3244,75 +3412,86 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = exp_pair_hi_exact(r2);
-        const double r13 = exp_pair_lo_exact(r2);
-        const double r14 = 1.0 + r12;
-        const double r15 = r14 - 1.0;
-        const double r16 = r12 - r15;
-        const double r17 = r16 + r13;
-        const double r18 = r12 / r14;
-        const double r19 = r18 * r14;
-        const double r20 = r18 * 134217729.0;
-        const double r21 = r20 - r18;
-        const double r22 = r20 - r21;
-        const double r23 = r18 - r22;
-        const double r24 = r14 * 134217729.0;
-        const double r25 = r24 - r14;
-        const double r26 = r24 - r25;
-        const double r27 = r14 - r26;
-        const double r28 = r22 * r26;
-        const double r29 = r28 - r19;
-        const double r30 = r22 * r27;
-        const double r31 = r29 + r30;
-        const double r32 = r23 * r26;
-        const double r33 = r31 + r32;
-        const double r34 = r23 * r27;
-        const double r35 = r33 + r34;
-        const double r36 = r12 - r19;
-        const double r37 = r36 - r35;
-        const double r38 = r37 + r13;
-        const double r39 = r18 * r17;
-        const double r40 = r38 - r39;
-        const double r41 = r40 / r14;
-        const int r42 = s >= 0.0;
-        const double r43 = -y;
-        const double r44 = r42 ? r7 : r43;
-        const double r45 = 1.0 - r7;
-        const double r46 = r45 - y;
-        const double r47 = r42 ? r46 : 0.0;
-        const double r48 = r42 ? -1.0 : 1.0;
-        const double r49 = r48 * r18;
-        const double r50 = r48 * r41;
-        const double r51 = r44 + r49;
-        const double r52 = r51 - r44;
-        const double r53 = r51 - r52;
-        const double r54 = r44 - r53;
-        const double r55 = r49 - r52;
-        const double r56 = r54 + r55;
-        const double r57 = r56 + r47;
-        const double r58 = r57 + r50;
-        const double r59 = r51 + r58;
-        const double r60 = fabs(r56);
-        const double r61 = fabs(r47);
-        const double r62 = r60 + r61;
-        const double r63 = fabs(r41);
-        const double r64 = r62 + r63;
-        const double r65 = r18 * 1.5777218104420236e-30;
-        const double r66 = r64 * 2.220446049250313e-16;
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = exp_pair_hi_exact(r2);
+        const double r23 = exp_pair_lo_exact(r2);
+        const double r24 = 1.0 + r22;
+        const double r25 = r24 - 1.0;
+        const double r26 = r22 - r25;
+        const double r27 = r26 + r23;
+        const double r28 = r22 / r24;
+        const double r29 = r28 * r24;
+        const double r30 = r28 * 134217729.0;
+        const double r31 = r30 - r28;
+        const double r32 = r30 - r31;
+        const double r33 = r28 - r32;
+        const double r34 = r24 * 134217729.0;
+        const double r35 = r34 - r24;
+        const double r36 = r34 - r35;
+        const double r37 = r24 - r36;
+        const double r38 = r32 * r36;
+        const double r39 = r38 - r29;
+        const double r40 = r32 * r37;
+        const double r41 = r39 + r40;
+        const double r42 = r33 * r36;
+        const double r43 = r41 + r42;
+        const double r44 = r33 * r37;
+        const double r45 = r43 + r44;
+        const double r46 = r22 - r29;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r23;
+        const double r49 = r28 * r27;
+        const double r50 = r48 - r49;
+        const double r51 = r50 / r24;
+        const int r52 = s >= 0.0;
+        const double r53 = 1.0 - y;
+        const double r54 = -y;
+        const double r55 = r52 ? r53 : r54;
+        const double r56 = 1.0 - r53;
+        const double r57 = r56 - y;
+        const double r58 = r52 ? r57 : 0.0;
+        const double r59 = r52 ? -1.0 : 1.0;
+        const double r60 = r59 * r28;
+        const double r61 = r59 * r51;
+        const double r62 = r55 + r60;
+        const double r63 = r62 - r55;
+        const double r64 = r62 - r63;
+        const double r65 = r55 - r64;
+        const double r66 = r60 - r63;
         const double r67 = r65 + r66;
-        const double r68 = r67 + 3.16e-322;
-        const double r69 = round_nearest_decided(r59, r68);
-        out[0][i] = r11;
-        out[1][i] = r69;
+        const double r68 = r67 + r58;
+        const double r69 = r68 + r61;
+        const double r70 = r62 + r69;
+        const double r71 = fabs(r67);
+        const double r72 = fabs(r58);
+        const double r73 = r71 + r72;
+        const double r74 = fabs(r51);
+        const double r75 = r73 + r74;
+        const double r76 = r28 * 1.5777218104420236e-30;
+        const double r77 = r75 * 2.220446049250313e-16;
+        const double r78 = r76 + r77;
+        const double r79 = r78 + 3.16e-322;
+        const double r80 = round_nearest_decided(r70, r79);
+        out[0][i] = r21;
+        out[1][i] = r80;
     }
 }
 
@@ -3325,75 +3504,86 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = exp_pair_hi_fast(r2, &outside);
-        const double r13 = exp_pair_lo_fast(r2, &outside);
-        const double r14 = 1.0 + r12;
-        const double r15 = r14 - 1.0;
-        const double r16 = r12 - r15;
-        const double r17 = r16 + r13;
-        const double r18 = r12 / r14;
-        const double r19 = r18 * r14;
-        const double r20 = r18 * 134217729.0;
-        const double r21 = r20 - r18;
-        const double r22 = r20 - r21;
-        const double r23 = r18 - r22;
-        const double r24 = r14 * 134217729.0;
-        const double r25 = r24 - r14;
-        const double r26 = r24 - r25;
-        const double r27 = r14 - r26;
-        const double r28 = r22 * r26;
-        const double r29 = r28 - r19;
-        const double r30 = r22 * r27;
-        const double r31 = r29 + r30;
-        const double r32 = r23 * r26;
-        const double r33 = r31 + r32;
-        const double r34 = r23 * r27;
-        const double r35 = r33 + r34;
-        const double r36 = r12 - r19;
-        const double r37 = r36 - r35;
-        const double r38 = r37 + r13;
-        const double r39 = r18 * r17;
-        const double r40 = r38 - r39;
-        const double r41 = r40 / r14;
-        const int r42 = s >= 0.0;
-        const double r43 = -y;
-        const double r44 = r42 ? r7 : r43;
-        const double r45 = 1.0 - r7;
-        const double r46 = r45 - y;
-        const double r47 = r42 ? r46 : 0.0;
-        const double r48 = r42 ? -1.0 : 1.0;
-        const double r49 = r48 * r18;
-        const double r50 = r48 * r41;
-        const double r51 = r44 + r49;
-        const double r52 = r51 - r44;
-        const double r53 = r51 - r52;
-        const double r54 = r44 - r53;
-        const double r55 = r49 - r52;
-        const double r56 = r54 + r55;
-        const double r57 = r56 + r47;
-        const double r58 = r57 + r50;
-        const double r59 = r51 + r58;
-        const double r60 = fabs(r56);
-        const double r61 = fabs(r47);
-        const double r62 = r60 + r61;
-        const double r63 = fabs(r41);
-        const double r64 = r62 + r63;
-        const double r65 = r18 * 1.5777218104420236e-30;
-        const double r66 = r64 * 2.220446049250313e-16;
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = exp_pair_hi_fast(r2, &outside);
+        const double r23 = exp_pair_lo_fast(r2, &outside);
+        const double r24 = 1.0 + r22;
+        const double r25 = r24 - 1.0;
+        const double r26 = r22 - r25;
+        const double r27 = r26 + r23;
+        const double r28 = r22 / r24;
+        const double r29 = r28 * r24;
+        const double r30 = r28 * 134217729.0;
+        const double r31 = r30 - r28;
+        const double r32 = r30 - r31;
+        const double r33 = r28 - r32;
+        const double r34 = r24 * 134217729.0;
+        const double r35 = r34 - r24;
+        const double r36 = r34 - r35;
+        const double r37 = r24 - r36;
+        const double r38 = r32 * r36;
+        const double r39 = r38 - r29;
+        const double r40 = r32 * r37;
+        const double r41 = r39 + r40;
+        const double r42 = r33 * r36;
+        const double r43 = r41 + r42;
+        const double r44 = r33 * r37;
+        const double r45 = r43 + r44;
+        const double r46 = r22 - r29;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r23;
+        const double r49 = r28 * r27;
+        const double r50 = r48 - r49;
+        const double r51 = r50 / r24;
+        const int r52 = s >= 0.0;
+        const double r53 = 1.0 - y;
+        const double r54 = -y;
+        const double r55 = r52 ? r53 : r54;
+        const double r56 = 1.0 - r53;
+        const double r57 = r56 - y;
+        const double r58 = r52 ? r57 : 0.0;
+        const double r59 = r52 ? -1.0 : 1.0;
+        const double r60 = r59 * r28;
+        const double r61 = r59 * r51;
+        const double r62 = r55 + r60;
+        const double r63 = r62 - r55;
+        const double r64 = r62 - r63;
+        const double r65 = r55 - r64;
+        const double r66 = r60 - r63;
         const double r67 = r65 + r66;
-        const double r68 = r67 + 3.16e-322;
-        const double r69 = round_nearest_decided(r59, r68);
-        out[0][i] = r11;
-        out[1][i] = r69;
+        const double r68 = r67 + r58;
+        const double r69 = r68 + r61;
+        const double r70 = r62 + r69;
+        const double r71 = fabs(r67);
+        const double r72 = fabs(r58);
+        const double r73 = r71 + r72;
+        const double r74 = fabs(r51);
+        const double r75 = r73 + r74;
+        const double r76 = r28 * 1.5777218104420236e-30;
+        const double r77 = r75 * 2.220446049250313e-16;
+        const double r78 = r76 + r77;
+        const double r79 = r78 + 3.16e-322;
+        const double r80 = round_nearest_decided(r70, r79);
+        out[0][i] = r21;
+        out[1][i] = r80;
     }
     return outside;
 }
@@ -3488,89 +3678,100 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_exact(r2);
-        const double r4 = log1p_exact(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = exp_pair_hi_exact(r2);
-        const double r13 = exp_pair_lo_exact(r2);
-        const double r14 = 1.0 + r12;
-        const double r15 = r14 - 1.0;
-        const double r16 = r12 - r15;
-        const double r17 = r16 + r13;
-        const double r18 = r12 / r14;
-        const double r19 = r18 * r14;
-        const double r20 = r18 * 134217729.0;
-        const double r21 = r20 - r18;
-        const double r22 = r20 - r21;
-        const double r23 = r18 - r22;
-        const double r24 = r14 * 134217729.0;
-        const double r25 = r24 - r14;
-        const double r26 = r24 - r25;
-        const double r27 = r14 - r26;
-        const double r28 = r22 * r26;
-        const double r29 = r28 - r19;
-        const double r30 = r22 * r27;
-        const double r31 = r29 + r30;
-        const double r32 = r23 * r26;
-        const double r33 = r31 + r32;
-        const double r34 = r23 * r27;
-        const double r35 = r33 + r34;
-        const double r36 = r12 - r19;
-        const double r37 = r36 - r35;
-        const double r38 = r37 + r13;
-        const double r39 = r18 * r17;
-        const double r40 = r38 - r39;
-        const double r41 = r40 / r14;
-        const int r42 = s >= 0.0;
-        const double r43 = -y;
-        const double r44 = r42 ? r7 : r43;
-        const double r45 = 1.0 - r7;
-        const double r46 = r45 - y;
-        const double r47 = r42 ? r46 : 0.0;
-        const double r48 = r42 ? -1.0 : 1.0;
-        const double r49 = r48 * r18;
-        const double r50 = r48 * r41;
-        const double r51 = r44 + r49;
-        const double r52 = r51 - r44;
-        const double r53 = r51 - r52;
-        const double r54 = r44 - r53;
-        const double r55 = r49 - r52;
-        const double r56 = r54 + r55;
-        const double r57 = r56 + r47;
-        const double r58 = r57 + r50;
-        const double r59 = r51 + r58;
-        const double r60 = r59 - r51;
-        const double r61 = r59 - r60;
-        const double r62 = r51 - r61;
-        const double r63 = r58 - r60;
-        const double r64 = r62 + r63;
-        const double r65 = fabs(r56);
-        const double r66 = fabs(r47);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = exp_pair_hi_exact(r2);
+        const double r23 = exp_pair_lo_exact(r2);
+        const double r24 = 1.0 + r22;
+        const double r25 = r24 - 1.0;
+        const double r26 = r22 - r25;
+        const double r27 = r26 + r23;
+        const double r28 = r22 / r24;
+        const double r29 = r28 * r24;
+        const double r30 = r28 * 134217729.0;
+        const double r31 = r30 - r28;
+        const double r32 = r30 - r31;
+        const double r33 = r28 - r32;
+        const double r34 = r24 * 134217729.0;
+        const double r35 = r34 - r24;
+        const double r36 = r34 - r35;
+        const double r37 = r24 - r36;
+        const double r38 = r32 * r36;
+        const double r39 = r38 - r29;
+        const double r40 = r32 * r37;
+        const double r41 = r39 + r40;
+        const double r42 = r33 * r36;
+        const double r43 = r41 + r42;
+        const double r44 = r33 * r37;
+        const double r45 = r43 + r44;
+        const double r46 = r22 - r29;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r23;
+        const double r49 = r28 * r27;
+        const double r50 = r48 - r49;
+        const double r51 = r50 / r24;
+        const int r52 = s >= 0.0;
+        const double r53 = 1.0 - y;
+        const double r54 = -y;
+        const double r55 = r52 ? r53 : r54;
+        const double r56 = 1.0 - r53;
+        const double r57 = r56 - y;
+        const double r58 = r52 ? r57 : 0.0;
+        const double r59 = r52 ? -1.0 : 1.0;
+        const double r60 = r59 * r28;
+        const double r61 = r59 * r51;
+        const double r62 = r55 + r60;
+        const double r63 = r62 - r55;
+        const double r64 = r62 - r63;
+        const double r65 = r55 - r64;
+        const double r66 = r60 - r63;
         const double r67 = r65 + r66;
-        const double r68 = fabs(r41);
-        const double r69 = r67 + r68;
-        const double r70 = r18 * 1.5777218104420236e-30;
-        const double r71 = r69 * 2.220446049250313e-16;
-        const double r72 = r70 + r71;
-        const double r73 = r72 + 3.16e-322;
-        const double r74 = blend(all_ones_if(r18 <= 0.0), 1.0, 0.0);
-        const double r75 = fabs(r64);
-        const double r76 = blend(all_ones_if(r75 <= 0.0), 1.0, 0.0);
-        const double r77 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
-        const double r78 = r74 * r76;
-        const double r79 = r78 * r77;
-        const double r80 = r79 * r48;
-        const double r81 = r80 * 9.332636185032189e-302;
-        const double r82 = r64 + r81;
-        const double r83 = round_odd_decided(r59, r82, r73);
-        out[0][i] = r11;
-        out[1][i] = r83;
+        const double r68 = r67 + r58;
+        const double r69 = r68 + r61;
+        const double r70 = r62 + r69;
+        const double r71 = r70 - r62;
+        const double r72 = r70 - r71;
+        const double r73 = r62 - r72;
+        const double r74 = r69 - r71;
+        const double r75 = r73 + r74;
+        const double r76 = fabs(r67);
+        const double r77 = fabs(r58);
+        const double r78 = r76 + r77;
+        const double r79 = fabs(r51);
+        const double r80 = r78 + r79;
+        const double r81 = r28 * 1.5777218104420236e-30;
+        const double r82 = r80 * 2.220446049250313e-16;
+        const double r83 = r81 + r82;
+        const double r84 = r83 + 3.16e-322;
+        const double r85 = blend(all_ones_if(r28 <= 0.0), 1.0, 0.0);
+        const double r86 = fabs(r75);
+        const double r87 = blend(all_ones_if(r86 <= 0.0), 1.0, 0.0);
+        const double r88 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r89 = r85 * r87;
+        const double r90 = r89 * r88;
+        const double r91 = r90 * r59;
+        const double r92 = r91 * 9.332636185032189e-302;
+        const double r93 = r75 + r92;
+        const double r94 = round_odd_decided(r70, r93, r84);
+        out[0][i] = r21;
+        out[1][i] = r94;
     }
 }
 
@@ -3583,89 +3784,100 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         const double r0 = -s;
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(s, -1.0);
-        const double r3 = exp_fast(r2, &outside);
-        const double r4 = log1p_core(r3);
-        const double r5 = r1 + r4;
-        const double r6 = y * r5;
-        const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
-        const double r9 = r8 + r4;
-        const double r10 = r7 * r9;
-        const double r11 = r6 + r10;
-        const double r12 = exp_pair_hi_fast(r2, &outside);
-        const double r13 = exp_pair_lo_fast(r2, &outside);
-        const double r14 = 1.0 + r12;
-        const double r15 = r14 - 1.0;
-        const double r16 = r12 - r15;
-        const double r17 = r16 + r13;
-        const double r18 = r12 / r14;
-        const double r19 = r18 * r14;
-        const double r20 = r18 * 134217729.0;
-        const double r21 = r20 - r18;
-        const double r22 = r20 - r21;
-        const double r23 = r18 - r22;
-        const double r24 = r14 * 134217729.0;
-        const double r25 = r24 - r14;
-        const double r26 = r24 - r25;
-        const double r27 = r14 - r26;
-        const double r28 = r22 * r26;
-        const double r29 = r28 - r19;
-        const double r30 = r22 * r27;
-        const double r31 = r29 + r30;
-        const double r32 = r23 * r26;
-        const double r33 = r31 + r32;
-        const double r34 = r23 * r27;
-        const double r35 = r33 + r34;
-        const double r36 = r12 - r19;
-        const double r37 = r36 - r35;
-        const double r38 = r37 + r13;
-        const double r39 = r18 * r17;
-        const double r40 = r38 - r39;
-        const double r41 = r40 / r14;
-        const int r42 = s >= 0.0;
-        const double r43 = -y;
-        const double r44 = r42 ? r7 : r43;
-        const double r45 = 1.0 - r7;
-        const double r46 = r45 - y;
-        const double r47 = r42 ? r46 : 0.0;
-        const double r48 = r42 ? -1.0 : 1.0;
-        const double r49 = r48 * r18;
-        const double r50 = r48 * r41;
-        const double r51 = r44 + r49;
-        const double r52 = r51 - r44;
-        const double r53 = r51 - r52;
-        const double r54 = r44 - r53;
-        const double r55 = r49 - r52;
-        const double r56 = r54 + r55;
-        const double r57 = r56 + r47;
-        const double r58 = r57 + r50;
-        const double r59 = r51 + r58;
-        const double r60 = r59 - r51;
-        const double r61 = r59 - r60;
-        const double r62 = r51 - r61;
-        const double r63 = r58 - r60;
-        const double r64 = r62 + r63;
-        const double r65 = fabs(r56);
-        const double r66 = fabs(r47);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        const double r21 = round_two(r19, r20);
+        const double r22 = exp_pair_hi_fast(r2, &outside);
+        const double r23 = exp_pair_lo_fast(r2, &outside);
+        const double r24 = 1.0 + r22;
+        const double r25 = r24 - 1.0;
+        const double r26 = r22 - r25;
+        const double r27 = r26 + r23;
+        const double r28 = r22 / r24;
+        const double r29 = r28 * r24;
+        const double r30 = r28 * 134217729.0;
+        const double r31 = r30 - r28;
+        const double r32 = r30 - r31;
+        const double r33 = r28 - r32;
+        const double r34 = r24 * 134217729.0;
+        const double r35 = r34 - r24;
+        const double r36 = r34 - r35;
+        const double r37 = r24 - r36;
+        const double r38 = r32 * r36;
+        const double r39 = r38 - r29;
+        const double r40 = r32 * r37;
+        const double r41 = r39 + r40;
+        const double r42 = r33 * r36;
+        const double r43 = r41 + r42;
+        const double r44 = r33 * r37;
+        const double r45 = r43 + r44;
+        const double r46 = r22 - r29;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r23;
+        const double r49 = r28 * r27;
+        const double r50 = r48 - r49;
+        const double r51 = r50 / r24;
+        const int r52 = s >= 0.0;
+        const double r53 = 1.0 - y;
+        const double r54 = -y;
+        const double r55 = r52 ? r53 : r54;
+        const double r56 = 1.0 - r53;
+        const double r57 = r56 - y;
+        const double r58 = r52 ? r57 : 0.0;
+        const double r59 = r52 ? -1.0 : 1.0;
+        const double r60 = r59 * r28;
+        const double r61 = r59 * r51;
+        const double r62 = r55 + r60;
+        const double r63 = r62 - r55;
+        const double r64 = r62 - r63;
+        const double r65 = r55 - r64;
+        const double r66 = r60 - r63;
         const double r67 = r65 + r66;
-        const double r68 = fabs(r41);
-        const double r69 = r67 + r68;
-        const double r70 = r18 * 1.5777218104420236e-30;
-        const double r71 = r69 * 2.220446049250313e-16;
-        const double r72 = r70 + r71;
-        const double r73 = r72 + 3.16e-322;
-        const double r74 = blend(all_ones_if(r18 <= 0.0), 1.0, 0.0);
-        const double r75 = fabs(r64);
-        const double r76 = blend(all_ones_if(r75 <= 0.0), 1.0, 0.0);
-        const double r77 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
-        const double r78 = r74 * r76;
-        const double r79 = r78 * r77;
-        const double r80 = r79 * r48;
-        const double r81 = r80 * 9.332636185032189e-302;
-        const double r82 = r64 + r81;
-        const double r83 = round_odd_decided(r59, r82, r73);
-        out[0][i] = r11;
-        out[1][i] = r83;
+        const double r68 = r67 + r58;
+        const double r69 = r68 + r61;
+        const double r70 = r62 + r69;
+        const double r71 = r70 - r62;
+        const double r72 = r70 - r71;
+        const double r73 = r62 - r72;
+        const double r74 = r69 - r71;
+        const double r75 = r73 + r74;
+        const double r76 = fabs(r67);
+        const double r77 = fabs(r58);
+        const double r78 = r76 + r77;
+        const double r79 = fabs(r51);
+        const double r80 = r78 + r79;
+        const double r81 = r28 * 1.5777218104420236e-30;
+        const double r82 = r80 * 2.220446049250313e-16;
+        const double r83 = r81 + r82;
+        const double r84 = r83 + 3.16e-322;
+        const double r85 = blend(all_ones_if(r28 <= 0.0), 1.0, 0.0);
+        const double r86 = fabs(r75);
+        const double r87 = blend(all_ones_if(r86 <= 0.0), 1.0, 0.0);
+        const double r88 = blend(all_ones_if(r2 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r89 = r85 * r87;
+        const double r90 = r89 * r88;
+        const double r91 = r90 * r59;
+        const double r92 = r91 * 9.332636185032189e-302;
+        const double r93 = r75 + r92;
+        const double r94 = round_odd_decided(r70, r93, r84);
+        out[0][i] = r21;
+        out[1][i] = r94;
     }
     return outside;
 }

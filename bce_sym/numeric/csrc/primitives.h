@@ -24,6 +24,10 @@
 #define VECTOR_TARGET
 #endif
 
+/* NOTE: the two-float cores are large enough that gcc 12 stops inlining them into the kernels' loops, which
+ * then do not vectorise ("statement clobbers memory"): they are always inlined. */
+#define ALWAYS_INLINE __attribute__((always_inline))
+
 #define SHIFT 0x1.8p52
 #define EXP_UNDERFLOW -745.2 /* as bce_sym.numeric._elementary.EXP_UNDERFLOW (tests/test_compiled.py) */
 
@@ -38,8 +42,15 @@ static inline double blend(uint64_t mask, double a, double b)
     return as_double((as_bits(a) & mask) | (as_bits(b) & ~mask));
 }
 
-/* e^x for -708 <= x <= 709 (NaN gives NaN); garbage elsewhere, which the callers replace. */
-VECTOR_TARGET static inline double exp_core(double x)
+#include "two_float.h"
+
+/* e^x for -708 <= x <= 709 (NaN gives NaN) as hi + *lo; garbage elsewhere, which the callers replace.
+ * hi = scale·(1 + tmp) rounded once (the float64-grade exp), lo = scale·tmp − (hi − scale) rounded once:
+ * hi − scale is exact (Sterbenz: hi/scale in [0.99, 1.01]), so lo is hi's own rounding error to 2^-53
+ * of it. What hi + lo misses is the value of scale·(1 + tmp) itself: r's rounding (2^-53·|r|, |r| <=
+ * ln 2/256), tmp's roundings, the dropped tail·r and the Taylor remainder r^6/720, each below 2^-60.5
+ * relative: |hi + lo − e^x| <= 2^-58·e^x (tests/test_two_float.py measures about 2^-60). */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_core_two(double x, double *lo)
 {
     double kd = x * INV_LN2_N + SHIFT;
     uint64_t ki = as_bits(kd);
@@ -49,7 +60,16 @@ VECTOR_TARGET static inline double exp_core(double x)
     double scale = as_double(EXP_HI_BITS[j] + (ki << 45));
     double r2 = r * r;
     double tmp = EXP_TAIL[j] + r + r2 * (0.5 + r * (1.0 / 6)) + r2 * r2 * (1.0 / 24 + r * (1.0 / 120));
-    return fma(scale, tmp, scale);
+    double hi = fma(scale, tmp, scale);
+    *lo = fma(scale, tmp, scale - hi);
+    return hi;
+}
+
+/* e^x for -708 <= x <= 709 (NaN gives NaN), rounded (hi alone: the compiler drops lo's FMA). */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_core(double x)
+{
+    double lo;
+    return exp_core_two(x, &lo);
 }
 
 /* Below EXP_UNDERFLOW e^x rounds to 0; between it and -708 the result is subnormal and above 709 the
@@ -65,6 +85,27 @@ VECTOR_TARGET static inline double exp_fast(double x, int *outside)
 VECTOR_TARGET static inline double exp_exact(double x)
 {
     return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
+}
+
+/* e^x as hi + *lo, hi as exp_fast's: (0, 0) below EXP_UNDERFLOW, and the subnormal band and x > 709
+ * flagged for the caller to redo with exp_two_exact. */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_fast(double x, double *lo, int *outside)
+{
+    *outside |= exp_outside(x);
+    uint64_t keep = all_ones_if(x >= EXP_UNDERFLOW || x != x);
+    double l, h = exp_core_two(x, &l);
+    *lo = blend(keep, l, 0.0);
+    return blend(keep, h, 0.0);
+}
+
+/* e^x as hi + *lo for every x: outside the core's range libm's exp and lo = 0 (a subnormal, 0 or inf for
+ * x <= 0, each within libm's rounding; x > 709 has only libm's rounding too). */
+VECTOR_TARGET static inline double exp_two_exact(double x, double *lo)
+{
+    if (x >= -708.0 && x <= 709.0)
+        return exp_core_two(x, lo);
+    *lo = 0.0;
+    return exp(x);
 }
 
 /* r = m·invc - 1 as rh + *rl: the product's error through an FMA, the sum's through Fast2Sum
@@ -86,11 +127,16 @@ VECTOR_TARGET static inline double log1p_poly(double r)
            + r * (1.0 / 9 + r * (-0.1))))))));
 }
 
-/* log1p(e) for +0 <= e <= 1 (NaN gives NaN); garbage for e < 0, -0 and e > 1. */
-VECTOR_TARGET static inline double log1p_core(double e)
+/* log1p(e + e_lo) for +0 <= e <= 1 (NaN gives NaN) and |e_lo| <= 2^-52·e (a pair, e.g. exp_core_two's),
+ * as hi + *lo; garbage for e < 0, -0 and e > 1. log1p(e + e_lo) = log h + (l + e_lo)/h to 2^-104, h and
+ * l as below (near 1 the polynomial runs on e and only e_lo/h is added). hi is log1p_core's value (the
+ * same operations when e_lo = 0), lo the rest of the final sum by Fast2Sum (|sh| >= the rest). The rest
+ * carries six roundings of terms below 2^-8·|hi| and the Taylor remainder (2^-70): |hi + lo − log1p(e +
+ * e_lo)| <= 2^-59·log1p(e + e_lo) (tests/test_two_float.py measures about 2^-62). */
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_core_two(double e, double e_lo, double *lo)
 {
     double h = 1.0 + e;
-    double l = e - (h - 1.0);
+    double l = (e - (h - 1.0)) + e_lo;
     uint64_t b = as_bits(h);
     uint64_t j = (b >> 45) & 127u;
     double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
@@ -101,14 +147,27 @@ VECTOR_TARGET static inline double log1p_core(double e)
     uint64_t near_one = all_ones_if(h < 0x1.02p0);
     rh = blend(near_one, e, rh);
     rl = blend(near_one, 0.0, rl);
-    q = blend(near_one, 0.0, q);
+    q = blend(near_one, e_lo / h, q);
     double w = k * LN2_HI + LOG_LOGC_HI[j];
     double sh = w + rh;
     double sl = (w - sh) + rh; /* Fast2Sum: |w| >= |rh| for j >= 1, and w = 0 for j = 0 */
-    return sh + (sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + rh * rh * log1p_poly(rh));
+    return fast_two_sum(sh, sl + rl + LOG_LOGC_LO[j] + k * LN2_LO + q + rh * rh * log1p_poly(rh), lo);
+}
+
+/* log1p(e) for +0 <= e <= 1 (NaN gives NaN), rounded; garbage for e < 0, -0 and e > 1. */
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_core(double e)
+{
+    double lo;
+    return log1p_core_two(e, 0.0, &lo);
 }
 
 static inline int log1p_outside(double e) { return (e > 1.0) | (copysign(1.0, e) < 0.0); }
+
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_two_fast(double e, double e_lo, double *lo, int *outside)
+{
+    *outside |= log1p_outside(e);
+    return log1p_core_two(e, e_lo, lo);
+}
 
 VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
 {
@@ -122,8 +181,11 @@ VECTOR_TARGET static inline double log1p_fast(double e, int *outside)
  * 1 subtracts log 2, and just below 1 (y >= 1 - 2^-8) the polynomial runs on a = (y - 1) + l, which is
  * exact. log y = k·ln 2 - log(invc) + log1p(r): r = m·invc - 1 as two floats through an FMA, k·ln 2 as
  * two floats through another, and each sum split by Fast2Sum (|k·ln 2| >= 0.69 > |log c| where k != 0,
- * and |s1| >= 0.0058 > |r| where not near 1). */
-VECTOR_TARGET static inline double log_core(double y, double l, double q)
+ * and |s1| >= 0.0058 > |r| where not near 1). As hi + *lo: hi is the rounded sum, lo its rest by Fast2Sum,
+ * and near 1 the rounding of (y - 1) + l is kept too (Fast2Sum: |y - 1| >= 2^-53 > |l| there, or y = 1),
+ * so that hi + lo is log(y + l) for a pair y + l (q = l/y, |l| <= 2^-53·y) to within 2^-59 relative,
+ * as log1p_core_two (tests/test_two_float.py). */
+VECTOR_TARGET ALWAYS_INLINE static inline double log_core_two(double y, double l, double q, double *lo)
 {
     uint64_t b = as_bits(y);
     uint64_t j = (b >> 45) & 127u;
@@ -133,8 +195,9 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double m = as_double((b & 0x000fffffffffffffu) | 0x3ff0000000000000u);
     double rl, rh = reduce(m, LOGX_INVC[j], &rl);
     uint64_t near_one = all_ones_if(y >= 1.0 - 0x1p-8);
-    rh = blend(near_one, (y - 1.0) + l, rh);
-    rl = blend(near_one, 0.0, rl);
+    double a = (y - 1.0) + l;
+    rl = blend(near_one, ((y - 1.0) - a) + l, rl);
+    rh = blend(near_one, a, rh);
     q = blend(near_one, 0.0, q);
     double kh = k * LN2_HI;
     double kl = fma(k, LN2_HI, -kh);
@@ -142,7 +205,14 @@ VECTOR_TARGET static inline double log_core(double y, double l, double q)
     double e1 = (kh - s1) + LOGX_LOGC_HI[j];
     double s2 = s1 + rh;
     double e2 = (s1 - s2) + rh;
-    return s2 + (e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + rh * rh * log1p_poly(rh));
+    return fast_two_sum(s2, e1 + e2 + kl + k * LN2_LO + LOGX_LOGC_LO[j] + rl + q + rh * rh * log1p_poly(rh), lo);
+}
+
+/* log_core_two's hi alone (the compiler drops lo's operations). */
+VECTOR_TARGET ALWAYS_INLINE static inline double log_core(double y, double l, double q)
+{
+    double lo;
+    return log_core_two(y, l, q, &lo);
 }
 
 /* log: the fast path takes normal 0 < x <= 1 (a probability); 0, subnormals, x > 1 and NaN go to libm. */
@@ -157,6 +227,29 @@ VECTOR_TARGET static inline double log_fast(double x, int *outside)
 VECTOR_TARGET static inline double log_exact(double x)
 {
     return log_outside(x) ? log(x) : log_core(x, 0.0, 0.0);
+}
+
+/* log(y + y_lo) as hi + *lo for a pair with 2^-1022 <= y <= 1 and |y_lo| <= 2^-53·y (y_lo = 0: log of a
+ * float); the fast path flags what log_outside flags. log_two_exact takes a subnormal y scaled by 2^64
+ * (within 2^-59 too) and sends the rest to libm (lo = y_lo/y, 0 where the log is not finite). */
+VECTOR_TARGET ALWAYS_INLINE static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
+{
+    *outside |= log_outside(y);
+    return log_core_two(y, y_lo, y_lo / y, lo);
+}
+
+VECTOR_TARGET static inline double log_two_exact(double y, double y_lo, double *lo)
+{
+    if (y > 0.0 && y < 0x1p-1022) { /* a subnormal: log(2^64·y) − 64·ln 2, both exactly scaled */
+        double l, h = log_core_two(y * 0x1p64, y_lo * 0x1p64, y_lo / y, &l);
+        return add_two(h, l, -64.0 * LN2_HI, -64.0 * LN2_LO, lo);
+    }
+    if (log_outside(y)) {
+        double h = log(y);
+        *lo = isfinite(h) ? y_lo / y : 0.0;
+        return h;
+    }
+    return log_core_two(y, y_lo, y_lo / y, lo);
 }
 
 /* log1p(a) for -1 < a < 0 (log1p(-p) of a probability): y = 1 + a and its rounding error l are exact
@@ -174,6 +267,32 @@ VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
 {
     *outside |= log1p_negative_outside(a);
     return log1p_negative_core(a);
+}
+
+/* log1p(a) as hi + *lo for -1 < a < 0: log(1 + a) of the exact pair 1 + a = y + l. */
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_negative_two_fast(double a, double *lo, int *outside)
+{
+    *outside |= log1p_negative_outside(a);
+    double y = 1.0 + a;
+    double l = a - (y - 1.0);
+    return log_core_two(y, l, l / y, lo);
+}
+
+/* log1p of a pair e + e_lo (|e_lo| <= 2^-52·|e|) as hi + *lo for every e: the fast paths on [+0, 1] and
+ * (-1, 0), libm elsewhere with lo = e_lo/(1 + e), 0 where not finite (-1, -0, e > 1, NaN, inf: only
+ * libm's rounding). */
+VECTOR_TARGET static inline double log1p_two_exact(double e, double e_lo, double *lo)
+{
+    if (!log1p_outside(e))
+        return log1p_core_two(e, e_lo, lo);
+    if (!log1p_negative_outside(e)) {
+        double y = 1.0 + e;
+        double l = (e - (y - 1.0)) + e_lo;
+        return log_core_two(y, l, l / y, lo);
+    }
+    double h = log1p(e);
+    *lo = isfinite(h) ? e_lo / (1.0 + e) : 0.0;
+    return h;
 }
 
 /* log1p of any argument: the fast paths on [+0, 1] and (-1, 0), libm elsewhere (-1, -0, e > 1, NaN, inf). */

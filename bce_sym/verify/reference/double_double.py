@@ -32,37 +32,16 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from bce_sym.numeric import _two_float
+
 Pair = tuple[Any, Any]
 """(hi, lo): arrays or scalars, |lo| ≤ half an ULP of hi."""
 
-_SPLITTER = 134217729.0  # 2^27 + 1
-
-
-def two_sum(a: Any, b: Any) -> Pair:
-    """a + b exactly, as (rounded sum, error)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def fast_two_sum(a: Any, b: Any) -> Pair:
-    """a + b exactly where |a| ≥ |b| (or a = 0)."""
-    s = a + b
-    return s, b - (s - a)
-
-
-def _split(a: Any) -> Pair:
-    c = _SPLITTER * a
-    high = c - (c - a)
-    return high, a - high
-
-
-def two_prod(a: Any, b: Any) -> Pair:
-    """a·b exactly (Dekker), as (rounded product, error); valid for |a|, |b| below 2^996."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+# NOTE: the error-free transformations are the numeric layer's (one copy of the arithmetic): two_sum,
+# fast_two_sum, and Dekker's two_prod (valid for |a|, |b| below 2^996 and products above 2^-969).
+two_sum = _two_float.two_sum
+fast_two_sum = _two_float.fast_two_sum
+two_prod = _two_float.dekker_in_range
 
 
 def add(a: Pair, b: Pair) -> Pair:
@@ -89,14 +68,19 @@ def mul(a: Pair, b: Pair) -> Pair:
 def div(a: Pair, b: Pair) -> Pair:
     """Double-double quotient: two correction steps after the float64 quotient.
 
-    Both operands are scaled to [1/2, 1) first, so that no product overflows Dekker's split.
+    Both operands are scaled to [1/2, 1) first, so that no product overflows Dekker's split. A quotient
+    whose float64 estimate overflows (or an infinite dividend) is that infinity, with lo = 0.
     """
+    with np.errstate(all="ignore"):
+        estimate = np.asarray(a[0]) / np.asarray(b[0])
     _, ea = np.frexp(a[0])
     _, eb = np.frexp(b[0])
     a = np.ldexp(a[0], -ea), np.ldexp(a[1], -ea)
     b = np.ldexp(b[0], -eb), np.ldexp(b[1], -eb)
     q = _div(a, b)
-    return np.ldexp(q[0], ea - eb), np.ldexp(q[1], ea - eb)
+    hi, lo = np.ldexp(q[0], ea - eb), np.ldexp(q[1], ea - eb)
+    infinite = np.isinf(estimate)
+    return np.where(infinite, estimate, hi), np.where(infinite, 0.0, lo)
 
 
 def _div(a: Pair, b: Pair) -> Pair:

@@ -164,7 +164,9 @@ def _sticky_residue(hi: float, first: float) -> float:
     smallest subnormal, toward zero, records the side (the ULP is then measured in the binade below)
     and moves the value by nothing measurable. At s = 0 and s = ±inf the value is exact: no residue.
     """
-    if hi == 0.0 or not math.isfinite(first) or first == 0.0 or not math.isfinite(hi):
+    # NOTE: at or below 2^-1022 the spacing is 2^-1074 on both sides of a power of two: nothing to record
+    # (and a residue of one whole subnormal would move the value by an ULP).
+    if abs(hi) <= 2.0**-1022 or not math.isfinite(first) or first == 0.0 or not math.isfinite(hi):
         return 0.0
     mantissa, _ = math.frexp(abs(hi))
     return -math.copysign(5e-324, hi) if mantissa == 0.5 else 0.0

@@ -111,22 +111,25 @@ def evaluate(expr: sympy.Expr, env: _Environment) -> dd.Pair:
             coefficient, rest = expr.as_coeff_Mul()
             if coefficient == -1:
                 return dd.neg(evaluate(rest, env))
+            # NOTE: x^(−k) is k divisions by x, not a division by x^k, which underflows for tiny x (1/p²
+            # at p = 1e-154 is 9e307, p² is subnormal and has lost its digits).
             numerator: dd.Pair = (1.0, 0.0)
-            denominator: dd.Pair | None = None
+            divisors: list[dd.Pair] = []
             for factor in expr.args:
                 if factor.is_Pow and factor.exp.is_Integer and factor.exp < 0:
-                    part = evaluate(factor.base ** (-factor.exp), env)
-                    denominator = part if denominator is None else dd.mul(denominator, part)
+                    divisors += [evaluate(factor.base, env)] * int(-factor.exp)
                 else:
                     numerator = dd.mul(numerator, evaluate(factor, env))
-            return numerator if denominator is None else dd.div(numerator, denominator)
+            for divisor in divisors:
+                numerator = dd.div(numerator, divisor)
+            return numerator
         if expr.is_Pow and expr.exp.is_Integer:
             power = int(expr.exp)
             base = evaluate(expr.base, env)
-            result = base
-            for _ in range(abs(power) - 1):
-                result = dd.mul(result, base)
-            return dd.div((1.0, 0.0), result) if power < 0 else result
+            result = base if power > 0 else (1.0, 0.0)
+            for _ in range(abs(power) - (power > 0)):
+                result = dd.mul(result, base) if power > 0 else dd.div(result, base)
+            return result
     raise NotImplementedError(f"no double-double rule for {expr.func.__name__}")
 
 
@@ -134,7 +137,7 @@ def evaluate(expr: sympy.Expr, env: _Environment) -> dd.Pair:
 def tail_coefficient(domain: Argument, lo: sympy.Expr) -> Fraction | None:
     """c where ``lo`` is c·E + O(E²) (logits) or c·p + O(p²) (probabilities), with |c₂| ≤ 64|c|; else None."""
     if domain is Argument.LOGIT:
-        variable, expr = E, lo.subs({Q: E / (1 + E), L: sympy.log(1 + E)})
+        variable, expr = E, lo.subs({Q: E / (1 + E), L: sympy.log(1 + E), H: E / (1 + E) ** 2})
     else:
         variable, expr = p, lo.subs({B: sympy.log(1 - p)})
     if expr.free_symbols - {variable}:
@@ -268,6 +271,7 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
     if quantity in _BELOW_A_POWER_OF_TWO:
-        sticky = (lo == 0) & _is_power_of_two(hi) & (values != 0) & np.isfinite(values)
+        # NOTE: only above 2^-1022: below it the spacing is the same on both sides of a power of two.
+        sticky = (lo == 0) & _is_power_of_two(hi) & (np.abs(hi) > 2.0**-1022) & (values != 0) & np.isfinite(values)
         lo[sticky] = -np.copysign(5e-324, hi[sticky])
     return hi, lo, bound, undecided

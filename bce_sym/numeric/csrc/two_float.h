@@ -1,0 +1,106 @@
+/* Two-float arithmetic: values carried as unevaluated sums hi + lo of two doubles, and the error-free
+ * transformations they are built from (Dekker 1971, Knuth TAOCP 4.2.2; Muller et al., Handbook of
+ * Floating-Point Arithmetic, ch. 4).
+ *
+ * Hand-written. Each function returns hi and writes the second float through its pointer argument.
+ * "Exact" means hi + *lo equals the exact result, with hi the rounded one; it holds wherever no
+ * intermediate overflows and, for the products, wherever the rounding error of the product is itself
+ * representable: |a·b| >= 2^-969 (or a·b = 0). Below that the error is only a subnormal's rounding
+ * (below 2^-1074 in absolute value), which no float64 result can see except a subnormal one.
+ * Round to nearest throughout; compiled with -ffp-contract=off, so every FMA is written out. Included
+ * by primitives.h (it needs VECTOR_TARGET, ALWAYS_INLINE, all_ones_if and blend from there).
+ * tests/test_two_float.py measures each against mpmath.
+ */
+#ifndef BCE_SYM_TWO_FLOAT_H
+#define BCE_SYM_TWO_FLOAT_H
+
+#include <math.h>
+
+/* Fast2Sum: a + b = hi + *err exactly, assuming |a| >= |b| or a = 0 (or a's exponent >= b's). */
+ALWAYS_INLINE static inline double fast_two_sum(double a, double b, double *err)
+{
+    double s = a + b;
+    *err = b - (s - a);
+    return s;
+}
+
+/* TwoSum (Knuth, Møller): a + b = hi + *err exactly, for any a, b (six operations, no branch). */
+ALWAYS_INLINE static inline double two_sum(double a, double b, double *err)
+{
+    double s = a + b;
+    double bb = s - a;
+    *err = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+/* TwoProd by FMA: a·b = hi + *err exactly where |a·b| >= 2^-969 or a·b = 0 (see above). */
+VECTOR_TARGET ALWAYS_INLINE static inline double two_prod(double a, double b, double *err)
+{
+    double p = a * b;
+    *err = fma(a, b, -p);
+    return p;
+}
+
+/* (a_hi + a_lo)·b as hi + *lo: the product of a pair by a double. With |a_lo| <= 2^-52·|a_hi|, the
+ * relative error of hi + lo is below 2^-104 (the dropped rounding of a_lo·b and of the last sum)
+ * wherever two_prod is exact. */
+VECTOR_TARGET ALWAYS_INLINE static inline double mul_two(double a_hi, double a_lo, double b, double *lo)
+{
+    double e, p = two_prod(a_hi, b, &e);
+    *lo = e + a_lo * b;
+    return p;
+}
+
+/* (a_hi + a_lo)·(b_hi + b_lo) as hi + *lo: two_prod of the highs, the cross terms rounded. With |a_lo| <=
+ * 2^-52·|a_hi| and |b_lo| <= 2^-52·|b_hi|, within 2^-102 relative wherever two_prod is exact. */
+VECTOR_TARGET ALWAYS_INLINE static inline double mul_pair(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+{
+    double e, p = two_prod(a_hi, b_hi, &e);
+    *lo = e + (a_hi * b_lo + a_lo * b_hi);
+    return p;
+}
+
+/* (a_hi + a_lo) + (b_hi + b_lo) as hi + *lo: TwoSum of the highs, the lows added rounded. The error is
+ * that last rounding, below 2^-53·(|a_lo| + |b_lo| + |e|): within 2^-104 relative where a and b have the
+ * same sign (or cancel by less than half), as every sum the kernels form does. */
+ALWAYS_INLINE static inline double add_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+{
+    double e, s = two_sum(a_hi, b_hi, &e);
+    *lo = e + (a_lo + b_lo);
+    return s;
+}
+
+/* (a_hi + a_lo)/(b_hi + b_lo) as hi + *lo, b_hi != 0: hi = a_hi ⊘ b_hi, whose remainder
+ * r = a_hi − hi·b_hi is exact (a correctly rounded quotient's remainder is representable, and a_hi − p is
+ * exact by Sterbenz, p = fl(hi·b_hi)) where hi·b_hi does not underflow, and lo = (r + a_lo − hi·b_lo) ⊘
+ * b_hi. NOTE: r from two_prod rather than fma(−hi, b_hi, a_hi), so that NumPy's Dekker product gives
+ * the same bits. With |a_lo| <= 2^-50·|a_hi| and |b_lo| <= 2^-50·|b_hi|, hi + lo is within 2^-98
+ * relative of the exact quotient (|lo| is below 2^-48·|hi| and carries four roundings of 2^-53 and the
+ * dropped factor 1/(1 + b_lo/b_hi)); hi + lo rounded once is then within 0.5 + 2^-45 ULP. Where the
+ * quotient is subnormal the remainder is not exact, and the error is that of hi (half a subnormal ULP)
+ * plus under 2^-45 ULP. */
+VECTOR_TARGET ALWAYS_INLINE static inline double div_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+{
+    /* NOTE: a tiny dividend (|a_hi| < 2^-800, a subnormal input) and the divisor are scaled by 2^200 first
+     * (exactly; the quotient is the same), so that the remainder's product does not underflow. */
+    double k = blend(all_ones_if(fabs(a_hi) < 0x1p-800 && fabs(b_hi) < 0x1p800), 0x1p200, 1.0);
+    a_hi *= k;
+    a_lo *= k;
+    b_hi *= k;
+    b_lo *= k;
+    double q = a_hi / b_hi;
+    double e, p = two_prod(q, b_hi, &e);
+    double r = (a_hi - p) - e;
+    *lo = ((r + a_lo) - q * b_lo) / b_hi;
+    return q;
+}
+
+/* hi + lo rounded once: a kernel's result. Where that sum is NaN but hi is not (hi infinite, or a
+ * low part that met inf − inf on the way), hi. */
+ALWAYS_INLINE static inline double round_two(double hi, double lo)
+{
+    double s = hi + lo;
+    return blend(all_ones_if(s == s), s, hi); /* NOTE: a bit mask, not ?:, which gcc fails to vectorise here */
+}
+
+#endif /* BCE_SYM_TWO_FLOAT_H */
