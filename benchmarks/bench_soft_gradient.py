@@ -135,7 +135,7 @@ def main() -> None:
         print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio |")
         print("|---|---|---:|---:|---:|")
         for dtype, name, mine, theirs, ratio in speed_table(args.speed_n, args.runs):
-            print(f"| {dtype} | {name} | {mine:.1f} | {theirs:.1f} | {ratio:.2f}× |")
+            print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× |")
 
 
 if __name__ == "__main__":
