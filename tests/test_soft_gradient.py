@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bce_sym import numeric
-from bce_sym.numeric import _backend, _driver, _elementary, _exp_pair, _kernel_tables
+from bce_sym.numeric import _backend, _exp_pair, _kernel_tables
 from bce_sym.numeric._dispatch import _DISPATCH
 from bce_sym.numeric._undecided import _UNDECIDED, _logit_gradient, _rounded
 from bce_sym.verify.metrics import float_dtype, round_to, ulp_error
@@ -27,22 +27,6 @@ from bce_sym.verify.reference.mpmath_values import exact_values
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 #: Beyond these |s|, σ(s) rounds to 1 in the format (or below its smallest subnormal for s < 0).
 S_RANGE = {"float64": (-745.0, 38.0), "float32": (-104.0, 17.0), "float16": (-17.0, 9.0), "bfloat16": (-92.0, 6.0)}
-
-
-@pytest.fixture(params=["compiled", "numpy"])
-def backend(request, monkeypatch) -> str:
-    """Each test twice: with the compiled kernels (where built) and with the NumPy kernels alone."""
-    if request.param == "compiled" and _backend.EXTENSION is None:
-        pytest.skip("the extension is not built here")
-    if request.param == "numpy":
-        monkeypatch.setattr(_driver, "KERNELS", _kernel_tables.NUMPY_KERNELS)
-        monkeypatch.setattr(_driver, "KERNELS_FLOAT32", {})
-        monkeypatch.setattr(_driver, "FROM_LABELS", {})
-        monkeypatch.setattr(_driver, "COMPILED", frozenset())
-        monkeypatch.setattr(_elementary, "_exp", np.exp)
-        monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
-        monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
-    return request.param
 
 
 def _step(values: np.ndarray, steps: int) -> np.ndarray:
