@@ -18,8 +18,9 @@ from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec, kernel_spec
 from bce_sym.build.standalone import STANDALONE_PATH
 from bce_sym.cli import main
-from bce_sym.numeric import _driver, _elementary, _kernel_tables, _two_float
+from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _two_float
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
+from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
 from bce_sym.symbols import pos_weight, s, t, y, yhat
 
@@ -73,6 +74,11 @@ def test_kernel_evaluates_its_expression(spec: KernelSpec) -> None:
             tuple(np.empty((bools, n), dtype=bool)),
         )
         for index, (out, expression) in enumerate(zip(outs, spec.expressions, strict=True)):
+            if spec.name in _UNDECIDED and index == len(outs) - 1:
+                # NOTE: NaN is "undecided" (the driver computes those exactly); rare on these inputs.
+                undecided = np.isnan(out) & ~np.isnan(columns[0]) & ~np.isnan(columns[1])
+                assert np.mean(undecided) < 0.01, spec.name
+                out, columns = out[~undecided], [c[~undecided] for c in columns]
             lambdified = sympy.lambdify(spec.arguments, expression, modules=[{"log1p": np.log1p}, "numpy"])
             expected = np.asarray(lambdified(*columns), dtype=float)
             # NOTE: lambdify may order additions differently; node-by-node values agree to a few roundings.
@@ -190,10 +196,17 @@ def test_printer_rejects_what_it_cannot_print() -> None:
 def test_specialised_forms_equal_the_stable_forms_on_their_cases(form: SpecialisedForm) -> None:
     """A quick check beside the proof (the derivations specialised-<quantity> of bce_sym.symbolic.derivations)."""
     stable = stable_form(form.replaces).stable
+    if pos_weight in stable.free_symbols and pos_weight not in form.arguments:
+        stable = stable.subs(pos_weight, 1)  # NOTE: a form without p_w is the p_w = 1 case (the soft gradient)
     if t in form.arguments:
         for label in (0, 1):
             difference = form.stable.subs(t, 1 - 2 * label) - stable.subs(y, label)
             assert sympy.simplify(difference) == 0, (form.quantity, label)
+    elif s in form.arguments:
+        # NOTE: a form split at s = 0 (the soft logit gradient) is compared on each side of it.
+        x = sympy.Symbol("x", positive=True)
+        for side in (x, -x):
+            assert sympy.simplify((form.stable - stable).subs(s, side)) == 0, (form.quantity, side)
     else:
         assert sympy.simplify(form.stable - stable) == 0
 
@@ -230,7 +243,10 @@ def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
     mentions = ("``bce_sym.symbolic.stable_forms``", "``python -m bce_sym.build``")  # the header's, as text
     assert "bce_sym." not in source.replace(mentions[0], "").replace(mentions[1], "")
     import_lines = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert import_lines == ["import math", "from dataclasses import dataclass", "import numpy"]
+    assert import_lines == [
+        "import decimal", "import math", "import struct", "from dataclasses import dataclass",
+        "from fractions import Fraction", "import numpy",
+    ]
     before = set(sys.modules)
     module = _load(standalone)
     assert not {name for name in set(sys.modules) - before if name.startswith("bce_sym")}
@@ -254,6 +270,9 @@ def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -
         ("bce_with_logits", (s_values, labels), {"pos_weight": 2.0}),
         ("bce_with_logits", (s_values, soft), {"weight": soft, "reduction": "mean"}),
         ("bce_with_logits_grad", (s_values, labels), {}),
+        ("bce_with_logits_grad", (s_values, soft), {}),
+        ("bce_with_logits_grad", (s_values.astype(np.float32), soft.astype(np.float32)), {}),
+        ("bce_grad", (p, soft), {}),
         ("logistic_loss", (s_values, pm), {"reduction": "sum"}),
         ("logistic_loss_grad", (s_values.astype(np.float16), pm), {}),
         ("bce", (p, soft), {}),
@@ -271,6 +290,8 @@ def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -
     monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
     monkeypatch.setattr(_elementary, "_log1p", np.log1p)
     monkeypatch.setattr(_elementary, "_log", np.log)
+    monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
+    monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
     for name in ("exp_two", "log1p_two", "log_two"):
         monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
     monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)

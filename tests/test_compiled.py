@@ -16,6 +16,7 @@ import pytest
 
 from bce_sym.build.c_printer import compiled_kernel_names
 from bce_sym.numeric import _backend, _elementary, _kernel_tables
+from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.verify.metrics import ulp_error
 
 
@@ -237,6 +238,12 @@ def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(
     exact = _run(getattr(fm, name), columns, rows, outputs, 0, 0)
     single = _run(getattr(fm, f"{name}_float32"), columns, rows, outputs, 0, 0)
     for k, (a, b) in enumerate(zip(exact, single, strict=True)):
+        if name in _UNDECIDED or name == "bce_grad":
+            # NOTE: a NaN of a two-float kernel is "undecided" (the driver redoes it exactly), and at ŷ = 1 the
+            # two-float quotient by 1 − ŷ = 0 is NaN (the driver's limits replace it): not compared.
+            decided = ~np.isnan(a) | np.isnan(b)
+            a, b = a[decided], b[decided]
+            columns = [np.broadcast_to(c, decided.shape)[decided] for c in columns]
         finite = np.isfinite(a)
         np.testing.assert_array_equal(np.isfinite(b), finite, err_msg=name)
         np.testing.assert_array_equal(b[~finite], a[~finite], err_msg=name)

@@ -89,9 +89,10 @@ def test_start_and_result_agree_in_mpmath(name: str) -> None:
     rng = random.Random(name)
     mpmath.mp.dps = 40
     for _ in range(5):
-        label = rng.choice((0, 1)) if d.where else rng.random()
-        values = {s: rng.uniform(-30, 30), y: label, t: rng.choice((-1, 1)), yhat: rng.uniform(1e-6, 1 - 1e-6),
+        values = {s: rng.uniform(-30, 30), y: rng.random(), t: rng.choice((-1, 1)), yhat: rng.uniform(1e-6, 1 - 1e-6),
                   w: rng.uniform(0.1, 3), pos_weight: rng.uniform(0.1, 3), N: 3}
+        # NOTE: a derivation restricted to some cases (y ∈ {0, 1}, p_w = 1) is checked there.
+        values.update({symbol: rng.choice(allowed) for symbol, allowed in dict(d.where or {}).items()})
         start, result = d.start.subs(N, 3).doit(), d.result.subs(N, 3).doit()
         # Symbols of an auxiliary derivation (compensated-division's a, d, r; compensated-square's P, which
         # only its result names) are positive reals.

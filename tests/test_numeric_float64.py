@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from bce_sym import numeric
 from bce_sym.labels import Labels
-from bce_sym.numeric import _driver, _elementary, _kernel_tables, _two_float
 from bce_sym.quantities import QUANTITIES
 from bce_sym.verify.fast_check import reference_for_check
 from bce_sym.verify.metrics import ulp_error
@@ -22,23 +21,6 @@ from bce_sym.verify.sampling.points import sample_points
 
 OURS = tuple(q for q in QUANTITIES if q.derivative != 1)
 CASES = [(q.name, str(labels)) for q in OURS for labels in q.checked_labels]
-
-
-@pytest.fixture(params=["compiled", "numpy"])
-def backend(request, monkeypatch):
-    """The numeric API on the compiled loops (where built) or on the NumPy kernels and NumPy primitives."""
-    if request.param == "compiled" and numeric.BACKEND != "compiled":
-        pytest.skip("the compiled extension is not built here")
-    if request.param == "numpy":
-        monkeypatch.setattr(_driver, "KERNELS", _kernel_tables.NUMPY_KERNELS)
-        monkeypatch.setattr(_driver, "KERNELS_FLOAT32", {})
-        monkeypatch.setattr(_driver, "FROM_LABELS", {})
-        monkeypatch.setattr(_driver, "COMPILED", frozenset())
-        for name in ("exp_two", "log1p_two", "log_two"):
-            monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
-        monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
-        monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
-    return request.param
 
 
 def _errors(quantity: str, labels: str, points: int) -> tuple[np.ndarray, np.ndarray, object]:

@@ -44,6 +44,10 @@ _C_OPERATIONS: dict[str, str] = {
     "_log1p_small": "{log1p}",
     "_log_unit": "{log}",
     "_log1p_any": "{log1p_any}",
+    "_exp_pair_hi": "{exp_pair_hi}",
+    "_exp_pair_lo": "{exp_pair_lo}",
+    "_round_nearest_decided": "round_nearest_decided({0}, {1})",
+    "_round_odd_decided": "round_odd_decided({0}, {1}, {2})",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
@@ -54,11 +58,15 @@ _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_e
 # subnormal p, which libm then takes.
 _C_VARIANTS: dict[str, dict[str, str]] = {
     "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
-              "log1p_any": "log1p_exact({0})"},
+              "log1p_any": "log1p_exact({0})",
+              "exp_pair_hi": "exp_pair_hi_exact({0})", "exp_pair_lo": "exp_pair_lo_exact({0})"},
     "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})", "log": "log_fast({0}, &outside)",
-               "log1p_any": "log1p_negative_fast({0}, &outside)"},
+               "log1p_any": "log1p_negative_fast({0}, &outside)",
+               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
+    # NOTE: the pair exp has no float32 grade: the two-float kernels round to odd for float32 themselves.
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
-               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)"},
+               "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
+               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
 }
 
 
@@ -106,20 +114,20 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
     # NOTE: an argument the expression does not read (σ(s)σ(−s) takes t but needs only t² = 1) is not loaded.
     used = {op for ins in instructions for op in ins.operands} | set(results)
     for k, a in enumerate(spec.arguments):
-        if a.name not in used and not (labels and flags and a.name == "t"):
+        if labels and flags and a.name == "t":
+            # NOTE: the label itself, not |t| = 1: t = 1 − 2y rounds to ±1 for y within 2^-54 of 0 or 1.
+            loads.append(f"soft |= !(in[{k}][i] == 0.0 || in[{k}][i] == 1.0);")
+        if a.name not in used:
             continue
         if labels and a.name == "t":
             # NOTE: the driver's NumPy operations, 1 − (y + y), so that t is the same float.
-            if a.name in used:
-                loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
-            if flags:  # NOTE: tested on y itself: 1 − 2y rounds to 1 for y below 2^-54 too
-                loads.append(f"soft |= !(in[{k}][i] == 0.0 || in[{k}][i] == 1.0);")
+            loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
     stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
     body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
-    lines = [f"VECTOR_TARGET static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
+    lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
     if flags:
         lines.append("    int outside = 0, soft = 0;" if labels else "    int outside = 0;")
     lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
@@ -134,11 +142,13 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no C form here (none of today's kernels does)."""
-    program = BlockKernelPrinter(spec.arguments).program(*spec.expressions, two_float=spec.two_float)
+    program = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions,
+                                                                               two_float=spec.two_float)
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False).program(*spec.expressions)
+    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False, rounding=spec.rounding).program(
+        *spec.expressions)
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
         for variant in _C_VARIANTS:
@@ -165,7 +175,8 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
-    programs = ((spec, BlockKernelPrinter(spec.arguments).program(*spec.expressions, two_float=spec.two_float))
+    programs = ((spec, BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(
+        *spec.expressions, two_float=spec.two_float))
                 for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
@@ -199,6 +210,10 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."),
     ("div_two", 4, 2, "div_two({0}, {1}, {2}, {3}, {lo})", "div_two({0}, {1}, {2}, {3}, {lo})",
      "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
+    ("exp_pair_hi", 1, 1, "exp_pair_hi_fast({0}, &outside)", "exp_pair_hi_exact({0})",
+     "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
+    ("exp_pair_lo", 1, 1, "exp_pair_lo_fast({0}, &outside)", "exp_pair_lo_exact({0})",
+     "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
 )
 
 
@@ -208,10 +223,10 @@ def _primitives_source() -> str:
         operands = [f"in[{k}][i]" for k in range(inputs)]
         lo = "&out[1][i]" if outputs > 1 else ""
         loops.append(
-            f"VECTOR_TARGET static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
+            f"VECTOR_TARGET LOOP static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
             f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {vector.format(*operands, lo=lo)};\n"
             f"    return outside;\n}}\n\n"
-            f"VECTOR_TARGET static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
+            f"VECTOR_TARGET LOOP static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
             f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {exact.format(*operands, lo=lo)};\n}}\n"
         )
     return "\n".join(loops)
@@ -264,12 +279,18 @@ def _generated(what: str) -> str:
             f" * {what} */\n")
 
 
+# NOTE: every primitive is inlined into the loops that call it (flatten), whatever gcc's unit-growth limit
+# makes of its own choices: a loop left with a call in it does not vectorise (measured: 3 to 5 times slower).
+_LOOP_ATTRIBUTE = "#define LOOP __attribute__((flatten))\n"
+
+
 def loops_source() -> str:
     """The text of ``csrc/loops.gen.h``: the primitives' chunk loops, every kernel's loops, and their table
     (compiled once per instruction set by the units of ``csrc/loops_isa.h``)."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
-            + "\n/* The primitives as kernels of their own. */\n" + _primitives_source() + kernels)
+            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as kernels of their own. */\n" + _primitives_source()
+            + kernels)
 
 
 def entry_points_source() -> str:

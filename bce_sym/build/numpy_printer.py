@@ -14,7 +14,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from bce_sym.build.program import BlockKernelPrinter, allocate
+from bce_sym.build.program import BlockKernelPrinter
+from bce_sym.build.registers import allocate
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec
 
 #: Where the generated kernels live in the package (committed; ``tests/test_build.py`` checks it is fresh).
@@ -29,7 +30,8 @@ def elementary_import() -> str:
 
 
 def _program(spec: KernelSpec):
-    return BlockKernelPrinter(spec.arguments).program(*spec.expressions, two_float=spec.two_float)
+    printer = BlockKernelPrinter(spec.arguments, rounding=spec.rounding)
+    return printer.program(*spec.expressions, two_float=spec.two_float)
 
 
 def _line(ufunc: str, operands: tuple[str, ...], destination: str) -> str:

@@ -4,7 +4,7 @@ Internal to ``bce_sym.build``. The stable expressions of ``bce_sym.symbolic.stab
 :class:`BlockKernelPrinter`, a subclass of sympy's ``NumPyPrinter`` that prints each node as one
 instruction (one NumPy ufunc call, ``numpy.exp(f[0], out=f[1])`` once printed) writing into a
 preallocated scratch buffer instead of one nested expression. Equal subexpressions are printed once,
-and :func:`allocate` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
+and ``registers.allocate`` reuses buffers once their value is dead, so a kernel evaluates a cache-sized block
 of elements with a handful of buffers and no allocation. The arithmetic is the expression's own, node
 by node: the code that runs is the code that was proven. Five printing rules fuse or refine nodes
 (each documented where it is printed): −|x| is one ``copysign(x, −1)`` (bit for bit the same),
@@ -12,7 +12,8 @@ by node: the code that runs is the code that was proven. Five printing rules fus
 division by 1 + e^(−|x|) is compensated for the rounding of that sum (the value moves by less than an
 ULP, towards the exact quotient), x^(−k) is k divisions by x, and exp, log1p and log print as calls of
 the run-time functions of ``bce_sym.numeric._elementary`` (``_ELEMENTARY_RULES``), which the C printer
-turns into its primitives.
+turns into its primitives. The two-float rules of ``two_float_rules`` divide by 1 − ŷ and evaluate the
+soft probability gradient (ŷ − y)/(ŷ(1 − ŷ)) with hi + lo carried through, rounded once.
 
 The NumPy printer (``numpy_printer``) and the C printer (``c_printer``) both print these programs. Forms in
 ``specs.TWO_FLOAT`` are evaluated by ``two_float_program`` instead: pairs hi + lo, rounded once.
@@ -35,6 +36,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
 from bce_sym.build.two_float_program import TwoFloatEvaluator
+from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient, is_soft_logit_gradient
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class _Program:
         return high, low
 
 
-class BlockKernelPrinter(NumPyPrinter):
+class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
     """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
 
     ``doprint`` is not used; call :meth:`program` to get the SSA instruction list of an expression whose
@@ -115,8 +117,9 @@ class BlockKernelPrinter(NumPyPrinter):
     returns the register holding its value; literals print as Python floats.
     """
 
-    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True):
+    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest"):
         super().__init__({"fully_qualified_modules": True})
+        self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (two_float_rules)
         self._arguments = {a: a.name for a in arguments}
         self._prog = _Program()
         # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
@@ -205,6 +208,8 @@ class BlockKernelPrinter(NumPyPrinter):
         # which is safe because every piece here is finite or NaN wherever it is defined.
         if len(expr.args) != 2 or expr.args[1].cond is not sympy.true:
             return self.emptyPrinter(expr)
+        if is_soft_logit_gradient(expr):
+            return self._soft_logit_gradient(expr)
         (first, condition), (second, _) = expr.args
         if first == 1 and _is_small_exp(second) and type(condition) in dict(_RELATIONAL_RULES):
             # NOTE: select(cond, 1, e) with 0 ≤ e ≤ 1 is max(e, cond) with cond as 0.0/1.0, exactly (and NaN
@@ -244,7 +249,11 @@ class BlockKernelPrinter(NumPyPrinter):
                 return self._prog.emit("copysign", (self._value(rest.args[0]), "-1.0"))
             # NOTE: through the memo, so that −s·t reuses s·t when |s·t| needs it too.
             return self._prog.emit("negative", (self._value(rest),))
+        if self._compensated and is_probability_quotient(rest):
+            quotient = self._probability_quotient(rest)
+            return quotient if coefficient == 1 else self._prog.emit("multiply", (repr(float(coefficient)), quotient))
         numerator, denominator, squares = [], [], []
+        complements = set()  # the denominators 1 − ŷ divided by once: their division is compensated
         for factor in sympy.Mul.make_args(rest):
             if factor.is_Pow and factor.exp == -2 and self._compensated and _is_one_plus_small_exp(factor.base):
                 squares.append(factor.base)  # NOTE: see _divide_by_square
@@ -252,6 +261,8 @@ class BlockKernelPrinter(NumPyPrinter):
                 # NOTE: x^(−k) is k divisions by x, not a division by x^k: (y/p)/p keeps its digits where
                 # p² would fall below the smallest normal float.
                 denominator.extend([factor.base] * int(-factor.exp))
+                if factor.exp == -1 and is_complement(factor.base):
+                    complements.add(factor.base)
             else:
                 numerator.append(factor)
         if coefficient != 1:
@@ -269,6 +280,12 @@ class BlockKernelPrinter(NumPyPrinter):
         for factor in numerator[1:]:
             total = self._prog.emit("multiply", (total, self._value(factor)))
         for factor, divisor in zip(denominator, divisors[:len(denominator)], strict=True):
+            if factor in complements and self._compensated:
+                # NOTE: a/(1 − ŷ) as a two-float quotient by d + r = 1 − ŷ, rounded once: within 0.5 + 2^-50
+                # ULP (compensating only d's rounding, as for 1 + e below, left the quotient's: 0.77 ULP).
+                high, low = self._divide_two(total, "0.0", divisor, self._complement_residual(factor, divisor))
+                total = self._prog.emit("add", (high, low))
+                continue
             total = self._prog.emit("divide", (total, divisor))
             if self._compensated and _is_one_plus_small_exp(factor):
                 total = self._compensate(factor, divisor, total)
@@ -277,7 +294,10 @@ class BlockKernelPrinter(NumPyPrinter):
         return total
 
     def _residual_ratio(self, factor: sympy.Expr, divisor: str) -> str:
-        """r/d, where d = fl(1 + e) and r = e − (d − 1) is its exact rounding error (memoised)."""
+        """r/d, where d = fl(1 ± x) and r = (1 ± x) − d is its exact rounding error (memoised).
+
+        NOTE: for d = fl(1 + e), 0 ≤ e ≤ 1, r = e − (d − 1) is Fast2Sum's error term (|1| ≥ |e|), exact.
+        """
         key = ("compensation", factor)
         if key not in self._prog.memo:
             small = self._value(factor.args[1] if factor.args[0] == 1 else factor.args[0])
@@ -341,59 +361,3 @@ def _is_one_plus_small_exp(expr: sympy.Expr) -> bool:
     if not (expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args):
         return False
     return _is_small_exp(expr.args[1] if expr.args[0] == 1 else expr.args[0])
-
-
-def allocate(instructions: list[Instruction], results: list[str]) -> tuple[list[tuple], int, int]:
-    """Assign every SSA register a scratch buffer (``f[k]`` float64, ``b[k]`` bool), reusing dead ones.
-
-    Result registers are written to ``out`` (one result) or ``out[k]`` directly, and never reused.
-    Returns (lines, float buffers, bool buffers), each line ``(ufunc, operand texts, destination text)``.
-    """
-    outputs = {r: ("out" if len(results) == 1 else f"out[{k}]") for k, r in enumerate(results)}
-    last_use: dict[str, int] = {}
-    for index, ins in enumerate(instructions):
-        for operand in ins.operands:
-            last_use[operand] = index
-    free: dict[str, list[str]] = {"f": [], "b": []}
-    used = {"f": 0, "b": 0}
-    home: dict[str, str] = {}
-    lines = []
-    for index, ins in enumerate(instructions):
-        operands = tuple(home.get(op, op) for op in ins.operands)
-        # NOTE: select writes its destination before reading its operands, so its destination must not
-        # alias them: free the dead operands only after choosing it. Ufuncs may write over an input.
-        dying = [op for op in ins.operands if op.startswith("%") and last_use[op] == index and op not in outputs]
-        if ins.ufunc != "select":
-            for op in dying:
-                free[_instruction_kind(instructions, op)].append(home[op])
-        if ins.result in outputs:
-            destination = outputs[ins.result]
-        elif ins.ufunc == "select" and ins.operands[2] in dying:
-            # NOTE: select copies its second operand first, so it may write over that operand in place.
-            destination = home[ins.operands[2]]
-            dying.remove(ins.operands[2])
-        elif free[ins.kind]:
-            destination = free[ins.kind].pop()
-        else:
-            destination = f"{ins.kind}[{used[ins.kind]}]"
-            used[ins.kind] += 1
-        if ins.ufunc == "select":
-            for op in dying:
-                free[_instruction_kind(instructions, op)].append(home[op])
-        home[ins.result] = destination
-        if ins.low:  # NOTE: a two-float instruction writes its pair (hi, lo) into two buffers
-            if not free["f"]:
-                free["f"].append(f"f[{used['f']}]")
-                used["f"] += 1
-            home[ins.low] = free["f"].pop()
-            destination = f"({destination}, {home[ins.low]})"
-        lines.append((ins.ufunc, operands, destination))
-    return lines, used["f"], used["b"]
-
-
-def _instruction_kind(instructions: list[Instruction], register: str) -> str:
-    """The buffer kind ("f" or "b") of an SSA register."""
-    for ins in instructions:
-        if ins.result == register or ins.low == register:
-            return ins.kind
-    raise CodegenError(f"register {register} is never written")

@@ -34,6 +34,7 @@ class KernelSpec:
     quantity: str
     substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     also: tuple[str, ...] = ()
+    rounding: str = "nearest"  # how a two-float value is rounded once: "nearest", or "odd" (narrower results)
 
     @property
     def expression(self) -> sympy.Expr:
@@ -85,6 +86,8 @@ def _specs() -> tuple[KernelSpec, ...]:
         rows.append(KernelSpec(quantity, quantity))
         if pos_weight in arguments:
             rows.append(KernelSpec(f"{quantity}_unweighted", quantity, ((pos_weight, sympy.S.One),)))
+    # NOTE: the soft-label logit gradient for results rounded again to float32 or narrower: rounded to odd.
+    rows.append(KernelSpec("bce_with_logits_grad_soft_odd", "bce_with_logits_grad_soft", rounding="odd"))
     # NOTE: a loss and its gradient in one pass (bce_with_logits_and_grad): one exp instead of two.
     for loss, grad, name in (
         ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_and_grad"),
@@ -92,6 +95,9 @@ def _specs() -> tuple[KernelSpec, ...]:
     ):
         rows.append(KernelSpec(name, loss, also=(grad,)))
         rows.append(KernelSpec(f"{name}_unweighted", loss, ((pos_weight, sympy.S.One),), also=(grad,)))
+    for rounding, suffix in (("nearest", ""), ("odd", "_odd")):
+        rows.append(KernelSpec(f"bce_with_logits_and_grad_soft{suffix}", "bce_with_logits",
+                               ((pos_weight, sympy.S.One),), also=("bce_with_logits_grad_soft",), rounding=rounding))
     return tuple(rows)
 
 

@@ -1,13 +1,13 @@
 """The standalone module of ``bce-sym codegen``: the NumPy kernels and the driver in one file importing only NumPy.
 
 Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the two-float primitives in NumPy
-(``numeric/_tables.py``, ``numeric/_two_float.py``), the elementary functions (``numeric/_elementary.py``,
-bound to NumPy's ufuncs and those primitives), the kernels of ``numpy_printer``, and the driver
-modules (``_validation``, ``_limits``, ``_dispatch``, ``_driver``, ``_functions``), read as text by
-path (never imported: a broken artifact must not break its generator), each less its docstring and
-its imports; their standard-library and NumPy imports are gathered at the top. ``python -m
-bce_sym.build`` writes it to ``bce_sym/numeric/standalone.py.txt`` (``STANDALONE_PATH``), which the
-CLI copies out.
+(``numeric/_tables.py``, ``numeric/_two_float.py``, ``numeric/_exp_pair.py``), the elementary functions
+(``numeric/_elementary.py``, bound to NumPy's ufuncs and those primitives), the kernels of
+``numpy_printer``, and the driver modules (``_validation``, ``_limits``, ``_undecided``, ``_dispatch``,
+``_driver``, ``_functions``), read as text by path (never imported: a broken artifact must not break its
+generator), each less its docstring and its imports; their standard-library and NumPy imports are
+gathered at the top. ``python -m bce_sym.build`` writes it to ``bce_sym/numeric/standalone.py.txt``
+(``STANDALONE_PATH``), which the CLI copies out.
 
 >>> source = standalone_source()
 >>> "import bce_sym" in source or "from bce_sym" in source
@@ -26,13 +26,14 @@ NUMERIC = Path(__file__).resolve().parents[1] / "numeric"
 STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 
 #: The driver modules, in the order their names are defined in.
-DRIVER_MODULES = ("_validation", "_limits", "_dispatch", "_driver", "_functions")
+DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_dispatch", "_driver", "_functions")
 
 # NOTE: what the run-time choices become in the standalone module: the NumPy ones for the primitives of
 # bce_sym.numeric._backend (as without the extension), and no compiled kernels (bce_sym.numeric._kernel_tables).
 _NUMPY_PRIMITIVES = (
     "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
-    "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod"
+    "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod\n"
+    "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo"
 )
 _NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()"
 
@@ -81,7 +82,7 @@ def standalone_source() -> str:
     """The source of the standalone NumPy module written by ``bce-sym codegen``; it imports only NumPy."""
     imports: list[str] = []
     bodies = []
-    for name in ("_tables", "_two_float", "_elementary", *DRIVER_MODULES):
+    for name in ("_tables", "_two_float", "_exp_pair", "_elementary", *DRIVER_MODULES):
         found, body = _split(name)
         imports += [line for line in found if line not in imports]
         bodies.append(body)
@@ -93,6 +94,8 @@ def standalone_source() -> str:
     standard = sorted((line for line in imports if "numpy" not in line), key=lambda line: (line[0] == "f", line))
     third_party = [line for line in imports if "numpy" in line]
     names = "__all__ = [\n" + "".join(f'    "{name}",\n' for name in _public_names()) + "]"
-    parts = [names, bodies[0], bodies[1], _NUMPY_PRIMITIVES + "\n" + bodies[2], kernels_body().strip("\n"),
-             _NUMPY_TABLES, *bodies[3:]]
+    # NOTE: the two-float primitives in NumPy (the extension's fallbacks) come first: the elementary
+    # functions end in them.
+    parts = [names, *bodies[:3], _NUMPY_PRIMITIVES + "\n" + bodies[3], kernels_body().strip("\n"), _NUMPY_TABLES,
+             *bodies[4:]]
     return "\n".join([header, *standard, "", *third_party, "", ""]) + "\n\n\n".join(parts) + "\n"

@@ -5,7 +5,8 @@ Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``
 ``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)`` (without the
 extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``,
 ``log1p_two``, ``log_two`` and ``two_prod`` their two-float ones, called as ``f(*arguments, (hi, lo))``
-(the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``).
+(the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``); ``exp_pair_hi`` and
+``exp_pair_lo`` the two halves of e^x to 2^-100 (``_exp_pair`` in NumPy), for the soft-label gradient.
 
 The extension's loops are compiled for AVX-512 and for AVX2 (the same values bit for bit) and it runs the
 widest the CPU has; ``ISA`` names it (``"avx512"``, ``"avx2"``, or None for NumPy). The environment variable
@@ -19,7 +20,7 @@ import os
 
 import numpy
 
-from bce_sym.numeric import _two_float
+from bce_sym.numeric import _exp_pair, _two_float
 
 ISA_VARIABLE = "BCE_SYM_ISA"
 
@@ -39,10 +40,12 @@ if EXTENSION is not None:
     exp, log1p, log = EXTENSION.exp, EXTENSION.log1p, EXTENSION.log
     exp_two, log1p_two, log_two = EXTENSION.exp_two, EXTENSION.log1p_two, EXTENSION.log_two
     two_prod = EXTENSION.two_prod
+    exp_pair_hi, exp_pair_lo = EXTENSION.exp_pair_hi, EXTENSION.exp_pair_lo
     BACKEND = "compiled"
 else:
     # NOTE: exp is exp_two's high part, so that a loss and its gradient from one kernel share e^x bit for bit.
     exp, log1p, log = _two_float.exp, numpy.log1p, numpy.log
     exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
     two_prod = _two_float.two_prod
+    exp_pair_hi, exp_pair_lo = _exp_pair.exp_pair_hi, _exp_pair.exp_pair_lo
     BACKEND = "numpy"

@@ -21,7 +21,8 @@ class _Dispatch:
     ``label_as_t``: the binary kernel takes t = 1 − 2y in place of y (the driver forms it, and |t| = 1
     everywhere both detects binary labels and validates them). ``binary_never_nan``: the binary kernel
     without pos_weight gives no NaN for non-NaN input (its limits at ±∞ come out by themselves), so the
-    block skips the limit check.
+    block skips the limit check. ``soft``: the kernels of soft-label blocks without pos_weight, (rounded
+    to nearest, rounded to odd for results rounded again to a narrower format), in place of ``other``.
     """
 
     quantity: str
@@ -30,6 +31,7 @@ class _Dispatch:
     label_as_t: bool = False
     binary_never_nan: bool = False
     limits_of: str = ""
+    soft: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.limits_of:
@@ -40,7 +42,9 @@ class _Dispatch:
 # probability gradient need (ŷ − y)/(ŷ(1 − ŷ)), whose partial fractions would cancel near ŷ = y.
 _DISPATCH: tuple[_Dispatch, ...] = (
     _Dispatch("bce_with_logits", "bce_with_logits_binary", "bce_with_logits", label_as_t=True, binary_never_nan=True),
-    _Dispatch("bce_with_logits_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad", label_as_t=True),
+    # NOTE: soft labels without pos_weight: σ(s) − y in two floats, rounded once (NaN where undecided).
+    _Dispatch("bce_with_logits_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad", label_as_t=True,
+              soft=("bce_with_logits_grad_soft", "bce_with_logits_grad_soft_odd")),
     # NOTE: the soft kernel's coefficient 1 + p_w·y − y rounds for y = 1; the binary one is 1 or p_w exactly.
     _Dispatch("bce_with_logits_hess", "bce_with_logits_hess_binary", "bce_with_logits_hess", label_as_t=True,
               binary_never_nan=True),
@@ -53,6 +57,7 @@ _DISPATCH: tuple[_Dispatch, ...] = (
         label_as_t=True,
         binary_never_nan=True,
         limits_of="bce_with_logits",
+        soft=("bce_with_logits_and_grad_soft", "bce_with_logits_and_grad_soft_odd"),
     ),
 )
 

@@ -16,6 +16,7 @@ import numpy
 from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name
 from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
+from bce_sym.numeric._undecided import _UNDECIDED, _redo_undecided
 from bce_sym.numeric._validation import (
     _REAL,
     REDUCTIONS,
@@ -64,7 +65,10 @@ def _evaluate(
     dtype = numpy.dtype(numpy.float64) if _is_bfloat16(result_dtype) else result_dtype
 
     dispatch = _dispatch(quantity)
-    names_used = [_kernel_name(name, pos_weight is not None) for name in (dispatch.other, dispatch.binary)]
+    # NOTE: a result rounded again to float32 or narrower takes the kernels that round to odd.
+    odd = result_dtype.itemsize < 8
+    other = dispatch.other if dispatch.soft is None or pos_weight is not None else dispatch.soft[odd]
+    names_used = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
     # NOTE: kernels that read float32 and round their values to float32 themselves (the compiled ones, with
     # float32-grade exp and log1p) are handed float32 data as it is, which spares nditer's casting copies.
     # A weight multiplies the float64 value before its one rounding, so weighted calls take float64 buffers.
@@ -105,8 +109,9 @@ def _evaluate(
     domains = [domain for _, _, domain in named]
     names = [name for name, _, _ in named]
 
-    def evaluate_block(chunk: list[numpy.ndarray], results: object) -> tuple[object, bool]:
-        """Run the block's kernel into ``results``; (what it returned, whether the values need no limits)."""
+    def evaluate_block(chunk: list[numpy.ndarray], results: object) -> tuple[object, bool, bool]:
+        """Run the block's kernel into ``results``; (what it returned, whether the values need no limits,
+        whether the general kernel ran rather than the binary one)."""
         n = chunk[0].shape[0]
         f, b = tuple(float_scratch[:floats, :n]), tuple(bool_scratch[:bools, :n])
         if binary is not None and n:
@@ -115,7 +120,7 @@ def _evaluate(
                 # NOTE: the compiled kernel forms and tests t = 1 − 2y itself (False or None: a soft label).
                 returned = from_labels(*chunk[:n_kernel], results)
                 if returned is not None and returned is not False:
-                    return returned, dispatch.binary_never_nan and pos_weight is None
+                    return returned, dispatch.binary_never_nan and pos_weight is None, False
             elif dispatch.label_as_t:
                 constant = _constant_binary(label)
                 t_buffer = float_scratch[floats, :n]
@@ -130,17 +135,20 @@ def _evaluate(
                 if t is not None:
                     _check_domain(names[0], domains[0], chunk[0])
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
-                    return returned, dispatch.binary_never_nan and pos_weight is None
+                    return returned, dispatch.binary_never_nan and pos_weight is None, False
             elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
                 _check_domain(names[0], domains[0], chunk[0])
-                return binary[0](*chunk[:n_kernel], results, f, b), False
+                return binary[0](*chunk[:n_kernel], results, f, b), False, False
         for k in range(len(arrays)):
             _check_domain(names[k], domains[k], chunk[k])
-        return kernel(*chunk[:n_kernel], results, f, b), False
+        return kernel(*chunk[:n_kernel], results, f, b), False, True
 
     weight_index = len(arrays) - 1 if weight is not None else None
     pw_index = len(arguments) if pos_weight is not None else None
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
+    # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
+    # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
+    undecided = names_used[0] in _UNDECIDED
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.
     with iterator, numpy.errstate(all="ignore"):
@@ -148,12 +156,16 @@ def _evaluate(
             n = chunk[0].shape[0]
             value = chunk[len(arrays)] if reduction == "none" else loss_scratch[:n]
             if summing:
-                returned, checked = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
+                returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
+                if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1])):
+                    _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd)
                 # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need.
                 if math.isfinite(returned) or not limits or checked:
                     total += returned
                     continue
-            _, checked = evaluate_block(chunk, (value, chunk[-1]) if fused else value)
+            _, checked, general = evaluate_block(chunk, (value, chunk[-1]) if fused else value)
+            if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1] if fused else value)):
+                _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1] if fused else value, odd)
             if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
                 pw = None if pw_index is None else chunk[pw_index]
                 _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy
 
 from bce_sym.numeric._backend import exp as _exp
+from bce_sym.numeric._backend import exp_pair_hi as _exp_pair_high
+from bce_sym.numeric._backend import exp_pair_lo as _exp_pair_low
 from bce_sym.numeric._backend import exp_two as _exp_two
 from bce_sym.numeric._backend import log as _log
 from bce_sym.numeric._backend import log1p as _log1p
@@ -168,3 +170,32 @@ def _round_two(hi, lo, out):
     """hi + lo rounded once into out (hi where that sum is NaN and hi is not); returns out. C's round_two."""
     total = hi + lo
     return numpy.copyto(out, numpy.where(numpy.isnan(total), hi, total)) or out
+def _exp_pair_hi(x, out):
+    """hi of e^x = hi + lo (about 2^-100 relative) into out, for x ≤ 0 (or NaN); returns out."""
+    return _exp_pair_high(x, out)
+
+
+def _exp_pair_lo(x, out):
+    """lo of e^x = hi + lo into out, for x ≤ 0 (or NaN); returns out."""
+    return _exp_pair_low(x, out)
+
+
+def _round_nearest_decided(hi, bound, out):
+    """hi where the two-float value's error bound is at most 2^-55·|hi| (hi is then within one ULP), else NaN."""
+    decided = bound <= 2.0**-55 * numpy.absolute(hi)
+    numpy.copyto(out, hi)
+    numpy.copyto(out, numpy.nan, where=~decided)
+    return out
+
+
+def _round_odd_decided(hi, lo, bound, out):
+    """hi + lo rounded to odd where |lo| exceeds its error bound (the exact value then lies strictly
+    between hi and its neighbour on lo's side), else NaN; returns out. As ``round_odd_decided`` in C."""
+    bits = numpy.ascontiguousarray(hi, dtype=numpy.float64).view(numpy.uint64)
+    low = numpy.ascontiguousarray(lo, dtype=numpy.float64)
+    # NOTE: the same sign: the magnitude goes up (bits + 1), else down; a zero hi has lo = 0 and stays.
+    toward = numpy.where((bits ^ low.view(numpy.uint64)) >> numpy.uint64(63), bits - numpy.uint64(1),
+                         bits + numpy.uint64(1))
+    odd = numpy.where(((bits & numpy.uint64(1)) == 1) | (low == 0.0), hi, toward.view(numpy.float64))
+    numpy.copyto(out, numpy.where(numpy.absolute(low) > bound, odd, numpy.nan))
+    return out

@@ -50,6 +50,17 @@ def sigmoid_product(x: sympy.Expr) -> sympy.Expr:
     return e / (1 + e) ** 2
 
 
+def soft_logit_gradient(x: sympy.Expr, label: sympy.Expr) -> sympy.Expr:
+    """σ(x) − y as ``(1 − y) − σ(−|x|)`` for x ≥ 0 and ``σ(−|x|) − y`` below, σ(−|x|) = e^(−|x|)/(1 + e^(−|x|)).
+
+    The label part is exact in two floats (1 − y by Fast2Sum) and σ(−|x|) ≤ 1/2 is the part the kernel
+    carries as hi + lo: where σ(x) ≈ y the two cancel, and their difference is rounded once.
+    """
+    e = sympy.exp(-sympy.Abs(x))
+    small = e / (1 + e)
+    return sympy.Piecewise((1 - label - small, x >= 0), (small - label, True))
+
+
 @dataclass(frozen=True)
 class StableForm:
     """One quantity: its textbook expression, the stable rewrite the code evaluates, and its domain.
@@ -162,7 +173,8 @@ def _binary_weight(tt: sympy.Expr) -> sympy.Expr:
 
 #: For binary labels, with t = 1 − 2y, the loss is c·softplus(t·s) and its gradient c·t·σ(t·s), c = 1 or
 #: p_w: one softplus (or one sigmoid) instead of two. For soft labels, the probability gradient is
-#: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel.
+#: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel, and the logit gradient (p_w = 1) is a label part minus
+#: σ(−|s|), subtracted in two floats.
 SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
     SpecialisedForm(
         "bce_with_logits_binary", "bce_with_logits",
@@ -178,6 +190,13 @@ SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
         "bce_with_logits_hess_binary", "bce_with_logits_hess",
         _binary_weight(t) * sigmoid_product(s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
         "for y ∈ {0, 1} the coefficient p_w·y + 1 − y is 1 or p_w exactly (1 + p_w − 1 would round)",
+    ),
+    SpecialisedForm(
+        "bce_with_logits_grad_soft", "bce_with_logits_grad",
+        soft_logit_gradient(s, y), (s, y), "y ∈ [0, 1], p_w = 1",
+        "σ(s) − y split into a label part (1 − y or −y) and the small sigmoid σ(−|s|) ≤ 1/2, which the kernel "
+        "carries in two floats, so that the difference is rounded once where σ(s) ≈ y",
+        binary=False,
     ),
     SpecialisedForm(
         "bce_grad_soft", "bce_grad",

@@ -14,5 +14,6 @@
 #include <Python.h>
 
 #include "primitives.h"
+#include "exp_pair.h"
 #include "loops.h"
 #include "loops.gen.h"

@@ -121,6 +121,23 @@ def _binary_logits_hessian() -> Derivation:
     )
 
 
+def _soft_logits_gradient() -> Derivation:
+    row = _specialised("bce_with_logits_grad_soft")
+    return (
+        Derivation("specialised-bce_with_logits_grad_soft", stable_form(row.replaces).textbook,
+                   title="The logit gradient for a soft label, as the kernel subtracts it",
+                   where={pos_weight: (1,)})
+        .step(sigmoid(s) - y, LOG_SIGMOID_DERIVATIVES + r"; at $p_w = 1$ the two terms are $\sigma(s) - y$")
+        .step(sympy.Piecewise((1 - y - sigmoid(-s), s >= 0), (sigmoid(s) - y, True)),
+              r"for $s \geq 0$, $\sigma(s) = 1 - \sigma(-s)$ (the derivation sigmoid-complement): the label "
+              r"part $1 - y$ (or $-y$) is exact in two floats, and $\sigma(-|s|) \leq 1/2$ is the small part")
+        .step(row.stable,
+              STABLE_SIGMOID + r" at $x = -s$ for $s \geq 0$ and at $x = s$ below: both are "
+              r"$e^{-|s|}/(1 + e^{-|s|})$, which the kernel carries as two floats; where $\sigma(s) \approx y$ "
+              r"the difference is then rounded once")
+    )
+
+
 def _soft_probability_gradient() -> Derivation:
     row = _specialised("bce_grad_soft")
     return (
@@ -143,6 +160,7 @@ _SPECIALISED = {
     "bce_with_logits_binary": _binary_logits,
     "bce_with_logits_grad_binary": _binary_logits_gradient,
     "bce_with_logits_hess_binary": _binary_logits_hessian,
+    "bce_with_logits_grad_soft": _soft_logits_gradient,
     "bce_grad_soft": _soft_probability_gradient,
 }
 

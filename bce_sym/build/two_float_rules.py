@@ -1,0 +1,193 @@
+"""The instruction printer's two-float rules: error-free sums and products, and quotients carried as hi + lo.
+
+Internal to ``bce_sym.build``. :class:`TwoFloatRules` is a mixin of ``program.BlockKernelPrinter`` (it
+uses the printer's ``_prog`` and ``_value``): each rule emits plain IEEE operations (add, subtract,
+multiply, divide, compare, select), which both the NumPy and the C printers print, so a compiled loop
+and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltkamp's split.
+- a division by 1 − ŷ (ŷ a probability) is a two-float quotient by the exact 1 − ŷ = d + r, rounded once;
+- the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once;
+- the soft-label logit gradient σ(s) − y (p_w = 1) is a label part, exact as a pair, minus σ(−|s|) as a
+  pair (e^(−|s|) from ``_exp_pair_hi``/``_exp_pair_lo``), rounded once to nearest or to odd, or NaN
+  where its error bound does not decide the rounding (the driver then computes it exactly).
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from bce_sym.symbolic.stable_forms import soft_logit_gradient
+
+
+class TwoFloatRules:
+    """Rules that carry a value as two floats (hi + lo) and round it once; a mixin of the kernel printer."""
+
+    def _complement_residual(self, factor: sympy.Expr, divisor: str) -> str:
+        """(1 − p) − d for d = fl(1 − p), 0 ≤ p ≤ 1: (1 − d) − p, Fast2Sum's exact error term (memoised).
+
+        NOTE: 1 − d is exact (Sterbenz for d ≥ 1/2; for d < 1/2, p > 1/2 and d = 1 − p exactly, r = 0).
+        """
+        key = ("complement", factor)
+        if key not in self._prog.memo:
+            below_one = self._prog.emit("subtract", ("1.0", divisor))
+            self._prog.memo[key] = self._prog.emit("subtract", (below_one, self._value(1 - factor)))
+        return self._prog.memo[key]
+
+    def _product_error(self, a: str, b: str, product: str) -> str:
+        """a·b − fl(a·b), exactly (Dekker's product, Veltkamp's split at 2^27 + 1).
+
+        NOTE: exact while neither split overflows (|a|, |b| < 2^996) and a·b does not underflow; outside
+        that it may be inexact, or NaN where a split overflows.
+        """
+        emit = self._prog.emit
+        halves = []
+        for x in (a, b):
+            scaled = emit("multiply", (x, "134217729.0"))
+            high = emit("subtract", (scaled, emit("subtract", (scaled, x))))
+            halves.append((high, emit("subtract", (x, high))))
+        (ah, al), (bh, bl) = halves
+        error = emit("subtract", (emit("multiply", (ah, bh)), product))
+        error = emit("add", (emit("add", (error, emit("multiply", (ah, bl)))), emit("multiply", (al, bh))))
+        return emit("add", (error, emit("multiply", (al, bl))))
+
+    def _divide_two(self, high: str, low: str, divisor: str, divisor_low: str) -> tuple[str, str]:
+        """(high + low)/(divisor + divisor_low) as two floats: q = high ⊘ divisor and the correction.
+
+        NOTE: ρ = high − q·divisor is exact (Dekker's product; q·divisor is within an ULP of high, so the
+        subtraction is exact by Sterbenz), and (high + low)/(d + d_l) = q + (ρ + low − q·d_l)/d up to
+        relative (d_l/d)² and the correction's own roundings: 2^-100 relative in all. A quotient beyond
+        2^996 (its split overflows) gives NaN, which the driver redoes exactly.
+        """
+        emit = self._prog.emit
+        quotient = emit("divide", (high, divisor))
+        product = emit("multiply", (quotient, divisor))
+        error = self._product_error(quotient, divisor, product)
+        remainder = emit("subtract", (emit("subtract", (high, product)), error))
+        if low != "0.0":
+            remainder = emit("add", (remainder, low))
+        if divisor_low != "0.0":
+            remainder = emit("subtract", (remainder, emit("multiply", (quotient, divisor_low))))
+        return quotient, emit("divide", (remainder, divisor))
+
+    def _probability_quotient(self, expr: sympy.Expr) -> str:
+        """(ŷ − y)/(ŷ(1 − ŷ)) in two floats, rounded once (the soft-label probability gradient).
+
+        NOTE: ŷ − y by TwoSum and 1 − ŷ by Fast2Sum are exact as two floats; the two divisions by
+        ``_divide_two`` leave 2^-99 relative before the last rounding, so the value is within
+        0.5 + 2^-46 ULP (the partial fractions or one rounded ŷ − y, ŷ(1 − ŷ) reached 1.73 ULP). Where ŷ
+        < 2^-996·|ŷ − y| the first quotient's split overflows to NaN, which the driver redoes exactly.
+        """
+        emit = self._prog.emit
+        p, y = difference(next(f for f in expr.args if f.is_Add))
+        p_reg, y_reg = self._value(p), self._value(y)
+        high = emit("subtract", (p_reg, y_reg))
+        back = emit("subtract", (high, p_reg))
+        low = emit("subtract", (emit("subtract", (p_reg, emit("subtract", (high, back)))), emit("add", (y_reg, back))))
+        divisor = self._value(1 - p)
+        divisor_low = self._complement_residual(1 - p, divisor)
+        # NOTE: below ŷ = 2^-500 the numerator and ŷ are scaled by 2^600 (exactly) for the first division,
+        # so that its remainder's product never underflows (Dekker's product is exact above 2^-969).
+        tiny = emit("less", (p_reg, repr(2.0**-500)), kind="b")
+        scale = emit("select", (tiny, repr(2.0**600), "1.0"))
+        high, low, p_reg = (emit("multiply", (x, scale)) for x in (high, low, p_reg))
+        high, low = self._divide_two(high, low, p_reg, "0.0")
+        high, low = self._divide_two(high, low, divisor, divisor_low)
+        return emit("add", (high, low))
+
+    def _soft_logit_gradient(self, expr: sympy.Expr) -> str:
+        """σ(s) − y (``soft_logit_gradient``) in two floats, rounded once, or NaN where that is undecided.
+
+        NOTE: e = e^(−|s|) comes as a pair within 2^-101.5 relative (``_exp_pair_hi``, ``_exp_pair_lo``),
+        1 + e as a pair (Fast2Sum, then e's lo added), σ(−|s|) = e/(1 + e) as a pair by ``_divide_two``
+        (2^-100 in all); the label part a = 1 − y (s ≥ 0, Fast2Sum) or −y is exact as a pair; a ∓ σ(−|s|) is
+        TwoSum'd (exactly: hi₁ + err) and the low parts added, err + a_lo + σ_lo, each addition rounded
+        within 2^-53 of its result. So the pair hi + lo is within E = 2^-99·σ(−|s|) + 2^-52·(|err| + |a_lo| +
+        |σ_lo|) + 2^-1068 of σ(s) − y (the absolute term: subnormal parts of e and of the products).
+        Rounded to nearest (``rounding="nearest"``), hi is within one ULP when E ≤ 2^-55·|hi|;
+        rounded to odd (``"odd"``, for results rounded again to float32 or narrower) it is right when
+        E < |lo|. Otherwise the kernel writes NaN and the driver computes the value exactly.
+
+        How close can σ(s) come to a float y? σ(s) is irrational for s ≠ 0, but nothing known bounds
+        |σ(s) − y| away from 0 at float64 inputs: heuristically, over the ~2^62 logits whose σ(s) is near
+        a float, the closest is ~2^-62 ULPs of y away, so a value within 1 ULP would need σ(s) to
+        ~2^-170 relative. Two floats (2^-98) are not provably enough, and at y = round(σ(s)) itself (|σ(s)
+        − y| ≤ half an ULP of y) never enough for float64: those points take the exact path, which is
+        what the rounding test is for. For float32 and narrower, |lo| exceeds E except where σ(s) − y
+        lies within 2^-98 of a float64 (measured: benchmarks/bench_soft_gradient.py).
+        """
+        emit = self._prog.emit
+        (first, condition), (second, _) = expr.args
+        s = condition.lhs
+        y = next(iter(first.free_symbols - {s}))
+        e_hi = emit("_exp_pair_hi", (self._value(-sympy.Abs(s)),))
+        e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
+        d = emit("add", ("1.0", e_hi))
+        d_lo = emit("add", (emit("subtract", (e_hi, emit("subtract", (d, "1.0")))), e_lo))
+        q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo)
+        nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
+        complement = self._value(1 - y)
+        a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
+        a_lo = emit("select", (nonnegative, self._complement_residual(1 - y, complement), "0.0"))
+        sign = emit("select", (nonnegative, "-1.0", "1.0"))
+        b_hi, b_lo = emit("multiply", (sign, q_hi)), emit("multiply", (sign, q_lo))
+        high, error = self._two_sum(a_hi, b_hi)
+        low = emit("add", (emit("add", (error, a_lo)), b_lo))
+        if self._rounding == "odd":
+            high, low = self._two_sum(high, low)
+        else:
+            high = emit("add", (high, low))  # NOTE: hi of the TwoSum; rounding to nearest needs no lo
+        lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
+        lows = emit("add", (lows, emit("absolute", (q_lo,))))
+        bound = emit("add", (emit("multiply", (q_hi, repr(2.0**-99))), emit("multiply", (lows, repr(2.0**-52)))))
+        bound = emit("add", (bound, repr(2.0**-1068)))
+        if self._rounding == "odd":
+            # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
+            # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
+            underflow = emit("less_equal", (q_hi, "0.0"))
+            exact = emit("less_equal", (emit("absolute", (low,)), "0.0"))
+            finite = emit("greater", (self._value(-sympy.Abs(s)), repr(-1.7976931348623157e308)))
+            sticky = emit("multiply", (emit("multiply", (emit("multiply", (underflow, exact)), finite)), sign))
+            low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
+            return emit("_round_odd_decided", (high, low, bound))
+        return emit("_round_nearest_decided", (high, bound))
+
+    def _two_sum(self, a: str, b: str) -> tuple[str, str]:
+        """a + b = (hi, lo) exactly (Knuth's TwoSum: no condition on a and b but no overflow)."""
+        emit = self._prog.emit
+        high = emit("add", (a, b))
+        back = emit("subtract", (high, a))
+        return high, emit("add", (emit("subtract", (a, emit("subtract", (high, back)))), emit("subtract", (b, back))))
+
+
+def is_soft_logit_gradient(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is ``soft_logit_gradient(s, y)`` of ``bce_sym.symbolic.stable_forms``."""
+    if not (isinstance(expr, sympy.Piecewise) and len(expr.args) == 2):
+        return False
+    condition = expr.args[0].cond
+    if not (isinstance(condition, sympy.GreaterThan) and condition.rhs == 0 and condition.lhs.is_Symbol):
+        return False
+    labels = expr.free_symbols - {condition.lhs}
+    return len(labels) == 1 and expr == soft_logit_gradient(condition.lhs, next(iter(labels)))
+
+
+def is_complement(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is 1 − x for a kernel argument x (1 − ŷ of a probability ŷ ∈ [0, 1])."""
+    return expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args and (-(expr - 1)).is_Symbol
+
+
+def difference(expr: sympy.Expr) -> tuple[sympy.Symbol, sympy.Symbol] | None:
+    """(a, b) where ``expr`` is a − b for two symbols, else None."""
+    if not (expr.is_Add and len(expr.args) == 2):
+        return None
+    positive = [a for a in expr.args if a.is_Symbol]
+    negative = [-a for a in expr.args if (-a).is_Symbol and not a.is_Symbol]
+    return (positive[0], negative[0]) if len(positive) == 1 and len(negative) == 1 else None
+
+
+def is_probability_quotient(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is (ŷ − y)/(ŷ(1 − ŷ)): ŷ − y over ŷ and 1 − ŷ, each to the power −1."""
+    factors = sympy.Mul.make_args(expr)
+    differences = [difference(f) for f in factors if difference(f) is not None]
+    if len(factors) != 3 or len(differences) != 1:
+        return False
+    p = differences[0][0]
+    return set(factors) == {p - differences[0][1], 1 / p, 1 / (1 - p)}

@@ -1,0 +1,107 @@
+"""e^x as two floats (hi + lo) to about 2^-100 relative, in NumPy: the fallback of the extension's exp_pair.
+
+Internal (and copied into the standalone module, so it uses NumPy and the standard library only). The
+scheme of ``csrc/exp_pair.h``: x = (128 m + j)·ln 2/128 + r, r as a pair, e^r − 1 a degree-9 Taylor
+polynomial whose low-order steps run in two floats, times 2^(j/128) as a pair, scaled by 2^m. Without
+an FMA, exact products are Dekker's. The constants (ln 2/128 in three parts, 2^(j/128) in two) are
+computed at import in ``decimal`` at 40 digits. Not bit for bit the C version (which rounds differently
+inside its error bound); the kernels call whichever ``_backend`` picked.
+"""
+
+from __future__ import annotations
+
+import decimal
+from fractions import Fraction
+
+import numpy
+
+_SPLITTER = 134217729.0  # 2^27 + 1
+
+
+def _pair(value: decimal.Decimal) -> tuple[float, float]:
+    exact = Fraction(value)
+    hi = float(exact)
+    return hi, float(exact - Fraction(hi))
+
+
+def _truncated(value: decimal.Decimal, bits: int) -> float:
+    """value truncated to ``bits`` significant bits, so that its products with |k| < 2^18 are exact."""
+    hi = float(value)
+    mantissa, exponent = numpy.frexp(hi)
+    return float(numpy.ldexp(numpy.floor(mantissa * 2.0**bits), exponent - bits))
+
+
+_CONTEXT = decimal.Context(prec=40)
+_LN2_128 = _CONTEXT.divide(_CONTEXT.ln(decimal.Decimal(2)), 128)
+_C1 = _truncated(_LN2_128, 33)
+_C2 = _truncated(_CONTEXT.subtract(_LN2_128, decimal.Decimal(_C1)), 33)
+_C3 = float(_CONTEXT.subtract(_CONTEXT.subtract(_LN2_128, decimal.Decimal(_C1)), decimal.Decimal(_C2)))
+_TABLE = [_pair(_CONTEXT.exp(_CONTEXT.multiply(_LN2_128, j))) for j in range(128)]
+_TABLE_HI = numpy.array([entry[0] for entry in _TABLE])
+_TABLE_LO = numpy.array([entry[1] for entry in _TABLE])
+_INV_LN2_128 = float(_CONTEXT.divide(1, _LN2_128))
+#: 1/k! for k = 0 … 9, as pairs (the first five run in two floats, the rest as floats).
+_INVERSE_FACTORIALS = [Fraction(1, n) for n in (1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880)]
+_COEFFICIENTS = [(float(c), float(c - Fraction(float(c)))) for c in _INVERSE_FACTORIALS]
+
+
+def _split(a):
+    c = _SPLITTER * a
+    high = c - (c - a)
+    return high, a - high
+
+
+def _product_error(a, b, product):
+    """a·b − product exactly, for product = fl(a·b) (Dekker; |a|, |b| < 2^996, no underflow)."""
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return ((ah * bh - product) + ah * bl + al * bh) + al * bl
+
+
+def exp_pair(x):
+    """(hi, lo) with hi + lo = e^x within about 2^-100 relative, for float64 arrays x ≤ 0 (NaN gives NaN).
+
+    Below −708 (subnormal results) hi is NumPy's exp and lo is 0; below −745.2 both are 0.
+    """
+    x = numpy.asarray(x, dtype=numpy.float64)
+    with numpy.errstate(all="ignore"):
+        inside = x >= -708.0
+        xc = numpy.where(inside, x, 0.0)
+        k = numpy.rint(xc * _INV_LN2_128)
+        a = xc - k * _C1
+        bh = k * _C2
+        rh = a - bh
+        bb = rh - a
+        rl = ((a - (rh - bb)) + (-bh - bb)) - k * _C3
+        b = _COEFFICIENTS[5][0] + rh * (_COEFFICIENTS[6][0] + rh * (_COEFFICIENTS[7][0] + rh * (
+            _COEFFICIENTS[8][0] + rh * _COEFFICIENTS[9][0])))
+        bl = numpy.zeros_like(b)
+        for c_hi, c_lo in reversed(_COEFFICIENTS[:5]):
+            ph = b * rh
+            pl = _product_error(b, rh, ph) + bl * rh
+            sh = c_hi + ph
+            bl = ((c_hi - sh) + ph) + (c_lo + pl)
+            b = sh
+        ki = k.astype(numpy.int64)
+        j = ki % 128
+        m = (ki - j) // 128
+        t_hi, t_lo = _TABLE_HI[j], _TABLE_LO[j]
+        hi = t_hi * b
+        low = _product_error(t_hi, b, hi) + (t_hi * (bl + b * rl) + t_lo * b)
+        total = hi + low
+        low = (hi - total) + low
+        hi = numpy.where(inside, numpy.ldexp(total, m), numpy.exp(x))
+        lo = numpy.where(inside, numpy.ldexp(low, m), 0.0)
+    return hi, lo
+
+
+def exp_pair_hi(x, out):
+    """hi of ``exp_pair`` into out; returns out."""
+    out[...] = exp_pair(x)[0]
+    return out
+
+
+def exp_pair_lo(x, out):
+    """lo of ``exp_pair`` into out; returns out."""
+    out[...] = exp_pair(x)[1]
+    return out

@@ -1,0 +1,86 @@
+"""The values the two-float kernels leave undecided (NaN for non-NaN inputs), computed exactly.
+
+Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
+only: ``fractions`` and ``decimal``). ``_UNDECIDED`` names the kernels whose NaN means "undecided";
+``_redo_undecided`` finds such elements in a block and writes their values, correctly rounded to
+float64 (``odd=False``), or rounded to odd in float64 (``odd=True``), from which rounding once more to
+float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
+
+- ``bce_grad_soft``: (ŷ − y)/(ŷ(1 − ŷ)) is rational at the input floats: a ``Fraction``, rounded.
+- ``bce_with_logits_grad_soft``: σ(s) − y. σ(−|s|) = e/(1 + e), e = e^(−|s|) in ``decimal`` at P digits
+  (correctly rounded, so within 10^(1−P) relative); e/(1 + e) grows with e, so the ends of e's interval
+  give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in exact
+  fractions. Where both ends round to the same float that float is the answer; else P doubles. σ(s) is
+  irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
+  loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval).
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import struct
+from fractions import Fraction
+
+import numpy
+
+
+def _rounded(x: Fraction, odd: bool) -> float:
+    """x rounded to float64: to nearest (ties to even), or to odd (the odd neighbour where inexact)."""
+    try:
+        nearest = float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+    if not odd or not math.isfinite(nearest) or Fraction(nearest) == x:
+        return nearest
+    if struct.unpack("<q", struct.pack("<d", nearest))[0] & 1:
+        return nearest
+    return math.nextafter(nearest, math.inf if x > nearest else -math.inf)
+
+
+def _probability_gradient(p: float, y: float, odd: bool) -> float:
+    fp, fy = Fraction(p), Fraction(y)
+    denominator = fp * (1 - fp)
+    if denominator == 0:
+        return math.nan  # NOTE: p = 0 or 1: the driver's limits
+    return _rounded((fp - fy) / denominator, odd)
+
+
+def _logit_gradient(s: float, y: float, odd: bool) -> float:
+    label = Fraction(y)
+    # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
+    constant, sign = (1 - label, -1) if s >= 0 else (-label, 1)
+    digits = 40
+    while True:
+        context = decimal.Context(prec=digits, Emin=-999999, Emax=999999)
+        e = context.exp(decimal.Decimal(-abs(s)))
+        exact = not context.flags[decimal.Inexact]
+        e = Fraction(e)
+        slack = Fraction(0) if exact else e * Fraction(1, 10 ** (digits - 1))
+        ends = [constant + sign * (x / (1 + x)) for x in (e - slack, e + slack)]
+        lo, hi = _rounded(ends[0], odd), _rounded(ends[1], odd)
+        if lo == hi:
+            return lo
+        digits *= 2
+
+
+#: kernel name -> the exact value at one point (first argument, label, odd)
+_UNDECIDED = {
+    "bce_grad_soft": _probability_gradient,
+    "bce_with_logits_grad_soft": _logit_gradient,
+    "bce_with_logits_grad_soft_odd": _logit_gradient,
+    "bce_with_logits_and_grad_soft": _logit_gradient,  # NOTE: the gradient, the second value
+    "bce_with_logits_and_grad_soft_odd": _logit_gradient,
+}
+
+
+def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, value: numpy.ndarray, odd: bool) -> None:
+    """Write the exact value wherever ``value`` is NaN but neither input is (the kernel left it undecided)."""
+    where = numpy.nonzero(numpy.isnan(value) & ~numpy.isnan(first) & ~numpy.isnan(label))[0]
+    if where.size == 0:
+        return
+    compute = _UNDECIDED[kernel]
+    first = numpy.broadcast_to(first, value.shape)
+    label = numpy.broadcast_to(label, value.shape)
+    for k in where.tolist():
+        value[k] = compute(float(first[k]), float(label[k]), odd)

@@ -1,0 +1,109 @@
+/* e^x carried as two floats (hi + lo) to about 2^-100 relative, and the rounding of a two-float value
+ * once, with a test that the value's error bound decides it: what the soft-label gradient sigma(s) - y
+ * needs where sigma(s) is close to y (bce_sym/build/two_float_rules.py prints the kernel).
+ *
+ * Hand-written; needs primitives.h first (tables.gen.h, as_bits, blend, SHIFT, VECTOR_TARGET). The
+ * scheme is exp_core's, every step kept to ~2^-104: x = (128 m + j) ln2/128 + r, with r as a pair
+ * (ln2/128 in three parts: k times the first is exact, times the second exact through an FMA, times
+ * the third below 2^-125), e^r - 1 as a degree-9 Taylor polynomial (truncation 2^-107; its four
+ * low-order steps in two floats), and 2^(j/128) = table hi times (1 + EXP_TAIL[j]) (2^-106).
+ * tests/test_soft_gradient.py measures it against mpmath.
+ */
+#ifndef BCE_SYM_EXP_PAIR_H
+#define BCE_SYM_EXP_PAIR_H
+
+/* NOTE: forced inline: gcc otherwise leaves the (large) core as a call, and a loop with a call does not
+ * vectorise (5 times slower). */
+#define PAIR_INLINE VECTOR_TARGET static inline __attribute__((always_inline))
+
+/* The third part of -ln2/128 (after NEG_LN2_HI_N and NEG_LN2_LO_N; checked against mpmath in the tests). */
+#define NEG_LN2_TAIL_N 0x1.9ff0342542fc3p-97
+
+/* One Horner step in two floats: c + rh (bh + bl), c = c_hi + c_lo with |c_hi| >= |rh b| (Fast2Sum). */
+PAIR_INLINE double horner_pair(double rh, double bh, double bl, double c_hi, double c_lo, double *lo)
+{
+    double ph = bh * rh;
+    double pl = fma(bh, rh, -ph) + bl * rh;
+    double sh = c_hi + ph;
+    *lo = ((c_hi - sh) + ph) + (c_lo + pl);
+    return sh;
+}
+
+/* e^x as hi + *lo for -708 <= x <= 709 (NaN gives NaN); garbage elsewhere, which the callers replace. */
+PAIR_INLINE double exp_pair_core(double x, double *lo)
+{
+    double kd = x * INV_LN2_N + SHIFT;
+    uint64_t ki = as_bits(kd);
+    kd -= SHIFT;
+    double a = x + kd * NEG_LN2_HI_N; /* exact: kd times 33 bits, then Sterbenz (a is r + k ln2lo) */
+    double bh = kd * NEG_LN2_LO_N;
+    double bl = fma(kd, NEG_LN2_LO_N, -bh);
+    double rh = a + bh;
+    double bb = rh - a;
+    double rl = ((a - (rh - bb)) + (bh - bb)) + (bl + kd * NEG_LN2_TAIL_N); /* TwoSum */
+    /* e^rh = 1 + rh (1 + rh (1/2 + rh (1/6 + rh (1/24 + rh B5)))): B5 in float64 (2^-60, times rh^5 2^-42). */
+    double b5 = 0x1.1111111111111p-7 + rh * (0x1.6c16c16c16c17p-10 + rh * (0x1.a01a01a01a01ap-13
+                + rh * (0x1.a01a01a01a01ap-16 + rh * 0x1.71de3a556c734p-19)));
+    double bl4, bl3, bl2, bl1, bl0;
+    double b4 = horner_pair(rh, b5, 0.0, 0x1.5555555555555p-5, 0x1.5555555555555p-59, &bl4);
+    double b3 = horner_pair(rh, b4, bl4, 0x1.5555555555555p-3, 0x1.5555555555555p-57, &bl3);
+    double b2 = horner_pair(rh, b3, bl3, 0.5, 0.0, &bl2);
+    double b1 = horner_pair(rh, b2, bl2, 1.0, 0.0, &bl1);
+    double b0 = horner_pair(rh, b1, bl1, 1.0, 0.0, &bl0);
+    /* e^(rh + rl) = e^rh (1 + rl), rl below 2^-60; 2^(j/128) 2^m = scale (1 + tail). */
+    double scale = as_double(EXP_HI_BITS[ki & 127u] + (ki << 45));
+    double hi = scale * b0;
+    double low = fma(scale, b0, -hi) + scale * (bl0 + b0 * (EXP_TAIL[ki & 127u] + rl));
+    double sum = hi + low;
+    *lo = (hi - sum) + low;
+    return sum;
+}
+
+/* e^x for x <= 0 as hi + lo: the float64-grade loops flag -745.2 <= x < -708 (subnormal results) for the
+ * exact loop, which takes libm's exp there with lo = 0; below -745.2 both are 0. */
+PAIR_INLINE double exp_pair_hi_fast(double x, int *outside)
+{
+    double lo;
+    *outside |= exp_outside(x);
+    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_pair_core(x, &lo), 0.0);
+}
+
+PAIR_INLINE double exp_pair_lo_fast(double x, int *outside)
+{
+    double lo;
+    *outside |= exp_outside(x);
+    exp_pair_core(x, &lo);
+    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), lo, 0.0);
+}
+
+PAIR_INLINE double exp_pair_hi_exact(double x)
+{
+    double lo;
+    return (x >= -708.0 && x <= 709.0) ? exp_pair_core(x, &lo) : exp(x);
+}
+
+PAIR_INLINE double exp_pair_lo_exact(double x)
+{
+    double lo;
+    exp_pair_core(x, &lo);
+    return (x >= -708.0 && x <= 709.0) ? lo : 0.0;
+}
+
+/* hi + lo rounded to nearest (hi, with lo = (hi + lo) - hi exact), where the error bound of hi + lo is at
+ * most 2^-55 |hi| (so hi is within one ULP of the exact value); else NaN: undecided, redone exactly. */
+PAIR_INLINE double round_nearest_decided(double hi, double bound)
+{
+    return blend(all_ones_if(bound <= 0x1p-55 * fabs(hi)), hi, NAN);
+}
+
+/* hi + lo rounded to odd (hi if its last bit is 1 or lo = 0, else hi's neighbour on lo's side), where the
+ * bound is below |lo|, so that the exact value lies strictly between hi and that neighbour; else NaN. */
+PAIR_INLINE double round_odd_decided(double hi, double lo, double bound)
+{
+    uint64_t bits = as_bits(hi);
+    uint64_t toward = ((bits ^ as_bits(lo)) >> 63) ? bits - 1 : bits + 1; /* magnitude down or up */
+    double odd = blend(all_ones_if((bits & 1) || lo == 0.0), hi, as_double(toward));
+    return blend(all_ones_if(fabs(lo) > bound), odd, NAN);
+}
+
+#endif /* BCE_SYM_EXP_PAIR_H */

@@ -1,0 +1,142 @@
+"""The soft-label gradient σ(s) − y where training converges: y = round(σ(s)) and its float neighbours.
+
+Run: python benchmarks/bench_soft_gradient.py [--points 4000] [--neighbours 3] [--speed-n 2000000]
+
+For every dtype, s is sampled log-uniformly across binades (|s| from 2^-30 to 40, both signs), y is
+σ(s) rounded to the dtype (mpmath) and its ``--neighbours`` floats on either side (kept in [0, 1]),
+and ``bce_sym.numeric.bce_with_logits_grad(s, y)`` is measured in ULPs of the dtype against mpmath at
+the exact input floats. The table prints the max and median ULP, and the share of points above 1 ULP
+(float64) or above 0.5 ULP (the narrower formats, which compute in float64 and round once).
+With ``--speed-n`` it also times the soft-label gradient (labels uniform in [0, 1], and labels at
+convergence, y = σ(s) in float64 rounded to the dtype) against PyTorch's autograd backward of
+binary_cross_entropy_with_logits, one thread, ratio of the medians in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+
+import numpy as np
+
+# NOTE: run as a script (python benchmarks/bench_soft_gradient.py), so benchmarks/ is on the path.
+from bench_numeric_speed import _median_seconds
+
+from bce_sym.numeric import BACKEND, bce_with_logits_grad
+from bce_sym.verify.metrics import float_dtype, round_to, ulp_error
+from bce_sym.verify.reference.mpmath_values import exact_values
+
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+#: |s| range per dtype: past it σ(s) rounds to 1 (or to 0 beyond the narrow formats' range).
+S_MAX = {"float64": 40.0, "float32": 18.0, "float16": 12.0, "bfloat16": 12.0}
+
+
+def converged_points(dtype: str, points: int, neighbours: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(s, y) in ``dtype``: s across binades, y = round(σ(s)) and ``neighbours`` floats either side of it."""
+    rng = np.random.default_rng(seed)
+    target = float_dtype(dtype)
+    magnitude = np.exp2(rng.uniform(-30.0, np.log2(S_MAX[dtype]), points))
+    s = round_to(magnitude * rng.choice([-1.0, 1.0], points), target).astype(np.float64)
+    # NOTE: σ(s) rounded to float64, then to the dtype: where that rounds twice, y is the other
+    # neighbour of σ(s), which the neighbours cover anyway.
+    sigma, _ = exact_values("sigmoid", [s], "float64")
+    y0 = round_to(sigma, target).astype(np.float64)
+    columns_s, columns_y = [], []
+    for k in range(-neighbours, neighbours + 1):
+        y = y0.astype(target)
+        step = np.inf if k > 0 else -np.inf
+        for _ in range(abs(k)):
+            y = np.nextafter(y, target.type(step)) if target.name != "bfloat16" else _next_bfloat16(y, k > 0)
+        y = y.astype(np.float64)
+        keep = (y >= 0.0) & (y <= 1.0)
+        columns_s.append(s[keep])
+        columns_y.append(y[keep])
+    return np.concatenate(columns_s), np.concatenate(columns_y)
+
+
+def _next_bfloat16(y: np.ndarray, up: bool) -> np.ndarray:
+    """The next bfloat16 above (or below) each y (ml_dtypes has no nextafter): through the bit pattern."""
+    bits = y.view(np.uint16).astype(np.int32)
+    positive = y.astype(np.float64) > 0
+    zero = y.astype(np.float64) == 0
+    if up:
+        bits = np.where(zero, 1, np.where(positive, bits + 1, bits - 1))
+    else:
+        bits = np.where(zero, 0x8001, np.where(positive, bits - 1, bits + 1))
+    return bits.astype(np.uint16).view(y.dtype)
+
+
+def accuracy_table(points: int, neighbours: int) -> list[tuple[str, int, float, float, float]]:
+    rows = []
+    for dtype in DTYPES:
+        s, y = converged_points(dtype, points, neighbours)
+        target = float_dtype(dtype)
+        computed = bce_with_logits_grad(s.astype(target), y.astype(target)).astype(np.float64)
+        # NOTE: the reference at float64 precision for every dtype (a narrow dtype's would be ~30 bits).
+        hi, lo = exact_values("bce_with_logits_grad", [s, y], "float64")
+        ulps = ulp_error(computed, hi, dtype, exact_lo=lo)
+        bar = 1.0 if dtype == "float64" else 0.5
+        rows.append((dtype, s.size, float(ulps.max()), float(np.median(ulps)), float(np.mean(ulps > bar))))
+    return rows
+
+
+def speed_table(n: int, runs: int) -> list[tuple[str, str, float, float, float]]:
+    import torch
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(1)
+    rows = []
+    for dtype in ("float64", "float32"):
+        logits = (rng.standard_normal(n) * 3.0).astype(dtype)
+        uniform = rng.uniform(0.0, 1.0, n).astype(dtype)
+        converged = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(dtype)
+        for name, y in (("uniform soft labels", uniform), ("labels at convergence", converged)):
+            # NOTE: float64 labels at convergence are all undecided in two floats: each is computed exactly
+            # (~20,000 a second), so that row times 20,000 elements.
+            count = 20_000 if dtype == "float64" and name != "uniform soft labels" else n
+            s, y = logits[:count], y[:count]
+            st, yt = torch.from_numpy(s), torch.from_numpy(y)
+
+            def torch_side(st=st, yt=yt) -> object:
+                leaf = st.clone().requires_grad_(True)
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(leaf, yt, reduction="sum")
+                loss.backward()
+                return leaf.grad
+
+            def ours(s=s, y=y) -> object:
+                return bce_with_logits_grad(s, y)
+
+            ours_times, torch_times = [], []
+            for _ in range(runs):
+                ours_times += _median_seconds(ours, 1)
+                torch_times += _median_seconds(torch_side, 1)
+            mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
+            rows.append((dtype, f"{name} ({count:,})", count / mine / 1e6, count / theirs / 1e6, theirs / mine))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=4000, help="logits per dtype (default 4000)")
+    parser.add_argument("--neighbours", type=int, default=3, help="floats either side of round(σ(s)) (default 3)")
+    parser.add_argument("--speed-n", type=int, default=0, help="elements for the speed table (0: skip it)")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print(f"bce_sym.numeric backend: {BACKEND}; {platform.processor() or platform.machine()}")
+    print(f"\nsoft-label gradient at y = round(σ(s)) ± {args.neighbours} floats, mpmath reference\n")
+    print("| dtype | points | max ULP | median ULP | share above bar |")
+    print("|---|---:|---:|---:|---:|")
+    for dtype, count, worst, median, share in accuracy_table(args.points, args.neighbours):
+        bar = "1" if dtype == "float64" else "0.5"
+        print(f"| {dtype} | {count} | {worst:.4g} | {median:.4g} | {share:.2%} (> {bar} ULP) |")
+    if args.speed_n:
+        print(f"\nspeed, {args.speed_n} elements, logits N(0, 3²), one thread, medians of {args.runs} runs\n")
+        print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio |")
+        print("|---|---|---:|---:|---:|")
+        for dtype, name, mine, theirs, ratio in speed_table(args.speed_n, args.runs):
+            print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+import pytest
+
+from bce_sym import numeric
+from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _two_float
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def backend(request, monkeypatch) -> str:
+    """The numeric API on the compiled loops (where built), or on the NumPy kernels and NumPy primitives
+    alone (the extension's tables swapped out, as on a machine without it); the test runs once for each."""
+    if request.param == "compiled" and numeric.BACKEND != "compiled":
+        pytest.skip("the compiled extension is not built here")
+    if request.param == "numpy":
+        monkeypatch.setattr(_driver, "KERNELS", _kernel_tables.NUMPY_KERNELS)
+        monkeypatch.setattr(_driver, "KERNELS_FLOAT32", {})
+        monkeypatch.setattr(_driver, "FROM_LABELS", {})
+        monkeypatch.setattr(_driver, "COMPILED", frozenset())
+        monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
+        for name in ("exp_two", "log1p_two", "log_two"):
+            monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
+        monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
+        monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
+        monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
+    return request.param

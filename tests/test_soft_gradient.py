@@ -1,0 +1,178 @@
+"""The soft-label gradients where they cancel: σ(s) − y at y = round(σ(s)) and its neighbours, and (ŷ − y)/(ŷ(1 − ŷ)).
+
+float64 within one ULP, float32, float16 and bfloat16 correctly rounded, against mpmath, with the compiled
+kernels and with the NumPy ones (the extension's tables swapped out, as on a machine without it); the pair
+exp they rest on against mpmath; the exact path the driver takes for undecided points.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bce_sym import numeric
+from bce_sym.numeric import _backend, _exp_pair, _kernel_tables
+from bce_sym.numeric._dispatch import _DISPATCH
+from bce_sym.numeric._undecided import _UNDECIDED, _logit_gradient, _rounded
+from bce_sym.verify.metrics import float_dtype, round_to, ulp_error
+from bce_sym.verify.reference.mpmath_values import exact_values
+
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+#: Beyond these |s|, σ(s) rounds to 1 in the format (or below its smallest subnormal for s < 0).
+S_RANGE = {"float64": (-745.0, 38.0), "float32": (-104.0, 17.0), "float16": (-17.0, 9.0), "bfloat16": (-92.0, 6.0)}
+
+
+def _step(values: np.ndarray, steps: int) -> np.ndarray:
+    """Each value moved by ``steps`` floats of its dtype (bfloat16 through its bits)."""
+    if values.dtype.name != "bfloat16":
+        for _ in range(abs(steps)):
+            values = np.nextafter(values, values.dtype.type(math.copysign(np.inf, steps)))
+        return values
+    bits = values.view(np.uint16).astype(np.int32)
+    positive = values.astype(np.float64) >= 0
+    moved = np.where(positive, bits + steps, bits - steps)
+    # NOTE: below +0 going down is −(smallest subnormal), 0x8001.
+    moved = np.where(positive & (moved < 0), 0x8000 - moved, moved)
+    return moved.astype(np.uint16).view(values.dtype)
+
+
+def _converged(dtype: str, s: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(s, y) in ``dtype``: y = σ(s) rounded to the dtype, moved by ``steps`` floats, kept in [0, 1]."""
+    target = float_dtype(dtype)
+    s = np.asarray(s, dtype=np.float64).astype(target)
+    sigma, _ = exact_values("sigmoid", [s.astype(np.float64)], "float64")
+    y = _step(round_to(sigma, target), steps)
+    keep = (y.astype(np.float64) >= 0) & (y.astype(np.float64) <= 1)
+    return s[keep], y[keep]
+
+
+def _errors(function, dtype: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    computed = np.asarray(function(s, y))
+    assert computed.dtype == s.dtype
+    # NOTE: the exact value at float64 precision for every dtype (a narrow dtype's would be ~30 bits).
+    hi, lo = exact_values(function.__name__, [s.astype(np.float64), y.astype(np.float64)], "float64")
+    return ulp_error(computed.astype(np.float64), hi, dtype, exact_lo=lo)
+
+
+def _bar(dtype: str) -> float:
+    # NOTE: float64 within one ULP; the narrower formats correctly rounded (the reference's own last bits:
+    # at most 2^-40 of an ULP).
+    return 1.0 if dtype == "float64" else 0.5 + 2.0**-40
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+# NOTE: the backend fixture only swaps tables, the same for every example.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_soft_logit_gradient_at_convergence_is_within_the_bar(backend, dtype: str, data) -> None:
+    low, high = S_RANGE[dtype]
+    s = data.draw(st.lists(st.floats(low, high, allow_nan=False), min_size=1, max_size=8), label="s")
+    steps = data.draw(st.integers(-4, 4), label="floats from round(σ(s))")
+    s, y = _converged(dtype, np.array(s), steps)
+    if s.size:
+        errors = _errors(numeric.bce_with_logits_grad, dtype, s, y)
+        assert errors.max() <= _bar(dtype), (dtype, s[errors.argmax()], y[errors.argmax()], errors.max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_soft_logit_gradient_across_binades_and_neighbours(backend, dtype: str) -> None:
+    rng = np.random.default_rng(5)
+    low, high = S_RANGE[dtype]
+    s = np.concatenate([-np.exp(rng.uniform(-25, math.log(-low), 300)), np.exp(rng.uniform(-25, math.log(high), 300))])
+    for steps in (-3, -1, 0, 1, 3):
+        cases = _converged(dtype, s, steps)
+        errors = _errors(numeric.bce_with_logits_grad, dtype, *cases)
+        assert errors.max() <= _bar(dtype), (dtype, steps, errors.max())
+        # NOTE: the fused loss and gradient give the same gradient.
+        _, gradient = numeric.bce_with_logits_and_grad(*cases)
+        np.testing.assert_array_equal(gradient, numeric.bce_with_logits_grad(*cases))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_every_16_bit_logit_at_its_converged_label(backend, dtype: str) -> None:
+    """Exhaustive: every float16 (bfloat16) logit whose σ is neither 0 nor 1 there, at y = round(σ(s))."""
+    target = float_dtype(dtype)
+    with np.errstate(invalid="ignore"):
+        every = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(target).astype(np.float64)
+    low, high = S_RANGE[dtype]
+    s = every[np.isfinite(every) & (every >= low) & (every <= high) & ((np.abs(every) >= 2.0**-30) | (every == 0))]
+    errors = _errors(numeric.bce_with_logits_grad, dtype, *_converged(dtype, s, 0))
+    assert errors.max() <= 0.5 + 2.0**-40, dtype
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_soft_probability_gradient_near_p_equal_y(backend, dtype: str) -> None:
+    rng = np.random.default_rng(3)
+    target = float_dtype(dtype)
+    p = np.concatenate([rng.uniform(0, 1, 2000), np.exp(rng.uniform(-700 if dtype == "float64" else -80, 0, 2000))])
+    p = p.astype(target)
+    y = np.concatenate([_step(p, k) for k in (-2, -1, 1, 2)] + [rng.uniform(0, 1, p.size).astype(target)])
+    p = np.tile(p, 5)
+    keep = (y > 0) & (y < 1) & (p > 0) & (p < 1)
+    errors = _errors(numeric.bce_grad, dtype, p[keep], y[keep])
+    assert errors.max() <= 0.5 + 2.0**-40
+
+
+def test_the_pair_exp_is_within_2_to_the_minus_100(backend) -> None:
+    rng = np.random.default_rng(9)
+    # NOTE: below about −660 lo is subnormal: there the pair is within 2^-1070 absolute instead.
+    x = np.concatenate([-np.exp(rng.uniform(-40, math.log(708), 3000)), -rng.uniform(0, 0.01, 500), [0.0, -0.0]])
+    if backend == "compiled":
+        hi, lo = _backend.exp_pair_hi(x, np.empty_like(x)), _backend.exp_pair_lo(x, np.empty_like(x))
+    else:
+        hi, lo = _exp_pair.exp_pair(x)
+    with mpmath.workprec(200):
+        for v, a, b in zip(x, hi, lo, strict=True):
+            exact = mpmath.exp(v)
+            assert abs(mpmath.mpf(a) + mpmath.mpf(b) - exact) <= exact * 2.0**-100 + mpmath.mpf(2) ** -1070, v
+    tails = np.array([-745.3, -746.0, -np.inf, np.nan, -720.0])
+    hi, lo = _exp_pair.exp_pair(tails)
+    assert hi[:3].tolist() == [0.0, 0.0, 0.0] and math.isnan(hi[3]) and lo[4] == 0.0 and hi[4] == np.exp(-720.0)
+
+
+def test_the_third_part_of_ln2_over_128_is_right() -> None:
+    text = (Path(_backend.__file__).parent / "csrc" / "exp_pair.h").read_text(encoding="utf-8")
+    tail = float.fromhex(text.split("#define NEG_LN2_TAIL_N ")[1].split()[0])
+    tables = (Path(_backend.__file__).parent / "csrc" / "tables.gen.h").read_text(encoding="utf-8")
+    hi = float.fromhex(tables.split("#define NEG_LN2_HI_N ")[1].split()[0])
+    lo = float.fromhex(tables.split("#define NEG_LN2_LO_N ")[1].split()[0])
+    with mpmath.workprec(300):
+        rest = -(mpmath.ln2 / 128) - mpmath.mpf(hi) - mpmath.mpf(lo)
+        assert abs(rest - tail) <= abs(rest) * 2.0**-52
+
+
+def test_rounding_to_odd_and_to_nearest_of_the_exact_path() -> None:
+    third = Fraction(1, 3)
+    assert _rounded(third, odd=False) == 1 / 3
+    odd = _rounded(third, odd=True)
+    assert Fraction(odd) != third and abs(Fraction(odd) - third) < Fraction(2.0**-53)
+    assert int.from_bytes(np.float64(odd).tobytes(), "little") & 1 == 1
+    assert _rounded(Fraction(1, 2), odd=True) == 0.5
+    assert _rounded(Fraction(2) ** 1100, odd=False) == math.inf
+    # NOTE: σ(s) − y where the kernel cannot decide: y = round(σ(s)) in float64, and s = 0 at y = 1/2.
+    s = 0.7
+    with mpmath.workprec(300):
+        exact = 1 / (1 + mpmath.exp(-s)) - mpmath.mpf(float(1 / (1 + mpmath.exp(-s))))
+        assert _logit_gradient(s, float(1 / (1 + mpmath.exp(-s))), False) == float(exact)
+    assert _logit_gradient(0.0, 0.5, False) == 0.0 and _logit_gradient(math.inf, 1.0, True) == 0.0
+
+
+def test_every_soft_kernel_has_an_exact_path_and_exists() -> None:
+    for row in _DISPATCH:
+        for name in row.soft or ():
+            assert name in _kernel_tables.NUMPY_KERNELS and name in _UNDECIDED, name
+
+
+def test_tiny_and_near_one_labels_are_soft_labels(backend) -> None:
+    # NOTE: 1 − 2y is ±1 in float64 for y within 2^-54 of 0 or 1; such labels are still not binary.
+    s = np.array([-709.7463192523915])
+    y = np.array([5.76885997361173e-309])
+    assert numeric.bce_with_logits_grad(s, y)[0] == 1e-323
+    assert numeric.bce_with_logits(np.array([2.0]), np.array([1.0 - 2.0**-53]))[0] > numeric.bce_with_logits(2.0, 1.0)
