@@ -81,7 +81,7 @@ def accuracy_table(points: int, neighbours: int) -> list[tuple[str, int, float, 
     return rows
 
 
-def speed_table(n: int, runs: int) -> list[tuple[str, str, float, float, float]]:
+def speed_table(n: int, runs: int, clock: str = "wall") -> list[tuple[str, str, float, float, float]]:
     import torch
 
     torch.set_num_threads(1)
@@ -109,8 +109,8 @@ def speed_table(n: int, runs: int) -> list[tuple[str, str, float, float, float]]
 
             ours_times, torch_times = [], []
             for _ in range(runs):
-                ours_times += _median_seconds(ours, 1)
-                torch_times += _median_seconds(torch_side, 1)
+                ours_times += _median_seconds(ours, 1, clock)
+                torch_times += _median_seconds(torch_side, 1, clock)
             mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
             rows.append((dtype, f"{name} ({count:,})", count / mine / 1e6, count / theirs / 1e6, theirs / mine))
     return rows
@@ -122,6 +122,8 @@ def main() -> None:
     parser.add_argument("--neighbours", type=int, default=3, help="floats either side of round(σ(s)) (default 3)")
     parser.add_argument("--speed-n", type=int, default=0, help="elements for the speed table (0: skip it)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time, or the thread's CPU time (for a shared machine)")
     args = parser.parse_args()
     print(f"bce_sym.numeric backend: {BACKEND}; {platform.processor() or platform.machine()}")
     print(f"\nsoft-label gradient at y = round(σ(s)) ± {args.neighbours} floats, mpmath reference\n")
@@ -134,7 +136,7 @@ def main() -> None:
         print(f"\nspeed, {args.speed_n} elements, logits N(0, 3²), one thread, medians of {args.runs} runs\n")
         print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio |")
         print("|---|---|---:|---:|---:|")
-        for dtype, name, mine, theirs, ratio in speed_table(args.speed_n, args.runs):
+        for dtype, name, mine, theirs, ratio in speed_table(args.speed_n, args.runs, args.clock):
             print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× |")
 
 

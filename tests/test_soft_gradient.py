@@ -176,3 +176,43 @@ def test_tiny_and_near_one_labels_are_soft_labels(backend) -> None:
     y = np.array([5.76885997361173e-309])
     assert numeric.bce_with_logits_grad(s, y)[0] == 1e-323
     assert numeric.bce_with_logits(np.array([2.0]), np.array([1.0 - 2.0**-53]))[0] > numeric.bce_with_logits(2.0, 1.0)
+
+
+def test_the_narrow_rounding_test_keeps_a_value_only_clear_of_every_25_bit_float(backend) -> None:
+    from bce_sym.numeric._elementary import _round_narrow_decided
+
+    one = 1.0 + 2.0**-24  # NOTE: a 25-bit float (and a float32 midpoint)
+    v = np.array([one, 1.0 + 2.0**-26, 1.0 + 2.0**-26, -(1.0 + 3 * 2.0**-26), 2.0**-160, 2.0**-150])
+    bound = np.array([0.0, 2.0**-28, 2.0**-26, 2.0**-28, 2.0**-160, 2.0**-160])
+    out = _round_narrow_decided(v, bound, np.empty(6))
+    assert np.array_equal(np.isnan(out), [True, False, True, False, False, True])
+    assert out[1] == v[1] and out[3] == v[3]
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_each_pass_of_the_soft_logit_gradient_is_right_where_it_decides(backend, odd: bool) -> None:
+    """Ziv's passes, each kernel with the passes after it, on converged and uniform labels: where it decides,
+    its value rounds as the exact one (float64: within one ULP; narrow: to the same float32)."""
+    rng = np.random.default_rng(5)
+    s32 = (rng.standard_normal(3000) * 4).astype(np.float32)
+    sigma = (1.0 / (1.0 + np.exp(-s32.astype(np.float64)))).astype(np.float32)
+    s, y = s32.astype(np.float64), np.concatenate([sigma[:1500], rng.uniform(0, 1, 1500).astype(np.float32)])
+    y = y.astype(np.float64)
+    names = (["bce_with_logits_grad_soft_odd", "bce_with_logits_grad_soft_two_odd",
+              "bce_with_logits_grad_soft_pair_odd"] if odd else ["bce_with_logits_grad_soft",
+                                                                  "bce_with_logits_grad_soft_pair"])
+    exact = np.array([_logit_gradient(a, b, odd) for a, b in zip(s.tolist(), y.tolist(), strict=True)])
+    decided_shares = []
+    for name in names:
+        kernel, _, floats, bools = _kernel_tables.KERNELS[name]
+        out = np.empty(s.size)
+        with np.errstate(all="ignore"):
+            kernel(s, y, out, tuple(np.empty((floats, s.size))), tuple(np.empty((bools, s.size), dtype=bool)))
+        decided = ~np.isnan(out)
+        decided_shares.append(decided.mean())
+        if odd:
+            assert np.array_equal(out[decided].astype(np.float32), exact[decided].astype(np.float32)), name
+        else:
+            assert np.all(np.abs(out[decided] - exact[decided]) <= np.spacing(np.abs(exact[decided]))), name
+    # NOTE: a pass's kernel runs the next ones itself: all decide the same points, most of them.
+    assert len(set(decided_shares)) == 1 and decided_shares[0] > 0.5, decided_shares

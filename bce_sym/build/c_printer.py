@@ -48,6 +48,7 @@ _C_OPERATIONS: dict[str, str] = {
     "_exp_pair_lo": "{exp_pair_lo}",
     "_round_nearest_decided": "round_nearest_decided({0}, {1})",
     "_round_odd_decided": "round_odd_decided({0}, {1}, {2})",
+    "_round_narrow_decided": "round_narrow_decided({0}, {1})",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
@@ -232,11 +233,13 @@ def _primitives_source() -> str:
     return "\n".join(loops)
 
 
-def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str) -> tuple[str, str]:
+def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str,
+           second: str | None = None) -> tuple[str, str]:
     """The kernel_info and Python wrapper of one exported function (its loops in row ``row`` of the loop
-    tables), and its method table row."""
+    tables, its next pass the kernel ``second``), and its method table row."""
+    pointer = f"&KERNEL_{second}" if second is not None else "NULL"
     wrapper = (
-        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}}};\n'
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}, {pointer}}};\n'
         f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
     )
     return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
@@ -257,15 +260,18 @@ def _kernels_source() -> tuple[str, str, str]:
         rows.append((f"{name}_vector", f"{name}_exact_chunk"))
         wrappers.append(wrapper)
         methods.append(method)
-    for spec in KERNEL_SPECS:
-        printed = _c_kernel(spec)
-        if printed is None:
-            continue
+    printed = [(spec, _c_kernel(spec)) for spec in KERNEL_SPECS]
+    printed = [(spec, text) for spec, text in printed if text is not None]
+    # NOTE: a next pass is the float64-grade entry of its kernel (from either grade's loops), declared first.
+    declared = [f"static const kernel_info KERNEL_{spec.second_pass};" for spec, _ in printed if spec.second_pass]
+    wrappers.append("\n".join(sorted(set(declared))))
+    for spec, text in printed:
         outputs = len(spec.expressions)
-        functions.append(printed)
+        functions.append(text)
         doc = "; ".join(str(e) for e in spec.expressions)
         for suffix, vector, exact, labels, note in _c_entry_points(spec):
-            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, len(rows), labels, doc + note)
+            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, len(rows), labels,
+                                     doc + note, spec.second_pass if labels == 0 else None)
             rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
             wrappers.append(wrapper)
             methods.append(method)

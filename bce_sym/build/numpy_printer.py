@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.registers import allocate
-from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec
+from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec, kernel_spec
 
 #: Where the generated kernels live in the package (committed; ``tests/test_build.py`` checks it is fresh).
 KERNELS_PATH = Path(__file__).resolve().parents[1] / "numeric" / "_kernels.py"
@@ -25,7 +25,8 @@ KERNELS_PATH = Path(__file__).resolve().parents[1] / "numeric" / "_kernels.py"
 def elementary_import() -> str:
     """The import of the functions of ``bce_sym.numeric._elementary`` that the kernels call (the programs'
     ``_`` instructions), wrapped as ``ruff format`` leaves it."""
-    names = sorted({ins.ufunc for spec in KERNEL_SPECS for ins in _program(spec)[0] if ins.ufunc.startswith("_")})
+    names = {ins.ufunc for spec in KERNEL_SPECS for ins in _program(spec)[0] if ins.ufunc.startswith("_")}
+    names = sorted(names | ({"_second_pass"} if any(spec.second_pass for spec in KERNEL_SPECS) else set()))
     return "from bce_sym.numeric._elementary import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
@@ -76,6 +77,13 @@ def print_kernel(spec: KernelSpec) -> str:
             break_on_hyphens=False,
         )
     )
+    if spec.second_pass is not None:
+        # NOTE: Ziv's second pass on the elements the last value left undecided (NaN), as the C loops do.
+        second = kernel_spec(spec.second_pass)
+        floats, bools = _buffer_counts(second)
+        last = "out" if len(results) == 1 else f"out[{len(results) - 1}]"
+        arguments = f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+        body.append(f"_second_pass({second.name}, {floats}, {bools}, {arguments}, {last})")
     return "\n".join([header, doc, *("    " + line for line in body), "    return out"])
 
 

@@ -34,7 +34,14 @@ class KernelSpec:
     quantity: str
     substitutions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     also: tuple[str, ...] = ()
-    rounding: str = "nearest"  # how a two-float value is rounded once: "nearest", or "odd" (narrower results)
+    # NOTE: how the soft logit gradient's value is rounded once (Ziv's passes, each leaving NaN where its
+    # error bound does not decide): "plain-narrow" in float64 (2^-51), "two-nearest" and "two-narrow" in
+    # two floats from the 2^-58 exp, "nearest" and "odd" from the 2^-102 exp pair; "nearest" tests against
+    # float64 (≤ 1 ULP), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
+    rounding: str = "nearest"
+    # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
+    # its last value left NaN (undecided) while no input is NaN.
+    second_pass: str | None = None
 
     @property
     def expression(self) -> sympy.Expr:
@@ -80,14 +87,20 @@ def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
 
 def _specs() -> tuple[KernelSpec, ...]:
     rows: list[KernelSpec] = []
+    soft = "bce_with_logits_grad_soft"
     for quantity, arguments in [(f.quantity, f.arguments) for f in STABLE_FORMS] + [
         (f.quantity, f.arguments) for f in SPECIALISED_FORMS
     ]:
-        rows.append(KernelSpec(quantity, quantity))
+        first = {"rounding": "two-nearest", "second_pass": f"{soft}_pair"} if quantity == soft else {}
+        rows.append(KernelSpec(quantity, quantity, **first))
         if pos_weight in arguments:
             rows.append(KernelSpec(f"{quantity}_unweighted", quantity, ((pos_weight, sympy.S.One),)))
-    # NOTE: the soft-label logit gradient for results rounded again to float32 or narrower: rounded to odd.
-    rows.append(KernelSpec("bce_with_logits_grad_soft_odd", "bce_with_logits_grad_soft", rounding="odd"))
+    # NOTE: the soft-label logit gradient for results rounded again to float32 or narrower (first pass), and
+    # the second pass of both (the 2^-102 pair, on the elements the first left undecided).
+    rows.append(KernelSpec(f"{soft}_odd", soft, rounding="plain-narrow", second_pass=f"{soft}_two_odd"))
+    rows.append(KernelSpec(f"{soft}_two_odd", soft, rounding="two-narrow", second_pass=f"{soft}_pair_odd"))
+    rows.append(KernelSpec(f"{soft}_pair", soft, rounding="nearest"))
+    rows.append(KernelSpec(f"{soft}_pair_odd", soft, rounding="odd"))
     # NOTE: a loss and its gradient in one pass (bce_with_logits_and_grad): one exp instead of two.
     for loss, grad, name in (
         ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_and_grad"),
@@ -95,9 +108,10 @@ def _specs() -> tuple[KernelSpec, ...]:
     ):
         rows.append(KernelSpec(name, loss, also=(grad,)))
         rows.append(KernelSpec(f"{name}_unweighted", loss, ((pos_weight, sympy.S.One),), also=(grad,)))
-    for rounding, suffix in (("nearest", ""), ("odd", "_odd")):
+    for rounding, second in (("two-nearest", f"{soft}_pair"), ("plain-narrow", f"{soft}_two_odd")):
+        suffix = "_odd" if rounding.endswith("narrow") else ""
         rows.append(KernelSpec(f"bce_with_logits_and_grad_soft{suffix}", "bce_with_logits",
-                               ((pos_weight, sympy.S.One),), also=("bce_with_logits_grad_soft",), rounding=rounding))
+                               ((pos_weight, sympy.S.One),), also=(soft,), rounding=rounding, second_pass=second))
     return tuple(rows)
 
 

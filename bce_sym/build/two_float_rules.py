@@ -6,15 +6,19 @@ multiply, divide, compare, select), which both the NumPy and the C printers prin
 and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltkamp's split.
 - a division by 1 − ŷ (ŷ a probability) is a two-float quotient by the exact 1 − ŷ = d + r, rounded once;
 - the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once;
-- the soft-label logit gradient σ(s) − y (p_w = 1) is a label part, exact as a pair, minus σ(−|s|) as a
-  pair (e^(−|s|) from ``_exp_pair_hi``/``_exp_pair_lo``), rounded once to nearest or to odd, or NaN
-  where its error bound does not decide the rounding (the driver then computes it exactly).
+- the soft-label logit gradient σ(s) − y (p_w = 1) is a label part, exact as a pair, minus σ(−|s|), in
+  Ziv's passes (the kernel spec's ``rounding``): plain float64 (results rounded again to float32 or
+  narrower), then a pair from the 2^-58 exp, then a pair from the 2^-102 exp (``_exp_pair_hi``/
+  ``_exp_pair_lo``); each writes NaN where its error bound does not decide the rounding, the next pass
+  (the spec's ``second_pass``, run by the kernel on those elements) takes them, and what the last leaves
+  the driver computes exactly.
 """
 
 from __future__ import annotations
 
 import sympy
 
+from bce_sym.build.two_float_program import TwoFloatEvaluator
 from bce_sym.symbolic.stable_forms import soft_logit_gradient
 
 
@@ -49,16 +53,24 @@ class TwoFloatRules:
         error = emit("add", (emit("add", (error, emit("multiply", (ah, bl)))), emit("multiply", (al, bh))))
         return emit("add", (error, emit("multiply", (al, bl))))
 
-    def _divide_two(self, high: str, low: str, divisor: str, divisor_low: str) -> tuple[str, str]:
+    def _divide_two(self, high: str, low: str, divisor: str, divisor_low: str,
+                    reciprocal: bool = False) -> tuple[str, str]:
         """(high + low)/(divisor + divisor_low) as two floats: q = high ⊘ divisor and the correction.
 
         NOTE: ρ = high − q·divisor is exact (Dekker's product; q·divisor is within an ULP of high, so the
         subtraction is exact by Sterbenz), and (high + low)/(d + d_l) = q + (ρ + low − q·d_l)/d up to
         relative (d_l/d)² and the correction's own roundings: 2^-100 relative in all. A quotient beyond
-        2^996 (its split overflows) gives NaN, which the driver redoes exactly.
+        2^996 (its split overflows) gives NaN, which the driver redoes exactly. ``reciprocal``: one division,
+        c = 1 ⊘ d, then q = high ⊗ c and the correction times c (q within 2 ULPs of high/d, so ρ stays exact
+        and the correction, below 2^-51·|q|, is within 2^-52 of its own: 2^-100 relative still), for
+        divisors in [1, 2].
         """
         emit = self._prog.emit
-        quotient = emit("divide", (high, divisor))
+        if reciprocal:
+            inverse = emit("divide", ("1.0", divisor))
+            quotient = emit("multiply", (high, inverse))
+        else:
+            quotient = emit("divide", (high, divisor))
         product = emit("multiply", (quotient, divisor))
         error = self._product_error(quotient, divisor, product)
         remainder = emit("subtract", (emit("subtract", (high, product)), error))
@@ -66,6 +78,8 @@ class TwoFloatRules:
             remainder = emit("add", (remainder, low))
         if divisor_low != "0.0":
             remainder = emit("subtract", (remainder, emit("multiply", (quotient, divisor_low))))
+        if reciprocal:
+            return quotient, emit("multiply", (remainder, inverse))
         return quotient, emit("divide", (remainder, divisor))
 
     def _probability_quotient(self, expr: sympy.Expr) -> str:
@@ -96,7 +110,8 @@ class TwoFloatRules:
     def _soft_logit_gradient(self, expr: sympy.Expr) -> str:
         """σ(s) − y (``soft_logit_gradient``) in two floats, rounded once, or NaN where that is undecided.
 
-        NOTE: e = e^(−|s|) comes as a pair within 2^-101.5 relative (``_exp_pair_hi``, ``_exp_pair_lo``),
+        NOTE: e = e^(−|s|) comes as a pair within 2^-101.5 relative (``_exp_pair_hi``, ``_exp_pair_lo``;
+        in the ``two-*`` passes exp_two's pair, 2^-58, and 2^-99 below reads 1.0625·2^-58),
         1 + e as a pair (Fast2Sum, then e's lo added), σ(−|s|) = e/(1 + e) as a pair by ``_divide_two``
         (2^-100 in all); the label part a = 1 − y (s ≥ 0, Fast2Sum) or −y is exact as a pair; a ∓ σ(−|s|) is
         TwoSum'd (exactly: hi₁ + err) and the low parts added, err + a_lo + σ_lo, each addition rounded
@@ -104,7 +119,9 @@ class TwoFloatRules:
         |σ_lo|) + 2^-1068 of σ(s) − y (the absolute term: subnormal parts of e and of the products).
         Rounded to nearest (``rounding="nearest"``), hi is within one ULP when E ≤ 2^-55·|hi|;
         rounded to odd (``"odd"``, for results rounded again to float32 or narrower) it is right when
-        E < |lo|. Otherwise the kernel writes NaN and the driver computes the value exactly.
+        E < |lo|; in ``two-narrow`` hi + lo rounded is kept where no 25-bit float lies within E + 2^-53·|hi|
+        (``_round_narrow_decided``), which decides every format of ≤ 24 bits. Otherwise the kernel writes
+        NaN: the next pass, or the driver's exact path after the last.
 
         How close can σ(s) come to a float y? σ(s) is irrational for s ≠ 0, but nothing known bounds
         |σ(s) − y| away from 0 at float64 inputs: heuristically, over the ~2^62 logits whose σ(s) is near
@@ -118,11 +135,19 @@ class TwoFloatRules:
         (first, condition), (second, _) = expr.args
         s = condition.lhs
         y = next(iter(first.free_symbols - {s}))
-        e_hi = emit("_exp_pair_hi", (self._value(-sympy.Abs(s)),))
-        e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
+        if self._rounding == "plain-narrow":
+            return self._soft_logit_gradient_plain(s, y)
+        first_pass = self._rounding.startswith("two-")
+        if first_pass:
+            # NOTE: Ziv's first pass: e^(−|s|) as the loss's own two-float exp (2^-58, shared in a fused
+            # kernel), so σ(−|s|) as a pair is within 2^-57 relative instead of 2^-99.
+            e_hi, e_lo = TwoFloatEvaluator(self).value(sympy.exp(-sympy.Abs(s)))
+        else:
+            e_hi = emit("_exp_pair_hi", (self._value(-sympy.Abs(s)),))
+            e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
         d = emit("add", ("1.0", e_hi))
         d_lo = emit("add", (emit("subtract", (e_hi, emit("subtract", (d, "1.0")))), e_lo))
-        q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo)
+        q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo, reciprocal=first_pass)
         nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
         complement = self._value(1 - y)
         a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
@@ -137,8 +162,23 @@ class TwoFloatRules:
             high = emit("add", (high, low))  # NOTE: hi of the TwoSum; rounding to nearest needs no lo
         lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
         lows = emit("add", (lows, emit("absolute", (q_lo,))))
-        bound = emit("add", (emit("multiply", (q_hi, repr(2.0**-99))), emit("multiply", (lows, repr(2.0**-52)))))
+        # NOTE: σ(−|s|) = e/(1 + e) moves by at most e's relative error (its derivative is 1/(1 + e) ≤ 1 in
+        # relative terms): 2^-58 (exp_two) + 2^-100 (the pair division) below 1.0625·2^-58 in the first
+        # pass, 2^-101.5 + 2^-100 below 2^-99 from the pair exp.
+        relative = repr(1.0625 * 2.0**-58 if first_pass else 2.0**-99)
+        bound = emit("add", (emit("multiply", (q_hi, relative)), emit("multiply", (lows, repr(2.0**-52)))))
         bound = emit("add", (bound, repr(2.0**-1068)))
+        if self._rounding == "two-narrow":
+            # NOTE: high = fl(hi + lo) adds at most 2^-53·|high| to the bound; _round_narrow_decided keeps
+            # high where no 25-bit float lies within the bound (so every format of ≤ 24 bits rounds it as
+            # it rounds σ(s) − y).
+            bound = emit("add", (bound, emit("multiply", (emit("absolute", (high,)), repr(2.0**-53)))))
+            return emit("_round_narrow_decided", (high, bound))
+        if first_pass:
+            # NOTE: _round_nearest_decided asks bound ≤ 2^-55·|hi|; one ULP needs only 2^-54·|hi| (hi = fl(hi +
+            # lo) is within half an ULP of the pair, and 2^-54·|hi| is below half an ULP of hi and of any
+            # value on the pair's side of hi), which the first pass takes: half the bound against 2^-55.
+            bound = emit("multiply", (bound, "0.5"))
         if self._rounding == "odd":
             # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
             # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
@@ -149,6 +189,31 @@ class TwoFloatRules:
             low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
             return emit("_round_odd_decided", (high, low, bound))
         return emit("_round_nearest_decided", (high, bound))
+
+    def _soft_logit_gradient_plain(self, s: sympy.Symbol, y: sympy.Symbol) -> str:
+        """σ(s) − y for results rounded again to float32 or narrower, in plain float64 (Ziv's first pass), or
+        NaN where its error bound leaves the rounding undecided (the next pass, ``two-narrow``, takes those).
+
+        NOTE: e_hi, e_lo = e^(−|s|) (exp_two, 2^-58; e_hi alone is within 2^-53 + 2^-58 of e), d = fl(1 +
+        e_hi) and q = fl(e_hi/d): σ(−|s|) = e/(1 + e) moves by at most e's relative error, so q is within
+        (2^-53 + 2^-58) + 2·2^-53 < 2^-51 relative. The label part a = a_hi + a_lo is exact (as in the pair
+        form); w = fl(a_hi ∓ q) and v = fl(w + a_lo) add 2^-53·(|w| + |v|). So |v − (σ(s) − y)| ≤ 2^-51·q +
+        2^-53·(|w| + |v|) + 2^-1068 (subnormal e), and ``_round_narrow_decided`` keeps v where no 25-bit
+        float lies within that bound.
+        """
+        emit = self._prog.emit
+        e_hi, _ = TwoFloatEvaluator(self).value(sympy.exp(-sympy.Abs(s)))
+        q = emit("divide", (e_hi, emit("add", ("1.0", e_hi))))
+        nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
+        complement = self._value(1 - y)
+        a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
+        a_lo = emit("select", (nonnegative, self._complement_residual(1 - y, complement), "0.0"))
+        signed = emit("multiply", (emit("select", (nonnegative, "-1.0", "1.0")), q))
+        w = emit("add", (a_hi, signed))
+        v = emit("add", (w, a_lo))
+        sizes = emit("add", (emit("absolute", (w,)), emit("absolute", (v,))))
+        bound = emit("add", (emit("multiply", (q, repr(2.0**-51))), emit("multiply", (sizes, repr(2.0**-53)))))
+        return emit("_round_narrow_decided", (v, emit("add", (bound, repr(2.0**-1068)))))
 
     def _two_sum(self, a: str, b: str) -> tuple[str, str]:
         """a + b = (hi, lo) exactly (Knuth's TwoSum: no condition on a and b but no overflow)."""

@@ -188,6 +188,35 @@ def _round_nearest_decided(hi, bound, out):
     return out
 
 
+def _round_narrow_decided(v, bound, out):
+    """v where no float of 25 significant bits lies within bound of it (so every format of at most 24 bits
+    rounds v as the exact value), else NaN; returns out. As ``round_narrow_decided`` in C."""
+    c = v * 268435457.0
+    r = c - (c - v)  # NOTE: v rounded to 25 bits (Veltkamp's split at 2^28 + 1)
+    a = numpy.absolute(v)
+    split = (numpy.absolute(v - r) > bound) & (a >= 2.0**-900)
+    decided = split | (a + bound < 2.0**-151)
+    numpy.copyto(out, numpy.where(decided, v, numpy.nan))
+    return out
+
+
+def _second_pass(kernel, floats, bools, arguments, value):
+    """Ziv's second pass: ``kernel`` (one value) on the elements where ``value`` is NaN but no argument is,
+    written into ``value``. As the C loops' second pass (module.c)."""
+    undecided = numpy.isnan(value)
+    if not undecided.any():
+        return
+    columns = [numpy.broadcast_to(a, value.shape) for a in arguments]
+    for column in columns:
+        undecided &= ~numpy.isnan(column)
+    n = int(numpy.count_nonzero(undecided))
+    if n:
+        refined = numpy.empty(n)
+        kernel(*(c[undecided] for c in columns), refined, tuple(numpy.empty((floats, n))),
+               tuple(numpy.empty((bools, n), dtype=bool)))
+        value[undecided] = refined
+
+
 def _round_odd_decided(hi, lo, bound, out):
     """hi + lo rounded to odd where |lo| exceeds its error bound (the exact value then lies strictly
     between hi and its neighbour on lo's side), else NaN; returns out. As ``round_odd_decided`` in C."""

@@ -1,5 +1,8 @@
 """The values the two-float kernels leave undecided (NaN for non-NaN inputs), computed exactly.
 
+The soft logit gradient's kernels already run Ziv's passes themselves (plain float64, the 2^-58 pair,
+the 2^-102 pair, each on what the one before left NaN); this is the last one.
+
 Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
 only: ``fractions`` and ``decimal``). ``_UNDECIDED`` names the kernels whose NaN means "undecided";
 ``_redo_undecided`` finds such elements in a block and writes their values, correctly rounded to
@@ -69,6 +72,9 @@ _UNDECIDED = {
     "bce_grad_soft": _probability_gradient,
     "bce_with_logits_grad_soft": _logit_gradient,
     "bce_with_logits_grad_soft_odd": _logit_gradient,
+    "bce_with_logits_grad_soft_two_odd": _logit_gradient,
+    "bce_with_logits_grad_soft_pair": _logit_gradient,
+    "bce_with_logits_grad_soft_pair_odd": _logit_gradient,
     "bce_with_logits_and_grad_soft": _logit_gradient,  # NOTE: the gradient, the second value
     "bce_with_logits_and_grad_soft_odd": _logit_gradient,
 }
@@ -76,11 +82,15 @@ _UNDECIDED = {
 
 def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, value: numpy.ndarray, odd: bool) -> None:
     """Write the exact value wherever ``value`` is NaN but neither input is (the kernel left it undecided)."""
-    where = numpy.nonzero(numpy.isnan(value) & ~numpy.isnan(first) & ~numpy.isnan(label))[0]
+    where = numpy.flatnonzero(numpy.isnan(value))
     if where.size == 0:
         return
+    # NOTE: the inputs are looked at only where the value is NaN (a first pass leaves a few percent).
+    first = numpy.broadcast_to(first, value.shape)[where].astype(numpy.float64)
+    label = numpy.broadcast_to(label, value.shape)[where].astype(numpy.float64)
+    inputs = ~(numpy.isnan(first) | numpy.isnan(label))
+    if not inputs.all():
+        where, first, label = where[inputs], first[inputs], label[inputs]
     compute = _UNDECIDED[kernel]
-    first = numpy.broadcast_to(first, value.shape)
-    label = numpy.broadcast_to(label, value.shape)
-    for k in where.tolist():
-        value[k] = compute(float(first[k]), float(label[k]), odd)
+    for k, s, y in zip(where.tolist(), first.tolist(), label.tolist(), strict=True):
+        value[k] = compute(s, y, odd)

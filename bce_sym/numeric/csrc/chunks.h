@@ -12,12 +12,14 @@
 
 /* One exported function: its loops (a row of the GENERATED LOOPS table of the instruction set in use,
  * loops.gen.h) and its shape. */
-typedef struct {
+typedef struct kernel_info {
     const char *name;
     int inputs;
     int outputs;
     int loops; /* its row in the loop tables */
     int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
+    /* Ziv's next pass: the kernel (the same inputs, one value) redoing the last value where it is NaN */
+    const struct kernel_info *second;
 } kernel_info;
 
 typedef struct {

@@ -1,6 +1,7 @@
-/* e^x carried as two floats (hi + lo) to about 2^-100 relative, and the rounding of a two-float value
- * once, with a test that the value's error bound decides it: what the soft-label gradient sigma(s) - y
- * needs where sigma(s) is close to y (bce_sym/build/two_float_rules.py prints the kernel).
+/* e^x carried as two floats (hi + lo) to about 2^-100 relative, and the rounding of a value once, with a
+ * test that the value's error bound decides it (to nearest, to odd, or for every format of at most 24
+ * bits): what the soft-label gradient sigma(s) - y needs where sigma(s) is close to y, in Ziv's passes
+ * (bce_sym/build/two_float_rules.py prints the kernels; module.c runs the next pass on what is NaN).
  *
  * Hand-written; needs primitives.h first (tables.gen.h, as_bits, blend, SHIFT, VECTOR_TARGET). The
  * scheme is exp_core's, every step kept to ~2^-104: x = (128 m + j) ln2/128 + r, with r as a pair
@@ -104,6 +105,23 @@ PAIR_INLINE double round_odd_decided(double hi, double lo, double bound)
     uint64_t toward = ((bits ^ as_bits(lo)) >> 63) ? bits - 1 : bits + 1; /* magnitude down or up */
     double odd = blend(all_ones_if((bits & 1) || lo == 0.0), hi, as_double(toward));
     return blend(all_ones_if(fabs(lo) > bound), odd, NAN);
+}
+
+/* v where no float of 25 significant bits lies within bound of it (Ziv's first pass for results rounded
+ * again to float32, float16 or bfloat16): the exact value then lies in the same open interval between two
+ * such floats as v, which holds no float and no midpoint of a format of at most 24 bits, so every such
+ * format rounds v as it rounds the exact value; else NaN. r = a 25-bit float nearest to v (Veltkamp's
+ * split at 2^28 + 1, for 2^-900 <= |v| <= 2), v - r is exact, and every other 25-bit float is at least
+ * as far from v as r: |v - r| > bound leaves none within the bound. (For |v| >= 2^-900 each breakpoint of
+ * float32, float16 and bfloat16, subnormal ones included, is such a float.) Values within 2^-151 of 0
+ * round to 0 in all of them. */
+PAIR_INLINE double round_narrow_decided(double v, double bound)
+{
+    double c = v * 0x1.0000001p+28;
+    double r = c - (c - v);
+    double a = fabs(v);
+    int split = (fabs(v - r) > bound) & (a >= 0x1p-900);
+    return blend(all_ones_if(split | (a + bound < 0x1p-151)), v, NAN);
 }
 
 #endif /* BCE_SYM_EXP_PAIR_H */

@@ -52,6 +52,57 @@ static const instruction_set ISAS[] = {{"avx512", loops_avx512, has_avx512}, {"a
 #define ISA_COUNT ((int)(sizeof ISAS / sizeof ISAS[0]))
 static const instruction_set *isa_in_use = NULL;
 
+/* Ziv's next passes. The elements whose value is NaN (undecided by the pass before, or a NaN input, which
+ * stays NaN) are gathered from the inputs, run through the float64 loops of the next kernel (the same
+ * inputs, one value) and its own next pass, and written back; what is left NaN the caller computes
+ * exactly. */
+
+/* The positions of the NaN values among size, into where; their count. */
+static Py_ssize_t undecided(const double *value, Py_ssize_t size, short *where)
+{
+    int any = 0;
+    for (Py_ssize_t i = 0; i < size; i++) /* NOTE: a vectorised look first; most chunks hold no NaN */
+        any |= value[i] != value[i];
+    if (!any)
+        return 0;
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        where[m] = (short)i; /* NOTE: branch-free: kept where undecided */
+        m += value[i] != value[i];
+    }
+    return m;
+}
+
+static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], double *value, Py_ssize_t size);
+
+/* Kernel k's float64 loops on m gathered elements, then its own next pass: the value into value. */
+static void run_pass(const kernel_info *k, const double (*gathered)[CHUNK], double *value, Py_ssize_t m)
+{
+    double result[MAX_OUTPUTS][CHUNK];
+    const chunk_loops *loops = &isa_in_use->table[k->loops];
+    if (loops->vector(gathered, result, m) & 1)
+        loops->exact(gathered, result, m);
+    if (k->second != NULL)
+        second_pass(k->second, gathered, result[0], m);
+    memcpy(value, result[0], (size_t)m * 8);
+}
+
+/* Kernel k's pass on the NaN values of one chunk (inputs local_in), in place. */
+static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], double *value, Py_ssize_t size)
+{
+    short where[CHUNK];
+    Py_ssize_t m = undecided(value, size, where);
+    if (m == 0)
+        return;
+    double gathered[MAX_INPUTS][CHUNK], result[CHUNK];
+    for (int a = 0; a < k->inputs; a++)
+        for (Py_ssize_t j = 0; j < m; j++)
+            gathered[a][j] = local_in[a][where[j]];
+    run_pass(k, (const double (*)[CHUNK])gathered, result, m);
+    for (Py_ssize_t j = 0; j < m; j++)
+        value[where[j]] = result[j];
+}
+
 static PyObject *run(const kernel_info *k, PyObject *args)
 {
     const chunk_loops *loops = &isa_in_use->table[k->loops];
@@ -136,6 +187,8 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         }
         if (flags & 1)
             loops->exact((const double (*)[CHUNK])local_in, local_out, size);
+        if (k->second != NULL)
+            second_pass(k->second, (const double (*)[CHUNK])local_in, local_out[k->outputs - 1], size);
         if (summing) {
             double value = chunk_sum(local_out[0], size), sum = total + value;
             error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;
