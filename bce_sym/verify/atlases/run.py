@@ -177,7 +177,9 @@ def _swept(group: Sequence[_Planned], executor: Executor | str, checkpoint: Path
         except Exception as error:  # noqa: BLE001 - a target that refuses the dtype is a finding, not a crash
             refused.append(Cell(*planned.key, reason=_failure(error)))
             continue
-        runnable.append((planned, SweepTarget(function, planned.quantity, planned.label, planned.target)))
+        # NOTE: judged as the sampled cells are: a flushing target by that contract, its flushes counted.
+        flushes = target_flushes(planned.target, planned.dtype) is True
+        runnable.append((planned, SweepTarget(function, planned.quantity, planned.label, planned.target, flushes)))
     if not runnable:
         return refused
     if refused:

@@ -16,6 +16,7 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
+from bce_sym.verify.sweeps.flushes import excuse_flushes
 from bce_sym.verify.sweeps.measure import Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
 from bce_sym.verify.sweeps.sweep_target import SweepTarget
@@ -133,6 +134,7 @@ class Accumulator:
     histogram: np.ndarray
     points: int = 0
     nonfinite: int = 0
+    flushed: int = 0
     scaled: float = 0.0
     settled: int = 0
     candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=list)
@@ -183,5 +185,9 @@ def settle_exactly(target: SweepTarget, first: np.ndarray, computed: np.ndarray,
         points = candidates[below]
         spacing = np.abs(exact_hi[points]) * 2.0 ** -(fmt.mantissa + 1)
         ulps[points] = np.abs(computed64[points] - exact_hi[points]) / spacing
-    return exact_hi, np.where(np.isnan(ulps), np.inf, ulps)
+    ulps = np.where(np.isnan(ulps), np.inf, ulps)
+    if target.ftz:
+        excused = excuse_flushes(target, columns[0], computed, exact_hi, ulps, fmt)
+        ulps[excused.index] = excused.ulps
+    return exact_hi, ulps
 
