@@ -91,12 +91,12 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     measured = measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     if measured is None:
         measured = measure_block(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
-    if target.ftz:
-        _excuse(target, values, computed, measured, fmt, acc)
+    # NOTE: errors that flushing excused are not |c − hi − lo|: no exact deciding of their edges (mpmath does).
+    excused = target.ftz and _excuse(target, values, computed, measured, fmt, acc)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
     settled_before = acc.settled
-    settle_and_count(target, values, computed, measured, fmt, work, acc)
+    settle_and_count(target, values, computed, measured, fmt, work, acc, None if excused else (hi, lo, sign))
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
     acc.scaled = max(acc.scaled, measured.scaled)
@@ -121,11 +121,12 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
 
 
 def _excuse(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured, fmt: SweepFormat,
-            acc: Accumulator) -> None:
-    """Excuse the block's flushes (``SweepTarget.ftz``) in ``measured`` and count them into ``acc``."""
+            acc: Accumulator) -> bool:
+    """Excuse the block's flushes (``SweepTarget.ftz``) in ``measured`` and count them into ``acc``; whether
+    any point's error may have changed."""
     excused = excuse_flushes(target, values, computed, measured.exact, measured.error, fmt)
     if excused.index.size == 0:
-        return
+        return False
     strict = measured.error[excused.index]
     near = np.abs(strict - excused.ulps - 1) <= 2.0**-20
     if near.any():
@@ -138,6 +139,7 @@ def _excuse(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measu
     measured.peak = None
     acc.flushed += excused.flushed
     acc.nonfinite -= excused.expected_nonfinite
+    return True
 
 
 def _first_ties(error: np.ndarray, at_least: float) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
+from bce_sym.verify.sweeps.decide import settle_structured
 from bce_sym.verify.sweeps.flushes import excuse_flushes
 from bce_sym.verify.sweeps.measure import Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
@@ -30,7 +32,7 @@ _BAND = 2.0**-20
 
 
 def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
-                      fmt: SweepFormat, work: Workspace, acc: Accumulator) -> None:
+                      fmt: SweepFormat, work: Workspace, acc: Accumulator, reference: Any = None) -> None:
     """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
 
     NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
@@ -49,7 +51,10 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
             counts.append((below, within))
         fast = counts[-1][1] == n
     if not fast:
-        settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
+        straddling = _straddling(error, measured.delta, work)
+        if reference is not None:
+            straddling = settle_structured(straddling, error, computed, *reference, fmt)
+        settle = np.union1d(measured.undecided, straddling)
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
@@ -65,6 +70,8 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
         for edge in _CROWDED_EDGES:
             near |= np.abs(values_in_band - edge) <= width
         settle = band[near]
+        if reference is not None:
+            settle = settle_structured(settle, error, computed, *reference, fmt)
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
