@@ -127,12 +127,11 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
     from bce_sym.labels import Labels
     from bce_sym.quantities import quantity
     from bce_sym.verify.sweeps import SweepTarget, dask_executor, default_labels, label_fits, sweep
-    from bce_sym.verify.targets.registry import target_function, target_quantities
+    from bce_sym.verify.targets.registry import require_flushes, target_function, target_quantities
 
-    if args.ftz:
-        raise UsageError("bce-sym verify: --ftz judges sampled checks; an --exhaustive sweep counts flushes in "
-                         "its reports (flushed) without excusing them")
     dtype = args.dtype or "float32"
+    if args.ftz:
+        require_flushes(args.target, dtype)
     chosen = args.quantity or list(target_quantities(args.target))
     if args.label is not None:
         _check_fixed_label(args.label, chosen, bool(args.quantity))
@@ -147,7 +146,7 @@ def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-a
             continue  # NOTE: --label 0 with every quantity: the ±1-label forms cannot take it.
         function = target_function(args.target, name, dtype)
         for label in labels:
-            groups.setdefault(row.first, []).append(SweepTarget(function, name, label, args.target))
+            groups.setdefault(row.first, []).append(SweepTarget(function, name, label, args.target, args.ftz))
     if not groups:
         raise UsageError(f"bce-sym verify: no quantity of {args.target} takes the label {args.label:g}")
     reports = []

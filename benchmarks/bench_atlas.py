@@ -63,37 +63,47 @@ def float16(targets: tuple[str, ...]) -> None:
               f"{slowest}")
 
 
-def float32_projection(targets: tuple[str, ...], sample: int, workers: int) -> None:
-    """Time ``sample`` evenly spaced chunks of each float32 sweep group of the atlas and scale up by points."""
+def float32_projection(targets: tuple[str, ...], sample: int, workers: int) -> float:
+    """Time ``sample`` evenly spaced chunks of each float32 sweep group of the atlas and scale up by points.
+
+    NOTE: every worker is warmed first (the framework imported, its kernels compiled for the chunk's shape):
+    a cold worker's first chunk costs seconds, which scaled up by the 2,000 chunks of a sweep once made
+    this projection 10 h for PyTorch where the sweeps take minutes.
+    """
     print(f"\nexhaustive float32 atlas (losses and gradients at labels 0 and 1), projected from {sample} chunks per "
           f"sweep on {workers} processes")
     fmt = sweep_format("float32")
     total = 0.0
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for target in targets:
-            planned = [p for p in _plan(target, target_quantities(target), ["float32"], exhaustive=True)
-                       if p.mode == "exhaustive"]
-            projected = 0.0
+    for target in targets:
+        planned = [p for p in _plan(target, target_quantities(target), ["float32"], exhaustive=True)
+                   if p.mode == "exhaustive"]
+        projected = 0.0
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             for kind in ("logit", "probability"):
                 group = [p for p in planned if quantity(p.quantity).first.value == kind]
                 if not group:
                     continue
-                sweeps = [SweepTarget(target_function(target, p.quantity, "float32"), p.quantity, p.label, target)
-                          for p in group]
+                try:
+                    sweeps = [SweepTarget(target_function(target, p.quantity, "float32"), p.quantity, p.label,
+                                          target) for p in group]
+                except ValueError as error:
+                    print(f"  {target:<10} {kind}: {error}")
+                    continue
                 first, last = float_range("float32", domain=kind)
-                chunks = chunk_ranges(first, last, fmt.chunk, fmt)
+                chunks = [c for c in chunk_ranges(first, last, fmt.chunk, fmt) if c[1] - c[0] == fmt.chunk]
                 step = max(1, len(chunks) // sample)
                 chosen = chunks[step // 2 :: step][:sample]
                 payload = dump_targets(sweeps)
-                pool.submit(run_chunk, payload, chosen[0], fmt.name).result()  # NOTE: warm the workers.
+                list(pool.map(run_chunk, [payload] * workers, chosen[:1] * workers, [fmt.name] * workers))
                 started = time.perf_counter()
                 list(pool.map(run_chunk, [payload] * len(chosen), chosen, [fmt.name] * len(chosen)))
                 seconds = time.perf_counter() - started
                 projected += seconds * (last - first + 1) / sum(stop - start for start, stop in chosen)
-            total += projected
-            print(f"  {target:<10} {len(planned):>3} sweeps  projected {projected / 3600:8.2f} h")
+        total += projected
+        print(f"  {target:<10} {len(planned):>3} sweeps  projected {projected / 3600:8.2f} h", flush=True)
     print(f"  all          projected {total / 3600:8.2f} h on {workers} processes")
+    return total
 
 
 def float32_atlas(targets: tuple[str, ...], workers: int, checkpoint: str | None, out: str | None) -> None:
@@ -118,9 +128,14 @@ def main() -> None:
     parser.add_argument("--targets", nargs="+", help="targets for the float32 atlas (default: every installed)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--checkpoint", help="checkpoint of the float32 atlas (resumes from it)")
+    parser.add_argument("--skip-sampled", action="store_true",
+                        help="skip the sampled atlas (then --targets names the targets)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores")
-    installed = sampled(args.points, None if args.float32 else args.out)
+    if args.skip_sampled:
+        installed = tuple(args.targets or ())
+    else:
+        installed = sampled(args.points, None if args.float32 else args.out)
     if not args.skip_float16:
         float16(installed)
     chosen = tuple(args.targets) if args.targets else installed

@@ -143,9 +143,11 @@ def test_a_target_that_refuses_a_dtype_is_a_cell_with_its_reason_not_a_crash() -
 
 
 def test_exhaustive_float32_plans_only_losses_and_gradients_at_labels_0_and_1() -> None:
-    plan = atlas_run._plan("numeric", ["sigmoid", "bce", "logistic_loss"], ["float32"], exhaustive=True)
+    plan = atlas_run._plan("numeric", ["sigmoid", "bce", "bce_grad", "bce_hess", "logistic_loss"], ["float32"],
+                           exhaustive=True)
     swept = [(p.quantity, p.labels) for p in plan if p.mode == "exhaustive"]
-    assert swept == [("bce", "y=0"), ("bce", "y=1"), ("logistic_loss", "t=-1"), ("logistic_loss", "t=1")]
+    assert swept == [("bce", "y=0"), ("bce", "y=1"), ("bce_grad", "y=0"), ("bce_grad", "y=1"),
+                     ("logistic_loss", "t=-1"), ("logistic_loss", "t=1")]
 
 
 def test_a_target_that_raises_is_a_cell_with_the_reason(tmp_path: Path) -> None:

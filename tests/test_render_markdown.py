@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from bce_sym import derivation, derivations
@@ -70,3 +71,20 @@ def test_index_links_every_derivation_and_the_combined_document() -> None:
     # a | in a table cell would end the cell, even inside math
     assert all(line.count(" | ") == 3 for line in table)
     assert index.count("$") % 2 == 0
+
+
+def test_bfloat16_and_float16_values_print_the_digits_their_format_needs() -> None:
+    import ml_dtypes
+
+    from bce_sym.render.reports import format_float
+
+    bits = np.arange(0, 1 << 16, 37, dtype=np.uint16)
+    for dtype, most in ((ml_dtypes.bfloat16, 4), (np.float16, 5)):
+        values = bits.view(dtype)
+        for value in values[np.isfinite(values.astype(np.float64))].astype(np.float64):
+            text = format_float(float(value), np.dtype(dtype).name)
+            assert float(dtype(float(text))) == value, text  # reads back as the same value
+            mantissa = text.lstrip("-").split("e")[0]
+            digits = mantissa.replace(".", "").strip("0") if "." in mantissa else mantissa.strip("0")
+            assert len(digits) <= most, text  # not float64's digits of the exact binary value
+    assert format_float(0.5546875, "bfloat16") == "0.555"

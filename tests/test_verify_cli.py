@@ -54,8 +54,10 @@ def test_max_ulp_decides_the_exit_status(capsys) -> None:
          "scikit-learn's HalfBinomialLoss takes float32 or float64, not float16"),
         (["verify", "scipy", "--ftz", "--quantity", "bce"], "scipy does not flush subnormals to zero"),
         (["verify", "naive", "--ftz", "--quantity", "bce"], "naive does not flush subnormals to zero"),
-        (["verify", "jax", "--ftz", "--exhaustive", "--dtype", "float16", "--quantity", "sigmoid"],
-         "--ftz judges sampled checks"),
+        (["verify", "numeric", "--ftz", "--exhaustive", "--dtype", "float16", "--quantity", "sigmoid"],
+         "numeric does not flush subnormals to zero in float16"),
+        (["verify", "sklearn", "--quantity", "bce", "--labels", "soft"],
+         "target 'sklearn' takes binary labels only for bce, not soft ones"),
         (["verify", "numeric", "--quantity", "softmax"], "unknown quantity 'softmax'"),
         (["verify", "no_such_module_xyz:loss", "--quantity", "bce"],
          "cannot import module 'no_such_module_xyz'"),
@@ -89,6 +91,19 @@ def test_failures_that_are_all_flushes_say_so_and_ftz_judges_them(capsys) -> Non
     assert out.splitlines()[-1].endswith("if jax flushes subnormals by design, rerun with --ftz to judge it so.")
     assert main([*arguments, "--ftz"]) == 0
     assert "Every failure" not in capsys.readouterr().out
+
+
+def test_an_exhaustive_sweep_with_ftz_judges_flushes(tmp_path, capsys) -> None:
+    # NOTE: a bce that flushes its subnormal inputs and results, as XLA does: every flush a failure, until --ftz.
+    module = tmp_path / "flushing.py"
+    module.write_text("import numpy as np\nimport bce_sym.numeric as numeric\n\n"
+                      "def _flush(a):\n    return np.where(np.abs(a) < np.finfo(a.dtype).tiny, 0 * a, a)\n\n"
+                      "def bce(p, y):\n    return _flush(numeric.bce(_flush(p), y))\n")
+    arguments = ["verify", f"{module}:bce", "--exhaustive", "--dtype", "float16", "--label", "0", "--workers", "1"]
+    assert main(arguments) == 1
+    capsys.readouterr()
+    assert main([*arguments, "--ftz"]) == 0
+    assert "| 0.50 | 0.50 | 0 | 1023 |" in capsys.readouterr().out  # 1023 flushes, excused
 
 
 def test_a_target_that_underflows_without_flushing_is_told_apart(capsys) -> None:

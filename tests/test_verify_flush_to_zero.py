@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import bce_sym.numeric as numeric
 from bce_sym.verify import Report, check
 from bce_sym.verify.flush_to_zero import flush_inputs, judge_flushes
+from bce_sym.verify.reference.mpmath_values import exact_values
+from bce_sym.verify.sweeps import exhaustive
 
 
 def _flush(a: np.ndarray) -> np.ndarray:
@@ -77,3 +80,43 @@ def test_the_report_says_when_every_error_is_a_flush_and_keeps_it_in_json() -> N
 def test_a_careful_function_has_no_flushes_and_no_note() -> None:
     report = check(numeric.log_sigmoid, "log_sigmoid", dtype="float32", points=1000)
     assert report.flushed == 0 and "flush" not in report.to_markdown()
+
+
+def _every_probability(dtype: str) -> np.ndarray:
+    # NOTE: −0 and every float16 in [0, 1], by their bits.
+    return np.concatenate([np.array([0x8000], np.uint16), np.arange(0, 0x3C01, dtype=np.uint16)]).view(dtype)
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_an_exhaustive_sweep_with_ftz_judges_flushes_as_check_does(label: float) -> None:
+    def flushing_bce(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return _flush(numeric.bce(_flush(p), y))
+
+    strict = exhaustive(flushing_bce, "bce", label=label, dtype="float16", executor="serial")
+    judged = exhaustive(flushing_bce, "bce", label=label, dtype="float16", executor="serial", ftz=True)
+    # what judge_flushes (the judge of check) makes of every point
+    p = _every_probability("float16")
+    y = np.full(p.size, label)
+    computed = flushing_bce(p, y.astype(np.float16)).astype(np.float64)
+    hi, lo = exact_values("bce", [p.astype(np.float64), y], "float64")
+    (flushed_p, flushed_y), _ = flush_inputs([p.astype(np.float64), y], "float16")
+    flushed_hi, flushed_lo = exact_values("bce", [flushed_p, flushed_y], "float64")
+    expected = judge_flushes(computed, hi, lo, "float16", exact_flushed=flushed_hi, exact_flushed_lo=flushed_lo)
+    assert judged.points == strict.points == p.size
+    assert strict.max_ulp > 1000 and not strict.ftz and strict.flushed == 0  # a strict sweep excuses nothing
+    assert judged.ftz and judged.flushed == expected.count > 1000
+    assert judged.max_ulp == judged.ftz_max_ulp == pytest.approx(float(expected.excused.max()), abs=1e-12)
+    assert judged.max_ulp <= 0.5
+    assert judged.nonfinite == int(expected.bad_excused.sum()) == 0
+    assert strict.nonfinite == int(expected.bad_strict.sum())  # −log of a flushed p: inf, expected only with ftz
+    counts = np.histogram(expected.excused, bins=[0.0, 0.25, 0.5, np.inf])[0]
+    assert [row.count for row in judged.histogram[:2]] == counts[:2].tolist()
+
+
+def test_ftz_is_part_of_a_sweeps_checkpoint(tmp_path) -> None:
+    book = tmp_path / "sweep.jsonl"
+    exhaustive(numeric.sigmoid, "sigmoid", label=None, dtype="float16", lo=-1, hi=1, executor="serial",
+               checkpoint=book)
+    with pytest.raises(ValueError, match="belongs to another sweep"):
+        exhaustive(numeric.sigmoid, "sigmoid", label=None, dtype="float16", lo=-1, hi=1, executor="serial",
+                   checkpoint=book, ftz=True)

@@ -131,3 +131,29 @@ def test_second_derivatives_by_autodiff(module, table) -> None:
     # NOTE: PyTorch's BCELoss double backward is off by ~1e-11 relative (its 1e-12 floor enters it).
     np.testing.assert_allclose(module.build(rows["bce_hess"], "float64")(p, y),
                                y / p**2 + (1 - y) / (1 - p) ** 2, rtol=1e-10 if module is torch_forms else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_sklearn_log_loss_in_one_pass_is_the_per_sample_calls_bit_for_bit(dtype: str) -> None:
+    info = np.finfo(dtype)
+    rng = np.random.default_rng(5)
+    special = [0.0, 1.0, float(info.eps), 1 - float(info.eps), float(info.eps) / 2, 1 - float(info.epsneg),
+               float(info.smallest_subnormal), float(info.tiny), 0.5]
+    p = np.concatenate([special, rng.random(300), 10.0 ** -rng.uniform(0, 40, 300)]).astype(dtype)
+    for label in (0.0, 1.0):
+        y = np.full(p.size, label, dtype=dtype)
+        fast, slow = sklearn_forms._log_loss(p.copy(), y.copy()), sklearn_forms.log_loss_per_sample(p.copy(), y)
+        assert fast.dtype == slow.dtype == np.float64
+        assert np.array_equal(fast.view(np.uint64), slow.view(np.uint64))
+
+
+def test_sklearn_bce_takes_binary_labels_and_its_soft_cells_are_not_provided() -> None:
+    from bce_sym.labels import Labels
+    from bce_sym.verify.atlases import atlas
+    from bce_sym.verify.targets.registry import target_labels
+
+    assert target_labels("sklearn", "bce") is Labels.BINARY and target_labels("torch", "bce") is Labels.SOFT
+    result = atlas(["numeric", "sklearn"], ["float64"], quantities=["bce"], points=50)
+    assert [cell.labels for cell in result.cells if cell.target == "sklearn"] == ["binary"]
+    row = next(line for line in result.to_markdown().splitlines() if line.startswith("| sklearn |"))
+    assert row.endswith("| — |") and "error" not in row  # bce (soft): not provided, not an error

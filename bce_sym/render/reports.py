@@ -68,8 +68,8 @@ class ReportLike(Protocol):
 def format_float(value: float, dtype: str = "float64") -> str:
     """The shortest text that reads back as ``value`` in ``dtype`` (``inf``, ``-inf``, ``nan`` as such).
 
-    >>> format_float(0.1, "float32"), format_float(2.0**-149, "float32")
-    ('0.1', '1e-45')
+    >>> format_float(0.1, "float32"), format_float(2.0**-149, "float32"), format_float(0.5546875, "bfloat16")
+    ('0.1', '1e-45', '0.555')
     """
     if not math.isfinite(value):
         return str(value)
@@ -81,9 +81,22 @@ def format_float(value: float, dtype: str = "float64") -> str:
         # NOTE: not a value of the dtype (a target that answered in float64): print all its digits.
         scalar = np.float64(value)
     magnitude = abs(float(scalar))
+    if scalar.dtype.kind == "V" or scalar.dtype.name not in ("float16", "float32", "float64"):
+        # NOTE: NumPy knows the shortest digits of its own floats only; bfloat16 (ml_dtypes) would print all the
+        # digits of its exact value. The fewest significant digits that read back as the same value do.
+        scalar = np.float64(_shortest(float(scalar), scalar.dtype.type))
     if magnitude == 0 or 1e-4 <= magnitude < 1e16:
         return np.format_float_positional(scalar, unique=True, trim="-")
     return np.format_float_scientific(scalar, unique=True, trim="-")
+
+
+def _shortest(value: float, kind: Any) -> float:
+    """The decimal with the fewest significant digits that ``kind`` rounds to ``value``, as a float64."""
+    for digits in range(1, 18):
+        candidate = float(f"{value:.{digits}g}")
+        if float(kind(candidate)) == value:
+            return candidate
+    return value
 
 
 def format_ulp(value: float) -> str:

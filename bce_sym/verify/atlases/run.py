@@ -35,7 +35,14 @@ from bce_sym.verify.sampled_check import check
 from bce_sym.verify.sweeps import SweepTarget, default_labels, sweep
 from bce_sym.verify.sweeps.ranges import sweep_format
 from bce_sym.verify.sweeps.sweep_target import label_text
-from bce_sym.verify.targets.registry import target_flushes, target_function, target_names, target_quantities
+from bce_sym.verify.targets.registry import (
+    target_flushes,
+    target_function,
+    target_labels,
+    target_names,
+    target_quantities,
+    target_takes,
+)
 
 _CHECKPOINT_FORMAT = "bce_sym.atlas-cells/1"
 
@@ -76,18 +83,23 @@ class _Planned:
 
 def _plan(target: str, quantities: Sequence[str], dtypes: Sequence[str], exhaustive: bool) -> list[_Planned]:
     """The cells of one target: sampled labels per quantity; exhaustive every 16-bit float (the sweep's labels),
-    and every float32 for losses and gradients at labels 0 and 1 (±1)."""
+    and every float32 for losses and first derivatives at labels 0 and 1 (±1)."""
     planned = []
     for name in quantities:
         row = quantity_row(name)
+        # NOTE: labels the target does not take (soft ones for scikit-learn's log_loss) are not provided: no cell.
+        takes = target_labels(target, name)
         for dtype in dtypes:
-            planned += [_Planned(target, name, dtype, kind.value, "sampled") for kind in row.checked_labels]
+            planned += [_Planned(target, name, dtype, kind.value, "sampled") for kind in row.checked_labels
+                        if target_takes(target, name, kind)]
             if not exhaustive or not _sweepable(dtype):
                 continue
             bits = float_format(dtype).bits
-            if bits == 16 or (bits == 32 and row.labels is not Labels.NONE):
+            # NOTE: float32: the losses and their gradients (issue 14), not the hessians, whose labels make them
+            # quantities with labels too: 4.3·10^9 inputs a sweep is paid for where training needs it.
+            if bits == 16 or (bits == 32 and row.labels is not Labels.NONE and row.derivative <= 1):
                 planned += [_Planned(target, name, dtype, label_text(name, label), "exhaustive", label)
-                            for label in default_labels(name, dtype)]
+                            for label in default_labels(name, dtype) if label is None or takes.contains(label)]
     return planned
 
 
@@ -165,7 +177,9 @@ def _swept(group: Sequence[_Planned], executor: Executor | str, checkpoint: Path
         except Exception as error:  # noqa: BLE001 - a target that refuses the dtype is a finding, not a crash
             refused.append(Cell(*planned.key, reason=_failure(error)))
             continue
-        runnable.append((planned, SweepTarget(function, planned.quantity, planned.label, planned.target)))
+        # NOTE: judged as the sampled cells are: a flushing target by that contract, its flushes counted.
+        flushes = target_flushes(planned.target, planned.dtype) is True
+        runnable.append((planned, SweepTarget(function, planned.quantity, planned.label, planned.target, flushes)))
     if not runnable:
         return refused
     if refused:

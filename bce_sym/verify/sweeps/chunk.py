@@ -11,6 +11,7 @@ import math
 import pickle
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,9 @@ from bce_sym.quantities import quantity as quantity_row
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report import Report
 from bce_sym.verify.report_rows import Case, HistogramRow, ZoneRow
+from bce_sym.verify.sweeps.flushes import excuse_flushes
 from bce_sym.verify.sweeps.measure import (
+    Measured,
     Workspace,
     measure_block,
     measure_in_one_binade,
@@ -112,10 +115,12 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     measured = measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     if measured is None:
         measured = measure_block(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
+    # NOTE: errors that flushing excused are not |c − hi − lo|: no exact deciding of their edges (mpmath does).
+    excused = target.ftz and _excuse(target, values, computed, measured, fmt, acc)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
     settled_before = acc.settled
-    settle_and_count(target, values, computed, measured, fmt, work, acc)
+    settle_and_count(target, values, computed, measured, fmt, work, acc, None if excused else (hi, lo, sign))
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
     acc.scaled = max(acc.scaled, measured.scaled)
@@ -139,6 +144,29 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
         largest = np.sort(np.concatenate([acc.best, error[top]]))[-worst_count:]
         acc.best = largest
         acc.floor, acc.floor_width = float(largest[0]), max(acc.floor_width, width)
+
+
+def _excuse(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured, fmt: SweepFormat,
+            acc: Accumulator) -> bool:
+    """Excuse the block's flushes (``SweepTarget.ftz``) in ``measured`` and count them into ``acc``; whether
+    any point's error may have changed."""
+    excused = excuse_flushes(target, values, computed, measured.exact, measured.error, fmt)
+    if excused.index.size == 0:
+        return False
+    strict = measured.error[excused.index]
+    near = np.abs(strict - excused.ulps - 1) <= 2.0**-20
+    if near.any():
+        # NOTE: whether flushing moved a point by an ULP is decided on exact errors, as every count is.
+        points = excused.index[near]
+        _, exact_strict = settle_exactly(replace(target, ftz=False), values[points], computed[points], fmt)
+        measured.error[points] = exact_strict
+        excused = excuse_flushes(target, values, computed, measured.exact, measured.error, fmt)
+    measured.error[excused.index] = excused.ulps
+    # NOTE: the measuring's peak, edge counts and group maxima were of the strict errors.
+    measured.peak, measured.counts, measured.maxima = None, None, None
+    acc.flushed += excused.flushed
+    acc.nonfinite -= excused.expected_nonfinite
+    return True
 
 
 def _first_ties(error: np.ndarray, at_least: float) -> np.ndarray:
@@ -235,6 +263,9 @@ def measure_chunk(targets: Sequence[SweepTarget], chunk: tuple[int, int], dtype:
             # NOTE: the figure's curve: each chunk contributes its worst point.
             profile=((worst[0].inputs[0], max_ulp),),
             seconds=time.perf_counter() - started,
+            flushed=acc.flushed,
+            ftz=target.ftz,
+            ftz_max_ulp=max_ulp if target.ftz else None,
         ))
     return reports
 

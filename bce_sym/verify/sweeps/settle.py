@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,8 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
+from bce_sym.verify.sweeps.decide import settle_structured
+from bce_sym.verify.sweeps.flushes import excuse_flushes
 from bce_sym.verify.sweeps.measure import BAND, CROWDED_EDGES, GROUP, Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
 from bce_sym.verify.sweeps.sweep_target import SweepTarget
@@ -25,7 +28,7 @@ EDGES = np.array(HISTOGRAM_EDGES)
 
 
 def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
-                      fmt: SweepFormat, work: Workspace, acc: Accumulator) -> None:
+                      fmt: SweepFormat, work: Workspace, acc: Accumulator, reference: Any = None) -> None:
     """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
 
     NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
@@ -47,7 +50,10 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
             counts.append((below, within))
         fast = counts[-1][1] == n
     if not fast:
-        settle = np.union1d(measured.undecided, _straddling(error, measured.delta, work))
+        straddling = _straddling(error, measured.delta, work)
+        if reference is not None:
+            straddling = settle_structured(straddling, error, computed, *reference, fmt)
+        settle = np.union1d(measured.undecided, straddling)
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
@@ -69,6 +75,8 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
         for edge in CROWDED_EDGES:
             near |= np.abs(values_in_band - edge) <= width
         settle = band[near]
+        if reference is not None:
+            settle = settle_structured(settle, error, computed, *reference, fmt)
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
@@ -142,6 +150,7 @@ class Accumulator:
     histogram: np.ndarray
     points: int = 0
     nonfinite: int = 0
+    flushed: int = 0
     scaled: float = 0.0
     settled: int = 0
     candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = field(default_factory=list)
@@ -192,5 +201,9 @@ def settle_exactly(target: SweepTarget, first: np.ndarray, computed: np.ndarray,
         points = candidates[below]
         spacing = np.abs(exact_hi[points]) * 2.0 ** -(fmt.mantissa + 1)
         ulps[points] = np.abs(computed64[points] - exact_hi[points]) / spacing
-    return exact_hi, np.where(np.isnan(ulps), np.inf, ulps)
+    ulps = np.where(np.isnan(ulps), np.inf, ulps)
+    if target.ftz:
+        excused = excuse_flushes(target, columns[0], computed, exact_hi, ulps, fmt)
+        ulps[excused.index] = excused.ulps
+    return exact_hi, ulps
 

@@ -102,7 +102,7 @@ def sweep(
     chunks = chunk_ranges(first, last, size, fmt)
     identity = {
         "dtype": fmt.name, "first": first, "last": last, "chunk": size,
-        "targets": [[t.name, t.quantity, t.label] for t in targets],
+        "targets": [[t.name, t.quantity, t.label, *(["ftz"] if t.ftz else [])] for t in targets],
     }
     book = Checkpoint(checkpoint, identity) if checkpoint is not None else None
     results: dict[tuple[int, int], Sequence[Report]] = dict(book.done) if book is not None else {}
@@ -168,6 +168,7 @@ def exhaustive(
     checkpoint: str | Path | None = None,
     progress: bool | None = None,
     target: str | None = None,
+    ftz: bool = False,
 ) -> Report:
     """Verify ``fn`` at every float of ``dtype`` in [lo, hi] at one fixed label; the exact ULP errors.
 
@@ -185,6 +186,9 @@ def exhaustive(
         checkpoint: a file of finished chunks; an interrupted sweep resumes from it.
         progress: show a progress bar (default: when stderr is a terminal).
         target: the name the report gives the function (its ``__qualname__`` by default).
+        ftz: judge ``fn`` as flushing subnormals to zero, as ``check(..., ftz=True)`` does: a subnormal input
+            may count as zero, and a zero where the exact value is subnormal is no error; ``Report.flushed``
+            counts the results only that excused (``bce_sym.verify.sweeps.flushes``).
 
     Returns:
         a ``Report`` with the exact maximum ULP error, the worst inputs, a per-binade table and the
@@ -197,6 +201,6 @@ def exhaustive(
     (30722, 1.5922, (-0.122802734375,))
     """
     name = target if target is not None else getattr(fn, "__qualname__", type(fn).__name__)
-    (report,) = sweep([SweepTarget(fn, quantity, label, name)], dtype=dtype, lo=lo, hi=hi, executor=executor,
+    (report,) = sweep([SweepTarget(fn, quantity, label, name, ftz)], dtype=dtype, lo=lo, hi=hi, executor=executor,
                       workers=workers, checkpoint=checkpoint, progress=progress)
     return report

@@ -39,12 +39,14 @@ class SweepTarget:
     """One sweep of a joint run: a function, the quantity it computes, the fixed label, and a name.
 
     Several targets over the same inputs share the float64 reference's intermediates (one exp, one log1p).
+    ``ftz``: judge the function as flushing subnormals to zero (``bce_sym.verify.sweeps.flushes``).
     """
 
     fn: Callable[..., Any]
     quantity: str
     label: float | None = None
     name: str = "function"
+    ftz: bool = False
 
 
 def label_text(quantity: str, label: float | None) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bce_sym.formats import float_format
+from bce_sym.labels import Labels
 from bce_sym.quantities import QUANTITIES
 
 
@@ -27,11 +28,14 @@ class Form:
         call: a dotted name (``"torch.nn.BCELoss"``) or a function of the framework's tensors.
         order: 0 for ``call``'s value; 1 or 2 for its first or second derivative with respect to the first
             argument, taken by the framework's autodiff (autograd, ``jax.grad``, ``GradientTape``).
+        labels: the labels the form takes, where they are fewer than the quantity's (``Labels.BINARY`` for
+            scikit-learn's ``log_loss``, which refuses soft labels); ``None``: all the quantity takes.
     """
 
     quantity: str
     call: str | Callable[..., Any]
     order: int = 0
+    labels: Labels | None = None
 
 
 def with_derivatives(loss: str, call: str | Callable[..., Any]) -> tuple[Form, ...]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bce_sym.labels import Labels, drawn_labels
 from bce_sym.quantities import quantity, quantity_names
 from bce_sym.verify.report import Report
 from bce_sym.verify.sampled_check import check
@@ -162,6 +163,30 @@ def _forms(name: str) -> tuple[Form, ...]:
     return tuple(provided[q] for q in known if q in provided)
 
 
+def target_labels(name: str, quantity_name: str) -> Labels:
+    """The labels target ``name`` takes for ``quantity_name``: the quantity's own, unless the target's form takes
+    fewer (scikit-learn's ``log_loss`` takes 0 or 1, not soft labels).
+
+    >>> target_labels("sklearn", "bce"), target_labels("torch", "bce")
+    (<Labels.BINARY: 'binary'>, <Labels.SOFT: 'soft'>)
+    """
+    row = quantity(quantity_name)
+    if parse_target(name) is not None:
+        return row.labels
+    form = next((form for form in _forms(name) if form.quantity == row.name), None)
+    return row.labels if form is None or form.labels is None else form.labels
+
+
+def target_takes(name: str, quantity_name: str, labels: Labels) -> bool:
+    """Whether target ``name`` takes the labels a check of kind ``labels`` draws for ``quantity_name``
+    (every kind a quantity takes, except soft labels where the target takes 0 or 1 only).
+
+    >>> target_takes("sklearn", "bce", Labels.BINARY), target_takes("sklearn", "bce", Labels.SOFT)
+    (True, False)
+    """
+    return labels is not Labels.SOFT or target_labels(name, quantity_name) is Labels.SOFT
+
+
 def target_display_name(name: str) -> str:
     """The name a report gives target ``name``: ``keras[tensorflow]`` for Keras, else ``name`` itself.
 
@@ -186,6 +211,16 @@ def target_flushes(name: str, dtype: str) -> bool | None:
     target = _named(name)
     assert target is not None
     return target.flushes(dtype)
+
+
+def require_flushes(name: str, dtype: str) -> None:
+    """``ValueError`` when named target ``name`` does not flush ``dtype``'s subnormals (``--ftz`` would excuse
+    nothing); a user function, which cannot be probed, passes."""
+    if target_flushes(name, dtype) is False:
+        raise ValueError(
+            f"{name} does not flush subnormals to zero in {dtype} (probed: a subnormal times 1 stays "
+            f"subnormal), so there is nothing for --ftz to excuse; check it without --ftz"
+        )
 
 
 def target_function(name: str, quantity_name: str, dtype: str = "float64") -> Callable[..., Any]:
@@ -247,11 +282,12 @@ def check_target(
             f"({', '.join(quantity_names())})"
         )
     functions = [(q, target_function(name, q, dtype)) for q in chosen]
-    if ftz and target_flushes(name, dtype) is False:
-        raise ValueError(
-            f"{name} does not flush subnormals to zero in {dtype} (probed: a subnormal times 1 stays "
-            f"subnormal), so there is nothing for --ftz to excuse; check it without --ftz"
-        )
+    for q in chosen:
+        if not target_takes(name, q, drawn_labels(quantity(q).labels, labels)):
+            raise ValueError(f"target {name!r} takes {target_labels(name, q).value} labels only for {q}, not "
+                             f"{labels} ones")
+    if ftz:
+        require_flushes(name, dtype)
     shown = target_display_name(name)
     reports = []
     for quantity_name, function in functions:
