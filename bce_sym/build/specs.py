@@ -74,6 +74,7 @@ class KernelSpec:
 TWO_FLOAT: frozenset[str] = frozenset({
     "sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_binary", "bce_with_logits_hess",
     "bce_with_logits_hess_binary", "logistic_loss", "logistic_loss_hess", "bce", "bce_hess",
+    "bce_with_logits_grad", "bce_with_logits_grad_binary", "logistic_loss_grad",
 })
 
 
