@@ -91,7 +91,9 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
     return tuple(Bar(Labels(labels), float64, narrower) for labels, (float64, narrower) in bars.items())
 
 
-# NOTE: the losses, the activations and the hessians are evaluated in two-float arithmetic and rounded once
+# NOTE: the losses, the activations, the hessians and the binary and ±1 logit gradients (±σ(−|s|) or 1 −
+# σ(−|s|) as a pair: the two-float exp, 1 + e by TwoSum, one pair quotient) are evaluated in two-float
+# arithmetic and rounded once
 # (bce_sym.build.two_float_program): float64 within 0.51 ULP wherever |result| ≥ 2^-1000 (measured at 10^7
 # points with `python benchmarks/bench_float64_ulp.py`); below, the reference's hi + lo resolves whole
 # ULPs only (its residue is a multiple of 2^-1074) and a result that libm's subnormal exp leaves 0.5003
@@ -112,7 +114,7 @@ QUANTITIES: tuple[Quantity, ...] = (
              _bars(binary=(1.0, 0.51), soft=(1.0, 0.51)), pos_weight=True),
     Quantity("bce_with_logits_grad", ("s", "y"), Argument.LOGIT, Labels.SOFT,
              "σ(s) − y = (1 − y)σ(s) − yσ(−s)", "stable-logits-gradient",
-             _bars(binary=(2.0, 0.51), soft=(1.0, 0.51)),
+             _bars(binary=(1.0, 0.51), soft=(1.0, 0.51)),
              derivative=1, of="bce_with_logits", pos_weight=True, cancels=True),
     Quantity("bce_with_logits_hess", ("s", "y"), Argument.LOGIT, Labels.SOFT,
              "(1 + (p_w − 1)·y)·σ(s)·σ(−s)", "stable-logits-hessian",
@@ -121,7 +123,7 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("logistic_loss", ("s", "t"), Argument.LOGIT, Labels.PM, "log(1 + e^−ts)", "stable-pm",
              _bars(pm=(1.0, 0.51))),
     Quantity("logistic_loss_grad", ("s", "t"), Argument.LOGIT, Labels.PM, "−t·σ(−ts)", "stable-pm-gradient",
-             _bars(pm=(2.0, 0.51)), derivative=1, of="logistic_loss"),
+             _bars(pm=(1.0, 0.51)), derivative=1, of="logistic_loss"),
     Quantity("logistic_loss_hess", ("s", "t"), Argument.LOGIT, Labels.PM, "σ(s)·σ(−s)", "stable-pm-hessian",
              _bars(pm=(1.0, 0.51)), derivative=2, of="logistic_loss"),
     Quantity("bce", ("p", "y"), Argument.PROBABILITY, Labels.SOFT, "−(y·log p + (1 − y)·log(1 − p))",

@@ -180,7 +180,7 @@ def test_kernels_reuse_buffers() -> None:
     # NOTE: bce_with_logits has 15 operations, most of them two-float (two buffers each), but needs only
     # a few live temporaries.
     assert KERNELS["bce_with_logits"][2] <= 7
-    assert KERNELS["bce_with_logits_grad_binary_unweighted"][2] <= 4
+    assert KERNELS["bce_with_logits_grad_binary_unweighted"][2] <= 6  # NOTE: two-float too (e, 1 + e, σ as pairs)
 
 
 def test_printer_rejects_what_it_cannot_print() -> None:

@@ -70,10 +70,12 @@ class KernelSpec:
 
 
 #: The forms whose float64 kernels evaluate in two-float arithmetic and round once (bce_sym.build.two_float_program):
-#: the losses, the activations and the second derivatives. The float32-grade loops keep float64 arithmetic.
+#: the losses, the activations, the second derivatives, the binary and ±1 logit gradients and the weighted soft
+#: one (whose binary labels then agree with the binary kernel's). The float32-grade loops keep float64 arithmetic.
 TWO_FLOAT: frozenset[str] = frozenset({
     "sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_binary", "bce_with_logits_hess",
     "bce_with_logits_hess_binary", "logistic_loss", "logistic_loss_hess", "bce", "bce_hess",
+    "bce_with_logits_grad", "bce_with_logits_grad_binary", "logistic_loss_grad",
 })
 
 

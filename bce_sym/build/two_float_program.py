@@ -185,6 +185,11 @@ class TwoFloatEvaluator:
                 denominator.extend([factor.base] * int(-factor.exp))  # NOTE: k divisions, as the printer
             else:
                 numerator.append(factor)
+        # NOTE: a factor of t alone with values ±1 (the label sign of a ±1 gradient) flips the sign of hi and of
+        # lo exactly: it is applied last, as two plain products, instead of as a pair product.
+        signs = [f for f in numerator if len(numerator) > 1 and _of_t_alone(f)
+                 and {f.subs(t, v) for v in (-1, 1)} <= {sympy.S.One, sympy.S.NegativeOne}]
+        numerator = [f for f in numerator if f not in signs]
         # NOTE: the exact factors together (t·s, or the binary weight times a label) where their product is
         # exact; then symbols (labels, weights) before compound factors, as the printer orders them.
         exact = [f for f in numerator if is_exact(f)]
@@ -197,6 +202,11 @@ class TwoFloatEvaluator:
             total = self._multiply(total, self.value(factor))
         for divisor in divisors:
             total = self._emit("_div_two", (total[0], total[1] or "0.0", divisor[0], divisor[1] or "0.0"))
+        emit = self._printer._prog.emit
+        for sign in signs:
+            factor = self._printer._value(sign)
+            high = emit("multiply", (total[0], factor))
+            total = high, (None if total[1] is None else emit("multiply", (total[1], factor)))
         return total
 
     def _select(self, expr: sympy.Piecewise) -> tuple[str, str | None]:

@@ -12,7 +12,6 @@ import numpy
 from bce_sym.numeric._elementary import (
     _add_two,
     _div_two,
-    _exp_nonpositive,
     _exp_pair_hi,
     _exp_pair_lo,
     _exp_two_nonpositive,
@@ -101,26 +100,28 @@ def bce_with_logits_grad(s, y, p_w, out, f, b):
     """-p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 -
     y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.subtract(1.0, y, out=f[2])
-    numpy.greater_equal(s, 0.0, out=f[3])
-    numpy.maximum(f[0], f[3], out=f[3])
-    numpy.multiply(f[2], f[3], out=f[3])
-    numpy.divide(f[3], f[1], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[2])
-    numpy.subtract(f[0], f[2], out=f[2])
-    numpy.divide(f[2], f[1], out=f[2])
-    numpy.multiply(f[3], f[2], out=f[4])
-    numpy.subtract(f[3], f[4], out=f[4])
-    numpy.multiply(p_w, y, out=f[3])
-    numpy.less_equal(s, 0.0, out=f[5])
-    numpy.maximum(f[0], f[5], out=f[5])
-    numpy.multiply(f[3], f[5], out=f[5])
-    numpy.divide(f[5], f[1], out=f[1])
-    numpy.multiply(f[1], f[2], out=f[2])
-    numpy.subtract(f[1], f[2], out=f[2])
-    numpy.subtract(f[4], f[2], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.greater_equal(s, 0.0, out=f[6])
+    numpy.maximum(f[0], f[6], out=f[6])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[1])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[4], f[5], f[6], f[7], out=(f[7], f[6]))
+    _div_two(f[7], f[6], f[2], f[3], out=(f[6], f[7]))
+    _two_prod(p_w, y, out=(f[5], f[4]))
+    numpy.less_equal(s, 0.0, out=f[8])
+    numpy.maximum(f[0], f[8], out=f[8])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _mul_pair(f[5], f[4], f[8], f[1], out=(f[1], f[8]))
+    _div_two(f[1], f[8], f[2], f[3], out=(f[3], f[2]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[2], out=f[2])
+    _add_two(f[6], f[7], f[3], f[2], out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=out)
     return out
 
 
@@ -128,25 +129,27 @@ def bce_with_logits_grad_unweighted(s, y, out, f, b):
     """-y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s
     >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_nonpositive(f[0], out=f[0])
-    numpy.add(1.0, f[0], out=f[1])
-    numpy.subtract(1.0, y, out=f[2])
-    numpy.greater_equal(s, 0.0, out=f[3])
-    numpy.maximum(f[0], f[3], out=f[3])
-    numpy.multiply(f[2], f[3], out=f[3])
-    numpy.divide(f[3], f[1], out=f[3])
-    numpy.subtract(f[1], 1.0, out=f[2])
-    numpy.subtract(f[0], f[2], out=f[2])
-    numpy.divide(f[2], f[1], out=f[2])
-    numpy.multiply(f[3], f[2], out=f[4])
-    numpy.subtract(f[3], f[4], out=f[4])
-    numpy.less_equal(s, 0.0, out=f[3])
-    numpy.maximum(f[0], f[3], out=f[3])
-    numpy.multiply(y, f[3], out=f[3])
-    numpy.divide(f[3], f[1], out=f[1])
-    numpy.multiply(f[1], f[2], out=f[2])
-    numpy.subtract(f[1], f[2], out=f[2])
-    numpy.subtract(f[4], f[2], out=out)
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.greater_equal(s, 0.0, out=f[6])
+    numpy.maximum(f[0], f[6], out=f[6])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[1])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[4], f[5], f[6], f[7], out=(f[7], f[6]))
+    _div_two(f[7], f[6], f[2], f[3], out=(f[6], f[7]))
+    numpy.less_equal(s, 0.0, out=f[5])
+    numpy.maximum(f[0], f[5], out=f[5])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _mul_two(f[5], f[1], y, out=(f[1], f[5]))
+    _div_two(f[1], f[5], f[2], f[3], out=(f[3], f[2]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[2], out=f[2])
+    _add_two(f[6], f[7], f[3], f[2], out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=out)
     return out
 
 
@@ -194,18 +197,18 @@ def logistic_loss_grad(s, t, out, f, b):
     """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    numpy.add(1.0, f[1], out=f[2])
-    numpy.less_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[1], f[0], out=f[0])
-    numpy.multiply(t, f[0], out=f[0])
-    numpy.divide(f[0], f[2], out=f[0])
-    numpy.subtract(f[2], 1.0, out=f[3])
-    numpy.subtract(f[1], f[3], out=f[3])
-    numpy.divide(f[3], f[2], out=f[2])
-    numpy.multiply(f[0], f[2], out=f[2])
-    numpy.subtract(f[0], f[2], out=f[2])
-    numpy.negative(f[2], out=out)
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.less_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two(f[5], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    numpy.negative(f[4], out=f[4])
+    numpy.negative(f[3], out=f[3])
+    _round_two(f[4], f[3], out=out)
     return out
 
 
@@ -324,24 +327,23 @@ def bce_with_logits_grad_binary(s, t, p_w, out, f, b):
     exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    numpy.add(1.0, f[1], out=f[2])
-    numpy.multiply(t, 0.5, out=f[3])
-    numpy.add(0.5, f[3], out=f[3])
-    numpy.multiply(p_w, 0.5, out=f[4])
-    numpy.subtract(1.0, t, out=f[5])
-    numpy.multiply(f[4], f[5], out=f[5])
-    numpy.add(f[3], f[5], out=f[5])
-    numpy.multiply(t, f[5], out=f[5])
-    numpy.greater_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[1], f[0], out=f[0])
-    numpy.multiply(f[5], f[0], out=f[0])
-    numpy.divide(f[0], f[2], out=f[0])
-    numpy.subtract(f[2], 1.0, out=f[5])
-    numpy.subtract(f[1], f[5], out=f[5])
-    numpy.divide(f[5], f[2], out=f[2])
-    numpy.multiply(f[0], f[2], out=f[2])
-    numpy.subtract(f[0], f[2], out=out)
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.multiply(t, 0.5, out=f[5])
+    numpy.add(0.5, f[5], out=f[5])
+    numpy.multiply(p_w, 0.5, out=f[6])
+    numpy.subtract(1.0, t, out=f[7])
+    numpy.multiply(f[6], f[7], out=f[7])
+    numpy.add(f[5], f[7], out=f[7])
+    numpy.greater_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _mul_two(f[5], f[2], f[7], out=(f[7], f[2]))
+    _div_two(f[7], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _round_two(f[4], f[3], out=out)
     return out
 
 
@@ -349,17 +351,16 @@ def bce_with_logits_grad_binary_unweighted(s, t, out, f, b):
     """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_nonpositive(f[1], out=f[1])
-    numpy.add(1.0, f[1], out=f[2])
-    numpy.greater_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[1], f[0], out=f[0])
-    numpy.multiply(t, f[0], out=f[0])
-    numpy.divide(f[0], f[2], out=f[0])
-    numpy.subtract(f[2], 1.0, out=f[3])
-    numpy.subtract(f[1], f[3], out=f[3])
-    numpy.divide(f[3], f[2], out=f[2])
-    numpy.multiply(f[0], f[2], out=f[2])
-    numpy.subtract(f[0], f[2], out=out)
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two(f[5], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _round_two(f[4], f[3], out=out)
     return out
 
 
@@ -792,35 +793,35 @@ def bce_with_logits_and_grad(s, y, p_w, out, f, b):
     numpy.maximum(s, 0.0, out=f[2])
     numpy.copysign(s, -1.0, out=f[3])
     _exp_two_nonpositive(f[3], out=(f[3], f[4]))
-    _log1p_two_small(f[3], f[4], out=(f[4], f[5]))
-    _add_two(f[2], 0.0, f[4], f[5], out=(f[2], f[6]))
-    _mul_pair(f[0], f[1], f[2], f[6], out=(f[6], f[2]))
-    _two_prod(p_w, y, out=(f[1], f[0]))
-    numpy.negative(s, out=f[7])
-    numpy.maximum(f[7], 0.0, out=f[7])
-    _add_two(f[7], 0.0, f[4], f[5], out=(f[5], f[4]))
-    _mul_pair(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
-    _add_two(f[6], f[2], f[4], f[5], out=(f[5], f[4]))
-    _round_two(f[5], f[4], out=out[0])
-    numpy.add(1.0, f[3], out=f[4])
-    numpy.subtract(1.0, y, out=f[5])
+    _log1p_two_small(f[3], f[4], out=(f[5], f[6]))
+    _add_two(f[2], 0.0, f[5], f[6], out=(f[2], f[7]))
+    _mul_pair(f[0], f[1], f[2], f[7], out=(f[7], f[2]))
+    _two_prod(p_w, y, out=(f[8], f[9]))
+    numpy.negative(s, out=f[10])
+    numpy.maximum(f[10], 0.0, out=f[10])
+    _add_two(f[10], 0.0, f[5], f[6], out=(f[6], f[5]))
+    _mul_pair(f[8], f[9], f[6], f[5], out=(f[5], f[6]))
+    _add_two(f[7], f[2], f[5], f[6], out=(f[6], f[5]))
+    _round_two(f[6], f[5], out=out[0])
+    _add_two(1.0, 0.0, f[3], f[4], out=(f[5], f[6]))
     numpy.greater_equal(s, 0.0, out=f[2])
     numpy.maximum(f[3], f[2], out=f[2])
-    numpy.multiply(f[5], f[2], out=f[2])
-    numpy.divide(f[2], f[4], out=f[2])
-    numpy.subtract(f[4], 1.0, out=f[5])
-    numpy.subtract(f[3], f[5], out=f[5])
-    numpy.divide(f[5], f[4], out=f[5])
-    numpy.multiply(f[2], f[5], out=f[6])
-    numpy.subtract(f[2], f[6], out=f[6])
-    numpy.multiply(p_w, y, out=f[2])
-    numpy.less_equal(s, 0.0, out=f[0])
-    numpy.maximum(f[3], f[0], out=f[0])
-    numpy.multiply(f[2], f[0], out=f[0])
-    numpy.divide(f[0], f[4], out=f[4])
-    numpy.multiply(f[4], f[5], out=f[5])
-    numpy.subtract(f[4], f[5], out=f[5])
-    numpy.subtract(f[6], f[5], out=out[1])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[4])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[0], f[1], f[2], f[7], out=(f[7], f[2]))
+    _div_two(f[7], f[2], f[5], f[6], out=(f[2], f[7]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.less_equal(s, 0.0, out=f[9])
+    numpy.maximum(f[3], f[9], out=f[9])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[4], 0.0, where=b[0])
+    _mul_pair(f[1], f[0], f[9], f[4], out=(f[4], f[9]))
+    _div_two(f[4], f[9], f[5], f[6], out=(f[6], f[5]))
+    numpy.negative(f[6], out=f[6])
+    numpy.negative(f[5], out=f[5])
+    _add_two(f[2], f[7], f[6], f[5], out=(f[5], f[6]))
+    _round_two(f[5], f[6], out=out[1])
     return out
 
 
@@ -832,34 +833,34 @@ def bce_with_logits_and_grad_unweighted(s, y, out, f, b):
     numpy.maximum(f[0], 0.0, out=f[0])
     numpy.copysign(s, -1.0, out=f[1])
     _exp_two_nonpositive(f[1], out=(f[1], f[2]))
-    _log1p_two_small(f[1], f[2], out=(f[2], f[3]))
-    _add_two(f[0], 0.0, f[2], f[3], out=(f[0], f[4]))
-    _mul_two(f[0], f[4], y, out=(f[4], f[0]))
-    numpy.negative(y, out=f[5])
-    _two_sum(1.0, f[5], out=(f[5], f[6]))
-    numpy.maximum(s, 0.0, out=f[7])
-    _add_two(f[7], 0.0, f[2], f[3], out=(f[3], f[2]))
-    _mul_pair(f[5], f[6], f[3], f[2], out=(f[2], f[3]))
-    _add_two(f[4], f[0], f[2], f[3], out=(f[3], f[2]))
-    _round_two(f[3], f[2], out=out[0])
-    numpy.add(1.0, f[1], out=f[2])
-    numpy.subtract(1.0, y, out=f[3])
+    _log1p_two_small(f[1], f[2], out=(f[3], f[4]))
+    _add_two(f[0], 0.0, f[3], f[4], out=(f[0], f[5]))
+    _mul_two(f[0], f[5], y, out=(f[5], f[0]))
+    numpy.negative(y, out=f[6])
+    _two_sum(1.0, f[6], out=(f[6], f[7]))
+    numpy.maximum(s, 0.0, out=f[8])
+    _add_two(f[8], 0.0, f[3], f[4], out=(f[4], f[3]))
+    _mul_pair(f[6], f[7], f[4], f[3], out=(f[3], f[4]))
+    _add_two(f[5], f[0], f[3], f[4], out=(f[4], f[3]))
+    _round_two(f[4], f[3], out=out[0])
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
     numpy.greater_equal(s, 0.0, out=f[0])
     numpy.maximum(f[1], f[0], out=f[0])
-    numpy.multiply(f[3], f[0], out=f[0])
-    numpy.divide(f[0], f[2], out=f[0])
-    numpy.subtract(f[2], 1.0, out=f[3])
-    numpy.subtract(f[1], f[3], out=f[3])
-    numpy.divide(f[3], f[2], out=f[3])
-    numpy.multiply(f[0], f[3], out=f[4])
-    numpy.subtract(f[0], f[4], out=f[4])
-    numpy.less_equal(s, 0.0, out=f[0])
-    numpy.maximum(f[1], f[0], out=f[0])
-    numpy.multiply(y, f[0], out=f[0])
-    numpy.divide(f[0], f[2], out=f[2])
-    numpy.multiply(f[2], f[3], out=f[3])
-    numpy.subtract(f[2], f[3], out=f[3])
-    numpy.subtract(f[4], f[3], out=out[1])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[5], f[2])
+    numpy.copyto(f[5], 0.0, where=b[0])
+    _mul_pair(f[6], f[7], f[0], f[5], out=(f[5], f[0]))
+    _div_two(f[5], f[0], f[3], f[4], out=(f[0], f[5]))
+    numpy.less_equal(s, 0.0, out=f[7])
+    numpy.maximum(f[1], f[7], out=f[7])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _mul_two(f[7], f[2], y, out=(f[2], f[7]))
+    _div_two(f[2], f[7], f[3], f[4], out=(f[4], f[3]))
+    numpy.negative(f[4], out=f[4])
+    numpy.negative(f[3], out=f[3])
+    _add_two(f[0], f[5], f[4], f[3], out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=out[1])
     return out
 
 
@@ -876,21 +877,20 @@ def bce_with_logits_and_grad_binary(s, t, p_w, out, f, b):
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[3])
     _exp_two_nonpositive(f[3], out=(f[3], f[4]))
-    _log1p_two_small(f[3], f[4], out=(f[4], f[5]))
-    _add_two(f[1], 0.0, f[4], f[5], out=(f[5], f[4]))
-    _mul_two(f[5], f[4], f[2], out=(f[4], f[5]))
-    _round_two(f[4], f[5], out=out[0])
-    numpy.add(1.0, f[3], out=f[5])
-    numpy.multiply(t, f[2], out=f[2])
-    numpy.greater_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[3], f[0], out=f[0])
-    numpy.multiply(f[2], f[0], out=f[0])
-    numpy.divide(f[0], f[5], out=f[0])
-    numpy.subtract(f[5], 1.0, out=f[2])
-    numpy.subtract(f[3], f[2], out=f[2])
-    numpy.divide(f[2], f[5], out=f[5])
-    numpy.multiply(f[0], f[5], out=f[5])
-    numpy.subtract(f[0], f[5], out=out[1])
+    _log1p_two_small(f[3], f[4], out=(f[5], f[6]))
+    _add_two(f[1], 0.0, f[5], f[6], out=(f[6], f[5]))
+    _mul_two(f[6], f[5], f[2], out=(f[5], f[6]))
+    _round_two(f[5], f[6], out=out[0])
+    _add_two(1.0, 0.0, f[3], f[4], out=(f[6], f[5]))
+    numpy.greater_equal(f[0], 0.0, out=f[1])
+    numpy.maximum(f[3], f[1], out=f[1])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[4], 0.0, where=b[0])
+    _mul_two(f[1], f[4], f[2], out=(f[2], f[4]))
+    _div_two(f[2], f[4], f[6], f[5], out=(f[5], f[6]))
+    numpy.multiply(f[5], t, out=f[5])
+    numpy.multiply(f[6], t, out=f[6])
+    _round_two(f[5], f[6], out=out[1])
     return out
 
 
@@ -901,19 +901,18 @@ def bce_with_logits_and_grad_binary_unweighted(s, t, out, f, b):
     numpy.maximum(f[0], 0.0, out=f[1])
     numpy.copysign(f[0], -1.0, out=f[2])
     _exp_two_nonpositive(f[2], out=(f[2], f[3]))
-    _log1p_two_small(f[2], f[3], out=(f[3], f[4]))
-    _add_two(f[1], 0.0, f[3], f[4], out=(f[4], f[3]))
-    _round_two(f[4], f[3], out=out[0])
-    numpy.add(1.0, f[2], out=f[3])
-    numpy.greater_equal(f[0], 0.0, out=f[0])
-    numpy.maximum(f[2], f[0], out=f[0])
-    numpy.multiply(t, f[0], out=f[0])
-    numpy.divide(f[0], f[3], out=f[0])
-    numpy.subtract(f[3], 1.0, out=f[4])
-    numpy.subtract(f[2], f[4], out=f[4])
-    numpy.divide(f[4], f[3], out=f[3])
-    numpy.multiply(f[0], f[3], out=f[3])
-    numpy.subtract(f[0], f[3], out=out[1])
+    _log1p_two_small(f[2], f[3], out=(f[4], f[5]))
+    _add_two(f[1], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _round_two(f[5], f[4], out=out[0])
+    _add_two(1.0, 0.0, f[2], f[3], out=(f[4], f[5]))
+    numpy.greater_equal(f[0], 0.0, out=f[1])
+    numpy.maximum(f[2], f[1], out=f[1])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[3], 0.0, where=b[0])
+    _div_two(f[1], f[3], f[4], f[5], out=(f[5], f[4]))
+    numpy.multiply(f[5], t, out=f[5])
+    numpy.multiply(f[4], t, out=f[4])
+    _round_two(f[5], f[4], out=out[1])
     return out
 
 
@@ -1051,20 +1050,20 @@ KERNELS = {
     "log_sigmoid": (log_sigmoid, ("s",), 3, 0),
     "bce_with_logits": (bce_with_logits, ("s", "y", "p_w"), 7, 0),
     "bce_with_logits_unweighted": (bce_with_logits_unweighted, ("s", "y"), 7, 0),
-    "bce_with_logits_grad": (bce_with_logits_grad, ("s", "y", "p_w"), 6, 0),
-    "bce_with_logits_grad_unweighted": (bce_with_logits_grad_unweighted, ("s", "y"), 5, 0),
+    "bce_with_logits_grad": (bce_with_logits_grad, ("s", "y", "p_w"), 9, 1),
+    "bce_with_logits_grad_unweighted": (bce_with_logits_grad_unweighted, ("s", "y"), 8, 1),
     "bce_with_logits_hess": (bce_with_logits_hess, ("s", "y", "p_w"), 7, 0),
     "bce_with_logits_hess_unweighted": (bce_with_logits_hess_unweighted, ("s", "y"), 4, 0),
     "logistic_loss": (logistic_loss, ("s", "t"), 3, 0),
-    "logistic_loss_grad": (logistic_loss_grad, ("s", "t"), 4, 0),
+    "logistic_loss_grad": (logistic_loss_grad, ("s", "t"), 6, 1),
     "logistic_loss_hess": (logistic_loss_hess, ("s", "t"), 4, 0),
     "bce": (bce, ("yhat", "y"), 6, 0),
     "bce_grad": (bce_grad, ("yhat", "y"), 10, 0),
     "bce_hess": (bce_hess, ("yhat", "y"), 6, 0),
     "bce_with_logits_binary": (bce_with_logits_binary, ("s", "t", "p_w"), 4, 0),
     "bce_with_logits_binary_unweighted": (bce_with_logits_binary_unweighted, ("s", "t"), 3, 0),
-    "bce_with_logits_grad_binary": (bce_with_logits_grad_binary, ("s", "t", "p_w"), 6, 0),
-    "bce_with_logits_grad_binary_unweighted": (bce_with_logits_grad_binary_unweighted, ("s", "t"), 4, 0),
+    "bce_with_logits_grad_binary": (bce_with_logits_grad_binary, ("s", "t", "p_w"), 8, 1),
+    "bce_with_logits_grad_binary_unweighted": (bce_with_logits_grad_binary_unweighted, ("s", "t"), 6, 1),
     "bce_with_logits_hess_binary": (bce_with_logits_hess_binary, ("s", "t", "p_w"), 7, 0),
     "bce_with_logits_hess_binary_unweighted": (bce_with_logits_hess_binary_unweighted, ("s", "t"), 4, 0),
     "bce_with_logits_grad_soft": (bce_with_logits_grad_soft, ("s", "y"), 11, 1),
@@ -1073,10 +1072,10 @@ KERNELS = {
     "bce_with_logits_grad_soft_two_odd": (bce_with_logits_grad_soft_two_odd, ("s", "y"), 11, 1),
     "bce_with_logits_grad_soft_pair": (bce_with_logits_grad_soft_pair, ("s", "y"), 11, 1),
     "bce_with_logits_grad_soft_pair_odd": (bce_with_logits_grad_soft_pair_odd, ("s", "y"), 12, 1),
-    "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 8, 0),
-    "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 8, 0),
-    "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 6, 0),
-    "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 5, 0),
+    "bce_with_logits_and_grad": (bce_with_logits_and_grad, ("s", "y", "p_w"), 11, 1),
+    "bce_with_logits_and_grad_unweighted": (bce_with_logits_and_grad_unweighted, ("s", "y"), 9, 1),
+    "bce_with_logits_and_grad_binary": (bce_with_logits_and_grad_binary, ("s", "t", "p_w"), 7, 1),
+    "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 6, 1),
     "bce_with_logits_and_grad_soft": (bce_with_logits_and_grad_soft, ("s", "y"), 11, 1),
     "bce_with_logits_and_grad_soft_odd": (bce_with_logits_and_grad_soft_odd, ("s", "y"), 8, 1),
 }
