@@ -2,7 +2,7 @@
 
 Each row is one ``check(numeric.<q>, q, dtype="float64", points=N, labels=...)``: binary, ±1 and
 label-free rows take the double-double reference (mpmath only where it is in doubt), so they run at
-``--points`` (10^7 by default); soft labels and the hessians take mpmath at every point and run at
+``--points`` (10^7 by default); soft labels take mpmath at every point and run at
 ``--mpmath-points`` (pos_weight is measured by ``tests/test_numeric_float64.py``: ``check``'s reference
 has none).
 With ``--before FILE`` (the JSON this script wrote with ``--json`` on the old tree) it prints both columns.
@@ -28,8 +28,6 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.sampled_check import evaluate
 from bce_sym.verify.sampling.points import sample_points
 
-GRADIENTS = ("bce_with_logits_grad", "logistic_loss_grad", "bce_grad")
-
 
 def _rows(quantities: list[str]):
     for row in QUANTITIES:
@@ -43,7 +41,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=10**7)
     parser.add_argument("--mpmath-points", type=int, default=200_000)
     parser.add_argument("--quantities", nargs="*",
-                        default=[q.name for q in QUANTITIES if q.name not in GRADIENTS])
+                        default=[q.name for q in QUANTITIES])
     parser.add_argument("--json")
     parser.add_argument("--before")
     args = parser.parse_args()
