@@ -1,6 +1,7 @@
 """e^x as two floats (hi + lo) to about 2^-100 relative, in NumPy: the fallback of the extension's exp_pair.
 
-Internal (and copied into the standalone module, so it uses NumPy and the standard library only). The
+Internal (and copied into the standalone module, after ``_two_float``, whose Dekker product it takes, so
+it uses NumPy, the standard library and ``_two_float`` only). The
 scheme of ``csrc/exp_pair.h``: x = (128 m + j)·ln 2/128 + r, r as a pair, e^r − 1 a degree-9 Taylor
 polynomial whose low-order steps run in two floats, times 2^(j/128) as a pair, scaled by 2^m. Without
 an FMA, exact products are Dekker's. The constants (ln 2/128 in three parts, 2^(j/128) in two) are
@@ -15,7 +16,7 @@ from fractions import Fraction
 
 import numpy
 
-_SPLITTER = 134217729.0  # 2^27 + 1
+from bce_sym.numeric._two_float import dekker_in_range
 
 
 def _pair(value: decimal.Decimal) -> tuple[float, float]:
@@ -45,19 +46,6 @@ _INVERSE_FACTORIALS = [Fraction(1, n) for n in (1, 1, 2, 6, 24, 120, 720, 5040, 
 _COEFFICIENTS = [(float(c), float(c - Fraction(float(c)))) for c in _INVERSE_FACTORIALS]
 
 
-def _split(a):
-    c = _SPLITTER * a
-    high = c - (c - a)
-    return high, a - high
-
-
-def _product_error(a, b, product):
-    """a·b − product exactly, for product = fl(a·b) (Dekker; |a|, |b| < 2^996, no underflow)."""
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return ((ah * bh - product) + ah * bl + al * bh) + al * bl
-
-
 def exp_pair(x):
     """(hi, lo) with hi + lo = e^x within about 2^-100 relative, for float64 arrays x ≤ 0 (NaN gives NaN).
 
@@ -77,8 +65,8 @@ def exp_pair(x):
             _COEFFICIENTS[8][0] + rh * _COEFFICIENTS[9][0])))
         bl = numpy.zeros_like(b)
         for c_hi, c_lo in reversed(_COEFFICIENTS[:5]):
-            ph = b * rh
-            pl = _product_error(b, rh, ph) + bl * rh
+            ph, pe = dekker_in_range(b, rh)
+            pl = pe + bl * rh
             sh = c_hi + ph
             bl = ((c_hi - sh) + ph) + (c_lo + pl)
             b = sh
@@ -86,8 +74,8 @@ def exp_pair(x):
         j = ki % 128
         m = (ki - j) // 128
         t_hi, t_lo = _TABLE_HI[j], _TABLE_LO[j]
-        hi = t_hi * b
-        low = _product_error(t_hi, b, hi) + (t_hi * (bl + b * rl) + t_lo * b)
+        hi, he = dekker_in_range(t_hi, b)
+        low = he + (t_hi * (bl + b * rl) + t_lo * b)
         total = hi + low
         low = (hi - total) + low
         hi = numpy.where(inside, numpy.ldexp(total, m), numpy.exp(x))
