@@ -20,7 +20,7 @@ import os
 
 import numpy
 
-from bce_sym.numeric import _exp_pair, _two_float
+from bce_sym.numeric import _two_float
 
 ISA_VARIABLE = "BCE_SYM_ISA"
 
@@ -47,5 +47,8 @@ else:
     exp, log1p, log = _two_float.exp, numpy.log1p, numpy.log
     exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
     two_prod = _two_float.two_prod
+    # NOTE: imported here: its constants are computed in decimal at import (~3 ms), for NumPy alone.
+    from bce_sym.numeric import _exp_pair
+
     exp_pair_hi, exp_pair_lo = _exp_pair.exp_pair_hi, _exp_pair.exp_pair_lo
     BACKEND = "numpy"
