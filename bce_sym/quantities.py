@@ -97,8 +97,8 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
 # (bce_sym.build.two_float_program): float64 within 0.51 ULP wherever |result| ≥ 2^-1000 (measured at 10^7
 # points with `python benchmarks/bench_float64_ulp.py`); below, the reference's hi + lo resolves whole
 # ULPs only (its residue is a multiple of 2^-1074) and a result that libm's subnormal exp leaves 0.5003
-# ULP off reads 1.0, hence the bar of 1 (the bars are without ``weight``, which multiplies the rounded value:
-# one more rounding, 1.45 ULP measured).
+# ULP off reads 1.0, hence the bar of 1. The bars hold with ``weight`` too: in float64 the kernels multiply the
+# value, still hi + lo, by the weight and round once (0.508 ULP at ≥ 2^-1000, `--weights`; 1.46 before).
 # NOTE: the soft logit gradient σ(s) − y is a label part exact in two floats minus σ(−|s|) as a pair
 # (2^-99), rounded once, and computed exactly where that cannot decide: within 1 ULP in float64, correctly
 # rounded in the narrower formats, σ(s) ≈ y included (measured: 0.5 ULP at y = round(σ(s)) ± 3 floats,

@@ -22,7 +22,7 @@ from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _tw
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
 from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
-from bce_sym.symbols import pos_weight, s, t, y, yhat
+from bce_sym.symbols import pos_weight, s, t, w, y, yhat
 
 
 @pytest.mark.parametrize("path", list(ARTIFACTS), ids=lambda path: path.name)
@@ -53,6 +53,8 @@ def _inputs(spec: KernelSpec, n: int = 2000) -> list[np.ndarray]:
             columns.append(rng.uniform(0, 1, n))
         elif argument == pos_weight:
             columns.append(rng.uniform(0.1, 5, n))
+        elif argument == w:
+            columns.append(rng.uniform(0.1, 4, n))
         else:
             raise AssertionError(f"no inputs for {argument}")
     return columns
@@ -81,6 +83,8 @@ def test_kernel_evaluates_its_expression(spec: KernelSpec) -> None:
                 out, columns = out[~undecided], [c[~undecided] for c in columns]
             lambdified = sympy.lambdify(spec.arguments, expression, modules=[{"log1p": np.log1p}, "numpy"])
             expected = np.asarray(lambdified(*columns), dtype=float)
+            if spec.weighted:  # NOTE: the kernel multiplies the expression's value by the last argument, w
+                expected = expected * columns[-1]
             # NOTE: lambdify may order additions differently; node-by-node values agree to a few roundings.
             # A soft-label gradient is a difference of two terms ≤ 1 + p_w: compare it on that scale.
             gradient = "grad" in (spec.also[index - 1] if index else spec.quantity)

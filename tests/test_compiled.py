@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from bce_sym.build.c_printer import compiled_kernel_names
+from bce_sym.build.specs import WEIGHTED_SUFFIX
 from bce_sym.numeric import _backend, _elementary, _kernel_tables
 from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.verify.metrics import ulp_error
@@ -157,6 +158,7 @@ def _columns(names: tuple[str, ...], rng: np.random.Generator) -> list[np.ndarra
         "y": np.where(rng.random(m) < 0.5, rng.choice([0.0, 1.0], m), rng.random(m)),
         "p_w": np.exp(rng.uniform(-5, 5, m)),
         "yhat": np.concatenate([rng.random(m - 4), [0.0, 1.0, 5e-324, 1.0 - 2.0**-53]]),
+        "w": np.concatenate([np.exp(rng.uniform(-5, 5, m - 4)), [0.0, -0.0, np.inf, -2.5]]),
     }
     return [values[name] for name in names]
 
@@ -229,7 +231,11 @@ def _sigmoid(s: np.ndarray) -> np.ndarray:
         return np.where(s >= 0, 1.0, e) / (1.0 + e)
 
 
-@pytest.mark.parametrize("name", compiled_kernel_names())
+# NOTE: the kernels that take the sample weight serve float64 results only: no float32 grade, no labels.
+UNWEIGHTED_KERNELS = [n for n in compiled_kernel_names() if not n.endswith(WEIGHTED_SUFFIX)]
+
+
+@pytest.mark.parametrize("name", UNWEIGHTED_KERNELS)
 def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(fm, name: str) -> None:
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
@@ -265,7 +271,7 @@ def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(
         assert np.all(np.abs(b[finite] - a[finite]) <= 2.0**-49 * scale[finite] + 2.0**-1074), name
 
 
-@pytest.mark.parametrize("name", compiled_kernel_names())
+@pytest.mark.parametrize("name", UNWEIGHTED_KERNELS)
 def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> None:
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
@@ -280,7 +286,7 @@ def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> Non
             assert _same(a.astype(np.float32).astype(np.float64), b.astype(np.float64)), name
 
 
-LABEL_KERNELS = [n for n in compiled_kernel_names() if "binary" in n and n.startswith("bce_with_logits")]
+LABEL_KERNELS = [n for n in UNWEIGHTED_KERNELS if "binary" in n and n.startswith("bce_with_logits")]
 
 
 @pytest.mark.parametrize("name", LABEL_KERNELS)
@@ -315,7 +321,7 @@ def test_out_none_sums_the_first_output_instead_of_storing_it(fm, name: str) -> 
     outputs = 2 if "_and_grad" in name else 1
     # NOTE: finite values only (here the first 6000 logits): a sum with an inf or NaN in it is inf or NaN.
     columns = [c[:6000] for c in _columns(names, np.random.default_rng(11))]
-    for suffix in ("", "_float32"):
+    for suffix in ("",) if name.endswith(WEIGHTED_SUFFIX) else ("", "_float32"):
         kernel = getattr(fm, name + suffix)
         stored = _run(kernel, columns, 6000, outputs, 0, 0)
         exact = math.fsum(stored[0])

@@ -100,7 +100,8 @@ def _compilable(instructions) -> bool:
 
 def _reads_labels(spec) -> bool:
     """Whether the kernel's t is the label sign of ``bce_with_logits*`` (so it can read labels y instead)."""
-    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments]
+    # NOTE: weighted kernels (float64 results only) have neither these nor float32-grade loops.
+    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments] and not spec.weighted
 
 
 def _c_loop(spec, program, variant: str, labels: bool) -> str:
@@ -148,11 +149,11 @@ def _c_kernel(spec) -> str | None:
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False, rounding=spec.rounding).program(
-        *spec.expressions)
+    uncompensated = None if spec.weighted else BlockKernelPrinter(
+        spec.arguments, compensate=False, rounding=spec.rounding).program(*spec.expressions)
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
-        for variant in _C_VARIANTS:
+        for variant in [v for v in _C_VARIANTS if not (spec.weighted and v == "single")]:
             loops.append(_c_loop(spec, uncompensated if variant == "single" else program, variant, labels))
     return "\n\n".join(loops)
 
@@ -165,7 +166,9 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
     NAME_labels[_float32], which reads labels y and forms t = 1 − 2y itself, and returns whether every
     label was 0 or 1 (False: nothing is promised about out, and the caller runs the soft-label kernel).
     """
-    points = [("", "vector", "exact", 0, ""), ("_float32", "single", "exact", 0, " (float32 grade)")]
+    points = [("", "vector", "exact", 0, "")]
+    if not spec.weighted:
+        points.append(("_float32", "single", "exact", 0, " (float32 grade)"))
     if _reads_labels(spec):
         points += [
             ("_labels", "vector_labels", "exact_labels", 1, " (from labels y)"),

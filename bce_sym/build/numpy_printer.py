@@ -117,7 +117,11 @@ def kernels_body() -> str:
         # NOTE: double quotes, so that the generated module is already as ``ruff format`` leaves it.
         names = [f'"{a.name}"' for a in spec.arguments]
         arguments = f"({', '.join(names)}{',' if len(names) == 1 else ''})"
-        table.append(f'    "{spec.name}": ({spec.name}, {arguments}, {floats}, {bools}),')
+        row = f'    "{spec.name}": ({spec.name}, {arguments}, {floats}, {bools}),'
+        if len(row) > 120:  # NOTE: as ``ruff format`` splits a row over the line length
+            row = f'    "{spec.name}": (\n' + "".join(
+                f"        {item},\n" for item in (spec.name, arguments, floats, bools)) + "    ),"
+        table.append(row)
     table.append("}")
     return "\n\n\n".join(parts) + "\n\n\n" + "\n".join(table) + "\n"
 

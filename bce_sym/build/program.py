@@ -36,7 +36,14 @@ from sympy.printing.numpy import NumPyPrinter
 
 from bce_sym.build.specs import CodegenError
 from bce_sym.build.two_float_program import TwoFloatEvaluator
-from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient, is_soft_logit_gradient
+from bce_sym.build.two_float_rules import (
+    TwoFloatRules,
+    is_complement,
+    is_probability_quotient,
+    is_soft_logit_gradient,
+    is_weighted_rule,
+)
+from bce_sym.symbols import w as sample_weight
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
         super().__init__({"fully_qualified_modules": True})
         self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (two_float_rules)
         self._arguments = {a: a.name for a in arguments}
+        # NOTE: a kernel that takes the sample weight w (specs.KernelSpec.weighted) multiplies each value, carried
+        # as hi + lo, by it before rounding once: w is no argument of any stable form, only of such kernels.
+        self._weight = self._arguments.get(sample_weight)
         self._prog = _Program()
         # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
         # an ULP), for the float32-grade C loops, whose values are rounded to float32.
@@ -132,7 +142,10 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
         self._prog = _Program()
         flags = tuple(two_float) + (False,) * (len(exprs) - len(two_float))
         pairs = TwoFloatEvaluator(self)
-        results = [pairs.rounded(e) if flag else self._value(e) for e, flag in zip(exprs, flags, strict=True)]
+        if self._weight is not None and not all(flags[k] or is_weighted_rule(e) for k, e in enumerate(exprs)):
+            raise CodegenError(f"a weighted kernel's values must be two-float or have a weighted rule: {exprs}")
+        results = [pairs.rounded(e, self._weight is not None) if flag else self._value(e)
+                   for e, flag in zip(exprs, flags, strict=True)]
         return self._prog.instructions, results
 
     # NOTE: memoising on the sympy node gives common-subexpression elimination for free (sympy nodes

@@ -9,12 +9,14 @@ Internal to ``bce_sym.build``. :class:`KernelSpec` rows (``KERNEL_SPECS``), look
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy
 
+from bce_sym import quantities
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, stable_form
-from bce_sym.symbols import pos_weight
+from bce_sym.symbols import pos_weight, w
 
 
 class CodegenError(Exception):
@@ -42,6 +44,9 @@ class KernelSpec:
     # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
     # its last value left NaN (undecided) while no input is NaN.
     second_pass: str | None = None
+    # NOTE: a kernel that also takes the sample weight w (``weight=``) and multiplies each value, still carried
+    # as hi + lo, by it before the one rounding (float64 results; ``WEIGHTED_SUFFIX`` on the name).
+    weighted: bool = False
 
     @property
     def expression(self) -> sympy.Expr:
@@ -60,13 +65,15 @@ class KernelSpec:
     @property
     def two_float(self) -> tuple[bool, ...]:
         """For each of ``expressions``, whether it is evaluated in two-float arithmetic (``TWO_FLOAT``)."""
-        return tuple(q in TWO_FLOAT for q in (self.quantity, *self.also))
+        forms = (self.quantity, *self.also)
+        return tuple(q in TWO_FLOAT or (self.weighted and q in TWO_FLOAT_WEIGHTED) for q in forms)
 
     @property
     def arguments(self) -> tuple[sympy.Symbol, ...]:
-        """The kernel's input symbols, in the order of the stable form, less the substituted ones."""
+        """The kernel's input symbols, in the order of the stable form, less the substituted ones, then w
+        where the kernel is ``weighted``."""
         gone = {symbol for symbol, _ in self.substitutions}
-        return tuple(a for a in _form(self.quantity)[1] if a not in gone)
+        return tuple(a for a in _form(self.quantity)[1] if a not in gone) + ((w,) if self.weighted else ())
 
 
 #: The forms whose float64 kernels evaluate in two-float arithmetic and round once (bce_sym.build.two_float_program):
@@ -77,6 +84,17 @@ TWO_FLOAT: frozenset[str] = frozenset({
     "bce_with_logits_hess_binary", "logistic_loss", "logistic_loss_hess", "bce", "bce_hess",
     "bce_with_logits_grad", "bce_with_logits_grad_binary", "logistic_loss_grad",
 })
+
+#: Forms evaluated in two floats only where the kernel multiplies by the sample weight: the binary probability
+#: gradient, whose unweighted value one compensated division already rounds once (−y/ŷ or (1 − y)/(1 − ŷ)).
+TWO_FLOAT_WEIGHTED: frozenset[str] = frozenset({"bce_grad"})
+
+#: The name suffix of a kernel that takes the sample weight (``KernelSpec.weighted``).
+WEIGHTED_SUFFIX = "_times_weight"
+
+#: The roundings whose kernels get a weighted twin: those of float64 results. A weighted result rounded again
+#: to a narrower format is the float64 odd-rounded value times the weight, rounded once more (as before).
+_WEIGHTED_ROUNDINGS = ("nearest", "two-nearest")
 
 
 def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
@@ -114,7 +132,17 @@ def _specs() -> tuple[KernelSpec, ...]:
         suffix = "_odd" if rounding.endswith("narrow") else ""
         rows.append(KernelSpec(f"bce_with_logits_and_grad_soft{suffix}", "bce_with_logits",
                                ((pos_weight, sympy.S.One),), also=(soft,), rounding=rounding, second_pass=second))
-    return tuple(rows)
+    weighted = [
+        dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
+                            second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)
+        for row in rows if row.rounding in _WEIGHTED_ROUNDINGS and _takes_weight(row.quantity)
+    ]
+    return tuple(rows + weighted)
+
+
+def _takes_weight(name: str) -> bool:
+    """Whether the quantity of a form (a specialised one named after it: ``_soft``, ``_binary``) takes weight=."""
+    return quantities.quantity(name.removesuffix("_soft").removesuffix("_binary")).weighted
 
 
 #: Every kernel the numeric layer runs: one per stable or specialised form, plus a ``pos_weight = 1`` variant.

@@ -25,6 +25,20 @@ from bce_sym.symbolic.stable_forms import soft_logit_gradient
 class TwoFloatRules:
     """Rules that carry a value as two floats (hi + lo) and round it once; a mixin of the kernel printer."""
 
+    def _times_weight(self, high: str, low: str | None, rounding: str = "_round_two") -> str:
+        """w·(high + low) rounded once (``rounding``: ``_round_two``, or ``add``, which keeps a NaN undecided).
+
+        NOTE: the product as a pair (TwoProd of high, plus low·w: within 2^-104 relative where it does not
+        underflow), then one rounding; where that is zero, the product's high part, whose sign is IEEE's
+        (w·(−0) is −0, and −0 + 0 would be +0).
+        """
+        emit = self._prog.emit
+        pair = (self._prog.emit_pair("_two_prod", (high, self._weight)) if low is None
+                else self._prog.emit_pair("_mul_two", (high, low, self._weight)))
+        value = emit(rounding, pair)
+        zero = emit("less_equal", (emit("absolute", (value,)), "0.0"), kind="b")
+        return emit("select", (zero, pair[0], value))
+
     def _complement_residual(self, factor: sympy.Expr, divisor: str) -> str:
         """(1 − p) − d for d = fl(1 − p), 0 ≤ p ≤ 1: (1 − d) − p, Fast2Sum's exact error term (memoised).
 
@@ -105,6 +119,9 @@ class TwoFloatRules:
         high, low, p_reg = (emit("multiply", (x, scale)) for x in (high, low, p_reg))
         high, low = self._divide_two(high, low, p_reg, "0.0")
         high, low = self._divide_two(high, low, divisor, divisor_low)
+        if self._weight is not None:
+            # NOTE: w·(hi + lo) as a pair before the one rounding; a NaN (undecided) stays NaN.
+            return self._times_weight(high, low, "add")
         return emit("add", (high, low))
 
     def _soft_logit_gradient(self, expr: sympy.Expr) -> str:
@@ -156,7 +173,8 @@ class TwoFloatRules:
         b_hi, b_lo = emit("multiply", (sign, q_hi)), emit("multiply", (sign, q_lo))
         high, error = self._two_sum(a_hi, b_hi)
         low = emit("add", (emit("add", (error, a_lo)), b_lo))
-        if self._rounding == "odd":
+        weighted = self._weight is not None
+        if self._rounding == "odd" or weighted:
             high, low = self._two_sum(high, low)
         else:
             high = emit("add", (high, low))  # NOTE: hi of the TwoSum; rounding to nearest needs no lo
@@ -174,6 +192,11 @@ class TwoFloatRules:
             # it rounds σ(s) − y).
             bound = emit("add", (bound, emit("multiply", (emit("absolute", (high,)), repr(2.0**-53)))))
             return emit("_round_narrow_decided", (high, bound))
+        if weighted:
+            # NOTE: the sample weight multiplies the decided pair (mul_two, 2^-104) before the one rounding: with
+            # bound ≤ 2^-55·|hi| (not relaxed in the first pass), |w|·bound < ULP/4, so w·(σ(s) − y) is within
+            # 0.75 ULP; undecided (NaN) stays NaN for the next pass, and the exact path multiplies by w exactly.
+            return self._times_weight(emit("_round_nearest_decided", (high, bound)), low, "add")
         if first_pass:
             # NOTE: _round_nearest_decided asks bound ≤ 2^-55·|hi|; one ULP needs only 2^-54·|hi| (hi = fl(hi +
             # lo) is within half an ULP of the pair, and 2^-54·|hi| is below half an ULP of hi and of any
@@ -232,6 +255,12 @@ def is_soft_logit_gradient(expr: sympy.Expr) -> bool:
         return False
     labels = expr.free_symbols - {condition.lhs}
     return len(labels) == 1 and expr == soft_logit_gradient(condition.lhs, next(iter(labels)))
+
+
+def is_weighted_rule(expr: sympy.Expr) -> bool:
+    """Whether a rule here evaluates ``expr`` as a whole and can multiply it by the sample weight before rounding
+    (the soft logit gradient, the soft probability gradient); other weighted values are two-float forms."""
+    return is_soft_logit_gradient(expr) or (expr.is_Mul and is_probability_quotient(expr))
 
 
 def is_complement(expr: sympy.Expr) -> bool:

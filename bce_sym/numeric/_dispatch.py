@@ -74,6 +74,16 @@ def _kernel_name(name: str | None, weighted: bool) -> str | None:
     return name if name is None or weighted or f"{name}_unweighted" not in KERNELS else f"{name}_unweighted"
 
 
+#: The name suffix of the kernels that multiply by the sample weight before their one rounding (the build's
+#: ``specs.WEIGHTED_SUFFIX``; tests/test_build.py checks they agree).
+_TIMES_WEIGHT = "_times_weight"
+
+
+def _times_weight_name(name: str | None) -> str | None:
+    """The kernel ``name`` that also takes the sample weight w and multiplies by it before rounding."""
+    return None if name is None else name + _TIMES_WEIGHT
+
+
 def _constant_binary(label: numpy.ndarray) -> float | None:
     """The label of a block whose labels are all 0 or all 1, else None.
 

@@ -13,7 +13,7 @@ import math
 
 import numpy
 
-from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name
+from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name, _times_weight_name
 from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
 from bce_sym.numeric._undecided import _UNDECIDED, _redo_undecided
@@ -69,11 +69,20 @@ def _evaluate(
     odd = result_dtype.itemsize < 8
     other = dispatch.other if dispatch.soft is None or pos_weight is not None else dispatch.soft[odd]
     names_used = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
+    # NOTE: a float64 result with a weight takes the kernels that multiply by it before their one rounding
+    # (``_times_weight``); narrower results multiply the float64 value rounded to odd, as without them.
+    times_weight = [_times_weight_name(name) for name in names_used] if weight is not None and not odd else []
+    in_kernel = bool(times_weight) and all(n is None or n in KERNELS for n in times_weight)
     # NOTE: kernels that read float32 and round their values to float32 themselves (the compiled ones, with
     # float32-grade exp and log1p) are handed float32 data as it is, which spares nditer's casting copies.
     # A weight multiplies the float64 value before its one rounding, so weighted calls take float64 buffers.
     native = dtype == numpy.float32 and weight is None and all(n is None or n in KERNELS_FLOAT32 for n in names_used)
     table = KERNELS_FLOAT32 if native else KERNELS
+    # NOTE: the kernels whose values the weight multiplies afterwards: the result's, or (with in-kernel weights)
+    # where a weighted value is not finite, so that limits and IEEE's 0·∞ are settled as without them.
+    plain = (table[names_used[0]], table[names_used[1]] if names_used[1] is not None else None)
+    if in_kernel:
+        names_used = times_weight
     kernel, kernel_arguments, floats, bools = table[names_used[0]]
     binary = table[names_used[1]] if names_used[1] is not None else None
     compiled = kernel in COMPILED and (binary is None or binary[0] in COMPILED)
@@ -81,8 +90,9 @@ def _evaluate(
     # a weight must multiply each value first.
     summing = compiled and reduction != "none" and weight is None
     from_labels = FROM_LABELS.get((names_used[1], native)) if dispatch.label_as_t else None
-    if binary is not None:
-        floats, bools = max(floats, binary[2]), max(bools, binary[3])
+    for row in (binary, *plain):
+        if row is not None:
+            floats, bools = max(floats, row[2]), max(bools, row[3])
     # NOTE: the kernels take the stable form's arguments (pos_weight included when given); the weight is
     # applied afterwards, elementwise, as in PyTorch.
     n_kernel = len(kernel_arguments)
@@ -109,9 +119,12 @@ def _evaluate(
     domains = [domain for _, _, domain in named]
     names = [name for name, _, _ in named]
 
-    def evaluate_block(chunk: list[numpy.ndarray], results: object) -> tuple[object, bool, bool]:
-        """Run the block's kernel into ``results``; (what it returned, whether the values need no limits,
-        whether the general kernel ran rather than the binary one)."""
+    def evaluate_block(chunk: list[numpy.ndarray], results: object, kernels: tuple = (kernel, binary, n_kernel),
+                       from_labels: object = from_labels) -> tuple[object, bool, bool]:
+        """Run the block's kernel (the general one, the binary one, their argument count) into ``results``;
+        (what it returned, whether the values need no limits, whether the general kernel ran rather than
+        the binary one)."""
+        kernel, binary, n_kernel = kernels
         n = chunk[0].shape[0]
         f, b = tuple(float_scratch[:floats, :n]), tuple(bool_scratch[:bools, :n])
         if binary is not None and n:
@@ -144,11 +157,37 @@ def _evaluate(
         return kernel(*chunk[:n_kernel], results, f, b), False, True
 
     weight_index = len(arrays) - 1 if weight is not None else None
+
+    def weighed(chunk: list[numpy.ndarray], values: tuple, kernels: tuple | None, checked: bool = False,
+                general: bool = False) -> None:
+        """The values of the block without in-kernel weights: its kernel's (the ``plain`` ones where given,
+        run here), settled (undecided, limits), then times the weight."""
+        if kernels is not None:
+            rows = (kernels[0][0], kernels[1], len(kernels[0][1]))
+            _, checked, general = evaluate_block(chunk, values if fused else values[0], rows, None)
+            if plain_undecided and general and not math.isfinite(numpy.add.reduce(values[-1])):
+                _redo_undecided(plain_names[0], chunk[0], chunk[1], values[-1], odd)
+        value = values[0]
+        if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
+            pw = None if pw_index is None else chunk[pw_index]
+            _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)
+        if weight_index is not None:
+            w = chunk[weight_index]
+            # NOTE: a loss beyond the float range (inf) with weight 0 is 0, not IEEE's 0·∞ = NaN.
+            zeroed = numpy.isinf(value) & (w == 0) if not math.isfinite(numpy.add.reduce(value)) else None
+            numpy.multiply(value, w, out=value)
+            if zeroed is not None:
+                value[zeroed] = 0.0
+            if fused:
+                numpy.multiply(values[-1], w, out=values[-1])
+
     pw_index = len(arguments) if pos_weight is not None else None
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
     undecided = names_used[0] in _UNDECIDED
+    plain_names = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
+    plain_undecided = plain_names[0] in _UNDECIDED
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.
     with iterator, numpy.errstate(all="ignore"):
@@ -163,21 +202,21 @@ def _evaluate(
                 if math.isfinite(returned) or not limits or checked:
                     total += returned
                     continue
-            _, checked, general = evaluate_block(chunk, (value, chunk[-1]) if fused else value)
-            if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1] if fused else value)):
-                _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1] if fused else value, odd)
-            if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
-                pw = None if pw_index is None else chunk[pw_index]
-                _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)
-            if weight_index is not None:
-                w = chunk[weight_index]
-                # NOTE: a loss beyond the float range (inf) with weight 0 is 0, not IEEE's 0·∞ = NaN.
-                zeroed = numpy.isinf(value) & (w == 0) if not math.isfinite(numpy.add.reduce(value)) else None
-                numpy.multiply(value, w, out=value)
-                if zeroed is not None:
-                    value[zeroed] = 0.0
-                if fused:
-                    numpy.multiply(chunk[-1], chunk[weight_index], out=chunk[-1])
+            values = (value, chunk[-1]) if fused else (value,)
+            _, checked, general = evaluate_block(chunk, values if fused else value)
+            if undecided and general and not math.isfinite(numpy.add.reduce(values[-1])):
+                w = chunk[weight_index] if in_kernel else None
+                _redo_undecided(names_used[0], chunk[0], chunk[1], values[-1], odd, w)
+            if in_kernel:
+                if not all(math.isfinite(numpy.add.reduce(v)) for v in values):
+                    # NOTE: where a weighted value is not finite (a limit at an end of the domain, 0·∞, an
+                    # overflow), the value is the plain kernel's times the weight, as without in-kernel weights.
+                    again = (numpy.empty(n), numpy.empty(n)) if fused else (numpy.empty(n),)
+                    weighed(chunk, again, plain)
+                    for v, u in zip(values, again, strict=True):
+                        numpy.copyto(v, u, where=~numpy.isfinite(v))
+            else:
+                weighed(chunk, values, None, checked, general)
             if reduction != "none":
                 total += float(numpy.add.reduce(value))
     if reduction == "none":

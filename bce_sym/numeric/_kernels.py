@@ -1044,6 +1044,913 @@ def bce_with_logits_and_grad_soft_odd(s, y, out, f, b):
     return out
 
 
+def bce_with_logits_times_weight(s, y, p_w, w, out, f, b):
+    """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s))"""
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.maximum(s, 0.0, out=f[2])
+    numpy.copysign(s, -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[4], f[3]))
+    _add_two(f[2], 0.0, f[4], f[3], out=(f[2], f[5]))
+    _mul_pair(f[0], f[1], f[2], f[5], out=(f[5], f[2]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.negative(s, out=f[6])
+    numpy.maximum(f[6], 0.0, out=f[6])
+    _add_two(f[6], 0.0, f[4], f[3], out=(f[3], f[4]))
+    _mul_pair(f[1], f[0], f[3], f[4], out=(f[4], f[3]))
+    _add_two(f[5], f[2], f[4], f[3], out=(f[3], f[4]))
+    _mul_two(f[3], f[4], w, out=(f[4], f[3]))
+    _round_two(f[4], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[4], where=b[0])
+    return out
+
+
+def bce_with_logits_unweighted_times_weight(s, y, w, out, f, b):
+    """y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s))"""
+    numpy.negative(s, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[0])
+    numpy.copysign(s, -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[2], f[1]))
+    _add_two(f[0], 0.0, f[2], f[1], out=(f[0], f[3]))
+    _mul_two(f[0], f[3], y, out=(f[3], f[0]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.maximum(s, 0.0, out=f[6])
+    _add_two(f[6], 0.0, f[2], f[1], out=(f[1], f[2]))
+    _mul_pair(f[4], f[5], f[1], f[2], out=(f[2], f[1]))
+    _add_two(f[3], f[0], f[2], f[1], out=(f[1], f[2]))
+    _mul_two(f[1], f[2], w, out=(f[2], f[1]))
+    _round_two(f[2], f[1], out=f[1])
+    numpy.absolute(f[1], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[1])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_times_weight(s, y, p_w, w, out, f, b):
+    """-p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 -
+    y)*Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.greater_equal(s, 0.0, out=f[6])
+    numpy.maximum(f[0], f[6], out=f[6])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[1])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[4], f[5], f[6], f[7], out=(f[7], f[6]))
+    _div_two(f[7], f[6], f[2], f[3], out=(f[6], f[7]))
+    _two_prod(p_w, y, out=(f[5], f[4]))
+    numpy.less_equal(s, 0.0, out=f[8])
+    numpy.maximum(f[0], f[8], out=f[8])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _mul_pair(f[5], f[4], f[8], f[1], out=(f[1], f[8]))
+    _div_two(f[1], f[8], f[2], f[3], out=(f[3], f[2]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[2], out=f[2])
+    _add_two(f[6], f[7], f[3], f[2], out=(f[2], f[3]))
+    _mul_two(f[2], f[3], w, out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[7])
+    numpy.less_equal(f[7], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_unweighted_times_weight(s, y, w, out, f, b):
+    """-y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s
+    >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    numpy.greater_equal(s, 0.0, out=f[6])
+    numpy.maximum(f[0], f[6], out=f[6])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[1])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[4], f[5], f[6], f[7], out=(f[7], f[6]))
+    _div_two(f[7], f[6], f[2], f[3], out=(f[6], f[7]))
+    numpy.less_equal(s, 0.0, out=f[5])
+    numpy.maximum(f[0], f[5], out=f[5])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _mul_two(f[5], f[1], y, out=(f[1], f[5]))
+    _div_two(f[1], f[5], f[2], f[3], out=(f[3], f[2]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[2], out=f[2])
+    _add_two(f[6], f[7], f[3], f[2], out=(f[2], f[3]))
+    _mul_two(f[2], f[3], w, out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[7])
+    numpy.less_equal(f[7], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_hess_times_weight(s, y, p_w, w, out, f, b):
+    """(p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _two_prod(p_w, y, out=(f[4], f[5]))
+    numpy.negative(y, out=f[6])
+    _add_two(1.0, 0.0, f[4], f[5], out=(f[5], f[4]))
+    _add_two(f[5], f[4], f[6], 0.0, out=(f[6], f[4]))
+    _mul_pair(f[6], f[4], f[0], f[1], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[0], f[1]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[3], f[2]))
+    _mul_two(f[3], f[2], w, out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[1])
+    numpy.less_equal(f[1], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_hess_unweighted_times_weight(s, y, w, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _mul_two(f[3], f[2], w, out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def logistic_loss_times_weight(s, t, w, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, -s*t)"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.negative(f[0], out=f[1])
+    numpy.maximum(f[1], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[2]))
+    _log1p_two_small(f[0], f[2], out=(f[2], f[0]))
+    _add_two(f[1], 0.0, f[2], f[0], out=(f[0], f[2]))
+    _mul_two(f[0], f[2], w, out=(f[2], f[0]))
+    _round_two(f[2], f[0], out=f[0])
+    numpy.absolute(f[0], out=f[1])
+    numpy.less_equal(f[1], 0.0, out=b[0])
+    numpy.copyto(out, f[0])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def logistic_loss_grad_times_weight(s, t, w, out, f, b):
+    """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.less_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two(f[5], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    numpy.negative(f[4], out=f[4])
+    numpy.negative(f[3], out=f[3])
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out, f[4])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def logistic_loss_hess_times_weight(s, t, w, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _mul_two(f[3], f[2], w, out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_times_weight(yhat, y, w, out, f, b):
+    """-y*log(yhat) - (1 - y)*log1p(-yhat)"""
+    _log_two_unit(yhat, out=(f[0], f[1]))
+    _mul_two(f[0], f[1], y, out=(f[1], f[0]))
+    numpy.negative(f[1], out=f[1])
+    numpy.negative(f[0], out=f[0])
+    numpy.negative(y, out=f[2])
+    _two_sum(1.0, f[2], out=(f[2], f[3]))
+    numpy.negative(yhat, out=f[4])
+    _log1p_two_any(f[4], out=(f[4], f[5]))
+    _mul_pair(f[2], f[3], f[4], f[5], out=(f[5], f[4]))
+    numpy.negative(f[5], out=f[5])
+    numpy.negative(f[4], out=f[4])
+    _add_two(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
+    _mul_two(f[4], f[5], w, out=(f[5], f[4]))
+    _round_two(f[5], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[4])
+    numpy.copyto(out, f[5], where=b[0])
+    return out
+
+
+def bce_grad_times_weight(yhat, y, w, out, f, b):
+    """-y/yhat + (1 - y)/(1 - yhat)"""
+    numpy.negative(yhat, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.negative(y, out=f[2])
+    _two_sum(1.0, f[2], out=(f[2], f[3]))
+    _div_two(f[2], f[3], f[0], f[1], out=(f[1], f[0]))
+    _div_two(y, 0.0, yhat, 0.0, out=(f[3], f[2]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[2], out=f[2])
+    _add_two(f[1], f[0], f[3], f[2], out=(f[2], f[3]))
+    _mul_two(f[2], f[3], w, out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_hess_times_weight(yhat, y, w, out, f, b):
+    """y/yhat**2 + (1 - y)/(1 - yhat)**2"""
+    _div_two(y, 0.0, yhat, 0.0, out=(f[0], f[1]))
+    _div_two(f[0], f[1], yhat, 0.0, out=(f[1], f[0]))
+    numpy.negative(yhat, out=f[2])
+    _two_sum(1.0, f[2], out=(f[2], f[3]))
+    numpy.negative(y, out=f[4])
+    _two_sum(1.0, f[4], out=(f[4], f[5]))
+    _div_two(f[4], f[5], f[2], f[3], out=(f[5], f[4]))
+    _div_two(f[5], f[4], f[2], f[3], out=(f[3], f[2]))
+    _add_two(f[1], f[0], f[3], f[2], out=(f[2], f[3]))
+    _mul_two(f[2], f[3], w, out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_binary_times_weight(s, t, p_w, w, out, f, b):
+    """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2)"""
+    numpy.multiply(t, 0.5, out=f[0])
+    numpy.add(0.5, f[0], out=f[0])
+    numpy.multiply(p_w, 0.5, out=f[1])
+    numpy.subtract(1.0, t, out=f[2])
+    numpy.multiply(f[1], f[2], out=f[2])
+    numpy.add(f[0], f[2], out=f[2])
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[3]))
+    _log1p_two_small(f[0], f[3], out=(f[3], f[0]))
+    _add_two(f[1], 0.0, f[3], f[0], out=(f[0], f[3]))
+    _mul_two(f[0], f[3], f[2], out=(f[2], f[3]))
+    _mul_two(f[2], f[3], w, out=(f[3], f[2]))
+    _round_two(f[3], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_binary_unweighted_times_weight(s, t, w, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, s*t)"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[2]))
+    _log1p_two_small(f[0], f[2], out=(f[2], f[0]))
+    _add_two(f[1], 0.0, f[2], f[0], out=(f[0], f[2]))
+    _mul_two(f[0], f[2], w, out=(f[2], f[0]))
+    _round_two(f[2], f[0], out=f[0])
+    numpy.absolute(f[0], out=f[1])
+    numpy.less_equal(f[1], 0.0, out=b[0])
+    numpy.copyto(out, f[0])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_binary_times_weight(s, t, p_w, w, out, f, b):
+    """t*(p_w*(1 - t)/2 + t/2 + 1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 +
+    exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.multiply(t, 0.5, out=f[5])
+    numpy.add(0.5, f[5], out=f[5])
+    numpy.multiply(p_w, 0.5, out=f[6])
+    numpy.subtract(1.0, t, out=f[7])
+    numpy.multiply(f[6], f[7], out=f[7])
+    numpy.add(f[5], f[7], out=f[7])
+    numpy.greater_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _mul_two(f[5], f[2], f[7], out=(f[7], f[2]))
+    _div_two(f[7], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out, f[4])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_binary_unweighted_times_weight(s, t, w, out, f, b):
+    """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=f[5])
+    numpy.maximum(f[1], f[5], out=f[5])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two(f[5], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out, f[4])
+    numpy.copyto(out, f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_hess_binary_times_weight(s, t, p_w, w, out, f, b):
+    """(p_w*(1 - t)/2 + t/2 + 1/2)*exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.multiply(t, 0.5, out=f[4])
+    numpy.add(0.5, f[4], out=f[4])
+    numpy.multiply(p_w, 0.5, out=f[5])
+    numpy.subtract(1.0, t, out=f[6])
+    numpy.multiply(f[5], f[6], out=f[6])
+    numpy.add(f[4], f[6], out=f[6])
+    _mul_two(f[0], f[1], f[6], out=(f[6], f[1]))
+    _div_two(f[6], f[1], f[2], f[3], out=(f[1], f[6]))
+    _div_two(f[1], f[6], f[2], f[3], out=(f[3], f[2]))
+    _mul_two(f[3], f[2], w, out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[6])
+    numpy.less_equal(f[6], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_hess_binary_unweighted_times_weight(s, t, w, out, f, b):
+    """exp(-Abs(s))/(1 + exp(-Abs(s)))**2"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _add_two(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    _div_two(f[0], f[1], f[2], f[3], out=(f[1], f[0]))
+    _div_two(f[1], f[0], f[2], f[3], out=(f[3], f[2]))
+    _mul_two(f[3], f[2], w, out=(f[2], f[3]))
+    _round_two(f[2], f[3], out=f[3])
+    numpy.absolute(f[3], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out, f[3])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_soft_times_weight(s, y, w, out, f, b):
+    """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
+    exp(-Abs(s))), True))"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    numpy.add(1.0, f[0], out=f[2])
+    numpy.subtract(f[2], 1.0, out=f[3])
+    numpy.subtract(f[0], f[3], out=f[3])
+    numpy.add(f[3], f[1], out=f[3])
+    numpy.divide(1.0, f[2], out=f[4])
+    numpy.multiply(f[0], f[4], out=f[5])
+    numpy.multiply(f[5], f[2], out=f[6])
+    numpy.multiply(f[5], 134217729.0, out=f[7])
+    numpy.subtract(f[7], f[5], out=f[8])
+    numpy.subtract(f[7], f[8], out=f[8])
+    numpy.subtract(f[5], f[8], out=f[7])
+    numpy.multiply(f[2], 134217729.0, out=f[9])
+    numpy.subtract(f[9], f[2], out=f[10])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.subtract(f[2], f[10], out=f[2])
+    numpy.multiply(f[8], f[10], out=f[9])
+    numpy.subtract(f[9], f[6], out=f[9])
+    numpy.multiply(f[8], f[2], out=f[8])
+    numpy.add(f[9], f[8], out=f[8])
+    numpy.multiply(f[7], f[10], out=f[10])
+    numpy.add(f[8], f[10], out=f[10])
+    numpy.multiply(f[7], f[2], out=f[2])
+    numpy.add(f[10], f[2], out=f[2])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.subtract(f[6], f[2], out=f[2])
+    numpy.add(f[2], f[1], out=f[1])
+    numpy.multiply(f[5], f[3], out=f[3])
+    numpy.subtract(f[1], f[3], out=f[3])
+    numpy.multiply(f[3], f[4], out=f[4])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[3])
+    numpy.negative(y, out=f[1])
+    numpy.copyto(f[1], f[3], where=b[0])
+    numpy.subtract(1.0, f[3], out=f[3])
+    numpy.subtract(f[3], y, out=f[3])
+    numpy.copyto(f[2], 0.0)
+    numpy.copyto(f[2], f[3], where=b[0])
+    numpy.copyto(f[3], 1.0)
+    numpy.copyto(f[3], -1.0, where=b[0])
+    numpy.multiply(f[3], f[5], out=f[6])
+    numpy.multiply(f[3], f[4], out=f[3])
+    numpy.add(f[1], f[6], out=f[0])
+    numpy.subtract(f[0], f[1], out=f[10])
+    numpy.subtract(f[0], f[10], out=f[7])
+    numpy.subtract(f[1], f[7], out=f[7])
+    numpy.subtract(f[6], f[10], out=f[10])
+    numpy.add(f[7], f[10], out=f[10])
+    numpy.add(f[10], f[2], out=f[7])
+    numpy.add(f[7], f[3], out=f[3])
+    numpy.add(f[0], f[3], out=f[7])
+    numpy.subtract(f[7], f[0], out=f[6])
+    numpy.subtract(f[7], f[6], out=f[1])
+    numpy.subtract(f[0], f[1], out=f[1])
+    numpy.subtract(f[3], f[6], out=f[6])
+    numpy.add(f[1], f[6], out=f[6])
+    numpy.absolute(f[10], out=f[10])
+    numpy.absolute(f[2], out=f[2])
+    numpy.add(f[10], f[2], out=f[2])
+    numpy.absolute(f[4], out=f[4])
+    numpy.add(f[2], f[4], out=f[4])
+    numpy.multiply(f[5], 3.686287386450715e-18, out=f[5])
+    numpy.multiply(f[4], 2.220446049250313e-16, out=f[4])
+    numpy.add(f[5], f[4], out=f[4])
+    numpy.add(f[4], 3.16e-322, out=f[4])
+    _round_nearest_decided(f[7], f[4], out=f[4])
+    _mul_two(f[4], f[6], w, out=(f[6], f[4]))
+    numpy.add(f[6], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[7])
+    numpy.less_equal(f[7], 0.0, out=b[0])
+    numpy.copyto(out, f[4])
+    numpy.copyto(out, f[6], where=b[0])
+    _second_pass(bce_with_logits_grad_soft_pair_times_weight, 11, 1, (s, y, w), out)
+    return out
+
+
+def bce_grad_soft_times_weight(yhat, y, w, out, f, b):
+    """(-y + yhat)/(yhat*(1 - yhat))"""
+    numpy.subtract(yhat, y, out=f[0])
+    numpy.subtract(f[0], yhat, out=f[1])
+    numpy.subtract(f[0], f[1], out=f[2])
+    numpy.subtract(yhat, f[2], out=f[2])
+    numpy.add(y, f[1], out=f[1])
+    numpy.subtract(f[2], f[1], out=f[1])
+    numpy.subtract(1.0, yhat, out=f[2])
+    numpy.subtract(1.0, f[2], out=f[3])
+    numpy.subtract(f[3], yhat, out=f[3])
+    numpy.less(yhat, 3.054936363499605e-151, out=b[0])
+    numpy.copyto(f[4], 1.0)
+    numpy.copyto(f[4], 4.149515568880993e+180, where=b[0])
+    numpy.multiply(f[0], f[4], out=f[0])
+    numpy.multiply(f[1], f[4], out=f[1])
+    numpy.multiply(yhat, f[4], out=f[4])
+    numpy.divide(f[0], f[4], out=f[5])
+    numpy.multiply(f[5], f[4], out=f[6])
+    numpy.multiply(f[5], 134217729.0, out=f[7])
+    numpy.subtract(f[7], f[5], out=f[8])
+    numpy.subtract(f[7], f[8], out=f[8])
+    numpy.subtract(f[5], f[8], out=f[7])
+    numpy.multiply(f[4], 134217729.0, out=f[9])
+    numpy.subtract(f[9], f[4], out=f[10])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.subtract(f[4], f[10], out=f[9])
+    numpy.multiply(f[8], f[10], out=f[11])
+    numpy.subtract(f[11], f[6], out=f[11])
+    numpy.multiply(f[8], f[9], out=f[8])
+    numpy.add(f[11], f[8], out=f[8])
+    numpy.multiply(f[7], f[10], out=f[10])
+    numpy.add(f[8], f[10], out=f[10])
+    numpy.multiply(f[7], f[9], out=f[9])
+    numpy.add(f[10], f[9], out=f[9])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.subtract(f[6], f[9], out=f[9])
+    numpy.add(f[9], f[1], out=f[1])
+    numpy.divide(f[1], f[4], out=f[4])
+    numpy.divide(f[5], f[2], out=f[1])
+    numpy.multiply(f[1], f[2], out=f[9])
+    numpy.multiply(f[1], 134217729.0, out=f[6])
+    numpy.subtract(f[6], f[1], out=f[0])
+    numpy.subtract(f[6], f[0], out=f[0])
+    numpy.subtract(f[1], f[0], out=f[6])
+    numpy.multiply(f[2], 134217729.0, out=f[10])
+    numpy.subtract(f[10], f[2], out=f[7])
+    numpy.subtract(f[10], f[7], out=f[7])
+    numpy.subtract(f[2], f[7], out=f[10])
+    numpy.multiply(f[0], f[7], out=f[8])
+    numpy.subtract(f[8], f[9], out=f[8])
+    numpy.multiply(f[0], f[10], out=f[0])
+    numpy.add(f[8], f[0], out=f[0])
+    numpy.multiply(f[6], f[7], out=f[7])
+    numpy.add(f[0], f[7], out=f[7])
+    numpy.multiply(f[6], f[10], out=f[10])
+    numpy.add(f[7], f[10], out=f[10])
+    numpy.subtract(f[5], f[9], out=f[9])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.add(f[10], f[4], out=f[4])
+    numpy.multiply(f[1], f[3], out=f[3])
+    numpy.subtract(f[4], f[3], out=f[3])
+    numpy.divide(f[3], f[2], out=f[2])
+    _mul_two(f[1], f[2], w, out=(f[2], f[1]))
+    numpy.add(f[2], f[1], out=f[1])
+    numpy.absolute(f[1], out=f[3])
+    numpy.less_equal(f[3], 0.0, out=b[0])
+    numpy.copyto(out, f[1])
+    numpy.copyto(out, f[2], where=b[0])
+    return out
+
+
+def bce_with_logits_grad_soft_pair_times_weight(s, y, w, out, f, b):
+    """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
+    exp(-Abs(s))), True))"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_pair_hi(f[0], out=f[1])
+    _exp_pair_lo(f[0], out=f[0])
+    numpy.add(1.0, f[1], out=f[2])
+    numpy.subtract(f[2], 1.0, out=f[3])
+    numpy.subtract(f[1], f[3], out=f[3])
+    numpy.add(f[3], f[0], out=f[3])
+    numpy.divide(f[1], f[2], out=f[4])
+    numpy.multiply(f[4], f[2], out=f[5])
+    numpy.multiply(f[4], 134217729.0, out=f[6])
+    numpy.subtract(f[6], f[4], out=f[7])
+    numpy.subtract(f[6], f[7], out=f[7])
+    numpy.subtract(f[4], f[7], out=f[6])
+    numpy.multiply(f[2], 134217729.0, out=f[8])
+    numpy.subtract(f[8], f[2], out=f[9])
+    numpy.subtract(f[8], f[9], out=f[9])
+    numpy.subtract(f[2], f[9], out=f[8])
+    numpy.multiply(f[7], f[9], out=f[10])
+    numpy.subtract(f[10], f[5], out=f[10])
+    numpy.multiply(f[7], f[8], out=f[7])
+    numpy.add(f[10], f[7], out=f[7])
+    numpy.multiply(f[6], f[9], out=f[9])
+    numpy.add(f[7], f[9], out=f[9])
+    numpy.multiply(f[6], f[8], out=f[8])
+    numpy.add(f[9], f[8], out=f[8])
+    numpy.subtract(f[1], f[5], out=f[5])
+    numpy.subtract(f[5], f[8], out=f[8])
+    numpy.add(f[8], f[0], out=f[0])
+    numpy.multiply(f[4], f[3], out=f[3])
+    numpy.subtract(f[0], f[3], out=f[3])
+    numpy.divide(f[3], f[2], out=f[2])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[3])
+    numpy.negative(y, out=f[0])
+    numpy.copyto(f[0], f[3], where=b[0])
+    numpy.subtract(1.0, f[3], out=f[3])
+    numpy.subtract(f[3], y, out=f[3])
+    numpy.copyto(f[8], 0.0)
+    numpy.copyto(f[8], f[3], where=b[0])
+    numpy.copyto(f[3], 1.0)
+    numpy.copyto(f[3], -1.0, where=b[0])
+    numpy.multiply(f[3], f[4], out=f[5])
+    numpy.multiply(f[3], f[2], out=f[3])
+    numpy.add(f[0], f[5], out=f[1])
+    numpy.subtract(f[1], f[0], out=f[9])
+    numpy.subtract(f[1], f[9], out=f[6])
+    numpy.subtract(f[0], f[6], out=f[6])
+    numpy.subtract(f[5], f[9], out=f[9])
+    numpy.add(f[6], f[9], out=f[9])
+    numpy.add(f[9], f[8], out=f[6])
+    numpy.add(f[6], f[3], out=f[3])
+    numpy.add(f[1], f[3], out=f[6])
+    numpy.subtract(f[6], f[1], out=f[5])
+    numpy.subtract(f[6], f[5], out=f[0])
+    numpy.subtract(f[1], f[0], out=f[0])
+    numpy.subtract(f[3], f[5], out=f[5])
+    numpy.add(f[0], f[5], out=f[5])
+    numpy.absolute(f[9], out=f[9])
+    numpy.absolute(f[8], out=f[8])
+    numpy.add(f[9], f[8], out=f[8])
+    numpy.absolute(f[2], out=f[2])
+    numpy.add(f[8], f[2], out=f[2])
+    numpy.multiply(f[4], 1.5777218104420236e-30, out=f[4])
+    numpy.multiply(f[2], 2.220446049250313e-16, out=f[2])
+    numpy.add(f[4], f[2], out=f[2])
+    numpy.add(f[2], 3.16e-322, out=f[2])
+    _round_nearest_decided(f[6], f[2], out=f[2])
+    _mul_two(f[2], f[5], w, out=(f[5], f[2]))
+    numpy.add(f[5], f[2], out=f[2])
+    numpy.absolute(f[2], out=f[6])
+    numpy.less_equal(f[6], 0.0, out=b[0])
+    numpy.copyto(out, f[2])
+    numpy.copyto(out, f[5], where=b[0])
+    return out
+
+
+def bce_with_logits_and_grad_times_weight(s, y, p_w, w, out, f, b):
+    """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
+    -p_w*y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s
+    >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.maximum(s, 0.0, out=f[2])
+    numpy.copysign(s, -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[5], f[6]))
+    _add_two(f[2], 0.0, f[5], f[6], out=(f[2], f[7]))
+    _mul_pair(f[0], f[1], f[2], f[7], out=(f[7], f[2]))
+    _two_prod(p_w, y, out=(f[8], f[9]))
+    numpy.negative(s, out=f[10])
+    numpy.maximum(f[10], 0.0, out=f[10])
+    _add_two(f[10], 0.0, f[5], f[6], out=(f[6], f[5]))
+    _mul_pair(f[8], f[9], f[6], f[5], out=(f[5], f[6]))
+    _add_two(f[7], f[2], f[5], f[6], out=(f[6], f[5]))
+    _mul_two(f[6], f[5], w, out=(f[5], f[6]))
+    _round_two(f[5], f[6], out=f[6])
+    numpy.absolute(f[6], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out[0], f[6])
+    numpy.copyto(out[0], f[5], where=b[0])
+    _add_two(1.0, 0.0, f[3], f[4], out=(f[6], f[5]))
+    numpy.greater_equal(s, 0.0, out=f[2])
+    numpy.maximum(f[3], f[2], out=f[2])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[7], f[4])
+    numpy.copyto(f[7], 0.0, where=b[0])
+    _mul_pair(f[0], f[1], f[2], f[7], out=(f[7], f[2]))
+    _div_two(f[7], f[2], f[6], f[5], out=(f[2], f[7]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.less_equal(s, 0.0, out=f[9])
+    numpy.maximum(f[3], f[9], out=f[9])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[4], 0.0, where=b[0])
+    _mul_pair(f[1], f[0], f[9], f[4], out=(f[4], f[9]))
+    _div_two(f[4], f[9], f[6], f[5], out=(f[5], f[6]))
+    numpy.negative(f[5], out=f[5])
+    numpy.negative(f[6], out=f[6])
+    _add_two(f[2], f[7], f[5], f[6], out=(f[6], f[5]))
+    _mul_two(f[6], f[5], w, out=(f[5], f[6]))
+    _round_two(f[5], f[6], out=f[6])
+    numpy.absolute(f[6], out=f[7])
+    numpy.less_equal(f[7], 0.0, out=b[0])
+    numpy.copyto(out[1], f[6])
+    numpy.copyto(out[1], f[5], where=b[0])
+    return out
+
+
+def bce_with_logits_and_grad_unweighted_times_weight(s, y, w, out, f, b):
+    """y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
+    -y*Piecewise((1, s <= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s))) + (1 - y)*Piecewise((1, s >=
+    0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
+    numpy.negative(s, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[0])
+    numpy.copysign(s, -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[3], f[4]))
+    _add_two(f[0], 0.0, f[3], f[4], out=(f[0], f[5]))
+    _mul_two(f[0], f[5], y, out=(f[5], f[0]))
+    numpy.negative(y, out=f[6])
+    _two_sum(1.0, f[6], out=(f[6], f[7]))
+    numpy.maximum(s, 0.0, out=f[8])
+    _add_two(f[8], 0.0, f[3], f[4], out=(f[4], f[3]))
+    _mul_pair(f[6], f[7], f[4], f[3], out=(f[3], f[4]))
+    _add_two(f[5], f[0], f[3], f[4], out=(f[4], f[3]))
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out[0], f[4])
+    numpy.copyto(out[0], f[3], where=b[0])
+    _add_two(1.0, 0.0, f[1], f[2], out=(f[4], f[3]))
+    numpy.greater_equal(s, 0.0, out=f[0])
+    numpy.maximum(f[1], f[0], out=f[0])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[5], f[2])
+    numpy.copyto(f[5], 0.0, where=b[0])
+    _mul_pair(f[6], f[7], f[0], f[5], out=(f[5], f[0]))
+    _div_two(f[5], f[0], f[4], f[3], out=(f[0], f[5]))
+    numpy.less_equal(s, 0.0, out=f[7])
+    numpy.maximum(f[1], f[7], out=f[7])
+    numpy.less_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _mul_two(f[7], f[2], y, out=(f[2], f[7]))
+    _div_two(f[2], f[7], f[4], f[3], out=(f[3], f[4]))
+    numpy.negative(f[3], out=f[3])
+    numpy.negative(f[4], out=f[4])
+    _add_two(f[0], f[5], f[3], f[4], out=(f[4], f[3]))
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[5])
+    numpy.less_equal(f[5], 0.0, out=b[0])
+    numpy.copyto(out[1], f[4])
+    numpy.copyto(out[1], f[3], where=b[0])
+    return out
+
+
+def bce_with_logits_and_grad_binary_times_weight(s, t, p_w, w, out, f, b):
+    """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2); t*(p_w*(1 - t)/2 + t/2 +
+    1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(t, 0.5, out=f[0])
+    numpy.add(0.5, f[0], out=f[0])
+    numpy.multiply(p_w, 0.5, out=f[1])
+    numpy.subtract(1.0, t, out=f[2])
+    numpy.multiply(f[1], f[2], out=f[2])
+    numpy.add(f[0], f[2], out=f[2])
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[3])
+    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _log1p_two_small(f[3], f[4], out=(f[5], f[6]))
+    _add_two(f[1], 0.0, f[5], f[6], out=(f[6], f[5]))
+    _mul_two(f[6], f[5], f[2], out=(f[5], f[6]))
+    _mul_two(f[5], f[6], w, out=(f[6], f[5]))
+    _round_two(f[6], f[5], out=f[5])
+    numpy.absolute(f[5], out=f[1])
+    numpy.less_equal(f[1], 0.0, out=b[0])
+    numpy.copyto(out[0], f[5])
+    numpy.copyto(out[0], f[6], where=b[0])
+    _add_two(1.0, 0.0, f[3], f[4], out=(f[5], f[6]))
+    numpy.greater_equal(f[0], 0.0, out=f[1])
+    numpy.maximum(f[3], f[1], out=f[1])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[4], 0.0, where=b[0])
+    _mul_two(f[1], f[4], f[2], out=(f[2], f[4]))
+    _div_two(f[2], f[4], f[5], f[6], out=(f[6], f[5]))
+    numpy.multiply(f[6], t, out=f[6])
+    numpy.multiply(f[5], t, out=f[5])
+    _mul_two(f[6], f[5], w, out=(f[5], f[6]))
+    _round_two(f[5], f[6], out=f[6])
+    numpy.absolute(f[6], out=f[4])
+    numpy.less_equal(f[4], 0.0, out=b[0])
+    numpy.copyto(out[1], f[6])
+    numpy.copyto(out[1], f[5], where=b[0])
+    return out
+
+
+def bce_with_logits_and_grad_binary_unweighted_times_weight(s, t, w, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 +
+    exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[2])
+    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _log1p_two_small(f[2], f[3], out=(f[4], f[5]))
+    _add_two(f[1], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _mul_two(f[5], f[4], w, out=(f[4], f[5]))
+    _round_two(f[4], f[5], out=f[5])
+    numpy.absolute(f[5], out=f[1])
+    numpy.less_equal(f[1], 0.0, out=b[0])
+    numpy.copyto(out[0], f[5])
+    numpy.copyto(out[0], f[4], where=b[0])
+    _add_two(1.0, 0.0, f[2], f[3], out=(f[5], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=f[1])
+    numpy.maximum(f[2], f[1], out=f[1])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[3], 0.0, where=b[0])
+    _div_two(f[1], f[3], f[5], f[4], out=(f[4], f[5]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[5], t, out=f[5])
+    _mul_two(f[4], f[5], w, out=(f[5], f[4]))
+    _round_two(f[5], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[3])
+    numpy.less_equal(f[3], 0.0, out=b[0])
+    numpy.copyto(out[1], f[4])
+    numpy.copyto(out[1], f[5], where=b[0])
+    return out
+
+
+def bce_with_logits_and_grad_soft_times_weight(s, y, w, out, f, b):
+    """y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
+    Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
+    exp(-Abs(s))), True))"""
+    numpy.negative(s, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[0])
+    numpy.copysign(s, -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _log1p_two_small(f[1], f[2], out=(f[3], f[4]))
+    _add_two(f[0], 0.0, f[3], f[4], out=(f[0], f[5]))
+    _mul_two(f[0], f[5], y, out=(f[5], f[0]))
+    numpy.negative(y, out=f[6])
+    _two_sum(1.0, f[6], out=(f[6], f[7]))
+    numpy.maximum(s, 0.0, out=f[8])
+    _add_two(f[8], 0.0, f[3], f[4], out=(f[4], f[3]))
+    _mul_pair(f[6], f[7], f[4], f[3], out=(f[3], f[4]))
+    _add_two(f[5], f[0], f[3], f[4], out=(f[4], f[3]))
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[0])
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(out[0], f[4])
+    numpy.copyto(out[0], f[3], where=b[0])
+    numpy.add(1.0, f[1], out=f[4])
+    numpy.subtract(f[4], 1.0, out=f[3])
+    numpy.subtract(f[1], f[3], out=f[3])
+    numpy.add(f[3], f[2], out=f[3])
+    numpy.divide(1.0, f[4], out=f[0])
+    numpy.multiply(f[1], f[0], out=f[5])
+    numpy.multiply(f[5], f[4], out=f[7])
+    numpy.multiply(f[5], 134217729.0, out=f[6])
+    numpy.subtract(f[6], f[5], out=f[8])
+    numpy.subtract(f[6], f[8], out=f[8])
+    numpy.subtract(f[5], f[8], out=f[6])
+    numpy.multiply(f[4], 134217729.0, out=f[9])
+    numpy.subtract(f[9], f[4], out=f[10])
+    numpy.subtract(f[9], f[10], out=f[10])
+    numpy.subtract(f[4], f[10], out=f[4])
+    numpy.multiply(f[8], f[10], out=f[9])
+    numpy.subtract(f[9], f[7], out=f[9])
+    numpy.multiply(f[8], f[4], out=f[8])
+    numpy.add(f[9], f[8], out=f[8])
+    numpy.multiply(f[6], f[10], out=f[10])
+    numpy.add(f[8], f[10], out=f[10])
+    numpy.multiply(f[6], f[4], out=f[4])
+    numpy.add(f[10], f[4], out=f[4])
+    numpy.subtract(f[1], f[7], out=f[7])
+    numpy.subtract(f[7], f[4], out=f[4])
+    numpy.add(f[4], f[2], out=f[2])
+    numpy.multiply(f[5], f[3], out=f[3])
+    numpy.subtract(f[2], f[3], out=f[3])
+    numpy.multiply(f[3], f[0], out=f[0])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[3])
+    numpy.negative(y, out=f[2])
+    numpy.copyto(f[2], f[3], where=b[0])
+    numpy.subtract(1.0, f[3], out=f[3])
+    numpy.subtract(f[3], y, out=f[3])
+    numpy.copyto(f[4], 0.0)
+    numpy.copyto(f[4], f[3], where=b[0])
+    numpy.copyto(f[3], 1.0)
+    numpy.copyto(f[3], -1.0, where=b[0])
+    numpy.multiply(f[3], f[5], out=f[7])
+    numpy.multiply(f[3], f[0], out=f[3])
+    numpy.add(f[2], f[7], out=f[1])
+    numpy.subtract(f[1], f[2], out=f[10])
+    numpy.subtract(f[1], f[10], out=f[6])
+    numpy.subtract(f[2], f[6], out=f[6])
+    numpy.subtract(f[7], f[10], out=f[10])
+    numpy.add(f[6], f[10], out=f[10])
+    numpy.add(f[10], f[4], out=f[6])
+    numpy.add(f[6], f[3], out=f[3])
+    numpy.add(f[1], f[3], out=f[6])
+    numpy.subtract(f[6], f[1], out=f[7])
+    numpy.subtract(f[6], f[7], out=f[2])
+    numpy.subtract(f[1], f[2], out=f[2])
+    numpy.subtract(f[3], f[7], out=f[7])
+    numpy.add(f[2], f[7], out=f[7])
+    numpy.absolute(f[10], out=f[10])
+    numpy.absolute(f[4], out=f[4])
+    numpy.add(f[10], f[4], out=f[4])
+    numpy.absolute(f[0], out=f[0])
+    numpy.add(f[4], f[0], out=f[0])
+    numpy.multiply(f[5], 3.686287386450715e-18, out=f[5])
+    numpy.multiply(f[0], 2.220446049250313e-16, out=f[0])
+    numpy.add(f[5], f[0], out=f[0])
+    numpy.add(f[0], 3.16e-322, out=f[0])
+    _round_nearest_decided(f[6], f[0], out=f[0])
+    _mul_two(f[0], f[7], w, out=(f[7], f[0]))
+    numpy.add(f[7], f[0], out=f[0])
+    numpy.absolute(f[0], out=f[6])
+    numpy.less_equal(f[6], 0.0, out=b[0])
+    numpy.copyto(out[1], f[0])
+    numpy.copyto(out[1], f[7], where=b[0])
+    _second_pass(bce_with_logits_grad_soft_pair_times_weight, 11, 1, (s, y, w), out[1])
+    return out
+
+
 #: name -> (kernel, argument names, float64 scratch buffers, bool scratch buffers)
 KERNELS = {
     "sigmoid": (sigmoid, ("s",), 5, 1),
@@ -1078,4 +1985,85 @@ KERNELS = {
     "bce_with_logits_and_grad_binary_unweighted": (bce_with_logits_and_grad_binary_unweighted, ("s", "t"), 6, 1),
     "bce_with_logits_and_grad_soft": (bce_with_logits_and_grad_soft, ("s", "y"), 11, 1),
     "bce_with_logits_and_grad_soft_odd": (bce_with_logits_and_grad_soft_odd, ("s", "y"), 8, 1),
+    "bce_with_logits_times_weight": (bce_with_logits_times_weight, ("s", "y", "p_w", "w"), 7, 1),
+    "bce_with_logits_unweighted_times_weight": (bce_with_logits_unweighted_times_weight, ("s", "y", "w"), 7, 1),
+    "bce_with_logits_grad_times_weight": (bce_with_logits_grad_times_weight, ("s", "y", "p_w", "w"), 9, 1),
+    "bce_with_logits_grad_unweighted_times_weight": (
+        bce_with_logits_grad_unweighted_times_weight,
+        ("s", "y", "w"),
+        8,
+        1,
+    ),
+    "bce_with_logits_hess_times_weight": (bce_with_logits_hess_times_weight, ("s", "y", "p_w", "w"), 7, 1),
+    "bce_with_logits_hess_unweighted_times_weight": (
+        bce_with_logits_hess_unweighted_times_weight,
+        ("s", "y", "w"),
+        4,
+        1,
+    ),
+    "logistic_loss_times_weight": (logistic_loss_times_weight, ("s", "t", "w"), 3, 1),
+    "logistic_loss_grad_times_weight": (logistic_loss_grad_times_weight, ("s", "t", "w"), 6, 1),
+    "logistic_loss_hess_times_weight": (logistic_loss_hess_times_weight, ("s", "t", "w"), 4, 1),
+    "bce_times_weight": (bce_times_weight, ("yhat", "y", "w"), 6, 1),
+    "bce_grad_times_weight": (bce_grad_times_weight, ("yhat", "y", "w"), 4, 1),
+    "bce_hess_times_weight": (bce_hess_times_weight, ("yhat", "y", "w"), 6, 1),
+    "bce_with_logits_binary_times_weight": (bce_with_logits_binary_times_weight, ("s", "t", "p_w", "w"), 4, 1),
+    "bce_with_logits_binary_unweighted_times_weight": (
+        bce_with_logits_binary_unweighted_times_weight,
+        ("s", "t", "w"),
+        3,
+        1,
+    ),
+    "bce_with_logits_grad_binary_times_weight": (
+        bce_with_logits_grad_binary_times_weight,
+        ("s", "t", "p_w", "w"),
+        8,
+        1,
+    ),
+    "bce_with_logits_grad_binary_unweighted_times_weight": (
+        bce_with_logits_grad_binary_unweighted_times_weight,
+        ("s", "t", "w"),
+        6,
+        1,
+    ),
+    "bce_with_logits_hess_binary_times_weight": (
+        bce_with_logits_hess_binary_times_weight,
+        ("s", "t", "p_w", "w"),
+        7,
+        1,
+    ),
+    "bce_with_logits_hess_binary_unweighted_times_weight": (
+        bce_with_logits_hess_binary_unweighted_times_weight,
+        ("s", "t", "w"),
+        4,
+        1,
+    ),
+    "bce_with_logits_grad_soft_times_weight": (bce_with_logits_grad_soft_times_weight, ("s", "y", "w"), 11, 1),
+    "bce_grad_soft_times_weight": (bce_grad_soft_times_weight, ("yhat", "y", "w"), 12, 1),
+    "bce_with_logits_grad_soft_pair_times_weight": (
+        bce_with_logits_grad_soft_pair_times_weight,
+        ("s", "y", "w"),
+        11,
+        1,
+    ),
+    "bce_with_logits_and_grad_times_weight": (bce_with_logits_and_grad_times_weight, ("s", "y", "p_w", "w"), 11, 1),
+    "bce_with_logits_and_grad_unweighted_times_weight": (
+        bce_with_logits_and_grad_unweighted_times_weight,
+        ("s", "y", "w"),
+        9,
+        1,
+    ),
+    "bce_with_logits_and_grad_binary_times_weight": (
+        bce_with_logits_and_grad_binary_times_weight,
+        ("s", "t", "p_w", "w"),
+        7,
+        1,
+    ),
+    "bce_with_logits_and_grad_binary_unweighted_times_weight": (
+        bce_with_logits_and_grad_binary_unweighted_times_weight,
+        ("s", "t", "w"),
+        6,
+        1,
+    ),
+    "bce_with_logits_and_grad_soft_times_weight": (bce_with_logits_and_grad_soft_times_weight, ("s", "y", "w"), 11, 1),
 }

@@ -41,15 +41,15 @@ def _rounded(x: Fraction, odd: bool) -> float:
     return math.nextafter(nearest, math.inf if x > nearest else -math.inf)
 
 
-def _probability_gradient(p: float, y: float, odd: bool) -> float:
+def _probability_gradient(p: float, y: float, odd: bool, w: Fraction = 1) -> float:
     fp, fy = Fraction(p), Fraction(y)
     denominator = fp * (1 - fp)
     if denominator == 0:
         return math.nan  # NOTE: p = 0 or 1: the driver's limits
-    return _rounded((fp - fy) / denominator, odd)
+    return _rounded(w * (fp - fy) / denominator, odd)
 
 
-def _logit_gradient(s: float, y: float, odd: bool) -> float:
+def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
     label = Fraction(y)
     # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
     constant, sign = (1 - label, -1) if s >= 0 else (-label, 1)
@@ -60,7 +60,7 @@ def _logit_gradient(s: float, y: float, odd: bool) -> float:
         exact = not context.flags[decimal.Inexact]
         e = Fraction(e)
         slack = Fraction(0) if exact else e * Fraction(1, 10 ** (digits - 1))
-        ends = [constant + sign * (x / (1 + x)) for x in (e - slack, e + slack)]
+        ends = [w * (constant + sign * (x / (1 + x))) for x in (e - slack, e + slack)]
         lo, hi = _rounded(ends[0], odd), _rounded(ends[1], odd)
         if lo == hi:
             return lo
@@ -77,20 +77,30 @@ _UNDECIDED = {
     "bce_with_logits_grad_soft_pair_odd": _logit_gradient,
     "bce_with_logits_and_grad_soft": _logit_gradient,  # NOTE: the gradient, the second value
     "bce_with_logits_and_grad_soft_odd": _logit_gradient,
+    # NOTE: the kernels that multiply by the sample weight w before rounding: w times the exact value, rounded once.
+    "bce_grad_soft_times_weight": _probability_gradient,
+    "bce_with_logits_grad_soft_times_weight": _logit_gradient,
+    "bce_with_logits_grad_soft_pair_times_weight": _logit_gradient,
+    "bce_with_logits_and_grad_soft_times_weight": _logit_gradient,
 }
 
 
-def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, value: numpy.ndarray, odd: bool) -> None:
-    """Write the exact value wherever ``value`` is NaN but neither input is (the kernel left it undecided)."""
+def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, value: numpy.ndarray, odd: bool,
+                    weight: numpy.ndarray | None = None) -> None:
+    """Write the exact value wherever ``value`` is NaN but no input is (the kernel left it undecided); times
+    ``weight`` before its one rounding, where the kernel takes the weight (``_times_weight``)."""
     where = numpy.flatnonzero(numpy.isnan(value))
     if where.size == 0:
         return
     # NOTE: the inputs are looked at only where the value is NaN (a first pass leaves a few percent).
     first = numpy.broadcast_to(first, value.shape)[where].astype(numpy.float64)
     label = numpy.broadcast_to(label, value.shape)[where].astype(numpy.float64)
-    inputs = ~(numpy.isnan(first) | numpy.isnan(label))
+    weights = numpy.ones_like(first) if weight is None else numpy.broadcast_to(weight, value.shape)[where]
+    weights = weights.astype(numpy.float64)
+    inputs = ~(numpy.isnan(first) | numpy.isnan(label) | numpy.isnan(weights))
     if not inputs.all():
-        where, first, label = where[inputs], first[inputs], label[inputs]
+        where, first, label, weights = where[inputs], first[inputs], label[inputs], weights[inputs]
     compute = _UNDECIDED[kernel]
-    for k, s, y in zip(where.tolist(), first.tolist(), label.tolist(), strict=True):
-        value[k] = compute(s, y, odd)
+    for k, s, y, w in zip(where.tolist(), first.tolist(), label.tolist(), weights.tolist(), strict=True):
+        # NOTE: an infinite weight times the rounded value (IEEE: ±∞, or NaN times 0), as the kernel would.
+        value[k] = compute(s, y, odd, Fraction(w)) if math.isfinite(w) else compute(s, y, odd) * w

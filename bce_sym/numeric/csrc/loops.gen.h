@@ -4467,7 +4467,2397 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
     return outside;
 }
 
-#define LOOP_COUNT 94
+VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_exact(r4, &r6);
+        double r8;
+        const double r7 = log1p_two_exact(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        double r24;
+        const double r23 = mul_two(r21, r22, w, &r24);
+        const double r25 = round_two(r23, r24);
+        const double r26 = fabs(r25);
+        const int r27 = r26 <= 0.0;
+        const double r28 = r27 ? r23 : r25;
+        out[0][i] = r28;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_fast(r4, &r6, &outside);
+        double r8;
+        const double r7 = log1p_core_two(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        double r24;
+        const double r23 = mul_two(r21, r22, w, &r24);
+        const double r25 = round_two(r23, r24);
+        const double r26 = fabs(r25);
+        const int r27 = r26 <= 0.0;
+        const double r28 = r27 ? r23 : r25;
+        out[0][i] = r28;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        out[0][i] = r26;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        out[0][i] = r26;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = -y;
+        double r7;
+        const double r6 = two_sum(1.0, r5, &r7);
+        const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r9 = np_maximum(r1, r8);
+        const int r10 = s >= 0.0;
+        const double r11 = r10 ? 0.0 : r2;
+        double r13;
+        const double r12 = mul_pair(r6, r7, r9, r11, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = two_prod(p_w, y, &r17);
+        const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r19 = np_maximum(r1, r18);
+        const int r20 = s <= 0.0;
+        const double r21 = r20 ? 0.0 : r2;
+        double r23;
+        const double r22 = mul_pair(r16, r17, r19, r21, &r23);
+        double r25;
+        const double r24 = div_two(r22, r23, r3, r4, &r25);
+        const double r26 = -r24;
+        const double r27 = -r25;
+        double r29;
+        const double r28 = add_two(r14, r15, r26, r27, &r29);
+        double r31;
+        const double r30 = mul_two(r28, r29, w, &r31);
+        const double r32 = round_two(r30, r31);
+        const double r33 = fabs(r32);
+        const int r34 = r33 <= 0.0;
+        const double r35 = r34 ? r30 : r32;
+        out[0][i] = r35;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = -y;
+        double r7;
+        const double r6 = two_sum(1.0, r5, &r7);
+        const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r9 = np_maximum(r1, r8);
+        const int r10 = s >= 0.0;
+        const double r11 = r10 ? 0.0 : r2;
+        double r13;
+        const double r12 = mul_pair(r6, r7, r9, r11, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = two_prod(p_w, y, &r17);
+        const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r19 = np_maximum(r1, r18);
+        const int r20 = s <= 0.0;
+        const double r21 = r20 ? 0.0 : r2;
+        double r23;
+        const double r22 = mul_pair(r16, r17, r19, r21, &r23);
+        double r25;
+        const double r24 = div_two(r22, r23, r3, r4, &r25);
+        const double r26 = -r24;
+        const double r27 = -r25;
+        double r29;
+        const double r28 = add_two(r14, r15, r26, r27, &r29);
+        double r31;
+        const double r30 = mul_two(r28, r29, w, &r31);
+        const double r32 = round_two(r30, r31);
+        const double r33 = fabs(r32);
+        const int r34 = r33 <= 0.0;
+        const double r35 = r34 ? r30 : r32;
+        out[0][i] = r35;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = -y;
+        double r7;
+        const double r6 = two_sum(1.0, r5, &r7);
+        const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r9 = np_maximum(r1, r8);
+        const int r10 = s >= 0.0;
+        const double r11 = r10 ? 0.0 : r2;
+        double r13;
+        const double r12 = mul_pair(r6, r7, r9, r11, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r17 = np_maximum(r1, r16);
+        const int r18 = s <= 0.0;
+        const double r19 = r18 ? 0.0 : r2;
+        double r21;
+        const double r20 = mul_two(r17, r19, y, &r21);
+        double r23;
+        const double r22 = div_two(r20, r21, r3, r4, &r23);
+        const double r24 = -r22;
+        const double r25 = -r23;
+        double r27;
+        const double r26 = add_two(r14, r15, r24, r25, &r27);
+        double r29;
+        const double r28 = mul_two(r26, r27, w, &r29);
+        const double r30 = round_two(r28, r29);
+        const double r31 = fabs(r30);
+        const int r32 = r31 <= 0.0;
+        const double r33 = r32 ? r28 : r30;
+        out[0][i] = r33;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = -y;
+        double r7;
+        const double r6 = two_sum(1.0, r5, &r7);
+        const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r9 = np_maximum(r1, r8);
+        const int r10 = s >= 0.0;
+        const double r11 = r10 ? 0.0 : r2;
+        double r13;
+        const double r12 = mul_pair(r6, r7, r9, r11, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r17 = np_maximum(r1, r16);
+        const int r18 = s <= 0.0;
+        const double r19 = r18 ? 0.0 : r2;
+        double r21;
+        const double r20 = mul_two(r17, r19, y, &r21);
+        double r23;
+        const double r22 = div_two(r20, r21, r3, r4, &r23);
+        const double r24 = -r22;
+        const double r25 = -r23;
+        double r27;
+        const double r26 = add_two(r14, r15, r24, r25, &r27);
+        double r29;
+        const double r28 = mul_two(r26, r27, w, &r29);
+        const double r30 = round_two(r28, r29);
+        const double r31 = fabs(r30);
+        const int r32 = r31 <= 0.0;
+        const double r33 = r32 ? r28 : r30;
+        out[0][i] = r33;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = two_prod(p_w, y, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = add_two(1.0, 0.0, r5, r6, &r9);
+        double r11;
+        const double r10 = add_two(r8, r9, r7, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r10, r11, r1, r2, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        double r19;
+        const double r18 = mul_two(r16, r17, w, &r19);
+        const double r20 = round_two(r18, r19);
+        const double r21 = fabs(r20);
+        const int r22 = r21 <= 0.0;
+        const double r23 = r22 ? r18 : r20;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = two_prod(p_w, y, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = add_two(1.0, 0.0, r5, r6, &r9);
+        double r11;
+        const double r10 = add_two(r8, r9, r7, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r10, r11, r1, r2, &r13);
+        double r15;
+        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        double r17;
+        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        double r19;
+        const double r18 = mul_two(r16, r17, w, &r19);
+        const double r20 = round_two(r18, r19);
+        const double r21 = fabs(r20);
+        const int r22 = r21 <= 0.0;
+        const double r23 = r22 ? r18 : r20;
+        out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        double r5;
+        const double r4 = exp_two_exact(r3, &r5);
+        double r7;
+        const double r6 = log1p_two_exact(r4, r5, &r7);
+        double r9;
+        const double r8 = add_two(r2, 0.0, r6, r7, &r9);
+        double r11;
+        const double r10 = mul_two(r8, r9, w, &r11);
+        const double r12 = round_two(r10, r11);
+        const double r13 = fabs(r12);
+        const int r14 = r13 <= 0.0;
+        const double r15 = r14 ? r10 : r12;
+        out[0][i] = r15;
+    }
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        double r5;
+        const double r4 = exp_two_fast(r3, &r5, &outside);
+        double r7;
+        const double r6 = log1p_core_two(r4, r5, &r7);
+        double r9;
+        const double r8 = add_two(r2, 0.0, r6, r7, &r9);
+        double r11;
+        const double r10 = mul_two(r8, r9, w, &r11);
+        const double r12 = round_two(r10, r11);
+        const double r13 = fabs(r12);
+        const int r14 = r13 <= 0.0;
+        const double r15 = r14 ? r10 : r12;
+        out[0][i] = r15;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 <= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = mul_two(r14, r15, w, &r17);
+        const double r18 = round_two(r16, r17);
+        const double r19 = fabs(r18);
+        const int r20 = r19 <= 0.0;
+        const double r21 = r20 ? r16 : r18;
+        out[0][i] = r21;
+    }
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 <= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = mul_two(r14, r15, w, &r17);
+        const double r18 = round_two(r16, r17);
+        const double r19 = fabs(r18);
+        const int r20 = r19 <= 0.0;
+        const double r21 = r20 ? r16 : r18;
+        out[0][i] = r21;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        double r1;
+        const double r0 = log_two_exact(yhat, 0.0, &r1);
+        double r3;
+        const double r2 = mul_two(r0, r1, y, &r3);
+        const double r4 = -r2;
+        const double r5 = -r3;
+        const double r6 = -y;
+        double r8;
+        const double r7 = two_sum(1.0, r6, &r8);
+        const double r9 = -yhat;
+        double r11;
+        const double r10 = log1p_two_exact(r9, 0.0, &r11);
+        double r13;
+        const double r12 = mul_pair(r7, r8, r10, r11, &r13);
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = add_two(r4, r5, r14, r15, &r17);
+        double r19;
+        const double r18 = mul_two(r16, r17, w, &r19);
+        const double r20 = round_two(r18, r19);
+        const double r21 = fabs(r20);
+        const int r22 = r21 <= 0.0;
+        const double r23 = r22 ? r18 : r20;
+        out[0][i] = r23;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        double r1;
+        const double r0 = log_two_fast(yhat, 0.0, &r1, &outside);
+        double r3;
+        const double r2 = mul_two(r0, r1, y, &r3);
+        const double r4 = -r2;
+        const double r5 = -r3;
+        const double r6 = -y;
+        double r8;
+        const double r7 = two_sum(1.0, r6, &r8);
+        const double r9 = -yhat;
+        double r11;
+        const double r10 = log1p_negative_two_fast(r9, &r11, &outside);
+        double r13;
+        const double r12 = mul_pair(r7, r8, r10, r11, &r13);
+        const double r14 = -r12;
+        const double r15 = -r13;
+        double r17;
+        const double r16 = add_two(r4, r5, r14, r15, &r17);
+        double r19;
+        const double r18 = mul_two(r16, r17, w, &r19);
+        const double r20 = round_two(r18, r19);
+        const double r21 = fabs(r20);
+        const int r22 = r21 <= 0.0;
+        const double r23 = r22 ? r18 : r20;
+        out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -yhat;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = -y;
+        double r5;
+        const double r4 = two_sum(1.0, r3, &r5);
+        double r7;
+        const double r6 = div_two(r4, r5, r1, r2, &r7);
+        double r9;
+        const double r8 = div_two(y, 0.0, yhat, 0.0, &r9);
+        const double r10 = -r8;
+        const double r11 = -r9;
+        double r13;
+        const double r12 = add_two(r6, r7, r10, r11, &r13);
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -yhat;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = -y;
+        double r5;
+        const double r4 = two_sum(1.0, r3, &r5);
+        double r7;
+        const double r6 = div_two(r4, r5, r1, r2, &r7);
+        double r9;
+        const double r8 = div_two(y, 0.0, yhat, 0.0, &r9);
+        const double r10 = -r8;
+        const double r11 = -r9;
+        double r13;
+        const double r12 = add_two(r6, r7, r10, r11, &r13);
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        double r1;
+        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        double r3;
+        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r4 = -yhat;
+        double r6;
+        const double r5 = two_sum(1.0, r4, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = two_sum(1.0, r7, &r9);
+        double r11;
+        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        double r13;
+        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        double r15;
+        const double r14 = add_two(r2, r3, r12, r13, &r15);
+        double r17;
+        const double r16 = mul_two(r14, r15, w, &r17);
+        const double r18 = round_two(r16, r17);
+        const double r19 = fabs(r18);
+        const int r20 = r19 <= 0.0;
+        const double r21 = r20 ? r16 : r18;
+        out[0][i] = r21;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        double r1;
+        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        double r3;
+        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r4 = -yhat;
+        double r6;
+        const double r5 = two_sum(1.0, r4, &r6);
+        const double r7 = -y;
+        double r9;
+        const double r8 = two_sum(1.0, r7, &r9);
+        double r11;
+        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        double r13;
+        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        double r15;
+        const double r14 = add_two(r2, r3, r12, r13, &r15);
+        double r17;
+        const double r16 = mul_two(r14, r15, w, &r17);
+        const double r18 = round_two(r16, r17);
+        const double r19 = fabs(r18);
+        const int r20 = r19 <= 0.0;
+        const double r21 = r20 ? r16 : r18;
+        out[0][i] = r21;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r13 = np_maximum(r2, r12);
+        const int r14 = r0 >= 0.0;
+        const double r15 = r14 ? 0.0 : r3;
+        double r17;
+        const double r16 = mul_two(r13, r15, r11, &r17);
+        double r19;
+        const double r18 = div_two(r16, r17, r4, r5, &r19);
+        const double r20 = r18 * t;
+        const double r21 = r19 * t;
+        double r23;
+        const double r22 = mul_two(r20, r21, w, &r23);
+        const double r24 = round_two(r22, r23);
+        const double r25 = fabs(r24);
+        const int r26 = r25 <= 0.0;
+        const double r27 = r26 ? r22 : r24;
+        out[0][i] = r27;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r13 = np_maximum(r2, r12);
+        const int r14 = r0 >= 0.0;
+        const double r15 = r14 ? 0.0 : r3;
+        double r17;
+        const double r16 = mul_two(r13, r15, r11, &r17);
+        double r19;
+        const double r18 = div_two(r16, r17, r4, r5, &r19);
+        const double r20 = r18 * t;
+        const double r21 = r19 * t;
+        double r23;
+        const double r22 = mul_two(r20, r21, w, &r23);
+        const double r24 = round_two(r22, r23);
+        const double r25 = fabs(r24);
+        const int r26 = r25 <= 0.0;
+        const double r27 = r26 ? r22 : r24;
+        out[0][i] = r27;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 >= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 >= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = 1.0 / r3;
+        const double r8 = r1 * r7;
+        const double r9 = r8 * r3;
+        const double r10 = r8 * 134217729.0;
+        const double r11 = r10 - r8;
+        const double r12 = r10 - r11;
+        const double r13 = r8 - r12;
+        const double r14 = r3 * 134217729.0;
+        const double r15 = r14 - r3;
+        const double r16 = r14 - r15;
+        const double r17 = r3 - r16;
+        const double r18 = r12 * r16;
+        const double r19 = r18 - r9;
+        const double r20 = r12 * r17;
+        const double r21 = r19 + r20;
+        const double r22 = r13 * r16;
+        const double r23 = r21 + r22;
+        const double r24 = r13 * r17;
+        const double r25 = r23 + r24;
+        const double r26 = r1 - r9;
+        const double r27 = r26 - r25;
+        const double r28 = r27 + r2;
+        const double r29 = r8 * r6;
+        const double r30 = r28 - r29;
+        const double r31 = r30 * r7;
+        const int r32 = s >= 0.0;
+        const double r33 = 1.0 - y;
+        const double r34 = -y;
+        const double r35 = r32 ? r33 : r34;
+        const double r36 = 1.0 - r33;
+        const double r37 = r36 - y;
+        const double r38 = r32 ? r37 : 0.0;
+        const double r39 = r32 ? -1.0 : 1.0;
+        const double r40 = r39 * r8;
+        const double r41 = r39 * r31;
+        const double r42 = r35 + r40;
+        const double r43 = r42 - r35;
+        const double r44 = r42 - r43;
+        const double r45 = r35 - r44;
+        const double r46 = r40 - r43;
+        const double r47 = r45 + r46;
+        const double r48 = r47 + r38;
+        const double r49 = r48 + r41;
+        const double r50 = r42 + r49;
+        const double r51 = r50 - r42;
+        const double r52 = r50 - r51;
+        const double r53 = r42 - r52;
+        const double r54 = r49 - r51;
+        const double r55 = r53 + r54;
+        const double r56 = fabs(r47);
+        const double r57 = fabs(r38);
+        const double r58 = r56 + r57;
+        const double r59 = fabs(r31);
+        const double r60 = r58 + r59;
+        const double r61 = r8 * 3.686287386450715e-18;
+        const double r62 = r60 * 2.220446049250313e-16;
+        const double r63 = r61 + r62;
+        const double r64 = r63 + 3.16e-322;
+        const double r65 = round_nearest_decided(r50, r64);
+        double r67;
+        const double r66 = mul_two(r65, r55, w, &r67);
+        const double r68 = r66 + r67;
+        const double r69 = fabs(r68);
+        const int r70 = r69 <= 0.0;
+        const double r71 = r70 ? r66 : r68;
+        out[0][i] = r71;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = 1.0 / r3;
+        const double r8 = r1 * r7;
+        const double r9 = r8 * r3;
+        const double r10 = r8 * 134217729.0;
+        const double r11 = r10 - r8;
+        const double r12 = r10 - r11;
+        const double r13 = r8 - r12;
+        const double r14 = r3 * 134217729.0;
+        const double r15 = r14 - r3;
+        const double r16 = r14 - r15;
+        const double r17 = r3 - r16;
+        const double r18 = r12 * r16;
+        const double r19 = r18 - r9;
+        const double r20 = r12 * r17;
+        const double r21 = r19 + r20;
+        const double r22 = r13 * r16;
+        const double r23 = r21 + r22;
+        const double r24 = r13 * r17;
+        const double r25 = r23 + r24;
+        const double r26 = r1 - r9;
+        const double r27 = r26 - r25;
+        const double r28 = r27 + r2;
+        const double r29 = r8 * r6;
+        const double r30 = r28 - r29;
+        const double r31 = r30 * r7;
+        const int r32 = s >= 0.0;
+        const double r33 = 1.0 - y;
+        const double r34 = -y;
+        const double r35 = r32 ? r33 : r34;
+        const double r36 = 1.0 - r33;
+        const double r37 = r36 - y;
+        const double r38 = r32 ? r37 : 0.0;
+        const double r39 = r32 ? -1.0 : 1.0;
+        const double r40 = r39 * r8;
+        const double r41 = r39 * r31;
+        const double r42 = r35 + r40;
+        const double r43 = r42 - r35;
+        const double r44 = r42 - r43;
+        const double r45 = r35 - r44;
+        const double r46 = r40 - r43;
+        const double r47 = r45 + r46;
+        const double r48 = r47 + r38;
+        const double r49 = r48 + r41;
+        const double r50 = r42 + r49;
+        const double r51 = r50 - r42;
+        const double r52 = r50 - r51;
+        const double r53 = r42 - r52;
+        const double r54 = r49 - r51;
+        const double r55 = r53 + r54;
+        const double r56 = fabs(r47);
+        const double r57 = fabs(r38);
+        const double r58 = r56 + r57;
+        const double r59 = fabs(r31);
+        const double r60 = r58 + r59;
+        const double r61 = r8 * 3.686287386450715e-18;
+        const double r62 = r60 * 2.220446049250313e-16;
+        const double r63 = r61 + r62;
+        const double r64 = r63 + 3.16e-322;
+        const double r65 = round_nearest_decided(r50, r64);
+        double r67;
+        const double r66 = mul_two(r65, r55, w, &r67);
+        const double r68 = r66 + r67;
+        const double r69 = fabs(r68);
+        const int r70 = r69 <= 0.0;
+        const double r71 = r70 ? r66 : r68;
+        out[0][i] = r71;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = yhat - y;
+        const double r1 = r0 - yhat;
+        const double r2 = r0 - r1;
+        const double r3 = yhat - r2;
+        const double r4 = y + r1;
+        const double r5 = r3 - r4;
+        const double r6 = 1.0 - yhat;
+        const double r7 = 1.0 - r6;
+        const double r8 = r7 - yhat;
+        const int r9 = yhat < 3.054936363499605e-151;
+        const double r10 = r9 ? 4.149515568880993e+180 : 1.0;
+        const double r11 = r0 * r10;
+        const double r12 = r5 * r10;
+        const double r13 = yhat * r10;
+        const double r14 = r11 / r13;
+        const double r15 = r14 * r13;
+        const double r16 = r14 * 134217729.0;
+        const double r17 = r16 - r14;
+        const double r18 = r16 - r17;
+        const double r19 = r14 - r18;
+        const double r20 = r13 * 134217729.0;
+        const double r21 = r20 - r13;
+        const double r22 = r20 - r21;
+        const double r23 = r13 - r22;
+        const double r24 = r18 * r22;
+        const double r25 = r24 - r15;
+        const double r26 = r18 * r23;
+        const double r27 = r25 + r26;
+        const double r28 = r19 * r22;
+        const double r29 = r27 + r28;
+        const double r30 = r19 * r23;
+        const double r31 = r29 + r30;
+        const double r32 = r11 - r15;
+        const double r33 = r32 - r31;
+        const double r34 = r33 + r12;
+        const double r35 = r34 / r13;
+        const double r36 = r14 / r6;
+        const double r37 = r36 * r6;
+        const double r38 = r36 * 134217729.0;
+        const double r39 = r38 - r36;
+        const double r40 = r38 - r39;
+        const double r41 = r36 - r40;
+        const double r42 = r6 * 134217729.0;
+        const double r43 = r42 - r6;
+        const double r44 = r42 - r43;
+        const double r45 = r6 - r44;
+        const double r46 = r40 * r44;
+        const double r47 = r46 - r37;
+        const double r48 = r40 * r45;
+        const double r49 = r47 + r48;
+        const double r50 = r41 * r44;
+        const double r51 = r49 + r50;
+        const double r52 = r41 * r45;
+        const double r53 = r51 + r52;
+        const double r54 = r14 - r37;
+        const double r55 = r54 - r53;
+        const double r56 = r55 + r35;
+        const double r57 = r36 * r8;
+        const double r58 = r56 - r57;
+        const double r59 = r58 / r6;
+        double r61;
+        const double r60 = mul_two(r36, r59, w, &r61);
+        const double r62 = r60 + r61;
+        const double r63 = fabs(r62);
+        const int r64 = r63 <= 0.0;
+        const double r65 = r64 ? r60 : r62;
+        out[0][i] = r65;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = yhat - y;
+        const double r1 = r0 - yhat;
+        const double r2 = r0 - r1;
+        const double r3 = yhat - r2;
+        const double r4 = y + r1;
+        const double r5 = r3 - r4;
+        const double r6 = 1.0 - yhat;
+        const double r7 = 1.0 - r6;
+        const double r8 = r7 - yhat;
+        const int r9 = yhat < 3.054936363499605e-151;
+        const double r10 = r9 ? 4.149515568880993e+180 : 1.0;
+        const double r11 = r0 * r10;
+        const double r12 = r5 * r10;
+        const double r13 = yhat * r10;
+        const double r14 = r11 / r13;
+        const double r15 = r14 * r13;
+        const double r16 = r14 * 134217729.0;
+        const double r17 = r16 - r14;
+        const double r18 = r16 - r17;
+        const double r19 = r14 - r18;
+        const double r20 = r13 * 134217729.0;
+        const double r21 = r20 - r13;
+        const double r22 = r20 - r21;
+        const double r23 = r13 - r22;
+        const double r24 = r18 * r22;
+        const double r25 = r24 - r15;
+        const double r26 = r18 * r23;
+        const double r27 = r25 + r26;
+        const double r28 = r19 * r22;
+        const double r29 = r27 + r28;
+        const double r30 = r19 * r23;
+        const double r31 = r29 + r30;
+        const double r32 = r11 - r15;
+        const double r33 = r32 - r31;
+        const double r34 = r33 + r12;
+        const double r35 = r34 / r13;
+        const double r36 = r14 / r6;
+        const double r37 = r36 * r6;
+        const double r38 = r36 * 134217729.0;
+        const double r39 = r38 - r36;
+        const double r40 = r38 - r39;
+        const double r41 = r36 - r40;
+        const double r42 = r6 * 134217729.0;
+        const double r43 = r42 - r6;
+        const double r44 = r42 - r43;
+        const double r45 = r6 - r44;
+        const double r46 = r40 * r44;
+        const double r47 = r46 - r37;
+        const double r48 = r40 * r45;
+        const double r49 = r47 + r48;
+        const double r50 = r41 * r44;
+        const double r51 = r49 + r50;
+        const double r52 = r41 * r45;
+        const double r53 = r51 + r52;
+        const double r54 = r14 - r37;
+        const double r55 = r54 - r53;
+        const double r56 = r55 + r35;
+        const double r57 = r36 * r8;
+        const double r58 = r56 - r57;
+        const double r59 = r58 / r6;
+        double r61;
+        const double r60 = mul_two(r36, r59, w, &r61);
+        const double r62 = r60 + r61;
+        const double r63 = fabs(r62);
+        const int r64 = r63 <= 0.0;
+        const double r65 = r64 ? r60 : r62;
+        out[0][i] = r65;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_exact(r0);
+        const double r2 = exp_pair_lo_exact(r0);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = round_nearest_decided(r49, r63);
+        double r66;
+        const double r65 = mul_two(r64, r54, w, &r66);
+        const double r67 = r65 + r66;
+        const double r68 = fabs(r67);
+        const int r69 = r68 <= 0.0;
+        const double r70 = r69 ? r65 : r67;
+        out[0][i] = r70;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = round_nearest_decided(r49, r63);
+        double r66;
+        const double r65 = mul_two(r64, r54, w, &r66);
+        const double r67 = r65 + r66;
+        const double r68 = fabs(r67);
+        const int r69 = r68 <= 0.0;
+        const double r70 = r69 ? r65 : r67;
+        out[0][i] = r70;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_exact(r4, &r6);
+        double r8;
+        const double r7 = log1p_two_exact(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        double r24;
+        const double r23 = mul_two(r21, r22, w, &r24);
+        const double r25 = round_two(r23, r24);
+        const double r26 = fabs(r25);
+        const int r27 = r26 <= 0.0;
+        const double r28 = r27 ? r23 : r25;
+        double r30;
+        const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
+        const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r32 = np_maximum(r5, r31);
+        const int r33 = s >= 0.0;
+        const double r34 = r33 ? 0.0 : r6;
+        double r36;
+        const double r35 = mul_pair(r1, r2, r32, r34, &r36);
+        double r38;
+        const double r37 = div_two(r35, r36, r29, r30, &r38);
+        double r40;
+        const double r39 = two_prod(p_w, y, &r40);
+        const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r42 = np_maximum(r5, r41);
+        const int r43 = s <= 0.0;
+        const double r44 = r43 ? 0.0 : r6;
+        double r46;
+        const double r45 = mul_pair(r39, r40, r42, r44, &r46);
+        double r48;
+        const double r47 = div_two(r45, r46, r29, r30, &r48);
+        const double r49 = -r47;
+        const double r50 = -r48;
+        double r52;
+        const double r51 = add_two(r37, r38, r49, r50, &r52);
+        double r54;
+        const double r53 = mul_two(r51, r52, w, &r54);
+        const double r55 = round_two(r53, r54);
+        const double r56 = fabs(r55);
+        const int r57 = r56 <= 0.0;
+        const double r58 = r57 ? r53 : r55;
+        out[0][i] = r28;
+        out[1][i] = r58;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = exp_two_fast(r4, &r6, &outside);
+        double r8;
+        const double r7 = log1p_core_two(r5, r6, &r8);
+        double r10;
+        const double r9 = add_two(r3, 0.0, r7, r8, &r10);
+        double r12;
+        const double r11 = mul_pair(r1, r2, r9, r10, &r12);
+        double r14;
+        const double r13 = two_prod(p_w, y, &r14);
+        const double r15 = -s;
+        const double r16 = np_maximum(r15, 0.0);
+        double r18;
+        const double r17 = add_two(r16, 0.0, r7, r8, &r18);
+        double r20;
+        const double r19 = mul_pair(r13, r14, r17, r18, &r20);
+        double r22;
+        const double r21 = add_two(r11, r12, r19, r20, &r22);
+        double r24;
+        const double r23 = mul_two(r21, r22, w, &r24);
+        const double r25 = round_two(r23, r24);
+        const double r26 = fabs(r25);
+        const int r27 = r26 <= 0.0;
+        const double r28 = r27 ? r23 : r25;
+        double r30;
+        const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
+        const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r32 = np_maximum(r5, r31);
+        const int r33 = s >= 0.0;
+        const double r34 = r33 ? 0.0 : r6;
+        double r36;
+        const double r35 = mul_pair(r1, r2, r32, r34, &r36);
+        double r38;
+        const double r37 = div_two(r35, r36, r29, r30, &r38);
+        double r40;
+        const double r39 = two_prod(p_w, y, &r40);
+        const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r42 = np_maximum(r5, r41);
+        const int r43 = s <= 0.0;
+        const double r44 = r43 ? 0.0 : r6;
+        double r46;
+        const double r45 = mul_pair(r39, r40, r42, r44, &r46);
+        double r48;
+        const double r47 = div_two(r45, r46, r29, r30, &r48);
+        const double r49 = -r47;
+        const double r50 = -r48;
+        double r52;
+        const double r51 = add_two(r37, r38, r49, r50, &r52);
+        double r54;
+        const double r53 = mul_two(r51, r52, w, &r54);
+        const double r55 = round_two(r53, r54);
+        const double r56 = fabs(r55);
+        const int r57 = r56 <= 0.0;
+        const double r58 = r57 ? r53 : r55;
+        out[0][i] = r28;
+        out[1][i] = r58;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        double r28;
+        const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
+        const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r30 = np_maximum(r3, r29);
+        const int r31 = s >= 0.0;
+        const double r32 = r31 ? 0.0 : r4;
+        double r34;
+        const double r33 = mul_pair(r12, r13, r30, r32, &r34);
+        double r36;
+        const double r35 = div_two(r33, r34, r27, r28, &r36);
+        const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r38 = np_maximum(r3, r37);
+        const int r39 = s <= 0.0;
+        const double r40 = r39 ? 0.0 : r4;
+        double r42;
+        const double r41 = mul_two(r38, r40, y, &r42);
+        double r44;
+        const double r43 = div_two(r41, r42, r27, r28, &r44);
+        const double r45 = -r43;
+        const double r46 = -r44;
+        double r48;
+        const double r47 = add_two(r35, r36, r45, r46, &r48);
+        double r50;
+        const double r49 = mul_two(r47, r48, w, &r50);
+        const double r51 = round_two(r49, r50);
+        const double r52 = fabs(r51);
+        const int r53 = r52 <= 0.0;
+        const double r54 = r53 ? r49 : r51;
+        out[0][i] = r26;
+        out[1][i] = r54;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        double r28;
+        const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
+        const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r30 = np_maximum(r3, r29);
+        const int r31 = s >= 0.0;
+        const double r32 = r31 ? 0.0 : r4;
+        double r34;
+        const double r33 = mul_pair(r12, r13, r30, r32, &r34);
+        double r36;
+        const double r35 = div_two(r33, r34, r27, r28, &r36);
+        const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r38 = np_maximum(r3, r37);
+        const int r39 = s <= 0.0;
+        const double r40 = r39 ? 0.0 : r4;
+        double r42;
+        const double r41 = mul_two(r38, r40, y, &r42);
+        double r44;
+        const double r43 = div_two(r41, r42, r27, r28, &r44);
+        const double r45 = -r43;
+        const double r46 = -r44;
+        double r48;
+        const double r47 = add_two(r35, r36, r45, r46, &r48);
+        double r50;
+        const double r49 = mul_two(r47, r48, w, &r50);
+        const double r51 = round_two(r49, r50);
+        const double r52 = fabs(r51);
+        const int r53 = r52 <= 0.0;
+        const double r54 = r53 ? r49 : r51;
+        out[0][i] = r26;
+        out[1][i] = r54;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        double r24;
+        const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
+        const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r26 = np_maximum(r9, r25);
+        const int r27 = r6 >= 0.0;
+        const double r28 = r27 ? 0.0 : r10;
+        double r30;
+        const double r29 = mul_two(r26, r28, r5, &r30);
+        double r32;
+        const double r31 = div_two(r29, r30, r23, r24, &r32);
+        const double r33 = r31 * t;
+        const double r34 = r32 * t;
+        double r36;
+        const double r35 = mul_two(r33, r34, w, &r36);
+        const double r37 = round_two(r35, r36);
+        const double r38 = fabs(r37);
+        const int r39 = r38 <= 0.0;
+        const double r40 = r39 ? r35 : r37;
+        out[0][i] = r22;
+        out[1][i] = r40;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        double r24;
+        const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
+        const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r26 = np_maximum(r9, r25);
+        const int r27 = r6 >= 0.0;
+        const double r28 = r27 ? 0.0 : r10;
+        double r30;
+        const double r29 = mul_two(r26, r28, r5, &r30);
+        double r32;
+        const double r31 = div_two(r29, r30, r23, r24, &r32);
+        const double r33 = r31 * t;
+        const double r34 = r32 * t;
+        double r36;
+        const double r35 = mul_two(r33, r34, w, &r36);
+        const double r37 = round_two(r35, r36);
+        const double r38 = fabs(r37);
+        const int r39 = r38 <= 0.0;
+        const double r40 = r39 ? r35 : r37;
+        out[0][i] = r22;
+        out[1][i] = r40;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        double r16;
+        const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
+        const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r18 = np_maximum(r3, r17);
+        const int r19 = r0 >= 0.0;
+        const double r20 = r19 ? 0.0 : r4;
+        double r22;
+        const double r21 = div_two(r18, r20, r15, r16, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        double r26;
+        const double r25 = mul_two(r23, r24, w, &r26);
+        const double r27 = round_two(r25, r26);
+        const double r28 = fabs(r27);
+        const int r29 = r28 <= 0.0;
+        const double r30 = r29 ? r25 : r27;
+        out[0][i] = r14;
+        out[1][i] = r30;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        double r16;
+        const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
+        const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r18 = np_maximum(r3, r17);
+        const int r19 = r0 >= 0.0;
+        const double r20 = r19 ? 0.0 : r4;
+        double r22;
+        const double r21 = div_two(r18, r20, r15, r16, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        double r26;
+        const double r25 = mul_two(r23, r24, w, &r26);
+        const double r27 = round_two(r25, r26);
+        const double r28 = fabs(r27);
+        const int r29 = r28 <= 0.0;
+        const double r30 = r29 ? r25 : r27;
+        out[0][i] = r14;
+        out[1][i] = r30;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        const double r27 = 1.0 + r3;
+        const double r28 = r27 - 1.0;
+        const double r29 = r3 - r28;
+        const double r30 = r29 + r4;
+        const double r31 = 1.0 / r27;
+        const double r32 = r3 * r31;
+        const double r33 = r32 * r27;
+        const double r34 = r32 * 134217729.0;
+        const double r35 = r34 - r32;
+        const double r36 = r34 - r35;
+        const double r37 = r32 - r36;
+        const double r38 = r27 * 134217729.0;
+        const double r39 = r38 - r27;
+        const double r40 = r38 - r39;
+        const double r41 = r27 - r40;
+        const double r42 = r36 * r40;
+        const double r43 = r42 - r33;
+        const double r44 = r36 * r41;
+        const double r45 = r43 + r44;
+        const double r46 = r37 * r40;
+        const double r47 = r45 + r46;
+        const double r48 = r37 * r41;
+        const double r49 = r47 + r48;
+        const double r50 = r3 - r33;
+        const double r51 = r50 - r49;
+        const double r52 = r51 + r4;
+        const double r53 = r32 * r30;
+        const double r54 = r52 - r53;
+        const double r55 = r54 * r31;
+        const int r56 = s >= 0.0;
+        const double r57 = 1.0 - y;
+        const double r58 = -y;
+        const double r59 = r56 ? r57 : r58;
+        const double r60 = 1.0 - r57;
+        const double r61 = r60 - y;
+        const double r62 = r56 ? r61 : 0.0;
+        const double r63 = r56 ? -1.0 : 1.0;
+        const double r64 = r63 * r32;
+        const double r65 = r63 * r55;
+        const double r66 = r59 + r64;
+        const double r67 = r66 - r59;
+        const double r68 = r66 - r67;
+        const double r69 = r59 - r68;
+        const double r70 = r64 - r67;
+        const double r71 = r69 + r70;
+        const double r72 = r71 + r62;
+        const double r73 = r72 + r65;
+        const double r74 = r66 + r73;
+        const double r75 = r74 - r66;
+        const double r76 = r74 - r75;
+        const double r77 = r66 - r76;
+        const double r78 = r73 - r75;
+        const double r79 = r77 + r78;
+        const double r80 = fabs(r71);
+        const double r81 = fabs(r62);
+        const double r82 = r80 + r81;
+        const double r83 = fabs(r55);
+        const double r84 = r82 + r83;
+        const double r85 = r32 * 3.686287386450715e-18;
+        const double r86 = r84 * 2.220446049250313e-16;
+        const double r87 = r85 + r86;
+        const double r88 = r87 + 3.16e-322;
+        const double r89 = round_nearest_decided(r74, r88);
+        double r91;
+        const double r90 = mul_two(r89, r79, w, &r91);
+        const double r92 = r90 + r91;
+        const double r93 = fabs(r92);
+        const int r94 = r93 <= 0.0;
+        const double r95 = r94 ? r90 : r92;
+        out[0][i] = r26;
+        out[1][i] = r95;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, y, &r10);
+        const double r11 = -y;
+        double r13;
+        const double r12 = two_sum(1.0, r11, &r13);
+        const double r14 = np_maximum(s, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r12, r13, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        const double r27 = 1.0 + r3;
+        const double r28 = r27 - 1.0;
+        const double r29 = r3 - r28;
+        const double r30 = r29 + r4;
+        const double r31 = 1.0 / r27;
+        const double r32 = r3 * r31;
+        const double r33 = r32 * r27;
+        const double r34 = r32 * 134217729.0;
+        const double r35 = r34 - r32;
+        const double r36 = r34 - r35;
+        const double r37 = r32 - r36;
+        const double r38 = r27 * 134217729.0;
+        const double r39 = r38 - r27;
+        const double r40 = r38 - r39;
+        const double r41 = r27 - r40;
+        const double r42 = r36 * r40;
+        const double r43 = r42 - r33;
+        const double r44 = r36 * r41;
+        const double r45 = r43 + r44;
+        const double r46 = r37 * r40;
+        const double r47 = r45 + r46;
+        const double r48 = r37 * r41;
+        const double r49 = r47 + r48;
+        const double r50 = r3 - r33;
+        const double r51 = r50 - r49;
+        const double r52 = r51 + r4;
+        const double r53 = r32 * r30;
+        const double r54 = r52 - r53;
+        const double r55 = r54 * r31;
+        const int r56 = s >= 0.0;
+        const double r57 = 1.0 - y;
+        const double r58 = -y;
+        const double r59 = r56 ? r57 : r58;
+        const double r60 = 1.0 - r57;
+        const double r61 = r60 - y;
+        const double r62 = r56 ? r61 : 0.0;
+        const double r63 = r56 ? -1.0 : 1.0;
+        const double r64 = r63 * r32;
+        const double r65 = r63 * r55;
+        const double r66 = r59 + r64;
+        const double r67 = r66 - r59;
+        const double r68 = r66 - r67;
+        const double r69 = r59 - r68;
+        const double r70 = r64 - r67;
+        const double r71 = r69 + r70;
+        const double r72 = r71 + r62;
+        const double r73 = r72 + r65;
+        const double r74 = r66 + r73;
+        const double r75 = r74 - r66;
+        const double r76 = r74 - r75;
+        const double r77 = r66 - r76;
+        const double r78 = r73 - r75;
+        const double r79 = r77 + r78;
+        const double r80 = fabs(r71);
+        const double r81 = fabs(r62);
+        const double r82 = r80 + r81;
+        const double r83 = fabs(r55);
+        const double r84 = r82 + r83;
+        const double r85 = r32 * 3.686287386450715e-18;
+        const double r86 = r84 * 2.220446049250313e-16;
+        const double r87 = r85 + r86;
+        const double r88 = r87 + 3.16e-322;
+        const double r89 = round_nearest_decided(r74, r88);
+        double r91;
+        const double r90 = mul_two(r89, r79, w, &r91);
+        const double r92 = r90 + r91;
+        const double r93 = fabs(r92);
+        const int r94 = r93 <= 0.0;
+        const double r95 = r94 ? r90 : r92;
+        out[0][i] = r26;
+        out[1][i] = r95;
+    }
+    return outside;
+}
+
+#define LOOP_COUNT 120
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk},
@@ -4564,4 +6954,30 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_soft_single, bce_with_logits_and_grad_soft_exact},
     {bce_with_logits_and_grad_soft_odd_vector, bce_with_logits_and_grad_soft_odd_exact},
     {bce_with_logits_and_grad_soft_odd_single, bce_with_logits_and_grad_soft_odd_exact},
+    {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact},
+    {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact},
+    {bce_with_logits_grad_times_weight_vector, bce_with_logits_grad_times_weight_exact},
+    {bce_with_logits_grad_unweighted_times_weight_vector, bce_with_logits_grad_unweighted_times_weight_exact},
+    {bce_with_logits_hess_times_weight_vector, bce_with_logits_hess_times_weight_exact},
+    {bce_with_logits_hess_unweighted_times_weight_vector, bce_with_logits_hess_unweighted_times_weight_exact},
+    {logistic_loss_times_weight_vector, logistic_loss_times_weight_exact},
+    {logistic_loss_grad_times_weight_vector, logistic_loss_grad_times_weight_exact},
+    {logistic_loss_hess_times_weight_vector, logistic_loss_hess_times_weight_exact},
+    {bce_times_weight_vector, bce_times_weight_exact},
+    {bce_grad_times_weight_vector, bce_grad_times_weight_exact},
+    {bce_hess_times_weight_vector, bce_hess_times_weight_exact},
+    {bce_with_logits_binary_times_weight_vector, bce_with_logits_binary_times_weight_exact},
+    {bce_with_logits_binary_unweighted_times_weight_vector, bce_with_logits_binary_unweighted_times_weight_exact},
+    {bce_with_logits_grad_binary_times_weight_vector, bce_with_logits_grad_binary_times_weight_exact},
+    {bce_with_logits_grad_binary_unweighted_times_weight_vector, bce_with_logits_grad_binary_unweighted_times_weight_exact},
+    {bce_with_logits_hess_binary_times_weight_vector, bce_with_logits_hess_binary_times_weight_exact},
+    {bce_with_logits_hess_binary_unweighted_times_weight_vector, bce_with_logits_hess_binary_unweighted_times_weight_exact},
+    {bce_with_logits_grad_soft_times_weight_vector, bce_with_logits_grad_soft_times_weight_exact},
+    {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact},
+    {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact},
+    {bce_with_logits_and_grad_times_weight_vector, bce_with_logits_and_grad_times_weight_exact},
+    {bce_with_logits_and_grad_unweighted_times_weight_vector, bce_with_logits_and_grad_unweighted_times_weight_exact},
+    {bce_with_logits_and_grad_binary_times_weight_vector, bce_with_logits_and_grad_binary_times_weight_exact},
+    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector, bce_with_logits_and_grad_binary_unweighted_times_weight_exact},
+    {bce_with_logits_and_grad_soft_times_weight_vector, bce_with_logits_and_grad_soft_times_weight_exact},
 };
