@@ -9,7 +9,8 @@ the exact input floats. The table prints the max and median ULP, and the share o
 (float64) or above 0.5 ULP (the narrower formats, which compute in float64 and round once).
 With ``--speed-n`` it also times the soft-label gradient (labels uniform in [0, 1], and labels at
 convergence, y = σ(s) in float64 rounded to the dtype) against PyTorch's autograd backward of
-binary_cross_entropy_with_logits, one thread, ratio of the medians in one run.
+binary_cross_entropy_with_logits, one thread, ratio of the medians in one run, and the share of elements
+that went to the driver's exact path (``numeric/_undecided.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 # NOTE: run as a script (python benchmarks/bench_soft_gradient.py), so benchmarks/ is on the path.
 from bench_numeric_speed import _median_seconds
 
-from bce_sym.numeric import BACKEND, bce_with_logits_grad
+from bce_sym.numeric import BACKEND, _driver, bce_with_logits_grad
 from bce_sym.verify.metrics import float_dtype, round_to, ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 
@@ -92,9 +93,10 @@ def speed_table(n: int, runs: int, clock: str = "wall") -> list[tuple[str, str, 
         uniform = rng.uniform(0.0, 1.0, n).astype(dtype)
         converged = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(dtype)
         for name, y in (("uniform soft labels", uniform), ("labels at convergence", converged)):
-            # NOTE: float64 labels at convergence are all undecided in two floats: each is computed exactly
-            # (~20,000 a second), so that row times 20,000 elements.
-            count = 20_000 if dtype == "float64" and name != "uniform soft labels" else n
+            # NOTE: float64 labels at convergence are all undecided in two floats; the third pass (three floats)
+            # decides almost all of them, and the rest are computed exactly (~30,000 a second): their share is
+            # counted below.
+            count = n
             s, y = logits[:count], y[:count]
             st, yt = torch.from_numpy(s), torch.from_numpy(y)
 
@@ -112,8 +114,27 @@ def speed_table(n: int, runs: int, clock: str = "wall") -> list[tuple[str, str, 
                 ours_times += _median_seconds(ours, 1, clock)
                 torch_times += _median_seconds(torch_side, 1, clock)
             mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
-            rows.append((dtype, f"{name} ({count:,})", count / mine / 1e6, count / theirs / 1e6, theirs / mine))
+            exact = _exact_share(ours, count)
+            rows.append((dtype, f"{name} ({count:,})", count / mine / 1e6, count / theirs / 1e6, theirs / mine,
+                         exact))
     return rows
+
+
+def _exact_share(function, count: int) -> float:
+    """The share of elements that one call of ``function`` sends to the driver's exact path."""
+    original = _driver._redo_undecided
+    seen = [0]
+
+    def counting(kernel, first, label, value, odd, *rest):
+        seen[0] += int(np.count_nonzero(np.isnan(value)))
+        return original(kernel, first, label, value, odd, *rest)
+
+    _driver._redo_undecided = counting
+    try:
+        function()
+    finally:
+        _driver._redo_undecided = original
+    return seen[0] / count
 
 
 def main() -> None:
@@ -134,10 +155,10 @@ def main() -> None:
         print(f"| {dtype} | {count} | {worst:.4g} | {median:.4g} | {share:.2%} (> {bar} ULP) |")
     if args.speed_n:
         print(f"\nspeed, {args.speed_n} elements, logits N(0, 3²), one thread, medians of {args.runs} runs\n")
-        print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio |")
-        print("|---|---|---:|---:|---:|")
-        for dtype, name, mine, theirs, ratio in speed_table(args.speed_n, args.runs, args.clock):
-            print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× |")
+        print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio | exact path |")
+        print("|---|---|---:|---:|---:|---:|")
+        for dtype, name, mine, theirs, ratio, exact in speed_table(args.speed_n, args.runs, args.clock):
+            print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× | {exact:.3%} |")
 
 
 if __name__ == "__main__":

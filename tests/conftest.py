@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bce_sym import numeric
-from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _two_float
+from bce_sym.numeric import _driver, _elementary, _exp_pair, _exp_triple, _kernel_tables, _two_float
 
 
 @pytest.fixture(params=["compiled", "numpy"])
@@ -25,4 +25,7 @@ def backend(request, monkeypatch) -> str:
         monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
         monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
         monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
+        monkeypatch.setattr(_elementary, "_exp_triple_high", _exp_triple.exp_triple_hi)
+        monkeypatch.setattr(_elementary, "_exp_triple_middle", _exp_triple.exp_triple_mid)
+        monkeypatch.setattr(_elementary, "_exp_triple_low", _exp_triple.exp_triple_lo)
     return request.param

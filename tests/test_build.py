@@ -79,7 +79,9 @@ def test_kernel_evaluates_its_expression(spec: KernelSpec) -> None:
             if spec.name in _UNDECIDED and index == len(outs) - 1:
                 # NOTE: NaN is "undecided" (the driver computes those exactly); rare on these inputs.
                 undecided = np.isnan(out) & ~np.isnan(columns[0]) & ~np.isnan(columns[1])
-                assert np.mean(undecided) < 0.01, spec.name
+                # NOTE: the third pass leaves |s| > 600 to the exact path by design (csrc/exp_triple.h).
+                inside = np.abs(columns[0]) <= 600 if spec.rounding == "triple" else np.ones_like(undecided)
+                assert np.mean(undecided[inside]) < 0.01, spec.name
                 out, columns = out[~undecided], [c[~undecided] for c in columns]
             lambdified = sympy.lambdify(spec.arguments, expression, modules=[{"log1p": np.log1p}, "numpy"])
             expected = np.asarray(lambdified(*columns), dtype=float)

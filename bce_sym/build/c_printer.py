@@ -46,6 +46,9 @@ _C_OPERATIONS: dict[str, str] = {
     "_log1p_any": "{log1p_any}",
     "_exp_pair_hi": "{exp_pair_hi}",
     "_exp_pair_lo": "{exp_pair_lo}",
+    "_exp_triple_hi": "exp_triple_hi({0})",
+    "_exp_triple_mid": "exp_triple_mid({0})",
+    "_exp_triple_lo": "exp_triple_lo({0})",
     "_round_nearest_decided": "round_nearest_decided({0}, {1})",
     "_round_odd_decided": "round_odd_decided({0}, {1}, {2})",
     "_round_narrow_decided": "round_narrow_decided({0}, {1})",
@@ -218,6 +221,13 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
     ("exp_pair_lo", 1, 1, "exp_pair_lo_fast({0}, &outside)", "exp_pair_lo_exact({0})",
      "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
+    ("exp_triple_hi", 1, 1, "exp_triple_hi({0})", "exp_triple_hi({0})",
+     "exp_triple_hi(x, out): hi of e^x = hi + mid + lo (about 2^-121 relative; -600 <= x <= 0, else NaN) into "
+     "out; returns out."),
+    ("exp_triple_mid", 1, 1, "exp_triple_mid({0})", "exp_triple_mid({0})",
+     "exp_triple_mid(x, out): mid of e^x = hi + mid + lo into out; returns out."),
+    ("exp_triple_lo", 1, 1, "exp_triple_lo({0})", "exp_triple_lo({0})",
+     "exp_triple_lo(x, out): lo of e^x = hi + mid + lo into out; returns out."),
 )
 
 

@@ -38,7 +38,8 @@ class KernelSpec:
     also: tuple[str, ...] = ()
     # NOTE: how the soft logit gradient's value is rounded once (Ziv's passes, each leaving NaN where its
     # error bound does not decide): "plain-narrow" in float64 (2^-51), "two-nearest" and "two-narrow" in
-    # two floats from the 2^-58 exp, "nearest" and "odd" from the 2^-102 exp pair; "nearest" tests against
+    # two floats from the 2^-58 exp, "nearest" and "odd" from the 2^-102 exp pair, "triple" from the 2^-121 exp
+    # in three floats (float64's third pass); "nearest" tests against
     # float64 (≤ 1 ULP), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
     rounding: str = "nearest"
     # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
@@ -94,7 +95,7 @@ WEIGHTED_SUFFIX = "_times_weight"
 
 #: The roundings whose kernels get a weighted twin: those of float64 results. A weighted result rounded again
 #: to a narrower format is the float64 odd-rounded value times the weight, rounded once more (as before).
-_WEIGHTED_ROUNDINGS = ("nearest", "two-nearest")
+_WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple")
 
 
 def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
@@ -119,7 +120,9 @@ def _specs() -> tuple[KernelSpec, ...]:
     # the second pass of both (the 2^-102 pair, on the elements the first left undecided).
     rows.append(KernelSpec(f"{soft}_odd", soft, rounding="plain-narrow", second_pass=f"{soft}_two_odd"))
     rows.append(KernelSpec(f"{soft}_two_odd", soft, rounding="two-narrow", second_pass=f"{soft}_pair_odd"))
-    rows.append(KernelSpec(f"{soft}_pair", soft, rounding="nearest"))
+    rows.append(KernelSpec(f"{soft}_pair", soft, rounding="nearest", second_pass=f"{soft}_triple"))
+    # NOTE: float64's third pass, from e^(−|s|) in three floats (2^-121), where σ(s) is within ULPs of y.
+    rows.append(KernelSpec(f"{soft}_triple", soft, rounding="triple"))
     rows.append(KernelSpec(f"{soft}_pair_odd", soft, rounding="odd"))
     # NOTE: a loss and its gradient in one pass (bce_with_logits_and_grad): one exp instead of two.
     for loss, grad, name in (

@@ -33,7 +33,8 @@ DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_dispatch", "_driver"
 _NUMPY_PRIMITIVES = (
     "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
     "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod\n"
-    "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo"
+    "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo\n"
+    "_exp_triple_high, _exp_triple_middle, _exp_triple_low = exp_triple_hi, exp_triple_mid, exp_triple_lo"
 )
 _NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()"
 
@@ -82,7 +83,7 @@ def standalone_source() -> str:
     """The source of the standalone NumPy module written by ``bce-sym codegen``; it imports only NumPy."""
     imports: list[str] = []
     bodies = []
-    for name in ("_tables", "_two_float", "_exp_pair", "_elementary", *DRIVER_MODULES):
+    for name in ("_tables", "_two_float", "_exp_pair", "_exp_triple", "_elementary", *DRIVER_MODULES):
         found, body = _split(name)
         imports += [line for line in found if line not in imports]
         bodies.append(body)
@@ -96,6 +97,6 @@ def standalone_source() -> str:
     names = "__all__ = [\n" + "".join(f'    "{name}",\n' for name in _public_names()) + "]"
     # NOTE: the two-float primitives in NumPy (the extension's fallbacks) come first: the elementary
     # functions end in them.
-    parts = [names, *bodies[:3], _NUMPY_PRIMITIVES + "\n" + bodies[3], kernels_body().strip("\n"), _NUMPY_TABLES,
-             *bodies[4:]]
+    parts = [names, *bodies[:4], _NUMPY_PRIMITIVES + "\n" + bodies[4], kernels_body().strip("\n"), _NUMPY_TABLES,
+             *bodies[5:]]
     return "\n".join([header, *standard, "", *third_party, "", ""]) + "\n\n\n".join(parts) + "\n"

@@ -70,6 +70,10 @@ class ExpTable:
     inv_ln2_n: float
     ln2_hi_n: float
     ln2_lo_n: float
+    #: 2^(j/128)/hi − 1 − tails[j] (about 2^-106), for the triple-float exp of csrc/exp_triple.h; and the third
+    #: part of ln 2/128, ln 2/128 − ln2_hi_n − ln2_lo_n (as csrc/exp_pair.h's NEG_LN2_TAIL_N, with the sign flipped).
+    tails2: tuple[float, ...] = ()
+    ln2_tail_n: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -102,17 +106,20 @@ def exp_table() -> ExpTable:
     1.4142135623730951
     """
     with mpmath.workprec(_PRECISION):
-        hi_bits, tails = [], []
+        hi_bits, tails, tails2 = [], [], []
         for j in range(_N):
             exact = mpmath.mpf(2) ** (mpmath.mpf(j) / _N)
             hi = float(exact)
             hi_bits.append(_bits(hi) - (j << 45))
             tails.append(float((exact - hi) / hi))
+            tails2.append(float(exact / hi - 1 - mpmath.mpf(tails[-1])))
         ln2_n = mpmath.log(2) / _N
         hi = float(ln2_n)
         mantissa, exponent = mpmath.frexp(hi)
         hi = float(mpmath.ldexp(mpmath.floor(mantissa * 2**_LN2_HI_BITS), int(exponent) - _LN2_HI_BITS))
-        return ExpTable(tuple(hi_bits), tuple(tails), float(1 / ln2_n), hi, float(ln2_n - hi))
+        lo = float(ln2_n - hi)
+        return ExpTable(tuple(hi_bits), tuple(tails), float(1 / ln2_n), hi, lo, tuple(tails2),
+                        float(ln2_n - hi - mpmath.mpf(lo)))
 
 
 def log_table() -> LogTable:
@@ -178,6 +185,7 @@ def tables_source() -> str:
     arrays = [
         _array("EXP_HI_BITS", "uint64_t", e.hi_bits, lambda v: f"0x{v:016x}u"),
         _array("EXP_TAIL", "double", e.tails, float.hex),
+        _array("EXP_TAIL2", "double", e.tails2, float.hex),
         _array("LOG_INVC", "double", g.invc, float.hex),
         _array("LOG_LOGC_HI", "double", g.logc_hi, float.hex),
         _array("LOG_LOGC_LO", "double", g.logc_lo, float.hex),
@@ -214,10 +222,11 @@ def python_tables_source() -> str:
         "",
     ]
     for name, value in (("INV_LN2_N", e.inv_ln2_n), ("NEG_LN2_HI_N", -e.ln2_hi_n), ("NEG_LN2_LO_N", -e.ln2_lo_n),
-                        ("LN2_HI", g.ln2_hi), ("LN2_LO", g.ln2_lo)):
+                        ("LN2_HI", g.ln2_hi), ("LN2_LO", g.ln2_lo), ("NEG_LN2_TAIL_N", -e.ln2_tail_n)):
         lines.append(f"{name} = {value!r}")
     lines.append("")
-    arrays = [("EXP_HI_BITS", e.hi_bits), ("EXP_TAIL", e.tails), ("LOG_INVC", g.invc), ("LOG_LOGC_HI", g.logc_hi),
+    arrays = [("EXP_HI_BITS", e.hi_bits), ("EXP_TAIL", e.tails), ("EXP_TAIL2", e.tails2), ("LOG_INVC", g.invc),
+              ("LOG_LOGC_HI", g.logc_hi),
               ("LOG_LOGC_LO", g.logc_lo), ("LOGX_INVC", g.wide_invc), ("LOGX_LOGC_HI", g.wide_logc_hi),
               ("LOGX_LOGC_LO", g.wide_logc_lo)]
     for name, values in arrays:

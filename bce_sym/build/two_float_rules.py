@@ -154,6 +154,8 @@ class TwoFloatRules:
         y = next(iter(first.free_symbols - {s}))
         if self._rounding == "plain-narrow":
             return self._soft_logit_gradient_plain(s, y)
+        if self._rounding == "triple":
+            return self._soft_logit_gradient_triple(s, y)
         first_pass = self._rounding.startswith("two-")
         if first_pass:
             # NOTE: Ziv's first pass: e^(−|s|) as the loss's own two-float exp (2^-58, shared in a fused
@@ -237,6 +239,65 @@ class TwoFloatRules:
         sizes = emit("add", (emit("absolute", (w,)), emit("absolute", (v,))))
         bound = emit("add", (emit("multiply", (q, repr(2.0**-51))), emit("multiply", (sizes, repr(2.0**-53)))))
         return emit("_round_narrow_decided", (v, emit("add", (bound, repr(2.0**-1068)))))
+
+    def _soft_logit_gradient_triple(self, s: sympy.Symbol, y: sympy.Symbol) -> str:
+        """σ(s) − y from e^(−|s|) in three floats (Ziv's third float64 pass), rounded to nearest, or NaN where
+        that is undecided (the driver's exact path takes those).
+
+        NOTE: e = e0 + e1 + e2 within 2^-121 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
+        where the low parts' products would underflow); 1 + e = d0 + d1 + d2 (Fast2Sum, TwoSum, the last part
+        rounded below 2^-158); σ(−|s|) = e/(1 + e) = q0 + q1 + q2 by long division, each remainder exact
+        but for terms below 2^-150 relative (q0·d0, q0·d1 and q1·d0 by Dekker's product, the differences of
+        e0 and q0·d0 and of the first remainder and q1·d0 exact by Sterbenz, the terms of order 2^-53·e summed
+        by TwoSums): within 2^-120 relative in all. The label part a is exact
+        as a pair (as in the other passes); a ∓ q is added by TwoSums (hi of the highs, then the middle
+        part), the rest rounded: the pair high + low is within E = 2^-120·q0 + 2^-52·(|err| + |a_lo| + |err₂|
+        + |q2|) + 2^-1068 of σ(s) − y, and high (within one ULP) is kept where E ≤ 2^-54·|high| (2^-55 where
+        a weight multiplies it). At y = round(σ(s)) ± a few floats (|σ(s) − y| ≈ 2^-53·σ(−|s|)·u, u ≲ 4)
+        that leaves undecided only the elements with u below about 2^-13 (measured share:
+        benchmarks/bench_soft_gradient.py).
+        """
+        emit = self._prog.emit
+        x = self._value(-sympy.Abs(s))
+        e0, e1, e2 = (emit(f"_exp_triple_{part}", (x,)) for part in ("hi", "mid", "lo"))
+        d0 = emit("add", ("1.0", e0))
+        de = emit("subtract", (e0, emit("subtract", (d0, "1.0"))))  # NOTE: Fast2Sum's error term, 1 ≥ e0
+        d1, dx = self._two_sum(de, e1)
+        d2 = emit("add", (dx, e2))
+        q0 = emit("divide", (e0, d0))
+        p0 = emit("multiply", (q0, d0))
+        g0 = emit("multiply", (q0, d1))
+        # NOTE: the remainder's terms of order 2^-53·e (e0 − p0, exact; e1; q0·d0's and q0·d1's errors) by
+        # TwoSums, the rest (order 2^-106·e) rounded.
+        r0, r0e = self._two_sum(emit("subtract", (e0, p0)), e1)
+        rp, rpe = self._two_sum(r0, emit("negative", (self._product_error(q0, d0, p0),)))
+        r1, r1e = self._two_sum(rp, emit("negative", (g0,)))
+        small = emit("add", (emit("add", (r0e, rpe)), r1e))
+        small = emit("add", (emit("subtract", (small, self._product_error(q0, d1, g0))), e2))
+        small = emit("subtract", (small, emit("multiply", (q0, d2))))
+        q1 = emit("divide", (r1, d0))
+        h0 = emit("multiply", (q1, d0))
+        second = emit("subtract", (emit("subtract", (r1, h0)), self._product_error(q1, d0, h0)))
+        second = emit("subtract", (emit("add", (second, small)), emit("multiply", (q1, d1))))
+        q2 = emit("divide", (second, d0))
+        nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
+        complement = self._value(1 - y)
+        a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
+        a_lo = emit("select", (nonnegative, self._complement_residual(1 - y, complement), "0.0"))
+        sign = emit("select", (nonnegative, "-1.0", "1.0"))
+        b0, b1, b2 = (emit("multiply", (sign, q)) for q in (q0, q1, q2))
+        h, error = self._two_sum(a_hi, b0)
+        g, error2 = self._two_sum(h, b1)
+        rest = emit("add", (emit("add", (emit("add", (error, a_lo)), error2)), b2))
+        high, low = self._two_sum(g, rest) if self._weight is not None else (emit("add", (g, rest)), None)
+        lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
+        lows = emit("add", (emit("add", (lows, emit("absolute", (error2,)))), emit("absolute", (b2,))))
+        bound = emit("add", (emit("multiply", (q0, repr(2.0**-120))), emit("multiply", (lows, repr(2.0**-52)))))
+        bound = emit("add", (bound, repr(2.0**-1068)))
+        if self._weight is not None:
+            return self._times_weight(emit("_round_nearest_decided", (high, bound)), low, "add")
+        # NOTE: as in the first pass, one ULP needs only E ≤ 2^-54·|high|: half the bound against 2^-55.
+        return emit("_round_nearest_decided", (high, emit("multiply", (bound, "0.5"))))
 
     def _two_sum(self, a: str, b: str) -> tuple[str, str]:
         """a + b = (hi, lo) exactly (Knuth's TwoSum: no condition on a and b but no overflow)."""

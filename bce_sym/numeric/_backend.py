@@ -6,7 +6,8 @@ Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``
 extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``,
 ``log1p_two``, ``log_two`` and ``two_prod`` their two-float ones, called as ``f(*arguments, (hi, lo))``
 (the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``); ``exp_pair_hi`` and
-``exp_pair_lo`` the two halves of e^x to 2^-100 (``_exp_pair`` in NumPy), for the soft-label gradient.
+``exp_pair_lo`` the two halves of e^x to 2^-100 (``_exp_pair`` in NumPy), and ``exp_triple_hi``, ``_mid``, ``_lo``
+the three parts of e^x to 2^-121 (``_exp_triple``), for the soft-label gradient.
 
 The extension's loops are compiled for AVX-512 and for AVX2 (the same values bit for bit) and it runs the
 widest the CPU has; ``ISA`` names it (``"avx512"``, ``"avx2"``, or None for NumPy). The environment variable
@@ -41,6 +42,8 @@ if EXTENSION is not None:
     exp_two, log1p_two, log_two = EXTENSION.exp_two, EXTENSION.log1p_two, EXTENSION.log_two
     two_prod = EXTENSION.two_prod
     exp_pair_hi, exp_pair_lo = EXTENSION.exp_pair_hi, EXTENSION.exp_pair_lo
+    exp_triple_hi, exp_triple_mid = EXTENSION.exp_triple_hi, EXTENSION.exp_triple_mid
+    exp_triple_lo = EXTENSION.exp_triple_lo
     BACKEND = "compiled"
 else:
     # NOTE: exp is exp_two's high part, so that a loss and its gradient from one kernel share e^x bit for bit.
@@ -48,7 +51,9 @@ else:
     exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
     two_prod = _two_float.two_prod
     # NOTE: imported here: its constants are computed in decimal at import (~3 ms), for NumPy alone.
-    from bce_sym.numeric import _exp_pair
+    from bce_sym.numeric import _exp_pair, _exp_triple
 
     exp_pair_hi, exp_pair_lo = _exp_pair.exp_pair_hi, _exp_pair.exp_pair_lo
+    exp_triple_hi, exp_triple_mid = _exp_triple.exp_triple_hi, _exp_triple.exp_triple_mid
+    exp_triple_lo = _exp_triple.exp_triple_lo
     BACKEND = "numpy"

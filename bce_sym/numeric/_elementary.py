@@ -27,6 +27,9 @@ import numpy
 from bce_sym.numeric._backend import exp as _exp
 from bce_sym.numeric._backend import exp_pair_hi as _exp_pair_high
 from bce_sym.numeric._backend import exp_pair_lo as _exp_pair_low
+from bce_sym.numeric._backend import exp_triple_hi as _exp_triple_high
+from bce_sym.numeric._backend import exp_triple_lo as _exp_triple_low
+from bce_sym.numeric._backend import exp_triple_mid as _exp_triple_middle
 from bce_sym.numeric._backend import exp_two as _exp_two
 from bce_sym.numeric._backend import log as _log
 from bce_sym.numeric._backend import log1p as _log1p
@@ -178,6 +181,21 @@ def _exp_pair_hi(x, out):
 def _exp_pair_lo(x, out):
     """lo of e^x = hi + lo into out, for x ≤ 0 (or NaN); returns out."""
     return _exp_pair_low(x, out)
+
+
+def _exp_triple_hi(x, out):
+    """hi of e^x = hi + mid + lo to 2^-121 (−600 ≤ x ≤ 0; NaN elsewhere) into out; returns out."""
+    return _exp_triple_high(x, out)
+
+
+def _exp_triple_mid(x, out):
+    """mid of e^x = hi + mid + lo into out; returns out."""
+    return _exp_triple_middle(x, out)
+
+
+def _exp_triple_lo(x, out):
+    """lo of e^x = hi + mid + lo into out; returns out."""
+    return _exp_triple_low(x, out)
 
 
 def _round_nearest_decided(hi, bound, out):

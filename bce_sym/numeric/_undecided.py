@@ -1,7 +1,7 @@
 """The values the two-float kernels leave undecided (NaN for non-NaN inputs), computed exactly.
 
 The soft logit gradient's kernels already run Ziv's passes themselves (plain float64, the 2^-58 pair,
-the 2^-102 pair, each on what the one before left NaN); this is the last one.
+the 2^-102 pair, in float64 the 2^-121 triple, each on what the one before left NaN); this is the last one.
 
 Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
 only: ``fractions`` and ``decimal``). ``_UNDECIDED`` names the kernels whose NaN means "undecided";
@@ -75,12 +75,14 @@ _UNDECIDED = {
     "bce_with_logits_grad_soft_two_odd": _logit_gradient,
     "bce_with_logits_grad_soft_pair": _logit_gradient,
     "bce_with_logits_grad_soft_pair_odd": _logit_gradient,
+    "bce_with_logits_grad_soft_triple": _logit_gradient,
     "bce_with_logits_and_grad_soft": _logit_gradient,  # NOTE: the gradient, the second value
     "bce_with_logits_and_grad_soft_odd": _logit_gradient,
     # NOTE: the kernels that multiply by the sample weight w before rounding: w times the exact value, rounded once.
     "bce_grad_soft_times_weight": _probability_gradient,
     "bce_with_logits_grad_soft_times_weight": _logit_gradient,
     "bce_with_logits_grad_soft_pair_times_weight": _logit_gradient,
+    "bce_with_logits_grad_soft_triple_times_weight": _logit_gradient,
     "bce_with_logits_and_grad_soft_times_weight": _logit_gradient,
 }
 

@@ -199,6 +199,48 @@ VECTOR_TARGET LOOP static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_pair_lo_exact(in[0][i]);
 }
+
+VECTOR_TARGET LOOP static int exp_triple_hi_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_hi(in[0][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void exp_triple_hi_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_hi(in[0][i]);
+}
+
+VECTOR_TARGET LOOP static int exp_triple_mid_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_mid(in[0][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void exp_triple_mid_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_mid(in[0][i]);
+}
+
+VECTOR_TARGET LOOP static int exp_triple_lo_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_lo(in[0][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_triple_lo(in[0][i]);
+}
 VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -3069,6 +3111,457 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
         const double r58 = r57 + 3.16e-322;
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = fabs(r116);
+        const double r128 = fabs(r106);
+        const double r129 = r127 + r128;
+        const double r130 = fabs(r122);
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r110);
+        const double r133 = r131 + r132;
+        const double r134 = r14 * 7.52316384526264e-37;
+        const double r135 = r133 * 2.220446049250313e-16;
+        const double r136 = r134 + r135;
+        const double r137 = r136 + 3.16e-322;
+        const double r138 = r137 * 0.5;
+        const double r139 = round_nearest_decided(r126, r138);
+        out[0][i] = r139;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = fabs(r116);
+        const double r128 = fabs(r106);
+        const double r129 = r127 + r128;
+        const double r130 = fabs(r122);
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r110);
+        const double r133 = r131 + r132;
+        const double r134 = r14 * 7.52316384526264e-37;
+        const double r135 = r133 * 2.220446049250313e-16;
+        const double r136 = r134 + r135;
+        const double r137 = r136 + 3.16e-322;
+        const double r138 = r137 * 0.5;
+        const double r139 = round_nearest_decided(r126, r138);
+        out[0][i] = r139;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = fabs(r116);
+        const double r128 = fabs(r106);
+        const double r129 = r127 + r128;
+        const double r130 = fabs(r122);
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r110);
+        const double r133 = r131 + r132;
+        const double r134 = r14 * 7.52316384526264e-37;
+        const double r135 = r133 * 2.220446049250313e-16;
+        const double r136 = r134 + r135;
+        const double r137 = r136 + 3.16e-322;
+        const double r138 = r137 * 0.5;
+        const double r139 = round_nearest_decided(r126, r138);
+        out[0][i] = r139;
     }
     return outside;
 }
@@ -6169,6 +6662,328 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector
     return outside;
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = r126 - r117;
+        const double r128 = r126 - r127;
+        const double r129 = r117 - r128;
+        const double r130 = r125 - r127;
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r116);
+        const double r133 = fabs(r106);
+        const double r134 = r132 + r133;
+        const double r135 = fabs(r122);
+        const double r136 = r134 + r135;
+        const double r137 = fabs(r110);
+        const double r138 = r136 + r137;
+        const double r139 = r14 * 7.52316384526264e-37;
+        const double r140 = r138 * 2.220446049250313e-16;
+        const double r141 = r139 + r140;
+        const double r142 = r141 + 3.16e-322;
+        const double r143 = round_nearest_decided(r126, r142);
+        double r145;
+        const double r144 = mul_two(r143, r131, w, &r145);
+        const double r146 = r144 + r145;
+        const double r147 = fabs(r146);
+        const int r148 = r147 <= 0.0;
+        const double r149 = r148 ? r144 : r146;
+        out[0][i] = r149;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = r126 - r117;
+        const double r128 = r126 - r127;
+        const double r129 = r117 - r128;
+        const double r130 = r125 - r127;
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r116);
+        const double r133 = fabs(r106);
+        const double r134 = r132 + r133;
+        const double r135 = fabs(r122);
+        const double r136 = r134 + r135;
+        const double r137 = fabs(r110);
+        const double r138 = r136 + r137;
+        const double r139 = r14 * 7.52316384526264e-37;
+        const double r140 = r138 * 2.220446049250313e-16;
+        const double r141 = r139 + r140;
+        const double r142 = r141 + 3.16e-322;
+        const double r143 = round_nearest_decided(r126, r142);
+        double r145;
+        const double r144 = mul_two(r143, r131, w, &r145);
+        const double r146 = r144 + r145;
+        const double r147 = fabs(r146);
+        const int r148 = r147 <= 0.0;
+        const double r149 = r148 ? r144 : r146;
+        out[0][i] = r149;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -6857,7 +7672,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
     return outside;
 }
 
-#define LOOP_COUNT 120
+#define LOOP_COUNT 126
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk},
@@ -6874,6 +7689,9 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {div_two_vector, div_two_exact_chunk},
     {exp_pair_hi_vector, exp_pair_hi_exact_chunk},
     {exp_pair_lo_vector, exp_pair_lo_exact_chunk},
+    {exp_triple_hi_vector, exp_triple_hi_exact_chunk},
+    {exp_triple_mid_vector, exp_triple_mid_exact_chunk},
+    {exp_triple_lo_vector, exp_triple_lo_exact_chunk},
     {sigmoid_vector, sigmoid_exact},
     {sigmoid_single, sigmoid_exact},
     {log_sigmoid_vector, log_sigmoid_exact},
@@ -6936,6 +7754,8 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_grad_soft_two_odd_single, bce_with_logits_grad_soft_two_odd_exact},
     {bce_with_logits_grad_soft_pair_vector, bce_with_logits_grad_soft_pair_exact},
     {bce_with_logits_grad_soft_pair_single, bce_with_logits_grad_soft_pair_exact},
+    {bce_with_logits_grad_soft_triple_vector, bce_with_logits_grad_soft_triple_exact},
+    {bce_with_logits_grad_soft_triple_single, bce_with_logits_grad_soft_triple_exact},
     {bce_with_logits_grad_soft_pair_odd_vector, bce_with_logits_grad_soft_pair_odd_exact},
     {bce_with_logits_grad_soft_pair_odd_single, bce_with_logits_grad_soft_pair_odd_exact},
     {bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact},
@@ -6975,6 +7795,7 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_grad_soft_times_weight_vector, bce_with_logits_grad_soft_times_weight_exact},
     {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact},
     {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact},
+    {bce_with_logits_grad_soft_triple_times_weight_vector, bce_with_logits_grad_soft_triple_times_weight_exact},
     {bce_with_logits_and_grad_times_weight_vector, bce_with_logits_and_grad_times_weight_exact},
     {bce_with_logits_and_grad_unweighted_times_weight_vector, bce_with_logits_and_grad_unweighted_times_weight_exact},
     {bce_with_logits_and_grad_binary_times_weight_vector, bce_with_logits_and_grad_binary_times_weight_exact},

@@ -15,5 +15,6 @@
 
 #include "primitives.h"
 #include "exp_pair.h"
+#include "exp_triple.h"
 #include "loops.h"
 #include "loops.gen.h"
