@@ -151,3 +151,17 @@ def test_narrow_weighted_results_are_the_odd_float64_value_times_the_weight(dtyp
         exact_hi, exact_lo = _times(hi, lo, w.astype(np.float64))
         assert computed.dtype == np.dtype(dtype)
         assert ulp_error(computed, exact_hi, dtype, exact_lo=exact_lo).max() <= 0.5 + 2.0**-20, quantity
+
+
+@pytest.mark.skipif(numeric.BACKEND != "compiled", reason="the compiled extension is not built here")
+def test_weighted_label_kernels_give_the_bits_of_the_kernels_of_t(monkeypatch) -> None:
+    from bce_sym.numeric import _driver
+
+    rng = np.random.default_rng(30)
+    s, y, w = rng.normal(0, 9, 20000), rng.choice([0.0, 1.0], 20000), rng.uniform(0.1, 5.0, 20000)
+    assert ("bce_with_logits_binary_unweighted_times_weight", False) in _driver.FROM_LABELS
+    quantities = ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_hess", "bce_with_logits_and_grad")
+    from_labels = [np.asarray(getattr(numeric, q)(s, y, weight=w)) for q in quantities]
+    monkeypatch.setattr(_driver, "FROM_LABELS", {})
+    for q, expected in zip(quantities, from_labels, strict=True):
+        assert np.array_equal(np.asarray(getattr(numeric, q)(s, y, weight=w)), expected), q

@@ -103,8 +103,7 @@ def _compilable(instructions) -> bool:
 
 def _reads_labels(spec) -> bool:
     """Whether the kernel's t is the label sign of ``bce_with_logits*`` (so it can read labels y instead)."""
-    # NOTE: weighted kernels (float64 results only) have neither these nor float32-grade loops.
-    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments] and not spec.weighted
+    return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments]
 
 
 def _c_loop(spec, program, variant: str, labels: bool) -> str:
@@ -169,15 +168,14 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
     NAME_labels[_float32], which reads labels y and forms t = 1 − 2y itself, and returns whether every
     label was 0 or 1 (False: nothing is promised about out, and the caller runs the soft-label kernel).
     """
-    points = [("", "vector", "exact", 0, "")]
-    if not spec.weighted:
-        points.append(("_float32", "single", "exact", 0, " (float32 grade)"))
+    points = [("", "vector", "exact", 0, ""), ("_float32", "single", "exact", 0, " (float32 grade)")]
     if _reads_labels(spec):
         points += [
             ("_labels", "vector_labels", "exact_labels", 1, " (from labels y)"),
             ("_labels_float32", "single_labels", "exact_labels", 1, " (from labels y, float32 grade)"),
         ]
-    return points
+    # NOTE: weighted kernels serve float64 results only: no float32-grade loops.
+    return [point for point in points if not (spec.weighted and point[1].startswith("single"))]
 
 
 def compiled_kernel_names() -> tuple[str, ...]:

@@ -31,6 +31,6 @@ if EXTENSION is not None:
         (name, single): getattr(EXTENSION, f"{name}_labels{'_float32' if single else ''}")
         for name in NUMPY_KERNELS
         for single in (False, True)
-        if hasattr(EXTENSION, f"{name}_labels")
+        if hasattr(EXTENSION, f"{name}_labels{'_float32' if single else ''}")
     }
     COMPILED = frozenset(getattr(EXTENSION, name) for name in dir(EXTENSION) if not name.startswith("_"))

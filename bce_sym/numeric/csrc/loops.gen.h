@@ -5864,6 +5864,77 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
     return outside;
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5914,6 +5985,59 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         out[0][i] = r14;
     }
     return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -5996,6 +6120,87 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
     return outside;
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r13 = np_maximum(r2, r12);
+        const int r14 = r0 >= 0.0;
+        const double r15 = r14 ? 0.0 : r3;
+        double r17;
+        const double r16 = mul_two(r13, r15, r11, &r17);
+        double r19;
+        const double r18 = div_two(r16, r17, r4, r5, &r19);
+        const double r20 = r18 * t;
+        const double r21 = r19 * t;
+        double r23;
+        const double r22 = mul_two(r20, r21, w, &r23);
+        const double r24 = round_two(r22, r23);
+        const double r25 = fabs(r24);
+        const int r26 = r25 <= 0.0;
+        const double r27 = r26 ? r22 : r24;
+        out[0][i] = r27;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r13 = np_maximum(r2, r12);
+        const int r14 = r0 >= 0.0;
+        const double r15 = r14 ? 0.0 : r3;
+        double r17;
+        const double r16 = mul_two(r13, r15, r11, &r17);
+        double r19;
+        const double r18 = div_two(r16, r17, r4, r5, &r19);
+        const double r20 = r18 * t;
+        const double r21 = r19 * t;
+        double r23;
+        const double r22 = mul_two(r20, r21, w, &r23);
+        const double r24 = round_two(r22, r23);
+        const double r25 = fabs(r24);
+        const int r26 = r25 <= 0.0;
+        const double r27 = r26 ? r22 : r24;
+        out[0][i] = r27;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -6056,6 +6261,69 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         out[0][i] = r19;
     }
     return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 >= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r7 = np_maximum(r2, r6);
+        const int r8 = r0 >= 0.0;
+        const double r9 = r8 ? 0.0 : r3;
+        double r11;
+        const double r10 = div_two(r7, r9, r4, r5, &r11);
+        const double r12 = r10 * t;
+        const double r13 = r11 * t;
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        out[0][i] = r19;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
@@ -6128,6 +6396,77 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
     return outside;
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        double r12;
+        const double r11 = mul_two(r1, r2, r10, &r12);
+        double r14;
+        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        double r16;
+        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        out[0][i] = r22;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -6176,6 +6515,57 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         out[0][i] = r14;
     }
     return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        double r4;
+        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        double r6;
+        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        double r8;
+        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        out[0][i] = r14;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -7370,6 +7760,115 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
     return outside;
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = log1p_two_exact(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        double r24;
+        const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
+        const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r26 = np_maximum(r9, r25);
+        const int r27 = r6 >= 0.0;
+        const double r28 = r27 ? 0.0 : r10;
+        double r30;
+        const double r29 = mul_two(r26, r28, r5, &r30);
+        double r32;
+        const double r31 = div_two(r29, r30, r23, r24, &r32);
+        const double r33 = r31 * t;
+        const double r34 = r32 * t;
+        double r36;
+        const double r35 = mul_two(r33, r34, w, &r36);
+        const double r37 = round_two(r35, r36);
+        const double r38 = fabs(r37);
+        const int r39 = r38 <= 0.0;
+        const double r40 = r39 ? r35 : r37;
+        out[0][i] = r22;
+        out[1][i] = r40;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = log1p_core_two(r9, r10, &r12);
+        double r14;
+        const double r13 = add_two(r7, 0.0, r11, r12, &r14);
+        double r16;
+        const double r15 = mul_two(r13, r14, r5, &r16);
+        double r18;
+        const double r17 = mul_two(r15, r16, w, &r18);
+        const double r19 = round_two(r17, r18);
+        const double r20 = fabs(r19);
+        const int r21 = r20 <= 0.0;
+        const double r22 = r21 ? r17 : r19;
+        double r24;
+        const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
+        const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
+        const double r26 = np_maximum(r9, r25);
+        const int r27 = r6 >= 0.0;
+        const double r28 = r27 ? 0.0 : r10;
+        double r30;
+        const double r29 = mul_two(r26, r28, r5, &r30);
+        double r32;
+        const double r31 = div_two(r29, r30, r23, r24, &r32);
+        const double r33 = r31 * t;
+        const double r34 = r32 * t;
+        double r36;
+        const double r35 = mul_two(r33, r34, w, &r36);
+        const double r37 = round_two(r35, r36);
+        const double r38 = fabs(r37);
+        const int r39 = r38 <= 0.0;
+        const double r40 = r39 ? r35 : r37;
+        out[0][i] = r22;
+        out[1][i] = r40;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -7454,6 +7953,93 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[1][i] = r30;
     }
     return outside;
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = log1p_two_exact(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        double r16;
+        const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
+        const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r18 = np_maximum(r3, r17);
+        const int r19 = r0 >= 0.0;
+        const double r20 = r19 ? 0.0 : r4;
+        double r22;
+        const double r21 = div_two(r18, r20, r15, r16, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        double r26;
+        const double r25 = mul_two(r23, r24, w, &r26);
+        const double r27 = round_two(r25, r26);
+        const double r28 = fabs(r27);
+        const int r29 = r28 <= 0.0;
+        const double r30 = r29 ? r25 : r27;
+        out[0][i] = r14;
+        out[1][i] = r30;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = log1p_core_two(r3, r4, &r6);
+        double r8;
+        const double r7 = add_two(r1, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_two(r7, r8, w, &r10);
+        const double r11 = round_two(r9, r10);
+        const double r12 = fabs(r11);
+        const int r13 = r12 <= 0.0;
+        const double r14 = r13 ? r9 : r11;
+        double r16;
+        const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
+        const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r18 = np_maximum(r3, r17);
+        const int r19 = r0 >= 0.0;
+        const double r20 = r19 ? 0.0 : r4;
+        double r22;
+        const double r21 = div_two(r18, r20, r15, r16, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        double r26;
+        const double r25 = mul_two(r23, r24, w, &r26);
+        const double r27 = round_two(r25, r26);
+        const double r28 = fabs(r27);
+        const int r29 = r28 <= 0.0;
+        const double r30 = r29 ? r25 : r27;
+        out[0][i] = r14;
+        out[1][i] = r30;
+    }
+    return outside | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -7672,7 +8258,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
     return outside;
 }
 
-#define LOOP_COUNT 126
+#define LOOP_COUNT 134
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk},
@@ -7787,11 +8373,17 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_grad_times_weight_vector, bce_grad_times_weight_exact},
     {bce_hess_times_weight_vector, bce_hess_times_weight_exact},
     {bce_with_logits_binary_times_weight_vector, bce_with_logits_binary_times_weight_exact},
+    {bce_with_logits_binary_times_weight_vector_labels, bce_with_logits_binary_times_weight_exact_labels},
     {bce_with_logits_binary_unweighted_times_weight_vector, bce_with_logits_binary_unweighted_times_weight_exact},
+    {bce_with_logits_binary_unweighted_times_weight_vector_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels},
     {bce_with_logits_grad_binary_times_weight_vector, bce_with_logits_grad_binary_times_weight_exact},
+    {bce_with_logits_grad_binary_times_weight_vector_labels, bce_with_logits_grad_binary_times_weight_exact_labels},
     {bce_with_logits_grad_binary_unweighted_times_weight_vector, bce_with_logits_grad_binary_unweighted_times_weight_exact},
+    {bce_with_logits_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_grad_binary_unweighted_times_weight_exact_labels},
     {bce_with_logits_hess_binary_times_weight_vector, bce_with_logits_hess_binary_times_weight_exact},
+    {bce_with_logits_hess_binary_times_weight_vector_labels, bce_with_logits_hess_binary_times_weight_exact_labels},
     {bce_with_logits_hess_binary_unweighted_times_weight_vector, bce_with_logits_hess_binary_unweighted_times_weight_exact},
+    {bce_with_logits_hess_binary_unweighted_times_weight_vector_labels, bce_with_logits_hess_binary_unweighted_times_weight_exact_labels},
     {bce_with_logits_grad_soft_times_weight_vector, bce_with_logits_grad_soft_times_weight_exact},
     {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact},
     {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact},
@@ -7799,6 +8391,8 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_times_weight_vector, bce_with_logits_and_grad_times_weight_exact},
     {bce_with_logits_and_grad_unweighted_times_weight_vector, bce_with_logits_and_grad_unweighted_times_weight_exact},
     {bce_with_logits_and_grad_binary_times_weight_vector, bce_with_logits_and_grad_binary_times_weight_exact},
+    {bce_with_logits_and_grad_binary_times_weight_vector_labels, bce_with_logits_and_grad_binary_times_weight_exact_labels},
     {bce_with_logits_and_grad_binary_unweighted_times_weight_vector, bce_with_logits_and_grad_binary_unweighted_times_weight_exact},
+    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels},
     {bce_with_logits_and_grad_soft_times_weight_vector, bce_with_logits_and_grad_soft_times_weight_exact},
 };
