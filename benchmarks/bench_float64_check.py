@@ -9,7 +9,7 @@ With ``--range LO HI`` it also times a float64 range sweep (``exhaustive(..., dt
 every float64 in [LO, HI] on all cores and extrapolates to 2^32 floats.
 
     python benchmarks/bench_float64_check.py [--points 10000000] [--quantities sigmoid bce ...]
-        [--range -40 -39.9999999]
+        [--range -40 -39.9999999] [--labels soft]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ DEFAULT = ("sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_grad", 
            "bce_grad", "bce_with_logits_hess", "logistic_loss_hess", "bce_hess")
 
 
-def _timed_check(quantity: str, points: int) -> tuple[float, int, float]:
+def _timed_check(quantity: str, points: int, labels: str = "binary") -> tuple[float, int, float]:
     clear_caches()
     sample_points.cache_clear()
     first_column.cache_clear()
@@ -44,7 +44,7 @@ def _timed_check(quantity: str, points: int) -> tuple[float, int, float]:
     sampled_check.reference_for_check = recording
     try:
         started = time.perf_counter()
-        report = check(getattr(numeric, quantity), quantity, dtype="float64", points=points)
+        report = check(getattr(numeric, quantity), quantity, dtype="float64", points=points, labels=labels)
         elapsed = time.perf_counter() - started
     finally:
         sampled_check.reference_for_check = reference_for_check
@@ -56,12 +56,14 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=10**7)
     parser.add_argument("--quantities", nargs="*", default=list(DEFAULT))
     parser.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"))
+    parser.add_argument("--labels", default="binary", choices=("binary", "soft"),
+                        help="the label kind of the quantities that take y (soft: every point its own label)")
     args = parser.parse_args()
-    print(f"float64 check, {args.points:,} points, {os.cpu_count()} cores\n")
+    print(f"float64 check, {args.points:,} points, {args.labels} labels, {os.cpu_count()} cores\n")
     print("| quantity | seconds | points/s | to mpmath | share | max ULP |")
     print("|---|---:|---:|---:|---:|---:|")
     for quantity in args.quantities:
-        elapsed, settled, max_ulp = _timed_check(quantity, args.points)
+        elapsed, settled, max_ulp = _timed_check(quantity, args.points, args.labels)
         print(f"| {quantity} | {elapsed:.1f} | {args.points / elapsed:,.0f} | {settled:,} | "
               f"{settled / args.points:.2e} | {max_ulp:.3f} |", flush=True)
     if args.range:

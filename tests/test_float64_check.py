@@ -17,7 +17,7 @@ import bce_sym.verify.sampled_check as sampled_check
 from bce_sym import numeric
 from bce_sym.render.reports import format_ulp
 from bce_sym.verify import check
-from bce_sym.verify.fast_check import covers
+from bce_sym.verify.fast_check import covers, precise_columns
 from bce_sym.verify.reference import double_double as dd
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
@@ -132,7 +132,34 @@ def test_planted_defects_report_as_mpmath_reports_them(fn, quantity, monkeypatch
     _same_report(fast, slow)
 
 
-def test_soft_labels_and_narrow_dtypes_keep_mpmath():
-    assert not covers("bce_with_logits", "float64", "soft")
+SOFT = sorted({row.quantity for row in FAST_FORMS if row.label == "soft"})
+
+
+@pytest.mark.parametrize("quantity", SOFT)
+def test_a_soft_label_float64_check_reports_what_mpmath_everywhere_reports(quantity, monkeypatch):
+    # NOTE: the soft row at every point with its own label; where its hi cancels its lo (the gradient at
+    # σ(s) ≈ y) the bound, relative to the terms, sends the point to mpmath.
+    fn = getattr(numeric, quantity)
+    fast = check(fn, quantity, points=4000, seed=6, labels="soft")
+    _mpmath_path(monkeypatch)
+    slow = check(fn, quantity, points=4000, seed=6, labels="soft")
+    _same_report(fast, slow)
+
+
+def test_soft_labels_take_the_soft_row_at_every_point():
+    rng = np.random.default_rng(8)
+    s, y = rng.normal(0, 30, 3000), rng.random(3000)
+    y[:300] = rng.choice([0.0, 1.0], 300)
+    hi, lo, bound, undecided = precise_columns("bce_with_logits", [s, y])
+    exact_hi, exact_lo = exact_values("bce_with_logits", [s, y], "float64")
+    assert np.count_nonzero(undecided) < s.size // 20
+    np.testing.assert_array_equal(hi[~undecided], exact_hi[~undecided])
+    with pytest.raises(ValueError):
+        precise_values("sigmoid", s, y)
+
+
+def test_narrow_dtypes_keep_mpmath():
+    assert covers("bce_with_logits", "float64", "soft")
+    assert not covers("bce_with_logits", "float32", "soft")
     assert not covers("sigmoid", "float32", "binary")
     assert covers("logistic_loss", "float64", "soft")  # ±1 labels: "soft" is ignored

@@ -9,8 +9,8 @@ the largest errors (overall and per zone) and its worst cases. Every point whose
 uncertainty of such a decision, and every point the reference marks undecided (non-finite inputs,
 results beyond its trusted range, roundings too close to call), is settled with mpmath; so the report has
 the counts, maxima and worst cases of mpmath's values, and elsewhere errors within that uncertainty of
-them (percentiles and the figure's curve agree to the digits printed). Soft labels and quantities without
-a two-float row keep mpmath.
+them (percentiles and the figure's curve agree to the digits printed). Soft labels take each quantity's
+``"soft"`` row with every point's own label; quantities without a two-float row keep mpmath.
 
 >>> import numpy as np
 >>> from bce_sym.numeric import sigmoid
@@ -48,10 +48,12 @@ def covers(quantity: str, dtype: str, labels: str) -> bool:
     """Whether a check of ``quantity`` in ``dtype`` with ``labels`` takes the double-double reference.
 
     >>> covers("bce", "float64", "binary"), covers("bce", "float64", "soft"), covers("bce", "float32", "binary")
-    (True, False, False)
+    (True, True, False)
     """
     row = quantity_row(quantity)
     drawn = Labels(labels) if row.labels is Labels.SOFT else row.labels
+    if dtype == "float64" and drawn is Labels.SOFT:
+        return any(form.quantity == row.name and form.label == "soft" for form in FAST_FORMS)
     if dtype != "float64" or drawn not in _LABEL_CASES:
         return False
     cases = {form.label for form in FAST_FORMS if form.quantity == row.name}
@@ -61,11 +63,12 @@ def covers(quantity: str, dtype: str, labels: str) -> bool:
 Precise = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
+def _precise(name: str, first: np.ndarray, label: float | np.ndarray | None) -> Precise:
     out = (np.empty(first.size), np.empty(first.size), np.empty(first.size), np.empty(first.size, bool))
 
     def block(start: int) -> None:
-        for target, part in zip(out, precise_values(name, first[start:start + _BLOCK], label), strict=True):
+        labels = label[start:start + _BLOCK] if isinstance(label, np.ndarray) else label
+        for target, part in zip(out, precise_values(name, first[start:start + _BLOCK], labels), strict=True):
             target[start:start + _BLOCK] = part
 
     starts = range(0, first.size, _BLOCK)
@@ -81,7 +84,7 @@ def _precise(name: str, first: np.ndarray, label: float | None) -> Precise:
 
 
 def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
-    """(hi, lo, bound, undecided) at every point of ``columns`` (the label column, if any, binary or ±1)."""
+    """(hi, lo, bound, undecided) at every point of ``columns`` (the label column, if any, binary, ±1 or soft)."""
     first = np.ascontiguousarray(columns[0], dtype=np.float64)
     if len(columns) == 1:
         return _precise(name, first, None)
@@ -89,6 +92,9 @@ def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
     if label.size and np.all(label == label[0]):
         # NOTE: one fixed label (a sweep's), soft ones included: its row of FAST_FORMS.
         return _precise(name, first, float(label[0]))
+    if quantity_row(name).labels is Labels.SOFT and not np.all((label == 0.0) | (label == 1.0)):
+        # NOTE: soft labels: the soft row at every point, each with its own label.
+        return _precise(name, first, np.ascontiguousarray(label))
     out = (np.zeros(first.size), np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool))
     for value in _LABEL_CASES[drawn_labels(quantity_row(name).labels)]:
         members = np.flatnonzero(label == value)

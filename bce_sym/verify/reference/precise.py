@@ -188,6 +188,10 @@ def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fract
     carried = hi_row != 0
     hi = np.where(carried, hi_row, tiny_hi)
     lo = np.where(carried, tiny_hi, tiny_lo)
+    # NOTE: hi_row rounds the value where the tail is below 2^-60 of it; a soft label's hi_row (−y) may
+    # come closer to the tail, or cancel it: those points are undecided.
+    with np.errstate(invalid="ignore"):
+        undecided = undecided | (carried & (np.abs(hi_row) < np.abs(tiny_hi) * 2.0**60))
     # NOTE: below 2^-969 hi and lo are multiples of the smallest subnormal, and their roundings were
     # checked (round_scaled): they are mpmath's exactly.
     bound = np.where(np.abs(tiny_hi) < 2.0**-969, 0.0, np.abs(tiny_hi) * _RELATIVE)
@@ -217,20 +221,26 @@ def _regular(split: Split, first: np.ndarray, label: float
     return hi, lo, bound, ~trusted
 
 
-def precise_values(quantity: str, first: np.ndarray, label: float | None
+def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray | None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(hi, lo, bound, undecided) at the float64 ``first`` arguments and one fixed label (None: no label).
+    """(hi, lo, bound, undecided) at the float64 ``first`` arguments and one fixed label (None: no label), or
+    per-point soft labels (an array of ``first``'s shape: the quantity's ``"soft"`` row at every point).
 
     ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded, as mpmath's ``exact_values``
     gives them, but for at most ``bound`` + half an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
     not exact: the row's ``lo``); ``undecided`` marks points to settle with mpmath.
     ``NotImplementedError`` where a row holds an operation double-double does not do.
     """
-    row = fast_form(quantity, label)
     values = np.ascontiguousarray(first, dtype=np.float64)
-    y_value = 0.0 if label is None else float(label)
+    per_point = label is not None and np.ndim(label) > 0
+    # NOTE: per-point labels take the soft row, which holds for every y in [0, 1] (0 and 1 included).
+    row = fast_form(quantity, 0.5 if per_point else label)
+    labels = np.broadcast_to(np.asarray(label, dtype=np.float64), values.shape) if per_point else None
+    y_value = 0.0 if label is None else labels if per_point else float(label)
     hi, lo, bound = np.zeros(values.shape), np.zeros(values.shape), np.zeros(values.shape)
     undecided = ~np.isfinite(values)
+    if per_point:
+        undecided |= ~((labels >= 0) & (labels <= 1))
     if row.domain is Argument.PROBABILITY:
         undecided |= (values <= 0) | (values >= 1)
     inputs = Inputs(values)
@@ -241,15 +251,18 @@ def precise_values(quantity: str, first: np.ndarray, label: float | None
         if not members.size:
             continue
         x = values[members]
-        c = tail_coefficient(row.domain, split.lo)
+        # NOTE: the scaled tails assume the row's hi does not cancel its lo, which a soft label's may (−y against
+        # σ(−|s|)): rows whose hi holds the label take the regular path at every label.
+        c = None if per_point and y in split.hi.free_symbols else tail_coefficient(row.domain, split.lo)
         far = np.zeros(x.shape, bool)
         if c is not None:
             far = np.abs(x) >= _TAIL_LOGIT if row.domain is Argument.LOGIT else x < _TAIL_PROBABILITY
         for part, tail in ((far, True), (~far, False)):
             index = members[part]
             if index.size:
-                result = _tail(row, split, x[part], y_value, c) if tail and c is not None else \
-                    _regular(split, x[part], y_value)
+                y_part = labels[index] if per_point else y_value
+                result = _tail(row, split, x[part], y_part, c) if tail and c is not None else \
+                    _regular(split, x[part], y_part)
                 hi[index], lo[index], bound[index], undecided[index] = result
     # NOTE: mpmath works at 136 bits (working_precision("float64")): a rest below 2^-136 of hi is 0 there,
     # and the rest it gives is good to a few of its units. Ours follows: a rest surely far below that unit
