@@ -100,7 +100,8 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
 # ULP off reads 1.0, hence the bar of 1. The bars hold with ``weight`` too: in float64 the kernels multiply the
 # value, still hi + lo, by the weight and round once (0.508 ULP at ≥ 2^-1000, `--weights`; 1.46 before).
 # NOTE: the soft logit gradient σ(s) − y is a label part exact in two floats minus σ(−|s|) as a pair
-# (2^-99), rounded once, and computed exactly where that cannot decide: within 1 ULP in float64, correctly
+# (2^-99), rounded once, in float64 then from σ(−|s|) in three floats (2^-120), and computed exactly where
+# that cannot decide (0.009% of elements at y ≈ round(σ(s))): within 1 ULP in float64, correctly
 # rounded in the narrower formats, σ(s) ≈ y included (measured: 0.5 ULP at y = round(σ(s)) ± 3 floats,
 # benchmarks/bench_soft_gradient.py). bce_grad is a two-float quotient rounded once (2^-46 ULP before that
 # rounding): correctly rounded in float64 but for its own last bit (0.5 ULP over 300,000 sampled points).
