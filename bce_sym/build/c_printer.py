@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 
 from bce_sym.build.program import BlockKernelPrinter
-from bce_sym.build.specs import KERNEL_SPECS
+from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32
 from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
@@ -68,6 +68,12 @@ _C_VARIANTS: dict[str, dict[str, str]] = {
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
                "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
                "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
+    # NOTE: Ziv's first pass of the float32 grade (kernels of ZIV_FLOAT32 only): log1p without a table, each
+    # value kept where its float32 rounding is decided (decided_float32) and NaN elsewhere, which the "single"
+    # loops then redo (kernel_info.redo; module.c).
+    "ziv": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_table_free({0})",
+            "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
+            "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
 }
 
 
@@ -125,7 +131,8 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
             loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
-    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
+    test = "decided_float32({0})" if variant == "ziv" else "{0}"
+    stores = [f"out[{k}][i] = {test.format(_c_operand(r))};" for k, r in enumerate(results)]
     body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
     lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]
@@ -153,8 +160,16 @@ def _c_kernel(spec) -> str | None:
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
         for variant in _C_VARIANTS:
-            loops.append(_c_loop(spec, uncompensated if variant == "single" else program, variant, labels))
+            if variant == "ziv" and not _ziv(spec):
+                continue
+            loops.append(_c_loop(spec, uncompensated if variant in ("single", "ziv") else program, variant, labels))
     return "\n\n".join(loops)
+
+
+def _ziv(spec) -> bool:
+    """Whether the kernel's float32 grade runs Ziv's first pass (``ZIV_FLOAT32``), the old grade redoing what
+    it leaves undecided."""
+    return spec.quantity in ZIV_FLOAT32 and not spec.also and spec.second_pass is None and spec.rounding == "nearest"
 
 
 def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
@@ -215,6 +230,12 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
     ("exp_pair_lo", 1, 1, "exp_pair_lo_fast({0}, &outside)", "exp_pair_lo_exact({0})",
      "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
+    ("log1p_table_free", 1, 1, "log1p_core_table_free({0})", "log1p_core_table_free({0})",
+     "log1p_table_free(e, out): log(1 + e) at float32 grade (Ziv's first pass; below 2^-49.5 relative) for "
+     "e = 0 and 2^-1021 <= e <= 1 (less precise below), garbage elsewhere, into out; returns out."),
+    ("decided_float32", 1, 1, "decided_float32({0})", "decided_float32({0})",
+     "decided_float32(v, out): v where a value within 2^-44 relative of it rounds to v's float32 (v >= 2^-126), "
+     "else NaN, into out; returns out."),
 )
 
 
@@ -234,12 +255,14 @@ def _primitives_source() -> str:
 
 
 def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str,
-           second: str | None = None) -> tuple[str, str]:
+           second: str | None = None, redo: int = -1) -> tuple[str, str]:
     """The kernel_info and Python wrapper of one exported function (its loops in row ``row`` of the loop
-    tables, its next pass the kernel ``second``), and its method table row."""
+    tables, its next pass the kernel ``second``, the loops that redo its undecided float32 values in row
+    ``redo``), and its method table row."""
     pointer = f"&KERNEL_{second}" if second is not None else "NULL"
     wrapper = (
-        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}, {pointer}}};\n'
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}, {pointer}, '
+        f'{redo}}};\n'
         f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
     )
     return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
@@ -270,9 +293,14 @@ def _kernels_source() -> tuple[str, str, str]:
         functions.append(text)
         doc = "; ".join(str(e) for e in spec.expressions)
         for suffix, vector, exact, labels, note in _c_entry_points(spec):
-            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, len(rows), labels,
-                                     doc + note, spec.second_pass if labels == 0 else None)
-            rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
+            # NOTE: a Ziv first pass takes the float32 grade's row, and the old loops the next row (its redo).
+            ziv = _ziv(spec) and vector.startswith("single")
+            row = len(rows)
+            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, row, labels,
+                                     doc + note, spec.second_pass if labels == 0 else None, row + 1 if ziv else -1)
+            rows.append((f"{spec.name}_{vector.replace('single', 'ziv') if ziv else vector}", f"{spec.name}_{exact}"))
+            if ziv:
+                rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
             wrappers.append(wrapper)
             methods.append(method)
     count = f"#define LOOP_COUNT {len(rows)}\n"
