@@ -68,9 +68,9 @@ _C_VARIANTS: dict[str, dict[str, str]] = {
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
                "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
                "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
-    # NOTE: Ziv's first pass of the float32 grade (kernels of ZIV_FLOAT32 only): log1p without a table, each
-    # value kept where its float32 rounding is decided (decided_float32) and NaN elsewhere, which the "single"
-    # loops then redo (kernel_info.redo; module.c).
+    # NOTE: Ziv's first pass of the float32 grade (kernels of ZIV_FLOAT32 only): log1p without a table. Where
+    # the values are stored (not summed), the elements whose float32 rounding they leave undecided are redone
+    # by the "single" loops (kernel_info.redo; module.c).
     "ziv": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_table_free({0})",
             "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
             "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
@@ -131,8 +131,7 @@ def _c_loop(spec, program, variant: str, labels: bool) -> str:
             loads.append(f"const double t = 1.0 - (in[{k}][i] + in[{k}][i]);")
         else:
             loads.append(f"const double {a.name} = in[{k}][i];")
-    test = "decided_float32({0})" if variant == "ziv" else "{0}"
-    stores = [f"out[{k}][i] = {test.format(_c_operand(r))};" for k, r in enumerate(results)]
+    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
     body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}"
     lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}(CHUNK_ARGS)", "{"]

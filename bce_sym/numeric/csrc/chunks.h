@@ -20,8 +20,8 @@ typedef struct kernel_info {
     int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
     /* Ziv's next pass: the kernel (the same inputs, one value) redoing the last value where it is NaN */
     const struct kernel_info *second;
-    /* The float32 grade's Ziv passes: the row of the loops that redo every value of an element where one is
-     * NaN (left undecided by the first pass, whose loops are row loops), or -1 */
+    /* The float32 grade's Ziv passes: the row of the loops that redo every value of an element where the first
+     * pass (row loops) leaves one's float32 rounding undecided, or -1 */
     int redo;
 } kernel_info;
 

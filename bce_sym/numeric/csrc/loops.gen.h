@@ -350,7 +350,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
-        out[0][i] = decided_float32(r4);
+        out[0][i] = r4;
     }
     return outside;
 }
@@ -956,7 +956,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_table_free(r4);
         const double r6 = r2 + r5;
-        out[0][i] = decided_float32(r6);
+        out[0][i] = r6;
     }
     return outside;
 }
@@ -1436,7 +1436,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = r5 * r11;
-        out[0][i] = decided_float32(r12);
+        out[0][i] = r12;
     }
     return outside;
 }
@@ -1547,7 +1547,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = r5 * r11;
-        out[0][i] = decided_float32(r12);
+        out[0][i] = r12;
     }
     return outside | (soft << 1);
 }
@@ -1621,7 +1621,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
-        out[0][i] = decided_float32(r5);
+        out[0][i] = r5;
     }
     return outside;
 }
@@ -1698,7 +1698,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
-        out[0][i] = decided_float32(r5);
+        out[0][i] = r5;
     }
     return outside | (soft << 1);
 }

@@ -103,32 +103,33 @@ static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], d
         value[where[j]] = result[j];
 }
 
-/* The float32 grade's second pass: the elements of a chunk where any value is NaN (undecided, or a NaN
- * input, which stays NaN) are gathered, run through the loops of row k->redo and written back, every value. */
-VECTOR_TARGET static int any_nan(const double *value, Py_ssize_t size)
+/* The float32 grade's second pass: the elements of a chunk where any value's float32 rounding is undecided
+ * (undecided_float32: the first pass's bound, 2^-44, leaves a float32 midpoint possible) are gathered, run
+ * through the loops of row k->redo and written back, every value. */
+VECTOR_TARGET static int any_undecided(const double *value, Py_ssize_t size)
 {
     int any = 0;
     for (Py_ssize_t i = 0; i < size; i++)
-        any |= value[i] != value[i];
+        any |= undecided_float32(value[i]);
     return any;
 }
 
-static void redo_undecided(const kernel_info *k, const double (*local_in)[CHUNK], double (*local_out)[CHUNK],
-                           Py_ssize_t size)
+VECTOR_TARGET static void redo_undecided(const kernel_info *k, const double (*local_in)[CHUNK], double (*local_out)[CHUNK],
+                                         Py_ssize_t size)
 {
     int any = 0;
-    for (int m = 0; m < k->outputs; m++) /* NOTE: a vectorised look first; most chunks hold no NaN */
-        any |= any_nan(local_out[m], size);
+    for (int m = 0; m < k->outputs; m++) /* NOTE: a vectorised look first; most chunks hold none */
+        any |= any_undecided(local_out[m], size);
     if (!any)
         return;
     short where[CHUNK];
     Py_ssize_t count = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
-        int nan = 0;
+        int undecided = 0;
         for (int m = 0; m < k->outputs; m++)
-            nan |= local_out[m][i] != local_out[m][i];
+            undecided |= undecided_float32(local_out[m][i]);
         where[count] = (short)i; /* NOTE: branch-free: kept where undecided */
-        count += nan;
+        count += undecided;
     }
     double gathered[MAX_INPUTS][CHUNK], result[MAX_OUTPUTS][CHUNK];
     for (int a = 0; a < k->inputs; a++)
@@ -237,7 +238,8 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             loops->exact((const double (*)[CHUNK])local_in, local_out, size);
         if (k->second != NULL)
             second_pass(k->second, (const double (*)[CHUNK])local_in, local_out[k->outputs - 1], size);
-        if (k->redo >= 0)
+        /* NOTE: a sum needs no value's float32 rounding decided (the first pass is within 2^-48 relative) */
+        if (k->redo >= 0 && !summing)
             redo_undecided(k, (const double (*)[CHUNK])local_in, local_out, size);
         if (summing) {
             double value = chunk_sum(local_out[0], size), sum = total + value;

@@ -30,8 +30,9 @@ VECTOR_TARGET static inline double exp_core_single(double x)
 
 VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
 {
-    *outside |= exp_outside(x);
-    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core_single(x), 0.0);
+    int zero = x < EXP_UNDERFLOW; /* exp_fast's tests, each comparison made once (NaN: not zero, not outside) */
+    *outside |= ((x < -708.0) & !zero) | (x > 709.0);
+    return blend(all_ones_if(!zero), exp_core_single(x), 0.0);
 }
 
 VECTOR_TARGET static inline double log1p_core_single(double e)
@@ -51,8 +52,8 @@ VECTOR_TARGET static inline double log1p_core_single(double e)
     return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
 }
 
-/* log1p(e) at float32 grade without a table, for Ziv's first pass of the float32 loops (decided_float32 below
- * tests each value; what it leaves undecided is redone with log1p_core_single), for e = +0 and
+/* log1p(e) at float32 grade without a table, for Ziv's first pass of the float32 loops (undecided_float32 below
+ * tests each stored value; what it leaves undecided is redone with log1p_core_single), for e = +0 and
  * 2^-1021 <= e <= 1 (NaN gives NaN; the kernels' e = e^x, x >= -708; below, u is subnormal).
  * log1p(e) = K·ln 2 + 2·atanh(u), u = (e - K)/(e + 2 + K), K = 1 from e = sqrt 2 - 1 on (else 0), so
  * |u| <= 3 - 2 sqrt 2 = 0.1716 and nothing cancels (K = 1: 2·atanh(u) >= -0.347 against ln 2).
@@ -72,19 +73,24 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_core_table_free(double e)
     return fma(K, LN2_HI, fma(v * w, q, v));
 }
 
-/* v where its float32 rounding is decided (Ziv's test), else NaN: v is within 2^-44 relative of the exact
- * value (the caller's bound), so where |v| >= 2^-126 (float32's normal range, and its overflow threshold) the
- * rounding is decided unless a float32 midpoint lies within 2^-44·|v| of v. The midpoints are where v's 29
- * bits below float32's 24 read 2^28 (binade by binade; the two sides of a power of two hold none near it),
- * and 2^-44·|v| is below 2^9 ULPs of v (|v| < 2^53 ULPs of it): undecided where those bits lie within 2^9 + 2
- * of 2^28. NaN stays NaN; ±inf and 0 are decided.
+/* Whether v's float32 rounding is undecided (Ziv's test) for a v within 2^-44 relative of the exact value
+ * (the caller's bound): where |v| >= 2^-126 (float32's normal range, and its overflow threshold) it is decided
+ * unless a float32 midpoint lies within 2^-44·|v| of v. The midpoints are where v's 29 bits below float32's 24
+ * read 2^28 (binade by binade; the two sides of a power of two hold none near it), and 2^-44·|v| is below 2^9
+ * ULPs of v (|v| < 2^53 ULPs of it): undecided where those bits lie within 2^9 + 2 of 2^28. NaN, ±inf and 0
+ * are decided.
  * NOTE: below 2^-126 (a float32 subnormal result: midpoints at odd multiples of 2^-150) the bits tested are
  * not the rounding's, and v is kept as the float32 grade keeps it, within its bound (an absolute 2^-170 against
  * a spacing of 2^-149). Testing those too (on |v| + 2^-126) cost a fifth of the loss kernel's time (measured). */
+VECTOR_TARGET ALWAYS_INLINE static inline int undecided_float32(double v)
+{
+    return ((as_bits(v) - ((1u << 28) - 514u)) & 0x1fffffffu) < 1028u; /* within 514 of 2^28 */
+}
+
+/* v where undecided_float32 finds its float32 rounding decided, else NaN. */
 VECTOR_TARGET ALWAYS_INLINE static inline double decided_float32(double v)
 {
-    uint64_t distance = (as_bits(v) - ((1u << 28) - 514u)) & 0x1fffffffu; /* < 1028: within 514 of 2^28 */
-    return blend(all_ones_if(distance >= 1028u), v, NAN);
+    return blend(all_ones_if(!undecided_float32(v)), v, NAN);
 }
 
 /* log(y) + l/y at float32 grade for 2^-1022 <= y <= 1, as log1p_core_single but over the LOGX
