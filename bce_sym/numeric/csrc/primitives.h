@@ -239,8 +239,13 @@ VECTOR_TARGET static inline double log_exact(double x)
  * (within 2^-59 too) and sends the rest to libm (lo = y_lo/y, 0 where the log is not finite). */
 VECTOR_TARGET ALWAYS_INLINE static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
 {
-    *outside |= log_outside(y);
-    return log_core_two(y, y_lo, y_lo / y, lo);
+    /* NOTE: y = ±0 (a probability's end) here too, as log_two_exact gives it (-inf, lo = 0), so that a chunk
+     * holding one is not redone whole. */
+    int end = y == 0.0;
+    *outside |= log_outside(y) & !end;
+    double l, h = log_core_two(y, y_lo, y_lo / y, &l);
+    *lo = blend(all_ones_if(end), 0.0, l);
+    return blend(all_ones_if(end), -INFINITY, h);
 }
 
 VECTOR_TARGET static inline double log_two_exact(double y, double y_lo, double *lo)
@@ -277,10 +282,14 @@ VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
 /* log1p(a) as hi + *lo for -1 < a < 0: log(1 + a) of the exact pair 1 + a = y + l. */
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_negative_two_fast(double a, double *lo, int *outside)
 {
-    *outside |= log1p_negative_outside(a);
+    /* NOTE: the ends a = -1 (-inf) and ±0 (±0) here too, each with lo = 0, as log1p_two_exact gives them. */
+    int zero = a == 0.0, minus_one = a == -1.0;
+    *outside |= log1p_negative_outside(a) & !zero & !minus_one;
     double y = 1.0 + a;
     double l = a - (y - 1.0);
-    return log_core_two(y, l, l / y, lo);
+    double low, h = log_core_two(y, l, l / y, &low);
+    *lo = blend(all_ones_if(zero | minus_one), 0.0, low);
+    return blend(all_ones_if(zero), a, blend(all_ones_if(minus_one), -INFINITY, h));
 }
 
 /* log1p of a pair e + e_lo (|e_lo| <= 2^-52·|e|) as hi + *lo for every e: the fast paths on [+0, 1] and
