@@ -4,7 +4,9 @@ Internal to ``bce_sym.build``. Each kernel's instruction program (the one printe
 becomes C statements by the rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives
 the NumPy kernel's values bit for bit, a float32-grade one for results rounded to float32 (cheaper exp
 and log1p, below 2^-50 relative, and no compensated division), and an exact one that redoes a chunk
-holding an argument the vector loops cannot take. The binary ``bce_with_logits*`` kernels also read
+holding an argument the vector loops cannot take. The binary losses (``ZIV_FLOAT32``) take a fourth, Ziv's
+first pass of the float32 grade (a table-free log1p, 2^-49.5), whose stored values the module tests and
+whose undecided elements the float32-grade loops redo. The binary ``bce_with_logits*`` kernels also read
 labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also
 sums instead of storing (``out=None``), so that a reduced loss costs no second pass.
 
