@@ -4,7 +4,9 @@ Internal to ``bce_sym.build``. Each kernel's instruction program (the one printe
 becomes C statements by the rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives
 the NumPy kernel's values bit for bit, a float32-grade one for results rounded to float32 (cheaper exp
 and log1p, below 2^-50 relative, and no compensated division), and an exact one that redoes a chunk
-holding an argument the vector loops cannot take. The binary ``bce_with_logits*`` kernels also read
+holding an argument the vector loops cannot take. The binary losses (``ZIV_FLOAT32``) take a fourth, Ziv's
+first pass of the float32 grade (a table-free log1p, 2^-49.5), whose stored values the module tests and
+whose undecided elements the float32-grade loops redo. The binary ``bce_with_logits*`` kernels also read
 labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also
 sums instead of storing (``out=None``), so that a reduced loss costs no second pass.
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 
 from bce_sym.build.program import BlockKernelPrinter
-from bce_sym.build.specs import KERNEL_SPECS
+from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32
 from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
@@ -71,6 +73,12 @@ _C_VARIANTS: dict[str, dict[str, str]] = {
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
                "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
                "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
+    # NOTE: Ziv's first pass of the float32 grade (kernels of ZIV_FLOAT32 only): log1p without a table. Where
+    # the values are stored (not summed), the elements whose float32 rounding they leave undecided are redone
+    # by the "single" loops (kernel_info.redo; module.c).
+    "ziv": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_table_free({0})",
+            "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",
+            "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
 }
 
 
@@ -155,9 +163,17 @@ def _c_kernel(spec) -> str | None:
         spec.arguments, compensate=False, rounding=spec.rounding).program(*spec.expressions)
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
-        for variant in [v for v in _C_VARIANTS if not (spec.weighted and v == "single")]:
-            loops.append(_c_loop(spec, uncompensated if variant == "single" else program, variant, labels))
+        for variant in _C_VARIANTS:
+            if (variant == "ziv" and not _ziv(spec)) or (spec.weighted and variant in ("single", "ziv")):
+                continue
+            loops.append(_c_loop(spec, uncompensated if variant in ("single", "ziv") else program, variant, labels))
     return "\n\n".join(loops)
+
+
+def _ziv(spec) -> bool:
+    """Whether the kernel's float32 grade runs Ziv's first pass (``ZIV_FLOAT32``), the old grade redoing what
+    it leaves undecided."""
+    return spec.quantity in ZIV_FLOAT32 and not spec.also and spec.second_pass is None and spec.rounding == "nearest"
 
 
 def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
@@ -226,6 +242,12 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "exp_triple_mid(x, out): mid of e^x = hi + mid + lo into out; returns out."),
     ("exp_triple_lo", 1, 1, "exp_triple_lo({0})", "exp_triple_lo({0})",
      "exp_triple_lo(x, out): lo of e^x = hi + mid + lo into out; returns out."),
+    ("log1p_table_free", 1, 1, "log1p_core_table_free({0})", "log1p_core_table_free({0})",
+     "log1p_table_free(e, out): log(1 + e) at float32 grade (Ziv's first pass; below 2^-49.5 relative) for "
+     "e = 0 and 2^-1021 <= e <= 1 (less precise below), garbage elsewhere, into out; returns out."),
+    ("decided_float32", 1, 1, "decided_float32({0})", "decided_float32({0})",
+     "decided_float32(v, out): v where a value within 2^-44 relative of it rounds to v's float32 (v >= 2^-126), "
+     "else NaN, into out; returns out."),
 )
 
 
@@ -245,12 +267,14 @@ def _primitives_source() -> str:
 
 
 def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str,
-           second: str | None = None) -> tuple[str, str]:
+           second: str | None = None, redo: int = -1) -> tuple[str, str]:
     """The kernel_info and Python wrapper of one exported function (its loops in row ``row`` of the loop
-    tables, its next pass the kernel ``second``), and its method table row."""
+    tables, its next pass the kernel ``second``, the loops that redo its undecided float32 values in row
+    ``redo``), and its method table row."""
     pointer = f"&KERNEL_{second}" if second is not None else "NULL"
     wrapper = (
-        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}, {pointer}}};\n'
+        f'static const kernel_info KERNEL_{name} = {{"{name}", {inputs}, {outputs}, {row}, {labels}, {pointer}, '
+        f'{redo}}};\n'
         f"static PyObject *py_{name}(PyObject *self, PyObject *args) {{ return run(&KERNEL_{name}, args); }}"
     )
     return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
@@ -281,9 +305,14 @@ def _kernels_source() -> tuple[str, str, str]:
         functions.append(text)
         doc = "; ".join(str(e) for e in spec.expressions)
         for suffix, vector, exact, labels, note in _c_entry_points(spec):
-            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, len(rows), labels,
-                                     doc + note, spec.second_pass if labels == 0 else None)
-            rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
+            # NOTE: a Ziv first pass takes the float32 grade's row, and the old loops the next row (its redo).
+            ziv = _ziv(spec) and vector.startswith("single")
+            row = len(rows)
+            wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, row, labels,
+                                     doc + note, spec.second_pass if labels == 0 else None, row + 1 if ziv else -1)
+            rows.append((f"{spec.name}_{vector.replace('single', 'ziv') if ziv else vector}", f"{spec.name}_{exact}"))
+            if ziv:
+                rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))
             wrappers.append(wrapper)
             methods.append(method)
     count = f"#define LOOP_COUNT {len(rows)}\n"

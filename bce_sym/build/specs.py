@@ -98,6 +98,13 @@ WEIGHTED_SUFFIX = "_times_weight"
 _WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple")
 
 
+#: The forms whose float32-grade loops run Ziv's first pass (c_printer's "ziv" loops): the binary-label losses,
+#: whose values (and the fused gradient's) are sums and products of nonnegative terms, so that the bound of
+#: their primitives holds for the whole value: exp 2^-50 and the table-free log1p 2^-49.5, to below 2^-48 with
+#: the few roundings around them, against the 2^-44 that the rounding test (decided_float32) assumes.
+ZIV_FLOAT32: frozenset[str] = frozenset({"bce_with_logits_binary", "logistic_loss", "log_sigmoid"})
+
+
 def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
     for row in SPECIALISED_FORMS:
         if row.quantity == quantity:

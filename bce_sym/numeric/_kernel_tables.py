@@ -21,7 +21,8 @@ COMPILED: frozenset = frozenset()
 
 if EXTENSION is not None:
     KERNELS = {name: (getattr(EXTENSION, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
-    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-50 relative before rounding).
+    # NOTE: float32 in and out, with the float32-grade primitives (below 2^-50 relative before rounding; the
+    # binary losses' first pass 2^-48, its undecided roundings redone at 2^-50: csrc/single.h, module.c).
     KERNELS_FLOAT32 = {
         name: (getattr(EXTENSION, f"{name}_float32"), *row[1:])
         for name, row in NUMPY_KERNELS.items()

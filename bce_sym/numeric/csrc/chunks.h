@@ -20,6 +20,9 @@ typedef struct kernel_info {
     int labels; /* whether the loops read labels y for t = 1 - 2y (and flag a soft one with bit 2) */
     /* Ziv's next pass: the kernel (the same inputs, one value) redoing the last value where it is NaN */
     const struct kernel_info *second;
+    /* The float32 grade's Ziv passes: the row of the loops that redo every value of an element where the first
+     * pass (row loops) leaves one's float32 rounding undecided, or -1 */
+    int redo;
 } kernel_info;
 
 typedef struct {
@@ -74,8 +77,8 @@ VECTOR_TARGET static void store(const operand *op, Py_ssize_t start, const doubl
         }
 }
 
-/* A hint only: assumes op is a buffer and size >= 1 elements from start lie in it. */
-static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
+/* A hint only: assumes op is a buffer and size >= 1 elements from start lie in it; write: an output. */
+static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size, int write)
 {
     const char *first = op->data + start * op->stride, *last = first + (size - 1) * op->stride;
     if (last < first) { /* a negative stride */
@@ -83,8 +86,12 @@ static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size)
         first = last;
         last = swap;
     }
-    for (const char *line = first; line <= last; line += 64)
-        __builtin_prefetch(line);
+    if (write)
+        for (const char *line = first; line <= last; line += 64)
+            __builtin_prefetch(line, 1, 1);
+    else
+        for (const char *line = first; line <= last; line += 64)
+            __builtin_prefetch(line, 0, 1);
 }
 
 /* Releases the views of the first count operands that hold one. */

@@ -241,6 +241,34 @@ VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_lo(in[0][i]);
 }
+
+VECTOR_TARGET LOOP static int log1p_table_free_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_core_table_free(in[0][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void log1p_table_free_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_core_table_free(in[0][i]);
+}
+
+VECTOR_TARGET LOOP static int decided_float32_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = decided_float32(in[0][i]);
+    return outside;
+}
+
+VECTOR_TARGET LOOP static void decided_float32_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = decided_float32(in[0][i]);
+}
 VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -348,6 +376,21 @@ VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_single(r2);
+        const double r4 = r0 - r3;
+        out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = np_minimum(s, 0.0);
+        const double r1 = copysign(s, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
@@ -942,6 +985,24 @@ VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = exp_fast_single(r3, &outside);
+        const double r5 = log1p_core_table_free(r4);
+        const double r6 = r2 + r5;
+        out[0][i] = r6;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1397,6 +1458,31 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        out[0][i] = r12;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1482,6 +1568,32 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
     return outside | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        out[0][i] = r12;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1533,6 +1645,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARG
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        out[0][i] = r5;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -1592,6 +1721,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CH
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        out[0][i] = r5;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK_ARGS)
+{
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
@@ -8258,7 +8405,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
     return outside;
 }
 
-#define LOOP_COUNT 134
+#define LOOP_COUNT 142
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk},
@@ -8278,9 +8425,12 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_triple_hi_vector, exp_triple_hi_exact_chunk},
     {exp_triple_mid_vector, exp_triple_mid_exact_chunk},
     {exp_triple_lo_vector, exp_triple_lo_exact_chunk},
+    {log1p_table_free_vector, log1p_table_free_exact_chunk},
+    {decided_float32_vector, decided_float32_exact_chunk},
     {sigmoid_vector, sigmoid_exact},
     {sigmoid_single, sigmoid_exact},
     {log_sigmoid_vector, log_sigmoid_exact},
+    {log_sigmoid_ziv, log_sigmoid_exact},
     {log_sigmoid_single, log_sigmoid_exact},
     {bce_with_logits_vector, bce_with_logits_exact},
     {bce_with_logits_single, bce_with_logits_exact},
@@ -8295,6 +8445,7 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_hess_unweighted_vector, bce_with_logits_hess_unweighted_exact},
     {bce_with_logits_hess_unweighted_single, bce_with_logits_hess_unweighted_exact},
     {logistic_loss_vector, logistic_loss_exact},
+    {logistic_loss_ziv, logistic_loss_exact},
     {logistic_loss_single, logistic_loss_exact},
     {logistic_loss_grad_vector, logistic_loss_grad_exact},
     {logistic_loss_grad_single, logistic_loss_grad_exact},
@@ -8307,12 +8458,16 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_hess_vector, bce_hess_exact},
     {bce_hess_single, bce_hess_exact},
     {bce_with_logits_binary_vector, bce_with_logits_binary_exact},
+    {bce_with_logits_binary_ziv, bce_with_logits_binary_exact},
     {bce_with_logits_binary_single, bce_with_logits_binary_exact},
     {bce_with_logits_binary_vector_labels, bce_with_logits_binary_exact_labels},
+    {bce_with_logits_binary_ziv_labels, bce_with_logits_binary_exact_labels},
     {bce_with_logits_binary_single_labels, bce_with_logits_binary_exact_labels},
     {bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact},
+    {bce_with_logits_binary_unweighted_ziv, bce_with_logits_binary_unweighted_exact},
     {bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact},
     {bce_with_logits_binary_unweighted_vector_labels, bce_with_logits_binary_unweighted_exact_labels},
+    {bce_with_logits_binary_unweighted_ziv_labels, bce_with_logits_binary_unweighted_exact_labels},
     {bce_with_logits_binary_unweighted_single_labels, bce_with_logits_binary_unweighted_exact_labels},
     {bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact},
     {bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact},

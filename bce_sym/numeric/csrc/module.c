@@ -103,6 +103,49 @@ static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], d
         value[where[j]] = result[j];
 }
 
+/* The float32 grade's second pass: the elements of a chunk where any value's float32 rounding is undecided
+ * (undecided_float32: the first pass's bound, 2^-44, leaves a float32 midpoint possible) are gathered, run
+ * through the loops of row k->redo and written back, every value. */
+VECTOR_TARGET static int any_undecided(const double *value, Py_ssize_t size)
+{
+    int any = 0;
+    for (Py_ssize_t i = 0; i < size; i++)
+        any |= undecided_float32(value[i]);
+    return any;
+}
+
+VECTOR_TARGET static void redo_undecided(const kernel_info *k, const double (*local_in)[CHUNK], double (*local_out)[CHUNK],
+                                         Py_ssize_t size)
+{
+    int any = 0;
+    for (int m = 0; m < k->outputs; m++) /* NOTE: a vectorised look first; most chunks hold none */
+        any |= any_undecided(local_out[m], size);
+    if (!any)
+        return;
+    short where[CHUNK];
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        int undecided = 0;
+        for (int m = 0; m < k->outputs; m++)
+            undecided |= undecided_float32(local_out[m][i]);
+        where[count] = (short)i; /* NOTE: branch-free: kept where undecided */
+        count += undecided;
+    }
+    double gathered[MAX_INPUTS][CHUNK], result[MAX_OUTPUTS][CHUNK];
+    for (int a = 0; a < k->inputs; a++)
+        for (Py_ssize_t j = 0; j < count; j++)
+            gathered[a][j] = local_in[a][where[j]];
+    const chunk_loops *loops = &isa_in_use->table[k->redo];
+    if (loops->vector((const double (*)[CHUNK])gathered, result, count) & 1)
+        loops->exact((const double (*)[CHUNK])gathered, result, count);
+    for (int m = 0; m < k->outputs; m++)
+        for (Py_ssize_t j = 0; j < count; j++)
+            local_out[m][where[j]] = result[m][j];
+}
+
+/* How far ahead of the chunk being computed its inputs and outputs are prefetched (into L2). */
+#define AHEAD (2 * CHUNK)
+
 static PyObject *run(const kernel_info *k, PyObject *args)
 {
     const chunk_loops *loops = &isa_in_use->table[k->loops];
@@ -177,9 +220,15 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             if (in[a].is_buffer)
                 load(&in[a], start, local_in[a], size);
         /* Ask for the next chunk's inputs now, so that memory streams them in while this one computes. */
-        for (int a = 0; a < k->inputs; a++)
-            if (in[a].is_buffer && start + CHUNK < n)
-                prefetch(&in[a], start + CHUNK, n - start - CHUNK < CHUNK ? n - start - CHUNK : CHUNK);
+        if (start + AHEAD < n) {
+            Py_ssize_t next = n - start - AHEAD < CHUNK ? n - start - AHEAD : CHUNK;
+            for (int a = 0; a < k->inputs; a++)
+                if (in[a].is_buffer)
+                    prefetch(&in[a], start + AHEAD, next, 0);
+            /* and the lines it will write, so that the stores do not wait to read them first */
+            for (int m = summing; m < k->outputs; m++)
+                prefetch(&out[m], start + AHEAD, next, 1);
+        }
         int flags = loops->vector((const double (*)[CHUNK])local_in, local_out, size);
         if (flags & 2) { /* a label neither 0 nor 1: stop, the caller runs the soft-label kernel instead */
             soft = 1;
@@ -189,6 +238,9 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             loops->exact((const double (*)[CHUNK])local_in, local_out, size);
         if (k->second != NULL)
             second_pass(k->second, (const double (*)[CHUNK])local_in, local_out[k->outputs - 1], size);
+        /* NOTE: a sum needs no value's float32 rounding decided (the first pass is within 2^-48 relative) */
+        if (k->redo >= 0 && !summing)
+            redo_undecided(k, (const double (*)[CHUNK])local_in, local_out, size);
         if (summing) {
             double value = chunk_sum(local_out[0], size), sum = total + value;
             error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;

@@ -1,5 +1,5 @@
 /* The vectorised float64 primitives: exp, log1p and log, each as a fast core with its range test and an
- * exact version that sends what the core cannot take to libm; and their float32-grade variants.
+ * exact version that sends what the core cannot take to libm; their float32-grade variants are in single.h.
  *
  * Hand-written (the algorithms are described in bce_sym/build/tables.py, which computes their tables in
  * mpmath into the GENERATED tables.gen.h). Every core states the arguments it is right for; outside
@@ -239,8 +239,13 @@ VECTOR_TARGET static inline double log_exact(double x)
  * (within 2^-59 too) and sends the rest to libm (lo = y_lo/y, 0 where the log is not finite). */
 VECTOR_TARGET ALWAYS_INLINE static inline double log_two_fast(double y, double y_lo, double *lo, int *outside)
 {
-    *outside |= log_outside(y);
-    return log_core_two(y, y_lo, y_lo / y, lo);
+    /* NOTE: y = ±0 (a probability's end) here too, as log_two_exact gives it (-inf, lo = 0), so that a chunk
+     * holding one is not redone whole. */
+    int end = y == 0.0;
+    *outside |= log_outside(y) & !end;
+    double l, h = log_core_two(y, y_lo, y_lo / y, &l);
+    *lo = blend(all_ones_if(end), 0.0, l);
+    return blend(all_ones_if(end), -INFINITY, h);
 }
 
 VECTOR_TARGET static inline double log_two_exact(double y, double y_lo, double *lo)
@@ -277,10 +282,14 @@ VECTOR_TARGET static inline double log1p_negative_fast(double a, int *outside)
 /* log1p(a) as hi + *lo for -1 < a < 0: log(1 + a) of the exact pair 1 + a = y + l. */
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_negative_two_fast(double a, double *lo, int *outside)
 {
-    *outside |= log1p_negative_outside(a);
+    /* NOTE: the ends a = -1 (-inf) and ±0 (±0) here too, each with lo = 0, as log1p_two_exact gives them. */
+    int zero = a == 0.0, minus_one = a == -1.0;
+    *outside |= log1p_negative_outside(a) & !zero & !minus_one;
     double y = 1.0 + a;
     double l = a - (y - 1.0);
-    return log_core_two(y, l, l / y, lo);
+    double low, h = log_core_two(y, l, l / y, &low);
+    *lo = blend(all_ones_if(zero | minus_one), 0.0, low);
+    return blend(all_ones_if(zero), a, blend(all_ones_if(minus_one), -INFINITY, h));
 }
 
 /* log1p of a pair e + e_lo (|e_lo| <= 2^-52·|e|) as hi + *lo for every e: the fast paths on [+0, 1] and
@@ -308,83 +317,7 @@ VECTOR_TARGET static inline double log1p_exact(double e)
     return log1p_negative_outside(e) ? log1p(e) : log1p_negative_core(e);
 }
 
-/* float32 grade, for results rounded to float32: relative error below 2^-50 before that rounding (a few
- * roundings of 2^-53 each; tests/test_compiled.py measures it), so a float32 result is off by at most
- * 2^-26 ULP more than correct rounding's half ULP. Both run their polynomials as FMAs (this grade need
- * not match the NumPy kernels bit for bit).
- * - exp drops the table's tail (2^(j/128) is then off by its rounding, 2^-53 relative).
- * - log1p needs one table lookup, not two: with c = c_j itself (exact from m's top bits; c_0 = 1),
- *   log m = log c + 2·atanh(u), u = (m - c)/(m + c), where m - c is exact and |u| <= 2^-9 (2^-8 for
- *   j = 0), so atanh to u^7 leaves u^8/9 < 2^-67 relative. One division d = 1/(m + c) serves u and the
- *   lost low bits l of e in h = 1 + e: l/h = 2l·d to within |u| relative. Near 1 (j = 0, c = 1) nothing
- *   cancels: u = (h - 1)/(h + 1) and 2l·d carry all of e. */
-VECTOR_TARGET static inline double exp_core_single(double x)
-{
-    double kd = fma(x, INV_LN2_N, SHIFT);
-    uint64_t ki = as_bits(kd);
-    kd -= SHIFT;
-    double r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x));
-    double scale = as_double(EXP_HI_BITS[ki & 127u] + (ki << 45));
-    double tmp = fma(r * r, fma(r, fma(r, fma(r, 1.0 / 120, 1.0 / 24), 1.0 / 6), 0.5), r);
-    return fma(scale, tmp, scale);
-}
-
-VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
-{
-    *outside |= exp_outside(x);
-    return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_core_single(x), 0.0);
-}
-
-VECTOR_TARGET static inline double log1p_core_single(double e)
-{
-    double h = 1.0 + e;
-    double l = e - (h - 1.0);
-    uint64_t b = as_bits(h);
-    uint64_t j = (b >> 45) & 127u;
-    double k = blend(all_ones_if(h >= 2.0), 1.0, 0.0); /* h in [1, 2]: only e = 1 reaches the next binade */
-    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
-    double m = as_double(mantissa);
-    double c = blend(all_ones_if(j == 0), 1.0, as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u));
-    double d = 1.0 / (m + c);
-    double u = (m - c) * d;
-    double u2 = u * u;
-    double w = fma(k, LN2_HI, LOG_CENTRE[j]);
-    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d);
-}
-
-/* log(y) + l/y at float32 grade for 2^-1022 <= y <= 1, as log1p_core_single but over the LOGX
- * intervals (halves from j = 64 on, exponent k = e + 1; the last centred on 2): c = 1 for j = 0, 2 for
- * j = 127, else read off m's bits. l/y = 2^-e·l/m, with 1/m taken as 2d (off by |u| relative). */
-VECTOR_TARGET static inline double log_core_single(double y, double l)
-{
-    uint64_t b = as_bits(y);
-    uint64_t j = (b >> 45) & 127u;
-    double e = as_double(0x4330000000000000u | (b >> 52)) - 0x1.00000000003ffp52;
-    double k = e + blend(all_ones_if(j >= 64), 1.0, 0.0);
-    uint64_t mantissa = (b & 0x000fffffffffffffu) | 0x3ff0000000000000u;
-    double m = as_double(mantissa);
-    double centre = as_double((mantissa & 0xffffe00000000000u) | 0x0000100000000000u);
-    double c = blend(all_ones_if(j == 0), 1.0, blend(all_ones_if(j == 127), 2.0, centre));
-    double d = 1.0 / (m + c);
-    double u = (m - c) * d;
-    double u2 = u * u;
-    double scale = as_double((2046u - (b >> 52)) << 52); /* 2^-e */
-    double w = fma(k, LN2_HI, LOGX_CENTRE[j]);
-    return w + fma(u, fma(u2, fma(u2, fma(u2, 2.0 / 7, 2.0 / 5), 2.0 / 3), 2.0), 2.0 * l * d * scale);
-}
-
-VECTOR_TARGET static inline double log_fast_single(double x, int *outside)
-{
-    *outside |= log_outside(x);
-    return log_core_single(x, 0.0);
-}
-
-VECTOR_TARGET static inline double log1p_negative_fast_single(double a, int *outside)
-{
-    *outside |= log1p_negative_outside(a);
-    double y = 1.0 + a;
-    return log_core_single(y, a - (y - 1.0));
-}
+#include "single.h"
 
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0). */
 static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
