@@ -34,14 +34,9 @@ def _torch_like_bce_gradient(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     return ((p64 - y64) / np.maximum(p64 * (1 - p64), 1e-12)).astype(np.float32)
 
 
-@pytest.mark.parametrize(("fn", "quantity", "lo"), [(_tensorflow_like_gradient, "bce_with_logits_grad", -4.4e-29),
-                                                    (_tensorflow_float32_gradient, "bce_with_logits_grad", -2.3e-16),
-                                                    (_tensorflow_float32_gradient, "bce_with_logits_grad", -1.2e-16),
-                                                    (_torch_like_bce_gradient, "bce_grad", 1.5e-36)])
-def test_structured_settling_gives_mpmaths_report_with_few_mpmath_points(monkeypatch, fn, quantity, lo) -> None:
-    fmt = sweep_format("float32")
-    hi = float(fmt.values(fmt.ordinal(lo) + 4095, fmt.ordinal(lo) + 4096)[0])
-    mpmath_points = []
+def _counted_mpmath(monkeypatch) -> list[int]:
+    """The sizes of settle_exactly's calls from now on (points settled by mpmath)."""
+    mpmath_points: list[int] = []
     exactly = settle.settle_exactly
 
     def counted(target, first, computed, fmt):
@@ -49,11 +44,29 @@ def test_structured_settling_gives_mpmaths_report_with_few_mpmath_points(monkeyp
         return exactly(target, first, computed, fmt)
 
     monkeypatch.setattr(settle, "settle_exactly", counted)
+    return mpmath_points
+
+
+def _mpmath_only(monkeypatch) -> None:
+    """The sweep as before sweeps.decide: every point in doubt, and every undecided flush, goes to mpmath."""
+    excuse = chunk.excuse_flushes
+    monkeypatch.setattr(settle, "settle_structured", lambda index, *rest: index)
+    monkeypatch.setattr(settle, "bin_structured", lambda index, *rest: (index, 0.0))
+    monkeypatch.setattr(chunk, "excuse_flushes", lambda *args: replace(excuse(*args), exact_at_zero=None))
+
+
+@pytest.mark.parametrize(("fn", "quantity", "lo"), [(_tensorflow_like_gradient, "bce_with_logits_grad", -4.4e-29),
+                                                    (_tensorflow_float32_gradient, "bce_with_logits_grad", -2.3e-16),
+                                                    (_tensorflow_float32_gradient, "bce_with_logits_grad", -1.2e-16),
+                                                    (_torch_like_bce_gradient, "bce_grad", 1.5e-36)])
+def test_structured_settling_gives_mpmaths_report_with_few_mpmath_points(monkeypatch, fn, quantity, lo) -> None:
+    fmt = sweep_format("float32")
+    hi = float(fmt.values(fmt.ordinal(lo) + 4095, fmt.ordinal(lo) + 4096)[0])
+    mpmath_points = _counted_mpmath(monkeypatch)
     fast = exhaustive(fn, quantity, label=0.0, dtype="float32", lo=lo, hi=hi, executor="serial")
     fast_points = sum(mpmath_points)
     mpmath_points.clear()
-    monkeypatch.setattr(settle, "settle_structured", lambda index, *rest: index)
-    monkeypatch.setattr(settle, "bin_structured", lambda index, *rest: (index, 0.0))
+    _mpmath_only(monkeypatch)
     slow = exhaustive(fn, quantity, label=0.0, dtype="float32", lo=lo, hi=hi, executor="serial")
     assert replace(fast, seconds=None) == replace(slow, seconds=None)
     assert fast.points >= 4095
@@ -93,21 +106,11 @@ def test_a_flushing_target_gets_the_verdicts_of_mpmath_with_few_mpmath_points(mo
     span = (first, first + 4096) if start != 0.0 else (first - 4096, first)
     targets = [SweepTarget(_tensorflow_flushing_gradient, "bce_with_logits_grad", label, "tf-like", True)
                for label in (0.0, 1.0)]
-    mpmath_points = []
-    exactly = settle.settle_exactly
-
-    def counted(target, first, computed, fmt):
-        mpmath_points.append(np.size(first))
-        return exactly(target, first, computed, fmt)
-
-    monkeypatch.setattr(settle, "settle_exactly", counted)
+    mpmath_points = _counted_mpmath(monkeypatch)
     fast = chunk.measure_chunk(targets, span, "float32")
     fast_points = sum(mpmath_points)
     mpmath_points.clear()
-    excuse = chunk.excuse_flushes
-    monkeypatch.setattr(settle, "settle_structured", lambda index, *rest: index)
-    monkeypatch.setattr(settle, "bin_structured", lambda index, *rest: (index, 0.0))
-    monkeypatch.setattr(chunk, "excuse_flushes", lambda *args: replace(excuse(*args), exact_at_zero=None))
+    _mpmath_only(monkeypatch)
     slow = chunk.measure_chunk(targets, span, "float32")
     for a, b in zip(fast, slow, strict=True):
         # NOTE: worst cases whose errors tie in float64 may be listed in another order: their errors are the same.
