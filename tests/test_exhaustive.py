@@ -425,7 +425,7 @@ def test_the_contract_name_is_the_function_even_after_the_module_loads() -> None
     assert callable(verify.exhaustive) and verify.exhaustive.__name__ == "exhaustive"
 
 
-def _general_settle_and_count(target, values, computed, measured, fmt, work, acc, reference=None):
+def _general_settle_and_count(target, values, computed, measured, fmt, work, acc, reference=None, excused=False):
     # NOTE: every point near an edge by mpmath (reference, for sweeps.decide, is not used).
     from bce_sym.verify.sweeps import settle as settling
 

@@ -115,12 +115,11 @@ def _block(target: SweepTarget, row: Any, inputs: Inputs, values: np.ndarray, co
     measured = measure_in_one_binade(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
     if measured is None:
         measured = measure_block(computed, hi, lo, sign, inputs.first, row.lo_within_exact, fmt, work)
-    # NOTE: errors that flushing excused are not |c − hi − lo|: no exact deciding of their edges (mpmath does).
     excused = target.ftz and _excuse(target, values, computed, measured, fmt, acc)
     error = measured.error
     # NOTE: every undecided point is settled, however many: the counts must be exact, not fast.
     settled_before = acc.settled
-    settle_and_count(target, values, computed, measured, fmt, work, acc, None if excused else (hi, lo, sign))
+    settle_and_count(target, values, computed, measured, fmt, work, acc, (hi, lo, sign), excused)
     acc.points += values.size
     acc.nonfinite += measured.nonfinite
     acc.scaled = max(acc.scaled, measured.scaled)
@@ -162,6 +161,11 @@ def _excuse(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measu
         measured.error[points] = exact_strict
         excused = excuse_flushes(target, values, computed, measured.exact, measured.error, fmt)
     measured.error[excused.index] = excused.ulps
+    if measured.undecided.size and excused.exact_at_zero is not None:
+        # NOTE: a result equal to the exact value at the flushed input has excused error 0, mpmath's as well:
+        # whether the ULP as the inputs stand was undecided no longer matters (every subnormal logit at which
+        # TensorFlow returns σ(0) − y exactly).
+        measured.undecided = np.setdiff1d(measured.undecided, excused.index[excused.exact_at_zero])
     # NOTE: the measuring's peak, edge counts and group maxima were of the strict errors.
     measured.peak, measured.counts, measured.maxima = None, None, None
     acc.flushed += excused.flushed

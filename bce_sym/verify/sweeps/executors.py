@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -54,9 +56,22 @@ def dask_executor(address: str, *, timeout: float = 5.0) -> Iterator[Executor]:
         client.close()
 
 
+# NOTE: frameworks whose thread pools do not survive fork: a forked child of a process that has run XLA
+# (JAX, TensorFlow) or torch's pool hangs in its first call. Where one is loaded, the workers start fresh.
+_THREADED_FRAMEWORKS = ("jax", "jaxlib", "tensorflow", "torch")
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """fork where nothing loaded forbids it (workers start at once, and scripts need no ``__main__`` guard);
+    spawn once JAX, TensorFlow or torch is imported in this process."""
+    if any(name in sys.modules for name in _THREADED_FRAMEWORKS):
+        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context()
+
+
 def _pool(workers: int | None) -> Executor:
     count = workers if workers is not None else (os.cpu_count() or 1)
-    return concurrent.futures.ProcessPoolExecutor(max_workers=count)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=count, mp_context=pool_context())
 
 def run_on(executor: Executor, pending: Sequence[tuple[int, int]], payload: bytes, fmt: SweepFormat,
             finished: Callable[[tuple[int, int], Sequence[Report]], None]) -> None:

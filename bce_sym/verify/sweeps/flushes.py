@@ -30,13 +30,20 @@ class Excused:
     ulps: np.ndarray
     flushed: int
     expected_nonfinite: int
+    # Where (in ``index``) the result is the exact value at the flushed input (0 ULPs against mpmath's value
+    # there): the excused error is 0 whatever the error as the inputs stand, mpmath's or an estimate.
+    exact_at_zero: np.ndarray | None = None
 
 
 def _at_zero(target: SweepTarget, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The exact values (hi, lo) at the first argument ±0 (``signs``: True for −0) and the target's label."""
-    zeros = np.where(signs, -0.0, 0.0)
-    columns = [zeros] if target.label is None else [zeros, np.full(zeros.size, float(target.label))]
-    return exact_values(target.quantity, columns, "float64")
+    # NOTE: two values (at +0 and −0), each evaluated once and spread, not one mpmath evaluation per point: a
+    # chunk of subnormal logits is 2^21 of them.
+    zeros = np.array([0.0, -0.0])
+    columns = [zeros] if target.label is None else [zeros, np.full(2, float(target.label))]
+    hi, lo = exact_values(target.quantity, columns, "float64")
+    chosen = np.asarray(signs, dtype=np.intp)
+    return hi[chosen], lo[chosen]
 
 
 def excuse_flushes(target: SweepTarget, first: np.ndarray, computed: np.ndarray, exact: np.ndarray,
@@ -63,6 +70,7 @@ def excuse_flushes(target: SweepTarget, first: np.ndarray, computed: np.ndarray,
     computed64 = np.asarray(computed, dtype=np.float64)[index]
     strict = ulps[index]
     at_flushed = strict.copy()
+    exact_at_zero = np.zeros(index.size, bool)
     other = exact[index].copy()
     moved_input = subnormal_input[index]
     if moved_input.any():
@@ -71,6 +79,7 @@ def excuse_flushes(target: SweepTarget, first: np.ndarray, computed: np.ndarray,
         with np.errstate(invalid="ignore"):
             at_zero = ulp_error(computed64[moved_input], hi, fmt.name, exact_lo=lo)
         at_flushed[moved_input] = np.where(np.isnan(at_zero), np.inf, at_zero)
+        exact_at_zero[moved_input] = at_zero == 0
     with np.errstate(invalid="ignore"):
         zero_for_subnormal = (computed64 == 0) & (subnormal_exact[index] | ((other != 0) & (np.abs(other) < tiny)))
         excused = np.where(zero_for_subnormal, 0.0, np.minimum(strict, at_flushed))
@@ -78,5 +87,6 @@ def excuse_flushes(target: SweepTarget, first: np.ndarray, computed: np.ndarray,
         bad_strict = (np.abs(exact[index]) < limit) & ~np.isfinite(computed64)
         expected = bad_strict & ~(np.abs(other) < limit)
         moved = (strict - excused) >= 1
-    return Excused(index, excused, int(np.count_nonzero(moved | expected)), int(np.count_nonzero(expected)))
+    return Excused(index, excused, int(np.count_nonzero(moved | expected)), int(np.count_nonzero(expected)),
+                   exact_at_zero)
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from bce_sym.verify.metrics import ulp_error
+from bce_sym.verify.metrics import overflow_threshold, ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.two_float import Inputs, evaluate_split, fast_form
 from bce_sym.verify.report_rows import HISTOGRAM_EDGES
-from bce_sym.verify.sweeps.decide import settle_structured
+from bce_sym.verify.sweeps.decide import bin_structured, settle_structured
 from bce_sym.verify.sweeps.flushes import excuse_flushes
 from bce_sym.verify.sweeps.measure import BAND, CROWDED_EDGES, GROUP, Measured, Workspace
 from bce_sym.verify.sweeps.ranges import SweepFormat
@@ -28,8 +28,12 @@ EDGES = np.array(HISTOGRAM_EDGES)
 
 
 def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured,
-                      fmt: SweepFormat, work: Workspace, acc: Accumulator, reference: Any = None) -> None:
+                      fmt: SweepFormat, work: Workspace, acc: Accumulator, reference: Any = None,
+                      excused: bool = False) -> None:
     """Settle the points whose histogram bin is in doubt, then count the block into ``acc.histogram``.
+
+    ``reference``, the block's reference row (hi, lo, lo_sign), lets ``sweeps.decide`` settle points in float64
+    first; ``excused``: the block's errors are of a flushing target with its flushes excused (``chunk._excuse``).
 
     NOTE: for a block with no undecided points, errors known to a scalar uncertainty and none beyond
     0.5 + 2^-20 (every block of a correctly rounded function), four counting passes find both the bins
@@ -51,9 +55,18 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
         fast = counts[-1][1] == n
     if not fast:
         straddling = _straddling(error, measured.delta, work)
-        if reference is not None:
-            straddling = settle_structured(straddling, error, computed, *reference, fmt)
         settle = np.union1d(measured.undecided, straddling)
+        settle = _decided(target, values, computed, measured, fmt, settle, reference, excused)
+        if reference is not None and not excused:
+            # NOTE: what is left can still lie inside one bin for every lo mpmath may have: its estimate is
+            # then within ``width`` of mpmath's, which the measurement's uncertainty takes in.
+            settle, width = bin_structured(settle, error, computed, *reference, fmt)
+            if width:
+                measured.delta = (max(measured.delta, width) if np.isscalar(measured.delta)
+                                  else np.maximum(measured.delta, width))
+            if measured.undecided.size:
+                # NOTE: undecided estimates were replaced: the measuring's peak and group maxima no longer hold.
+                measured.peak, measured.maxima = None, None
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
@@ -74,9 +87,7 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
         near = np.zeros(band.size, bool)
         for edge in CROWDED_EDGES:
             near |= np.abs(values_in_band - edge) <= width
-        settle = band[near]
-        if reference is not None:
-            settle = settle_structured(settle, error, computed, *reference, fmt)
+        settle = _decided(target, values, computed, measured, fmt, band[near], reference, excused)
         if settle.size:
             _, error[settle] = settle_exactly(target, values[settle], computed[settle], fmt)
             acc.settled += settle.size
@@ -90,6 +101,34 @@ def settle_and_count(target: SweepTarget, values: np.ndarray, computed: np.ndarr
     if rest.size:
         bins = np.clip(np.searchsorted(EDGES, rest, side="right") - 1, 2, len(EDGES) - 2)
         acc.histogram += np.bincount(bins, minlength=len(EDGES) - 1)
+
+
+def _decided(target: SweepTarget, values: np.ndarray, computed: np.ndarray, measured: Measured, fmt: SweepFormat,
+             index: np.ndarray, reference: Any, excused: bool) -> np.ndarray:
+    """``decide.settle_structured`` on the points ``index``; the indices left for mpmath.
+
+    In a block whose flushes were excused, the errors are min(error as the inputs stand, error at the flushed
+    inputs): the first is settled from the structure as it is elsewhere, then excused as ``settle_exactly``
+    excuses mpmath's (``flushes.excuse_flushes``, whose error at a flushed input is mpmath's already). The
+    excusing reads the exact value only against the smallest normal and the overflow threshold, so the float64
+    estimate serves where it lies well inside them.
+    """
+    if reference is None or index.size == 0:
+        return index
+    if not excused:
+        return settle_structured(index, measured.error, computed, *reference, fmt)
+    strict = np.full(measured.error.size, np.nan)
+    left = settle_structured(index, strict, computed, *reference, fmt)
+    done = np.setdiff1d(index, left, assume_unique=True)
+    estimate = measured.exact[done]
+    with np.errstate(invalid="ignore"):
+        safe = (np.abs(estimate) > 4 * fmt.tiny) & (np.abs(estimate) < overflow_threshold(fmt.name) / 4)
+    points = done[safe]
+    ulps = strict[points]
+    flushes = excuse_flushes(target, values[points], computed[points], estimate[safe], ulps, fmt)
+    ulps[flushes.index] = flushes.ulps
+    measured.error[points] = ulps
+    return np.union1d(left, done[~safe])
 
 
 def uncertainty(error: np.ndarray, delta: np.ndarray | float) -> np.ndarray:
