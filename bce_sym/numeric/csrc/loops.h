@@ -15,12 +15,17 @@
 #define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
 typedef int (*vector_chunk)(CHUNK_ARGS);
 typedef void (*exact_chunk)(CHUNK_ARGS);
+/* The float32 grade's first pass reading contiguous float32 inputs in[k][0..n) in place (no copy). */
+#define DIRECT_ARGS const float *const *in, double (*restrict out)[CHUNK], Py_ssize_t n
+typedef int (*direct_chunk)(DIRECT_ARGS);
 
 /* One exported function's loops: vector flags the elements it cannot do (bit 1; bit 2 a soft label),
- * and then the chunk is redone by exact. */
+ * and then the chunk is redone by exact; direct (float32 entries only, else NULL) is vector reading
+ * contiguous float32 inputs where they are. */
 typedef struct {
     vector_chunk vector;
     exact_chunk exact;
+    direct_chunk direct;
 } chunk_loops;
 
 #endif /* BCE_SYM_LOOPS_H */
