@@ -1,7 +1,8 @@
 """The float32 grade's direct first pass (module.c, c_printer's NAME_direct loops): with every input a contiguous
 float32 array, the first pass reads the arrays where they are instead of the chunk's copy. It must give what the
 copied chunks give, bit for bit: the same values (and the passes after it: the exact loop, the Ziv redo, the next
-pass), the same sum, the same soft-label answer, and out may be an input."""
+pass), the same sum, the same soft-label answer, and out may be an input. Where no pass after it may change a
+value, it stores contiguous float32 outputs in place too (NAME_direct_out), rounded once, as store() does."""
 
 from __future__ import annotations
 
@@ -64,30 +65,48 @@ _CASES = [(name, arguments, soft) for name, arguments in _functions() for soft i
 @pytest.mark.parametrize("name, arguments, soft", _CASES,
                          ids=[f"{name}-{'soft' if soft else 'binary'}" for name, _, soft in _CASES])
 def test_the_direct_first_pass_gives_the_copied_chunks_values_bit_for_bit(fm, name, arguments, soft) -> None:
+    """Three ways in: contiguous inputs and outputs (the first pass stores its values in place where no later
+    pass may change them), contiguous inputs with a strided out (the chunk then store()), strided inputs."""
     function = getattr(fm, name)
     n = 5 * 512 + 77
     rng = np.random.default_rng(sum(map(ord, name)))
     columns = [_column(a, rng, n, soft) for a in arguments]
     outputs = 2 if "_and_grad" in name else 1
     results = []
-    for inputs in (columns, [_strided(c) for c in columns]):
-        out = tuple(np.zeros(n, np.float32) for _ in range(outputs))
+    for inputs, strided_out in ((columns, False), (columns, True), ([_strided(c) for c in columns], False)):
+        out = tuple((_strided if strided_out else np.copy)(np.zeros(n, np.float32)) for _ in range(outputs))
         with np.errstate(all="ignore"):
             returned = function(*inputs, out if outputs > 1 else out[0])
             summed = function(*inputs, (None, np.zeros(n, np.float32)) if outputs > 1 else None)
-        results.append(([o.view(np.uint32) for o in out], returned is False, summed))
-    (direct, soft_direct, sum_direct), (copied, soft_copied, sum_copied) = results
-    assert soft_direct == soft_copied == (soft and name.endswith("_labels_float32"))
-    assert (sum_direct is None) == (sum_copied is None)
-    if sum_direct is not None:
-        assert np.array_equal(np.float64(sum_direct), np.float64(sum_copied), equal_nan=True), (sum_direct, sum_copied)
-    if soft_direct:  # out holds nothing promised
-        return
-    for a, b in zip(direct, copied, strict=True):
-        differ = np.flatnonzero(a != b)
-        assert differ.size == 0, (name, [c[differ[0]] for c in columns], a[differ[0]], b[differ[0]])
-    if outputs == 1:  # out may be the first input (contiguous: the direct pass reads it before it is stored)
+        results.append(([np.array(o).view(np.uint32) for o in out], returned is False, summed))
+    direct, soft_direct, sum_direct = results[0]
+    for copied, soft_copied, sum_copied in results[1:]:
+        assert soft_direct == soft_copied == (soft and name.endswith("_labels_float32"))
+        assert (sum_direct is None) == (sum_copied is None)
+        if sum_direct is not None:
+            assert np.array_equal(np.float64(sum_direct), np.float64(sum_copied), equal_nan=True), (sum_direct,
+                                                                                                   sum_copied)
+        # NOTE: past a soft label out holds nothing promised; the chunks before the first soft one are stored
+        labels = columns[arguments.index("y")] if soft_direct else None
+        end = n if labels is None else np.flatnonzero((labels != 0) & (labels != 1))[0] // 512 * 512
+        for a, b in zip(direct, copied, strict=True):
+            differ = np.flatnonzero(a[:end] != b[:end])
+            assert differ.size == 0, (name, [c[differ[0]] for c in columns], a[differ[0]], b[differ[0]])
+    if outputs == 1 and not soft_direct:  # out may be the first input (contiguous: a chunk is read before stored)
         inplace = columns[0].copy()
         with np.errstate(all="ignore"):
             function(inplace, *columns[1:], inplace)
         assert np.array_equal(inplace.view(np.uint32), direct[0])
+
+
+def test_the_first_pass_stores_in_place_bit_for_bit_where_out_overlaps_an_input_in_part(fm) -> None:
+    """out a shifted view of the logits (it overlaps them but is not them): the chunk path's values."""
+    name = "bce_with_logits_grad_binary_unweighted_labels_float32"
+    rng = np.random.default_rng(7)
+    n = 3 * 512 + 5
+    s, y = _column("s", rng, n + 3, False), _column("y", rng, n, False)
+    expected = np.zeros(n, np.float32)
+    with np.errstate(all="ignore"):
+        getattr(fm, name)(_strided(s[3:]), _strided(y), expected)
+        assert getattr(fm, name)(s[3:], y, s[:n]) is True
+    assert np.array_equal(s[:n].view(np.uint32), expected.view(np.uint32))

@@ -9,7 +9,8 @@ first pass of the float32 grade (a table-free log1p, 2^-49.5), whose stored valu
 whose undecided elements the float32-grade loops redo. The binary ``bce_with_logits*`` kernels also read
 labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also
 sums instead of storing (``out=None``), so that a reduced loss costs no second pass. The float32 entry's first
-pass has a direct twin (NAME_direct) that reads contiguous float32 inputs where they are, not a chunk's copy.
+pass has a direct twin (NAME_direct) that reads contiguous float32 inputs where they are, not a chunk's copy,
+and where no Ziv pass follows, one that also writes contiguous float32 outputs in place (NAME_direct_out).
 
 :func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``,
 which the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``. The
@@ -115,19 +116,20 @@ def _reads_labels(spec) -> bool:
     return spec.name.startswith("bce_with_logits") and "t" in [a.name for a in spec.arguments]
 
 
-def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False) -> str:
+def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, stored: bool = False) -> str:
     """One chunk function: the program's statements in a loop over the chunk's elements.
 
     The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
     reading labels, bit 2 for a label that is neither 0 nor 1 (NaN included). A direct loop (NAME_direct, the
-    float32 grade's first pass) reads its inputs from contiguous float32 arrays instead of the chunk's copy.
+    float32 grade's first pass) reads its inputs from contiguous float32 arrays instead of the chunk's copy;
+    stored (NAME_direct_out) it also writes its values to contiguous float32 arrays, each rounded once.
     """
     instructions, results = program
     flags = variant != "exact"
     loads = []
 
     def element(k: int) -> str:  # NOTE: float32 read exactly as float64, as load() does (chunks.h)
-        return f"(double)in[{k}][i]" if direct else f"in[{k}][i]"
+        return (f"(double)in{k}[i]" if stored else f"(double)in[{k}][i]") if direct else f"in[{k}][i]"
 
     # NOTE: an argument the expression does not read (σ(s)σ(−s) takes t but needs only t² = 1) is not loaded.
     used = {op for ins in instructions for op in ins.operands} | set(results)
@@ -142,11 +144,17 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False) -> 
             loads.append(f"const double t = 1.0 - ({element(k)} + {element(k)});")
         else:
             loads.append(f"const double {a.name} = {element(k)};")
-    stores = [f"out[{k}][i] = {_c_operand(r)};" for k, r in enumerate(results)]
+    # NOTE: rounded once from the float64 value, as store() does (chunks.h)
+    stores = [f"out{k}[i] = (float){_c_operand(r)};" if stored else f"out[{k}][i] = {_c_operand(r)};"
+              for k, r in enumerate(results)]
     body = loads + [line for ins in instructions for line in _c_statement(ins, variant).split("\n")] + stores
-    name = f"{spec.name}_{variant}{'_labels' if labels else ''}{'_direct' if direct else ''}"
-    arguments = "DIRECT_ARGS" if direct else "CHUNK_ARGS"
+    name = f"{spec.name}_{variant}{'_labels' if labels else ''}{'_direct' if direct else ''}{'_out' if stored else ''}"
+    arguments = "DIRECT_OUT_ARGS" if stored else "DIRECT_ARGS" if direct else "CHUNK_ARGS"
     lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}({arguments})", "{"]
+    if stored:  # NOTE: the caller passes arrays that do not overlap (module.c), which restrict tells gcc
+        lines += [f"    const float *restrict in{k} = in[{k}];" for k, a in enumerate(spec.arguments)
+                  if a.name in used or (labels and a.name == "t")]
+        lines += [f"    float *restrict out{k} = out[{k}];" for k in range(len(results))]
     if flags:
         lines.append("    int outside = 0, soft = 0;" if labels else "    int outside = 0;")
     lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
@@ -176,6 +184,8 @@ def _c_kernel(spec) -> str | None:
             loops.append(_c_loop(spec, uncompensated if variant in ("single", "ziv") else program, variant, labels))
             if variant == ("ziv" if _ziv(spec) else "single"):  # the float32 entry's first pass
                 loops.append(_c_loop(spec, uncompensated, variant, labels, direct=True))
+                if variant == "single":  # NOTE: a Ziv first pass's values are tested after it: kept on the stack
+                    loops.append(_c_loop(spec, uncompensated, variant, labels, direct=True, stored=True))
     return "\n\n".join(loops)
 
 
@@ -291,8 +301,9 @@ def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str
 
 def _loop_table(rows: list[tuple[str, ...]]) -> str:
     """The loop table of one instruction set's unit (named LOOP_TABLE by it; loops_isa.h): one row of
-    (flagging loop, exact loop, direct loop or NULL) per exported function, in the order of the entry points."""
-    body = "".join(f"    {{{row[0]}, {row[1]}, {row[2] if len(row) > 2 else 'NULL'}}},\n" for row in rows)
+    (flagging loop, exact loop, direct loop or NULL, storing direct loop or NULL) per exported function, in the
+    order of the entry points."""
+    body = "".join(f"    {{{', '.join((*row, 'NULL', 'NULL')[:4])}}},\n" for row in rows)
     return (f"/* The loops of each exported function, in the order of entry_points.gen.h. */\n"
             f"const chunk_loops LOOP_TABLE[LOOP_COUNT] = {{\n{body}}};\n")
 
@@ -320,7 +331,8 @@ def _kernels_source() -> tuple[str, str, str]:
             wrapper, method = _entry(spec.name + suffix, len(spec.arguments), outputs, row, labels,
                                      doc + note, spec.second_pass if labels == 0 else None, row + 1 if ziv else -1)
             first = f"{spec.name}_{vector.replace('single', 'ziv') if ziv else vector}"
-            direct = (f"{first}_direct",) if vector.startswith("single") else ()
+            direct = (f"{first}_direct", f"{first}_direct_out" if not ziv else "NULL") if vector.startswith(
+                "single") else ()
             rows.append((first, f"{spec.name}_{exact}", *direct))
             if ziv:
                 rows.append((f"{spec.name}_{vector}", f"{spec.name}_{exact}"))

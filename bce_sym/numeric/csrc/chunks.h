@@ -1,7 +1,9 @@
 /* Chunks: how the kernels' loops see their data. Strided float32 or float64 buffers (and numbers) are
  * copied into chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed)
  * out again. (Where every input is a contiguous float32 array, the float32 grade's first pass reads them in
- * place, and the copy is made only for a pass after it: module.c, chunk_loops.direct.)
+ * place, and the copy is made only for a pass after it: module.c, chunk_loops.direct; where no pass after it
+ * may change a value, it writes contiguous float32 outputs in place too, rounded once as store() does:
+ * chunk_loops.direct_out.)
  *
  * Hand-written; needs Python.h and primitives.h (VECTOR_TARGET) first. The copies and the sum are compiled
  * for AVX2 only: they move data, and the kernels' loops (compiled per instruction set) do the work.

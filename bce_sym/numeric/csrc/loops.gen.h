@@ -343,6 +343,24 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r4 = np_maximum(r1, r3);
+        const double r5 = r4 / r2;
+        out0[i] = (float)r5;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -548,6 +566,35 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        out0[i] = (float)r12;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -654,6 +701,32 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_AR
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        out0[i] = (float)r11;
     }
     return outside;
 }
@@ -794,6 +867,36 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = 1.0 - y;
+        const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r1, r4);
+        const double r6 = r3 * r5;
+        const double r7 = r6 / r2;
+        const double r8 = p_w * y;
+        const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r10 = np_maximum(r1, r9);
+        const double r11 = r8 * r10;
+        const double r12 = r11 / r2;
+        const double r13 = r7 - r12;
+        out0[i] = (float)r13;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -920,6 +1023,33 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRE
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = 1.0 - y;
+        const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r1, r4);
+        const double r6 = r3 * r5;
+        const double r7 = r6 / r2;
+        const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r9 = np_maximum(r1, r8);
+        const double r10 = y * r9;
+        const double r11 = r10 / r2;
+        const double r12 = r7 - r11;
+        out0[i] = (float)r12;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1022,6 +1152,31 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = p_w * y;
+        const double r4 = 1.0 + r3;
+        const double r5 = r4 - y;
+        const double r6 = r5 * r1;
+        const double r7 = r6 / r2;
+        const double r8 = r7 / r2;
+        out0[i] = (float)r8;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1086,6 +1241,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRE
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out0[i] = (float)r4;
     }
     return outside;
 }
@@ -1280,6 +1452,29 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = -r7;
+        out0[i] = (float)r8;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1344,6 +1539,23 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out0[i] = (float)r4;
     }
     return outside;
 }
@@ -1440,6 +1652,28 @@ VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
         const double r6 = r3 * r5;
         const double r7 = r2 - r6;
         out[0][i] = r7;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = log_fast_single(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast_single(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        out0[i] = (float)r7;
     }
     return outside;
 }
@@ -1556,6 +1790,25 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = 1.0 - yhat;
+        const double r1 = 1.0 - y;
+        const double r2 = r1 / r0;
+        const double r3 = y / yhat;
+        const double r4 = r2 - r3;
+        out0[i] = (float)r4;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -1642,6 +1895,27 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
         const double r5 = r4 / r2;
         const double r6 = r1 + r5;
         out[0][i] = r6;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = y / yhat;
+        const double r1 = r0 / yhat;
+        const double r2 = 1.0 - yhat;
+        const double r3 = 1.0 - y;
+        const double r4 = r3 / r2;
+        const double r5 = r4 / r2;
+        const double r6 = r1 + r5;
+        out0[i] = (float)r6;
     }
     return outside;
 }
@@ -2224,6 +2498,37 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_A
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out0[i] = (float)r14;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -2349,6 +2654,38 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(D
     return outside | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out0[i] = (float)r14;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -2433,6 +2770,28 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out0[i] = (float)r7;
     }
     return outside;
 }
@@ -2524,6 +2883,29 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out0[i] = (float)r7;
     }
     return outside | (soft << 1);
 }
@@ -2630,6 +3012,34 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_A
         const double r10 = r9 / r2;
         const double r11 = r10 / r2;
         out[0][i] = r11;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out0[i] = (float)r11;
     }
     return outside;
 }
@@ -2743,6 +3153,35 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(D
     return outside | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double p_w = (double)in2[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = t * 0.5;
+        const double r4 = 0.5 + r3;
+        const double r5 = p_w * 0.5;
+        const double r6 = 1.0 - t;
+        const double r7 = r5 * r6;
+        const double r8 = r4 + r7;
+        const double r9 = r8 * r1;
+        const double r10 = r9 / r2;
+        const double r11 = r10 / r2;
+        out0[i] = (float)r11;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -2807,6 +3246,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out0[i] = (float)r4;
     }
     return outside;
 }
@@ -2878,6 +3334,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const double r3 = r1 / r2;
+        const double r4 = r3 / r2;
+        out0[i] = (float)r4;
     }
     return outside | (soft << 1);
 }
@@ -3172,6 +3647,82 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = 1.0 / r3;
+        const double r8 = r1 * r7;
+        const double r9 = r8 * r3;
+        const double r10 = r8 * 134217729.0;
+        const double r11 = r10 - r8;
+        const double r12 = r10 - r11;
+        const double r13 = r8 - r12;
+        const double r14 = r3 * 134217729.0;
+        const double r15 = r14 - r3;
+        const double r16 = r14 - r15;
+        const double r17 = r3 - r16;
+        const double r18 = r12 * r16;
+        const double r19 = r18 - r9;
+        const double r20 = r12 * r17;
+        const double r21 = r19 + r20;
+        const double r22 = r13 * r16;
+        const double r23 = r21 + r22;
+        const double r24 = r13 * r17;
+        const double r25 = r23 + r24;
+        const double r26 = r1 - r9;
+        const double r27 = r26 - r25;
+        const double r28 = r27 + r2;
+        const double r29 = r8 * r6;
+        const double r30 = r28 - r29;
+        const double r31 = r30 * r7;
+        const int r32 = s >= 0.0;
+        const double r33 = 1.0 - y;
+        const double r34 = -y;
+        const double r35 = r32 ? r33 : r34;
+        const double r36 = 1.0 - r33;
+        const double r37 = r36 - y;
+        const double r38 = r32 ? r37 : 0.0;
+        const double r39 = r32 ? -1.0 : 1.0;
+        const double r40 = r39 * r8;
+        const double r41 = r39 * r31;
+        const double r42 = r35 + r40;
+        const double r43 = r42 - r35;
+        const double r44 = r42 - r43;
+        const double r45 = r35 - r44;
+        const double r46 = r40 - r43;
+        const double r47 = r45 + r46;
+        const double r48 = r47 + r38;
+        const double r49 = r48 + r41;
+        const double r50 = r42 + r49;
+        const double r51 = fabs(r47);
+        const double r52 = fabs(r38);
+        const double r53 = r51 + r52;
+        const double r54 = fabs(r31);
+        const double r55 = r53 + r54;
+        const double r56 = r8 * 3.686287386450715e-18;
+        const double r57 = r55 * 2.220446049250313e-16;
+        const double r58 = r56 + r57;
+        const double r59 = r58 + 3.16e-322;
+        const double r60 = r59 * 0.5;
+        const double r61 = round_nearest_decided(r50, r60);
+        out0[i] = (float)r61;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -3344,6 +3895,24 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double yhat = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = 1.0 - yhat;
+        const double r1 = yhat - y;
+        const double r2 = r1 / yhat;
+        const double r3 = r2 / r0;
+        out0[i] = (float)r3;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -3478,6 +4047,44 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT
         const double r22 = r21 + 3.16e-322;
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r1 / r3;
+        const int r5 = s >= 0.0;
+        const double r6 = 1.0 - y;
+        const double r7 = -y;
+        const double r8 = r5 ? r6 : r7;
+        const double r9 = 1.0 - r6;
+        const double r10 = r9 - y;
+        const double r11 = r5 ? r10 : 0.0;
+        const double r12 = r5 ? -1.0 : 1.0;
+        const double r13 = r12 * r4;
+        const double r14 = r8 + r13;
+        const double r15 = r14 + r11;
+        const double r16 = fabs(r14);
+        const double r17 = fabs(r15);
+        const double r18 = r16 + r17;
+        const double r19 = r4 * 4.440892098500626e-16;
+        const double r20 = r18 * 1.1102230246251565e-16;
+        const double r21 = r19 + r20;
+        const double r22 = r21 + 3.16e-322;
+        const double r23 = round_narrow_decided(r15, r22);
+        out0[i] = (float)r23;
     }
     return outside;
 }
@@ -3780,6 +4387,84 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = 1.0 / r3;
+        const double r8 = r1 * r7;
+        const double r9 = r8 * r3;
+        const double r10 = r8 * 134217729.0;
+        const double r11 = r10 - r8;
+        const double r12 = r10 - r11;
+        const double r13 = r8 - r12;
+        const double r14 = r3 * 134217729.0;
+        const double r15 = r14 - r3;
+        const double r16 = r14 - r15;
+        const double r17 = r3 - r16;
+        const double r18 = r12 * r16;
+        const double r19 = r18 - r9;
+        const double r20 = r12 * r17;
+        const double r21 = r19 + r20;
+        const double r22 = r13 * r16;
+        const double r23 = r21 + r22;
+        const double r24 = r13 * r17;
+        const double r25 = r23 + r24;
+        const double r26 = r1 - r9;
+        const double r27 = r26 - r25;
+        const double r28 = r27 + r2;
+        const double r29 = r8 * r6;
+        const double r30 = r28 - r29;
+        const double r31 = r30 * r7;
+        const int r32 = s >= 0.0;
+        const double r33 = 1.0 - y;
+        const double r34 = -y;
+        const double r35 = r32 ? r33 : r34;
+        const double r36 = 1.0 - r33;
+        const double r37 = r36 - y;
+        const double r38 = r32 ? r37 : 0.0;
+        const double r39 = r32 ? -1.0 : 1.0;
+        const double r40 = r39 * r8;
+        const double r41 = r39 * r31;
+        const double r42 = r35 + r40;
+        const double r43 = r42 - r35;
+        const double r44 = r42 - r43;
+        const double r45 = r35 - r44;
+        const double r46 = r40 - r43;
+        const double r47 = r45 + r46;
+        const double r48 = r47 + r38;
+        const double r49 = r48 + r41;
+        const double r50 = r42 + r49;
+        const double r51 = fabs(r47);
+        const double r52 = fabs(r38);
+        const double r53 = r51 + r52;
+        const double r54 = fabs(r31);
+        const double r55 = r53 + r54;
+        const double r56 = r8 * 3.686287386450715e-18;
+        const double r57 = r55 * 2.220446049250313e-16;
+        const double r58 = r56 + r57;
+        const double r59 = r58 + 3.16e-322;
+        const double r60 = fabs(r50);
+        const double r61 = r60 * 1.1102230246251565e-16;
+        const double r62 = r59 + r61;
+        const double r63 = round_narrow_decided(r50, r62);
+        out0[i] = (float)r63;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -4058,6 +4743,80 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIREC
         const double r58 = r57 + 3.16e-322;
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = fabs(r46);
+        const double r51 = fabs(r37);
+        const double r52 = r50 + r51;
+        const double r53 = fabs(r30);
+        const double r54 = r52 + r53;
+        const double r55 = r7 * 1.5777218104420236e-30;
+        const double r56 = r54 * 2.220446049250313e-16;
+        const double r57 = r55 + r56;
+        const double r58 = r57 + 3.16e-322;
+        const double r59 = round_nearest_decided(r49, r58);
+        out0[i] = (float)r59;
     }
     return outside;
 }
@@ -4664,6 +5423,160 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIR
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_triple_hi(r0);
+        const double r2 = exp_triple_mid(r0);
+        const double r3 = exp_triple_lo(r0);
+        const double r4 = 1.0 + r1;
+        const double r5 = r4 - 1.0;
+        const double r6 = r1 - r5;
+        const double r7 = r6 + r2;
+        const double r8 = r7 - r6;
+        const double r9 = r7 - r8;
+        const double r10 = r6 - r9;
+        const double r11 = r2 - r8;
+        const double r12 = r10 + r11;
+        const double r13 = r12 + r3;
+        const double r14 = r1 / r4;
+        const double r15 = r14 * r4;
+        const double r16 = r14 * r7;
+        const double r17 = r1 - r15;
+        const double r18 = r17 + r2;
+        const double r19 = r18 - r17;
+        const double r20 = r18 - r19;
+        const double r21 = r17 - r20;
+        const double r22 = r2 - r19;
+        const double r23 = r21 + r22;
+        const double r24 = r14 * 134217729.0;
+        const double r25 = r24 - r14;
+        const double r26 = r24 - r25;
+        const double r27 = r14 - r26;
+        const double r28 = r4 * 134217729.0;
+        const double r29 = r28 - r4;
+        const double r30 = r28 - r29;
+        const double r31 = r4 - r30;
+        const double r32 = r26 * r30;
+        const double r33 = r32 - r15;
+        const double r34 = r26 * r31;
+        const double r35 = r33 + r34;
+        const double r36 = r27 * r30;
+        const double r37 = r35 + r36;
+        const double r38 = r27 * r31;
+        const double r39 = r37 + r38;
+        const double r40 = -r39;
+        const double r41 = r18 + r40;
+        const double r42 = r41 - r18;
+        const double r43 = r41 - r42;
+        const double r44 = r18 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = -r16;
+        const double r48 = r41 + r47;
+        const double r49 = r48 - r41;
+        const double r50 = r48 - r49;
+        const double r51 = r41 - r50;
+        const double r52 = r47 - r49;
+        const double r53 = r51 + r52;
+        const double r54 = r23 + r46;
+        const double r55 = r54 + r53;
+        const double r56 = r14 * 134217729.0;
+        const double r57 = r56 - r14;
+        const double r58 = r56 - r57;
+        const double r59 = r14 - r58;
+        const double r60 = r7 * 134217729.0;
+        const double r61 = r60 - r7;
+        const double r62 = r60 - r61;
+        const double r63 = r7 - r62;
+        const double r64 = r58 * r62;
+        const double r65 = r64 - r16;
+        const double r66 = r58 * r63;
+        const double r67 = r65 + r66;
+        const double r68 = r59 * r62;
+        const double r69 = r67 + r68;
+        const double r70 = r59 * r63;
+        const double r71 = r69 + r70;
+        const double r72 = r55 - r71;
+        const double r73 = r72 + r3;
+        const double r74 = r14 * r13;
+        const double r75 = r73 - r74;
+        const double r76 = r48 / r4;
+        const double r77 = r76 * r4;
+        const double r78 = r48 - r77;
+        const double r79 = r76 * 134217729.0;
+        const double r80 = r79 - r76;
+        const double r81 = r79 - r80;
+        const double r82 = r76 - r81;
+        const double r83 = r4 * 134217729.0;
+        const double r84 = r83 - r4;
+        const double r85 = r83 - r84;
+        const double r86 = r4 - r85;
+        const double r87 = r81 * r85;
+        const double r88 = r87 - r77;
+        const double r89 = r81 * r86;
+        const double r90 = r88 + r89;
+        const double r91 = r82 * r85;
+        const double r92 = r90 + r91;
+        const double r93 = r82 * r86;
+        const double r94 = r92 + r93;
+        const double r95 = r78 - r94;
+        const double r96 = r95 + r75;
+        const double r97 = r76 * r7;
+        const double r98 = r96 - r97;
+        const double r99 = r98 / r4;
+        const int r100 = s >= 0.0;
+        const double r101 = 1.0 - y;
+        const double r102 = -y;
+        const double r103 = r100 ? r101 : r102;
+        const double r104 = 1.0 - r101;
+        const double r105 = r104 - y;
+        const double r106 = r100 ? r105 : 0.0;
+        const double r107 = r100 ? -1.0 : 1.0;
+        const double r108 = r107 * r14;
+        const double r109 = r107 * r76;
+        const double r110 = r107 * r99;
+        const double r111 = r103 + r108;
+        const double r112 = r111 - r103;
+        const double r113 = r111 - r112;
+        const double r114 = r103 - r113;
+        const double r115 = r108 - r112;
+        const double r116 = r114 + r115;
+        const double r117 = r111 + r109;
+        const double r118 = r117 - r111;
+        const double r119 = r117 - r118;
+        const double r120 = r111 - r119;
+        const double r121 = r109 - r118;
+        const double r122 = r120 + r121;
+        const double r123 = r116 + r106;
+        const double r124 = r123 + r122;
+        const double r125 = r124 + r110;
+        const double r126 = r117 + r125;
+        const double r127 = fabs(r116);
+        const double r128 = fabs(r106);
+        const double r129 = r127 + r128;
+        const double r130 = fabs(r122);
+        const double r131 = r129 + r130;
+        const double r132 = fabs(r110);
+        const double r133 = r131 + r132;
+        const double r134 = r14 * 7.52316384526264e-37;
+        const double r135 = r133 * 2.220446049250313e-16;
+        const double r136 = r134 + r135;
+        const double r137 = r136 + 3.16e-322;
+        const double r138 = r137 * 0.5;
+        const double r139 = round_nearest_decided(r126, r138);
+        out0[i] = (float)r139;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5002,6 +5915,94 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(D
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_pair_hi_fast(r0, &outside);
+        const double r2 = exp_pair_lo_fast(r0, &outside);
+        const double r3 = 1.0 + r1;
+        const double r4 = r3 - 1.0;
+        const double r5 = r1 - r4;
+        const double r6 = r5 + r2;
+        const double r7 = r1 / r3;
+        const double r8 = r7 * r3;
+        const double r9 = r7 * 134217729.0;
+        const double r10 = r9 - r7;
+        const double r11 = r9 - r10;
+        const double r12 = r7 - r11;
+        const double r13 = r3 * 134217729.0;
+        const double r14 = r13 - r3;
+        const double r15 = r13 - r14;
+        const double r16 = r3 - r15;
+        const double r17 = r11 * r15;
+        const double r18 = r17 - r8;
+        const double r19 = r11 * r16;
+        const double r20 = r18 + r19;
+        const double r21 = r12 * r15;
+        const double r22 = r20 + r21;
+        const double r23 = r12 * r16;
+        const double r24 = r22 + r23;
+        const double r25 = r1 - r8;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r2;
+        const double r28 = r7 * r6;
+        const double r29 = r27 - r28;
+        const double r30 = r29 / r3;
+        const int r31 = s >= 0.0;
+        const double r32 = 1.0 - y;
+        const double r33 = -y;
+        const double r34 = r31 ? r32 : r33;
+        const double r35 = 1.0 - r32;
+        const double r36 = r35 - y;
+        const double r37 = r31 ? r36 : 0.0;
+        const double r38 = r31 ? -1.0 : 1.0;
+        const double r39 = r38 * r7;
+        const double r40 = r38 * r30;
+        const double r41 = r34 + r39;
+        const double r42 = r41 - r34;
+        const double r43 = r41 - r42;
+        const double r44 = r34 - r43;
+        const double r45 = r39 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = r46 + r37;
+        const double r48 = r47 + r40;
+        const double r49 = r41 + r48;
+        const double r50 = r49 - r41;
+        const double r51 = r49 - r50;
+        const double r52 = r41 - r51;
+        const double r53 = r48 - r50;
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r46);
+        const double r56 = fabs(r37);
+        const double r57 = r55 + r56;
+        const double r58 = fabs(r30);
+        const double r59 = r57 + r58;
+        const double r60 = r7 * 1.5777218104420236e-30;
+        const double r61 = r59 * 2.220446049250313e-16;
+        const double r62 = r60 + r61;
+        const double r63 = r62 + 3.16e-322;
+        const double r64 = blend(all_ones_if(r7 <= 0.0), 1.0, 0.0);
+        const double r65 = fabs(r54);
+        const double r66 = blend(all_ones_if(r65 <= 0.0), 1.0, 0.0);
+        const double r67 = blend(all_ones_if(r0 > -1.7976931348623157e+308), 1.0, 0.0);
+        const double r68 = r64 * r66;
+        const double r69 = r68 * r67;
+        const double r70 = r69 * r38;
+        const double r71 = r70 * 9.332636185032189e-302;
+        const double r72 = r54 + r71;
+        const double r73 = round_odd_decided(r49, r72, r63);
+        out0[i] = (float)r73;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5198,6 +6199,48 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r15 = np_maximum(r3, r14);
+        const double r16 = r0 * r15;
+        const double r17 = r16 / r13;
+        const double r18 = p_w * y;
+        const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r20 = np_maximum(r3, r19);
+        const double r21 = r18 * r20;
+        const double r22 = r21 / r13;
+        const double r23 = r17 - r22;
+        out0[i] = (float)r12;
+        out1[i] = (float)r23;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5378,6 +6421,44 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        const double r12 = 1.0 + r3;
+        const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r14 = np_maximum(r3, r13);
+        const double r15 = r7 * r14;
+        const double r16 = r15 / r12;
+        const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
+        const double r18 = np_maximum(r3, r17);
+        const double r19 = y * r18;
+        const double r20 = r19 / r12;
+        const double r21 = r16 - r20;
+        out0[i] = (float)r11;
+        out1[i] = (float)r21;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5524,6 +6605,43 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out0[i] = (float)r12;
+        out1[i] = (float)r18;
     }
     return outside;
 }
@@ -5681,6 +6799,44 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
     return outside | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out0[i] = (float)r12;
+        out1[i] = (float)r18;
+    }
+    return outside | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -5787,6 +6943,33 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out0[i] = (float)r5;
+        out1[i] = (float)r10;
     }
     return outside;
 }
@@ -5900,6 +7083,34 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
+    }
+    return outside | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0, soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out0[i] = (float)r5;
+        out1[i] = (float)r10;
     }
     return outside | (soft << 1);
 }
@@ -6256,6 +7467,94 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
     return outside;
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        double r13;
+        const double r12 = exp_two_fast(r2, &r13, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const double r18 = 1.0 / r14;
+        const double r19 = r12 * r18;
+        const double r20 = r19 * r14;
+        const double r21 = r19 * 134217729.0;
+        const double r22 = r21 - r19;
+        const double r23 = r21 - r22;
+        const double r24 = r19 - r23;
+        const double r25 = r14 * 134217729.0;
+        const double r26 = r25 - r14;
+        const double r27 = r25 - r26;
+        const double r28 = r14 - r27;
+        const double r29 = r23 * r27;
+        const double r30 = r29 - r20;
+        const double r31 = r23 * r28;
+        const double r32 = r30 + r31;
+        const double r33 = r24 * r27;
+        const double r34 = r32 + r33;
+        const double r35 = r24 * r28;
+        const double r36 = r34 + r35;
+        const double r37 = r12 - r20;
+        const double r38 = r37 - r36;
+        const double r39 = r38 + r13;
+        const double r40 = r19 * r17;
+        const double r41 = r39 - r40;
+        const double r42 = r41 * r18;
+        const int r43 = s >= 0.0;
+        const double r44 = -y;
+        const double r45 = r43 ? r7 : r44;
+        const double r46 = 1.0 - r7;
+        const double r47 = r46 - y;
+        const double r48 = r43 ? r47 : 0.0;
+        const double r49 = r43 ? -1.0 : 1.0;
+        const double r50 = r49 * r19;
+        const double r51 = r49 * r42;
+        const double r52 = r45 + r50;
+        const double r53 = r52 - r45;
+        const double r54 = r52 - r53;
+        const double r55 = r45 - r54;
+        const double r56 = r50 - r53;
+        const double r57 = r55 + r56;
+        const double r58 = r57 + r48;
+        const double r59 = r58 + r51;
+        const double r60 = r52 + r59;
+        const double r61 = fabs(r57);
+        const double r62 = fabs(r48);
+        const double r63 = r61 + r62;
+        const double r64 = fabs(r42);
+        const double r65 = r63 + r64;
+        const double r66 = r19 * 3.686287386450715e-18;
+        const double r67 = r65 * 2.220446049250313e-16;
+        const double r68 = r66 + r67;
+        const double r69 = r68 + 3.16e-322;
+        const double r70 = r69 * 0.5;
+        const double r71 = round_nearest_decided(r60, r70);
+        out0[i] = (float)r11;
+        out1[i] = (float)r71;
+    }
+    return outside;
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -6452,6 +7751,56 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DI
         const double r33 = round_narrow_decided(r25, r32);
         out[0][i] = r11;
         out[1][i] = r33;
+    }
+    return outside;
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        const double y = (double)in1[i];
+        const double r0 = -s;
+        const double r1 = np_maximum(r0, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = y * r5;
+        const double r7 = 1.0 - y;
+        const double r8 = np_maximum(s, 0.0);
+        const double r9 = r8 + r4;
+        const double r10 = r7 * r9;
+        const double r11 = r6 + r10;
+        double r13;
+        const double r12 = exp_two_fast(r2, &r13, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r12 / r14;
+        const int r16 = s >= 0.0;
+        const double r17 = -y;
+        const double r18 = r16 ? r7 : r17;
+        const double r19 = 1.0 - r7;
+        const double r20 = r19 - y;
+        const double r21 = r16 ? r20 : 0.0;
+        const double r22 = r16 ? -1.0 : 1.0;
+        const double r23 = r22 * r15;
+        const double r24 = r18 + r23;
+        const double r25 = r24 + r21;
+        const double r26 = fabs(r24);
+        const double r27 = fabs(r25);
+        const double r28 = r26 + r27;
+        const double r29 = r15 * 4.440892098500626e-16;
+        const double r30 = r28 * 1.1102230246251565e-16;
+        const double r31 = r29 + r30;
+        const double r32 = r31 + 3.16e-322;
+        const double r33 = round_narrow_decided(r25, r32);
+        out0[i] = (float)r11;
+        out1[i] = (float)r33;
     }
     return outside;
 }
@@ -9757,146 +11106,146 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
 #define LOOP_COUNT 142
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
-    {exp_vector, exp_exact_chunk, NULL},
-    {log1p_vector, log1p_exact_chunk, NULL},
-    {log_vector, log_exact_chunk, NULL},
-    {exp_two_vector, exp_two_exact_chunk, NULL},
-    {log1p_two_vector, log1p_two_exact_chunk, NULL},
-    {log_two_vector, log_two_exact_chunk, NULL},
-    {two_sum_vector, two_sum_exact_chunk, NULL},
-    {two_prod_vector, two_prod_exact_chunk, NULL},
-    {mul_two_vector, mul_two_exact_chunk, NULL},
-    {mul_pair_vector, mul_pair_exact_chunk, NULL},
-    {add_two_vector, add_two_exact_chunk, NULL},
-    {div_two_vector, div_two_exact_chunk, NULL},
-    {exp_pair_hi_vector, exp_pair_hi_exact_chunk, NULL},
-    {exp_pair_lo_vector, exp_pair_lo_exact_chunk, NULL},
-    {exp_triple_hi_vector, exp_triple_hi_exact_chunk, NULL},
-    {exp_triple_mid_vector, exp_triple_mid_exact_chunk, NULL},
-    {exp_triple_lo_vector, exp_triple_lo_exact_chunk, NULL},
-    {log1p_table_free_vector, log1p_table_free_exact_chunk, NULL},
-    {decided_float32_vector, decided_float32_exact_chunk, NULL},
-    {sigmoid_vector, sigmoid_exact, NULL},
-    {sigmoid_single, sigmoid_exact, sigmoid_single_direct},
-    {log_sigmoid_vector, log_sigmoid_exact, NULL},
-    {log_sigmoid_ziv, log_sigmoid_exact, log_sigmoid_ziv_direct},
-    {log_sigmoid_single, log_sigmoid_exact, NULL},
-    {bce_with_logits_vector, bce_with_logits_exact, NULL},
-    {bce_with_logits_single, bce_with_logits_exact, bce_with_logits_single_direct},
-    {bce_with_logits_unweighted_vector, bce_with_logits_unweighted_exact, NULL},
-    {bce_with_logits_unweighted_single, bce_with_logits_unweighted_exact, bce_with_logits_unweighted_single_direct},
-    {bce_with_logits_grad_vector, bce_with_logits_grad_exact, NULL},
-    {bce_with_logits_grad_single, bce_with_logits_grad_exact, bce_with_logits_grad_single_direct},
-    {bce_with_logits_grad_unweighted_vector, bce_with_logits_grad_unweighted_exact, NULL},
-    {bce_with_logits_grad_unweighted_single, bce_with_logits_grad_unweighted_exact, bce_with_logits_grad_unweighted_single_direct},
-    {bce_with_logits_hess_vector, bce_with_logits_hess_exact, NULL},
-    {bce_with_logits_hess_single, bce_with_logits_hess_exact, bce_with_logits_hess_single_direct},
-    {bce_with_logits_hess_unweighted_vector, bce_with_logits_hess_unweighted_exact, NULL},
-    {bce_with_logits_hess_unweighted_single, bce_with_logits_hess_unweighted_exact, bce_with_logits_hess_unweighted_single_direct},
-    {logistic_loss_vector, logistic_loss_exact, NULL},
-    {logistic_loss_ziv, logistic_loss_exact, logistic_loss_ziv_direct},
-    {logistic_loss_single, logistic_loss_exact, NULL},
-    {logistic_loss_grad_vector, logistic_loss_grad_exact, NULL},
-    {logistic_loss_grad_single, logistic_loss_grad_exact, logistic_loss_grad_single_direct},
-    {logistic_loss_hess_vector, logistic_loss_hess_exact, NULL},
-    {logistic_loss_hess_single, logistic_loss_hess_exact, logistic_loss_hess_single_direct},
-    {bce_vector, bce_exact, NULL},
-    {bce_single, bce_exact, bce_single_direct},
-    {bce_grad_vector, bce_grad_exact, NULL},
-    {bce_grad_single, bce_grad_exact, bce_grad_single_direct},
-    {bce_hess_vector, bce_hess_exact, NULL},
-    {bce_hess_single, bce_hess_exact, bce_hess_single_direct},
-    {bce_with_logits_binary_vector, bce_with_logits_binary_exact, NULL},
-    {bce_with_logits_binary_ziv, bce_with_logits_binary_exact, bce_with_logits_binary_ziv_direct},
-    {bce_with_logits_binary_single, bce_with_logits_binary_exact, NULL},
-    {bce_with_logits_binary_vector_labels, bce_with_logits_binary_exact_labels, NULL},
-    {bce_with_logits_binary_ziv_labels, bce_with_logits_binary_exact_labels, bce_with_logits_binary_ziv_labels_direct},
-    {bce_with_logits_binary_single_labels, bce_with_logits_binary_exact_labels, NULL},
-    {bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact, NULL},
-    {bce_with_logits_binary_unweighted_ziv, bce_with_logits_binary_unweighted_exact, bce_with_logits_binary_unweighted_ziv_direct},
-    {bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact, NULL},
-    {bce_with_logits_binary_unweighted_vector_labels, bce_with_logits_binary_unweighted_exact_labels, NULL},
-    {bce_with_logits_binary_unweighted_ziv_labels, bce_with_logits_binary_unweighted_exact_labels, bce_with_logits_binary_unweighted_ziv_labels_direct},
-    {bce_with_logits_binary_unweighted_single_labels, bce_with_logits_binary_unweighted_exact_labels, NULL},
-    {bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact, NULL},
-    {bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact, bce_with_logits_grad_binary_single_direct},
-    {bce_with_logits_grad_binary_vector_labels, bce_with_logits_grad_binary_exact_labels, NULL},
-    {bce_with_logits_grad_binary_single_labels, bce_with_logits_grad_binary_exact_labels, bce_with_logits_grad_binary_single_labels_direct},
-    {bce_with_logits_grad_binary_unweighted_vector, bce_with_logits_grad_binary_unweighted_exact, NULL},
-    {bce_with_logits_grad_binary_unweighted_single, bce_with_logits_grad_binary_unweighted_exact, bce_with_logits_grad_binary_unweighted_single_direct},
-    {bce_with_logits_grad_binary_unweighted_vector_labels, bce_with_logits_grad_binary_unweighted_exact_labels, NULL},
-    {bce_with_logits_grad_binary_unweighted_single_labels, bce_with_logits_grad_binary_unweighted_exact_labels, bce_with_logits_grad_binary_unweighted_single_labels_direct},
-    {bce_with_logits_hess_binary_vector, bce_with_logits_hess_binary_exact, NULL},
-    {bce_with_logits_hess_binary_single, bce_with_logits_hess_binary_exact, bce_with_logits_hess_binary_single_direct},
-    {bce_with_logits_hess_binary_vector_labels, bce_with_logits_hess_binary_exact_labels, NULL},
-    {bce_with_logits_hess_binary_single_labels, bce_with_logits_hess_binary_exact_labels, bce_with_logits_hess_binary_single_labels_direct},
-    {bce_with_logits_hess_binary_unweighted_vector, bce_with_logits_hess_binary_unweighted_exact, NULL},
-    {bce_with_logits_hess_binary_unweighted_single, bce_with_logits_hess_binary_unweighted_exact, bce_with_logits_hess_binary_unweighted_single_direct},
-    {bce_with_logits_hess_binary_unweighted_vector_labels, bce_with_logits_hess_binary_unweighted_exact_labels, NULL},
-    {bce_with_logits_hess_binary_unweighted_single_labels, bce_with_logits_hess_binary_unweighted_exact_labels, bce_with_logits_hess_binary_unweighted_single_labels_direct},
-    {bce_with_logits_grad_soft_vector, bce_with_logits_grad_soft_exact, NULL},
-    {bce_with_logits_grad_soft_single, bce_with_logits_grad_soft_exact, bce_with_logits_grad_soft_single_direct},
-    {bce_grad_soft_vector, bce_grad_soft_exact, NULL},
-    {bce_grad_soft_single, bce_grad_soft_exact, bce_grad_soft_single_direct},
-    {bce_with_logits_grad_soft_odd_vector, bce_with_logits_grad_soft_odd_exact, NULL},
-    {bce_with_logits_grad_soft_odd_single, bce_with_logits_grad_soft_odd_exact, bce_with_logits_grad_soft_odd_single_direct},
-    {bce_with_logits_grad_soft_two_odd_vector, bce_with_logits_grad_soft_two_odd_exact, NULL},
-    {bce_with_logits_grad_soft_two_odd_single, bce_with_logits_grad_soft_two_odd_exact, bce_with_logits_grad_soft_two_odd_single_direct},
-    {bce_with_logits_grad_soft_pair_vector, bce_with_logits_grad_soft_pair_exact, NULL},
-    {bce_with_logits_grad_soft_pair_single, bce_with_logits_grad_soft_pair_exact, bce_with_logits_grad_soft_pair_single_direct},
-    {bce_with_logits_grad_soft_triple_vector, bce_with_logits_grad_soft_triple_exact, NULL},
-    {bce_with_logits_grad_soft_triple_single, bce_with_logits_grad_soft_triple_exact, bce_with_logits_grad_soft_triple_single_direct},
-    {bce_with_logits_grad_soft_pair_odd_vector, bce_with_logits_grad_soft_pair_odd_exact, NULL},
-    {bce_with_logits_grad_soft_pair_odd_single, bce_with_logits_grad_soft_pair_odd_exact, bce_with_logits_grad_soft_pair_odd_single_direct},
-    {bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact, NULL},
-    {bce_with_logits_and_grad_single, bce_with_logits_and_grad_exact, bce_with_logits_and_grad_single_direct},
-    {bce_with_logits_and_grad_unweighted_vector, bce_with_logits_and_grad_unweighted_exact, NULL},
-    {bce_with_logits_and_grad_unweighted_single, bce_with_logits_and_grad_unweighted_exact, bce_with_logits_and_grad_unweighted_single_direct},
-    {bce_with_logits_and_grad_binary_vector, bce_with_logits_and_grad_binary_exact, NULL},
-    {bce_with_logits_and_grad_binary_single, bce_with_logits_and_grad_binary_exact, bce_with_logits_and_grad_binary_single_direct},
-    {bce_with_logits_and_grad_binary_vector_labels, bce_with_logits_and_grad_binary_exact_labels, NULL},
-    {bce_with_logits_and_grad_binary_single_labels, bce_with_logits_and_grad_binary_exact_labels, bce_with_logits_and_grad_binary_single_labels_direct},
-    {bce_with_logits_and_grad_binary_unweighted_vector, bce_with_logits_and_grad_binary_unweighted_exact, NULL},
-    {bce_with_logits_and_grad_binary_unweighted_single, bce_with_logits_and_grad_binary_unweighted_exact, bce_with_logits_and_grad_binary_unweighted_single_direct},
-    {bce_with_logits_and_grad_binary_unweighted_vector_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, NULL},
-    {bce_with_logits_and_grad_binary_unweighted_single_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, bce_with_logits_and_grad_binary_unweighted_single_labels_direct},
-    {bce_with_logits_and_grad_soft_vector, bce_with_logits_and_grad_soft_exact, NULL},
-    {bce_with_logits_and_grad_soft_single, bce_with_logits_and_grad_soft_exact, bce_with_logits_and_grad_soft_single_direct},
-    {bce_with_logits_and_grad_soft_odd_vector, bce_with_logits_and_grad_soft_odd_exact, NULL},
-    {bce_with_logits_and_grad_soft_odd_single, bce_with_logits_and_grad_soft_odd_exact, bce_with_logits_and_grad_soft_odd_single_direct},
-    {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL},
-    {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_grad_times_weight_vector, bce_with_logits_grad_times_weight_exact, NULL},
-    {bce_with_logits_grad_unweighted_times_weight_vector, bce_with_logits_grad_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_hess_times_weight_vector, bce_with_logits_hess_times_weight_exact, NULL},
-    {bce_with_logits_hess_unweighted_times_weight_vector, bce_with_logits_hess_unweighted_times_weight_exact, NULL},
-    {logistic_loss_times_weight_vector, logistic_loss_times_weight_exact, NULL},
-    {logistic_loss_grad_times_weight_vector, logistic_loss_grad_times_weight_exact, NULL},
-    {logistic_loss_hess_times_weight_vector, logistic_loss_hess_times_weight_exact, NULL},
-    {bce_times_weight_vector, bce_times_weight_exact, NULL},
-    {bce_grad_times_weight_vector, bce_grad_times_weight_exact, NULL},
-    {bce_hess_times_weight_vector, bce_hess_times_weight_exact, NULL},
-    {bce_with_logits_binary_times_weight_vector, bce_with_logits_binary_times_weight_exact, NULL},
-    {bce_with_logits_binary_times_weight_vector_labels, bce_with_logits_binary_times_weight_exact_labels, NULL},
-    {bce_with_logits_binary_unweighted_times_weight_vector, bce_with_logits_binary_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_binary_unweighted_times_weight_vector_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels, NULL},
-    {bce_with_logits_grad_binary_times_weight_vector, bce_with_logits_grad_binary_times_weight_exact, NULL},
-    {bce_with_logits_grad_binary_times_weight_vector_labels, bce_with_logits_grad_binary_times_weight_exact_labels, NULL},
-    {bce_with_logits_grad_binary_unweighted_times_weight_vector, bce_with_logits_grad_binary_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_grad_binary_unweighted_times_weight_exact_labels, NULL},
-    {bce_with_logits_hess_binary_times_weight_vector, bce_with_logits_hess_binary_times_weight_exact, NULL},
-    {bce_with_logits_hess_binary_times_weight_vector_labels, bce_with_logits_hess_binary_times_weight_exact_labels, NULL},
-    {bce_with_logits_hess_binary_unweighted_times_weight_vector, bce_with_logits_hess_binary_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_hess_binary_unweighted_times_weight_vector_labels, bce_with_logits_hess_binary_unweighted_times_weight_exact_labels, NULL},
-    {bce_with_logits_grad_soft_times_weight_vector, bce_with_logits_grad_soft_times_weight_exact, NULL},
-    {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact, NULL},
-    {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact, NULL},
-    {bce_with_logits_grad_soft_triple_times_weight_vector, bce_with_logits_grad_soft_triple_times_weight_exact, NULL},
-    {bce_with_logits_and_grad_times_weight_vector, bce_with_logits_and_grad_times_weight_exact, NULL},
-    {bce_with_logits_and_grad_unweighted_times_weight_vector, bce_with_logits_and_grad_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_and_grad_binary_times_weight_vector, bce_with_logits_and_grad_binary_times_weight_exact, NULL},
-    {bce_with_logits_and_grad_binary_times_weight_vector_labels, bce_with_logits_and_grad_binary_times_weight_exact_labels, NULL},
-    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector, bce_with_logits_and_grad_binary_unweighted_times_weight_exact, NULL},
-    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels, NULL},
-    {bce_with_logits_and_grad_soft_times_weight_vector, bce_with_logits_and_grad_soft_times_weight_exact, NULL},
+    {exp_vector, exp_exact_chunk, NULL, NULL},
+    {log1p_vector, log1p_exact_chunk, NULL, NULL},
+    {log_vector, log_exact_chunk, NULL, NULL},
+    {exp_two_vector, exp_two_exact_chunk, NULL, NULL},
+    {log1p_two_vector, log1p_two_exact_chunk, NULL, NULL},
+    {log_two_vector, log_two_exact_chunk, NULL, NULL},
+    {two_sum_vector, two_sum_exact_chunk, NULL, NULL},
+    {two_prod_vector, two_prod_exact_chunk, NULL, NULL},
+    {mul_two_vector, mul_two_exact_chunk, NULL, NULL},
+    {mul_pair_vector, mul_pair_exact_chunk, NULL, NULL},
+    {add_two_vector, add_two_exact_chunk, NULL, NULL},
+    {div_two_vector, div_two_exact_chunk, NULL, NULL},
+    {exp_pair_hi_vector, exp_pair_hi_exact_chunk, NULL, NULL},
+    {exp_pair_lo_vector, exp_pair_lo_exact_chunk, NULL, NULL},
+    {exp_triple_hi_vector, exp_triple_hi_exact_chunk, NULL, NULL},
+    {exp_triple_mid_vector, exp_triple_mid_exact_chunk, NULL, NULL},
+    {exp_triple_lo_vector, exp_triple_lo_exact_chunk, NULL, NULL},
+    {log1p_table_free_vector, log1p_table_free_exact_chunk, NULL, NULL},
+    {decided_float32_vector, decided_float32_exact_chunk, NULL, NULL},
+    {sigmoid_vector, sigmoid_exact, NULL, NULL},
+    {sigmoid_single, sigmoid_exact, sigmoid_single_direct, sigmoid_single_direct_out},
+    {log_sigmoid_vector, log_sigmoid_exact, NULL, NULL},
+    {log_sigmoid_ziv, log_sigmoid_exact, log_sigmoid_ziv_direct, NULL},
+    {log_sigmoid_single, log_sigmoid_exact, NULL, NULL},
+    {bce_with_logits_vector, bce_with_logits_exact, NULL, NULL},
+    {bce_with_logits_single, bce_with_logits_exact, bce_with_logits_single_direct, bce_with_logits_single_direct_out},
+    {bce_with_logits_unweighted_vector, bce_with_logits_unweighted_exact, NULL, NULL},
+    {bce_with_logits_unweighted_single, bce_with_logits_unweighted_exact, bce_with_logits_unweighted_single_direct, bce_with_logits_unweighted_single_direct_out},
+    {bce_with_logits_grad_vector, bce_with_logits_grad_exact, NULL, NULL},
+    {bce_with_logits_grad_single, bce_with_logits_grad_exact, bce_with_logits_grad_single_direct, bce_with_logits_grad_single_direct_out},
+    {bce_with_logits_grad_unweighted_vector, bce_with_logits_grad_unweighted_exact, NULL, NULL},
+    {bce_with_logits_grad_unweighted_single, bce_with_logits_grad_unweighted_exact, bce_with_logits_grad_unweighted_single_direct, bce_with_logits_grad_unweighted_single_direct_out},
+    {bce_with_logits_hess_vector, bce_with_logits_hess_exact, NULL, NULL},
+    {bce_with_logits_hess_single, bce_with_logits_hess_exact, bce_with_logits_hess_single_direct, bce_with_logits_hess_single_direct_out},
+    {bce_with_logits_hess_unweighted_vector, bce_with_logits_hess_unweighted_exact, NULL, NULL},
+    {bce_with_logits_hess_unweighted_single, bce_with_logits_hess_unweighted_exact, bce_with_logits_hess_unweighted_single_direct, bce_with_logits_hess_unweighted_single_direct_out},
+    {logistic_loss_vector, logistic_loss_exact, NULL, NULL},
+    {logistic_loss_ziv, logistic_loss_exact, logistic_loss_ziv_direct, NULL},
+    {logistic_loss_single, logistic_loss_exact, NULL, NULL},
+    {logistic_loss_grad_vector, logistic_loss_grad_exact, NULL, NULL},
+    {logistic_loss_grad_single, logistic_loss_grad_exact, logistic_loss_grad_single_direct, logistic_loss_grad_single_direct_out},
+    {logistic_loss_hess_vector, logistic_loss_hess_exact, NULL, NULL},
+    {logistic_loss_hess_single, logistic_loss_hess_exact, logistic_loss_hess_single_direct, logistic_loss_hess_single_direct_out},
+    {bce_vector, bce_exact, NULL, NULL},
+    {bce_single, bce_exact, bce_single_direct, bce_single_direct_out},
+    {bce_grad_vector, bce_grad_exact, NULL, NULL},
+    {bce_grad_single, bce_grad_exact, bce_grad_single_direct, bce_grad_single_direct_out},
+    {bce_hess_vector, bce_hess_exact, NULL, NULL},
+    {bce_hess_single, bce_hess_exact, bce_hess_single_direct, bce_hess_single_direct_out},
+    {bce_with_logits_binary_vector, bce_with_logits_binary_exact, NULL, NULL},
+    {bce_with_logits_binary_ziv, bce_with_logits_binary_exact, bce_with_logits_binary_ziv_direct, NULL},
+    {bce_with_logits_binary_single, bce_with_logits_binary_exact, NULL, NULL},
+    {bce_with_logits_binary_vector_labels, bce_with_logits_binary_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_ziv_labels, bce_with_logits_binary_exact_labels, bce_with_logits_binary_ziv_labels_direct, NULL},
+    {bce_with_logits_binary_single_labels, bce_with_logits_binary_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_unweighted_vector, bce_with_logits_binary_unweighted_exact, NULL, NULL},
+    {bce_with_logits_binary_unweighted_ziv, bce_with_logits_binary_unweighted_exact, bce_with_logits_binary_unweighted_ziv_direct, NULL},
+    {bce_with_logits_binary_unweighted_single, bce_with_logits_binary_unweighted_exact, NULL, NULL},
+    {bce_with_logits_binary_unweighted_vector_labels, bce_with_logits_binary_unweighted_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_unweighted_ziv_labels, bce_with_logits_binary_unweighted_exact_labels, bce_with_logits_binary_unweighted_ziv_labels_direct, NULL},
+    {bce_with_logits_binary_unweighted_single_labels, bce_with_logits_binary_unweighted_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_vector, bce_with_logits_grad_binary_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_single, bce_with_logits_grad_binary_exact, bce_with_logits_grad_binary_single_direct, bce_with_logits_grad_binary_single_direct_out},
+    {bce_with_logits_grad_binary_vector_labels, bce_with_logits_grad_binary_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_single_labels, bce_with_logits_grad_binary_exact_labels, bce_with_logits_grad_binary_single_labels_direct, bce_with_logits_grad_binary_single_labels_direct_out},
+    {bce_with_logits_grad_binary_unweighted_vector, bce_with_logits_grad_binary_unweighted_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_single, bce_with_logits_grad_binary_unweighted_exact, bce_with_logits_grad_binary_unweighted_single_direct, bce_with_logits_grad_binary_unweighted_single_direct_out},
+    {bce_with_logits_grad_binary_unweighted_vector_labels, bce_with_logits_grad_binary_unweighted_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_single_labels, bce_with_logits_grad_binary_unweighted_exact_labels, bce_with_logits_grad_binary_unweighted_single_labels_direct, bce_with_logits_grad_binary_unweighted_single_labels_direct_out},
+    {bce_with_logits_hess_binary_vector, bce_with_logits_hess_binary_exact, NULL, NULL},
+    {bce_with_logits_hess_binary_single, bce_with_logits_hess_binary_exact, bce_with_logits_hess_binary_single_direct, bce_with_logits_hess_binary_single_direct_out},
+    {bce_with_logits_hess_binary_vector_labels, bce_with_logits_hess_binary_exact_labels, NULL, NULL},
+    {bce_with_logits_hess_binary_single_labels, bce_with_logits_hess_binary_exact_labels, bce_with_logits_hess_binary_single_labels_direct, bce_with_logits_hess_binary_single_labels_direct_out},
+    {bce_with_logits_hess_binary_unweighted_vector, bce_with_logits_hess_binary_unweighted_exact, NULL, NULL},
+    {bce_with_logits_hess_binary_unweighted_single, bce_with_logits_hess_binary_unweighted_exact, bce_with_logits_hess_binary_unweighted_single_direct, bce_with_logits_hess_binary_unweighted_single_direct_out},
+    {bce_with_logits_hess_binary_unweighted_vector_labels, bce_with_logits_hess_binary_unweighted_exact_labels, NULL, NULL},
+    {bce_with_logits_hess_binary_unweighted_single_labels, bce_with_logits_hess_binary_unweighted_exact_labels, bce_with_logits_hess_binary_unweighted_single_labels_direct, bce_with_logits_hess_binary_unweighted_single_labels_direct_out},
+    {bce_with_logits_grad_soft_vector, bce_with_logits_grad_soft_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_single, bce_with_logits_grad_soft_exact, bce_with_logits_grad_soft_single_direct, bce_with_logits_grad_soft_single_direct_out},
+    {bce_grad_soft_vector, bce_grad_soft_exact, NULL, NULL},
+    {bce_grad_soft_single, bce_grad_soft_exact, bce_grad_soft_single_direct, bce_grad_soft_single_direct_out},
+    {bce_with_logits_grad_soft_odd_vector, bce_with_logits_grad_soft_odd_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_odd_single, bce_with_logits_grad_soft_odd_exact, bce_with_logits_grad_soft_odd_single_direct, bce_with_logits_grad_soft_odd_single_direct_out},
+    {bce_with_logits_grad_soft_two_odd_vector, bce_with_logits_grad_soft_two_odd_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_two_odd_single, bce_with_logits_grad_soft_two_odd_exact, bce_with_logits_grad_soft_two_odd_single_direct, bce_with_logits_grad_soft_two_odd_single_direct_out},
+    {bce_with_logits_grad_soft_pair_vector, bce_with_logits_grad_soft_pair_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_pair_single, bce_with_logits_grad_soft_pair_exact, bce_with_logits_grad_soft_pair_single_direct, bce_with_logits_grad_soft_pair_single_direct_out},
+    {bce_with_logits_grad_soft_triple_vector, bce_with_logits_grad_soft_triple_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_triple_single, bce_with_logits_grad_soft_triple_exact, bce_with_logits_grad_soft_triple_single_direct, bce_with_logits_grad_soft_triple_single_direct_out},
+    {bce_with_logits_grad_soft_pair_odd_vector, bce_with_logits_grad_soft_pair_odd_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_pair_odd_single, bce_with_logits_grad_soft_pair_odd_exact, bce_with_logits_grad_soft_pair_odd_single_direct, bce_with_logits_grad_soft_pair_odd_single_direct_out},
+    {bce_with_logits_and_grad_vector, bce_with_logits_and_grad_exact, NULL, NULL},
+    {bce_with_logits_and_grad_single, bce_with_logits_and_grad_exact, bce_with_logits_and_grad_single_direct, bce_with_logits_and_grad_single_direct_out},
+    {bce_with_logits_and_grad_unweighted_vector, bce_with_logits_and_grad_unweighted_exact, NULL, NULL},
+    {bce_with_logits_and_grad_unweighted_single, bce_with_logits_and_grad_unweighted_exact, bce_with_logits_and_grad_unweighted_single_direct, bce_with_logits_and_grad_unweighted_single_direct_out},
+    {bce_with_logits_and_grad_binary_vector, bce_with_logits_and_grad_binary_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_single, bce_with_logits_and_grad_binary_exact, bce_with_logits_and_grad_binary_single_direct, bce_with_logits_and_grad_binary_single_direct_out},
+    {bce_with_logits_and_grad_binary_vector_labels, bce_with_logits_and_grad_binary_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_single_labels, bce_with_logits_and_grad_binary_exact_labels, bce_with_logits_and_grad_binary_single_labels_direct, bce_with_logits_and_grad_binary_single_labels_direct_out},
+    {bce_with_logits_and_grad_binary_unweighted_vector, bce_with_logits_and_grad_binary_unweighted_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_single, bce_with_logits_and_grad_binary_unweighted_exact, bce_with_logits_and_grad_binary_unweighted_single_direct, bce_with_logits_and_grad_binary_unweighted_single_direct_out},
+    {bce_with_logits_and_grad_binary_unweighted_vector_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_single_labels, bce_with_logits_and_grad_binary_unweighted_exact_labels, bce_with_logits_and_grad_binary_unweighted_single_labels_direct, bce_with_logits_and_grad_binary_unweighted_single_labels_direct_out},
+    {bce_with_logits_and_grad_soft_vector, bce_with_logits_and_grad_soft_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_single, bce_with_logits_and_grad_soft_exact, bce_with_logits_and_grad_soft_single_direct, bce_with_logits_and_grad_soft_single_direct_out},
+    {bce_with_logits_and_grad_soft_odd_vector, bce_with_logits_and_grad_soft_odd_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_odd_single, bce_with_logits_and_grad_soft_odd_exact, bce_with_logits_and_grad_soft_odd_single_direct, bce_with_logits_and_grad_soft_odd_single_direct_out},
+    {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL, NULL},
+    {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_times_weight_vector, bce_with_logits_grad_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_unweighted_times_weight_vector, bce_with_logits_grad_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_hess_times_weight_vector, bce_with_logits_hess_times_weight_exact, NULL, NULL},
+    {bce_with_logits_hess_unweighted_times_weight_vector, bce_with_logits_hess_unweighted_times_weight_exact, NULL, NULL},
+    {logistic_loss_times_weight_vector, logistic_loss_times_weight_exact, NULL, NULL},
+    {logistic_loss_grad_times_weight_vector, logistic_loss_grad_times_weight_exact, NULL, NULL},
+    {logistic_loss_hess_times_weight_vector, logistic_loss_hess_times_weight_exact, NULL, NULL},
+    {bce_times_weight_vector, bce_times_weight_exact, NULL, NULL},
+    {bce_grad_times_weight_vector, bce_grad_times_weight_exact, NULL, NULL},
+    {bce_hess_times_weight_vector, bce_hess_times_weight_exact, NULL, NULL},
+    {bce_with_logits_binary_times_weight_vector, bce_with_logits_binary_times_weight_exact, NULL, NULL},
+    {bce_with_logits_binary_times_weight_vector_labels, bce_with_logits_binary_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_vector, bce_with_logits_binary_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_vector_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_times_weight_vector, bce_with_logits_grad_binary_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_times_weight_vector_labels, bce_with_logits_grad_binary_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_times_weight_vector, bce_with_logits_grad_binary_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_grad_binary_unweighted_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_hess_binary_times_weight_vector, bce_with_logits_hess_binary_times_weight_exact, NULL, NULL},
+    {bce_with_logits_hess_binary_times_weight_vector_labels, bce_with_logits_hess_binary_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_hess_binary_unweighted_times_weight_vector, bce_with_logits_hess_binary_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_hess_binary_unweighted_times_weight_vector_labels, bce_with_logits_hess_binary_unweighted_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_soft_times_weight_vector, bce_with_logits_grad_soft_times_weight_exact, NULL, NULL},
+    {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_triple_times_weight_vector, bce_with_logits_grad_soft_triple_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_times_weight_vector, bce_with_logits_and_grad_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_unweighted_times_weight_vector, bce_with_logits_and_grad_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_times_weight_vector, bce_with_logits_and_grad_binary_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_times_weight_vector_labels, bce_with_logits_and_grad_binary_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector, bce_with_logits_and_grad_binary_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_soft_times_weight_vector, bce_with_logits_and_grad_soft_times_weight_exact, NULL, NULL},
 };

@@ -18,14 +18,18 @@ typedef void (*exact_chunk)(CHUNK_ARGS);
 /* The float32 grade's first pass reading contiguous float32 inputs in[k][0..n) in place (no copy). */
 #define DIRECT_ARGS const float *const *in, double (*restrict out)[CHUNK], Py_ssize_t n
 typedef int (*direct_chunk)(DIRECT_ARGS);
+/* The same writing its values to contiguous float32 arrays out[k][0..n) (rounded once), none overlapping an input. */
+#define DIRECT_OUT_ARGS const float *const *in, float *const *out, Py_ssize_t n
+typedef int (*direct_out_chunk)(DIRECT_OUT_ARGS);
 
 /* One exported function's loops: vector flags the elements it cannot do (bit 1; bit 2 a soft label),
  * and then the chunk is redone by exact; direct (float32 entries only, else NULL) is vector reading
- * contiguous float32 inputs where they are. */
+ * contiguous float32 inputs where they are, and direct_out the same writing float32 outputs in place. */
 typedef struct {
     vector_chunk vector;
     exact_chunk exact;
     direct_chunk direct;
+    direct_out_chunk direct_out; /* direct, storing (float32 entries without a Ziv redo, else NULL) */
 } chunk_loops;
 
 #endif /* BCE_SYM_LOOPS_H */

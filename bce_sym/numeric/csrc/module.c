@@ -224,6 +224,17 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     const float *direct_in[MAX_INPUTS];
     for (int a = 0; a < k->inputs; a++)
         direct &= in[a].is_buffer && in[a].single && in[a].stride == 4;
+    /* Where no pass after it may change a value (no Ziv redo, no next pass, no sum), it also writes contiguous
+     * float32 outputs overlapping no input or other output in place; a chunk the exact loop redoes is stored. */
+    int stored = direct && loops->direct_out != NULL && k->redo < 0 && k->second == NULL && !summing;
+    float *direct_out[MAX_OUTPUTS];
+    for (int m = 0; m < k->outputs && stored; m++) {
+        stored &= out[m].single && out[m].stride == 4;
+        for (int a = 0; a < k->inputs + m; a++) {
+            const char *other = a < k->inputs ? in[a].data : out[a - k->inputs].data;
+            stored &= out[m].data + 4 * n <= other || other + 4 * n <= out[m].data;
+        }
+    }
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
         for (int a = 0; a < k->inputs && !direct; a++)
@@ -237,14 +248,19 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             for (int a = 0; a < k->inputs && !direct; a++)
                 if (in[a].is_buffer)
                     prefetch(&in[a], start + AHEAD, next, 0);
-            /* and the lines it will write, so that the stores do not wait to read them first */
-            for (int m = summing; m < k->outputs; m++)
+            /* and the lines it will write, so that the stores do not wait to read them first (NOTE: not where the
+             * first pass stores in place: 2% faster without, measured, float32 gradient) */
+            for (int m = summing; m < k->outputs && !stored; m++)
                 prefetch(&out[m], start + AHEAD, next, 1);
         }
         int flags;
-        if (direct) {
-            for (int a = 0; a < k->inputs; a++)
-                direct_in[a] = (const float *)in[a].data + start;
+        for (int a = 0; a < k->inputs && direct; a++)
+            direct_in[a] = (const float *)in[a].data + start;
+        for (int m = 0; m < k->outputs && stored; m++)
+            direct_out[m] = (float *)out[m].data + start;
+        if (stored) {
+            flags = loops->direct_out(direct_in, direct_out, size);
+        } else if (direct) {
             flags = loops->direct(direct_in, local_out, size);
         } else {
             flags = loops->vector((const double (*)[CHUNK])local_in, local_out, size);
@@ -269,7 +285,7 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             error += fabs(total) >= fabs(value) ? (total - sum) + value : (value - sum) + total;
             total = sum;
         }
-        for (int m = summing; m < k->outputs; m++)
+        for (int m = summing; m < k->outputs && (!stored || (flags & 1)); m++)
             store(&out[m], start, local_out[m], size);
     }
     Py_END_ALLOW_THREADS
