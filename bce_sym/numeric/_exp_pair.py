@@ -16,13 +16,7 @@ from fractions import Fraction
 
 import numpy
 
-from bce_sym.numeric._two_float import dekker_in_range
-
-
-def _pair(value: decimal.Decimal) -> tuple[float, float]:
-    exact = Fraction(value)
-    hi = float(exact)
-    return hi, float(exact - Fraction(hi))
+from bce_sym.numeric._two_float import dekker_in_range, horner_pair, pair
 
 
 def _truncated(value: decimal.Decimal, bits: int) -> float:
@@ -37,13 +31,13 @@ _LN2_128 = _CONTEXT.divide(_CONTEXT.ln(decimal.Decimal(2)), 128)
 _C1 = _truncated(_LN2_128, 33)
 _C2 = _truncated(_CONTEXT.subtract(_LN2_128, decimal.Decimal(_C1)), 33)
 _C3 = float(_CONTEXT.subtract(_CONTEXT.subtract(_LN2_128, decimal.Decimal(_C1)), decimal.Decimal(_C2)))
-_TABLE = [_pair(_CONTEXT.exp(_CONTEXT.multiply(_LN2_128, j))) for j in range(128)]
+_TABLE = [pair(Fraction(_CONTEXT.exp(_CONTEXT.multiply(_LN2_128, j)))) for j in range(128)]
 _TABLE_HI = numpy.array([entry[0] for entry in _TABLE])
 _TABLE_LO = numpy.array([entry[1] for entry in _TABLE])
 _INV_LN2_128 = float(_CONTEXT.divide(1, _LN2_128))
 #: 1/k! for k = 0 … 9, as pairs (the first five run in two floats, the rest as floats).
 _INVERSE_FACTORIALS = [Fraction(1, n) for n in (1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880)]
-_COEFFICIENTS = [(float(c), float(c - Fraction(float(c)))) for c in _INVERSE_FACTORIALS]
+_COEFFICIENTS = [pair(c) for c in _INVERSE_FACTORIALS]
 
 
 def exp_pair(x):
@@ -65,11 +59,7 @@ def exp_pair(x):
             _COEFFICIENTS[8][0] + rh * _COEFFICIENTS[9][0])))
         bl = numpy.zeros_like(b)
         for c_hi, c_lo in reversed(_COEFFICIENTS[:5]):
-            ph, pe = dekker_in_range(b, rh)
-            pl = pe + bl * rh
-            sh = c_hi + ph
-            bl = ((c_hi - sh) + ph) + (c_lo + pl)
-            b = sh
+            b, bl = horner_pair(rh, b, bl, c_hi, c_lo)
         ki = k.astype(numpy.int64)
         j = ki % 128
         m = (ki - j) // 128

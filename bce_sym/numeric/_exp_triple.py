@@ -24,26 +24,13 @@ from bce_sym.numeric._tables import (
     NEG_LN2_LO_N,
     NEG_LN2_TAIL_N,
 )
-from bce_sym.numeric._two_float import dekker_in_range, fast_two_sum, two_sum
+from bce_sym.numeric._two_float import dekker_in_range, fast_two_sum, horner_pair, pair, two_sum
 
 _SHIFT = 6755399441055744.0  # 1.5·2^52
 
 
-def _pair(value: Fraction) -> tuple[float, float]:
-    hi = float(value)
-    return hi, float(value - Fraction(hi))
-
-
 #: 1/k! for k = 3 … 11 as (hi, lo) (the top four run as floats only)
-_FACTORIALS = {k: _pair(Fraction(1, math.factorial(k))) for k in range(3, 12)}
-
-
-def _horner_pair(rh, bh, bl, c_hi, c_lo):
-    """c + rh·(bh + bl) as (hi, lo), |c_hi| ≥ |rh·b| (as ``horner_pair`` of csrc/exp_pair.h)."""
-    ph, pe = dekker_in_range(bh, rh)
-    pl = pe + bl * rh
-    sh = c_hi + ph
-    return sh, ((c_hi - sh) + ph) + (c_lo + pl)
+_FACTORIALS = {k: pair(Fraction(1, math.factorial(k))) for k in range(3, 12)}
 
 
 def exp_triple(x):
@@ -65,7 +52,7 @@ def exp_triple(x):
         b = f[8][0] + rh * (f[9][0] + rh * (f[10][0] + rh * f[11][0]))
         bl = numpy.zeros_like(b)
         for k in (7, 6, 5, 4, 3):
-            b, bl = _horner_pair(rh, b, bl, *f[k])
+            b, bl = horner_pair(rh, b, bl, *f[k])
         s2h, s2l = dekker_in_range(rh, rh)
         s3h, s3e = dekker_in_range(s2h, rh)
         s3l = s3e + s2l * rh

@@ -17,6 +17,8 @@ against mpmath, ``tests/test_numeric_float64.py`` the kernels on these). Each pr
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy
 
 from bce_sym.numeric._tables import (
@@ -66,6 +68,21 @@ def dekker_in_range(a, b):
     ah, al = _split(a)
     bh, bl = _split(b)
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def pair(value: Fraction) -> tuple[float, float]:
+    """A rational as (hi, lo): hi = value rounded to float64, lo the rest rounded."""
+    hi = float(value)
+    return hi, float(value - Fraction(hi))
+
+
+def horner_pair(r, b_hi, b_lo, c_hi, c_lo):
+    """One Horner step in two floats, c + r·(b_hi + b_lo) as (hi, lo), for |c_hi| ≥ |r·b| (as ``horner_pair``
+    of csrc/exp_pair.h): the product exact by Dekker, the sum by Fast2Sum's error term."""
+    ph, pe = dekker_in_range(b_hi, r)
+    pl = pe + b_lo * r
+    sh = c_hi + ph
+    return sh, ((c_hi - sh) + ph) + (c_lo + pl)
 
 
 def dekker_prod(a, b):

@@ -73,15 +73,29 @@ static Py_ssize_t undecided(const double *value, Py_ssize_t size, short *where)
     return m;
 }
 
+/* A row's loops on n elements: the vector loop, and the exact one where it flagged the chunk. */
+static void run_loops(const chunk_loops *loops, const double (*in)[CHUNK], double (*out)[CHUNK], Py_ssize_t n)
+{
+    if (loops->vector(in, out, n) & 1)
+        loops->exact(in, out, n);
+}
+
+/* The inputs of the m elements at where, gathered into the front of gathered's rows. */
+static void gather(int inputs, const double (*local_in)[CHUNK], const short *where, Py_ssize_t m,
+                   double (*gathered)[CHUNK])
+{
+    for (int a = 0; a < inputs; a++)
+        for (Py_ssize_t j = 0; j < m; j++)
+            gathered[a][j] = local_in[a][where[j]];
+}
+
 static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], double *value, Py_ssize_t size);
 
 /* Kernel k's float64 loops on m gathered elements, then its own next pass: the value into value. */
 static void run_pass(const kernel_info *k, const double (*gathered)[CHUNK], double *value, Py_ssize_t m)
 {
     double result[MAX_OUTPUTS][CHUNK];
-    const chunk_loops *loops = &isa_in_use->table[k->loops];
-    if (loops->vector(gathered, result, m) & 1)
-        loops->exact(gathered, result, m);
+    run_loops(&isa_in_use->table[k->loops], gathered, result, m);
     if (k->second != NULL)
         second_pass(k->second, gathered, result[0], m);
     memcpy(value, result[0], (size_t)m * 8);
@@ -95,9 +109,7 @@ static void second_pass(const kernel_info *k, const double (*local_in)[CHUNK], d
     if (m == 0)
         return;
     double gathered[MAX_INPUTS][CHUNK], result[CHUNK];
-    for (int a = 0; a < k->inputs; a++)
-        for (Py_ssize_t j = 0; j < m; j++)
-            gathered[a][j] = local_in[a][where[j]];
+    gather(k->inputs, local_in, where, m, gathered);
     run_pass(k, (const double (*)[CHUNK])gathered, result, m);
     for (Py_ssize_t j = 0; j < m; j++)
         value[where[j]] = result[j];
@@ -136,12 +148,8 @@ VECTOR_TARGET static void redo_undecided(const kernel_info *k, const double (*lo
         count += undecided;
     }
     double gathered[MAX_INPUTS][CHUNK], result[MAX_OUTPUTS][CHUNK];
-    for (int a = 0; a < k->inputs; a++)
-        for (Py_ssize_t j = 0; j < count; j++)
-            gathered[a][j] = local_in[a][where[j]];
-    const chunk_loops *loops = &isa_in_use->table[k->redo];
-    if (loops->vector((const double (*)[CHUNK])gathered, result, count) & 1)
-        loops->exact((const double (*)[CHUNK])gathered, result, count);
+    gather(k->inputs, local_in, where, count, gathered);
+    run_loops(&isa_in_use->table[k->redo], (const double (*)[CHUNK])gathered, result, count);
     for (int m = 0; m < k->outputs; m++)
         for (Py_ssize_t j = 0; j < count; j++)
             local_out[m][where[j]] = result[m][j];

@@ -96,8 +96,7 @@ def _div(a: Pair, b: Pair) -> Pair:
 def constant(value: Fraction | Any) -> Pair:
     """A rational or mpmath number as a double-double scalar."""
     if isinstance(value, Fraction):
-        hi = float(value)
-        return hi, float(value - Fraction(hi))
+        return _two_float.pair(value)
     with mpmath.workprec(240):
         number = mpmath.mpf(value)
         hi = float(number)
