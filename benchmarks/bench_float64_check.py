@@ -1,8 +1,9 @@
 """Throughput of ``check(numeric.<q>, q, dtype="float64", points=N)`` with the double-double reference.
 
 Prints a Markdown table: the wall time of the whole check (sampling, the target, the reference, the
-report), points per second, and how many points went to mpmath (the share that the double-double
-reference could not decide). Cold: the sample and mpmath caches are cleared before each run. Issue 15's
+report), points per second, the time of the reference alone (the double-double reference and the mpmath
+settling: the target's own time is not in it), and how many points went to mpmath (the share that the
+double-double reference could not decide). Cold: the sample and mpmath caches are cleared before each run. Issue 15's
 bar: 10^7 points in 15 s on a 2-core machine.
 
 With ``--range LO HI`` it also times a float64 range sweep (``exhaustive(..., dtype="float64")``) of
@@ -30,14 +31,17 @@ DEFAULT = ("sigmoid", "log_sigmoid", "bce_with_logits", "bce_with_logits_grad", 
            "bce_grad", "bce_with_logits_hess", "logistic_loss_hess", "bce_hess")
 
 
-def _timed_check(quantity: str, points: int, labels: str = "binary") -> tuple[float, int, float]:
+def _timed_check(quantity: str, points: int, labels: str = "binary") -> tuple[float, int, float, float]:
     clear_caches()
     sample_points.cache_clear()
     first_column.cache_clear()
     settled = []
+    reference_seconds = []
 
     def recording(*args, **kwargs):
+        started = time.perf_counter()
         hi, lo, count = reference_for_check(*args, **kwargs)
+        reference_seconds.append(time.perf_counter() - started)
         settled.append(count)
         return hi, lo, count
 
@@ -48,7 +52,7 @@ def _timed_check(quantity: str, points: int, labels: str = "binary") -> tuple[fl
         elapsed = time.perf_counter() - started
     finally:
         sampled_check.reference_for_check = reference_for_check
-    return elapsed, sum(settled), report.max_ulp
+    return elapsed, sum(settled), report.max_ulp, sum(reference_seconds)
 
 
 def main() -> None:
@@ -60,12 +64,13 @@ def main() -> None:
                         help="the label kind of the quantities that take y (soft: every point its own label)")
     args = parser.parse_args()
     print(f"float64 check, {args.points:,} points, {args.labels} labels, {os.cpu_count()} cores\n")
-    print("| quantity | seconds | points/s | to mpmath | share | max ULP |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| quantity | seconds | points/s | reference s | reference points/s | to mpmath | share | max ULP |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for quantity in args.quantities:
-        elapsed, settled, max_ulp = _timed_check(quantity, args.points, args.labels)
-        print(f"| {quantity} | {elapsed:.1f} | {args.points / elapsed:,.0f} | {settled:,} | "
-              f"{settled / args.points:.2e} | {max_ulp:.3f} |", flush=True)
+        elapsed, settled, max_ulp, reference = _timed_check(quantity, args.points, args.labels)
+        print(f"| {quantity} | {elapsed:.1f} | {args.points / elapsed:,.0f} | {reference:.1f} | "
+              f"{args.points / reference:,.0f} | {settled:,} | {settled / args.points:.2e} | {max_ulp:.3f} |",
+              flush=True)
     if args.range:
         lo, hi = args.range
         fmt = float_format("float64")

@@ -4,7 +4,10 @@
 - ``precise_values``: every two-float row's hi equal to mpmath's, hi + lo within 2^-90, across every zone;
 - ``check(..., dtype="float64")``: the same report as mpmath at every point gives, for every covered
   quantity and for planted defects (a lost tail, an early underflow); percentiles and the figure's curve
-  to the digits printed.
+  to the digits printed;
+- the soft-label gradient σ(s) − y (``reference.soft_gradient``) where training converges, y = round(σ(s))
+  and its float neighbours: mpmath's hi at every decided point and hi + lo within the bound (hypothesis),
+  few points left to mpmath, and the same reports as mpmath's for numeric and PyTorch.
 """
 
 from __future__ import annotations
@@ -12,17 +15,20 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bce_sym.verify.sampled_check as sampled_check
 from bce_sym import numeric
 from bce_sym.render.reports import format_ulp
 from bce_sym.verify import check
-from bce_sym.verify.fast_check import covers, precise_columns
+from bce_sym.verify.fast_check import covers, exact_values_for_check, precise_columns
 from bce_sym.verify.reference import double_double as dd
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
 from bce_sym.verify.reference.two_float import FAST_FORMS
-from bce_sym.verify.sampling.points import first_column
+from bce_sym.verify.report_rows import top_indices
+from bce_sym.verify.sampling.points import Sample, first_column
 
 COVERED = sorted({row.quantity for row in FAST_FORMS
                   if covers(row.quantity, "float64", "binary")})
@@ -163,3 +169,106 @@ def test_narrow_dtypes_keep_mpmath():
     assert not covers("bce_with_logits", "float32", "soft")
     assert not covers("sigmoid", "float32", "binary")
     assert covers("logistic_loss", "float64", "soft")  # ±1 labels: "soft" is ignored
+
+
+GRADIENT = "bce_with_logits_grad"
+
+
+def _at_convergence(s: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """y = σ(s) rounded to float64 (mpmath's), moved ``steps`` floats, within [0, 1]."""
+    y = exact_values("sigmoid", [s])[0].copy()
+    for _ in range(int(np.max(np.abs(steps), initial=0))):
+        moving = steps != 0
+        y[moving] = np.nextafter(y[moving], np.where(steps[moving] > 0, np.inf, -np.inf))
+        steps = steps - np.sign(steps)
+    return np.clip(y, 0.0, 1.0)
+
+
+def _assert_mpmaths(s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """hi is mpmath's at every decided point and hi + lo within the bound; returns the undecided mask."""
+    hi, lo, bound, undecided = precise_values(GRADIENT, s, y)
+    exact_hi, exact_lo = exact_values(GRADIENT, [s, y])
+    decided = ~undecided
+    np.testing.assert_array_equal(hi[decided], exact_hi[decided])
+    with np.errstate(invalid="ignore"):
+        distance = np.abs((hi - exact_hi) + (lo - exact_lo))[decided]
+    # NOTE: as test_float64_check's: our bound, lo's rounding, mpmath's 136-bit units, a subnormal step.
+    slack = np.abs(exact_lo[decided]) * 2.0**-52 + np.abs(exact_hi[decided]) * 2.0**-133 + 2.0**-1074
+    assert np.all(distance <= bound[decided] + slack)
+    return undecided
+
+
+LOGITS = st.one_of(
+    st.floats(-40, 40),
+    st.floats(-1100, 1100),
+    st.floats(-2.0**-18, 2.0**-18),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(LOGITS, st.integers(-4, 4)), min_size=1, max_size=30))
+def test_the_reference_is_mpmaths_where_the_label_is_sigma_or_its_neighbours(pairs):
+    s = np.array([pair[0] for pair in pairs])
+    _assert_mpmaths(s, _at_convergence(s, np.array([pair[1] for pair in pairs])))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1100, 1100), st.floats(0, 1)), min_size=1, max_size=30),
+       st.sampled_from([0.0, 2.0**-1074, 2.0**-900, 2.0**-54, 0.3, 0.5, 1 - 2.0**-53]))
+def test_the_reference_is_mpmaths_at_any_label(pairs, fixed):
+    # NOTE: uniform labels, and fixed ones with a tie in 1 − y (2^-54, 0.3) or near e^(−|s|) (tiny ones).
+    s = np.array([pair[0] for pair in pairs])
+    _assert_mpmaths(s, np.array([pair[1] for pair in pairs]))
+    _assert_mpmaths(s, np.full(s.size, fixed))
+
+
+def test_few_points_at_convergence_are_left_to_mpmath():
+    rng = np.random.default_rng(11)
+    s = np.concatenate([rng.normal(0, 10, 20_000), rng.uniform(-600, 600, 2000), rng.normal(0, 1e-6, 2000)])
+    y = _at_convergence(s, rng.integers(-3, 4, s.size))
+    _, _, settled = exact_values_for_check(GRADIENT, [s, y], numeric.bce_with_logits_grad(s, y))
+    # NOTE: double-double's σ(−|s|) (2^-100 of it) left 99% of these to mpmath; three floats ~0.1%.
+    assert settled < s.size // 200
+
+
+def test_a_fixed_soft_label_keeps_the_rest_of_one_minus_y_in_the_tail():
+    # NOTE: 1 − 0.1 is not a float: its rest (−2^-55) is the value's where σ(−s) is far below it (the
+    # double-double row's tail took 1 − y's float alone).
+    s = np.array([80.0, 100.0, 800.0])
+    hi, lo, _, undecided = precise_values(GRADIENT, s, 0.1)
+    exact_hi, exact_lo = exact_values(GRADIENT, [s, np.full(s.size, 0.1)])
+    assert not undecided.any()
+    np.testing.assert_array_equal(hi, exact_hi)
+    np.testing.assert_array_equal(lo, exact_lo)
+
+
+def _torch_gradient():
+    pytest.importorskip("torch")
+    from bce_sym.verify.targets.registry import target_function
+
+    return target_function("torch", GRADIENT, "float64")
+
+
+@pytest.mark.parametrize("target", ["numeric", "torch"])
+def test_a_check_at_convergence_reports_what_mpmath_everywhere_reports(target, monkeypatch):
+    fn = numeric.bce_with_logits_grad if target == "numeric" else _torch_gradient()
+    rng = np.random.default_rng(12)
+    s = np.concatenate([rng.normal(0, 12, 2500), rng.uniform(-1100, 1100, 300), rng.normal(0, 1e-5, 200)])
+    y = _at_convergence(s, rng.integers(-3, 4, s.size))
+    zone = (np.abs(s) > 40).astype(np.intp)
+    sample = Sample(GRADIENT, "float64", "soft", 0, ("s", "y"), (s, y), zone, ("σ(s) ≈ y", "far"))
+    monkeypatch.setattr(sampled_check, "sample_points", lambda *args, **kwargs: sample)
+    fast = check(fn, GRADIENT, labels="soft")
+    _mpmath_path(monkeypatch)
+    slow = check(fn, GRADIENT, labels="soft")
+    _same_report(fast, slow)
+
+
+def test_worst_cases_among_equal_errors_are_the_first_points():
+    # NOTE: argpartition alone picks among ties by the other values: two runs whose small errors differ
+    # would keep different points of the same largest error.
+    a = np.array([0.5, 0.1, 0.5, 0.2, 0.5, 0.5, 0.3])
+    b = a.copy()
+    b[[1, 3, 6]] = [0.0, 0.4, 0.05]
+    assert top_indices(a, 2).tolist() == top_indices(b, 2).tolist() == [0, 2]

@@ -37,7 +37,7 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
 from bce_sym.verify.reference.two_float import FAST_FORMS
-from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES, PROFILE_POINTS
 
 _EDGES = np.array(HISTOGRAM_EDGES)
 _BLOCK = 1 << 16
@@ -92,12 +92,15 @@ def precise_columns(name: str, columns: Sequence[np.ndarray]) -> Precise:
     if label.size and np.all(label == label[0]):
         # NOTE: one fixed label (a sweep's), soft ones included: its row of FAST_FORMS.
         return _precise(name, first, float(label[0]))
-    if quantity_row(name).labels is Labels.SOFT and not np.all((label == 0.0) | (label == 1.0)):
-        # NOTE: soft labels: the soft row at every point, each with its own label.
-        return _precise(name, first, np.ascontiguousarray(label))
     out = (np.zeros(first.size), np.zeros(first.size), np.zeros(first.size), np.ones(first.size, bool))
-    for value in _LABEL_CASES[drawn_labels(quantity_row(name).labels)]:
-        members = np.flatnonzero(label == value)
+    cases = _LABEL_CASES[drawn_labels(quantity_row(name).labels)]
+    parts: list[tuple[np.ndarray, float | np.ndarray]] = [(np.flatnonzero(label == value), value) for value in cases]
+    if quantity_row(name).labels is Labels.SOFT:
+        # NOTE: soft labels: the soft row at the other points, each with its own label (the binary ones keep
+        # their rows, whose tails are scaled).
+        others = np.flatnonzero(~np.isin(label, cases))
+        parts.append((others, np.ascontiguousarray(label[others])))
+    for members, value in parts:
         if members.size:
             for target, part in zip(out, _precise(name, first[members], value), strict=True):
                 target[members] = part
@@ -128,36 +131,69 @@ def uncertainty(error: np.ndarray, hi: np.ndarray, lo: np.ndarray, bound: np.nda
         return np.where((doubt > 0) & np.isfinite(error), doubt / spacing + error * 2.0**-50, 0.0)
 
 
-def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Points near the order statistics of a percentile whose printed digits (``format_ulp``) are in doubt.
+def _interpolate(ordered: np.ndarray, rank: float) -> float:
+    """np.percentile's linear rule on sorted order statistics: between those at rank's floor and ceiling."""
+    low = int(np.floor(rank))
+    high = min(low + 1, ordered.size - 1)
+    first, second = ordered[low], ordered[high]
+    return float(first + (second - first) * (rank - low)) if np.isfinite(second) else float(second)
 
-    NOTE: a percentile interpolates two order statistics, each within the largest uncertainty of the
-    estimates of its neighbourhood of the exact one; only where that could change the two decimals printed
-    are the points around them settled.
+
+def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Points that may decide a percentile whose printed digits (``format_ulp``) are in doubt.
+
+    NOTE: each exact error lies in [key − width, key + width], so the k-th smallest exact error lies between
+    the k-th smallest of the lower ends and the k-th smallest of the upper ends, and a percentile between
+    the same rule on those. Where that interval prints one way, nothing is settled; else every uncertain
+    point whose own interval meets the order statistics' is: the others are surely below or above them
+    (in both the estimate and the exact errors), so the order statistics are then exact.
     """
     near = np.zeros(key.size, bool)
-    # NOTE: np.percentile's linear rule: rank (n − 1)·q/100, between the order statistics at its floor
-    # and ceiling (one partition finds them all).
     ranks = [(key.size - 1) * q / 100 for q in PERCENTILES]
-    below = [int(np.floor(rank)) for rank in ranks]
-    above = [min(low + 1, key.size - 1) for low in below]
-    ordered = np.partition(key, sorted(set(below + above)))
-    widest = float(np.max(width)) if width.size else 0.0
-    for rank, low, high in zip(ranks, below, above, strict=True):
-        first, second = ordered[low], ordered[high]
-        value = first + (second - first) * (rank - low) if np.isfinite(second) else second
-        if not np.isfinite(value) or format_ulp(value - 4 * widest) == format_ulp(value + 4 * widest):
-            continue  # NOTE: no estimate is uncertain enough to change the digits printed
-        around = np.flatnonzero((np.abs(key - first) <= 2 * width) | (np.abs(key - second) <= 2 * width))
-        spread = 2 * float(width[around].max()) if around.size else 0.0
-        if np.isfinite(value) and format_ulp(value - spread) != format_ulp(value + spread):
-            near[around] = True
+    kth = sorted({min(int(np.floor(rank)) + step, key.size - 1) for rank in ranks for step in (0, 1)})
+    with np.errstate(invalid="ignore"):
+        lower, upper = np.partition(key - width, kth), np.partition(key + width, kth)
+    for rank in ranks:
+        low = _interpolate(lower, rank)
+        high = _interpolate(upper, rank)
+        # NOTE: errors are never negative: a lower end below 0 prints as 0.00.
+        if not np.isfinite(high) or format_ulp(max(low, 0.0)) == format_ulp(high):
+            continue
+        first, last = lower[int(np.floor(rank))], upper[min(int(np.floor(rank)) + 1, key.size - 1)]
+        near |= (width > 0) & (key + width >= first) & (key - width <= last)
     return near
 
 
-def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | None, worst_count: int
-                     ) -> np.ndarray:
-    """Mask of the points whose error may decide a histogram bin, a percentile, a maximum or a worst case.
+def _near_printed_profile(first: np.ndarray, key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Points that may decide a printed value of the figure's curve (``report_rows.profile``: the largest error
+    of each group of neighbours in the first argument) where its digits (``format_ulp``) are in doubt.
+
+    NOTE: a group's exact largest error lies between the largest lower end (key − width) and the largest
+    upper end; where those print alike nothing is settled, else every uncertain point that may reach the
+    largest lower end is (the others are below the group's largest, estimated or exact).
+    """
+    finite = np.flatnonzero(np.isfinite(first))
+    near = np.zeros(key.size, bool)
+    if not finite.size:
+        return near
+    order = finite[np.argsort(first[finite], kind="stable")]
+    groups = min(PROFILE_POINTS, order.size)
+    size, longer = divmod(order.size, groups)
+    starts = np.arange(groups) * size + np.minimum(np.arange(groups), longer)
+    with np.errstate(invalid="ignore"):
+        lower = np.maximum.reduceat((key - width)[order], starts)
+        upper = np.maximum.reduceat((key + width)[order], starts)
+    for group in np.flatnonzero(np.isfinite(upper)):
+        if format_ulp(max(float(lower[group]), 0.0)) != format_ulp(float(upper[group])):
+            members = order[starts[group]:starts[group] + size + (group < longer)]
+            near[members] |= (width[members] > 0) & (key[members] + width[members] >= lower[group])
+    return near
+
+
+def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | None, worst_count: int,
+                     first: np.ndarray | None = None) -> np.ndarray:
+    """Mask of the points whose error may decide a histogram bin, a percentile, a maximum, a worst case or
+    (given the ``first`` argument) a point of the figure's curve.
 
     ``width`` is each estimate's uncertainty (``uncertainty``).
     """
@@ -166,6 +202,8 @@ def points_to_settle(error: np.ndarray, width: np.ndarray, zones: np.ndarray | N
     settle = finite & _near(key, _EDGES[np.isfinite(_EDGES) & (_EDGES > 0)], width)
     if key.size:
         settle |= finite & _near_printed_percentiles(key, width)
+        if first is not None:
+            settle |= finite & _near_printed_profile(np.asarray(first, dtype=np.float64), key, width)
         groups = [(np.arange(key.size), worst_count)]
         if zones is not None:
             groups += [(np.flatnonzero(zones == zone), 1) for zone in np.unique(zones)]
@@ -209,8 +247,12 @@ def exact_values_for_check(
     # NOTE: the undecided points first, so that the decisions below are made on their exact errors.
     first_round = np.flatnonzero(undecided)
     evaluated = _settle(name, columns, first_round, hi, lo)
+    # NOTE: mpmath's values there are the report's own: their errors are certain.
+    bound[first_round] = 0.0
     error = ulp_error(computed, hi, "float64", exact_lo=lo)
-    settle = points_to_settle(error, uncertainty(error, hi, lo, bound), zones, worst_count)
+    width = uncertainty(error, hi, lo, bound)
+    width[first_round] = 0.0
+    settle = points_to_settle(error, width, zones, worst_count, columns[0])
     settle[first_round] = False
     evaluated += _settle(name, columns, np.flatnonzero(settle), hi, lo)
     return hi, lo, evaluated

@@ -68,7 +68,11 @@ def top_indices(ulps: np.ndarray, count: int) -> np.ndarray:
     if key.size <= count:
         order = np.argsort(-key, kind="stable")
     else:
-        part = np.argpartition(-key, count - 1)[:count]
+        # NOTE: among equal errors the first points (argpartition alone picks among ties by the other values,
+        # so two runs whose smaller errors differ could keep different points).
+        threshold = np.partition(-key, count - 1)[count - 1]
+        above = np.flatnonzero(-key < threshold)
+        part = np.concatenate([above, np.flatnonzero(-key == threshold)[:count - above.size]])
         order = part[np.argsort(-key[part], kind="stable")]
     return order[:count]
 

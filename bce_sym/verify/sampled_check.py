@@ -137,9 +137,10 @@ def check(
     Returns:
         a ``Report``.
 
-    In float64 with binary, ±1 or no labels the exact values come from the double-double reference and
-    mpmath settles only the points where a decision is in doubt (``bce_sym.verify.fast_check``): 10^7
-    points take about 10 s on two cores. Soft labels and the narrower dtypes take mpmath at every point.
+    In float64 the exact values come from the double-double reference (soft labels: each quantity's soft
+    row, the logit gradient σ(s) − y from e^(−|s|) in three floats) and mpmath settles only the points where
+    a decision is in doubt (``bce_sym.verify.fast_check``): 10^7 points take about 10 s on two cores. The
+    narrower dtypes take mpmath at every point.
 
     >>> import numpy as np
     >>> check(lambda s: np.tanh(s / 2) / 2 + 0.5, "sigmoid", points=300).max_ulp > 4
@@ -153,8 +154,8 @@ def check(
     sample = sample_points(row.name, dtype=np_dtype.name, points=points, labels=labels, seed=seed)
     name = target if target is not None else getattr(fn, "__qualname__", None) or repr(fn)
     computed = evaluate(fn, sample, target=name)
-    # NOTE: float64 at binary, ±1 or no labels takes the double-double reference, mpmath only where it
-    # cannot decide (bce_sym.verify.fast_check); everything else is mpmath at every point.
+    # NOTE: float64 takes the double-double reference, mpmath only where it cannot decide
+    # (bce_sym.verify.fast_check); everything else is mpmath at every point.
     hi, lo, _ = reference_for_check(row.name, sample.columns, np_dtype.name, computed, sample.zone,
                                     sample.labels, progress)
     hi_flushed, lo_flushed = _exact_at_flushed_inputs(row.name, sample, computed, hi, lo)

@@ -186,3 +186,43 @@ def log(p: Any) -> Pair:
     head = log1p((mantissa - 1.0, 0.0))
     scaled = add((e * _LN2_HI, 0.0), mul((e, 0.0), _LN2_LO))
     return add(head, scaled)
+
+
+def tanh_half(x: Any) -> Pair:
+    """tanh(x/2) = expm1(x)/(expm1(x) + 2) for float64 x (σ(x) = 1/2 + tanh(x/2)/2), to ~2^-100 relative."""
+    em1 = expm1(x)
+    return div(em1, add(em1, (2.0, 0.0)))
+
+
+_MIDPOINT_MARGIN = 2.0**-30  # in units of the smallest subnormal: closer to a tie is undecided
+_ZERO_EXPONENT = 1000.0  # c·e^-1000 < 2^-1400 for |c| < 2^40: rounds to 0 in float64
+
+
+def round_scaled(w: Pair, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hi, lo, undecided): w·2^n rounded once to float64 (subnormals included) and the rest."""
+    wh, wl = np.asarray(w[0], dtype=np.float64), np.asarray(w[1], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        hi, lo = np.ldexp(wh, n), np.ldexp(wl, n)
+        subnormal = np.abs(hi) < 2.0**-1021
+        # NOTE: below 2^-969 the rest lo is a multiple of the smallest subnormal: its rounding must be sure.
+        quanta = np.ldexp(wl, n + 1074)
+        undecided = (np.abs(hi) < 2.0**-969) & (np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < _MIDPOINT_MARGIN)
+        if subnormal.any():
+            shift = n[subnormal] + 1074
+            quanta, rest = np.ldexp(wh[subnormal], shift), np.ldexp(wl[subnormal], shift)
+            whole = np.rint(quanta)
+            fraction = (quanta - whole) + rest
+            whole += (fraction > 0.5).astype(np.float64) - (fraction < -0.5)
+            undecided[subnormal] = np.abs(np.abs(fraction) - 0.5) < _MIDPOINT_MARGIN
+            hi[subnormal], lo[subnormal] = np.ldexp(whole, -1074), 0.0
+    return hi, lo, undecided
+
+
+def exp_rounded(x: np.ndarray, c: Pair, plus: Any = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hi, lo, undecided): c·e^x + plus for float64 x ≤ 0 rounded once to float64 (subnormals included) and
+    the rest, as ``round_scaled`` gives them (c·e^x is 0 below x = −1000; ``plus``, a float64, at most
+    2^-900 where it is not 0, is added exactly at the scale of e^x, which is above 2^-1500)."""
+    w, n, _, _ = exp_scaled((np.maximum(x, -_ZERO_EXPONENT), 0.0))
+    n = np.where(x <= -_ZERO_EXPONENT, -4000, n)
+    scaled = add(mul(c, w), (np.ldexp(plus, -np.maximum(n, -1500)), 0.0))
+    return round_scaled(scaled, n.astype(np.int64))

@@ -30,19 +30,22 @@ import sympy
 from bce_sym.quantities import Argument
 from bce_sym.symbols import s, y
 from bce_sym.verify.reference import double_double as dd
+from bce_sym.verify.reference.soft_gradient import soft_logit_gradient
 from bce_sym.verify.reference.two_float import A, B, E, FastForm, H, Inputs, L, Q, Split, T, fast_form, p
 
 _TAIL_LOGIT = 75.0  # e^-75 < 2^-108
-_ZERO_LOGIT = 1000.0  # c·e^-1000 < 2^-1400: rounds to 0 in float64
 _TAIL_PROBABILITY = 2.0**-600
 _TRUSTED = (2.0**-960,)  # below this, double-double steps may lose bits to underflow
 _NEAR_OVERFLOW = 2.0**1023 * (2 - 2.0**-40)  # closer to float64's overflow threshold is undecided
 _RELATIVE = 2.0**-90  # bound on the double-double error of a row's lo, relative (measured: 2^-97)
-_MIDPOINT_MARGIN = 2.0**-30  # in units of the smallest subnormal: closer to a tie is undecided
 
 # NOTE: mpmath's exact_values gives these quantities the residue −5e-324 where the value rounds onto a
 # power of two from below (bce_sym.verify.reference.mpmath_values); the same rule keeps the binade the same.
 _BELOW_A_POWER_OF_TWO = frozenset({"sigmoid", "bce_with_logits_grad", "logistic_loss_grad"})
+
+# NOTE: rows whose hi cancels their lo where training converges (σ(s) − y at σ(s) ≈ y) take an evaluator of
+# their own, more precise than double-double, instead of their splits.
+_WHOLE = {("bce_with_logits_grad", "soft"): soft_logit_gradient}
 
 
 def _probability_b(first: np.ndarray) -> dd.Pair:
@@ -57,17 +60,12 @@ def _e(first: np.ndarray) -> dd.Pair:
     return dd.exp(-np.abs(first))
 
 
-def _t(first: np.ndarray) -> dd.Pair:
-    em1 = dd.expm1(first)
-    return dd.div(em1, dd.add(em1, (2.0, 0.0)))
-
-
 _COMPUTE = {
     E: lambda first, env: _e(first),
     Q: lambda first, env: dd.div(env(E), dd.add((1.0, 0.0), env(E))),
     H: lambda first, env: dd.div(env(E), dd.mul(dd.add((1.0, 0.0), env(E)), dd.add((1.0, 0.0), env(E)))),
     L: lambda first, env: dd.log1p(env(E)),
-    T: lambda first, env: _t(first),
+    T: lambda first, env: dd.tanh_half(first),
     A: lambda first, env: dd.log(first),
     B: lambda first, env: _probability_b(first),
 }
@@ -149,26 +147,6 @@ def tail_coefficient(domain: Argument, lo: sympy.Expr) -> Fraction | None:
     return Fraction(int(c1.p), int(c1.q))
 
 
-def round_scaled(w: dd.Pair, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hi, lo, undecided): w·2^n rounded once to float64 (subnormals included) and the rest."""
-    wh, wl = np.asarray(w[0], dtype=np.float64), np.asarray(w[1], dtype=np.float64)
-    with np.errstate(all="ignore"):
-        hi, lo = np.ldexp(wh, n), np.ldexp(wl, n)
-        subnormal = np.abs(hi) < 2.0**-1021
-        # NOTE: below 2^-969 the rest lo is a multiple of the smallest subnormal: its rounding must be sure.
-        quanta = np.ldexp(wl, n + 1074)
-        undecided = (np.abs(hi) < 2.0**-969) & (np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < _MIDPOINT_MARGIN)
-        if subnormal.any():
-            shift = n[subnormal] + 1074
-            quanta, rest = np.ldexp(wh[subnormal], shift), np.ldexp(wl[subnormal], shift)
-            whole = np.rint(quanta)
-            fraction = (quanta - whole) + rest
-            whole += (fraction > 0.5).astype(np.float64) - (fraction < -0.5)
-            undecided[subnormal] = np.abs(np.abs(fraction) - 0.5) < _MIDPOINT_MARGIN
-            hi[subnormal], lo[subnormal] = np.ldexp(whole, -1074), 0.0
-    return hi, lo, undecided
-
-
 def _is_power_of_two(values: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         magnitude = np.abs(values)
@@ -179,12 +157,10 @@ def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fract
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     hi_row = np.broadcast_to(np.asarray(evaluate(split.hi, _Environment(first, label))[0], np.float64), first.shape)
     if row.domain is Argument.LOGIT:
-        w, n, _, _ = dd.exp_scaled((-np.minimum(np.abs(first), _ZERO_LOGIT), 0.0))
-        n = np.where(np.abs(first) >= _ZERO_LOGIT, -4000, n)
+        tiny_hi, tiny_lo, undecided = dd.exp_rounded(-np.abs(first), dd.constant(c))
     else:
         mantissa, n = np.frexp(first)
-        w = (mantissa, 0.0)
-    tiny_hi, tiny_lo, undecided = round_scaled(dd.mul(dd.constant(c), w), n.astype(np.int64))
+        tiny_hi, tiny_lo, undecided = dd.round_scaled(dd.mul(dd.constant(c), (mantissa, 0.0)), n.astype(np.int64))
     carried = hi_row != 0
     hi = np.where(carried, hi_row, tiny_hi)
     lo = np.where(carried, tiny_hi, tiny_lo)
@@ -245,6 +221,12 @@ def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray |
         undecided |= (values <= 0) | (values >= 1)
     inputs = Inputs(values)
     left = ~undecided
+    whole = _WHOLE.get((row.quantity, row.label))
+    if whole is not None:
+        members = np.flatnonzero(left)
+        y_members = labels[members] if per_point else np.full(members.size, y_value)
+        hi[members], lo[members], bound[members], undecided[members] = whole(values[members], y_members)
+        left[:] = False
     for split in row.splits:
         members = np.flatnonzero(inputs.mask(split.branch) & left)
         left[members] = False
