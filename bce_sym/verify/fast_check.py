@@ -143,39 +143,68 @@ def _near_printed_percentiles(key: np.ndarray, width: np.ndarray) -> np.ndarray:
     """Points that may decide a percentile whose printed digits (``format_ulp``) are in doubt.
 
     NOTE: each exact error lies in [key − width, key + width], so the k-th smallest exact error lies between
-    the k-th smallest of the lower ends and the k-th smallest of the upper ends, and a percentile between
-    the same rule on those. Where that interval prints one way, nothing is settled; else every uncertain
-    point whose own interval meets the order statistics' is: the others are surely below or above them
-    (in both the estimate and the exact errors), so the order statistics are then exact.
+    the k-th smallest of the lower ends and the k-th smallest of the upper ends (both within the widest
+    width of the k-th estimate), and a percentile between the same rule on those. Where that interval
+    prints one way, nothing is settled; else every uncertain point whose own interval meets the order
+    statistics' is: the others are surely below or above them (in both the estimate and the exact errors),
+    so the order statistics are then exact.
     """
     near = np.zeros(key.size, bool)
     ranks = [(key.size - 1) * q / 100 for q in PERCENTILES]
     kth = sorted({min(int(np.floor(rank)) + step, key.size - 1) for rank in ranks for step in (0, 1)})
-    with np.errstate(invalid="ignore"):
-        lower, upper = np.partition(key - width, kth), np.partition(key + width, kth)
+    ordered = np.partition(key, kth)
+    widest = float(np.max(width)) if width.size else 0.0
+    ends: tuple[np.ndarray, np.ndarray] | None = None
     for rank in ranks:
-        low = _interpolate(lower, rank)
-        high = _interpolate(upper, rank)
+        value = _interpolate(ordered, rank)
         # NOTE: errors are never negative: a lower end below 0 prints as 0.00.
-        if not np.isfinite(high) or format_ulp(max(low, 0.0)) == format_ulp(high):
+        if not np.isfinite(value) or format_ulp(max(value - widest, 0.0)) == format_ulp(value + widest):
+            continue
+        if ends is None:
+            with np.errstate(invalid="ignore"):
+                ends = np.partition(key - width, kth), np.partition(key + width, kth)
+        lower, upper = ends
+        if format_ulp(max(_interpolate(lower, rank), 0.0)) == format_ulp(_interpolate(upper, rank)):
             continue
         first, last = lower[int(np.floor(rank))], upper[min(int(np.floor(rank)) + 1, key.size - 1)]
         near |= (width > 0) & (key + width >= first) & (key - width <= last)
     return near
 
 
-def _near_printed_profile(first: np.ndarray, key: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Points that may decide a printed value of the figure's curve (``report_rows.profile``: the largest error
-    of each group of neighbours in the first argument) where its digits (``format_ulp``) are in doubt.
+def _printed_in_doubt(key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Where key − width and key + width might print differently (``format_ulp``: two decimals below 100,
+    three significant digits from 100), with a margin: a superset of the points whose printed error is in
+    doubt."""
+    with np.errstate(all="ignore"):
+        high = key + width
+        # NOTE: below 100, the interval meets a rounding boundary (k + 1/2)/100 where its half-width in
+        # hundredths reaches the distance of 100·key + 1/2 to the nearest whole number.
+        units = key * 100 + 0.5
+        doubt = np.abs(units - np.rint(units)) <= width * 100 + 1e-9 * (1 + units)
+        above = np.flatnonzero(high >= 100)
+        if above.size:
+            low = np.maximum(key[above] - width[above], 0.0)
+            scale = 100.0 / 10.0 ** np.floor(np.log10(np.maximum(low, 100.0)))
+            margin = 1e-9 * (1 + high[above] * scale)
+            doubt[above] = (low < 100) | (np.floor(low * scale + 0.5 - margin)
+                                          != np.floor(high[above] * scale + 0.5 + margin))
+        return doubt & (width > 0) & np.isfinite(high)
 
-    NOTE: a group's exact largest error lies between the largest lower end (key − width) and the largest
-    upper end; where those print alike nothing is settled, else every uncertain point that may reach the
-    largest lower end is (the others are below the group's largest, estimated or exact).
+
+def _near_printed_profile(first: np.ndarray, key: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Points that may decide a printed value of the figure's curve (``report_rows.profile``: the largest
+    error of each group of neighbours in the first argument) where its digits are in doubt.
+
+    NOTE: a group's exact largest error lies between its largest lower end (key − width) and its largest
+    upper end. Where those print apart, the point of the largest upper end prints apart itself; so the
+    points that might print apart (``_printed_in_doubt``) and might reach the largest lower end of such a
+    group are settled, and then every group prints as mpmath's. Without such points nothing is sorted.
     """
-    finite = np.flatnonzero(np.isfinite(first))
     near = np.zeros(key.size, bool)
-    if not finite.size:
+    candidates = np.flatnonzero(_printed_in_doubt(key, width) & np.isfinite(first))
+    if not candidates.size:
         return near
+    finite = np.flatnonzero(np.isfinite(first))
     order = finite[np.argsort(first[finite], kind="stable")]
     groups = min(PROFILE_POINTS, order.size)
     size, longer = divmod(order.size, groups)
@@ -183,10 +212,12 @@ def _near_printed_profile(first: np.ndarray, key: np.ndarray, width: np.ndarray)
     with np.errstate(invalid="ignore"):
         lower = np.maximum.reduceat((key - width)[order], starts)
         upper = np.maximum.reduceat((key + width)[order], starts)
-    for group in np.flatnonzero(np.isfinite(upper)):
-        if format_ulp(max(float(lower[group]), 0.0)) != format_ulp(float(upper[group])):
-            members = order[starts[group]:starts[group] + size + (group < longer)]
-            near[members] |= (width[members] > 0) & (key[members] + width[members] >= lower[group])
+    group_of = np.empty(key.size, np.intp)
+    group_of[order] = np.repeat(np.arange(groups), np.diff(np.append(starts, order.size)))
+    group = group_of[candidates]
+    apart = {g: format_ulp(max(float(lower[g]), 0.0)) != format_ulp(float(upper[g])) for g in set(group.tolist())}
+    in_doubt = np.array([apart[g] for g in group.tolist()])
+    near[candidates] = in_doubt & (key[candidates] + width[candidates] >= lower[group])
     return near
 
 
