@@ -57,7 +57,8 @@ def _probability_b(first: np.ndarray) -> dd.Pair:
 
 
 def _e(first: np.ndarray) -> dd.Pair:
-    return dd.exp(-np.abs(first))
+    # NOTE: e^-1000 is 0 in float64 already; further out the reduction's integer would overflow.
+    return dd.exp(-np.minimum(np.abs(first), 1000.0))
 
 
 _COMPUTE = {
