@@ -105,7 +105,11 @@ def evaluate(expr: sympy.Expr, env: _Environment) -> dd.Pair:
             total = terms[0]
             for term in terms[1:]:
                 total = dd.add(total, term)
-            return total
+            # NOTE: a term that overflowed (y/p² at a subnormal p) makes the sum its infinity, where
+            # double-double's error terms would be inf − inf.
+            plain = sum(term[0] for term in terms)
+            infinite = np.isinf(plain)
+            return np.where(infinite, plain, total[0]), np.where(infinite, 0.0, total[1])
         if expr.is_Mul:
             coefficient, rest = expr.as_coeff_Mul()
             if coefficient == -1:
