@@ -22,9 +22,9 @@ only: ``fractions`` and ``decimal``). ``_TAIL`` names the quantities (the forms 
   exact fractions. Both ends rounded to the same float: that float; else P doubles. For s ≠ 0 the value
   is transcendental unless its e-term vanishes (then both ends agree exactly), so the loop ends.
 - Beyond |s| = 4096, e < 2^-5900 (below decimal's exponent range for large |s|): the value at e = 0 is a
-  multiple of 2^-3262 (a product of floats, s's last bit at least 2^-40) and e moves it by under 2^-3800,
-  so only that value itself can be a rounding boundary, and the value at e = 2^-5900 rounds as the exact
-  one does.
+  multiple of 2^-3262 (a product of floats, s's last bit at least 2^-40) and e moves it by under 2^-3800
+  (|w|, |p_w| < 2^1024), so it rounds as the value at e = 0 ± 2^-3800 do where those agree, and else the
+  value at e = 0 is itself a midpoint and the value at e = 2^-5900 rounds as the exact one does.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ _TINY = 2.0**-1000
 #: From this |s| on, e = e^(−|s|) lies in [0, _E_FAR] and the value at e = _E_FAR decides.
 _FAR = 4096.0
 _E_FAR = Fraction(1, 2**5900)
+_NUDGE = Fraction(1, 2**3800)
 
 
 def _loss(s: Fraction, y: Fraction, pw: Fraction, e: Fraction, log1p_e: Fraction) -> Fraction:
@@ -93,6 +94,14 @@ def _log1p_bounds(low: Fraction, high: Fraction, digits: int) -> tuple[Fraction,
 def _exact(form: object, s: float, y: float, pw: float, w: float) -> float:
     """w·form at (s, y, pw), correctly rounded to float64 (s, y, pw and w finite)."""
     fs, fy, fpw, fw = Fraction(s), Fraction(y), Fraction(pw), Fraction(w)
+    if abs(s) >= _FAR:
+        # NOTE: the value at e = 0 decides unless it is a midpoint (a float is not a rounding boundary):
+        # then e^(−|s|) ≤ _E_FAR moves it by under _NUDGE, to the side the value at _E_FAR lies on.
+        base = fw * form(fs, fy, fpw, Fraction(0), Fraction(0))
+        nearest = _rounded(base - _NUDGE, False)
+        if nearest == _rounded(base + _NUDGE, False):
+            # NOTE: at 0 the sign is that of the e-term, the same for every e > 0 (the forms are monotone in e).
+            return nearest if nearest else -0.0 if fw * form(fs, fy, fpw, Fraction(1, 2), Fraction(1, 2)) < 0 else 0.0
     digits = 40
     while True:
         if abs(s) >= _FAR:
