@@ -158,6 +158,18 @@ def test_the_logistic_forms(backend) -> None:
             assert normal <= BAR and anywhere <= BAR, (name, t, normal, anywhere)
 
 
+def test_values_below_half_the_least_subnormal_are_zeros_of_the_right_sign(backend, exact_pass) -> None:
+    # NOTE: the common tail (a saturated logit, a modest weight) is decided without the exact pass.
+    s = np.array([800.0, -800.0, 3000.0, -3000.0])
+    assert np.signbit(numeric.bce_with_logits_grad(s, [1.0, 0.0, 1.0, 0.0], weight=3.0)).tolist() == [
+        True, False, True, False]
+    assert np.signbit(numeric.bce_with_logits_grad(s, [1.0, 0.0, 1.0, 0.0], weight=-3.0)).tolist() == [
+        False, True, False, True]
+    assert np.signbit(numeric.bce_with_logits_hess(s, [1.0, 0.0, 0.3, 0.0], pos_weight=-2.0, weight=3.0)).tolist() == [
+        True, False, False, False]
+    assert not exact_pass
+
+
 def test_ordinary_blocks_never_reach_the_exact_pass(monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(_tail, "_exact", lambda *args: calls.append(args) or 0.0)

@@ -151,8 +151,36 @@ def _redo_tail(quantity: str, s: numpy.ndarray, label: numpy.ndarray, pw: numpy.
                       for a in (s, label, 1.0 if pw is None else pw, 1.0 if w is None else w)]
             # NOTE: infinite s (the limits), weights or labels are left as the kernels and limits made them.
             finite = numpy.isfinite(inputs[0]) & numpy.isfinite(inputs[2]) & numpy.isfinite(inputs[3])
-            for k, a, y, p, u in zip(*(x[finite].tolist() for x in (where, *inputs)), strict=True):
-                value[k] = _exact(form, a, (1 + y) / 2 if as_t else y, p, u)
+            where, a, y, p, u = (x[finite] for x in (where, *inputs))
+            y = (1 + y) / 2 if as_t else y
+            zero = _rounds_to_zero(form, a, y, p, u)
+            value[where[zero]] = numpy.copysign(0.0, u[zero] * _e_coefficient(form, a[zero], y[zero], p[zero]))
+            rest = ~zero
+            for k, *point in zip(*(x[rest].tolist() for x in (where, a, y, p, u)), strict=True):
+                value[k] = _exact(form, *point)
+
+
+def _e_coefficient(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.ndarray) -> numpy.ndarray:
+    """What multiplies the term in e = e^(−|s|) (log1p(e), e/(1 + e) or e/(1 + e)², each between e/4 and e)
+    where the rest of the value vanishes (``_rounds_to_zero``)."""
+    if form is _gradient:
+        return numpy.where(s > 0, -pw * y, 1 - y)
+    return pw * y + (1 - y)
+
+
+def _rounds_to_zero(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.ndarray,
+                    w: numpy.ndarray) -> numpy.ndarray:
+    """Where the exact value is w·c·(a term in e ≤ e^(−|s|)) alone and below 2^-1077: it rounds to ±0, the sign of
+    w·c (the most common tail: a saturated logit and a modest weight), with no exact pass. The bound is taken in
+    log2, with c at least 2^-900 (else its float sign could be wrong) and a margin of 2 for the logarithms."""
+    if form is _hessian:
+        alone = numpy.ones(s.shape, dtype=bool)
+    else:
+        # NOTE: the rest is (1 − y)·max(0, s) or −p_w·y·max(0, −s) (times σ's 1/(1 + e) in the gradient).
+        alone = numpy.where(s > 0, y == 1, (y == 0) | (pw == 0))
+    c = numpy.abs(_e_coefficient(form, s, y, pw))
+    log2 = numpy.log2(numpy.abs(w)) + numpy.log2(c) - numpy.abs(s) * 1.4426950408889634
+    return alone & (c >= 2.0**-900) & (log2 < -1079.0)
 
 
 
