@@ -7,8 +7,8 @@ label-free rows take the double-double reference (mpmath only where it is in dou
 has none).
 With ``--weights`` each quantity that takes ``weight=`` gets a second row, called with weights 2^u (u uniform
 in [−3, 3], drawn with the points) and measured against the reference times the weight (a pair: exact to
-the reference's own ~2^-100; below 2^-1000 the reference's coarse ULPs are multiplied by the weight
-too, so only the last column says anything there).
+the reference's own ~2^-100), and where that is below 2^-1000 (its coarse ULPs multiplied by the weight)
+against mpmath, in exact ULPs.
 With ``--tail N`` it measures instead the tail that the weights scale up (issue 15, item 2): N points per
 row, logits ±[690, 5000] (e^(−|s|) subnormal or below), labels 0/1, soft and subnormal (10^-323 to
 10^-300), weights and pos_weights 10^u (u uniform in [0, 300]), one row per logit quantity and
@@ -152,6 +152,14 @@ def main() -> None:
             unmeasured += int(np.count_nonzero(~keep))
             computed, hi, lo = computed[keep], hi[keep], lo[keep]
         errors = ulp_error(computed, hi, "float64", exact_lo=lo)
+        if weighted:
+            # NOTE: below 2^-1000 the reference pair times the weight is coarse (its residue a multiple of
+            # 2^-1074 times w): those points are measured against mpmath, in exact ULPs.
+            columns = [np.asarray(column)[keep] for column in np.broadcast_arrays(*sample.columns, weight)]
+            for k in np.flatnonzero((np.abs(hi) < 2.0**-1000) & np.isfinite(computed)).tolist():
+                with mpmath.workdps(60):
+                    exact = reference(name, *(float(column[k]) for column in columns[:-1]), dps=60) * columns[-1][k]
+                    errors[k] = _tail_ulps(float(computed[k]), exact)
         elapsed = time.perf_counter() - started
         key = f"{name} {labels}" + (" weighted" if weighted else "")
         labels = labels + (", weight=" if weighted else "")
