@@ -12,8 +12,9 @@ against mpmath, in exact ULPs.
 With ``--tail N`` it measures instead the tail that the weights scale up (issue 15, item 2): N points per
 row, logits ±[690, 5000] (e^(−|s|) subnormal or below), labels 0/1, soft and subnormal (10^-323 to
 10^-300), weights and pos_weights 10^u (u uniform in [0, 300]), one row per logit quantity and
-weight/pos_weight/both, against mpmath (``reference`` at 60 digits, times the weight) in exact ULPs (2^-1074
-below 2^-1022): the max ULP everywhere and where the exact value is normal.
+weight/pos_weight/both, and ``bce`` at p from 10^-323 to 10^-290, against mpmath (``reference`` at 60
+digits, times the weight) in exact ULPs (2^-1074 below 2^-1022): the max ULP everywhere and where the
+exact value is normal.
 With ``--before FILE`` (the JSON this script wrote with ``--json`` on the old tree) it prints both columns.
 The last column leaves out results below 2^-1000: there the reference's hi + lo resolves ULPs coarsely
 (its residue is a multiple of 2^-1074), so an error of 0.5003 ULP reads 1.0 there.
@@ -65,7 +66,7 @@ def _times(hi: np.ndarray, lo: np.ndarray, weight: np.ndarray) -> tuple[np.ndarr
 
 #: The logit quantities whose weighted tail ``--tail`` measures, and the label kinds they take.
 TAIL_QUANTITIES = (("bce_with_logits", "y"), ("bce_with_logits_grad", "y"), ("bce_with_logits_hess", "y"),
-                   ("logistic_loss", "t"), ("logistic_loss_grad", "t"), ("logistic_loss_hess", "t"))
+                   ("logistic_loss", "t"), ("logistic_loss_grad", "t"), ("logistic_loss_hess", "t"), ("bce", "p"))
 
 
 def _tail_ulps(got: float, exact: mpmath.mpf) -> float:
@@ -91,17 +92,19 @@ def _tail(points: int) -> None:
     print(f"float64 max ULP of the weighted tail ({numeric.BACKEND} backend), {points:,} points per row\n")
     print("| quantity | weighting | max ULP | where the exact value is normal | seconds |")
     print("|---|---|---:|---:|---:|")
+    # NOTE: bce's tail: p from 10^-323 to 10^-290 (its loss is then y·ln(1/p) + (1 − y)·p, below 2^-1000 for small y).
+    p = 10.0 ** rng.uniform(-323.5, -290.0, points)
     for name, label in TAIL_QUANTITIES:
-        cases = (("weight", weight, None),) if label == "t" else (
+        cases = (("weight", weight, None),) if label != "y" else (
             ("weight", weight, None), ("pos_weight", None, pos_weight), ("both", weight, pos_weight))
         for case, w, pw in cases:
             started = time.perf_counter()
-            labels = t if label == "t" else y
-            keywords = {"weight": w} if label == "t" else {"weight": w, "pos_weight": pw}
-            got = getattr(numeric, name)(s, labels, **keywords)
+            first, labels = (p, y) if label == "p" else (s, t if label == "t" else y)
+            keywords = {"weight": w} if label != "y" else {"weight": w, "pos_weight": pw}
+            got = getattr(numeric, name)(first, labels, **keywords)
             worst, normal = 0.0, 0.0
             for k in range(points):
-                arguments = (s[k], labels[k]) if pw is None else (s[k], labels[k], pw[k])
+                arguments = (first[k], labels[k]) if pw is None else (first[k], labels[k], pw[k])
                 with mpmath.workdps(60):
                     exact = reference(name, *arguments, dps=60) * (1 if w is None else mpmath.mpf(w[k]))
                     error = _tail_ulps(float(got[k]), exact)

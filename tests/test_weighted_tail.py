@@ -57,12 +57,13 @@ def _exact(quantity: str, s: float, y: float, weight: float | None, pos_weight: 
             minus, plus = (log1p_e, a + log1p_e) if a >= 0 else (log1p_e - a, log1p_e)
             sigma_plus, sigma_minus = (1 / (1 + e), e / (1 + e)) if a >= 0 else (e / (1 + e), 1 / (1 + e))
             value = {
+                "bce": -(b * mpmath.log(a) + (1 - b) * mpmath.log1p(-a)) if a > 0 else mpmath.inf if b else 0,
                 "bce_with_logits": pw * b * minus + (1 - b) * plus,
                 "bce_with_logits_grad": (1 - b) * sigma_plus - pw * b * sigma_minus,
                 "bce_with_logits_hess": (pw * b + 1 - b) * sigma_plus * sigma_minus,
             }[quantity] * (1 if weight is None else mpmath.mpf(weight))
             slack = abs(value) * mpmath.mpf(2) ** (40 - bits)
-            if to_nearest_float(value - slack) == to_nearest_float(value + slack):
+            if not mpmath.isfinite(value) or to_nearest_float(value - slack) == to_nearest_float(value + slack):
                 return value
     raise AssertionError(f"undecided at 13,000 bits: {quantity} {s} {y} {weight} {pos_weight}")
 
@@ -101,6 +102,13 @@ def exact_pass(monkeypatch) -> list[tuple[float, float, float, float, float]]:
         return seen[-1][-1]
 
     monkeypatch.setattr(_tail, "_exact", recorded)
+    probability = _tail._probability_loss
+
+    def recorded_probability(p: float, y: float, w: float) -> float:
+        seen.append((p, y, w, probability(p, y, w)))
+        return seen[-1][-1]
+
+    monkeypatch.setattr(_tail, "_probability_loss", recorded_probability)
     return seen
 
 
@@ -123,6 +131,20 @@ def test_without_the_pass_the_same_points_miss_the_bar(monkeypatch, weight, pos_
     _, anywhere = _worst(_call("bce_with_logits", s, y, weight, pos_weight), "bce_with_logits", s, y, weight,
                          pos_weight)
     assert anywhere > 1.0
+
+
+def test_the_probability_loss(backend, exact_pass) -> None:
+    # NOTE: bce at a tiny p: y·ln(1/p) + (1 − y)·p, subnormal for a subnormal y; 4.2 ULP with weights below 8.
+    p, y = np.meshgrid([5e-324, 1e-320, 8.8e-311, 2.0e-308, 1e-300, 1e-290, 0.0], [0.0, 2.6e-320, 1e-310, 1e-300, 0.5])
+    p, y = p.ravel(), y.ravel()
+    for weight in (3.0, 7.891255324622153, 1e6, 1e300):
+        normal, anywhere = _worst(numeric.bce(p, y, weight=weight), "bce", p, y, weight, None)
+        assert normal <= BAR and anywhere <= BAR, (weight, normal, anywhere)
+    assert exact_pass
+    for a, b, w, got in exact_pass:
+        assert got == to_nearest_float(_exact("bce", a, b, w, None)), (a, b, w)
+    total = numeric.bce(p, y, weight=1e300, reduction="sum")
+    assert float(total) == pytest.approx(float(np.add.reduce(numeric.bce(p, y, weight=1e300))), rel=1e-15)
 
 
 def test_the_fused_loss_and_gradient_and_the_reductions(backend) -> None:
@@ -173,6 +195,7 @@ def test_values_below_half_the_least_subnormal_are_zeros_of_the_right_sign(backe
 def test_ordinary_blocks_never_reach_the_exact_pass(monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(_tail, "_exact", lambda *args: calls.append(args) or 0.0)
+    monkeypatch.setattr(_tail, "_probability_loss", lambda *args: calls.append(args) or 0.0)
     rng = np.random.default_rng(5)
     s = rng.normal(0, 30, 200_000).clip(-400, 400)
     y = rng.choice([0.0, 1.0], s.size)
@@ -183,6 +206,7 @@ def test_ordinary_blocks_never_reach_the_exact_pass(monkeypatch) -> None:
             _call(quantity, s, labels, weight, pos_weight)
             _call(quantity, s, labels, None, 3.0)
         numeric.bce_with_logits_and_grad(s, labels, pos_weight=pos_weight, reduction="sum")
+        numeric.bce(rng.uniform(0.0, 1.0, s.size), labels, weight=weight, reduction="mean")
     assert not calls
     # NOTE: and a tail element among them is found.
     s[12345] = 720.3

@@ -197,7 +197,8 @@ def _evaluate(
     def in_tail(chunk: list[numpy.ndarray], general: bool) -> bool:
         """Whether the block may hold tail elements (``general``: its labels need not be 0 or 1)."""
         pw = None if pos_weight is None or pw_once else chunk[pw_index]
-        return tail is not None and _tail_possible(chunk[0], chunk[1], pw, general and not tail[1])
+        return tail is not None and _tail_possible(chunk[0], chunk[1], pw, general and tail[1] == "y",
+                                                   tail[1] == "p")
 
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.

@@ -1,10 +1,12 @@
-"""float64 values of the logit quantities that pass through a subnormal and are then scaled up by a weight.
+"""float64 values of the logit quantities and ``bce`` that pass through a subnormal, then scaled up by a weight.
 
 The two-float kernels carry e = e^(−|s|), the products p_w·y and c·e and the unweighted value as pairs
 (hi, lo) that have no bits below 2^-1074: where one of them is subnormal it is off by up to 2^-1075, which
 is within an ULP of a subnormal result but not of that result times a ``weight`` or ``pos_weight`` above 1
 (w = 100 made 49 ULP, w = 10^300 turned results near 10^-308 into 0). This is the last pass for those
-elements: their value at the input floats, computed exactly and rounded once to float64.
+elements: their value at the input floats, computed exactly and rounded once to float64. ``bce`` has the
+same tail at a tiny p (its loss y·ln(1/p) + (1 − y)·p is subnormal for a small y, and y·ln p loses bits):
+4.2 ULP with weights below 8; ``_probability_loss`` computes it.
 
 Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
 only: ``fractions`` and ``decimal``). ``_TAIL`` names the quantities (the forms of their outputs);
@@ -59,17 +61,45 @@ def _hessian(s: Fraction, y: Fraction, pw: Fraction, e: Fraction, log1p_e: Fract
     return (pw * y + 1 - y) * e / (1 + e) ** 2
 
 
-#: quantity -> (the form of each output (the fused loss and gradient give two), whether its labels are t = ±1)
-_TAIL = {
-    "bce_with_logits": ((_loss,), False),
-    "bce_with_logits_grad": ((_gradient,), False),
-    "bce_with_logits_hess": ((_hessian,), False),
-    "bce_with_logits_and_grad": ((_loss, _gradient), False),
-    "logistic_loss": ((_loss,), True),
-    "logistic_loss_grad": ((_gradient,), True),
-    "logistic_loss_hess": ((_hessian,), True),
-}
+def _probability_loss(p: float, y: float, w: float) -> float:
+    """w·(y·(−ln p) + (1 − y)·(−ln(1 − p))) at 0 < p < 1, correctly rounded to float64 (the ``bce`` tail).
 
+    −ln p from ``decimal``'s ln (correctly rounded: one unit of its last digit either way); −ln(1 − p) from
+    p ≤ −ln(1 − p) ≤ p/(1 − p) below 10^-digits, else from ln of 1 − p formed exactly. The value grows with
+    both, so the ends bound it; as for the logit forms, digits double until both ends round alike.
+    """
+    fp, fy, fw = Fraction(p), Fraction(y), Fraction(w)
+    digits = 24
+    while True:
+        context = decimal.Context(prec=digits, Emin=-999999, Emax=999999)
+        ends = []
+        for argument in (decimal.Decimal(p), None if fp < Fraction(1, 10**digits) else
+                         decimal.Context(prec=1200).subtract(1, decimal.Decimal(p))):
+            if argument is None:
+                ends.append((fp, fp / (1 - fp)))
+                continue
+            logarithm = context.ln(argument)
+            unit = Fraction(10) ** (logarithm.adjusted() - digits + 1)
+            ends.append((-Fraction(logarithm) - unit, -Fraction(logarithm) + unit))
+        values = [fw * (fy * first + (1 - fy) * second) for first, second in zip(*ends, strict=True)]
+        lo, hi = _rounded(min(values), False), _rounded(max(values), False)
+        if lo == hi:
+            return lo
+        digits *= 2
+
+
+#: quantity -> (the form of each output (the fused loss and gradient give two), its labels: "y", "t" (±1) or
+#: "p" (``bce``: the loss of a probability p, whose tail needs p < 2^-900 and is exact in ``_probability_loss``))
+_TAIL = {
+    "bce_with_logits": ((_loss,), "y"),
+    "bce_with_logits_grad": ((_gradient,), "y"),
+    "bce_with_logits_hess": ((_hessian,), "y"),
+    "bce_with_logits_and_grad": ((_loss, _gradient), "y"),
+    "logistic_loss": ((_loss,), "t"),
+    "logistic_loss_grad": ((_gradient,), "t"),
+    "logistic_loss_hess": ((_hessian,), "t"),
+    "bce": ((_probability_loss,), "p"),
+}
 
 def _log1p_bounds(low: Fraction, high: Fraction, digits: int) -> tuple[Fraction, Fraction]:
     """A lower bound of log1p(low) and an upper bound of log1p(high), 0 ≤ low ≤ high, to about 10^-digits."""
@@ -131,15 +161,15 @@ def _redo_tail(quantity: str, s: numpy.ndarray, label: numpy.ndarray, pw: numpy.
                w: numpy.ndarray | None, values: tuple[numpy.ndarray, ...]) -> None:
     """Write the exact value, rounded once, over each of ``values`` (the outputs of ``quantity`` for a block of
     float64 results computed with ``pos_weight`` or ``weight``) where it is in the tail."""
-    forms, as_t = _TAIL[quantity]
+    forms, labels = _TAIL[quantity]
     with numpy.errstate(all="ignore"):
         product = label if pw is None else pw * label
-        scale = numpy.maximum(numpy.abs(product), 1.0) if not as_t else numpy.ones(s.shape)
+        scale = numpy.maximum(numpy.abs(product), 1.0) if labels == "y" else numpy.ones(s.shape)
         if w is not None:
             scale = scale * numpy.abs(w)
         scale *= _TINY
         # NOTE: a subnormal label or p_w·y loses its low part before any later factor (softplus(−s) up to 10^308).
-        hazard = (numpy.abs(product) < _TINY) & (label != 0) if not as_t else None
+        hazard = (numpy.abs(product) < _TINY) & (label != 0) if labels == "y" else None
         for form, value in zip(forms, values, strict=True):
             tail = numpy.abs(value) < scale
             if hazard is not None:
@@ -151,8 +181,14 @@ def _redo_tail(quantity: str, s: numpy.ndarray, label: numpy.ndarray, pw: numpy.
                       for a in (s, label, 1.0 if pw is None else pw, 1.0 if w is None else w)]
             # NOTE: infinite s (the limits), weights or labels are left as the kernels and limits made them.
             finite = numpy.isfinite(inputs[0]) & numpy.isfinite(inputs[2]) & numpy.isfinite(inputs[3])
+            if labels == "p":
+                # NOTE: at p = 0 and p = 1 the limits are exact.
+                for k, *point in zip(*(x[finite].tolist() for x in (where, *inputs[:2], inputs[3])), strict=True):
+                    if 0 < point[0] < 1:
+                        value[k] = _probability_loss(*point)
+                continue
             where, a, y, p, u = (x[finite] for x in (where, *inputs))
-            y = (1 + y) / 2 if as_t else y
+            y = (1 + y) / 2 if labels == "t" else y
             zero = _rounds_to_zero(form, a, y, p, u)
             value[where[zero]] = numpy.copysign(0.0, u[zero] * _e_coefficient(form, a[zero], y[zero], p[zero]))
             rest = ~zero
@@ -195,10 +231,14 @@ def _pos_weight_in_range(pw: numpy.ndarray) -> bool:
     return bool(numpy.minimum.reduce(pw, axis=None) >= _LOW and numpy.maximum.reduce(pw, axis=None) <= 1 / _LOW)
 
 
-def _tail_possible(s: numpy.ndarray, label: numpy.ndarray, pw: numpy.ndarray | None, soft: bool) -> bool:
+def _tail_possible(s: numpy.ndarray, label: numpy.ndarray, pw: numpy.ndarray | None, soft: bool,
+                   probability: bool = False) -> bool:
     """Whether a block may hold tail elements (a few reductions; ``_redo_tail`` then finds them): a logit beyond
     ±400, a pos_weight (``pw``, None where checked already) outside [2^-200, 2^200], or (``soft``: the labels
-    need not be 0 or 1) a label in (0, 2^-200)."""
+    need not be 0 or 1) a label in (0, 2^-200); for ``bce`` (``probability``, s is p) a p below 2^-900 (else
+    its loss is at least min(p, 1 − p) ≥ 2^-900 and a subnormal y·ln p is off by 2^-1075 of it)."""
+    if probability:
+        return not numpy.minimum.reduce(s) >= 2.0**-900
     if not (numpy.maximum.reduce(s) <= _NEAR and numpy.minimum.reduce(s) >= -_NEAR):
         return True
     if pw is not None and not _pos_weight_in_range(pw):
