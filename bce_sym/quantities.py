@@ -98,7 +98,10 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
 # points with `python benchmarks/bench_float64_ulp.py`); below, the reference's hi + lo resolves whole
 # ULPs only (its residue is a multiple of 2^-1074) and a result that libm's subnormal exp leaves 0.5003
 # ULP off reads 1.0, hence the bar of 1. The bars hold with ``weight`` too: in float64 the kernels multiply the
-# value, still hi + lo, by the weight and round once (0.508 ULP at ≥ 2^-1000, `--weights`; 1.46 before).
+# value, still hi + lo, by the weight and round once (0.508 ULP at ≥ 2^-1000, `--weights`; 1.46 before). Where
+# a value passes through a subnormal (e^(−|s|), |s| ≳ 708; p_w·y; bce's y·ln p at p < 2^-900) that the weight
+# or pos_weight then scales up, the driver computes it exactly (numeric/_tail.py): 0.5 ULP there, subnormal
+# results included (`--tail 20000`; up to 9e15 ULP before, w = 1e300 gave 0 for 1e-308).
 # NOTE: the soft logit gradient σ(s) − y is a label part exact in two floats minus σ(−|s|) as a pair
 # (2^-99), rounded once, in float64 then from σ(−|s|) in three floats (2^-120), and computed exactly where
 # that cannot decide (0.009% of elements at y ≈ round(σ(s))): within 1 ULP in float64, correctly

@@ -7,22 +7,30 @@ label-free rows take the double-double reference (mpmath only where it is in dou
 has none).
 With ``--weights`` each quantity that takes ``weight=`` gets a second row, called with weights 2^u (u uniform
 in [−3, 3], drawn with the points) and measured against the reference times the weight (a pair: exact to
-the reference's own ~2^-100; below 2^-1000 the reference's coarse ULPs are multiplied by the weight
-too, so only the last column says anything there).
+the reference's own ~2^-100), and where that is below 2^-1000 (its coarse ULPs multiplied by the weight)
+against mpmath, in exact ULPs.
+With ``--tail N`` it measures instead the tail that the weights scale up (issue 15, item 2): N points per
+row, logits ±[690, 5000] (e^(−|s|) subnormal or below), labels 0/1, soft and subnormal (10^-323 to
+10^-300), weights and pos_weights 10^u (u uniform in [0, 300]), one row per logit quantity and
+weight/pos_weight/both, and ``bce`` at p from 10^-323 to 10^-290, against mpmath (``reference`` at 60
+digits, times the weight) in exact ULPs (2^-1074 below 2^-1022): the max ULP everywhere and where the
+exact value is normal.
 With ``--before FILE`` (the JSON this script wrote with ``--json`` on the old tree) it prints both columns.
 The last column leaves out results below 2^-1000: there the reference's hi + lo resolves ULPs coarsely
 (its residue is a multiple of 2^-1074), so an error of 0.5003 ULP reads 1.0 there.
 
     python benchmarks/bench_float64_ulp.py [--points 10000000] [--mpmath-points 200000] [--json OUT]
-        [--before OLD.json] [--quantities sigmoid bce ...] [--weights]
+        [--before OLD.json] [--quantities sigmoid bce ...] [--weights] [--tail 20000]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 
+import mpmath
 import numpy as np
 
 import bce_sym.numeric as numeric
@@ -30,6 +38,7 @@ from bce_sym.numeric._two_float import dekker_prod
 from bce_sym.quantities import QUANTITIES
 from bce_sym.verify.fast_check import covers, reference_for_check
 from bce_sym.verify.metrics import ulp_error
+from bce_sym.verify.reference.mpmath_values import reference
 from bce_sym.verify.sampled_check import evaluate
 from bce_sym.verify.sampling.points import sample_points
 
@@ -55,6 +64,57 @@ def _times(hi: np.ndarray, lo: np.ndarray, weight: np.ndarray) -> tuple[np.ndarr
         return np.where(finite, high, product), np.where(finite & np.isfinite(high), low, 0.0)
 
 
+#: The logit quantities whose weighted tail ``--tail`` measures, and the label kinds they take.
+TAIL_QUANTITIES = (("bce_with_logits", "y"), ("bce_with_logits_grad", "y"), ("bce_with_logits_hess", "y"),
+                   ("logistic_loss", "t"), ("logistic_loss_grad", "t"), ("logistic_loss_hess", "t"), ("bce", "p"))
+
+
+def _tail_ulps(got: float, exact: mpmath.mpf) -> float:
+    """|got − exact| in ULPs of the exact value (2^-1074 below 2^-1022); beyond the float range, inf is exact."""
+    if abs(exact) >= mpmath.mpf(2) ** 1024 * (1 - mpmath.mpf(2) ** -54):
+        return 0.0 if got == math.copysign(math.inf, exact) else math.inf
+    if not math.isfinite(got):
+        return math.inf
+    exponent = max(int(mpmath.floor(mpmath.log(abs(exact), 2))), -1022) if exact else -1022
+    return float(abs(mpmath.mpf(got) - exact) / mpmath.mpf(2) ** (exponent - 52))
+
+
+def _tail(points: int) -> None:
+    """The max ULP of the weighted tail per quantity and weighting (see the module's docstring)."""
+    rng = np.random.default_rng(0)
+    s = rng.uniform(690.0, 5000.0, points) * rng.choice([-1.0, 1.0], points)
+    s[: points // 2] = np.clip(s[: points // 2], -800.0, 800.0)  # NOTE: half where e^(−|s|) is still subnormal
+    kind = rng.integers(0, 3, points)
+    y = np.where(kind == 0, rng.choice([0.0, 1.0], points), rng.uniform(0.0, 1.0, points))
+    y = np.where(kind == 2, 10.0 ** rng.uniform(-323.0, -300.0, points), y)
+    t = rng.choice([-1.0, 1.0], points)
+    weight, pos_weight = 10.0 ** rng.uniform(0.0, 300.0, points), 10.0 ** rng.uniform(0.0, 300.0, points)
+    print(f"float64 max ULP of the weighted tail ({numeric.BACKEND} backend), {points:,} points per row\n")
+    print("| quantity | weighting | max ULP | where the exact value is normal | seconds |")
+    print("|---|---|---:|---:|---:|")
+    # NOTE: bce's tail: p from 10^-323 to 10^-290 (its loss is then y·ln(1/p) + (1 − y)·p, below 2^-1000 for small y).
+    p = 10.0 ** rng.uniform(-323.5, -290.0, points)
+    for name, label in TAIL_QUANTITIES:
+        cases = (("weight", weight, None),) if label != "y" else (
+            ("weight", weight, None), ("pos_weight", None, pos_weight), ("both", weight, pos_weight))
+        for case, w, pw in cases:
+            started = time.perf_counter()
+            first, labels = (p, y) if label == "p" else (s, t if label == "t" else y)
+            keywords = {"weight": w} if label != "y" else {"weight": w, "pos_weight": pw}
+            got = getattr(numeric, name)(first, labels, **keywords)
+            worst, normal = 0.0, 0.0
+            for k in range(points):
+                arguments = (first[k], labels[k]) if pw is None else (first[k], labels[k], pw[k])
+                with mpmath.workdps(60):
+                    exact = reference(name, *arguments, dps=60) * (1 if w is None else mpmath.mpf(w[k]))
+                    error = _tail_ulps(float(got[k]), exact)
+                worst = max(worst, error)
+                if abs(exact) >= mpmath.mpf(2) ** -1022:
+                    normal = max(normal, error)
+            print(f"| {name} | {case} | {worst:.3g} | {normal:.3g} | {time.perf_counter() - started:.0f} |",
+                  flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10**7)
@@ -64,7 +124,12 @@ def main() -> None:
     parser.add_argument("--json")
     parser.add_argument("--before")
     parser.add_argument("--weights", action="store_true", help="add a weighted row per quantity that takes weight=")
+    parser.add_argument("--tail", type=int, default=0, metavar="N",
+                        help="measure the weighted tail instead, at N points per row")
     args = parser.parse_args()
+    if args.tail:
+        _tail(args.tail)
+        return
     before = json.load(open(args.before)) if args.before else {}
     results = {}
     unmeasured = 0
@@ -90,6 +155,14 @@ def main() -> None:
             unmeasured += int(np.count_nonzero(~keep))
             computed, hi, lo = computed[keep], hi[keep], lo[keep]
         errors = ulp_error(computed, hi, "float64", exact_lo=lo)
+        if weighted:
+            # NOTE: below 2^-1000 the reference pair times the weight is coarse (its residue a multiple of
+            # 2^-1074 times w): those points are measured against mpmath, in exact ULPs.
+            columns = [np.asarray(column)[keep] for column in np.broadcast_arrays(*sample.columns, weight)]
+            for k in np.flatnonzero((np.abs(hi) < 2.0**-1000) & np.isfinite(computed)).tolist():
+                with mpmath.workdps(60):
+                    exact = reference(name, *(float(column[k]) for column in columns[:-1]), dps=60) * columns[-1][k]
+                    errors[k] = _tail_ulps(float(computed[k]), exact)
         elapsed = time.perf_counter() - started
         key = f"{name} {labels}" + (" weighted" if weighted else "")
         labels = labels + (", weight=" if weighted else "")

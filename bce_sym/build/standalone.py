@@ -26,7 +26,7 @@ NUMERIC = Path(__file__).resolve().parents[1] / "numeric"
 STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 
 #: The driver modules, in the order their names are defined in.
-DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_dispatch", "_driver", "_functions")
+DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_tail", "_dispatch", "_driver", "_functions")
 
 # NOTE: what the run-time choices become in the standalone module: the NumPy ones for the primitives of
 # bce_sym.numeric._backend (as without the extension), and no compiled kernels (bce_sym.numeric._kernel_tables).

@@ -6,8 +6,11 @@ rewrites listed in ``bce_sym.symbolic.stable_forms.SPECIALISED_FORMS``), printed
 runs is the expression that was proven equal to the textbook formula. Evaluation runs in float64 over
 cache-sized blocks; the losses, ``sigmoid``, ``log_sigmoid`` and the second derivatives carry every
 intermediate value as two floats (hi + lo: exp, log1p, log, sums, products and quotients) and round once,
-so their float64 values are within 0.51 ULP wherever the result is above 2^-1000 and within 1 ULP below
-(``weight`` multiplies after that rounding: one more, up to 1.5 ULP). float16, bfloat16
+so their float64 values are within 0.51 ULP wherever the result is above 2^-1000 and within 1 ULP below;
+in float64 ``weight`` multiplies the value while it is still two floats, before that one rounding. Where a
+value passes through a subnormal (e^(−|s|) beyond |s| ≈ 708, a subnormal p_w·y, ``bce`` at p below 2^-900)
+that ``weight`` or ``pos_weight`` then scales up, its float64 value is computed exactly and correctly
+rounded (``bce_sym.numeric._tail``; the two floats there lack the bits below 2^-1074). float16, bfloat16
 (``ml_dtypes.bfloat16``) and float32 results are rounded once from float64 (bfloat16 through float32
 rounded to odd, which keeps it one rounding), so they are correctly rounded but for rare double-rounding
 ties (none in float16 or bfloat16, whose every value is checked by the tests, at labels 0 and 1).

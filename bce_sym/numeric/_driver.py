@@ -16,6 +16,7 @@ import numpy
 from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name, _times_weight_name
 from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
+from bce_sym.numeric._tail import _TAIL, _pos_weight_in_range, _redo_tail, _tail_possible
 from bce_sym.numeric._undecided import _UNDECIDED, _redo_undecided
 from bce_sym.numeric._validation import (
     _REAL,
@@ -188,6 +189,17 @@ def _evaluate(
     undecided = names_used[0] in _UNDECIDED
     plain_names = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
     plain_undecided = plain_names[0] in _UNDECIDED
+    # NOTE: float64 results scaled by a weight take the exact value where a subnormal intermediate cost bits.
+    tail = _TAIL.get(quantity) if not odd and (weight is not None or pos_weight is not None) else None
+    # NOTE: one pos_weight for all (the usual case) is checked here once, not block by block.
+    pw_once = pos_weight is not None and arrays[pw_index].size == 1 and _pos_weight_in_range(arrays[pw_index])
+
+    def in_tail(chunk: list[numpy.ndarray], general: bool) -> bool:
+        """Whether the block may hold tail elements (``general``: its labels need not be 0 or 1)."""
+        pw = None if pos_weight is None or pw_once else chunk[pw_index]
+        return tail is not None and _tail_possible(chunk[0], chunk[1], pw, general and tail[1] == "y",
+                                                   tail[1] == "p")
+
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.
     with iterator, numpy.errstate(all="ignore"):
@@ -198,8 +210,9 @@ def _evaluate(
                 returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
                 if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1])):
                     _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd)
-                # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need.
-                if math.isfinite(returned) or not limits or checked:
+                # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need;
+                # a block that may hold tail elements is computed again value by value, as is one with weights.
+                if not in_tail(chunk, general) and (math.isfinite(returned) or not limits or checked):
                     total += returned
                     continue
             values = (value, chunk[-1]) if fused else (value,)
@@ -217,6 +230,9 @@ def _evaluate(
                         numpy.copyto(v, u, where=~numpy.isfinite(v))
             else:
                 weighed(chunk, values, None, checked, general)
+            if in_tail(chunk, general):
+                _redo_tail(quantity, chunk[0], chunk[1], None if pw_index is None else chunk[pw_index],
+                           None if weight_index is None else chunk[weight_index], values)
             if reduction != "none":
                 total += float(numpy.add.reduce(value))
     if reduction == "none":
