@@ -156,12 +156,13 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
                   if a.name in used or (labels and a.name == "t")]
         lines += [f"    float *restrict out{k} = out[{k}];" for k in range(len(results))]
     if flags:
-        lines.append("    int outside = 0, soft = 0;" if labels else "    int outside = 0;")
+        # NOTE: outside is 64 bits a lane (lane_flag, primitives.h); soft, of float32 labels' comparisons, is not
+        lines.append("    lane_flag outside = 0;" + (" int soft = 0;" if labels else ""))
     lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
     lines += ["        " + line for line in body]
     lines.append("    }")
     if flags:
-        lines.append("    return outside | (soft << 1);" if labels else "    return outside;")
+        lines.append("    return (outside != 0)" + (" | (soft << 1);" if labels else ";"))
     lines.append("}")
     return "\n".join(lines)
 
@@ -276,9 +277,9 @@ def _primitives_source() -> str:
         operands = [f"in[{k}][i]" for k in range(inputs)]
         lo = "&out[1][i]" if outputs > 1 else ""
         loops.append(
-            f"VECTOR_TARGET LOOP static int {name}_vector(CHUNK_ARGS)\n{{\n    int outside = 0;\n"
+            f"VECTOR_TARGET LOOP static int {name}_vector(CHUNK_ARGS)\n{{\n    lane_flag outside = 0;\n"
             f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {vector.format(*operands, lo=lo)};\n"
-            f"    return outside;\n}}\n\n"
+            f"    return outside != 0;\n}}\n\n"
             f"VECTOR_TARGET LOOP static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
             f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {exact.format(*operands, lo=lo)};\n}}\n"
         )

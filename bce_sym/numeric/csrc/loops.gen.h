@@ -6,10 +6,10 @@
 /* The primitives as kernels of their own. */
 VECTOR_TARGET LOOP static int exp_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_exact_chunk(CHUNK_ARGS)
@@ -20,10 +20,10 @@ VECTOR_TARGET LOOP static void exp_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_exact_chunk(CHUNK_ARGS)
@@ -34,10 +34,10 @@ VECTOR_TARGET LOOP static void log1p_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log_exact_chunk(CHUNK_ARGS)
@@ -48,10 +48,10 @@ VECTOR_TARGET LOOP static void log_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_two_fast(in[0][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
@@ -62,10 +62,10 @@ VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_two_exact_chunk(CHUNK_ARGS)
@@ -76,10 +76,10 @@ VECTOR_TARGET LOOP static void log1p_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log_two_exact_chunk(CHUNK_ARGS)
@@ -90,10 +90,10 @@ VECTOR_TARGET LOOP static void log_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int two_sum_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = two_sum(in[0][i], in[1][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void two_sum_exact_chunk(CHUNK_ARGS)
@@ -104,10 +104,10 @@ VECTOR_TARGET LOOP static void two_sum_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int two_prod_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = two_prod(in[0][i], in[1][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void two_prod_exact_chunk(CHUNK_ARGS)
@@ -118,10 +118,10 @@ VECTOR_TARGET LOOP static void two_prod_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int mul_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = mul_two(in[0][i], in[1][i], in[2][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void mul_two_exact_chunk(CHUNK_ARGS)
@@ -132,10 +132,10 @@ VECTOR_TARGET LOOP static void mul_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int mul_pair_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = mul_pair(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void mul_pair_exact_chunk(CHUNK_ARGS)
@@ -146,10 +146,10 @@ VECTOR_TARGET LOOP static void mul_pair_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int add_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = add_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void add_two_exact_chunk(CHUNK_ARGS)
@@ -160,10 +160,10 @@ VECTOR_TARGET LOOP static void add_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int div_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = div_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void div_two_exact_chunk(CHUNK_ARGS)
@@ -174,10 +174,10 @@ VECTOR_TARGET LOOP static void div_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_pair_hi_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_pair_hi_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_pair_hi_exact_chunk(CHUNK_ARGS)
@@ -188,10 +188,10 @@ VECTOR_TARGET LOOP static void exp_pair_hi_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_pair_lo_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_pair_lo_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
@@ -202,10 +202,10 @@ VECTOR_TARGET LOOP static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_hi_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_hi(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_hi_exact_chunk(CHUNK_ARGS)
@@ -216,10 +216,10 @@ VECTOR_TARGET LOOP static void exp_triple_hi_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_mid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_mid(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_mid_exact_chunk(CHUNK_ARGS)
@@ -230,10 +230,10 @@ VECTOR_TARGET LOOP static void exp_triple_mid_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_lo_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_lo(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
@@ -244,10 +244,10 @@ VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_table_free_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_core_table_free(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_table_free_exact_chunk(CHUNK_ARGS)
@@ -258,10 +258,10 @@ VECTOR_TARGET LOOP static void log1p_table_free_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int decided_float32_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = decided_float32(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void decided_float32_exact_chunk(CHUNK_ARGS)
@@ -291,7 +291,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -308,12 +308,12 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double r11 = round_two(r9, r10);
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -324,12 +324,12 @@ VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -340,14 +340,14 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -358,7 +358,7 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
         const double r5 = r4 / r2;
         out0[i] = (float)r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
@@ -382,7 +382,7 @@ VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = np_minimum(s, 0.0);
@@ -398,12 +398,12 @@ VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = np_minimum(s, 0.0);
@@ -413,12 +413,12 @@ VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = np_minimum(s, 0.0);
@@ -428,12 +428,12 @@ VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = np_minimum(s, 0.0);
@@ -443,7 +443,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_ziv_direct(DIRECT_ARGS)
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
@@ -482,7 +482,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -513,12 +513,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double r23 = round_two(r21, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -538,12 +538,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -563,7 +563,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
@@ -572,7 +572,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -592,7 +592,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
         const double r12 = r6 + r11;
         out0[i] = (float)r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
@@ -628,7 +628,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -656,12 +656,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -679,12 +679,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
         const double r11 = r6 + r10;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -702,7 +702,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_AR
         const double r11 = r6 + r10;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -710,7 +710,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -728,7 +728,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
         const double r11 = r6 + r10;
         out0[i] = (float)r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
@@ -774,7 +774,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -812,12 +812,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         const double r30 = round_two(r28, r29);
         out[0][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -838,12 +838,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -864,7 +864,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -873,7 +873,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -894,7 +894,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
         const double r13 = r7 - r12;
         out0[i] = (float)r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
@@ -937,7 +937,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -972,12 +972,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         const double r28 = round_two(r26, r27);
         out[0][i] = r28;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -996,12 +996,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1020,7 +1020,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRE
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -1028,7 +1028,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -1047,7 +1047,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
         const double r12 = r7 - r11;
         out0[i] = (float)r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
@@ -1081,7 +1081,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -1107,12 +1107,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -1128,12 +1128,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1149,7 +1149,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1158,7 +1158,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -1174,7 +1174,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
         const double r8 = r7 / r2;
         out0[i] = (float)r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
@@ -1197,7 +1197,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1212,12 +1212,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1227,12 +1227,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1242,14 +1242,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRE
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -1259,7 +1259,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
@@ -1284,7 +1284,7 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1301,12 +1301,12 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1319,12 +1319,12 @@ VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1337,12 +1337,12 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -1355,7 +1355,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
@@ -1386,7 +1386,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1409,12 +1409,12 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1429,12 +1429,12 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -1449,7 +1449,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1457,7 +1457,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -1472,7 +1472,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
         const double r8 = -r7;
         out0[i] = (float)r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
@@ -1495,7 +1495,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1510,12 +1510,12 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1525,12 +1525,12 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1540,14 +1540,14 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -1557,7 +1557,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_AR
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
@@ -1590,7 +1590,7 @@ VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1615,12 +1615,12 @@ VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1634,12 +1634,12 @@ VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1653,7 +1653,7 @@ VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
@@ -1661,7 +1661,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1675,7 +1675,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
         const double r7 = r2 - r6;
         out0[i] = (float)r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
@@ -1719,7 +1719,7 @@ VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1755,12 +1755,12 @@ VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
         const double r29 = r27 - r28;
         out[0][i] = r29;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1771,12 +1771,12 @@ VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1787,7 +1787,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1795,7 +1795,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1806,7 +1806,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
         const double r4 = r2 - r3;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
@@ -1837,7 +1837,7 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1860,12 +1860,12 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1878,12 +1878,12 @@ VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1896,7 +1896,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1904,7 +1904,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1917,7 +1917,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
         const double r6 = r1 + r5;
         out0[i] = (float)r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
@@ -1950,7 +1950,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1975,12 +1975,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2000,12 +2000,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2025,12 +2025,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2050,7 +2050,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
@@ -2083,7 +2083,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2109,12 +2109,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2135,12 +2135,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2161,12 +2161,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2187,7 +2187,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_AR
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARGS)
@@ -2211,7 +2211,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2227,12 +2227,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARG
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2244,12 +2244,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARG
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2261,12 +2261,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2278,7 +2278,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_direct(DIREC
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -2302,7 +2302,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2319,12 +2319,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CH
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2337,12 +2337,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CH
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2355,12 +2355,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2373,7 +2373,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direc
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
@@ -2411,7 +2411,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2441,12 +2441,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r22 = round_two(r20, r21);
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2468,12 +2468,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2495,7 +2495,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_A
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -2504,7 +2504,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -2526,7 +2526,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_ARGS)
@@ -2564,7 +2564,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2595,12 +2595,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         const double r22 = round_two(r20, r21);
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2623,12 +2623,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_AR
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2651,7 +2651,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(D
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -2660,7 +2660,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -2683,7 +2683,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUNK_ARGS)
@@ -2712,7 +2712,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2733,12 +2733,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r14 = round_two(r12, r13);
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2752,12 +2752,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUN
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2771,7 +2771,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -2779,7 +2779,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -2793,7 +2793,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -2822,7 +2822,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2844,12 +2844,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r14 = round_two(r12, r13);
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2864,12 +2864,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2884,7 +2884,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -2892,7 +2892,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -2907,7 +2907,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
@@ -2940,7 +2940,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2965,12 +2965,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2989,12 +2989,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -3013,7 +3013,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_A
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -3022,7 +3022,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -3041,7 +3041,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
         const double r11 = r10 / r2;
         out0[i] = (float)r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_ARGS)
@@ -3074,7 +3074,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3100,12 +3100,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3125,12 +3125,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_AR
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3150,7 +3150,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(D
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -3159,7 +3159,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3179,7 +3179,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_o
         const double r11 = r10 / r2;
         out0[i] = (float)r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUNK_ARGS)
@@ -3202,7 +3202,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3217,12 +3217,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3232,12 +3232,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUN
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3247,14 +3247,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -3264,7 +3264,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -3287,7 +3287,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3303,12 +3303,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3319,12 +3319,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3335,7 +3335,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -3343,7 +3343,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3354,7 +3354,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
@@ -3430,7 +3430,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3498,12 +3498,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3571,12 +3571,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -3644,7 +3644,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -3652,7 +3652,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -3720,7 +3720,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double r61 = round_nearest_decided(r50, r60);
         out0[i] = (float)r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
@@ -3795,7 +3795,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -3862,12 +3862,12 @@ VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
         const double r60 = r36 + r59;
         out[0][i] = r60;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -3877,12 +3877,12 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -3892,7 +3892,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -3900,7 +3900,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -3910,7 +3910,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
         const double r3 = r2 / r0;
         out0[i] = (float)r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
@@ -3948,7 +3948,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3978,12 +3978,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4013,12 +4013,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4048,7 +4048,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4056,7 +4056,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4086,7 +4086,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
         const double r23 = round_narrow_decided(r15, r22);
         out0[i] = (float)r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARGS)
@@ -4164,7 +4164,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4234,12 +4234,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4309,12 +4309,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4384,7 +4384,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4392,7 +4392,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4462,7 +4462,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double r63 = round_narrow_decided(r50, r62);
         out0[i] = (float)r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
@@ -4536,7 +4536,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4602,12 +4602,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4673,12 +4673,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4744,7 +4744,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIREC
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(DIRECT_OUT_ARGS)
@@ -4752,7 +4752,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4818,7 +4818,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
         const double r59 = round_nearest_decided(r49, r58);
         out0[i] = (float)r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS)
@@ -4972,7 +4972,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5118,12 +5118,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5269,12 +5269,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -5420,7 +5420,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIR
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out(DIRECT_OUT_ARGS)
@@ -5428,7 +5428,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -5574,7 +5574,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
         const double r139 = round_nearest_decided(r126, r138);
         out0[i] = (float)r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_ARGS)
@@ -5662,7 +5662,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5742,12 +5742,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_AR
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5827,12 +5827,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_AR
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -5912,7 +5912,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(D
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -5920,7 +5920,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -6000,7 +6000,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
         const double r73 = round_odd_decided(r49, r72, r63);
         out0[i] = (float)r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
@@ -6065,7 +6065,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -6122,12 +6122,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         out[0][i] = r23;
         out[1][i] = r48;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -6159,12 +6159,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -6196,7 +6196,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -6206,7 +6206,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -6238,7 +6238,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
         out0[i] = (float)r12;
         out1[i] = (float)r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_ARGS)
@@ -6298,7 +6298,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -6350,12 +6350,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         out[0][i] = r21;
         out[1][i] = r44;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -6384,12 +6384,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_A
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -6418,7 +6418,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -6427,7 +6427,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -6456,7 +6456,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
         out0[i] = (float)r11;
         out1[i] = (float)r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
@@ -6503,7 +6503,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -6542,12 +6542,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         out[0][i] = r17;
         out[1][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -6574,12 +6574,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -6606,7 +6606,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -6616,7 +6616,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -6643,7 +6643,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
         out0[i] = (float)r12;
         out1[i] = (float)r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUNK_ARGS)
@@ -6690,7 +6690,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -6730,12 +6730,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         out[0][i] = r17;
         out[1][i] = r30;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -6763,12 +6763,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUN
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -6796,7 +6796,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -6806,7 +6806,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -6834,7 +6834,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         out0[i] = (float)r12;
         out1[i] = (float)r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(CHUNK_ARGS)
@@ -6870,7 +6870,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -6898,12 +6898,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         out[0][i] = r9;
         out[1][i] = r20;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -6921,12 +6921,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -6944,7 +6944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -6953,7 +6953,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -6971,7 +6971,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         out0[i] = (float)r5;
         out1[i] = (float)r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -7007,7 +7007,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -7036,12 +7036,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         out[0][i] = r9;
         out[1][i] = r20;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -7060,12 +7060,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -7084,7 +7084,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -7093,7 +7093,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -7112,7 +7112,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         out0[i] = (float)r5;
         out1[i] = (float)r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
@@ -7208,7 +7208,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7296,12 +7296,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         out[0][i] = r21;
         out[1][i] = r80;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7380,12 +7380,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         out[0][i] = r11;
         out[1][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -7464,7 +7464,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         out[0][i] = r11;
         out[1][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -7473,7 +7473,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -7552,7 +7552,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         out0[i] = (float)r11;
         out1[i] = (float)r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARGS)
@@ -7610,7 +7610,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7660,12 +7660,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         out[0][i] = r21;
         out[1][i] = r42;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7706,12 +7706,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
         out[0][i] = r11;
         out[1][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -7752,7 +7752,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DI
         out[0][i] = r11;
         out[1][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -7761,7 +7761,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -7802,7 +7802,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
         out0[i] = (float)r11;
         out1[i] = (float)r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
@@ -7847,7 +7847,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7884,7 +7884,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         const double r28 = r27 ? r23 : r25;
         out[0][i] = r28;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -7926,7 +7926,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7960,7 +7960,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARGS)
@@ -8012,7 +8012,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8056,7 +8056,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         const double r35 = r34 ? r30 : r32;
         out[0][i] = r35;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8105,7 +8105,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8146,7 +8146,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         const double r33 = r32 ? r28 : r30;
         out[0][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARGS)
@@ -8186,7 +8186,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8218,7 +8218,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8247,7 +8247,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -8268,7 +8268,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
@@ -8299,7 +8299,7 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8322,7 +8322,7 @@ VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
         const double r15 = r14 ? r10 : r12;
         out[0][i] = r15;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
@@ -8359,7 +8359,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8388,7 +8388,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
@@ -8417,7 +8417,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -8438,7 +8438,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
@@ -8477,7 +8477,7 @@ VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8508,7 +8508,7 @@ VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
@@ -8543,7 +8543,7 @@ VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8570,7 +8570,7 @@ VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
@@ -8607,7 +8607,7 @@ VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8636,7 +8636,7 @@ VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_ARGS)
@@ -8675,7 +8675,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8706,7 +8706,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -8745,7 +8745,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -8777,7 +8777,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8807,7 +8807,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8829,7 +8829,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -8859,7 +8859,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -8882,7 +8882,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -8926,7 +8926,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8962,7 +8962,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r27 = r26 ? r22 : r24;
         out[0][i] = r27;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -9006,7 +9006,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9043,7 +9043,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r27 = r26 ? r22 : r24;
         out[0][i] = r27;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -9078,7 +9078,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9105,7 +9105,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -9140,7 +9140,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9168,7 +9168,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
@@ -9207,7 +9207,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9238,7 +9238,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -9277,7 +9277,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9309,7 +9309,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -9338,7 +9338,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -9359,7 +9359,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -9388,7 +9388,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9410,7 +9410,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -9497,7 +9497,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -9576,7 +9576,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double r71 = r70 ? r66 : r68;
         out[0][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -9657,7 +9657,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -9730,7 +9730,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
         const double r65 = r64 ? r60 : r62;
         out[0][i] = r65;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact(CHUNK_ARGS)
@@ -9816,7 +9816,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -9894,7 +9894,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector
         const double r70 = r69 ? r65 : r67;
         out[0][i] = r70;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exact(CHUNK_ARGS)
@@ -10059,7 +10059,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -10216,7 +10216,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vect
         const double r149 = r148 ? r144 : r146;
         out[0][i] = r149;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK_ARGS)
@@ -10292,7 +10292,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -10360,7 +10360,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         out[0][i] = r28;
         out[1][i] = r58;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -10431,7 +10431,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -10494,7 +10494,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         out[0][i] = r26;
         out[1][i] = r54;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -10552,7 +10552,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -10602,7 +10602,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r22;
         out[1][i] = r40;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -10660,7 +10660,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -10711,7 +10711,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r22;
         out[1][i] = r40;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -10758,7 +10758,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -10797,7 +10797,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r14;
         out[1][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -10844,7 +10844,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -10884,7 +10884,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r14;
         out[1][i] = r30;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -10996,7 +10996,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -11100,7 +11100,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         out[0][i] = r26;
         out[1][i] = r95;
     }
-    return outside;
+    return (outside != 0);
 }
 
 #define LOOP_COUNT 142
