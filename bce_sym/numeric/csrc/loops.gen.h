@@ -2362,10 +2362,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direc
 {
     lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
-        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
-        const double r0 = s * t;
+        const float t = 1.0f - (in[1][i] + in[1][i]);
+        const double r0 = (double)(in[0][i] * t);
         const double r1 = np_maximum(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);

@@ -327,7 +327,19 @@ VECTOR_TARGET static inline double log1p_exact(double e)
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0).
  * NOTE: ?: selects would save an instruction a vector, but gcc then orders the NaN operands of a later sum
  * differently (the float32 loss of a NaN logit came out -NaN instead of NaN, measured): bit masks keep them. */
-static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
-static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
+/* Against a constant b that is not NaN (the losses' max(x, 0)) one comparison says the same: !(a <= b) is a > b or
+ * a NaN (6% of the float32 loss sum's time, measured). */
+static inline double np_maximum(double a, double b)
+{
+    if (__builtin_constant_p(b) && b == b)
+        return blend(all_ones_if(!(a <= b)), a, b);
+    return blend(all_ones_if(a > b || a != a), a, b);
+}
+static inline double np_minimum(double a, double b)
+{
+    if (__builtin_constant_p(b) && b == b)
+        return blend(all_ones_if(!(a >= b)), a, b);
+    return blend(all_ones_if(a < b || a != a), a, b);
+}
 
 #endif /* BCE_SYM_PRIMITIVES_H */
