@@ -88,8 +88,22 @@ def _c_operand(text: str) -> str:
     return "r" + text[1:] if text.startswith("%") else text
 
 
-def _c_statement(ins, variant: str) -> str:
+def _never_nan(operand: str, numbers: frozenset[str]) -> bool:
+    """Whether an operand cannot be NaN: a register in numbers, or a literal that is not NaN."""
+    if operand in numbers:
+        return True
+    try:
+        return float(operand) == float(operand)
+    except ValueError:
+        return False
+
+
+def _c_statement(ins, variant: str, numbers: frozenset[str] = frozenset()) -> str:
+    """One instruction as C; ``numbers`` are the registers that hold no NaN (the comparisons' 0 or 1)."""
     operands = [_c_operand(op) for op in ins.operands]
+    if ins.ufunc in ("maximum", "minimum") and _never_nan(ins.operands[1], numbers):
+        # NOTE: against a b that is never NaN, NumPy's rule takes one comparison (np_maximum_number, primitives.h)
+        return f"const double {_c_operand(ins.result)} = np_{ins.ufunc}_number({operands[0]}, {operands[1]});"
     if ins.ufunc in TWO_FLOAT_OPERATIONS:
         templates = TWO_FLOAT_OPERATIONS[ins.ufunc]
         call = templates.get(variant, templates["vector"]).format(*operands, lo=f"&{_c_operand(ins.low)}")
@@ -161,9 +175,10 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
     # NOTE: rounded once from the float64 value, as store() does (chunks.h)
     stores = [f"out{k}[i] = (float){_c_operand(r)};" if stored else f"out[{k}][i] = {_c_operand(r)};"
               for k, r in enumerate(results)]
+    numbers = frozenset(ins.result for ins in instructions
+                        if ins is not None and ins.ufunc in _C_COMPARISONS and ins.kind != "b")
     statements = [f"const double {_c_operand(product.result)} = (double)({element_s} * t);" if ins is None
-                  else _c_statement(ins, variant) for ins in instructions] if product is not None else [
-        _c_statement(ins, variant) for ins in instructions]
+                  else _c_statement(ins, variant, numbers) for ins in instructions]
     body = loads + [line for statement in statements for line in statement.split("\n")] + stores
     name = f"{spec.name}_{variant}{'_labels' if labels else ''}{'_direct' if direct else ''}{'_out' if stored else ''}"
     arguments = "DIRECT_OUT_ARGS" if stored else "DIRECT_ARGS" if direct else "CHUNK_ARGS"

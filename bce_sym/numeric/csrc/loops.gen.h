@@ -279,7 +279,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r6 = np_maximum(r1, r5);
+        const double r6 = np_maximum_number(r1, r5);
         const int r7 = s >= 0.0;
         const double r8 = r7 ? 0.0 : r2;
         double r10;
@@ -300,7 +300,7 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r6 = np_maximum(r1, r5);
+        const double r6 = np_maximum_number(r1, r5);
         const int r7 = s >= 0.0;
         const double r8 = r7 ? 0.0 : r2;
         double r10;
@@ -320,7 +320,7 @@ VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
@@ -336,7 +336,7 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
@@ -354,7 +354,7 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out0[i] = (float)r5;
     }
@@ -365,7 +365,7 @@ VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
@@ -385,7 +385,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
     lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         double r3;
         const double r2 = exp_two_fast(r1, &r3, &outside);
@@ -406,7 +406,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
     lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_single(r2);
@@ -421,7 +421,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
     lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_table_free(r2);
@@ -436,7 +436,7 @@ VECTOR_TARGET LOOP static int log_sigmoid_ziv_direct(DIRECT_ARGS)
     lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_table_free(r2);
@@ -455,7 +455,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -468,7 +468,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -490,7 +490,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -503,7 +503,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -524,7 +524,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -532,7 +532,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
@@ -549,7 +549,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -557,7 +557,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
@@ -578,7 +578,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -586,7 +586,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
@@ -601,7 +601,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -614,7 +614,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -633,7 +633,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -646,7 +646,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -666,14 +666,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -689,14 +689,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_AR
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -715,14 +715,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -746,7 +746,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -756,7 +756,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -788,7 +788,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -798,7 +798,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -827,12 +827,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
@@ -853,12 +853,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
@@ -883,12 +883,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
@@ -911,7 +911,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -919,7 +919,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -950,7 +950,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -958,7 +958,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -986,11 +986,11 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
@@ -1010,11 +1010,11 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRE
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
@@ -1037,11 +1037,11 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
@@ -1269,7 +1269,7 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_exact(r3, &r5);
@@ -1290,7 +1290,7 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_fast(r3, &r5, &outside);
@@ -1312,7 +1312,7 @@ VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_single(r4);
@@ -1330,7 +1330,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_table_free(r4);
@@ -1348,7 +1348,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_table_free(r4);
@@ -1370,7 +1370,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -1397,7 +1397,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -1423,7 +1423,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
@@ -1443,7 +1443,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
@@ -1466,7 +1466,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
@@ -1933,7 +1933,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -1962,7 +1962,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -1986,7 +1986,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2011,7 +2011,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2036,7 +2036,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2066,7 +2066,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -2096,7 +2096,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -2121,7 +2121,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2147,7 +2147,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2173,7 +2173,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_AR
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2196,7 +2196,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -2216,7 +2216,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARG
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -2237,7 +2237,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARG
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2254,7 +2254,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2271,7 +2271,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_direct(DIREC
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2287,7 +2287,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CH
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -2308,7 +2308,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CH
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -2330,7 +2330,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CH
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2348,7 +2348,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2365,7 +2365,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direc
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const float t = 1.0f - (in[1][i] + in[1][i]);
         const double r0 = (double)(in[0][i] * t);
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2394,7 +2394,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2428,7 +2428,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2462,7 +2462,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
@@ -2489,7 +2489,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_A
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
@@ -2520,7 +2520,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
@@ -2547,7 +2547,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2582,7 +2582,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2617,7 +2617,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_AR
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
@@ -2645,7 +2645,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(D
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
@@ -2677,7 +2677,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
@@ -2697,7 +2697,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2722,7 +2722,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2746,7 +2746,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUN
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
@@ -2765,7 +2765,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
@@ -2787,7 +2787,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
@@ -2807,7 +2807,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2833,7 +2833,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2858,7 +2858,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
@@ -2878,7 +2878,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
@@ -2901,7 +2901,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
@@ -6011,7 +6011,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -6024,7 +6024,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -6035,7 +6035,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r25;
         const double r24 = add_two(1.0, 0.0, r5, r6, &r25);
         const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r27 = np_maximum(r5, r26);
+        const double r27 = np_maximum_number(r5, r26);
         const int r28 = s >= 0.0;
         const double r29 = r28 ? 0.0 : r6;
         double r31;
@@ -6045,7 +6045,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r35;
         const double r34 = two_prod(p_w, y, &r35);
         const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r37 = np_maximum(r5, r36);
+        const double r37 = np_maximum_number(r5, r36);
         const int r38 = s <= 0.0;
         const double r39 = r38 ? 0.0 : r6;
         double r41;
@@ -6072,7 +6072,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -6085,7 +6085,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -6096,7 +6096,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r25;
         const double r24 = add_two(1.0, 0.0, r5, r6, &r25);
         const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r27 = np_maximum(r5, r26);
+        const double r27 = np_maximum_number(r5, r26);
         const int r28 = s >= 0.0;
         const double r29 = r28 ? 0.0 : r6;
         double r31;
@@ -6106,7 +6106,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r35;
         const double r34 = two_prod(p_w, y, &r35);
         const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r37 = np_maximum(r5, r36);
+        const double r37 = np_maximum_number(r5, r36);
         const int r38 = s <= 0.0;
         const double r39 = r38 ? 0.0 : r6;
         double r41;
@@ -6132,7 +6132,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6140,18 +6140,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
@@ -6169,7 +6169,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6177,18 +6177,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
@@ -6211,7 +6211,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6219,18 +6219,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
@@ -6246,7 +6246,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6259,7 +6259,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -6270,7 +6270,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         double r23;
         const double r22 = add_two(1.0, 0.0, r3, r4, &r23);
         const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
+        const double r25 = np_maximum_number(r3, r24);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 0.0 : r4;
         double r29;
@@ -6278,7 +6278,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         double r31;
         const double r30 = div_two(r28, r29, r22, r23, &r31);
         const double r32 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r33 = np_maximum(r3, r32);
+        const double r33 = np_maximum_number(r3, r32);
         const int r34 = s <= 0.0;
         const double r35 = r34 ? 0.0 : r4;
         double r37;
@@ -6302,7 +6302,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -6315,7 +6315,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -6326,7 +6326,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r23;
         const double r22 = add_two(1.0, 0.0, r3, r4, &r23);
         const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
+        const double r25 = np_maximum_number(r3, r24);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 0.0 : r4;
         double r29;
@@ -6334,7 +6334,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r31;
         const double r30 = div_two(r28, r29, r22, r23, &r31);
         const double r32 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r33 = np_maximum(r3, r32);
+        const double r33 = np_maximum_number(r3, r32);
         const int r34 = s <= 0.0;
         const double r35 = r34 ? 0.0 : r4;
         double r37;
@@ -6359,24 +6359,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_A
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
@@ -6393,24 +6393,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
@@ -6431,24 +6431,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
@@ -6471,7 +6471,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -6485,7 +6485,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6514,7 +6514,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -6528,7 +6528,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6552,7 +6552,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6567,7 +6567,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
@@ -6584,7 +6584,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6599,7 +6599,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
@@ -6621,7 +6621,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
         const double t = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6636,7 +6636,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
@@ -6658,7 +6658,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -6672,7 +6672,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6702,7 +6702,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -6716,7 +6716,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6741,7 +6741,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUN
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6756,7 +6756,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUN
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
@@ -6774,7 +6774,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6789,7 +6789,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
@@ -6812,7 +6812,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
         const double p_w = (double)in2[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6827,7 +6827,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
@@ -6842,7 +6842,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6854,7 +6854,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -6874,7 +6874,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -6886,7 +6886,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -6907,14 +6907,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
@@ -6930,14 +6930,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
@@ -6957,14 +6957,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
@@ -6979,7 +6979,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6991,7 +6991,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -7012,7 +7012,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7024,7 +7024,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -7046,14 +7046,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
@@ -7070,14 +7070,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
@@ -7098,14 +7098,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
         const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
@@ -7120,7 +7120,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7133,7 +7133,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7212,7 +7212,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7225,7 +7225,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7305,14 +7305,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7389,14 +7389,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7477,14 +7477,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7560,7 +7560,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7573,7 +7573,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7614,7 +7614,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7627,7 +7627,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7669,14 +7669,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7715,14 +7715,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DI
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7765,14 +7765,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7814,7 +7814,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -7827,7 +7827,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -7855,7 +7855,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -7868,7 +7868,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -7893,7 +7893,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7906,7 +7906,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7931,7 +7931,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7944,7 +7944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7978,7 +7978,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -7988,7 +7988,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -8026,7 +8026,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8036,7 +8036,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -8073,7 +8073,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8081,7 +8081,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -8118,7 +8118,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8126,7 +8126,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -8278,7 +8278,7 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
         const double w = in[2][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_exact(r3, &r5);
@@ -8305,7 +8305,7 @@ VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
         const double w = in[2][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_fast(r3, &r5, &outside);
@@ -8337,7 +8337,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -8370,7 +8370,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -8652,7 +8652,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_A
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -8687,7 +8687,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -8722,7 +8722,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -8758,7 +8758,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -8786,7 +8786,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -8812,7 +8812,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -8838,7 +8838,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -8865,7 +8865,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -8904,7 +8904,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -8944,7 +8944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -8984,7 +8984,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -9025,7 +9025,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -9058,7 +9058,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9089,7 +9089,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9120,7 +9120,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9152,7 +9152,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -10228,7 +10228,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -10241,7 +10241,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -10257,7 +10257,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r30;
         const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
         const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r32 = np_maximum(r5, r31);
+        const double r32 = np_maximum_number(r5, r31);
         const int r33 = s >= 0.0;
         const double r34 = r33 ? 0.0 : r6;
         double r36;
@@ -10267,7 +10267,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r40;
         const double r39 = two_prod(p_w, y, &r40);
         const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r42 = np_maximum(r5, r41);
+        const double r42 = np_maximum_number(r5, r41);
         const int r43 = s <= 0.0;
         const double r44 = r43 ? 0.0 : r6;
         double r46;
@@ -10300,7 +10300,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -10313,7 +10313,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -10329,7 +10329,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r30;
         const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
         const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r32 = np_maximum(r5, r31);
+        const double r32 = np_maximum_number(r5, r31);
         const int r33 = s >= 0.0;
         const double r34 = r33 ? 0.0 : r6;
         double r36;
@@ -10339,7 +10339,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r40;
         const double r39 = two_prod(p_w, y, &r40);
         const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r42 = np_maximum(r5, r41);
+        const double r42 = np_maximum_number(r5, r41);
         const int r43 = s <= 0.0;
         const double r44 = r43 ? 0.0 : r6;
         double r46;
@@ -10369,7 +10369,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10382,7 +10382,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -10398,7 +10398,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         double r28;
         const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
         const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r30 = np_maximum(r3, r29);
+        const double r30 = np_maximum_number(r3, r29);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 0.0 : r4;
         double r34;
@@ -10406,7 +10406,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         double r36;
         const double r35 = div_two(r33, r34, r27, r28, &r36);
         const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r38 = np_maximum(r3, r37);
+        const double r38 = np_maximum_number(r3, r37);
         const int r39 = s <= 0.0;
         const double r40 = r39 ? 0.0 : r4;
         double r42;
@@ -10436,7 +10436,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10449,7 +10449,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -10465,7 +10465,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r28;
         const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
         const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r30 = np_maximum(r3, r29);
+        const double r30 = np_maximum_number(r3, r29);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 0.0 : r4;
         double r34;
@@ -10473,7 +10473,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r36;
         const double r35 = div_two(r33, r34, r27, r28, &r36);
         const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r38 = np_maximum(r3, r37);
+        const double r38 = np_maximum_number(r3, r37);
         const int r39 = s <= 0.0;
         const double r40 = r39 ? 0.0 : r4;
         double r42;
@@ -10510,7 +10510,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -10529,7 +10529,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10564,7 +10564,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -10583,7 +10583,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10618,7 +10618,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -10637,7 +10637,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10673,7 +10673,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -10692,7 +10692,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10720,7 +10720,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10737,7 +10737,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10763,7 +10763,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10780,7 +10780,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10806,7 +10806,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10823,7 +10823,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10850,7 +10850,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10867,7 +10867,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10893,7 +10893,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10906,7 +10906,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -11001,7 +11001,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -11014,7 +11014,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;

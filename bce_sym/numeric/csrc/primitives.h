@@ -327,19 +327,12 @@ VECTOR_TARGET static inline double log1p_exact(double e)
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0).
  * NOTE: ?: selects would save an instruction a vector, but gcc then orders the NaN operands of a later sum
  * differently (the float32 loss of a NaN logit came out -NaN instead of NaN, measured): bit masks keep them. */
-/* Against a constant b that is not NaN (the losses' max(x, 0)) one comparison says the same: !(a <= b) is a > b or
- * a NaN (6% of the float32 loss sum's time, measured). */
-static inline double np_maximum(double a, double b)
-{
-    if (__builtin_constant_p(b) && b == b)
-        return blend(all_ones_if(!(a <= b)), a, b);
-    return blend(all_ones_if(a > b || a != a), a, b);
-}
-static inline double np_minimum(double a, double b)
-{
-    if (__builtin_constant_p(b) && b == b)
-        return blend(all_ones_if(!(a >= b)), a, b);
-    return blend(all_ones_if(a < b || a != a), a, b);
-}
+static inline double np_maximum(double a, double b) { return blend(all_ones_if(a > b || a != a), a, b); }
+static inline double np_minimum(double a, double b) { return blend(all_ones_if(a < b || a != a), a, b); }
+
+/* The same for a b that is never NaN (c_printer: a number, or a comparison's 0 or 1), in one comparison:
+ * !(a <= b) is a > b or a NaN (the float32 loss sum 6% faster, measured). */
+static inline double np_maximum_number(double a, double b) { return blend(all_ones_if(!(a <= b)), a, b); }
+static inline double np_minimum_number(double a, double b) { return blend(all_ones_if(!(a >= b)), a, b); }
 
 #endif /* BCE_SYM_PRIMITIVES_H */
