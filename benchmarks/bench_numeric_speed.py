@@ -3,23 +3,28 @@
 Run: python benchmarks/bench_numeric_speed.py [--n 5000000] [--runs 7] [--scales 3 6] [--clock cpu] [--bars-only]
 Each case times PyTorch and bce_sym alternately, ``--runs`` times, on the same arrays (logits ~ N(0, σ²)
 for each σ of ``--scales``, labels 0/1 unless stated), and prints the median throughput (million elements
-per second), the ratio of the medians, and the ratio of the best runs (on a shared machine the least
+per second), the ratio of the medians, the ratio of the best runs (on a shared machine the least
 disturbed run of each side is the better estimate of its own speed; both are printed, neither is picked
-after the fact).
+after the fact), and each side's minor page faults per timed call (``resource.getrusage``), which say
+whether a side paid for fresh pages in its times.
 The bars (issue 3): float64 bce_with_logits ≥ 2.0× PyTorch's forward, loss (sum) +
 bce_with_logits_grad ≥ 2.0× PyTorch's forward + backward; float32 ≥ 1.0× on both ("met" uses the
 ratio of the medians). The header names the instruction set of the compiled loops and PyTorch's CPU
 capability; ``BCE_SYM_ISA=avx2 ATEN_CPU_CAPABILITY=avx2`` measures both sides as an AVX2-only CPU runs them,
-on an AVX-512 one. NOTE: each call allocates its 5·10⁶-element output; where glibc hands it fresh pages, the
-call pays their page faults (a few ms, on either side, depending on the allocator's history). ``--steady-heap``
-keeps freed blocks in the process, as a training loop's steady state does, so that neither side pays them;
-``--clock cpu`` leaves out the time a shared machine's other processes hold the core.
+on an AVX-512 one. NOTE: each call allocates its 5·10⁶-element output (and PyTorch its temporaries); where
+glibc hands a block fresh pages, the call pays their page faults (a few ms, on either side, depending on the
+allocator's history), and the faults columns show it. ``--steady-heap`` keeps freed blocks in the process, as a
+training loop's steady state does: glibc then reuses blocks up to its largest mmap threshold (32 MiB on 64-bit),
+so that neither side faults on float32 at 5·10⁶ elements (20 MB arrays), but float64's 40 MB arrays still come
+from mmap and PyTorch's float64 forward + backward still faults on every call (about 29,000 pages at 5·10⁶,
+measured). ``--clock cpu`` leaves out the time a shared machine's other processes hold the core.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -64,13 +69,22 @@ CASES: tuple[Case, ...] = (
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
 
 
-def _median_seconds(function: Callable[[], object], runs: int, clock: str = "wall") -> list[float]:
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def _median_seconds(function: Callable[[], object], runs: int, clock: str = "wall",
+                    faults: list[int] | None = None) -> list[float]:
+    """The seconds of each of ``runs`` calls; each call's minor page faults are appended to ``faults``."""
     now = CLOCKS[clock]
     times = []
     for _ in range(runs):
+        before = _minor_faults()
         start = now()
         function()
         times.append(now() - start)
+        if faults is not None:
+            faults.append(_minor_faults() - before)
     return times
 
 
@@ -126,9 +140,21 @@ def _sides(case: Case, n: int, scale: float, seed: int = 0):
     return torch_side, ours_side
 
 
+@dataclass(frozen=True)
+class Row:
+    """One case at one σ: each side's seconds and minor page faults, per timed call."""
+
+    case: Case
+    scale: float
+    torch_times: list[float]
+    our_times: list[float]
+    torch_faults: list[int]
+    our_faults: list[int]
+
+
 def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,), clock: str = "wall", bars_only: bool = False,
-        ) -> list[tuple[Case, float, list[float], list[float]]]:
-    """Time every case at each scale σ; returns (case, σ, torch seconds per run, bce_sym seconds per run)."""
+        ) -> list[Row]:
+    """Time every case at each scale σ, with the page faults of each call."""
     import torch
 
     torch.set_num_threads(1)
@@ -137,12 +163,12 @@ def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,), clock: str = "wal
     for case, scale in ((case, scale) for scale in scales for case in cases):
         torch_side, ours_side = _sides(case, n, scale)
         torch_side(), ours_side()  # warm-up: allocations, first-touch of pages, lazy imports
-        torch_times, our_times = [], []
+        row = Row(case, scale, [], [], [], [])
         # NOTE: alternate the two sides so that both see the same background load (the machine is shared).
         for _ in range(runs):
-            torch_times += _median_seconds(torch_side, 1, clock)
-            our_times += _median_seconds(ours_side, 1, clock)
-        rows.append((case, scale, torch_times, our_times))
+            row.torch_times.extend(_median_seconds(torch_side, 1, clock, row.torch_faults))
+            row.our_times.extend(_median_seconds(ours_side, 1, clock, row.our_faults))
+        rows.append(row)
     return rows
 
 
@@ -169,17 +195,27 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, n = {args.n:,}, median of {args.runs} runs, "
         f"{args.clock} clock{', steady heap' if args.steady_heap else ''}\n"
     )
-    print("| case | dtype | σ | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | bar | met |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
-    for case, scale, torch_times, our_times in run(args.n, args.runs, tuple(args.scales), args.clock, args.bars_only):
-        torch_seconds, our_seconds = statistics.median(torch_times), statistics.median(our_times)
-        ratio, best = torch_seconds / our_seconds, min(torch_times) / min(our_times)
+    print("| case | dtype | σ | torch M/s | bce_sym M/s | ratio (medians) | ratio (best runs) | torch faults/call | "
+          "bce_sym faults/call | bar | met |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for row in run(args.n, args.runs, tuple(args.scales), args.clock, args.bars_only):
+        case = row.case
+        torch_seconds, our_seconds = statistics.median(row.torch_times), statistics.median(row.our_times)
+        ratio, best = torch_seconds / our_seconds, min(row.torch_times) / min(row.our_times)
         bar = "" if case.bar is None else f"≥ {case.bar:.1f}×"
         met = "" if case.bar is None else ("yes" if ratio >= case.bar else "NO")
         print(
-            f"| {case.name} ({case.labels}) | {case.dtype} | {scale:g} | {args.n / torch_seconds / 1e6:.1f} | "
-            f"{args.n / our_seconds / 1e6:.1f} | {ratio:.2f}× | {best:.2f}× | {bar} | {met} |"
+            f"| {case.name} ({case.labels}) | {case.dtype} | {row.scale:g} | {args.n / torch_seconds / 1e6:.1f} | "
+            f"{args.n / our_seconds / 1e6:.1f} | {ratio:.2f}× | {best:.2f}× | {_faults(row.torch_faults)} | "
+            f"{_faults(row.our_faults)} | {bar} | {met} |"
         )
+
+
+def _faults(per_call: list[int]) -> str:
+    """The median of the calls' minor page faults, and their range where the calls differ."""
+    median = statistics.median(per_call)
+    low, high = min(per_call), max(per_call)
+    return f"{median:,.0f}" if low == high else f"{median:,.0f} ({low:,}–{high:,})"
 
 
 if __name__ == "__main__":

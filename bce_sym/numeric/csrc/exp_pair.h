@@ -62,14 +62,14 @@ PAIR_INLINE double exp_pair_core(double x, double *lo)
 
 /* e^x for x <= 0 as hi + lo: the float64-grade loops flag -745.2 <= x < -708 (subnormal results) for the
  * exact loop, which takes libm's exp there with lo = 0; below -745.2 both are 0. */
-PAIR_INLINE double exp_pair_hi_fast(double x, int *outside)
+PAIR_INLINE double exp_pair_hi_fast(double x, lane_flag *outside)
 {
     double lo;
     *outside |= exp_outside(x);
     return blend(all_ones_if(x >= EXP_UNDERFLOW || x != x), exp_pair_core(x, &lo), 0.0);
 }
 
-PAIR_INLINE double exp_pair_lo_fast(double x, int *outside)
+PAIR_INLINE double exp_pair_lo_fast(double x, lane_flag *outside)
 {
     double lo;
     *outside |= exp_outside(x);

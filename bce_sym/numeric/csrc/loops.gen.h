@@ -6,10 +6,10 @@
 /* The primitives as kernels of their own. */
 VECTOR_TARGET LOOP static int exp_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_exact_chunk(CHUNK_ARGS)
@@ -20,10 +20,10 @@ VECTOR_TARGET LOOP static void exp_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_exact_chunk(CHUNK_ARGS)
@@ -34,10 +34,10 @@ VECTOR_TARGET LOOP static void log1p_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log_exact_chunk(CHUNK_ARGS)
@@ -48,10 +48,10 @@ VECTOR_TARGET LOOP static void log_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_two_fast(in[0][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
@@ -62,10 +62,10 @@ VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_two_exact_chunk(CHUNK_ARGS)
@@ -76,10 +76,10 @@ VECTOR_TARGET LOOP static void log1p_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log_two_fast(in[0][i], in[1][i], &out[1][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log_two_exact_chunk(CHUNK_ARGS)
@@ -90,10 +90,10 @@ VECTOR_TARGET LOOP static void log_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int two_sum_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = two_sum(in[0][i], in[1][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void two_sum_exact_chunk(CHUNK_ARGS)
@@ -104,10 +104,10 @@ VECTOR_TARGET LOOP static void two_sum_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int two_prod_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = two_prod(in[0][i], in[1][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void two_prod_exact_chunk(CHUNK_ARGS)
@@ -118,10 +118,10 @@ VECTOR_TARGET LOOP static void two_prod_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int mul_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = mul_two(in[0][i], in[1][i], in[2][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void mul_two_exact_chunk(CHUNK_ARGS)
@@ -132,10 +132,10 @@ VECTOR_TARGET LOOP static void mul_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int mul_pair_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = mul_pair(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void mul_pair_exact_chunk(CHUNK_ARGS)
@@ -146,10 +146,10 @@ VECTOR_TARGET LOOP static void mul_pair_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int add_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = add_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void add_two_exact_chunk(CHUNK_ARGS)
@@ -160,10 +160,10 @@ VECTOR_TARGET LOOP static void add_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int div_two_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = div_two(in[0][i], in[1][i], in[2][i], in[3][i], &out[1][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void div_two_exact_chunk(CHUNK_ARGS)
@@ -174,10 +174,10 @@ VECTOR_TARGET LOOP static void div_two_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_pair_hi_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_pair_hi_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_pair_hi_exact_chunk(CHUNK_ARGS)
@@ -188,10 +188,10 @@ VECTOR_TARGET LOOP static void exp_pair_hi_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_pair_lo_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_pair_lo_fast(in[0][i], &outside);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
@@ -202,10 +202,10 @@ VECTOR_TARGET LOOP static void exp_pair_lo_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_hi_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_hi(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_hi_exact_chunk(CHUNK_ARGS)
@@ -216,10 +216,10 @@ VECTOR_TARGET LOOP static void exp_triple_hi_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_mid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_mid(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_mid_exact_chunk(CHUNK_ARGS)
@@ -230,10 +230,10 @@ VECTOR_TARGET LOOP static void exp_triple_mid_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int exp_triple_lo_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = exp_triple_lo(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
@@ -244,10 +244,10 @@ VECTOR_TARGET LOOP static void exp_triple_lo_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log1p_table_free_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = log1p_core_table_free(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void log1p_table_free_exact_chunk(CHUNK_ARGS)
@@ -258,10 +258,10 @@ VECTOR_TARGET LOOP static void log1p_table_free_exact_chunk(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int decided_float32_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++)
         out[0][i] = decided_float32(in[0][i]);
-    return outside;
+    return outside != 0;
 }
 
 VECTOR_TARGET LOOP static void decided_float32_exact_chunk(CHUNK_ARGS)
@@ -279,7 +279,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r6 = np_maximum(r1, r5);
+        const double r6 = np_maximum_number(r1, r5);
         const int r7 = s >= 0.0;
         const double r8 = r7 ? 0.0 : r2;
         double r10;
@@ -291,7 +291,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -300,7 +300,7 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         const double r5 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r6 = np_maximum(r1, r5);
+        const double r6 = np_maximum_number(r1, r5);
         const int r7 = s >= 0.0;
         const double r8 = r7 ? 0.0 : r2;
         double r10;
@@ -308,64 +308,64 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double r11 = round_two(r9, r10);
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r4 = np_maximum(r1, r3);
+        const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out0[i] = (float)r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
@@ -382,10 +382,10 @@ VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         double r3;
         const double r2 = exp_two_fast(r1, &r3, &outside);
@@ -398,52 +398,52 @@ VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_single(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
-        const double r0 = np_minimum(s, 0.0);
+        const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
@@ -455,7 +455,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -468,7 +468,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -482,7 +482,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -490,7 +490,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -503,7 +503,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -513,18 +513,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double r23 = round_two(r21, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -532,24 +532,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -557,13 +557,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
@@ -572,13 +572,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -586,13 +586,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         out0[i] = (float)r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
@@ -601,7 +601,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -614,7 +614,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -628,12 +628,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -646,7 +646,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -656,53 +656,53 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -710,25 +710,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         out0[i] = (float)r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
@@ -746,7 +746,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -756,7 +756,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -774,7 +774,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -788,7 +788,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -798,7 +798,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -812,12 +812,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         const double r30 = round_two(r28, r29);
         out[0][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -827,23 +827,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -853,18 +853,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -873,7 +873,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -883,18 +883,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = p_w * y;
         const double r9 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r10 = np_maximum(r1, r9);
+        const double r10 = np_maximum_number(r1, r9);
         const double r11 = r8 * r10;
         const double r12 = r11 / r2;
         const double r13 = r7 - r12;
         out0[i] = (float)r13;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
@@ -911,7 +911,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -919,7 +919,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -937,7 +937,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -950,7 +950,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -958,7 +958,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -972,12 +972,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         const double r28 = round_two(r26, r27);
         out[0][i] = r28;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -986,22 +986,22 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1010,17 +1010,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRE
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -1028,7 +1028,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -1037,17 +1037,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
         const double r2 = 1.0 + r1;
         const double r3 = 1.0 - y;
         const double r4 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r1, r4);
+        const double r5 = np_maximum_number(r1, r4);
         const double r6 = r3 * r5;
         const double r7 = r6 / r2;
         const double r8 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const double r10 = y * r9;
         const double r11 = r10 / r2;
         const double r12 = r7 - r11;
         out0[i] = (float)r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
@@ -1081,7 +1081,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -1107,12 +1107,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -1128,12 +1128,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1149,7 +1149,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1158,7 +1158,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -1174,7 +1174,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
         const double r8 = r7 / r2;
         out0[i] = (float)r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
@@ -1197,7 +1197,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1212,12 +1212,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1227,12 +1227,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1242,14 +1242,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRE
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -1259,7 +1259,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
@@ -1269,7 +1269,7 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_exact(r3, &r5);
@@ -1284,13 +1284,13 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_fast(r3, &r5, &outside);
@@ -1301,61 +1301,61 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_single(r4);
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_table_free(r4);
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         const double r4 = exp_fast_single(r3, &outside);
         const double r5 = log1p_core_table_free(r4);
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
@@ -1370,7 +1370,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -1386,7 +1386,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1397,7 +1397,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -1409,12 +1409,12 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1423,18 +1423,18 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -1443,13 +1443,13 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1457,7 +1457,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -1466,13 +1466,13 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out0[i] = (float)r8;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
@@ -1495,7 +1495,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1510,12 +1510,12 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1525,12 +1525,12 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1540,14 +1540,14 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -1557,7 +1557,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_AR
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
@@ -1590,7 +1590,7 @@ VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1615,12 +1615,12 @@ VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1634,12 +1634,12 @@ VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1653,7 +1653,7 @@ VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
@@ -1661,7 +1661,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1675,7 +1675,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
         const double r7 = r2 - r6;
         out0[i] = (float)r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
@@ -1719,7 +1719,7 @@ VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1755,12 +1755,12 @@ VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
         const double r29 = r27 - r28;
         out[0][i] = r29;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1771,12 +1771,12 @@ VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1787,7 +1787,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1795,7 +1795,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1806,7 +1806,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
         const double r4 = r2 - r3;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
@@ -1837,7 +1837,7 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1860,12 +1860,12 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -1878,12 +1878,12 @@ VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -1896,7 +1896,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1904,7 +1904,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -1917,7 +1917,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
         const double r6 = r1 + r5;
         out0[i] = (float)r6;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
@@ -1933,7 +1933,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -1950,7 +1950,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1962,7 +1962,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -1975,18 +1975,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2000,18 +2000,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2025,18 +2025,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2050,7 +2050,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
@@ -2066,7 +2066,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -2083,7 +2083,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact_labels(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2096,7 +2096,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -2109,19 +2109,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -2135,19 +2135,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2161,19 +2161,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
@@ -2187,7 +2187,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_AR
         const double r12 = r5 * r11;
         out[0][i] = r12;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARGS)
@@ -2196,7 +2196,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -2211,12 +2211,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -2227,58 +2227,58 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARG
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -2287,7 +2287,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CH
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -2302,13 +2302,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact_labels(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -2319,61 +2319,60 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CH
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
-        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
-        const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const float t = 1.0f - (in[1][i] + in[1][i]);
+        const double r0 = (double)(in[0][i] * t);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
@@ -2395,7 +2394,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2411,7 +2410,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2429,7 +2428,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2441,12 +2440,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r22 = round_two(r20, r21);
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2463,17 +2462,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2490,12 +2489,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_A
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -2504,7 +2503,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -2521,12 +2520,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_ARGS)
@@ -2548,7 +2547,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2564,7 +2563,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2583,7 +2582,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -2595,12 +2594,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         const double r22 = round_two(r20, r21);
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2618,17 +2617,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_AR
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2646,12 +2645,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(D
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -2660,7 +2659,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -2678,12 +2677,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
         const double r9 = r5 + r8;
         const double r10 = t * r9;
         const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r12 = np_maximum(r2, r11);
+        const double r12 = np_maximum_number(r2, r11);
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUNK_ARGS)
@@ -2698,7 +2697,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2712,7 +2711,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2723,7 +2722,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2733,12 +2732,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r14 = round_two(r12, r13);
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2747,17 +2746,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUN
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -2766,12 +2765,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -2779,7 +2778,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -2788,12 +2787,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -2808,7 +2807,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2822,7 +2821,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2834,7 +2833,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -2844,12 +2843,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r14 = round_two(r12, r13);
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2859,17 +2858,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2879,12 +2878,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -2892,7 +2891,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -2902,12 +2901,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
         const double r2 = exp_fast_single(r1, &outside);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r5 = np_maximum(r2, r4);
+        const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
@@ -2940,7 +2939,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2965,12 +2964,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2989,12 +2988,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
@@ -3013,7 +3012,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_A
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -3022,7 +3021,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
@@ -3041,7 +3040,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
         const double r11 = r10 / r2;
         out0[i] = (float)r11;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_ARGS)
@@ -3074,7 +3073,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3100,12 +3099,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3125,12 +3124,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_AR
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3150,7 +3149,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(D
         const double r11 = r10 / r2;
         out[0][i] = r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -3159,7 +3158,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3179,7 +3178,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_o
         const double r11 = r10 / r2;
         out0[i] = (float)r11;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUNK_ARGS)
@@ -3202,7 +3201,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3217,12 +3216,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3232,12 +3231,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUN
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3247,14 +3246,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
@@ -3264,7 +3263,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -3287,7 +3286,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3303,12 +3302,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3319,12 +3318,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3335,7 +3334,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -3343,7 +3342,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3354,7 +3353,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
@@ -3430,7 +3429,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3498,12 +3497,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3571,12 +3570,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -3644,7 +3643,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double r61 = round_nearest_decided(r50, r60);
         out[0][i] = r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -3652,7 +3651,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -3720,7 +3719,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double r61 = round_nearest_decided(r50, r60);
         out0[i] = (float)r61;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
@@ -3795,7 +3794,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -3862,12 +3861,12 @@ VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
         const double r60 = r36 + r59;
         out[0][i] = r60;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -3877,12 +3876,12 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -3892,7 +3891,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -3900,7 +3899,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = (double)in0[i];
         const double y = (double)in1[i];
@@ -3910,7 +3909,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
         const double r3 = r2 / r0;
         out0[i] = (float)r3;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
@@ -3948,7 +3947,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -3978,12 +3977,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4013,12 +4012,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4048,7 +4047,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT
         const double r23 = round_narrow_decided(r15, r22);
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4056,7 +4055,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4086,7 +4085,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
         const double r23 = round_narrow_decided(r15, r22);
         out0[i] = (float)r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARGS)
@@ -4164,7 +4163,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4234,12 +4233,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4309,12 +4308,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4384,7 +4383,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double r63 = round_narrow_decided(r50, r62);
         out[0][i] = r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4392,7 +4391,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4462,7 +4461,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double r63 = round_narrow_decided(r50, r62);
         out0[i] = (float)r63;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
@@ -4536,7 +4535,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4602,12 +4601,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -4673,12 +4672,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -4744,7 +4743,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIREC
         const double r59 = round_nearest_decided(r49, r58);
         out[0][i] = r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(DIRECT_OUT_ARGS)
@@ -4752,7 +4751,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -4818,7 +4817,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
         const double r59 = round_nearest_decided(r49, r58);
         out0[i] = (float)r59;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS)
@@ -4972,7 +4971,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5118,12 +5117,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5269,12 +5268,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -5420,7 +5419,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIR
         const double r139 = round_nearest_decided(r126, r138);
         out[0][i] = r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out(DIRECT_OUT_ARGS)
@@ -5428,7 +5427,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -5574,7 +5573,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
         const double r139 = round_nearest_decided(r126, r138);
         out0[i] = (float)r139;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_ARGS)
@@ -5662,7 +5661,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5742,12 +5741,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_AR
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -5827,12 +5826,12 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_AR
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
@@ -5912,7 +5911,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(D
         const double r73 = round_odd_decided(r49, r72, r63);
         out[0][i] = r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -5920,7 +5919,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
@@ -6000,7 +5999,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
         const double r73 = round_odd_decided(r49, r72, r63);
         out0[i] = (float)r73;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
@@ -6012,7 +6011,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -6025,7 +6024,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -6036,7 +6035,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r25;
         const double r24 = add_two(1.0, 0.0, r5, r6, &r25);
         const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r27 = np_maximum(r5, r26);
+        const double r27 = np_maximum_number(r5, r26);
         const int r28 = s >= 0.0;
         const double r29 = r28 ? 0.0 : r6;
         double r31;
@@ -6046,7 +6045,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r35;
         const double r34 = two_prod(p_w, y, &r35);
         const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r37 = np_maximum(r5, r36);
+        const double r37 = np_maximum_number(r5, r36);
         const int r38 = s <= 0.0;
         const double r39 = r38 ? 0.0 : r6;
         double r41;
@@ -6065,7 +6064,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -6073,7 +6072,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -6086,7 +6085,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -6097,7 +6096,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r25;
         const double r24 = add_two(1.0, 0.0, r5, r6, &r25);
         const double r26 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r27 = np_maximum(r5, r26);
+        const double r27 = np_maximum_number(r5, r26);
         const int r28 = s >= 0.0;
         const double r29 = r28 ? 0.0 : r6;
         double r31;
@@ -6107,7 +6106,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r35;
         const double r34 = two_prod(p_w, y, &r35);
         const double r36 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r37 = np_maximum(r5, r36);
+        const double r37 = np_maximum_number(r5, r36);
         const int r38 = s <= 0.0;
         const double r39 = r38 ? 0.0 : r6;
         double r41;
@@ -6122,18 +6121,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         out[0][i] = r23;
         out[1][i] = r48;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6141,36 +6140,36 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6178,25 +6177,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -6206,13 +6205,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
-        const double r1 = np_maximum(s, 0.0);
+        const double r1 = np_maximum_number(s, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6220,25 +6219,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
         const double r6 = r0 * r5;
         const double r7 = p_w * y;
         const double r8 = -s;
-        const double r9 = np_maximum(r8, 0.0);
+        const double r9 = np_maximum_number(r8, 0.0);
         const double r10 = r9 + r4;
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         const double r13 = 1.0 + r3;
         const double r14 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r15 = np_maximum(r3, r14);
+        const double r15 = np_maximum_number(r3, r14);
         const double r16 = r0 * r15;
         const double r17 = r16 / r13;
         const double r18 = p_w * y;
         const double r19 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r20 = np_maximum(r3, r19);
+        const double r20 = np_maximum_number(r3, r19);
         const double r21 = r18 * r20;
         const double r22 = r21 / r13;
         const double r23 = r17 - r22;
         out0[i] = (float)r12;
         out1[i] = (float)r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_ARGS)
@@ -6247,7 +6246,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6260,7 +6259,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -6271,7 +6270,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         double r23;
         const double r22 = add_two(1.0, 0.0, r3, r4, &r23);
         const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
+        const double r25 = np_maximum_number(r3, r24);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 0.0 : r4;
         double r29;
@@ -6279,7 +6278,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         double r31;
         const double r30 = div_two(r28, r29, r22, r23, &r31);
         const double r32 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r33 = np_maximum(r3, r32);
+        const double r33 = np_maximum_number(r3, r32);
         const int r34 = s <= 0.0;
         const double r35 = r34 ? 0.0 : r4;
         double r37;
@@ -6298,12 +6297,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -6316,7 +6315,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -6327,7 +6326,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r23;
         const double r22 = add_two(1.0, 0.0, r3, r4, &r23);
         const double r24 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r25 = np_maximum(r3, r24);
+        const double r25 = np_maximum_number(r3, r24);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 0.0 : r4;
         double r29;
@@ -6335,7 +6334,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r31;
         const double r30 = div_two(r28, r29, r22, r23, &r31);
         const double r32 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r33 = np_maximum(r3, r32);
+        const double r33 = np_maximum_number(r3, r32);
         const int r34 = s <= 0.0;
         const double r35 = r34 ? 0.0 : r4;
         double r37;
@@ -6350,75 +6349,75 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         out[0][i] = r21;
         out[1][i] = r44;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -6427,36 +6426,36 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
         const double r12 = 1.0 + r3;
         const double r13 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r14 = np_maximum(r3, r13);
+        const double r14 = np_maximum_number(r3, r13);
         const double r15 = r7 * r14;
         const double r16 = r15 / r12;
         const double r17 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const double r19 = y * r18;
         const double r20 = r19 / r12;
         const double r21 = r16 - r20;
         out0[i] = (float)r11;
         out1[i] = (float)r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
@@ -6472,7 +6471,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -6486,7 +6485,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6503,7 +6502,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -6515,7 +6514,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -6529,7 +6528,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6542,18 +6541,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         out[0][i] = r17;
         out[1][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6568,24 +6567,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6600,13 +6599,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(DIRECT_OUT_ARGS)
@@ -6616,13 +6615,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6637,13 +6636,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
         out1[i] = (float)r18;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUNK_ARGS)
@@ -6659,7 +6658,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -6673,7 +6672,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6690,7 +6689,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -6703,7 +6702,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -6717,7 +6716,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         double r19;
         const double r18 = add_two(1.0, 0.0, r9, r10, &r19);
         const double r20 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r21 = np_maximum(r9, r20);
+        const double r21 = np_maximum_number(r9, r20);
         const int r22 = r6 >= 0.0;
         const double r23 = r22 ? 0.0 : r10;
         double r25;
@@ -6730,19 +6729,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         out[0][i] = r17;
         out[1][i] = r30;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double p_w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6757,25 +6756,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUN
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6790,13 +6789,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -6806,14 +6805,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
         const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
         const double p_w = (double)in2[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
@@ -6828,13 +6827,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
         const double r13 = 1.0 + r3;
         const double r14 = t * r11;
         const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r16 = np_maximum(r3, r15);
+        const double r16 = np_maximum_number(r3, r15);
         const double r17 = r14 * r16;
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
         out1[i] = (float)r18;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(CHUNK_ARGS)
@@ -6843,7 +6842,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6855,7 +6854,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -6870,12 +6869,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -6887,7 +6886,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -6898,53 +6897,53 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         out[0][i] = r9;
         out[1][i] = r20;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -6953,25 +6952,25 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
         out1[i] = (float)r10;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_labels(CHUNK_ARGS)
@@ -6980,7 +6979,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         const double s = in[0][i];
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -6992,7 +6991,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -7007,13 +7006,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7025,7 +7024,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         double r11;
         const double r10 = add_two(1.0, 0.0, r3, r4, &r11);
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r3, r12);
+        const double r13 = np_maximum_number(r3, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r4;
         double r17;
@@ -7036,55 +7035,55 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         out[0][i] = r9;
         out[1][i] = r20;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct_out(DIRECT_OUT_ARGS)
@@ -7093,26 +7092,26 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
         const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
         const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r8 = np_maximum(r3, r7);
+        const double r8 = np_maximum_number(r3, r7);
         const double r9 = t * r8;
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
         out1[i] = (float)r10;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
@@ -7121,7 +7120,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7134,7 +7133,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7208,12 +7207,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7226,7 +7225,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7296,24 +7295,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         out[0][i] = r21;
         out[1][i] = r80;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7380,24 +7379,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         out[0][i] = r11;
         out[1][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7464,7 +7463,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         out[0][i] = r11;
         out[1][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -7473,19 +7472,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7552,7 +7551,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         out0[i] = (float)r11;
         out1[i] = (float)r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARGS)
@@ -7561,7 +7560,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7574,7 +7573,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7610,12 +7609,12 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7628,7 +7627,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7660,24 +7659,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         out[0][i] = r21;
         out[1][i] = r42;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7706,24 +7705,24 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
         out[0][i] = r11;
         out[1][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         const double y = (double)in[1][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7752,7 +7751,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DI
         out[0][i] = r11;
         out[1][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -7761,19 +7760,19 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         const double y = (double)in1[i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         const double r3 = exp_fast_single(r2, &outside);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = y * r5;
         const double r7 = 1.0 - y;
-        const double r8 = np_maximum(s, 0.0);
+        const double r8 = np_maximum_number(s, 0.0);
         const double r9 = r8 + r4;
         const double r10 = r7 * r9;
         const double r11 = r6 + r10;
@@ -7802,7 +7801,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
         out0[i] = (float)r11;
         out1[i] = (float)r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
@@ -7815,7 +7814,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -7828,7 +7827,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -7847,7 +7846,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -7856,7 +7855,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -7869,7 +7868,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -7884,7 +7883,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         const double r28 = r27 ? r23 : r25;
         out[0][i] = r28;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -7894,7 +7893,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -7907,7 +7906,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7926,13 +7925,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -7945,7 +7944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -7960,7 +7959,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARGS)
@@ -7979,7 +7978,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -7989,7 +7988,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -8012,7 +8011,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8027,7 +8026,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8037,7 +8036,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r17;
         const double r16 = two_prod(p_w, y, &r17);
         const double r18 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r19 = np_maximum(r1, r18);
+        const double r19 = np_maximum_number(r1, r18);
         const int r20 = s <= 0.0;
         const double r21 = r20 ? 0.0 : r2;
         double r23;
@@ -8056,7 +8055,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         const double r35 = r34 ? r30 : r32;
         out[0][i] = r35;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8074,7 +8073,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8082,7 +8081,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -8105,7 +8104,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8119,7 +8118,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
         const double r8 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r9 = np_maximum(r1, r8);
+        const double r9 = np_maximum_number(r1, r8);
         const int r10 = s >= 0.0;
         const double r11 = r10 ? 0.0 : r2;
         double r13;
@@ -8127,7 +8126,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r15;
         const double r14 = div_two(r12, r13, r3, r4, &r15);
         const double r16 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r17 = np_maximum(r1, r16);
+        const double r17 = np_maximum_number(r1, r16);
         const int r18 = s <= 0.0;
         const double r19 = r18 ? 0.0 : r2;
         double r21;
@@ -8146,7 +8145,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         const double r33 = r32 ? r28 : r30;
         out[0][i] = r33;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARGS)
@@ -8186,7 +8185,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8218,7 +8217,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8247,7 +8246,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -8268,7 +8267,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
@@ -8279,7 +8278,7 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
         const double w = in[2][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_exact(r3, &r5);
@@ -8299,14 +8298,14 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
         const double r1 = -r0;
-        const double r2 = np_maximum(r1, 0.0);
+        const double r2 = np_maximum_number(r1, 0.0);
         const double r3 = copysign(r0, -1.0);
         double r5;
         const double r4 = exp_two_fast(r3, &r5, &outside);
@@ -8322,7 +8321,7 @@ VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
         const double r15 = r14 ? r10 : r12;
         out[0][i] = r15;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
@@ -8338,7 +8337,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -8359,7 +8358,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8371,7 +8370,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 <= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -8388,7 +8387,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
@@ -8417,7 +8416,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -8438,7 +8437,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
@@ -8477,7 +8476,7 @@ VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8508,7 +8507,7 @@ VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
@@ -8543,7 +8542,7 @@ VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8570,7 +8569,7 @@ VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
@@ -8607,7 +8606,7 @@ VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -8636,7 +8635,7 @@ VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_ARGS)
@@ -8653,7 +8652,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_A
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -8675,7 +8674,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8688,7 +8687,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -8706,7 +8705,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -8723,7 +8722,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -8745,7 +8744,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -8759,7 +8758,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -8777,7 +8776,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -8787,7 +8786,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -8807,13 +8806,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -8829,7 +8828,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -8839,7 +8838,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -8859,14 +8858,14 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -8882,7 +8881,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -8905,7 +8904,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -8926,7 +8925,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -8945,7 +8944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -8962,7 +8961,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r27 = r26 ? r22 : r24;
         out[0][i] = r27;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -8985,7 +8984,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -9006,7 +9005,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9026,7 +9025,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r10 = r8 * r9;
         const double r11 = r7 + r10;
         const double r12 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r13 = np_maximum(r2, r12);
+        const double r13 = np_maximum_number(r2, r12);
         const int r14 = r0 >= 0.0;
         const double r15 = r14 ? 0.0 : r3;
         double r17;
@@ -9043,7 +9042,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r27 = r26 ? r22 : r24;
         out[0][i] = r27;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -9059,7 +9058,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9078,7 +9077,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9090,7 +9089,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9105,7 +9104,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -9121,7 +9120,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9140,7 +9139,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9153,7 +9152,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         double r5;
         const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
         const double r6 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r7 = np_maximum(r2, r6);
+        const double r7 = np_maximum_number(r2, r6);
         const int r8 = r0 >= 0.0;
         const double r9 = r8 ? 0.0 : r3;
         double r11;
@@ -9168,7 +9167,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
@@ -9207,7 +9206,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9238,7 +9237,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -9277,7 +9276,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9309,7 +9308,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -9338,7 +9337,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -9359,7 +9358,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -9388,7 +9387,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9410,7 +9409,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -9497,7 +9496,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -9576,7 +9575,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double r71 = r70 ? r66 : r68;
         out[0][i] = r71;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -9657,7 +9656,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -9730,7 +9729,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
         const double r65 = r64 ? r60 : r62;
         out[0][i] = r65;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact(CHUNK_ARGS)
@@ -9816,7 +9815,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -9894,7 +9893,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector
         const double r70 = r69 ? r65 : r67;
         out[0][i] = r70;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exact(CHUNK_ARGS)
@@ -10059,7 +10058,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -10216,7 +10215,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vect
         const double r149 = r148 ? r144 : r146;
         out[0][i] = r149;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK_ARGS)
@@ -10229,7 +10228,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_exact(r4, &r6);
@@ -10242,7 +10241,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -10258,7 +10257,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r30;
         const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
         const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r32 = np_maximum(r5, r31);
+        const double r32 = np_maximum_number(r5, r31);
         const int r33 = s >= 0.0;
         const double r34 = r33 ? 0.0 : r6;
         double r36;
@@ -10268,7 +10267,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r40;
         const double r39 = two_prod(p_w, y, &r40);
         const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r42 = np_maximum(r5, r41);
+        const double r42 = np_maximum_number(r5, r41);
         const int r43 = s <= 0.0;
         const double r44 = r43 ? 0.0 : r6;
         double r46;
@@ -10292,7 +10291,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -10301,7 +10300,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         const double r0 = -y;
         double r2;
         const double r1 = two_sum(1.0, r0, &r2);
-        const double r3 = np_maximum(s, 0.0);
+        const double r3 = np_maximum_number(s, 0.0);
         const double r4 = copysign(s, -1.0);
         double r6;
         const double r5 = exp_two_fast(r4, &r6, &outside);
@@ -10314,7 +10313,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r14;
         const double r13 = two_prod(p_w, y, &r14);
         const double r15 = -s;
-        const double r16 = np_maximum(r15, 0.0);
+        const double r16 = np_maximum_number(r15, 0.0);
         double r18;
         const double r17 = add_two(r16, 0.0, r7, r8, &r18);
         double r20;
@@ -10330,7 +10329,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r30;
         const double r29 = add_two(1.0, 0.0, r5, r6, &r30);
         const double r31 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r32 = np_maximum(r5, r31);
+        const double r32 = np_maximum_number(r5, r31);
         const int r33 = s >= 0.0;
         const double r34 = r33 ? 0.0 : r6;
         double r36;
@@ -10340,7 +10339,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r40;
         const double r39 = two_prod(p_w, y, &r40);
         const double r41 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r42 = np_maximum(r5, r41);
+        const double r42 = np_maximum_number(r5, r41);
         const int r43 = s <= 0.0;
         const double r44 = r43 ? 0.0 : r6;
         double r46;
@@ -10360,7 +10359,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         out[0][i] = r28;
         out[1][i] = r58;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -10370,7 +10369,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10383,7 +10382,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -10399,7 +10398,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         double r28;
         const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
         const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r30 = np_maximum(r3, r29);
+        const double r30 = np_maximum_number(r3, r29);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 0.0 : r4;
         double r34;
@@ -10407,7 +10406,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         double r36;
         const double r35 = div_two(r33, r34, r27, r28, &r36);
         const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r38 = np_maximum(r3, r37);
+        const double r38 = np_maximum_number(r3, r37);
         const int r39 = s <= 0.0;
         const double r40 = r39 ? 0.0 : r4;
         double r42;
@@ -10431,13 +10430,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10450,7 +10449,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -10466,7 +10465,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r28;
         const double r27 = add_two(1.0, 0.0, r3, r4, &r28);
         const double r29 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
-        const double r30 = np_maximum(r3, r29);
+        const double r30 = np_maximum_number(r3, r29);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 0.0 : r4;
         double r34;
@@ -10474,7 +10473,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r36;
         const double r35 = div_two(r33, r34, r27, r28, &r36);
         const double r37 = blend(all_ones_if(s <= 0.0), 1.0, 0.0);
-        const double r38 = np_maximum(r3, r37);
+        const double r38 = np_maximum_number(r3, r37);
         const int r39 = s <= 0.0;
         const double r40 = r39 ? 0.0 : r4;
         double r42;
@@ -10494,7 +10493,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         out[0][i] = r26;
         out[1][i] = r54;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -10511,7 +10510,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -10530,7 +10529,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10552,7 +10551,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -10565,7 +10564,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -10584,7 +10583,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10602,7 +10601,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r22;
         out[1][i] = r40;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -10619,7 +10618,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_exact(r8, &r10);
@@ -10638,7 +10637,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10660,7 +10659,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -10674,7 +10673,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r4 = r2 * r3;
         const double r5 = r1 + r4;
         const double r6 = s * t;
-        const double r7 = np_maximum(r6, 0.0);
+        const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
         const double r9 = exp_two_fast(r8, &r10, &outside);
@@ -10693,7 +10692,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r24;
         const double r23 = add_two(1.0, 0.0, r9, r10, &r24);
         const double r25 = blend(all_ones_if(r6 >= 0.0), 1.0, 0.0);
-        const double r26 = np_maximum(r9, r25);
+        const double r26 = np_maximum_number(r9, r25);
         const int r27 = r6 >= 0.0;
         const double r28 = r27 ? 0.0 : r10;
         double r30;
@@ -10711,7 +10710,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r22;
         out[1][i] = r40;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -10721,7 +10720,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10738,7 +10737,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10758,13 +10757,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10781,7 +10780,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10797,7 +10796,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r14;
         out[1][i] = r30;
     }
-    return outside;
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -10807,7 +10806,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10824,7 +10823,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10844,14 +10843,14 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    int outside = 0, soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double t = 1.0 - (in[1][i] + in[1][i]);
         const double w = in[2][i];
         const double r0 = s * t;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -10868,7 +10867,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         double r16;
         const double r15 = add_two(1.0, 0.0, r3, r4, &r16);
         const double r17 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
-        const double r18 = np_maximum(r3, r17);
+        const double r18 = np_maximum_number(r3, r17);
         const int r19 = r0 >= 0.0;
         const double r20 = r19 ? 0.0 : r4;
         double r22;
@@ -10884,7 +10883,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r14;
         out[1][i] = r30;
     }
-    return outside | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -10894,7 +10893,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_exact(r2, &r4);
@@ -10907,7 +10906,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -10996,13 +10995,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0;
+    lane_flag outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
-        const double r1 = np_maximum(r0, 0.0);
+        const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(s, -1.0);
         double r4;
         const double r3 = exp_two_fast(r2, &r4, &outside);
@@ -11015,7 +11014,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const double r11 = -y;
         double r13;
         const double r12 = two_sum(1.0, r11, &r13);
-        const double r14 = np_maximum(s, 0.0);
+        const double r14 = np_maximum_number(s, 0.0);
         double r16;
         const double r15 = add_two(r14, 0.0, r5, r6, &r16);
         double r18;
@@ -11100,7 +11099,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         out[0][i] = r26;
         out[1][i] = r95;
     }
-    return outside;
+    return (outside != 0);
 }
 
 #define LOOP_COUNT 142

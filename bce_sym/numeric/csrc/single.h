@@ -28,10 +28,12 @@ VECTOR_TARGET static inline double exp_core_single(double x)
     return fma(scale, tmp, scale);
 }
 
-VECTOR_TARGET static inline double exp_fast_single(double x, int *outside)
+/* For x <= 0 or NaN (the kernels' _exp_nonpositive, which alone calls it): exp_fast's tests, each comparison made
+ * once (NaN: not zero, not outside), less x > 709, which no such x passes. */
+VECTOR_TARGET static inline double exp_fast_single(double x, lane_flag *outside)
 {
-    int zero = x < EXP_UNDERFLOW; /* exp_fast's tests, each comparison made once (NaN: not zero, not outside) */
-    *outside |= ((x < -708.0) & !zero) | (x > 709.0);
+    int zero = x < EXP_UNDERFLOW;
+    *outside |= (x < -708.0) & !zero;
     return blend(all_ones_if(!zero), exp_core_single(x), 0.0);
 }
 
@@ -117,13 +119,13 @@ VECTOR_TARGET static inline double log_core_single(double y, double l)
 /* The float32 grade's log and log1p(-p) of a probability also take its ends, which a float32 p = σ(s) reaches
  * for |s| > 17 (a chunk holding one would otherwise be redone whole by the exact loop): log ±0 = -inf, and
  * log1p(±0) = ±0, log1p(-1) = -inf, as libm gives them there (the exact loop's values). */
-VECTOR_TARGET static inline double log_fast_single(double x, int *outside)
+VECTOR_TARGET static inline double log_fast_single(double x, lane_flag *outside)
 {
     *outside |= log_outside(x) & (x != 0.0);
     return blend(all_ones_if(x == 0.0), -INFINITY, log_core_single(x, 0.0));
 }
 
-VECTOR_TARGET static inline double log1p_negative_fast_single(double a, int *outside)
+VECTOR_TARGET static inline double log1p_negative_fast_single(double a, lane_flag *outside)
 {
     *outside |= log1p_negative_outside(a) & (a != 0.0) & (a != -1.0);
     double y = 1.0 + a;
