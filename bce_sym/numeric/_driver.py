@@ -33,8 +33,10 @@ from bce_sym.numeric._validation import (
 #: per block is spread over enough elements (measured: 16384 beat 4096/8192 and tied 32768 on 5e6 inputs).
 BLOCK = 16384
 #: Elements per block when the kernels are compiled C loops (``COMPILED``): they keep their own chunks
-#: cache-resident and need no scratch, so bigger blocks only spread the Python cost of each block thinner.
-BLOCK_COMPILED = 1 << 16
+#: cache-resident and need no scratch, so bigger blocks only spread the Python cost of each block thinner
+#: (measured on 5e6 inputs: 2^18 beat 2^16 by 2.5% on float32 loss + gradient and 8% on float64, tied 2^20,
+#: and left float32-weighted and float16 inputs, which nditer casts through buffers, unchanged).
+BLOCK_COMPILED = 1 << 18
 
 
 def _evaluate(
