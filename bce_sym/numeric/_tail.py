@@ -101,6 +101,7 @@ _TAIL = {
     "bce": ((_probability_loss,), "p"),
 }
 
+
 def _log1p_bounds(low: Fraction, high: Fraction, digits: int) -> tuple[Fraction, Fraction]:
     """A lower bound of log1p(low) and an upper bound of log1p(high), 0 ≤ low ≤ high, to about 10^-digits."""
     # NOTE: x − x²/2 ≤ log1p(x) ≤ x for x ≥ 0; below 10^-digits these are all it takes.
@@ -217,7 +218,6 @@ def _rounds_to_zero(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.
     c = numpy.abs(_e_coefficient(form, s, y, pw))
     log2 = numpy.log2(numpy.abs(w)) + numpy.log2(c) - numpy.abs(s) * 1.4426950408889634
     return alone & (c >= 2.0**-900) & (log2 < -1079.0)
-
 
 
 #: A block whose logits lie within ±_NEAR and whose pos_weight and nonzero labels lie in [_LOW, 1/_LOW] keeps
