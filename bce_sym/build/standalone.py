@@ -3,8 +3,8 @@
 Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the two-float primitives in NumPy
 (``numeric/_tables.py``, ``numeric/_two_float.py``, ``numeric/_exp_pair.py``), the elementary functions
 (``numeric/_elementary.py``, bound to NumPy's ufuncs and those primitives), the kernels of
-``numpy_printer``, and the driver modules (``_validation``, ``_limits``, ``_undecided``, ``_dispatch``,
-``_driver``, ``_functions``), read as text by path (never imported: a broken artifact must not break its
+``numpy_printer``, and the driver modules (``_validation``, ``_limits``, ``_e_term``, ``_undecided``, ``_tail``,
+``_dispatch``, ``_driver``, ``_functions``), read as text by path (never imported: a broken artifact must not break its
 generator), each less its docstring and its imports; their standard-library and NumPy imports are
 gathered at the top. ``python -m bce_sym.build`` writes it to ``bce_sym/numeric/standalone.py.txt``
 (``STANDALONE_PATH``), which the CLI copies out.
@@ -26,7 +26,7 @@ NUMERIC = Path(__file__).resolve().parents[1] / "numeric"
 STANDALONE_PATH = NUMERIC / "standalone.py.txt"
 
 #: The driver modules, in the order their names are defined in.
-DRIVER_MODULES = ("_validation", "_limits", "_undecided", "_tail", "_dispatch", "_driver", "_functions")
+DRIVER_MODULES = ("_validation", "_limits", "_e_term", "_undecided", "_tail", "_dispatch", "_driver", "_functions")
 
 # NOTE: what the run-time choices become in the standalone module: the NumPy ones for the primitives of
 # bce_sym.numeric._backend (as without the extension), and no compiled kernels (bce_sym.numeric._kernel_tables).

@@ -40,17 +40,14 @@ _INVERSE_FACTORIALS = [Fraction(1, n) for n in (1, 1, 2, 6, 24, 120, 720, 5040, 
 _COEFFICIENTS = [pair(c) for c in _INVERSE_FACTORIALS]
 
 
-def exp_pair(x):
-    """(hi, lo) with hi + lo = e^x within about 2^-100 relative, for float64 arrays x ≤ 0 (NaN gives NaN).
-
-    Below −708 (subnormal results) hi is NumPy's exp and lo is 0; below −745.2 both are 0.
-    """
+def exp_pair_unscaled(x):
+    """(hi, lo, m) with (hi + lo)·2^m = e^x within about 2^-100 relative and hi in [0.99, 2.01), for float64
+    arrays −1419 < x ≤ 0 (k = x·128/ln 2 below 2^18 keeps k·``_C1`` and k·``_C2`` exact); m is an int64 array.
+    No ldexp: below −708, where e^x is subnormal, the pair scaled by 2^(m + K) keeps every bit."""
     x = numpy.asarray(x, dtype=numpy.float64)
     with numpy.errstate(all="ignore"):
-        inside = x >= -708.0
-        xc = numpy.where(inside, x, 0.0)
-        k = numpy.rint(xc * _INV_LN2_128)
-        a = xc - k * _C1
+        k = numpy.rint(x * _INV_LN2_128)
+        a = x - k * _C1
         bh = k * _C2
         rh = a - bh
         bb = rh - a
@@ -68,6 +65,18 @@ def exp_pair(x):
         low = he + (t_hi * (bl + b * rl) + t_lo * b)
         total = hi + low
         low = (hi - total) + low
+    return total, low, m
+
+
+def exp_pair(x):
+    """(hi, lo) with hi + lo = e^x within about 2^-100 relative, for float64 arrays x ≤ 0 (NaN gives NaN).
+
+    Below −708 (subnormal results) hi is NumPy's exp and lo is 0; below −745.2 both are 0.
+    """
+    x = numpy.asarray(x, dtype=numpy.float64)
+    with numpy.errstate(all="ignore"):
+        inside = x >= -708.0
+        total, low, m = exp_pair_unscaled(numpy.where(inside, x, 0.0))
         hi = numpy.where(inside, numpy.ldexp(total, m), numpy.exp(x))
         lo = numpy.where(inside, numpy.ldexp(low, m), 0.0)
     return hi, lo

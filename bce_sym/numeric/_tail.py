@@ -27,6 +27,9 @@ only: ``fractions`` and ``decimal``). ``_TAIL`` names the quantities (the forms 
   multiple of 2^-3262 (a product of floats, s's last bit at least 2^-40) and e moves it by under 2^-3800
   (|w|, |p_w| < 2^1024), so it rounds as the value at e = 0 ± 2^-3800 do where those agree, and else the
   value at e = 0 is itself a midpoint and the value at e = 2^-5900 rounds as the exact one does.
+- First, where the value is c·w·T(e) alone with c = ±p_w or 1 (labels 0 and 1, ``_e_alone``): ±0 below
+  2^-1077 (``_rounds_to_zero``), and at 700 ≤ |s| ≤ 1400 ``_e_term`` rounds it in NumPy (bit for bit the
+  exact value where its 2^-90 bound decides); only the rest takes the exact pass.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from fractions import Fraction
 
 import numpy
 
+from bce_sym.numeric._e_term import _below_least_subnormal, _e_applies, _e_term
 from bce_sym.numeric._undecided import _rounded
 
 #: A value below its weights' scale times this may have lost bits to a subnormal intermediate.
@@ -193,6 +197,13 @@ def _redo_tail(quantity: str, s: numpy.ndarray, label: numpy.ndarray, pw: numpy.
             zero = _rounds_to_zero(form, a, y, p, u)
             value[where[zero]] = numpy.copysign(0.0, u[zero] * _e_coefficient(form, a[zero], y[zero], p[zero]))
             rest = ~zero
+            # NOTE: a pure e-term with an exact float coefficient (a label of 0 or 1) is rounded in NumPy.
+            c = numpy.where(rest & _e_alone(form, a, y), _e_coefficient(form, a, y, p), 0.0)
+            fast = numpy.flatnonzero(_e_applies(a, c, u))
+            if fast.size:
+                decided, fast_value = _e_term(a[fast], c[fast], u[fast])
+                value[where[fast[decided]]] = fast_value[decided]
+                rest[fast[decided]] = False
             for k, *point in zip(*(x[rest].tolist() for x in (where, a, y, p, u)), strict=True):
                 value[k] = _exact(form, *point)
 
@@ -203,6 +214,14 @@ def _e_coefficient(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.n
     if form is _gradient:
         return numpy.where(s > 0, -pw * y, 1 - y)
     return pw * y + (1 - y)
+
+
+def _e_alone(form: object, s: numpy.ndarray, y: numpy.ndarray) -> numpy.ndarray:
+    """Where the value is c·(a term in e) alone with c = ±p_w or 1 exactly: a label of 0 or 1 (the hessian's
+    at any s; the loss and gradient at y = 1 for s > 0, y = 0 for s < 0)."""
+    if form is _hessian:
+        return (y == 0) | (y == 1)
+    return numpy.where(s > 0, y == 1, y == 0)
 
 
 def _rounds_to_zero(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.ndarray,
@@ -216,8 +235,7 @@ def _rounds_to_zero(form: object, s: numpy.ndarray, y: numpy.ndarray, pw: numpy.
         # NOTE: the rest is (1 − y)·max(0, s) or −p_w·y·max(0, −s) (times σ's 1/(1 + e) in the gradient).
         alone = numpy.where(s > 0, y == 1, (y == 0) | (pw == 0))
     c = numpy.abs(_e_coefficient(form, s, y, pw))
-    log2 = numpy.log2(numpy.abs(w)) + numpy.log2(c) - numpy.abs(s) * 1.4426950408889634
-    return alone & (c >= 2.0**-900) & (log2 < -1079.0)
+    return alone & (c >= 2.0**-900) & _below_least_subnormal(s, c, w)
 
 
 #: A block whose logits lie within ±_NEAR and whose pos_weight and nonzero labels lie in [_LOW, 1/_LOW] keeps

@@ -15,7 +15,9 @@ float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
   give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in exact
   fractions. Where both ends round to the same float that float is the answer; else P doubles. σ(s) is
   irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
-  loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval).
+  loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700)
+  the value is the pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's
+  value where its bound decides, ±0 below 2^-1077 at any finite s); only the rest comes here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import struct
 from fractions import Fraction
 
 import numpy
+
+from bce_sym.numeric._e_term import _below_least_subnormal, _e_applies, _e_term
 
 
 def _rounded(x: Fraction, odd: bool) -> float:
@@ -103,6 +107,20 @@ def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, val
     if not inputs.all():
         where, first, label, weights = where[inputs], first[inputs], label[inputs], weights[inputs]
     compute = _UNDECIDED[kernel]
+    if compute is _logit_gradient and not odd:
+        # NOTE: at y = 1, s ≥ 700 the value is −w·σ(−s), at y = 0, s ≤ −700 it is w·σ(s): pure e-terms.
+        # NOTE: below 2^-1077 it is ±0 (the sign of −w or w, as the binary kernels give it) at any finite s.
+        c = numpy.where(first > 0, numpy.where(label == 1.0, -1.0, 0.0), numpy.where(label == 0.0, 1.0, 0.0))
+        keep = numpy.ones(where.shape, dtype=bool)
+        zero = (c != 0) & (weights != 0) & numpy.isfinite(first) & _below_least_subnormal(first, c, weights)
+        value[where[zero]] = numpy.copysign(0.0, c[zero] * weights[zero])
+        keep[zero] = False
+        fast = numpy.flatnonzero(keep & _e_applies(first, c, weights))
+        if fast.size:
+            decided, fast_value = _e_term(first[fast], c[fast], weights[fast])
+            value[where[fast[decided]]] = fast_value[decided]
+            keep[fast[decided]] = False
+        where, first, label, weights = where[keep], first[keep], label[keep], weights[keep]
     for k, s, y, w in zip(where.tolist(), first.tolist(), label.tolist(), weights.tolist(), strict=True):
         # NOTE: an infinite weight times the rounded value (IEEE: ±∞, or NaN times 0), as the kernel would.
         value[k] = compute(s, y, odd, Fraction(w)) if math.isfinite(w) else compute(s, y, odd) * w
