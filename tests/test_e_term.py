@@ -112,3 +112,16 @@ def test_beyond_the_least_subnormal_the_soft_gradient_is_a_zero_of_the_binary_ke
     assert np.signbit(soft).tolist() == np.signbit(numeric.bce_with_logits_grad(s, y, weight=w)).tolist() == [
         True, False, False, False, True, True, True, False]
     assert not soft.any()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_other_labels_beyond_the_least_subnormal_are_the_exact_pass(monkeypatch, seed: int) -> None:
+    # NOTE: with no weight, (1 − y) − σ(−s) and σ(s) − y there are the floats 1 − y (y in [1/2, 2]) and −y.
+    rng = np.random.default_rng(seed)
+    s = 10.0 ** rng.uniform(np.log10(746.0), 308.0, N) * rng.choice([-1.0, 1.0], N)
+    y = np.where(s > 0, rng.uniform(0.5, 1.0, N), 10.0 ** rng.uniform(-323.5, 0.0, N))
+    y[::7] = rng.uniform(0.0, 1.0, y[::7].size)  # NOTE: some left to the exact pass (1 − y inexact)
+    fast = numeric.bce_with_logits_grad(s, y)
+    _exact_only(monkeypatch)
+    _same_bits((fast,), (numeric.bce_with_logits_grad(s, y),))
+    assert np.count_nonzero(fast == np.where(s > 0, 1.0 - y, -y)) > 0.8 * N

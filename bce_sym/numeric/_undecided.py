@@ -17,7 +17,8 @@ float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
   irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
   loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700)
   the value is the pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's
-  value where its bound decides, ±0 below 2^-1077 at any finite s); only the rest comes here.
+  value where its bound decides, ±0 below 2^-1077 at any finite s; there, with no weight, another label's
+  value is the float 1 − y or −y itself); only the rest comes here.
 """
 
 from __future__ import annotations
@@ -114,7 +115,12 @@ def _redo_undecided(kernel: str, first: numpy.ndarray, label: numpy.ndarray, val
         keep = numpy.ones(where.shape, dtype=bool)
         zero = (c != 0) & (weights != 0) & numpy.isfinite(first) & _below_least_subnormal(first, c, weights)
         value[where[zero]] = numpy.copysign(0.0, c[zero] * weights[zero])
-        keep[zero] = False
+        # NOTE: and with no weight, another label's (1 − y) − σ(−s) or σ(s) − y is a nonzero float (1 − y is exact
+        # for y in [1/2, 2]) moved by under 2^-1077, less than half the float grid's least spacing: that float.
+        plain = ~zero & (weights == 1.0) & numpy.isfinite(first) & numpy.isfinite(label) & _below_least_subnormal(
+            first, 1.0, 1.0) & numpy.where(first > 0, (label >= 0.5) & (label <= 2.0), True)
+        value[where[plain]] = numpy.where(first[plain] > 0, 1.0 - label[plain], -label[plain])
+        keep[zero | plain] = False
         fast = numpy.flatnonzero(keep & _e_applies(first, c, weights))
         if fast.size:
             decided, fast_value = _e_term(first[fast], c[fast], weights[fast])
