@@ -61,6 +61,21 @@ def test_merge_of_chunks() -> None:
         Report.merge([])
 
 
+def test_merged_percentiles_never_exceed_the_maximum() -> None:
+    # NOTE: merged percentiles are read off histogram bins; a bin's upper edge (here 2) may lie above every
+    # error in it (1.25), and no percentile may be printed above the maximum (a float64 sweep printed max
+    # 1.23, p99 2.00).
+    x = np.linspace(1.25, 1.5, 200)
+    computed = x.copy()
+    computed[::2] = np.nextafter(x[::2], 3.0)  # 1.25 ULPs from the exact x − ULP/4
+    part = Report.from_arrays(target="t", quantity="sigmoid", dtype="float64", labels="none", inputs=(x,),
+                              computed=computed, exact=x, exact_lo=-0.25 * np.spacing(x))
+    merged = Report.merge([part, part])
+    assert merged.max_ulp == part.max_ulp and 1.2 < merged.max_ulp < 1.3
+    assert all(value <= merged.max_ulp for _, value in merged.percentiles)
+    assert merged.percentile(99.0) == merged.max_ulp
+
+
 def test_json_markdown_and_repr() -> None:
     report = _report()
     text = json.dumps(report.to_dict(), allow_nan=False)

@@ -261,7 +261,8 @@ class Report:
             max_ulp=max_ulp,
             nonfinite=sum(part.nonfinite for part in parts),
             worst=tuple(worst[:worst_count]),
-            percentiles=percentiles_from_histogram(merged_histogram) if merged_histogram else first.percentiles,
+            percentiles=(percentiles_from_histogram(merged_histogram, max_ulp) if merged_histogram
+                         else first.percentiles),
             zones=merge_rows([part.zones for part in parts]),
             binades=merge_rows([part.binades for part in parts]),
             max_bits=float(error_bits(max_ulp)),

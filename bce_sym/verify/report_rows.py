@@ -108,8 +108,11 @@ def histogram(ulps: np.ndarray) -> tuple[HistogramRow, ...]:
     )
 
 
-def percentiles_from_histogram(rows: Sequence[HistogramRow]) -> tuple[tuple[float, float], ...]:
-    """Upper bounds of the percentiles from a histogram (used where chunks were merged)."""
+def percentiles_from_histogram(
+    rows: Sequence[HistogramRow], ceiling: float = math.inf
+) -> tuple[tuple[float, float], ...]:
+    """Upper bounds of the percentiles from a histogram (used where chunks were merged): the upper edge of
+    the bin that holds each, and never above ``ceiling`` (the largest error, which bounds them all too)."""
     total = sum(row.count for row in rows)
     if total == 0:
         return tuple((q, 0.0) for q in PERCENTILES)
@@ -120,7 +123,7 @@ def percentiles_from_histogram(rows: Sequence[HistogramRow]) -> tuple[tuple[floa
         for row in rows:
             running += row.count
             if running >= needed:
-                result.append((q, row.hi))
+                result.append((q, min(row.hi, ceiling)))
                 break
     return tuple(result)
 
