@@ -19,13 +19,13 @@ or lo gives the wrong side. Such points, found from hi and lo alone (``near_boun
   rational other than the boundary, and enough bits separate the two.
 
 The decided (hi, lo) record the side: hi is the correctly rounded float64, lo the rest rounded to nearest,
-except that it never lands on a half-ULP tie it does not reach (one step toward 0 instead), nor on 0 where
-the side matters (below a power of two; beside a midpoint of a narrower format): there the smallest
-subnormal of the rest's sign, which moves the value by nothing measurable.
+except that it never lands within an ULP of a half-ULP tie it does not reach (that ULP below it instead),
+nor on 0 where the side matters (below a power of two; beside a midpoint of a narrower format): there the
+smallest subnormal of the rest's sign, which moves the value by nothing measurable.
 
 >>> from bce_sym.quantities import quantity
 >>> decide(quantity("bce_with_logits_grad"), [800.0, 0.25 + 2.0**-54], "float64", 136)
-(0.7499999999999999, 5.551115123125782e-17)
+(0.7499999999999999, 5.5511151231257815e-17)
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ import numpy as np
 from mpmath import mpf
 from mpmath.libmp import (
     from_float,
+    from_man_exp,
     from_rational,
     mpf_abs,
     mpf_add,
     mpf_exp,
+    mpf_mul,
     mpf_sub,
     normalize1,
     round_down,
@@ -55,7 +57,6 @@ from bce_sym.quantities import Argument, Quantity
 from bce_sym.verify.reference.mpmath_forms import EVALUATE, core, logit_core, probability_core
 
 _MP = mpmath.mp
-_EXACT = 1 << 14  # bits: sums of products of three floats (exponents −3222..3072) are exact at this precision
 _LIMIT = 1 << 14  # Ziv stops here (the cancellation of mpmath_values raises at the same size)
 _PROBE = 2.0**-200  # e of the probe that gives K: g(e)/e is 1 to 2^-199 there
 _TAIL = -128  # mag of e below which K·e is the rest to 2^-127
@@ -237,22 +238,25 @@ def _finish(hi: float, rest: Any, fmt: FloatFormat, prec: int) -> tuple[float, f
         below_power = toward_zero and mantissa == 0.5 and exponent - 1 > max(fmt.min_exponent, -1022)
         if below_power or _is_midpoint(hi, fmt):
             lo = math.copysign(5e-324, rest)
-    elif fmt.precision == 53 and abs(lo) >= 2.0**-1022 and 2 * abs(lo) == _gap(hi, lo) and \
-            _MP.make_mpf(mpf_abs(rest._mpf_)) < abs(lo):
-        # NOTE: the rest rounds onto the tie with the next float; it is below it, and the side must show.
-        # (A subnormal rest, beside hi below 2^-969, is on a grid too coarse for that: it stays as it is.)
-        lo = math.nextafter(lo, 0.0)
+    elif fmt.precision == 53 and abs(lo) >= 2.0**-1022:
+        half = _gap(hi, lo) / 2
+        off = half - math.ulp(half)
+        if abs(lo) > off and _MP.make_mpf(mpf_abs(rest._mpf_)) < half:
+            # NOTE: the rest is below the tie with the next float, and within an ULP of the tie's own binade,
+            # where |(c − hi) − lo| of ``ulp_error`` would round onto the tie for one neighbour c or the other:
+            # that ULP below the tie, both neighbours' errors are off it on their own sides (0.5 ∓ 2^-53).
+            # (A subnormal rest, beside hi below 2^-969, is on a grid too coarse for that: it stays as it is.)
+            lo = math.copysign(off, lo)
     return hi, lo
 
 
 def _finish_exact(value: Any, fmt: FloatFormat, prec: int) -> tuple[float, float]:
     """(hi, lo) of an exact value: an mpf, or a Fraction."""
     if isinstance(value, Fraction):
-        with mpmath.workprec(_EXACT):
-            approximate = mpf(value.numerator) / value.denominator
-        hi = nearest_raw(approximate._mpf_)
-        if not math.isfinite(hi):
-            return hi, 0.0
+        try:
+            hi = value.numerator / value.denominator  # NOTE: Python's integer division rounds correctly
+        except OverflowError:
+            return math.copysign(math.inf, value), 0.0
         rest = value - Fraction(hi)
         # NOTE: rounded toward 0, a rest below the half-gap tie stays below it.
         rest_mpf = _MP.make_mpf(from_rational(rest.numerator, rest.denominator, _FAR, round_down))
@@ -266,23 +270,33 @@ def _finish_exact(value: Any, fmt: FloatFormat, prec: int) -> tuple[float, float
 # ---------------------------------------------------------------------- deciding
 
 
+def _exact_bits(values: Sequence[float]) -> int:
+    """A precision at which sums of products of the inputs (and 1/2, 1/4) are exact: their bits and the span
+    of their exponents."""
+    return 128 + sum(53 + abs(math.frexp(value)[1]) for value in values if math.isfinite(value))
+
+
 def _exact_value(row: Quantity, values: Sequence[float]) -> Any:
     """The value where it is rational at the input floats, exactly (mpf or Fraction); else None."""
     first = values[0]
     if row.first is Argument.PROBABILITY:
         if first in (0.0, 1.0):
             # NOTE: the limits (±1, ±inf, 0, the other label's term) are exact at any precision.
-            return evaluate_at(row, values, _EXACT, _EXACT - 16)
+            return evaluate_at(row, values, _exact_bits(values), 0)
         labels = [Fraction(value) for value in values[1:]]
-        p = Fraction(first)
-        # NOTE: the formulas are linear in log p and log(1 − p): three stand-ins show whether they appear.
-        found = {_formula(row, probability_core(p, a, b), labels) for a, b in ((0, 0), (1, 0), (0, 1))}
-        return found.pop() if len(found) == 1 else None
+        # NOTE: the formulas are linear in log p and log(1 − p): three stand-ins show whether they appear (at
+        # p = 1/3, once for a row and the labels' zero pattern: a zero coefficient drops a logarithm).
+        key = ("logs", row.name, *((label == 0, label == 1) for label in values[1:]))
+        if key not in _PARTS:
+            third = Fraction(1, 3)
+            found = {_formula(row, probability_core(third, a, b), labels) for a, b in ((0, 0), (1, 0), (0, 1))}
+            _remember_parts(key, len(found) == 1)
+        return _formula(row, probability_core(Fraction(first), 0, 0), labels) if _PARTS[key] else None
     if math.isinf(first):
-        return evaluate_at(row, values, _EXACT, _EXACT - 16)  # e = 0: sums of products of floats
+        return evaluate_at(row, values, _exact_bits(values), 0)  # e = 0: sums of products of floats
     if first != 0.0:
         return None
-    with mpmath.workprec(_EXACT):
+    with mpmath.workprec(_exact_bits(values)):
         labels = [mpf(value) for value in values[1:]]
         # NOTE: at s = 0, e = 1 and σ = 1/2 are exact; the formulas are linear in l = log 2: if two stand-ins
         # give one value, l is not in it.
@@ -290,30 +304,109 @@ def _exact_value(row: Quantity, values: Sequence[float]) -> Any:
     return found.pop() if len(found) == 1 else None
 
 
+def _fraction(value: Any) -> Fraction:
+    """A Fraction of a Fraction, an int, or a finite mpf (a formula with every coefficient 0 gives mpf(0))."""
+    if isinstance(value, mpmath.mpf):
+        sign, man, exp, _ = value._mpf_
+        return Fraction(-man if sign else man) * Fraction(2) ** exp
+    return Fraction(value)
+
+
+_PARTS: dict[tuple[Any, ...], Any] = {}
+_PARTS_ENTRIES = 4096
+
+
+def _parts(row: Quantity, s: float, values: Sequence[float], fmt: FloatFormat) -> tuple[tuple, Fraction] | None:  # type: ignore[type-arg]
+    """(V0 as a raw mpf, K) where V0 is a boundary of ``fmt``, else None.
+
+    NOTE: V0 (the formula at e = l = 0) and K (from e = l = 2^-200: g(e) is e to 2^-199) in fractions, exact
+    and cheap: V0 is a sum of products of the inputs, dyadic. Where V0 does not change with s (σ → 1, 1 − y)
+    both are kept for the next point of the same row, labels and side of 0.
+    """
+    key = (row.name, fmt.name, s >= 0, *values[1:])
+    if key in _PARTS:
+        return _PARTS[key]
+    labels = [Fraction(value) for value in values[1:]]
+    at = Fraction(s)
+    base = _fraction(_formula(row, logit_core(at, Fraction(0), Fraction(0), s >= 0), labels))
+    found = None
+    base_raw = _dyadic(base)
+    if _is_boundary(_MP.make_mpf(base_raw), fmt):
+        probe = Fraction(1, 1 << 200)
+        slope = (_fraction(_formula(row, logit_core(at, probe, probe, s >= 0), labels)) - base) / probe
+        found = (base_raw, slope)
+    if base == _fraction(_formula(row, logit_core(2 * at, Fraction(0), Fraction(0), s >= 0), labels)):
+        _remember_parts(key, found)
+    return found
+
+
+def _remember_parts(key: tuple[Any, ...], entry: Any) -> None:
+    if len(_PARTS) >= _PARTS_ENTRIES:
+        _PARTS.clear()
+    _PARTS[key] = entry
+
+
+def _dyadic(value: Fraction) -> tuple:  # type: ignore[type-arg]
+    """A Fraction whose denominator is a power of two as an exact raw mpf."""
+    return from_man_exp(value.numerator, 1 - value.denominator.bit_length())
+
+
 def _tail(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: int) -> tuple[float, float] | None:
     """(hi, lo) at a finite logit whose V0 is a boundary of ``fmt`` and e < 2^-128 (else None)."""
     s = values[0]
-    e = _MP.make_mpf(mpf_exp(from_float(-abs(s)), 64, round_nearest))
-    if mpmath.mag(e) > _TAIL:
+    e = mpf_exp(from_float(-abs(s)), 64, round_nearest)
+    if e[2] + e[3] > _TAIL:
         return None
-    with mpmath.workprec(_EXACT):
-        labels = [mpf(value) for value in values[1:]]
-        base = _formula(row, logit_core(mpf(s), mpf(0), mpf(0), s >= 0), labels)
-        if not _is_boundary(base, fmt):
-            return None
-        probe = _formula(row, logit_core(mpf(s), mpf(_PROBE), mpf(_PROBE), s >= 0), labels)
-        slope = (probe - base) / _PROBE
+    parts = _parts(row, s, values, fmt)
+    if parts is None:
+        return None
+    base_raw, slope = parts
     if slope == 0:
-        return _finish_exact(base, fmt, prec)  # K = 0: the value is V0 at every s
-    with mpmath.workprec(_FAR):
-        rest = slope * e
-        side = mpmath.ldexp(mpmath.sign(rest), int(mpmath.mag(base)) - _FAR)
-    # NOTE: V0 is exact and rest below 2^-128·|K|: the value rounds as V0 moved a hair toward rest's side.
-    with mpmath.workprec(_EXACT):
-        hi = nearest_raw((base + side)._mpf_)
-        offset = base - hi
+        return _finish_exact(_MP.make_mpf(base_raw), fmt, prec)  # K = 0: the value is V0 at every s
+    rest = mpf_mul(from_rational(slope.numerator, slope.denominator, _FAR, round_nearest), e, _FAR)
+    return _beside(base_raw, rest, fmt, prec)
+
+
+def _beside(base_raw: tuple, rest: tuple, fmt: FloatFormat, prec: int) -> tuple[float, float]:  # type: ignore[type-arg]
+    """(hi, lo) of V0 + rest: V0 an exact boundary (raw), rest (raw, nonzero) far below its spacing."""
+    # NOTE: the value rounds as V0 moved a hair toward rest's side.
+    side = (rest[0], 1, base_raw[2] + base_raw[3] - _FAR, 1)
+    hi = nearest_raw(mpf_add(base_raw, side, 0))
+    offset = mpf_sub(base_raw, from_float(hi), 0)
     # NOTE: rounded toward 0, the sum stays below a half-gap offset that rest takes from (at any size of rest).
-    return _finish(hi, _MP.make_mpf(mpf_add(offset._mpf_, rest._mpf_, _FAR, round_down)), fmt, prec)
+    return _finish(hi, _MP.make_mpf(mpf_add(offset, rest, _FAR, round_down)), fmt, prec)
+
+
+_STEP = 2.0**-40  # the probes of the derivatives at s = 0
+
+
+def _near_zero(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: int) -> tuple[float, float] | None:
+    """(hi, lo) at 0 < |s| < 2^-100 where the value at s = 0 is an exact boundary of ``fmt`` (else None).
+
+    NOTE: there V(s) = V(0) + V'(0)s + V''(0)s²/2 to 2^-200 of the last term kept: σ(s) = 1/2 + s/4,
+    σ(s)σ(−s) = 1/4 − s²/16. The derivatives come from V(±2^-40) (central differences, V'(0) exactly 0
+    where V(h) = V(−h), as for the even σσ'), computed once for a row, labels and format.
+    """
+    s = values[0]
+    if not 0 < abs(s) < 2.0**-100:
+        return None
+    key = ("zero", row.name, fmt.name, *values[1:])
+    if key not in _PARTS:
+        entry = None
+        base = _exact_value(row, [0.0, *values[1:]])
+        if base is not None and _is_boundary(base := _MP.make_mpf(_dyadic(_fraction(base))), fmt):
+            plus, minus = (evaluate_at(row, [h, *values[1:]], 400, 380) for h in (_STEP, -_STEP))
+            with mpmath.workprec(400):
+                slope = 0 if plus == minus else (plus - minus) / (2 * _STEP)
+                curve = (plus - 2 * base + minus) / _STEP**2
+            entry = (base._mpf_, slope, curve)
+        _remember_parts(key, entry)
+    if (entry := _PARTS[key]) is None:
+        return None
+    base_raw, slope, curve = entry
+    with mpmath.workprec(_FAR):
+        rest = slope * s + curve * (mpf(s) ** 2 / 2) if slope != 0 else curve * (mpf(s) ** 2 / 2)
+    return None if rest == 0 else _beside(base_raw, rest._mpf_, fmt, prec)
 
 
 def decide(row: Quantity, values: Sequence[float], dtype: str, prec: int) -> tuple[float, float]:
@@ -330,9 +423,9 @@ def decide(row: Quantity, values: Sequence[float], dtype: str, prec: int) -> tup
     if exact is not None:
         return _finish_exact(exact, fmt, prec)
     if row.first is Argument.LOGIT:
-        tail = _tail(row, values, fmt, prec)
-        if tail is not None:
-            return tail
+        shortcut = _tail(row, values, fmt, prec) or _near_zero(row, values, fmt, prec)
+        if shortcut is not None:
+            return shortcut
     bits = 2 * prec
     while bits <= _LIMIT:
         value = evaluate_at(row, values, bits, bits - 16)

@@ -289,6 +289,11 @@ def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray |
         side = np.sign(lo) * np.sign(hi)
         unsure = ((np.abs(lo) <= ours) & (ours > 0)) | ((lo == 0) & ~exact)
         undecided |= power & unsure
+        # NOTE: where the rest is within two ULPs (of its binade) of the half-gap tie with the next float,
+        # mpmath moves its rest an ULP below the tie (``mpmath_rounding``): those points are mpmath's.
+        gap = np.where(lo * np.sign(hi) > 0, np.abs(np.nextafter(hi, 2 * hi) - hi), np.abs(hi - np.nextafter(hi, 0.0)))
+        near_tie = np.abs(np.abs(lo) - gap / 2) <= 2 * np.spacing(gap / 2) + ours
+        undecided |= finite & ~vanishing & (np.abs(lo) >= 2.0**-1022) & near_tie
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
         below = vanishing & power & (side < 0)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
