@@ -38,16 +38,21 @@ def _everywhere(name, columns, dtype, computed, zones=None, labels="binary", pro
     return hi, lo, hi.size
 
 
+def _check_with(reference, quantity: str, points: int, labels: str):
+    """(report, seconds) of the float64 check of numeric's ``quantity`` with ``reference`` in place."""
+    sampled_check.reference_for_check = reference
+    try:
+        started = time.perf_counter()
+        report = check(getattr(numeric, quantity), quantity, dtype="float64", points=points, labels=labels)
+        return report, time.perf_counter() - started
+    finally:
+        sampled_check.reference_for_check = reference_for_check
+
+
 def _same_as_mpmath(quantity: str, points: int, labels: str, fast) -> tuple[bool, float]:
     """(whether the all-mpmath report equals ``fast``'s but for its seconds, seconds of the mpmath check)."""
     clear_caches()
-    sampled_check.reference_for_check = _everywhere
-    try:
-        started = time.perf_counter()
-        slow = check(getattr(numeric, quantity), quantity, dtype="float64", points=points, labels=labels)
-        elapsed = time.perf_counter() - started
-    finally:
-        sampled_check.reference_for_check = reference_for_check
+    slow, elapsed = _check_with(_everywhere, quantity, points, labels)
     a, b = fast.to_dict(), slow.to_dict()
     # NOTE: as tests/test_float64_check.py compares them: percentiles and the figure's curve as printed.
     same = all(a[key] == b[key] for key in a if key not in ("seconds", "percentiles", "profile"))
@@ -71,13 +76,7 @@ def _timed_check(quantity: str, points: int, labels: str = "binary") -> tuple[fl
         settled.append(count)
         return hi, lo, count
 
-    sampled_check.reference_for_check = recording
-    try:
-        started = time.perf_counter()
-        report = check(getattr(numeric, quantity), quantity, dtype="float64", points=points, labels=labels)
-        elapsed = time.perf_counter() - started
-    finally:
-        sampled_check.reference_for_check = reference_for_check
+    report, elapsed = _check_with(recording, quantity, points, labels)
     return elapsed, sum(settled), report.max_ulp, sum(reference_seconds), report
 
 

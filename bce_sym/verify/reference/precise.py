@@ -225,8 +225,9 @@ def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray |
     per-point soft labels (an array of ``first``'s shape: the quantity's ``"soft"`` row at every point).
 
     ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded, as mpmath's ``exact_values``
-    gives them, but for at most ``bound`` + half an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
-    not exact: the row's ``lo``); ``undecided`` marks points to settle with mpmath.
+    gives them, but for at most ``bound`` + an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
+    not exact: the row's ``lo``; next to a tie mpmath's rest is an ULP off it, ``mpmath_rounding``);
+    ``undecided`` marks points to settle with mpmath.
     ``NotImplementedError`` where a row holds an operation double-double does not do.
     """
     values = np.ascontiguousarray(first, dtype=np.float64)
@@ -289,11 +290,6 @@ def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray |
         side = np.sign(lo) * np.sign(hi)
         unsure = ((np.abs(lo) <= ours) & (ours > 0)) | ((lo == 0) & ~exact)
         undecided |= power & unsure
-        # NOTE: where the rest is within two ULPs (of its binade) of the half-gap tie with the next float,
-        # mpmath moves its rest an ULP below the tie (``mpmath_rounding``): those points are mpmath's.
-        gap = np.where(lo * np.sign(hi) > 0, np.abs(np.nextafter(hi, 2 * hi) - hi), np.abs(hi - np.nextafter(hi, 0.0)))
-        near_tie = np.abs(np.abs(lo) - gap / 2) <= 2 * np.spacing(gap / 2) + ours
-        undecided |= finite & ~vanishing & (np.abs(lo) >= 2.0**-1022) & near_tie
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
         below = vanishing & power & (side < 0)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
