@@ -1,12 +1,12 @@
-"""The exact value rounded to float64 as (hi, lo), and the side of a rounding boundary it lies on.
+"""The side of a rounding boundary an exact value lies on, where the working precision cannot tell.
 
 ``mpmath_values`` evaluates at a fixed working precision (136 bits for float64) and splits the value into
 hi, the nearest float64, and lo, the nearest float64 to the rest. Where the exact value lies within that
 precision of a *boundary* of the format measured (a midpoint between two of its floats, where the nearest
 one changes, or a power of two above its smallest normal, where the ULP changes), the working value may
 sit on the boundary itself or on its wrong side: hi is then the wrong neighbour (the tie rounded to even)
-or lo gives the wrong side. Such points, found from hi and lo alone (``near_boundary``), are decided here
-(``decide``):
+or lo gives the wrong side. Such points, found from hi and lo alone (``mpmath_boundaries.near_boundary``),
+are decided here (``decide``):
 
 - values rational at the input floats are computed exactly: the probability rows without a logarithm
   (bce_grad, bce_hess) in fractions, logits at s = ±inf (e = 0) and at s = 0 where log 2 drops out
@@ -18,10 +18,8 @@ or lo gives the wrong side. Such points, found from hi and lo alone (``near_boun
 - elsewhere the precision is doubled until the point is decided (Ziv): the value is then irrational, or a
   rational other than the boundary, and enough bits separate the two.
 
-The decided (hi, lo) record the side: hi is the correctly rounded float64, lo the rest rounded to nearest,
-except that it never lands within an ULP of a half-ULP tie it does not reach (that ULP below it instead),
-nor on 0 where the side matters (below a power of two; beside a midpoint of a narrower format): there the
-smallest subnormal of the rest's sign, which moves the value by nothing measurable.
+The decided value comes as (hi, lo) that record the side (``mpmath_boundaries.finish_exact``). ``evaluate_at``,
+the evaluation at a precision (raised where a difference cancels), is also ``mpmath_values``'s.
 
 >>> from bce_sym.quantities import quantity
 >>> decide(quantity("bce_with_logits_grad"), [800.0, 0.25 + 2.0**-54], "float64", 136)
@@ -36,64 +34,31 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
-import numpy as np
 from mpmath import mpf
 from mpmath.libmp import (
     from_float,
     from_man_exp,
     from_rational,
-    mpf_abs,
-    mpf_add,
     mpf_exp,
     mpf_mul,
-    mpf_sub,
-    normalize1,
-    round_down,
     round_nearest,
 )
 
 from bce_sym.formats import FloatFormat, float_format
 from bce_sym.quantities import Argument, Quantity
+from bce_sym.verify.reference.mpmath_boundaries import (
+    FAR,
+    beside,
+    finish_exact,
+    is_boundary,
+    nearest_boundary,
+)
 from bce_sym.verify.reference.mpmath_forms import EVALUATE, core, logit_core, probability_core
 
 _MP = mpmath.mp
 _LIMIT = 1 << 14  # Ziv stops here (the cancellation of mpmath_values raises at the same size)
 _PROBE = 2.0**-200  # e of the probe that gives K: g(e)/e is 1 to 2^-199 there
 _TAIL = -128  # mag of e below which K·e is the rest to 2^-127
-_FAR = 300  # bits below a value at which a stand-in for its side is placed
-
-
-# ---------------------------------------------------------------------- nearest float64
-
-
-def nearest_raw(raw: tuple) -> float:  # type: ignore[type-arg]
-    """A raw mpf rounded to the nearest float64, ties to even, subnormals and overflow included."""
-    sign, man, exp, bc = raw
-    if not man:
-        return float(_MP.make_mpf(raw))
-    top = exp + bc  # value in [2^(top−1), 2^top)
-    bits = 53 if top - 1 >= -1022 else top + 1074
-    if bits <= 0:
-        # NOTE: |value| < 2^−1074: rounds to 2^−1074 only above half of it (2^−1075 itself ties to 0).
-        above_half = top == -1074 and man != 1 << (bc - 1)
-        magnitude = 2.0**-1074 if above_half else 0.0
-        return -magnitude if sign else magnitude
-    sign, man, exp, bc = normalize1(sign, man, exp, bc, bits, round_nearest)
-    try:
-        magnitude = math.ldexp(man, exp)
-    except OverflowError:
-        magnitude = math.inf
-    return -magnitude if sign else magnitude
-
-
-def split(value: Any) -> tuple[float, float]:
-    """(hi, lo): hi the nearest float64, lo the nearest float64 to value − hi (0 when hi is infinite)."""
-    raw = value._mpf_
-    hi = nearest_raw(raw)
-    if not math.isfinite(hi):
-        return hi, 0.0
-    # NOTE: exact subtraction (precision 0): value − hi is small, and rounding it once is all lo needs.
-    return hi, nearest_raw(mpf_sub(raw, from_float(hi), 0))
 
 
 # ---------------------------------------------------------------------- evaluation
@@ -134,139 +99,6 @@ def _formula(row: Quantity, at: Any, labels: Sequence[Any]) -> Any:
     return result
 
 
-# ---------------------------------------------------------------------- boundaries of a format
-
-
-def near_boundary(hi: np.ndarray, lo: np.ndarray, dtype: str) -> np.ndarray:
-    """Where hi + lo lies within 2^-(2p − 6) of a boundary of ``dtype`` (p its precision): a superset of
-    the points whose working value (2^-(2p + 8)) may not decide their rounding or their binade."""
-    fmt = float_format(dtype)
-    with np.errstate(all="ignore"):
-        magnitude = np.abs(hi)
-        width = magnitude * 2.0 ** -(2 * fmt.precision - 6)
-        mantissa, exponent = np.frexp(magnitude)
-        toward = lo * np.sign(hi)
-        power = (mantissa == 0.5) & (exponent - 1 > fmt.min_exponent) & (np.abs(lo) <= width)
-        if fmt.precision == 53:
-            # NOTE: hi is a float64: the midpoints are half a gap away, on the side of lo (above the largest
-            # float, the tie with infinity).
-            up = np.nextafter(magnitude, np.inf) - magnitude
-            up = np.where(np.isinf(up), 2.0 ** (fmt.max_spacing_exponent - 1) * 2, up)
-            down = magnitude - np.nextafter(magnitude, 0.0)
-            gap = np.where(toward > 0, up, down)
-            middle = (lo != 0) & (np.abs(np.abs(lo) - gap / 2) <= width)
-        else:
-            quantum = np.ldexp(1.0, np.maximum(exponent - fmt.precision, fmt.min_spacing_exponent))
-            midpoint = (np.floor(magnitude / quantum) + 0.5) * quantum
-            middle = np.abs((magnitude - midpoint) + toward) <= width
-    return (power | middle) & np.isfinite(hi)
-
-
-def hidden_boundary(value: Any, hi: float) -> bool:
-    """Whether a float64 boundary that hi and lo cannot show lies near ``value``: the tie with infinity
-    (hi = ±inf) or a midpoint of the subnormal grid (whose half-quantum rest rounds to 0)."""
-    if math.isinf(hi):
-        return bool(mpmath.isfinite(value)) and mpmath.mag(value) <= 1024
-    if not math.isfinite(hi) or abs(hi) >= 2.0**-1021 or value == 0:
-        return False
-    with mpmath.workprec(64):
-        rest = abs(_MP.make_mpf(mpf_sub(value._mpf_, from_float(hi), 0)))
-        return bool(abs(rest - 2.0**-1075) <= abs(value) * 2.0**-100)
-
-
-def _boundaries(raw: tuple, fmt: FloatFormat) -> list[tuple]:  # type: ignore[type-arg]
-    """The boundaries of ``fmt`` next to a nonzero raw mpf, as raw mpfs of its sign: the midpoint of the
-    format's interval that holds it, and the powers of two at the ends of its binade above the smallest
-    normal's."""
-    sign, man, exp, bc = raw
-    top = exp + bc  # |value| in [2^(top−1), 2^top)
-    quantum = max(top - fmt.precision, fmt.min_spacing_exponent)
-    whole = man >> (quantum - exp) if quantum >= exp else man << (exp - quantum)
-    odd = 2 * whole + 1  # NOTE: odd, so (sign, odd, exponent, bits) is a normalised raw mpf
-    found = [(sign, odd, quantum - 1, odd.bit_length())]
-    found += [(sign, 1, k, 1) for k in (top - 1, top) if fmt.min_exponent < k <= fmt.max_exponent]
-    return found
-
-
-def _nearest_boundary(value: Any, fmt: FloatFormat) -> tuple[Any, Any]:
-    """(boundary, |value − boundary|) for the boundary of ``fmt`` nearest to a finite nonzero mpf."""
-    raw = value._mpf_
-    best = None
-    for boundary in _boundaries(raw, fmt):
-        distance = abs(_MP.make_mpf(mpf_sub(raw, boundary, 0)))
-        if best is None or distance < best[1]:
-            best = (_MP.make_mpf(boundary), distance)
-    assert best is not None
-    return best
-
-
-def _is_boundary(value: Any, fmt: FloatFormat) -> bool:
-    return value != 0 and mpmath.isfinite(value) and _nearest_boundary(value, fmt)[1] == 0
-
-
-def _is_midpoint(hi: float, fmt: FloatFormat) -> bool:
-    """Whether the float64 ``hi`` is a midpoint between two floats of a narrower ``fmt``."""
-    if hi == 0 or not math.isfinite(hi) or fmt.precision == 53:
-        return False
-    _, exponent = math.frexp(hi)
-    quantum = max(exponent - fmt.precision, fmt.min_spacing_exponent)
-    scaled = math.ldexp(abs(hi), -quantum)
-    return scaled - math.floor(scaled) == 0.5
-
-
-# ---------------------------------------------------------------------- the side recorded in lo
-
-
-def _gap(hi: float, direction: float) -> float:
-    """The distance from hi to the next float64 in ``direction`` (past the largest: twice the tie's)."""
-    step = math.nextafter(hi, math.copysign(math.inf, direction)) - hi
-    return abs(step) if math.isfinite(step) else 2.0**971
-
-
-def _finish(hi: float, rest: Any, fmt: FloatFormat, prec: int) -> tuple[float, float]:
-    """(hi, lo) for a value hi + rest whose hi is its correctly rounded float64 (rest an mpf)."""
-    if not math.isfinite(hi) or rest == 0:
-        return hi, 0.0
-    lo = nearest_raw(rest._mpf_)
-    if hi != 0 and mpmath.mag(rest) < math.frexp(hi)[1] - prec:
-        # NOTE: below the working precision's unit the rest is 0 as ``exact_values`` gives it elsewhere
-        # (and as the float64 reference does), but where it must show a side.
-        lo = 0.0
-    if lo == 0.0:
-        toward_zero = (rest < 0) != (hi < 0)
-        mantissa, exponent = math.frexp(abs(hi))
-        below_power = toward_zero and mantissa == 0.5 and exponent - 1 > max(fmt.min_exponent, -1022)
-        if below_power or _is_midpoint(hi, fmt):
-            lo = math.copysign(5e-324, rest)
-    elif fmt.precision == 53 and abs(lo) >= 2.0**-1022:
-        half = _gap(hi, lo) / 2
-        off = half - math.ulp(half)
-        if abs(lo) > off and _MP.make_mpf(mpf_abs(rest._mpf_)) < half:
-            # NOTE: the rest is below the tie with the next float, and within an ULP of the tie's own binade,
-            # where |(c − hi) − lo| of ``ulp_error`` would round onto the tie for one neighbour c or the other:
-            # that ULP below the tie, both neighbours' errors are off it on their own sides (0.5 ∓ 2^-53).
-            # (A subnormal rest, beside hi below 2^-969, is on a grid too coarse for that: it stays as it is.)
-            lo = math.copysign(off, lo)
-    return hi, lo
-
-
-def _finish_exact(value: Any, fmt: FloatFormat, prec: int) -> tuple[float, float]:
-    """(hi, lo) of an exact value: an mpf, or a Fraction."""
-    if isinstance(value, Fraction):
-        try:
-            hi = value.numerator / value.denominator  # NOTE: Python's integer division rounds correctly
-        except OverflowError:
-            return math.copysign(math.inf, value), 0.0
-        rest = value - Fraction(hi)
-        # NOTE: rounded toward 0, a rest below the half-gap tie stays below it.
-        rest_mpf = _MP.make_mpf(from_rational(rest.numerator, rest.denominator, _FAR, round_down))
-        return _finish(hi, rest_mpf, fmt, prec)
-    hi = nearest_raw(value._mpf_)
-    if not math.isfinite(hi):
-        return hi, 0.0
-    return _finish(hi, _MP.make_mpf(mpf_sub(value._mpf_, from_float(hi), 0)), fmt, prec)
-
-
 # ---------------------------------------------------------------------- deciding
 
 
@@ -287,11 +119,13 @@ def _exact_value(row: Quantity, values: Sequence[float]) -> Any:
         # NOTE: the formulas are linear in log p and log(1 − p): three stand-ins show whether they appear (at
         # p = 1/3, once for a row and the labels' zero pattern: a zero coefficient drops a logarithm).
         key = ("logs", row.name, *((label == 0, label == 1) for label in values[1:]))
-        if key not in _PARTS:
+        rational = _PARTS.get(key)
+        if rational is None:
             third = Fraction(1, 3)
             found = {_formula(row, probability_core(third, a, b), labels) for a, b in ((0, 0), (1, 0), (0, 1))}
-            _remember_parts(key, len(found) == 1)
-        return _formula(row, probability_core(Fraction(first), 0, 0), labels) if _PARTS[key] else None
+            rational = len(found) == 1
+            _remember_parts(key, rational)
+        return _formula(row, probability_core(Fraction(first), 0, 0), labels) if rational else None
     if math.isinf(first):
         return evaluate_at(row, values, _exact_bits(values), 0)  # e = 0: sums of products of floats
     if first != 0.0:
@@ -314,6 +148,7 @@ def _fraction(value: Any) -> Fraction:
 
 _PARTS: dict[tuple[Any, ...], Any] = {}
 _PARTS_ENTRIES = 4096
+_UNSEEN = object()
 
 
 def _parts(row: Quantity, s: float, values: Sequence[float], fmt: FloatFormat) -> tuple[tuple, Fraction] | None:  # type: ignore[type-arg]
@@ -324,14 +159,15 @@ def _parts(row: Quantity, s: float, values: Sequence[float], fmt: FloatFormat) -
     both are kept for the next point of the same row, labels and side of 0.
     """
     key = (row.name, fmt.name, s >= 0, *values[1:])
-    if key in _PARTS:
-        return _PARTS[key]
+    found = _PARTS.get(key, _UNSEEN)
+    if found is not _UNSEEN:
+        return found
     labels = [Fraction(value) for value in values[1:]]
     at = Fraction(s)
     base = _fraction(_formula(row, logit_core(at, Fraction(0), Fraction(0), s >= 0), labels))
     found = None
     base_raw = _dyadic(base)
-    if _is_boundary(_MP.make_mpf(base_raw), fmt):
+    if is_boundary(_MP.make_mpf(base_raw), fmt):
         probe = Fraction(1, 1 << 200)
         slope = (_fraction(_formula(row, logit_core(at, probe, probe, s >= 0), labels)) - base) / probe
         found = (base_raw, slope)
@@ -362,19 +198,9 @@ def _tail(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: int) -
         return None
     base_raw, slope = parts
     if slope == 0:
-        return _finish_exact(_MP.make_mpf(base_raw), fmt, prec)  # K = 0: the value is V0 at every s
-    rest = mpf_mul(from_rational(slope.numerator, slope.denominator, _FAR, round_nearest), e, _FAR)
-    return _beside(base_raw, rest, fmt, prec)
-
-
-def _beside(base_raw: tuple, rest: tuple, fmt: FloatFormat, prec: int) -> tuple[float, float]:  # type: ignore[type-arg]
-    """(hi, lo) of V0 + rest: V0 an exact boundary (raw), rest (raw, nonzero) far below its spacing."""
-    # NOTE: the value rounds as V0 moved a hair toward rest's side.
-    side = (rest[0], 1, base_raw[2] + base_raw[3] - _FAR, 1)
-    hi = nearest_raw(mpf_add(base_raw, side, 0))
-    offset = mpf_sub(base_raw, from_float(hi), 0)
-    # NOTE: rounded toward 0, the sum stays below a half-gap offset that rest takes from (at any size of rest).
-    return _finish(hi, _MP.make_mpf(mpf_add(offset, rest, _FAR, round_down)), fmt, prec)
+        return finish_exact(_MP.make_mpf(base_raw), fmt, prec)  # K = 0: the value is V0 at every s
+    rest = mpf_mul(from_rational(slope.numerator, slope.denominator, FAR, round_nearest), e, FAR)
+    return beside(base_raw, rest, fmt, prec)
 
 
 _STEP = 2.0**-40  # the probes of the derivatives at s = 0
@@ -391,22 +217,23 @@ def _near_zero(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: i
     if not 0 < abs(s) < 2.0**-100:
         return None
     key = ("zero", row.name, fmt.name, *values[1:])
-    if key not in _PARTS:
+    entry = _PARTS.get(key, _UNSEEN)
+    if entry is _UNSEEN:
         entry = None
         base = _exact_value(row, [0.0, *values[1:]])
-        if base is not None and _is_boundary(base := _MP.make_mpf(_dyadic(_fraction(base))), fmt):
+        if base is not None and is_boundary(base := _MP.make_mpf(_dyadic(_fraction(base))), fmt):
             plus, minus = (evaluate_at(row, [h, *values[1:]], 400, 380) for h in (_STEP, -_STEP))
             with mpmath.workprec(400):
                 slope = 0 if plus == minus else (plus - minus) / (2 * _STEP)
                 curve = (plus - 2 * base + minus) / _STEP**2
             entry = (base._mpf_, slope, curve)
         _remember_parts(key, entry)
-    if (entry := _PARTS[key]) is None:
+    if entry is None:
         return None
     base_raw, slope, curve = entry
-    with mpmath.workprec(_FAR):
+    with mpmath.workprec(FAR):
         rest = slope * s + curve * (mpf(s) ** 2 / 2) if slope != 0 else curve * (mpf(s) ** 2 / 2)
-    return None if rest == 0 else _beside(base_raw, rest._mpf_, fmt, prec)
+    return None if rest == 0 else beside(base_raw, rest._mpf_, fmt, prec)
 
 
 def decide(row: Quantity, values: Sequence[float], dtype: str, prec: int) -> tuple[float, float]:
@@ -421,7 +248,7 @@ def decide(row: Quantity, values: Sequence[float], dtype: str, prec: int) -> tup
     fmt = float_format(dtype)
     exact = _exact_value(row, values)
     if exact is not None:
-        return _finish_exact(exact, fmt, prec)
+        return finish_exact(exact, fmt, prec)
     if row.first is Argument.LOGIT:
         shortcut = _tail(row, values, fmt, prec) or _near_zero(row, values, fmt, prec)
         if shortcut is not None:
@@ -430,9 +257,9 @@ def decide(row: Quantity, values: Sequence[float], dtype: str, prec: int) -> tup
     while bits <= _LIMIT:
         value = evaluate_at(row, values, bits, bits - 16)
         if value == 0 or not mpmath.isfinite(value):
-            return _finish_exact(value, fmt, prec)
-        _, distance = _nearest_boundary(value, fmt)
+            return finish_exact(value, fmt, prec)
+        _, distance = nearest_boundary(value, fmt)
         if distance > abs(value) * mpmath.ldexp(1, 32 - bits):
-            return _finish_exact(value, fmt, prec)
+            return finish_exact(value, fmt, prec)
         bits *= 2
     raise ArithmeticError(f"{row.name}{tuple(values)}: within 2^-{_LIMIT} of a boundary of {fmt.name}")

@@ -28,15 +28,9 @@ from bce_sym.formats import float_format
 from bce_sym.labels import Labels
 from bce_sym.quantities import Argument, Quantity
 from bce_sym.quantities import quantity as _lookup  # NOTE: reference() takes a parameter named ``quantity``
+from bce_sym.verify.reference.mpmath_boundaries import hidden_boundary, near_boundary, nearest_raw, split
 from bce_sym.verify.reference.mpmath_forms import EVALUATE, core
-from bce_sym.verify.reference.mpmath_rounding import (
-    decide,
-    evaluate_at,
-    hidden_boundary,
-    near_boundary,
-    nearest_raw,
-    split,
-)
+from bce_sym.verify.reference.mpmath_rounding import decide, evaluate_at
 
 _MP = mpmath.mp
 
