@@ -96,6 +96,15 @@ def test_weighted_gradient_and_loss_decide_their_midpoints():
     assert _nearest("bce_with_logits", [s, 1.0, 1.5], "float64") == above
 
 
+@pytest.mark.parametrize("s", [-1000.0, -1e300])
+def test_a_midpoint_of_the_subnormal_grid_is_decided(s):
+    # −pos_weight·y = −1.5·2^-1074 is the midpoint of −2^-1074 and −2^-1073 (the rest, half a subnormal, rounds
+    # to 0 and cannot show it); the gradient adds (1 − y + 1.5y)σ(s) > 0, so its magnitude is below: −2^-1074.
+    clear_caches()
+    hi, lo = exact_values("bce_with_logits_grad", [np.array([s]), np.array([5e-324]), np.array([1.5])])
+    assert hi[0] == -5e-324 and lo[0] == 0
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 @pytest.mark.parametrize("s", [60.0, 800.0])
 def test_a_midpoint_of_a_narrow_format_is_decided(dtype, s):

@@ -108,9 +108,13 @@ def hidden_boundary(value: Any, hi: float) -> bool:
         return bool(mpmath.isfinite(value)) and mpmath.mag(value) <= 1024
     if not math.isfinite(hi) or abs(hi) >= 2.0**-1021 or value == 0:
         return False
-    with mpmath.workprec(64):
-        rest = abs(_MP.make_mpf(mpf_sub(value._mpf_, from_float(hi), 0)))
-        return bool(abs(rest - 2.0**-1075) <= abs(value) * 2.0**-100)
+    raw = value._mpf_
+    if raw[2] + raw[3] < -1077:
+        return False  # below 2^-1077: 0, far from the first midpoint (exact subtraction would be huge there)
+    rest = mpf_abs(mpf_sub(raw, from_float(hi), 0))
+    # NOTE: exact: | |rest| − 2^-1075 | against 2^-100 of the value, by exponents (raw: sign, man, exp, bits).
+    distance = mpf_sub(rest, (0, 1, -1075, 1), 0)
+    return not distance[1] or distance[2] + distance[3] <= raw[2] + raw[3] - 100
 
 
 def _boundaries(raw: tuple, fmt: FloatFormat) -> list[tuple]:  # type: ignore[type-arg]

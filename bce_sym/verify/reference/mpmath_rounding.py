@@ -59,6 +59,7 @@ _MP = mpmath.mp
 _LIMIT = 1 << 14  # Ziv stops here (the cancellation of mpmath_values raises at the same size)
 _PROBE = 2.0**-200  # e of the probe that gives K: g(e)/e is 1 to 2^-199 there
 _TAIL = -128  # mag of e below which K·e is the rest to 2^-127
+_LOG2_E = 1.4426950408889634 * (1 - 2.0**-40)  # log2(e), a hair low: e^(−|s|) ≤ 2^-(|s|·_LOG2_E)
 
 
 # ---------------------------------------------------------------------- evaluation
@@ -190,8 +191,8 @@ def _dyadic(value: Fraction) -> tuple:  # type: ignore[type-arg]
 def _tail(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: int) -> tuple[float, float] | None:
     """(hi, lo) at a finite logit whose V0 is a boundary of ``fmt`` and e < 2^-128 (else None)."""
     s = values[0]
-    e = mpf_exp(from_float(-abs(s)), 64, round_nearest)
-    if e[2] + e[3] > _TAIL:
+    below = abs(s) * _LOG2_E  # e = 2^-below
+    if below < -_TAIL:
         return None
     parts = _parts(row, s, values, fmt)
     if parts is None:
@@ -199,8 +200,19 @@ def _tail(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: int) -
     base_raw, slope = parts
     if slope == 0:
         return finish_exact(_MP.make_mpf(base_raw), fmt, prec)  # K = 0: the value is V0 at every s
+    top = base_raw[2] + base_raw[3]
+    if slope.numerator.bit_length() - slope.denominator.bit_length() + 2 - below < top - prec - 8:
+        # NOTE: K·e is below the working unit of V0, where only its side shows (``finish``): a stand-in
+        # of its sign, without e^(−|s|).
+        return beside(base_raw, _stand_in(slope < 0, top - prec - 64), fmt, prec)
+    e = mpf_exp(from_float(-abs(s)), 64, round_nearest)
     rest = mpf_mul(from_rational(slope.numerator, slope.denominator, FAR, round_nearest), e, FAR)
     return beside(base_raw, rest, fmt, prec)
+
+
+def _stand_in(negative: bool, exponent: int) -> tuple:  # type: ignore[type-arg]
+    """±2^exponent as a raw mpf."""
+    return (int(negative), 1, exponent, 1)
 
 
 _STEP = 2.0**-40  # the probes of the derivatives at s = 0
@@ -231,6 +243,10 @@ def _near_zero(row: Quantity, values: Sequence[float], fmt: FloatFormat, prec: i
     if entry is None:
         return None
     base_raw, slope, curve = entry
+    top = base_raw[2] + base_raw[3]
+    if slope != 0 and math.frexp(s)[1] + mpmath.mag(slope) < top - prec - 8:
+        # NOTE: V'(0)·s is below the working unit of V(0): only its side shows (``finish``).
+        return beside(base_raw, _stand_in((slope < 0) != (s < 0), top - prec - 64), fmt, prec)
     with mpmath.workprec(FAR):
         rest = slope * s + curve * (mpf(s) ** 2 / 2) if slope != 0 else curve * (mpf(s) ** 2 / 2)
     return None if rest == 0 else beside(base_raw, rest._mpf_, fmt, prec)
