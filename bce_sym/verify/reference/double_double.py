@@ -195,25 +195,35 @@ def tanh_half(x: Any) -> Pair:
 
 
 _MIDPOINT_MARGIN = 2.0**-30  # in units of the smallest subnormal: closer to a tie is undecided
+_PAIR_ERROR = 99  # w of exp_scaled, and c·w, are within 2^-99 of themselves (2^-100 measured, and a margin)
 _ZERO_EXPONENT = 1000.0  # c·e^-1000 < 2^-1400 for |c| < 2^40: rounds to 0 in float64
 
 
 def round_scaled(w: Pair, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hi, lo, undecided): w·2^n rounded once to float64 (subnormals included) and the rest."""
+    """(hi, lo, undecided): w·2^n rounded once to float64 (subnormals included) and the rest.
+
+    Below 2^-969 the rest lo is a multiple of the smallest subnormal q = 2^-1074, so hi and lo are
+    mpmath's exactly where both roundings are sure: the pair's error, 2^-99 of w·2^n, is 2^(n + 975) q,
+    so where neither a tie of the q grid (lo's rounding) nor a midpoint of float64 (hi's) lies within that
+    and a margin. From about 2^-975 up the error reaches half a q, and every point there is undecided.
+    """
     wh, wl = np.asarray(w[0], dtype=np.float64), np.asarray(w[1], dtype=np.float64)
     with np.errstate(all="ignore"):
         hi, lo = np.ldexp(wh, n), np.ldexp(wl, n)
         subnormal = np.abs(hi) < 2.0**-1021
-        # NOTE: below 2^-969 the rest lo is a multiple of the smallest subnormal: its rounding must be sure.
+        # NOTE: the pair's error in units of q, and the margin.
+        error = np.ldexp(np.abs(wh), n + 1074 - _PAIR_ERROR) + _MIDPOINT_MARGIN
         quanta = np.ldexp(wl, n + 1074)
-        undecided = (np.abs(hi) < 2.0**-969) & (np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < _MIDPOINT_MARGIN)
+        grid_tie = np.abs(np.abs(quanta - np.rint(quanta)) - 0.5) < error
+        float_tie = np.abs(np.abs(wl) - np.spacing(np.abs(wh)) / 2) <= np.abs(wh) * 2.0**-_PAIR_ERROR
+        undecided = (np.abs(hi) < 2.0**-969) & (grid_tie | float_tie)
         if subnormal.any():
             shift = n[subnormal] + 1074
             quanta, rest = np.ldexp(wh[subnormal], shift), np.ldexp(wl[subnormal], shift)
             whole = np.rint(quanta)
             fraction = (quanta - whole) + rest
             whole += (fraction > 0.5).astype(np.float64) - (fraction < -0.5)
-            undecided[subnormal] = np.abs(np.abs(fraction) - 0.5) < _MIDPOINT_MARGIN
+            undecided[subnormal] = np.abs(np.abs(fraction) - 0.5) < error[subnormal]
             hi[subnormal], lo[subnormal] = np.ldexp(whole, -1074), 0.0
     return hi, lo, undecided
 

@@ -115,6 +115,17 @@ class _ProbabilityCore:
     log_q: Any
 
 
+def logit_core(s: Any, e: Any, l: Any, positive: bool) -> _LogitCore:  # noqa: E741 (log1p(e))
+    """A logit core from given parts (mpf or Fraction): with stand-ins for e and l, ``mpmath_rounding``
+    reads a formula's parts (its limit at e = 0, the sign of its e-term)."""
+    return _LogitCore(s, e, l, positive)
+
+
+def probability_core(p: Any, log_p: Any, log_q: Any) -> _ProbabilityCore:
+    """A probability core from given parts (with stand-ins for the logarithms: is a formula rational?)."""
+    return _ProbabilityCore(p, log_p, log_q)
+
+
 def _probability_core(p: float) -> _ProbabilityCore:
     prec = _MP.prec
     raw = from_float(p)
@@ -125,12 +136,16 @@ def _probability_core(p: float) -> _ProbabilityCore:
 
 
 def _weighted_sum(*terms: tuple[Any, Any]) -> Any:
-    """Σ coefficient·value, leaving out exact-zero coefficients (0·inf is the limit 0 here)."""
-    total = mpf(0)
+    """Σ coefficient·value, leaving out exact-zero coefficients (0·inf is the limit 0 here).
+
+    NOTE: no mpf is made here, so that the formulas also run on Fractions (``mpmath_rounding``).
+    """
+    total = None
     for coefficient, value in terms:
         if coefficient != 0:
-            total += coefficient * value
-    return total
+            product = coefficient * value
+            total = product if total is None else total + product
+    return mpf(0) if total is None else total
 
 
 # ---------------------------------------------------------------------- the formulas
@@ -150,8 +165,8 @@ def _bce_with_logits(core: _LogitCore, y: Any, pos_weight: Any = 1) -> Any:
 
 def _bce_with_logits_grad_terms(core: _LogitCore, y: Any, pos_weight: Any = 1) -> tuple[Any, Any]:
     """(1 − y)·σ(s) and pos_weight·y·σ(−s): the gradient is their difference."""
-    first = (1 - y) * core.sigmoid if y != 1 else mpf(0)
-    second = pos_weight * y * core.sigmoid_neg if y != 0 else mpf(0)
+    first = (1 - y) * core.sigmoid if y != 1 else 0 * y
+    second = pos_weight * y * core.sigmoid_neg if y != 0 else 0 * y
     return first, second
 
 

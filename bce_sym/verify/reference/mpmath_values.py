@@ -23,13 +23,14 @@ import mpmath
 import numpy as np
 import numpy.typing as npt
 from mpmath import mpf
-from mpmath.libmp import from_float, mpf_sub, normalize1, round_nearest
 
 from bce_sym.formats import float_format
 from bce_sym.labels import Labels
 from bce_sym.quantities import Argument, Quantity
 from bce_sym.quantities import quantity as _lookup  # NOTE: reference() takes a parameter named ``quantity``
+from bce_sym.verify.reference.mpmath_boundaries import hidden_boundary, near_boundary, nearest_raw, split
 from bce_sym.verify.reference.mpmath_forms import EVALUATE, core
+from bce_sym.verify.reference.mpmath_rounding import decide, evaluate_at
 
 _MP = mpmath.mp
 
@@ -47,34 +48,6 @@ def _check_domain(row: Quantity, values: Sequence[float]) -> None:
             raise ValueError(f"{row.name}: y must lie in [0, 1], got {label!r}")
         if row.labels is Labels.PM and label not in (-1.0, 1.0):
             raise ValueError(f"{row.name}: t must be -1 or +1, got {label!r}")
-
-
-def _evaluate_at(
-    row: Quantity, values: Sequence[float], prec: int, needed_bits: int, at: Any = None
-) -> Any:
-    """The exact value at ``values`` carrying at least ``needed_bits`` correct bits (raising precision)."""
-    with mpmath.workprec(prec):
-        if at is None:
-            at = core(row.first, values[0])
-        extra = [mpf(value) for value in values[1:]]
-        result = EVALUATE[row.name](at, *extra)
-        if not row.cancels:
-            return +result
-        first, second = result
-        difference = first - second
-        largest = max(abs(first), abs(second))
-    if largest == 0 or (
-        difference != 0 and mpmath.mag(largest) - mpmath.mag(difference) + needed_bits <= prec
-    ):
-        return difference
-    if values[0] == 0 or math.isinf(values[0]):
-        # NOTE: σ(0) = 1/2 and σ(±inf) ∈ {0, 1} are exact, so the difference is exact, zero included.
-        return difference
-    lost = prec if difference == 0 else int(mpmath.mag(largest) - mpmath.mag(difference))
-    if prec > 1 << 14:
-        raise ArithmeticError(f"{row.name}{tuple(values)}: cancellation beyond {prec} bits")
-    # NOTE: σ(s) is irrational for s ≠ 0, so σ(s) ≠ y and enough precision always separates them.
-    return _evaluate_at(row, values, 2 * prec + lost, needed_bits)
 
 
 def reference(quantity: str, *args: float | npt.ArrayLike, dps: int = 50) -> Any:
@@ -107,12 +80,12 @@ def reference(quantity: str, *args: float | npt.ArrayLike, dps: int = 50) -> Any
         if arrays[0].ndim == 0:
             values = [float(a) for a in arrays]
             _check_domain(row, values)
-            return +_evaluate_at(row, values, prec + 10, prec)
+            return +evaluate_at(row, values, prec + 10, prec)
         out = np.empty(arrays[0].shape, dtype=object)
         for index in np.ndindex(out.shape):
             values = [float(a[index]) for a in arrays]
             _check_domain(row, values)
-            out[index] = +_evaluate_at(row, values, prec + 10, prec)
+            out[index] = +evaluate_at(row, values, prec + 10, prec)
     return out
 
 
@@ -127,59 +100,7 @@ def to_nearest_float(value: Any) -> float:
     >>> to_nearest_float(mpf(2) ** -1075 * 3) == 2.0 ** -1073
     True
     """
-    return _nearest_raw(value._mpf_)
-
-
-def _nearest_raw(raw: tuple) -> float:  # type: ignore[type-arg]
-    sign, man, exp, bc = raw
-    if not man:
-        return float(_MP.make_mpf(raw))
-    top = exp + bc  # value in [2^(top−1), 2^top)
-    bits = 53 if top - 1 >= -1022 else top + 1074
-    if bits <= 0:
-        # NOTE: |value| < 2^−1074: rounds to 2^−1074 only above half of it (2^−1075 itself ties to 0).
-        above_half = top == -1074 and man != 1 << (bc - 1)
-        magnitude = 2.0**-1074 if above_half else 0.0
-        return -magnitude if sign else magnitude
-    sign, man, exp, bc = normalize1(sign, man, exp, bc, bits, round_nearest)
-    try:
-        magnitude = math.ldexp(man, exp)
-    except OverflowError:
-        magnitude = math.inf
-    return -magnitude if sign else magnitude
-
-
-#: Quantities whose magnitude tends to a power of two *from below* in the tails (σ(s) → 1⁻ as s → ∞;
-#: the gradients → (1 − y)⁻ or (p_w·y)⁻): there the working precision can round the value up onto the
-#: power of two, whose ULP is twice the one just below it. σ(s)σ(−s) does the same at s → 0: 1/4 − s²/16.
-_BELOW_A_POWER_OF_TWO = frozenset(
-    {"sigmoid", "bce_with_logits_grad", "logistic_loss_grad", "bce_with_logits_hess", "logistic_loss_hess"}
-)
-
-
-def _sticky_residue(hi: float, first: float) -> float:
-    """The residue that puts an exact value rounded onto a power of two back just below it.
-
-    NOTE: σ(1000) = 1 − e^-1000 is exactly 1.0 at 136 bits; its residue underflows even float64. The
-    smallest subnormal, toward zero, records the side (the ULP is then measured in the binade below)
-    and moves the value by nothing measurable. At s = 0 and s = ±inf the value is exact: no residue.
-    """
-    # NOTE: at or below 2^-1022 the spacing is 2^-1074 on both sides of a power of two: nothing to record
-    # (and a residue of one whole subnormal would move the value by an ULP).
-    if abs(hi) <= 2.0**-1022 or not math.isfinite(first) or first == 0.0 or not math.isfinite(hi):
-        return 0.0
-    mantissa, _ = math.frexp(abs(hi))
-    return -math.copysign(5e-324, hi) if mantissa == 0.5 else 0.0
-
-
-def _split(value: Any) -> tuple[float, float]:
-    """(hi, lo): hi the nearest float64, lo the nearest float64 to value − hi (0 when hi is infinite)."""
-    raw = value._mpf_
-    hi = _nearest_raw(raw)
-    if not math.isfinite(hi):
-        return hi, 0.0
-    # NOTE: exact subtraction (precision 0): value − hi is small, and rounding it once is all lo needs.
-    return hi, _nearest_raw(mpf_sub(raw, from_float(hi), 0))
+    return nearest_raw(value._mpf_)
 
 
 # ---------------------------------------------------------------------- vectorised, cached evaluation
@@ -266,6 +187,8 @@ def exact_values(
     hi = np.empty(arrays[0].size)
     lo = np.empty(arrays[0].size)
     step = 2048
+    wide = float_format(dtype).precision == 53
+    hidden: list[int] = []
     with mpmath.workprec(prec):
         label_mpf: dict[float, Any] = {}
         for index, point in enumerate(cores):
@@ -286,13 +209,18 @@ def exact_values(
                 )
                 if not exact_enough:
                     values = [float(arrays[k][index]) for k in range(len(arrays))]
-                    difference = _evaluate_at(row, values, prec, needed)
+                    difference = evaluate_at(row, values, prec, needed)
                 result = difference
-            hi[index], lo[index] = _split(result)
-            if row.name in _BELOW_A_POWER_OF_TWO and lo[index] == 0.0:
-                lo[index] = _sticky_residue(hi[index], arrays[0][index])
+            hi[index], lo[index] = split(result)
+            if wide and not 2.0**-1021 <= abs(hi[index]) < math.inf and hidden_boundary(result, hi[index]):
+                hidden.append(index)
             if progress is not None and index % step == step - 1:
                 progress(step)
+    # NOTE: where the working value may lie on the wrong side of a midpoint or a power of two (or on it),
+    # the side is decided at a higher precision or from the formula's parts (``mpmath_rounding``).
+    for index in sorted({*np.flatnonzero(near_boundary(hi, lo, dtype)).tolist(), *hidden}):
+        values = [float(array[index]) for array in arrays]
+        hi[index], lo[index] = decide(row, values, dtype, prec)
     if progress is not None:
         progress(arrays[0].size % step)
     value = (hi, lo)

@@ -39,10 +39,6 @@ _TRUSTED = (2.0**-960,)  # below this, double-double steps may lose bits to unde
 _NEAR_OVERFLOW = 2.0**1023 * (2 - 2.0**-40)  # closer to float64's overflow threshold is undecided
 _RELATIVE = 2.0**-90  # bound on the double-double error of a row's lo, relative (measured: 2^-97)
 
-# NOTE: mpmath's exact_values gives these quantities the residue −5e-324 where the value rounds onto a
-# power of two from below (bce_sym.verify.reference.mpmath_values); the same rule keeps the binade the same.
-_BELOW_A_POWER_OF_TWO = frozenset({"sigmoid", "bce_with_logits_grad", "logistic_loss_grad"})
-
 # NOTE: rows whose hi cancels their lo where training converges (σ(s) − y at σ(s) ≈ y) take an evaluator of
 # their own, more precise than double-double, instead of their splits.
 _WHOLE = {("bce_with_logits_grad", "soft"): soft_logit_gradient}
@@ -168,7 +164,9 @@ def _tail(row: FastForm, split: Split, first: np.ndarray, label: float, c: Fract
         tiny_hi, tiny_lo, undecided = dd.round_scaled(dd.mul(dd.constant(c), (mantissa, 0.0)), n.astype(np.int64))
     carried = hi_row != 0
     hi = np.where(carried, hi_row, tiny_hi)
-    lo = np.where(carried, tiny_hi, tiny_lo)
+    # NOTE: a tail that rounds to 0 beside hi_row still has c's sign: the smallest subnormal keeps it (the
+    # side of a power of two; elsewhere it vanishes as mpmath's rest does).
+    lo = np.where(carried, np.where(tiny_hi == 0, float(np.copysign(5e-324, float(c))), tiny_hi), tiny_lo)
     # NOTE: hi_row rounds the value where the tail is below 2^-60 of it; a soft label's hi_row (−y) may
     # come closer to the tail, or cancel it: those points are undecided.
     with np.errstate(invalid="ignore"):
@@ -202,14 +200,34 @@ def _regular(split: Split, first: np.ndarray, label: float
     return hi, lo, bound, ~trusted
 
 
+def _side_near_zero(quantity: str, values: np.ndarray, label: float | np.ndarray | None, lo: np.ndarray,
+                    candidates: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, sure) with the side of a power of two whose rest underflowed to 0 at |s| < 2^-100 (σ(s) = 1/2 +
+    s/4, σ(s)σ(−s) = 1/4 − s²/16): the side of the value at s = ±2^-40 from the value at 0 (every row is
+    monotone on either side of 0 there), as the smallest subnormal."""
+    tiny = np.flatnonzero(candidates & (lo == 0) & (np.abs(values) < 2.0**-100) & (values != 0))
+    if not tiny.size:
+        return lo, exact
+    part = label[tiny] if isinstance(label, np.ndarray) else label
+    probe = precise_values(quantity, np.copysign(2.0**-40, values[tiny]), part)
+    zero = precise_values(quantity, np.zeros(tiny.size), part)
+    change = (probe[0] - zero[0]) + (probe[1] - zero[1])
+    sure = ~probe[3] & ~zero[3] & (change != 0)
+    lo, exact = lo.copy(), exact.copy()
+    lo[tiny] = np.where(sure, np.copysign(5e-324, change), 0.0)
+    exact[tiny] = sure
+    return lo, exact
+
+
 def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray | None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(hi, lo, bound, undecided) at the float64 ``first`` arguments and one fixed label (None: no label), or
     per-point soft labels (an array of ``first``'s shape: the quantity's ``"soft"`` row at every point).
 
     ``hi`` is the exact value rounded to float64, ``lo`` the rest rounded, as mpmath's ``exact_values``
-    gives them, but for at most ``bound`` + half an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
-    not exact: the row's ``lo``); ``undecided`` marks points to settle with mpmath.
+    gives them, but for at most ``bound`` + an ULP of ``lo`` (``bound`` is 2^-90 of the part that is
+    not exact: the row's ``lo``; next to a tie mpmath's rest is an ULP off it, ``mpmath_rounding``);
+    ``undecided`` marks points to settle with mpmath.
     ``NotImplementedError`` where a row holds an operation double-double does not do.
     """
     values = np.ascontiguousarray(first, dtype=np.float64)
@@ -261,17 +279,19 @@ def precise_values(quantity: str, first: np.ndarray, label: float | np.ndarray |
         vanishing = finite & ((np.abs(lo) + bound) < unit / 64)
         ours = bound
         bound = np.where(finite & ~vanishing, bound + 8 * unit, bound)
-        # NOTE: on a power of two, the sign of lo picks the binade: ours must be sure, and where mpmath's
-        # rest may vanish, that must not move the value across (a rest of hi's sign stays on hi, below it
-        # crosses; a vanished one stays, or crosses where mpmath's residue rule applies).
-        unsure = (np.abs(lo) <= ours) & (ours > 0)
+        # NOTE: on a power of two the side of the value picks the binade, and mpmath records it
+        # (``mpmath_rounding``): a rest toward 0 stays (the smallest subnormal where it would vanish), one
+        # away from 0 or none may vanish. Ours must be sure of the side: not where our rest is within our
+        # bound, nor where it is 0 with no exact value to show for it (an underflowed s/4 beside σ(0)).
+        power = _is_power_of_two(hi) & (np.abs(hi) > 2.0**-1022)
+        exact = (bound == 0) & ((values == 0) | ~np.isfinite(values))
+        if row.domain is Argument.LOGIT:
+            lo, exact = _side_near_zero(quantity, values, labels if per_point else label, lo, power & ~exact, exact)
         side = np.sign(lo) * np.sign(hi)
-        crossing = side > 0 if quantity in _BELOW_A_POWER_OF_TWO else side < 0
-        undecided |= _is_power_of_two(hi) & ~vanishing & (unsure | ((np.abs(lo) <= bound) & crossing))
+        unsure = ((np.abs(lo) <= ours) & (ours > 0)) | ((lo == 0) & ~exact)
+        undecided |= power & unsure
         bound = np.where(np.abs(lo) <= bound, bound + np.abs(lo), bound)
+        below = vanishing & power & (side < 0)
     lo[vanishing], bound[vanishing] = 0.0, 0.0
-    if quantity in _BELOW_A_POWER_OF_TWO:
-        # NOTE: only above 2^-1022: below it the spacing is the same on both sides of a power of two.
-        sticky = (lo == 0) & _is_power_of_two(hi) & (np.abs(hi) > 2.0**-1022) & (values != 0) & np.isfinite(values)
-        lo[sticky] = -np.copysign(5e-324, hi[sticky])
+    lo[below] = -np.copysign(5e-324, hi[below])
     return hi, lo, bound, undecided

@@ -13,8 +13,8 @@ no longer decides its rounding. Here, with A = 1 − y (s ≥ 0) or −y (s < 0)
   is the value or meets a label below 2^-900, else added to A.
 
 At y = round(σ(s)) ± k floats, |σ(s) − y| ≈ u·2^-53·σ(−|s|), a float64 error is then known to about
-2^-13/u ULP. Every result has ``undecided`` set where a midpoint of float64 lies within its bound (or
-within mpmath's own precision of it: see ``soft_logit_gradient``), so that a decided ``hi`` is mpmath's.
+2^-13/u ULP. Every result has ``undecided`` set where a midpoint of float64 lies within its bound, so
+that a decided ``hi`` is mpmath's (which decides the side of a midpoint too: ``mpmath_rounding``).
 
 >>> import numpy as np
 >>> from bce_sym.numeric import sigmoid
@@ -40,7 +40,6 @@ _SCALED = 693.2  # e^-693.2 < 2^-1000
 _HALF_NEAR = 1.0  # y = 1/2 takes tanh(s/2)/2 (nothing left to cancel) for |s| below this
 _SIGMA_RELATIVE = 2.0**-119  # σ(−|s|) = q_hi + q_lo + r: 2^-120.9 (e) + 2^-150 (r), against q_hi ≥ σ/(1 + 2^-52)
 _TANH_RELATIVE = 2.0**-99  # tanh(s/2)/2 in double-double: 2^-100 of tanh(s/2)/2, and a margin
-_MPMATH_UNIT = 2.0**-110  # mpmath's value near a midpoint, relative to the sum's leading part
 _UNDERFLOW = 2.0**-1060  # roundings of products below 2^-969 (a dozen, 2^-1075 each)
 
 Result = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -139,8 +138,9 @@ def _far(s: np.ndarray, y: np.ndarray) -> Sum:
     tiny_hi, tiny_lo, undecided = dd.exp_rounded(-np.abs(s), (sign, 0.0), np.where(small, a_hi, 0.0))
     a_hi = np.where(small, 0.0, a_hi)
     # NOTE: where e rounds to 0 beside an A_lo (1 − y as a pair: |A| ≥ 2^-53), the smallest subnormal keeps
-    # its sign, which breaks a tie of A_lo (``_nearest``).
-    sticky = np.where((tiny_hi == 0) & (a_lo != 0), sign * 2.0**-1074, 0.0)
+    # its sign, which breaks a tie of A_lo (``_nearest``); beside any A from 2^-1000 up, where it moves nothing,
+    # it also keeps the side of a power of two (1 − y = 2^-53 at y = 1 − 2^-53: the value is below it).
+    sticky = np.where((tiny_hi == 0) & ((a_lo != 0) | (np.abs(a_hi) >= 2.0**-1000)), sign * 2.0**-1074, 0.0)
     total, e_1 = dd.two_sum(a_hi, tiny_hi)
     rest = dd.add(dd.add(dd.two_sum(e_1, a_lo), (tiny_lo, 0.0)), (sticky, 0.0))
     # NOTE: e's pair is within 2^-90 of it, or on the subnormal grid below 2^-969: rounded once, that is
@@ -176,7 +176,7 @@ def _nearest(total: np.ndarray, rest: dd.Pair, bound: np.ndarray) -> tuple[np.nd
 
 def soft_logit_gradient(s: np.ndarray, y: np.ndarray) -> Result:
     """(hi, lo, bound, undecided) of σ(s) − y at finite float64 s and labels 0 ≤ y ≤ 1 (``precise_values``'s
-    contract: hi the exact value rounded, lo the rest rounded, within bound + half an ULP of lo)."""
+    contract: hi the exact value rounded, lo the rest rounded, within bound + an ULP of lo)."""
     s = np.asarray(s, dtype=np.float64)
     y = np.broadcast_to(np.asarray(y, dtype=np.float64), s.shape)
     total, rest_hi, rest_lo, bound = (np.zeros(s.shape) for _ in range(4))
@@ -191,11 +191,9 @@ def soft_logit_gradient(s: np.ndarray, y: np.ndarray) -> Result:
                 part_total, part_rest, part_bound, part_undecided = evaluate(s[members], y[members])
                 total[members], rest_hi[members], rest_lo[members] = part_total, part_rest[0], part_rest[1]
                 bound[members], undecided[members] = part_bound, part_undecided
-        # NOTE: mpmath's value (``mpmath_values``) is right to 136 bits of its terms, or 114 of the difference
-        # where it cancels: closer to a midpoint than that, its rounding is its own (at σ(s) − y ≈ 1 − y − e
-        # with 1 − y a midpoint of float64 and e below 2^-136, it rounds the tie to even: the exact value
-        # is below it). Those points are left to mpmath, so that the report is the one mpmath gives.
-        hi, lo, doubt = _nearest(total, (rest_hi, rest_lo), bound + _MPMATH_UNIT * np.abs(total))
+        # NOTE: near a midpoint mpmath decides the side as we do (``mpmath_rounding``); its rest, an ULP off the
+        # tie there, is ours within an ULP of it (``fast_check.uncertainty`` allows that much).
+        hi, lo, doubt = _nearest(total, (rest_hi, rest_lo), bound)
         # NOTE: σ(−|s|) alone beyond 600 comes rounded (its rest on the subnormal grid below 2^-969, where a
         # rounded rest may look like a tie): it is hi and lo as it is.
         rounded = _rounded_far(s, y)
