@@ -1,7 +1,8 @@
 """The values the two-float kernels leave undecided (NaN for non-NaN inputs), computed exactly.
 
 The soft logit gradient's kernels already run Ziv's passes themselves (plain float64, the 2^-58 pair,
-the 2^-102 pair, in float64 the 2^-121 triple, each on what the one before left NaN); this is the last one.
+the 2^-102 pair, in float64 the 2^-121 triple, each on what the one before left NaN: in float64 what lies
+within its bound of a midpoint); this is the last one, so the float64 value is correctly rounded.
 
 Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
 only: ``fractions`` and ``decimal``). ``_UNDECIDED`` names the kernels whose NaN means "undecided";
