@@ -260,18 +260,19 @@ class TwoFloatRules:
         """σ(s) − y from e^(−|s|) in three floats (Ziv's third float64 pass), rounded to nearest, or NaN where
         that is undecided (the driver's exact path takes those, correctly rounded too).
 
-        NOTE: e = e0 + e1 + e2 within 2^-121 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
+        NOTE: e = e0 + e1 + e2 within 2^-120.9 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
         where the low parts' products would underflow); 1 + e = d0 + d1 + d2 (Fast2Sum, TwoSum, the last part
         rounded below 2^-158); σ(−|s|) = e/(1 + e) = q0 + q1 + q2 by long division, each remainder exact
         but for terms below 2^-150 relative (q0·d0, q0·d1 and q1·d0 by Dekker's product, the differences of
         e0 and q0·d0 and of the first remainder and q1·d0 exact by Sterbenz, the terms of order 2^-53·e summed
-        by TwoSums): within 2^-120 relative in all. The label part a is exact
+        by TwoSums; σ(−|s|) moves by at most e's relative error): within 2^-120.9 + 2^-148 < 2^-120.8
+        relative in all. The label part a is exact
         as a pair (as in the other passes); a ∓ q is added by TwoSums (hi of the highs, then the middle
-        part), the rest rounded: the pair high + low is within E = 2^-120·q0 + 2^-52·(|err| + |a_lo| + |err₂|
+        part), the rest rounded: the pair high + low is within E = 2^-120.8·q0 + 2^-52·(|err| + |a_lo| + |err₂|
         + |q2|) + 2^-1068 of σ(s) − y, TwoSum'd and kept, correctly rounded, where no float64 midpoint lies
         within E of it (``_round_correct_decided``; with a weight, ``_times_weight_decided``). At y =
         round(σ(s)) ± a few floats (|σ(s) − y| ≈ 2^-53·σ(−|s|)·u, u ≲ 4, an ULP of it 2^-105·σ(−|s|)·u) a
-        midpoint lies within E ≈ 2^-120·σ(−|s|) for about a share 2^-14/u of the elements (measured share:
+        midpoint lies within E ≈ 2^-120.8·σ(−|s|) for about a share 2^-14.8/u of the elements (measured share:
         benchmarks/bench_soft_gradient.py).
         """
         emit = self._prog.emit
@@ -309,7 +310,7 @@ class TwoFloatRules:
         high, low = self._two_sum(g, rest)
         lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
         lows = emit("add", (emit("add", (lows, emit("absolute", (error2,)))), emit("absolute", (b2,))))
-        bound = emit("add", (emit("multiply", (q0, repr(2.0**-120))), emit("multiply", (lows, repr(2.0**-52)))))
+        bound = emit("add", (emit("multiply", (q0, repr(2.0**-120.8))), emit("multiply", (lows, repr(2.0**-52)))))
         bound = emit("add", (bound, repr(2.0**-1068)))
         if self._weight is not None:
             return self._times_weight_decided(high, low, bound)

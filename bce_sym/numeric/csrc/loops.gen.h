@@ -5009,7 +5009,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -5163,7 +5163,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -5318,7 +5318,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -5473,7 +5473,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIR
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -5631,7 +5631,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -10174,7 +10174,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exa
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
@@ -10347,7 +10347,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vect
         const double r136 = r134 + r135;
         const double r137 = fabs(r110);
         const double r138 = r136 + r137;
-        const double r139 = r14 * 7.52316384526264e-37;
+        const double r139 = r14 * 4.32092296671319e-37;
         const double r140 = r138 * 2.220446049250313e-16;
         const double r141 = r139 + r140;
         const double r142 = r141 + 3.16e-322;
