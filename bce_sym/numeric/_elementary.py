@@ -203,14 +203,9 @@ def _round_correct_decided(hi, lo, bound, out):
     hi + lo: hi is then hi + lo's exact value correctly rounded), else NaN; returns out. As
     ``round_correct_decided`` in C (csrc/exp_pair.h, which says why the test is sound)."""
     bits = numpy.ascontiguousarray(hi, dtype=numpy.float64).view(numpy.uint64)
-    low = numpy.ascontiguousarray(lo, dtype=numpy.float64)
-    one = numpy.uint64(1)
-    # NOTE: the gaps to hi's neighbours (bits ± 1, exact differences); ±0 has a NaN below, so it stays undecided.
-    above = numpy.absolute((bits + one).view(numpy.float64) - hi)
-    below = numpy.absolute(hi - (bits - one).view(numpy.float64))
-    t = numpy.where((bits ^ low.view(numpy.uint64)) >> numpy.uint64(63), -numpy.absolute(low), numpy.absolute(low))
-    twice = bound + bound
-    decided = (twice + (t + t) < above) & (twice - (t + t) < below)
+    # NOTE: the gap to hi's neighbour toward 0 (the smaller one; ±0 has a NaN there, so it stays undecided).
+    below = numpy.absolute(hi - (bits - numpy.uint64(1)).view(numpy.float64))
+    decided = numpy.absolute(lo) + bound < 0.5 * below
     numpy.copyto(out, numpy.where(decided, hi, numpy.nan))
     return out
 
