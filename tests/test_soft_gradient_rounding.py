@@ -170,3 +170,15 @@ def test_the_decided_rounding_keeps_a_value_only_clear_of_every_midpoint() -> No
     # undecided; so are 0, NaN and subnormals (their half gap rounds to 0).
     assert np.isnan(out).tolist() == [False, True, False, True, False, False, True, True, True]
     assert out[0] == 1.5 and out[2] == 1.5 and out[4] == 1.0 and out[5] == -1.5
+
+
+def test_the_exact_pass_rounds_correctly_with_any_weight() -> None:
+    from bce_sym.numeric._undecided import _logit_gradient
+
+    rng = np.random.default_rng(11)
+    s = np.concatenate([[800.0, 800.0, 0.0, -729.0, 37.5, -40.0, 1e-300], rng.uniform(-60, 60, 60)])
+    y = np.concatenate([[0.25 + 2.0**-54] * 2 + [0.5, 2.507972e-317, 1 - 2.0**-53, 1e-300, 0.5],
+                        _step(_sigma_rounded(s[7:]), 1)])
+    w = np.concatenate([[1.0, -3.0, -2.0, 1.0, 0.7, 1e300, 1.0], -(2.0 ** rng.uniform(-4, 4, 60))])
+    got = np.array([_logit_gradient(a, b, False, Fraction(c)) for a, b, c in zip(s, y, w, strict=True)])
+    _assert_bits(got, _expected(s, y, w), s, y)
