@@ -182,3 +182,18 @@ def test_the_exact_pass_rounds_correctly_with_any_weight() -> None:
     w = np.concatenate([[1.0, -3.0, -2.0, 1.0, 0.7, 1e300, 1.0], -(2.0 ** rng.uniform(-4, 4, 60))])
     got = np.array([_logit_gradient(a, b, False, Fraction(c)) for a, b, c in zip(s, y, w, strict=True)])
     _assert_bits(got, _expected(s, y, w), s, y)
+
+
+def test_weighted_midpoints_at_huge_logits(backend) -> None:
+    # NOTE: 1 − y = 3·2^-52 times w is a float64 midpoint (55 bits); σ(−s) > 0, however small, rounds it away.
+    y, w = 1 - 3 * 2.0**-52, 1.0355720738903378
+    s, labels, weights = np.array([3000.0, 27004.36431910478]), np.full(2, y), np.full(2, w)
+    got = numeric.bce_with_logits_grad(s, labels, weight=weights)
+    _assert_bits(got, _expected(s, labels, weights), s, labels)
+    # NOTE: beyond mpmath's reach: any σ(−s) below 10^-1000 rounds as 10^-1000 does (the exact pass's argument).
+    huge = np.array([1e6, 1e300, -1e300])
+    labels = np.array([y, y, 1 - y])
+    tiny = Fraction(1, 10**1000)
+    above, below = float((1 - Fraction(y) - tiny) * Fraction(w)), float((tiny - Fraction(1 - y)) * Fraction(w))
+    expected = np.array([above, above, below])
+    _assert_bits(numeric.bce_with_logits_grad(huge, labels, weight=np.full(3, w)), expected, huge, labels)

@@ -56,7 +56,7 @@ def _probability_gradient(p: float, y: float, odd: bool, w: Fraction = 1) -> flo
 
 
 #: ``decimal``'s exponent range, wide enough for every float64 and e^(−|s|) at any float s.
-_WIDE = {"Emin": -999999, "Emax": 999999}
+_DECIMAL_WIDE = {"Emin": -999999, "Emax": 999999}
 
 
 def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
@@ -79,38 +79,52 @@ def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
         digits *= 2
 
 
-def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
-    """w·(σ(s) − y) correctly rounded to float64: ``_logit_gradient``'s interval, its ends in ``decimal`` rounded
-    outward instead of exact fractions (twice as fast), each rounded by ``float`` (correctly: through its digits).
+#: Beyond this |s|, σ(−|s|) < e^(−|s|) < 10^-1000: see ``_logit_gradient_nearest``.
+_SIGMA_NEGLIGIBLE_BEYOND = 2303.0
+_SIGMA_STAND_IN = decimal.Decimal("1e-1000")
+#: Sums and products of decimals with no rounding (their digits, at most a few thousand here, are all kept).
+_DECIMAL_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX)
 
-    NOTE: y, w and 1 − y are exact as decimals (a float's expansion has at most 767 significant digits); e's
-    ends, σ(−|s|) = e/(1 + e) (which grows with e) at them, the label part plus or minus it, and the product by
-    w are each rounded down for the lower end and up for the upper one, so the exact value lies between.
+
+def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
+    """w·(σ(s) − y) correctly rounded to float64: ``_logit_gradient``'s interval, σ(−|s|)'s ends in ``decimal``
+    rounded outward instead of exact fractions (twice as fast), the value's ends exact, each rounded by
+    ``float`` (correctly: through its digits).
+
+    NOTE: y, w and 1 − y are exact as decimals (a float's expansion has at most 767 significant digits, 1 − y
+    at most 1075); e's ends and σ(−|s|) = e/(1 + e) (which grows with e) at them are rounded down for the
+    lower end and up for the upper one; the label part plus or minus those and the product by w are exact, so
+    the exact value lies strictly between the ends (rounded sums could land on a midpoint and never decide).
+    Where |s| ≥ 2303, 0 < σ(−|s|) < 10^-1000: w·c (c the label part) is a multiple of 2^-2148 (> 10^-647), so
+    no float64 or midpoint lies strictly between w·c and w·(c ∓ σ(−|s|)) (|w| < 10^309), and every value
+    there rounds as w·(c ∓ 10^-1000) does, which is the answer (no exp of a huge argument).
     """
     if w == 0:
         return 0.0  # NOTE: as the exact fraction 0 (the kernels give w·high, IEEE's sign, where w = 0)
     label, weight = decimal.Decimal(y), decimal.Decimal(w)
     # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
-    # NOTE: 1 − y has at most 1075 significant digits (y ≥ 2^-1074); copy_negate, unlike −, never rounds.
-    constant = decimal.Context(prec=1200, **_WIDE).subtract(1, label) if s >= 0 else label.copy_negate()
+    constant = _DECIMAL_EXACT.subtract(1, label) if s >= 0 else label.copy_negate()
+
+    def value(q: decimal.Decimal) -> decimal.Decimal:
+        shifted = _DECIMAL_EXACT.subtract(constant, q) if s >= 0 else _DECIMAL_EXACT.add(constant, q)
+        return _DECIMAL_EXACT.multiply(shifted, weight)
+
+    if math.isinf(s):
+        return float(value(decimal.Decimal(0))) or 0.0  # NOTE: σ(−∞) = 0 exactly; an exact 0 is +0
+    if abs(s) >= _SIGMA_NEGLIGIBLE_BEYOND:
+        return float(value(_SIGMA_STAND_IN))
     digits = 40
     while True:
-        context = decimal.Context(prec=digits, **_WIDE)
+        context = decimal.Context(prec=digits, **_DECIMAL_WIDE)
         e = context.exp(decimal.Decimal(-abs(s)))
-        down = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_FLOOR, **_WIDE)
-        up = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_CEILING, **_WIDE)
+        down = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_FLOOR, **_DECIMAL_WIDE)
+        up = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_CEILING, **_DECIMAL_WIDE)
         # NOTE: exp is correctly rounded, so within half of e·10^(1−P); the slack is that, shifted exactly.
         slack = up.scaleb(e, 1 - digits) if context.flags[decimal.Inexact] else 0
         low, high = down.subtract(e, slack), up.add(e, slack)
-        q_low, q_high = down.divide(low, up.add(1, low)), up.divide(high, down.add(1, high))
-        if s >= 0:
-            ends = [down.subtract(constant, q_high), up.subtract(constant, q_low)]
-        else:
-            ends = [down.add(constant, q_low), up.add(constant, q_high)]
-        ends = [down.multiply(ends[0], weight), up.multiply(ends[1], weight)] if w > 0 else [
-            down.multiply(ends[1], weight), up.multiply(ends[0], weight)]
+        ends = [value(down.divide(low, up.add(1, low))), value(up.divide(high, down.add(1, high)))]
         if ends[0] == ends[1]:
-            return float(ends[0]) or 0.0  # NOTE: exact (e exact: s = 0 or ±∞); an exact 0 is +0
+            return float(ends[0]) or 0.0  # NOTE: exact (e exact: s = 0); an exact 0 is +0
         lo, hi = float(ends[0]), float(ends[1])
         if lo == hi and math.copysign(1.0, lo) == math.copysign(1.0, hi):
             return lo
