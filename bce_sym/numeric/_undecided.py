@@ -14,7 +14,9 @@ float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
 - ``bce_with_logits_grad_soft``: σ(s) − y. σ(−|s|) = e/(1 + e), e = e^(−|s|) in ``decimal`` at P digits
   (correctly rounded, so within 10^(1−P) relative); e/(1 + e) grows with e, so the ends of e's interval
   give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in exact
-  fractions. Where both ends round to the same float that float is the answer; else P doubles. σ(s) is
+  fractions (rounding to odd) or in decimals whose sums are exact (to nearest, ``_logit_gradient_nearest``,
+  which beyond |s| = 2303 needs no exp). Where both ends round to the same float that float is the
+  answer; else P doubles. σ(s) is
   irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
   loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700)
   the value is the pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's
