@@ -103,9 +103,10 @@ def _bars(**bars: tuple[float | None, float | None]) -> tuple[Bar, ...]:
 # or pos_weight then scales up, the driver computes it exactly (numeric/_tail.py): 0.5 ULP there, subnormal
 # results included (`--tail 20000`; up to 9e15 ULP before, w = 1e300 gave 0 for 1e-308).
 # NOTE: the soft logit gradient σ(s) − y is a label part exact in two floats minus σ(−|s|) as a pair
-# (2^-99), rounded once, in float64 then from σ(−|s|) in three floats (2^-120), and computed exactly where
-# that cannot decide (0.009% of elements at y ≈ round(σ(s))): within 1 ULP in float64, correctly
-# rounded in the narrower formats, σ(s) ≈ y included (measured: 0.5 ULP at y = round(σ(s)) ± 3 floats,
+# (2^-99), rounded once where no float64 midpoint lies within the bound, in float64 then from σ(−|s|) in three
+# floats (2^-120.8), and computed exactly where that cannot decide (0.04% of elements at y ≈ round(σ(s))):
+# correctly rounded in float64 (weight= included; 0.5 ULP at 10^6 points, bench_float64_ulp.py) and in the
+# narrower formats, σ(s) ≈ y included (measured: 0.5 ULP at y = round(σ(s)) ± 3 floats,
 # benchmarks/bench_soft_gradient.py). bce_grad is a two-float quotient rounded once (2^-46 ULP before that
 # rounding): correctly rounded in float64 but for its own last bit (0.5 ULP over 300,000 sampled points).
 QUANTITIES: tuple[Quantity, ...] = (

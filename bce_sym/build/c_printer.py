@@ -55,7 +55,7 @@ _C_OPERATIONS: dict[str, str] = {
     "_exp_triple_hi": "exp_triple_hi({0})",
     "_exp_triple_mid": "exp_triple_mid({0})",
     "_exp_triple_lo": "exp_triple_lo({0})",
-    "_round_nearest_decided": "round_nearest_decided({0}, {1})",
+    "_round_correct_decided": "round_correct_decided({0}, {1}, {2})",
     "_round_odd_decided": "round_odd_decided({0}, {1}, {2})",
     "_round_narrow_decided": "round_narrow_decided({0}, {1})",
 }

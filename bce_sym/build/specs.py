@@ -39,8 +39,8 @@ class KernelSpec:
     # NOTE: how the soft logit gradient's value is rounded once (Ziv's passes, each leaving NaN where its
     # error bound does not decide): "plain-narrow" in float64 (2^-51), "two-nearest" and "two-narrow" in
     # two floats from the 2^-58 exp, "nearest" and "odd" from the 2^-102 exp pair, "triple" from the 2^-121 exp
-    # in three floats (float64's third pass); "nearest" tests against
-    # float64 (≤ 1 ULP), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
+    # in three floats (float64's third pass); "nearest" and "triple" test against
+    # float64's midpoints (correct rounding), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
     rounding: str = "nearest"
     # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
     # its last value left NaN (undecided) while no input is NaN.

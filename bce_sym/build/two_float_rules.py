@@ -9,7 +9,8 @@ and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltk
 - the soft-label logit gradient σ(s) − y (p_w = 1) is a label part, exact as a pair, minus σ(−|s|), in
   Ziv's passes (the kernel spec's ``rounding``): plain float64 (results rounded again to float32 or
   narrower), then a pair from the 2^-58 exp, then a pair from the 2^-102 exp (``_exp_pair_hi``/
-  ``_exp_pair_lo``); each writes NaN where its error bound does not decide the rounding, the next pass
+  ``_exp_pair_lo``), in float64 then three floats; each writes NaN where its error bound does not decide the
+  rounding (in float64: correct rounding, no midpoint within the bound), the next pass
   (the spec's ``second_pass``, run by the kernel on those elements) takes them, and what the last leaves
   the driver computes exactly.
 """
@@ -134,19 +135,24 @@ class TwoFloatRules:
         TwoSum'd (exactly: hi₁ + err) and the low parts added, err + a_lo + σ_lo, each addition rounded
         within 2^-53 of its result. So the pair hi + lo is within E = 2^-99·σ(−|s|) + 2^-52·(|err| + |a_lo| +
         |σ_lo|) + 2^-1068 of σ(s) − y (the absolute term: subnormal parts of e and of the products).
-        Rounded to nearest (``rounding="nearest"``), hi is within one ULP when E ≤ 2^-55·|hi|;
-        rounded to odd (``"odd"``, for results rounded again to float32 or narrower) it is right when
-        E < |lo|; in ``two-narrow`` hi + lo rounded is kept where no 25-bit float lies within E + 2^-53·|hi|
-        (``_round_narrow_decided``), which decides every format of ≤ 24 bits. Otherwise the kernel writes
-        NaN: the next pass, or the driver's exact path after the last.
+        Rounded to nearest (``"two-nearest"``, ``"nearest"``), the pair is TwoSum'd (hi = fl(hi + lo),
+        exactly) and hi kept where no float64 midpoint lies within E of hi + lo (``_round_correct_decided``):
+        hi is then σ(s) − y correctly rounded (E is computed in floats: its terms' slack, 2^-52 for 2^-53 and
+        1.0625·2^-58 for 2^-58 + 2^-100, covers the bound's own roundings); with a weight, w·(hi + lo) is
+        decided the same way (``_times_weight_decided``). Rounded to odd (``"odd"``, for results rounded
+        again to float32 or narrower) it is right when E < |lo|; in ``two-narrow`` hi + lo rounded is kept
+        where no 25-bit float lies within E + 2^-53·|hi| (``_round_narrow_decided``), which decides every
+        format of ≤ 24 bits. Otherwise the kernel writes NaN: the next pass, or the driver's exact path
+        after the last.
 
         How close can σ(s) come to a float y? σ(s) is irrational for s ≠ 0, but nothing known bounds
         |σ(s) − y| away from 0 at float64 inputs: heuristically, over the ~2^62 logits whose σ(s) is near
-        a float, the closest is ~2^-62 ULPs of y away, so a value within 1 ULP would need σ(s) to
+        a float, the closest is ~2^-62 ULPs of y away, so deciding the rounding there would need σ(s) to
         ~2^-170 relative. Two floats (2^-98) are not provably enough, and at y = round(σ(s)) itself (|σ(s)
-        − y| ≤ half an ULP of y) never enough for float64: those points take the exact path, which is
-        what the rounding test is for. For float32 and narrower, |lo| exceeds E except where σ(s) − y
-        lies within 2^-98 of a float64 (measured: benchmarks/bench_soft_gradient.py).
+        − y| ≤ half an ULP of y) rarely enough for float64: those points take the third pass (three
+        floats), and the few it leaves the exact path, which is what the rounding test is for. For float32
+        and narrower, |lo| exceeds E except where σ(s) − y lies within 2^-98 of a float64 (measured:
+        benchmarks/bench_soft_gradient.py).
         """
         emit = self._prog.emit
         (first, condition), (second, _) = expr.args
@@ -175,11 +181,10 @@ class TwoFloatRules:
         b_hi, b_lo = emit("multiply", (sign, q_hi)), emit("multiply", (sign, q_lo))
         high, error = self._two_sum(a_hi, b_hi)
         low = emit("add", (emit("add", (error, a_lo)), b_lo))
-        weighted = self._weight is not None
-        if self._rounding == "odd" or weighted:
-            high, low = self._two_sum(high, low)
+        if self._rounding == "two-narrow":
+            high = emit("add", (high, low))  # NOTE: the narrow test needs no lo
         else:
-            high = emit("add", (high, low))  # NOTE: hi of the TwoSum; rounding to nearest needs no lo
+            high, low = self._two_sum(high, low)
         lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
         lows = emit("add", (lows, emit("absolute", (q_lo,))))
         # NOTE: σ(−|s|) = e/(1 + e) moves by at most e's relative error (its derivative is 1/(1 + e) ≤ 1 in
@@ -194,26 +199,37 @@ class TwoFloatRules:
             # it rounds σ(s) − y).
             bound = emit("add", (bound, emit("multiply", (emit("absolute", (high,)), repr(2.0**-53)))))
             return emit("_round_narrow_decided", (high, bound))
-        if weighted:
-            # NOTE: the sample weight multiplies the decided pair (mul_two, 2^-104) before the one rounding: with
-            # bound ≤ 2^-55·|hi| (not relaxed in the first pass), |w|·bound < ULP/4, so w·(σ(s) − y) is within
-            # 0.75 ULP; undecided (NaN) stays NaN for the next pass, and the exact path multiplies by w exactly.
-            return self._times_weight(emit("_round_nearest_decided", (high, bound)), low, "add")
-        if first_pass:
-            # NOTE: _round_nearest_decided asks bound ≤ 2^-55·|hi|; one ULP needs only 2^-54·|hi| (hi = fl(hi +
-            # lo) is within half an ULP of the pair, and 2^-54·|hi| is below half an ULP of hi and of any
-            # value on the pair's side of hi), which the first pass takes: half the bound against 2^-55.
-            bound = emit("multiply", (bound, "0.5"))
-        if self._rounding == "odd":
-            # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
-            # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
-            underflow = emit("less_equal", (q_hi, "0.0"))
-            exact = emit("less_equal", (emit("absolute", (low,)), "0.0"))
-            finite = emit("greater", (self._value(-sympy.Abs(s)), repr(-1.7976931348623157e308)))
-            sticky = emit("multiply", (emit("multiply", (emit("multiply", (underflow, exact)), finite)), sign))
-            low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
-            return emit("_round_odd_decided", (high, low, bound))
-        return emit("_round_nearest_decided", (high, bound))
+        if self._weight is not None:
+            return self._times_weight_decided(high, low, bound)
+        if self._rounding != "odd":
+            return emit("_round_correct_decided", (high, low, bound))
+        # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
+        # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
+        underflow = emit("less_equal", (q_hi, "0.0"))
+        exact = emit("less_equal", (emit("absolute", (low,)), "0.0"))
+        finite = emit("greater", (self._value(-sympy.Abs(s)), repr(-1.7976931348623157e308)))
+        sticky = emit("multiply", (emit("multiply", (emit("multiply", (underflow, exact)), finite)), sign))
+        low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
+        return emit("_round_odd_decided", (high, low, bound))
+
+    def _times_weight_decided(self, high: str, low: str, bound: str) -> str:
+        """w·(high + low) correctly rounded where the pair's error ``bound`` decides it (``_round_correct_decided``),
+        else NaN (the next pass, or the exact one, which multiplies exactly).
+
+        NOTE: the product as a pair (mul_two: TwoProd of high, plus low·w, |low| ≤ 2^-53·|high| after a TwoSum) is
+        within 2^-104·|product| of w·(high + low) where it neither underflows nor overflows (below 2^-969 the
+        products' error terms lose bits: 2^-1070 absolute covers them; a split or product that overflows gives
+        NaN or ∞, undecided). So w·(σ(s) − y) is within |w|·bound + 2^-103·|p| + 2^-1070. A zero weight gives
+        w·high, whose sign is IEEE's (the exact value is ±0).
+        """
+        emit = self._prog.emit
+        p, e = self._two_sum(*self._prog.emit_pair("_mul_two", (high, low, self._weight)))
+        bound = emit("multiply", (bound, emit("absolute", (self._weight,))))
+        bound = emit("add", (emit("add", (bound, emit("multiply", (emit("absolute", (p,)), repr(2.0**-103))))),
+                             repr(2.0**-1070)))
+        zero = emit("less_equal", (emit("absolute", (self._weight,)), "0.0"), kind="b")
+        decided = emit("_round_correct_decided", (p, e, bound))
+        return emit("select", (zero, emit("multiply", (high, self._weight)), decided))
 
     def _soft_logit_gradient_plain(self, s: sympy.Symbol, y: sympy.Symbol) -> str:
         """σ(s) − y for results rounded again to float32 or narrower, in plain float64 (Ziv's first pass), or
@@ -242,19 +258,21 @@ class TwoFloatRules:
 
     def _soft_logit_gradient_triple(self, s: sympy.Symbol, y: sympy.Symbol) -> str:
         """σ(s) − y from e^(−|s|) in three floats (Ziv's third float64 pass), rounded to nearest, or NaN where
-        that is undecided (the driver's exact path takes those).
+        that is undecided (the driver's exact path takes those, correctly rounded too).
 
-        NOTE: e = e0 + e1 + e2 within 2^-121 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
+        NOTE: e = e0 + e1 + e2 within 2^-120.9 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
         where the low parts' products would underflow); 1 + e = d0 + d1 + d2 (Fast2Sum, TwoSum, the last part
         rounded below 2^-158); σ(−|s|) = e/(1 + e) = q0 + q1 + q2 by long division, each remainder exact
         but for terms below 2^-150 relative (q0·d0, q0·d1 and q1·d0 by Dekker's product, the differences of
         e0 and q0·d0 and of the first remainder and q1·d0 exact by Sterbenz, the terms of order 2^-53·e summed
-        by TwoSums): within 2^-120 relative in all. The label part a is exact
+        by TwoSums; σ(−|s|) moves by at most e's relative error): within 2^-120.9 + 2^-148 < 2^-120.8
+        relative in all. The label part a is exact
         as a pair (as in the other passes); a ∓ q is added by TwoSums (hi of the highs, then the middle
-        part), the rest rounded: the pair high + low is within E = 2^-120·q0 + 2^-52·(|err| + |a_lo| + |err₂|
-        + |q2|) + 2^-1068 of σ(s) − y, and high (within one ULP) is kept where E ≤ 2^-54·|high| (2^-55 where
-        a weight multiplies it). At y = round(σ(s)) ± a few floats (|σ(s) − y| ≈ 2^-53·σ(−|s|)·u, u ≲ 4)
-        that leaves undecided only the elements with u below about 2^-13 (measured share:
+        part), the rest rounded: the pair high + low is within E = 2^-120.8·q0 + 2^-52·(|err| + |a_lo| + |err₂|
+        + |q2|) + 2^-1068 of σ(s) − y, TwoSum'd and kept, correctly rounded, where no float64 midpoint lies
+        within E of it (``_round_correct_decided``; with a weight, ``_times_weight_decided``). At y =
+        round(σ(s)) ± a few floats (|σ(s) − y| ≈ 2^-53·σ(−|s|)·u, u ≲ 4, an ULP of it 2^-105·σ(−|s|)·u) a
+        midpoint lies within E ≈ 2^-120.8·σ(−|s|) for about a share 2^-14.8/u of the elements (measured share:
         benchmarks/bench_soft_gradient.py).
         """
         emit = self._prog.emit
@@ -289,15 +307,14 @@ class TwoFloatRules:
         h, error = self._two_sum(a_hi, b0)
         g, error2 = self._two_sum(h, b1)
         rest = emit("add", (emit("add", (emit("add", (error, a_lo)), error2)), b2))
-        high, low = self._two_sum(g, rest) if self._weight is not None else (emit("add", (g, rest)), None)
+        high, low = self._two_sum(g, rest)
         lows = emit("add", (emit("absolute", (error,)), emit("absolute", (a_lo,))))
         lows = emit("add", (emit("add", (lows, emit("absolute", (error2,)))), emit("absolute", (b2,))))
-        bound = emit("add", (emit("multiply", (q0, repr(2.0**-120))), emit("multiply", (lows, repr(2.0**-52)))))
+        bound = emit("add", (emit("multiply", (q0, repr(2.0**-120.8))), emit("multiply", (lows, repr(2.0**-52)))))
         bound = emit("add", (bound, repr(2.0**-1068)))
         if self._weight is not None:
-            return self._times_weight(emit("_round_nearest_decided", (high, bound)), low, "add")
-        # NOTE: as in the first pass, one ULP needs only E ≤ 2^-54·|high|: half the bound against 2^-55.
-        return emit("_round_nearest_decided", (high, emit("multiply", (bound, "0.5"))))
+            return self._times_weight_decided(high, low, bound)
+        return emit("_round_correct_decided", (high, low, bound))
 
     def _two_sum(self, a: str, b: str) -> tuple[str, str]:
         """a + b = (hi, lo) exactly (Knuth's TwoSum: no condition on a and b but no overflow)."""

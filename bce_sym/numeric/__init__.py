@@ -70,9 +70,10 @@ Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_
   loses digits when s·y nearly cancels max(s, 0)). The soft-label gradient σ(s) − y, which cancels
   where σ(s) ≈ y (where training with label smoothing or distillation converges; PyTorch's float64
   value is off by up to 10^18 ULP there), is formed with σ(−|s|) carried in two floats and rounded once:
-  within one ULP in float64 and correctly rounded in float32, float16 and bfloat16, σ(s) ≈ y included.
-  Where two floats cannot decide the rounding (float64 within a few ULPs of σ(s) = y) the value is
-  computed exactly, at about 20,000 points a second. The probability gradient is a two-float quotient
+  correctly rounded in float64 (with ``weight`` too; not with ``pos_weight``), float32, float16 and
+  bfloat16, σ(s) ≈ y included. Where two floats cannot decide the rounding (float64 within a few ULPs of
+  σ(s) = y) three floats do, and where those cannot the value is computed exactly, at about 40,000
+  points a second. The probability gradient is a two-float quotient
   rounded once: correctly rounded in float64 but for its last bit.
 - The hessians have no floor: scikit-learn computes e/(1 + e)², XGBoost max(p(1 − p), 1e-16) and
   autograd σ(s)(1 − σ(s)), which is 0 once σ(s) rounds to 1 (s > 37 in float64); bce_sym's

@@ -21,8 +21,8 @@ class _Dispatch:
     ``label_as_t``: the binary kernel takes t = 1 − 2y in place of y (the driver forms it, and |t| = 1
     everywhere both detects binary labels and validates them). ``binary_never_nan``: the binary kernel
     without pos_weight gives no NaN for non-NaN input (its limits at ±∞ come out by themselves), so the
-    block skips the limit check. ``soft``: the kernels of soft-label blocks without pos_weight, (within
-    one ULP in float64, decided for results rounded again to a narrower format), in place of ``other``.
+    block skips the limit check. ``soft``: the kernels of soft-label blocks without pos_weight (correctly
+    rounded in float64, decided for results rounded again to a narrower format), in place of ``other``.
     """
 
     quantity: str

@@ -198,11 +198,15 @@ def _exp_triple_lo(x, out):
     return _exp_triple_low(x, out)
 
 
-def _round_nearest_decided(hi, bound, out):
-    """hi where the two-float value's error bound is at most 2^-55·|hi| (hi is then within one ULP), else NaN."""
-    decided = bound <= 2.0**-55 * numpy.absolute(hi)
-    numpy.copyto(out, hi)
-    numpy.copyto(out, numpy.nan, where=~decided)
+def _round_correct_decided(hi, lo, bound, out):
+    """hi where every value within ``bound`` of hi + lo rounds to hi (no float64 midpoint lies within bound of
+    hi + lo: hi is then hi + lo's exact value correctly rounded), else NaN; returns out. As
+    ``round_correct_decided`` in C (csrc/exp_pair.h, which says why the test is sound)."""
+    bits = numpy.ascontiguousarray(hi, dtype=numpy.float64).view(numpy.uint64)
+    # NOTE: the gap to hi's neighbour toward 0 (the smaller one; ±0 has a NaN there, so it stays undecided).
+    below = numpy.absolute(hi - (bits - numpy.uint64(1)).view(numpy.float64))
+    decided = numpy.absolute(lo) + bound < 0.5 * below
+    numpy.copyto(out, numpy.where(decided, hi, numpy.nan))
     return out
 
 

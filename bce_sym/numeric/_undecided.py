@@ -1,7 +1,8 @@
 """The values the two-float kernels leave undecided (NaN for non-NaN inputs), computed exactly.
 
 The soft logit gradient's kernels already run Ziv's passes themselves (plain float64, the 2^-58 pair,
-the 2^-102 pair, in float64 the 2^-121 triple, each on what the one before left NaN); this is the last one.
+the 2^-102 pair, in float64 the 2^-121 triple, each on what the one before left NaN: in float64 what lies
+within its bound of a midpoint); this is the last one, so the float64 value is correctly rounded.
 
 Internal to the numeric driver (and copied into the standalone module, so it uses the standard library
 only: ``fractions`` and ``decimal``). ``_UNDECIDED`` names the kernels whose NaN means "undecided";
@@ -13,7 +14,9 @@ float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
 - ``bce_with_logits_grad_soft``: σ(s) − y. σ(−|s|) = e/(1 + e), e = e^(−|s|) in ``decimal`` at P digits
   (correctly rounded, so within 10^(1−P) relative); e/(1 + e) grows with e, so the ends of e's interval
   give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in exact
-  fractions. Where both ends round to the same float that float is the answer; else P doubles. σ(s) is
+  fractions (rounding to odd) or in decimals whose sums are exact (to nearest, ``_logit_gradient_nearest``,
+  which beyond |s| = 2303 needs no exp). Where both ends round to the same float that float is the
+  answer; else P doubles. σ(s) is
   irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
   loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700)
   the value is the pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's
@@ -54,7 +57,13 @@ def _probability_gradient(p: float, y: float, odd: bool, w: Fraction = 1) -> flo
     return _rounded(w * (fp - fy) / denominator, odd)
 
 
+#: ``decimal``'s exponent range, wide enough for every float64 and e^(−|s|) at any float s.
+_DECIMAL_WIDE = {"Emin": -999999, "Emax": 999999}
+
+
 def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
+    if not odd:
+        return _logit_gradient_nearest(s, y, float(w))
     label = Fraction(y)
     # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
     constant, sign = (1 - label, -1) if s >= 0 else (-label, 1)
@@ -68,6 +77,58 @@ def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
         ends = [w * (constant + sign * (x / (1 + x))) for x in (e - slack, e + slack)]
         lo, hi = _rounded(ends[0], odd), _rounded(ends[1], odd)
         if lo == hi:
+            return lo
+        digits *= 2
+
+
+#: Beyond this |s|, σ(−|s|) < e^(−|s|) < 10^-1000: see ``_logit_gradient_nearest``.
+_SIGMA_NEGLIGIBLE_BEYOND = 2303.0
+_SIGMA_STAND_IN = decimal.Decimal("1e-1000")
+#: Sums and products of decimals with no rounding (their digits, at most a few thousand here, are all kept).
+_DECIMAL_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX)
+
+
+def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
+    """w·(σ(s) − y) correctly rounded to float64: ``_logit_gradient``'s interval, σ(−|s|)'s ends in ``decimal``
+    rounded outward instead of exact fractions (twice as fast), the value's ends exact, each rounded by
+    ``float`` (correctly: through its digits).
+
+    NOTE: y, w and 1 − y are exact as decimals (a float's expansion has at most 767 significant digits, 1 − y
+    at most 1075); e's ends and σ(−|s|) = e/(1 + e) (which grows with e) at them are rounded down for the
+    lower end and up for the upper one; the label part plus or minus those and the product by w are exact, so
+    the exact value lies strictly between the ends (rounded sums could land on a midpoint and never decide).
+    Where |s| ≥ 2303, 0 < σ(−|s|) < 10^-1000: w·c (c the label part) is a multiple of 2^-2148 (> 10^-647), so
+    no float64 or midpoint lies strictly between w·c and w·(c ∓ σ(−|s|)) (|w| < 10^309), and every value
+    there rounds as w·(c ∓ 10^-1000) does, which is the answer (no exp of a huge argument).
+    """
+    if w == 0:
+        return 0.0  # NOTE: as the exact fraction 0 (the kernels give w·high, IEEE's sign, where w = 0)
+    label, weight = decimal.Decimal(y), decimal.Decimal(w)
+    # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
+    constant = _DECIMAL_EXACT.subtract(1, label) if s >= 0 else label.copy_negate()
+
+    def value(q: decimal.Decimal) -> decimal.Decimal:
+        shifted = _DECIMAL_EXACT.subtract(constant, q) if s >= 0 else _DECIMAL_EXACT.add(constant, q)
+        return _DECIMAL_EXACT.multiply(shifted, weight)
+
+    if math.isinf(s):
+        return float(value(decimal.Decimal(0))) or 0.0  # NOTE: σ(−∞) = 0 exactly; an exact 0 is +0
+    if abs(s) >= _SIGMA_NEGLIGIBLE_BEYOND:
+        return float(value(_SIGMA_STAND_IN))
+    digits = 40
+    while True:
+        context = decimal.Context(prec=digits, **_DECIMAL_WIDE)
+        e = context.exp(decimal.Decimal(-abs(s)))
+        down = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_FLOOR, **_DECIMAL_WIDE)
+        up = decimal.Context(prec=digits + 20, rounding=decimal.ROUND_CEILING, **_DECIMAL_WIDE)
+        # NOTE: exp is correctly rounded, so within half of e·10^(1−P); the slack is that, shifted exactly.
+        slack = up.scaleb(e, 1 - digits) if context.flags[decimal.Inexact] else 0
+        low, high = down.subtract(e, slack), up.add(e, slack)
+        ends = [value(down.divide(low, up.add(1, low))), value(up.divide(high, down.add(1, high)))]
+        if ends[0] == ends[1]:
+            return float(ends[0]) or 0.0  # NOTE: exact (e exact: s = 0); an exact 0 is +0
+        lo, hi = float(ends[0]), float(ends[1])
+        if lo == hi and math.copysign(1.0, lo) == math.copysign(1.0, hi):
             return lo
         digits *= 2
 

@@ -90,11 +90,19 @@ PAIR_INLINE double exp_pair_lo_exact(double x)
     return (x >= -708.0 && x <= 709.0) ? lo : 0.0;
 }
 
-/* hi + lo rounded to nearest (hi, with lo = (hi + lo) - hi exact), where the error bound of hi + lo is at
- * most 2^-55 |hi| (so hi is within one ULP of the exact value); else NaN: undecided, redone exactly. */
-PAIR_INLINE double round_nearest_decided(double hi, double bound)
+/* hi + lo rounded to nearest, correctly: hi, where every value within bound of hi + lo rounds to hi, that is
+ * where the interval [hi + lo - bound, hi + lo + bound] holds no float64 midpoint; else NaN: undecided, for
+ * the next pass. The midpoints next to hi lie half a gap away, and the gap below |hi| (to its neighbour
+ * toward 0, bits - 1: an exact difference) is the smaller one (half the one above at a power of two), so
+ * |lo| + bound < half that gap leaves none within reach. The sum is rounded once, and rounding is monotone:
+ * a rounded sum below the (float) half gap means the exact one is below it too. Sound for any pair (hi
+ * need not be fl(hi + lo); hi = fl(hi + lo), a TwoSum's, decides the most; at a power of two it decides a
+ * little less than it could). hi = +-0 (bits - 1 is a NaN), a subnormal or the least normal hi (half the
+ * gap rounds to 0), an infinite or NaN hi give NaN. */
+PAIR_INLINE double round_correct_decided(double hi, double lo, double bound)
 {
-    return blend(all_ones_if(bound <= 0x1p-55 * fabs(hi)), hi, NAN);
+    double below = fabs(hi - as_double(as_bits(hi) - 1));
+    return blend(all_ones_if(fabs(lo) + bound < 0.5 * below), hi, NAN);
 }
 
 /* hi + lo rounded to odd (hi if its last bit is 1 or lo = 0, else hi's neighbour on lo's side), where the
