@@ -16,7 +16,7 @@ from bce_sym import numeric
 from bce_sym.build.artifacts import ARTIFACTS
 from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec, kernel_spec
-from bce_sym.build.standalone import STANDALONE_PATH
+from bce_sym.build.standalone import STANDALONE_PATH, StandaloneError, check_names
 from bce_sym.cli import main
 from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _two_float
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
@@ -242,6 +242,14 @@ def standalone(tmp_path_factory):
     path = tmp_path_factory.mktemp("codegen") / "bce_numeric.py"
     assert main(["codegen", "--out", str(path)]) == 0
     return path
+
+
+def test_standalone_refuses_a_name_two_modules_bind_differently() -> None:
+    check_names({"_a": "_SHIFT = 1.5\n", "_b": "_SHIFT = 1.5\n\ndef f():\n    return _SHIFT\n"})
+    with pytest.raises(StandaloneError, match="numeric/_a.py and numeric/_b.py both define _TINY"):
+        check_names({"_a": "_TINY = 2.0**-1000\n", "_b": "x = 1\n_TINY: float = 2.0**-900\n"})
+    with pytest.raises(StandaloneError, match="both define helper"):
+        check_names({"_a": "def helper():\n    return 1\n", "_b": "class helper:\n    pass\n"})
 
 
 def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
