@@ -1,6 +1,7 @@
 """The soft-label gradient σ(s) − y where training converges: y = round(σ(s)) and its float neighbours.
 
 Run: python benchmarks/bench_soft_gradient.py [--points 4000] [--neighbours 3] [--speed-n 2000000]
+[--pos-weight 2 0.5 10]
 
 For every dtype, s is sampled log-uniformly across binades (|s| from 2^-30 to 40, both signs), y is
 σ(s) rounded to the dtype (mpmath) and its ``--neighbours`` floats on either side (kept in [0, 1]),
@@ -8,6 +9,10 @@ and ``bce_sym.numeric.bce_with_logits_grad(s, y)`` is measured in ULPs of the dt
 the exact input floats. The table prints the max and median ULP, and the share of points above 0.5 ULP
 (every format is correctly rounded: float64 by Ziv's passes, the narrower ones computed in float64 and
 rounded once).
+With ``--pos-weight P ...`` it measures the gradient with ``pos_weight=P`` where that converges: the gradient
+(1 + (P − 1)y)·σ(s) − P·y vanishes at σ(s) = P·y/(1 + (P − 1)y), not at σ(s) = y, so y is uniform in
+[0.01, 0.99] (rounded to the dtype), s the logit of that point (float64, rounded to the dtype) and its
+``--neighbours`` floats on either side.
 With ``--speed-n`` it also times the soft-label gradient (labels uniform in [0, 1], and labels at
 convergence, y = σ(s) in float64 rounded to the dtype) against PyTorch's autograd backward of
 binary_cross_entropy_with_logits, one thread, ratio of the medians in one run, and the share of elements
@@ -82,6 +87,38 @@ def accuracy_table(points: int, neighbours: int) -> list[tuple[str, int, float, 
         ulps = ulp_error(computed, hi, dtype, exact_lo=lo)
         bar = 0.5
         rows.append((dtype, s.size, float(ulps.max()), float(np.median(ulps)), float(np.mean(ulps > bar))))
+    return rows
+
+
+def pos_weight_points(dtype: str, points: int, neighbours: int, pos_weight: float,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(s, y) in ``dtype`` where the gradient with ``pos_weight`` converges: y uniform, s the logit of
+    P·y/(1 + (P − 1)·y) and ``neighbours`` floats either side of it."""
+    target = float_dtype(dtype)
+    y = round_to(np.random.default_rng(seed).uniform(0.01, 0.99, points), target).astype(np.float64)
+    t = pos_weight * y / (1.0 + (pos_weight - 1.0) * y)
+    s0 = round_to(np.log(t / (1.0 - t)), target)
+    columns_s, columns_y = [], []
+    for k in range(-neighbours, neighbours + 1):
+        s = s0
+        for _ in range(abs(k)):
+            s = np.nextafter(s, target.type(np.inf if k > 0 else -np.inf)) if target.name != "bfloat16" else (
+                _next_bfloat16(s, k > 0))
+        columns_s.append(s.astype(np.float64))
+        columns_y.append(y)
+    return np.concatenate(columns_s), np.concatenate(columns_y)
+
+
+def pos_weight_table(points: int, neighbours: int, pos_weight: float) -> list[tuple[str, int, float, float, float]]:
+    """``accuracy_table`` with ``pos_weight`` at its own convergence point (``pos_weight_points``)."""
+    rows = []
+    for dtype in DTYPES:
+        s, y = pos_weight_points(dtype, points, neighbours, pos_weight)
+        target = float_dtype(dtype)
+        computed = bce_with_logits_grad(s.astype(target), y.astype(target), pos_weight=pos_weight)
+        hi, lo = exact_values("bce_with_logits_grad", [s, y, np.full_like(s, pos_weight)], "float64")
+        ulps = ulp_error(computed.astype(np.float64), hi, dtype, exact_lo=lo)
+        rows.append((dtype, s.size, float(ulps.max()), float(np.median(ulps)), float(np.mean(ulps > 0.5))))
     return rows
 
 
@@ -187,6 +224,8 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=4000, help="logits per dtype (default 4000)")
     parser.add_argument("--neighbours", type=int, default=3, help="floats either side of round(σ(s)) (default 3)")
     parser.add_argument("--speed-n", type=int, default=0, help="elements for the speed table (0: skip it)")
+    parser.add_argument("--pos-weight", type=float, nargs="*", default=[],
+                        help="also measure with these pos_weight values at their convergence point")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time, or the thread's CPU time (for a shared machine)")
@@ -197,6 +236,13 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for dtype, count, worst, median, share in accuracy_table(args.points, args.neighbours):
         print(f"| {dtype} | {count} | {worst:.4g} | {median:.4g} | {share:.2%} (> 0.5 ULP) |")
+    for pos_weight in args.pos_weight:
+        print(f"\npos_weight={pos_weight:g}: s at σ(s) = P·y/(1 + (P − 1)y) ± {args.neighbours} floats, y uniform, "
+              "mpmath reference\n")
+        print("| dtype | points | max ULP | median ULP | share above bar |")
+        print("|---|---:|---:|---:|---:|")
+        for dtype, count, worst, median, share in pos_weight_table(args.points, args.neighbours, pos_weight):
+            print(f"| {dtype} | {count} | {worst:.4g} | {median:.4g} | {share:.2%} (> 0.5 ULP) |")
     if args.speed_n:
         print(f"\nspeed, {args.speed_n} elements, logits N(0, 3²), one thread, medians of {args.runs} runs\n")
         print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio | exact path |")
