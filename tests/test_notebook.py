@@ -29,16 +29,19 @@ print("kernel-bce_sym:", os.path.realpath(bce_sym.__file__))
 
 
 def _text(outputs: list) -> str:
+    # NOTE: streams as they were written, one after another: the kernel may flush one print() in two messages
+    # (a CI run split "ok:" from " True" on a loaded machine), which a separator between outputs would break.
     parts = []
     for output in outputs:
         if output.output_type == "stream":
             parts.append(output.text)
         elif output.output_type in ("execute_result", "display_data"):
             data = output.get("data", {})
-            parts.append(data.get("text/markdown", "") or data.get("text/latex", "") or data.get("text/plain", ""))
+            text = data.get("text/markdown", "") or data.get("text/latex", "") or data.get("text/plain", "")
+            parts.append(f"\n{text}\n")
         elif output.output_type == "error":
-            parts.append("\n".join(output.traceback))
-    return "\n".join(parts)
+            parts.append("\n" + "\n".join(output.traceback) + "\n")
+    return "".join(parts)
 
 
 @pytest.fixture(scope="module")
