@@ -13,15 +13,14 @@ float32, float16 or bfloat16 (through float32 to odd) is correct rounding.
 - ``bce_grad_soft``: (ŷ − y)/(ŷ(1 − ŷ)) is rational at the input floats: a ``Fraction``, rounded.
 - ``bce_with_logits_grad_soft``: σ(s) − y. σ(−|s|) = e/(1 + e), e = e^(−|s|) in ``decimal`` at P digits
   (correctly rounded, so within 10^(1−P) relative); e/(1 + e) grows with e, so the ends of e's interval
-  give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in exact
-  fractions (rounding to odd) or in decimals whose sums are exact (to nearest, ``_logit_gradient_nearest``,
-  which beyond |s| = 2303 needs no exp). Where both ends round to the same float that float is the
-  answer; else P doubles. σ(s) is
-  irrational for s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the
-  loop ends (at s = 0 and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700)
-  the value is the pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's
-  value where its bound decides, ±0 below 2^-1077 at any finite s; there, with no weight, another label's
-  value is the float 1 − y or −y itself); only the rest comes here.
+  give an interval for σ(−|s|), and (1 − y) − σ(−s) or σ(s) − y one for the gradient, in decimals whose
+  sums are exact (``_logit_gradient``, which beyond |s| = 2303 needs no exp). Where both ends round to the
+  same float (to nearest or to odd) that float is the answer; else P doubles. σ(s) is irrational for
+  s ≠ 0 (e^s is transcendental), so σ(s) − y is never a float or a midpoint and the loop ends (at s = 0
+  and s = ±∞ e is exact, and so is the interval). At y = 1, s ≥ 700 (y = 0, s ≤ −700) the value is the
+  pure e-term ∓w·σ(−|s|): ``_e_term`` rounds it in NumPy first (bit for bit this pass's value where its
+  bound decides, ±0 below 2^-1077 at any finite s; there, with no weight, another label's value is the
+  float 1 − y or −y itself); only the rest comes here.
 """
 
 from __future__ import annotations
@@ -61,37 +60,18 @@ def _probability_gradient(p: float, y: float, odd: bool, w: Fraction = 1) -> flo
 _DECIMAL_WIDE = {"Emin": -999999, "Emax": 999999}
 
 
-def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
-    if not odd:
-        return _logit_gradient_nearest(s, y, float(w))
-    label = Fraction(y)
-    # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
-    constant, sign = (1 - label, -1) if s >= 0 else (-label, 1)
-    digits = 40
-    while True:
-        context = decimal.Context(prec=digits, Emin=-999999, Emax=999999)
-        e = context.exp(decimal.Decimal(-abs(s)))
-        exact = not context.flags[decimal.Inexact]
-        e = Fraction(e)
-        slack = Fraction(0) if exact else e * Fraction(1, 10 ** (digits - 1))
-        ends = [w * (constant + sign * (x / (1 + x))) for x in (e - slack, e + slack)]
-        lo, hi = _rounded(ends[0], odd), _rounded(ends[1], odd)
-        if lo == hi:
-            return lo
-        digits *= 2
-
-
-#: Beyond this |s|, σ(−|s|) < e^(−|s|) < 10^-1000: see ``_logit_gradient_nearest``.
+#: Beyond this |s|, σ(−|s|) < e^(−|s|) < 10^-1000: see ``_logit_gradient``.
 _SIGMA_NEGLIGIBLE_BEYOND = 2303.0
 _SIGMA_STAND_IN = decimal.Decimal("1e-1000")
 #: Sums and products of decimals with no rounding (their digits, at most a few thousand here, are all kept).
 _DECIMAL_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX)
 
 
-def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
-    """w·(σ(s) − y) correctly rounded to float64: ``_logit_gradient``'s interval, σ(−|s|)'s ends in ``decimal``
-    rounded outward instead of exact fractions (twice as fast), the value's ends exact, each rounded by
-    ``float`` (correctly: through its digits).
+def _logit_gradient(s: float, y: float, odd: bool, w: Fraction = 1) -> float:
+    """w·(σ(s) − y) rounded to float64, to nearest (correctly) or to odd: an interval for σ(−|s|) from e^(−|s|)
+    in ``decimal`` at P digits, its ends rounded outward (twice as fast as exact fractions), the value's ends
+    exact, each rounded (to nearest by ``float``, through its digits; to odd by ``_rounded``); where both
+    round alike that is the answer, else P doubles.
 
     NOTE: y, w and 1 − y are exact as decimals (a float's expansion has at most 767 significant digits, 1 − y
     at most 1075); e's ends and σ(−|s|) = e/(1 + e) (which grows with e) at them are rounded down for the
@@ -99,11 +79,16 @@ def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
     the exact value lies strictly between the ends (rounded sums could land on a midpoint and never decide).
     Where |s| ≥ 2303, 0 < σ(−|s|) < 10^-1000: w·c (c the label part) is a multiple of 2^-2148 (> 10^-647), so
     no float64 or midpoint lies strictly between w·c and w·(c ∓ σ(−|s|)) (|w| < 10^309), and every value
-    there rounds as w·(c ∓ 10^-1000) does, which is the answer (no exp of a huge argument).
+    there rounds as w·(c ∓ 10^-1000) does, which is the answer (no exp of a huge argument): to nearest or to
+    odd, both decided by the floats on either side.
     """
     if w == 0:
         return 0.0  # NOTE: as the exact fraction 0 (the kernels give w·high, IEEE's sign, where w = 0)
-    label, weight = decimal.Decimal(y), decimal.Decimal(w)
+    label, weight = decimal.Decimal(y), decimal.Decimal(float(w))
+
+    def rounded(end: decimal.Decimal) -> float:
+        return _rounded(Fraction(end), True) if odd else float(end)
+
     # NOTE: σ(s) − y = σ(−|s|) − y for s < 0 and (1 − y) − σ(−|s|) for s ≥ 0, as the kernel splits it.
     constant = _DECIMAL_EXACT.subtract(1, label) if s >= 0 else label.copy_negate()
 
@@ -112,9 +97,9 @@ def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
         return _DECIMAL_EXACT.multiply(shifted, weight)
 
     if math.isinf(s):
-        return float(value(decimal.Decimal(0))) or 0.0  # NOTE: σ(−∞) = 0 exactly; an exact 0 is +0
+        return rounded(value(decimal.Decimal(0))) or 0.0  # NOTE: σ(−∞) = 0 exactly; an exact 0 is +0
     if abs(s) >= _SIGMA_NEGLIGIBLE_BEYOND:
-        return float(value(_SIGMA_STAND_IN))
+        return rounded(value(_SIGMA_STAND_IN))
     digits = 40
     while True:
         context = decimal.Context(prec=digits, **_DECIMAL_WIDE)
@@ -126,8 +111,8 @@ def _logit_gradient_nearest(s: float, y: float, w: float) -> float:
         low, high = down.subtract(e, slack), up.add(e, slack)
         ends = [value(down.divide(low, up.add(1, low))), value(up.divide(high, down.add(1, high)))]
         if ends[0] == ends[1]:
-            return float(ends[0]) or 0.0  # NOTE: exact (e exact: s = 0); an exact 0 is +0
-        lo, hi = float(ends[0]), float(ends[1])
+            return rounded(ends[0]) or 0.0  # NOTE: exact (e exact: s = 0); an exact 0 is +0
+        lo, hi = rounded(ends[0]), rounded(ends[1])
         if lo == hi and math.copysign(1.0, lo) == math.copysign(1.0, hi):
             return lo
         digits *= 2
