@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 
 from bce_sym import numeric
+from bce_sym.cli import main
 from bce_sym.numeric import _driver, _elementary, _exp_pair, _exp_triple, _kernel_tables, _two_float
 
 
@@ -29,3 +35,31 @@ def backend(request, monkeypatch) -> str:
         monkeypatch.setattr(_elementary, "_exp_triple_middle", _exp_triple.exp_triple_mid)
         monkeypatch.setattr(_elementary, "_exp_triple_low", _exp_triple.exp_triple_lo)
     return request.param
+
+
+def _load_standalone(path: Path) -> ModuleType:
+    """The standalone module at ``path`` loaded as a user's vendored copy is (by path; not in sys.modules)."""
+    spec = importlib.util.spec_from_file_location("bce_standalone_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def standalone_path(tmp_path_factory) -> Path:
+    """The standalone module as ``bce-sym codegen --out FILE`` writes it."""
+    path = tmp_path_factory.mktemp("codegen") / "bce_numeric.py"
+    assert main(["codegen", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def standalone_module(standalone_path: Path) -> ModuleType:
+    """That module, loaded once for every test that runs it."""
+    return _load_standalone(standalone_path)
+
+
+@pytest.fixture
+def load_standalone() -> Callable[[Path], ModuleType]:
+    """The loader itself, for a test that watches what loading does."""
+    return _load_standalone

@@ -3,7 +3,6 @@ every value, check, strategies and the command line."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import ml_dtypes
@@ -12,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 
 from bce_sym import numeric
-from bce_sym.build.standalone import STANDALONE_PATH
 from bce_sym.cli import DTYPE_CHOICES, main
 from bce_sym.formats import float_format, format_names
 from bce_sym.labels import Labels
@@ -122,12 +120,8 @@ def test_bfloat16_domains_and_types_are_checked() -> None:
         numeric.sigmoid(np.array([1.0], ml_dtypes.float8_e4m3fn))
 
 
-def test_the_standalone_module_takes_bfloat16_too(tmp_path) -> None:
-    path = tmp_path / "bce_numeric.py"
-    path.write_text(STANDALONE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("bce_standalone_bfloat16", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_the_standalone_module_takes_bfloat16_too(standalone_module) -> None:
+    module = standalone_module
     s = _every_bfloat16().astype(BF16)
     ours = module.bce_with_logits(s, np.ones(s.size, BF16))
     assert ours.dtype == BF16

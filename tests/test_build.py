@@ -3,7 +3,6 @@ their tails correctly, and the standalone module works."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -230,20 +229,6 @@ def test_binary_kernels_have_exact_weights() -> None:
         np.testing.assert_array_equal(out, base * (p_w if sign < 0 else 1.0))
 
 
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location("bce_standalone_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def standalone(tmp_path_factory):
-    path = tmp_path_factory.mktemp("codegen") / "bce_numeric.py"
-    assert main(["codegen", "--out", str(path)]) == 0
-    return path
-
-
 def test_standalone_refuses_a_name_two_modules_bind_differently() -> None:
     check_names({"_a": "_SHIFT = 1.5\n", "_b": "_SHIFT = 1.5\n\ndef f():\n    return _SHIFT\n"})
     with pytest.raises(StandaloneError, match="numeric/_a.py and numeric/_b.py both define _TINY"):
@@ -252,8 +237,8 @@ def test_standalone_refuses_a_name_two_modules_bind_differently() -> None:
         check_names({"_a": "def helper():\n    return 1\n", "_b": "class helper:\n    pass\n"})
 
 
-def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
-    source = standalone.read_text(encoding="utf-8")
+def test_standalone_imports_nothing_of_bce_sym(standalone_path: Path, load_standalone) -> None:
+    source = standalone_path.read_text(encoding="utf-8")
     mentions = ("``bce_sym.symbolic.stable_forms``", "``python -m bce_sym.build``")  # the header's, as text
     assert "bce_sym." not in source.replace(mentions[0], "").replace(mentions[1], "")
     import_lines = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
@@ -262,14 +247,14 @@ def test_standalone_imports_nothing_of_bce_sym(standalone: Path) -> None:
         "from fractions import Fraction", "import numpy",
     ]
     before = set(sys.modules)
-    module = _load(standalone)
+    module = load_standalone(standalone_path)
     assert not {name for name in set(sys.modules) - before if name.startswith("bce_sym")}
     assert sorted(module.__all__) == sorted(numeric.__all__)
 
 
-def test_standalone_agrees_with_the_runtime_api(standalone: Path, monkeypatch) -> None:
+def test_standalone_agrees_with_the_runtime_api(standalone_module, monkeypatch) -> None:
     """Bit for bit with the NumPy kernels and ufuncs in both; within a few ULPs of the compiled ones."""
-    module = _load(standalone)
+    module = standalone_module
     rng = np.random.default_rng(8)
     n = 20_000
     s_values = rng.normal(0, 30, n)
@@ -329,8 +314,8 @@ def test_cli_codegen_prints_and_rejects_bad_paths(capsys, tmp_path: Path) -> Non
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_standalone_is_accurate_in_the_tails(standalone: Path) -> None:
-    module = _load(standalone)
+def test_standalone_is_accurate_in_the_tails(standalone_module) -> None:
+    module = standalone_module
     with mpmath.workdps(40):
         exact = float(mpmath.log1p(mpmath.exp(-432.5)))
     assert float(module.bce_with_logits(-432.5, 0.0)) == pytest.approx(exact, rel=2**-52)

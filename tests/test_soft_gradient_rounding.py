@@ -9,7 +9,6 @@ same float64 (Python's ``float(Fraction)`` rounds correctly, subnormals included
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from fractions import Fraction
 
@@ -19,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bce_sym import numeric
-from bce_sym.build.standalone import STANDALONE_PATH
 
 
 def _fraction(x: mpmath.mpf) -> Fraction:
@@ -144,12 +142,8 @@ def test_tiny_labels_at_negative_logits(backend, s: float, scale: int, odd: int)
         _assert_bits(got, expected, s, y)
 
 
-def test_the_standalone_module_rounds_correctly(tmp_path) -> None:
-    path = tmp_path / "bce_numeric_rounding.py"
-    path.write_text(STANDALONE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("bce_standalone_rounding", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_the_standalone_module_rounds_correctly(standalone_module) -> None:
+    module = standalone_module
     rng = np.random.default_rng(7)
     s = np.concatenate([rng.uniform(37, 800, 40), rng.uniform(-40, 40, 200)])
     y = np.concatenate([_midpoint_labels(rng.integers(0, 2**52, 40).astype(np.float64)), _sigma_rounded(s[40:])])

@@ -13,7 +13,6 @@ same points miss it by far. Ordinary blocks never reach the exact pass.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 
 import mpmath
@@ -21,7 +20,6 @@ import numpy as np
 import pytest
 
 from bce_sym import numeric
-from bce_sym.cli import main
 from bce_sym.numeric import _driver, _tail
 from bce_sym.verify.reference.mpmath_values import to_nearest_float
 
@@ -234,12 +232,8 @@ def test_ordinary_blocks_never_reach_the_exact_pass(monkeypatch) -> None:
     assert len(calls) == 1 and calls[0][1] == 720.3
 
 
-def test_the_standalone_module(tmp_path) -> None:
-    path = tmp_path / "bce_numeric.py"
-    assert main(["codegen", "--out", str(path)]) == 0
-    spec = importlib.util.spec_from_file_location("bce_standalone_tail", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_the_standalone_module(standalone_module) -> None:
+    module = standalone_module
     s, y = _grid()
     for quantity in QUANTITIES:
         for weight, pos_weight in ((1e6, None), (None, 1e300), (1e300, 0.25)):
