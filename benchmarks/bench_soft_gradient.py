@@ -18,7 +18,9 @@ convergence, y = σ(s) in float64 rounded to the dtype) against PyTorch's autogr
 binary_cross_entropy_with_logits, one thread, ratio of the medians in one run, and the share of elements
 that went to the driver's exact path (``numeric/_undecided.py``), and a table of the share of float64
 elements that reach each of Ziv's passes (the 2^-58 pair, the 2^-102 pair, three floats, the exact path;
-counted on the NumPy kernels, which give the compiled loops' values bit for bit), with and without ``weight=``.
+counted on the NumPy kernels, which give the compiled loops' values bit for bit), with and without ``weight=``;
+with ``--pos-weight`` both tables also have rows for each pos_weight (its labels at convergence solve σ(s) =
+P·y/(1 + (P − 1)y)).
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ def pos_weight_table(points: int, neighbours: int, pos_weight: float) -> list[tu
     return rows
 
 
-def speed_table(n: int, runs: int, clock: str = "wall") -> list[tuple[str, str, float, float, float]]:
+def speed_table(n: int, runs: int, clock: str = "wall",
+                pos_weights: list[float] = ()) -> list[tuple[str, str, float, float, float, float]]:
     import torch
 
     torch.set_num_threads(1)
@@ -131,32 +134,34 @@ def speed_table(n: int, runs: int, clock: str = "wall") -> list[tuple[str, str, 
     for dtype in ("float64", "float32"):
         logits = (rng.standard_normal(n) * 3.0).astype(dtype)
         uniform = rng.uniform(0.0, 1.0, n).astype(dtype)
-        converged = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(dtype)
-        for name, y in (("uniform soft labels", uniform), ("labels at convergence", converged)):
-            # NOTE: float64 labels at convergence are all undecided in two floats; the third pass (three floats)
-            # decides almost all of them, and the rest are computed exactly (~30,000 a second): their share is
-            # counted below.
-            count = n
-            s, y = logits[:count], y[:count]
-            st, yt = torch.from_numpy(s), torch.from_numpy(y)
+        for pos_weight in (None, *pos_weights):
+            converged = converged_labels(logits.astype(np.float64), pos_weight).astype(dtype)
+            keywords = {} if pos_weight is None else {"pos_weight": pos_weight}
+            torch_keywords = {} if pos_weight is None else {"pos_weight": torch.tensor(pos_weight, dtype=getattr(
+                torch, dtype))}
+            suffix = "" if pos_weight is None else f", pos_weight={pos_weight:g}"
+            for name, y in (("uniform soft labels", uniform), ("labels at convergence", converged)):
+                # NOTE: float64 labels at convergence are all undecided in two floats; the third pass (three floats)
+                # decides almost all of them, and the rest are computed exactly: their share is counted below.
+                st, yt = torch.from_numpy(logits), torch.from_numpy(y)
 
-            def torch_side(st=st, yt=yt) -> object:
-                leaf = st.clone().requires_grad_(True)
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(leaf, yt, reduction="sum")
-                loss.backward()
-                return leaf.grad
+                def torch_side(st=st, yt=yt, torch_keywords=torch_keywords) -> object:
+                    leaf = st.clone().requires_grad_(True)
+                    loss = torch.nn.functional.binary_cross_entropy_with_logits(leaf, yt, reduction="sum",
+                                                                                **torch_keywords)
+                    loss.backward()
+                    return leaf.grad
 
-            def ours(s=s, y=y) -> object:
-                return bce_with_logits_grad(s, y)
+                def ours(s=logits, y=y, keywords=keywords) -> object:
+                    return bce_with_logits_grad(s, y, **keywords)
 
-            ours_times, torch_times = [], []
-            for _ in range(runs):
-                ours_times += _median_seconds(ours, 1, clock)
-                torch_times += _median_seconds(torch_side, 1, clock)
-            mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
-            exact = _exact_share(ours, count)
-            rows.append((dtype, f"{name} ({count:,})", count / mine / 1e6, count / theirs / 1e6, theirs / mine,
-                         exact))
+                ours_times, torch_times = [], []
+                for _ in range(runs):
+                    ours_times += _median_seconds(ours, 1, clock)
+                    torch_times += _median_seconds(torch_side, 1, clock)
+                mine, theirs = statistics.median(ours_times), statistics.median(torch_times)
+                rows.append((dtype, f"{name}{suffix} ({n:,})", n / mine / 1e6, n / theirs / 1e6, theirs / mine,
+                             _exact_share(ours, n)))
     return rows
 
 
@@ -177,16 +182,18 @@ def _exact_share(function, count: int) -> float:
     return seen[0] / count
 
 
-#: The float64 soft gradient's first-pass kernels, unweighted and weighted (each runs the passes after it).
-_FIRST_PASS = ("bce_with_logits_grad_soft", "bce_with_logits_grad_soft_times_weight")
+def _first_pass(weighted: bool, pos_weight: bool) -> str:
+    """The float64 soft gradient's first-pass kernel (it runs the passes after it)."""
+    return "bce_with_logits_grad_soft" + "_pos_weight" * pos_weight + "_times_weight" * weighted
 
 
-def pass_shares(s: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict[str, float]:
+def pass_shares(s: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
+                pos_weight: float | None = None) -> dict[str, float]:
     """The share of elements that each later pass of the float64 soft gradient receives (kernel name -> share),
     and under "exact" the share its last pass leaves to the driver's exact path."""
     from bce_sym.numeric import _kernel_tables, _kernels
 
-    kernel, _, floats, bools = _kernel_tables.NUMPY_KERNELS[_FIRST_PASS[w is not None]]
+    kernel, _, floats, bools = _kernel_tables.NUMPY_KERNELS[_first_pass(w is not None, pos_weight is not None)]
     original = _kernels._second_pass
     shares: dict[str, float] = {}
 
@@ -197,7 +204,8 @@ def pass_shares(s: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> di
     _kernels._second_pass = counting
     try:
         out = np.empty(s.size)
-        arguments = (s, y) if w is None else (s, y, w)
+        arguments = (s, y) + (() if pos_weight is None else (np.full_like(s, pos_weight),)) + (
+            () if w is None else (w,))
         with np.errstate(all="ignore"):
             kernel(*arguments, out, tuple(np.empty((floats, s.size))), tuple(np.empty((bools, s.size), dtype=bool)))
     finally:
@@ -206,16 +214,27 @@ def pass_shares(s: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> di
     return shares
 
 
-def pass_table(n: int) -> list[tuple[str, str, dict[str, float]]]:
-    """Per label kind (uniform, at convergence) and weighting, the shares of ``pass_shares`` on n elements."""
+def converged_labels(logits: np.ndarray, pos_weight: float | None = None) -> np.ndarray:
+    """The labels (float64) at which the gradient vanishes at these float64 logits: y = σ(s) without pos_weight,
+    else y = σ(s)/(P − (P − 1)σ(s)) (the solution of σ(s) = P·y/(1 + (P − 1)y)), in [0, 1]."""
+    sigma = 1.0 / (1.0 + np.exp(-logits))
+    return sigma if pos_weight is None else np.clip(sigma / (pos_weight - (pos_weight - 1.0) * sigma), 0.0, 1.0)
+
+
+def pass_table(n: int, pos_weights: list[float] = ()) -> list[tuple[str, str, dict[str, float]]]:
+    """Per label kind (uniform, at convergence) and weighting (none, weight=, each pos_weight), the shares of
+    ``pass_shares`` on n elements."""
     rng = np.random.default_rng(1)
     logits = rng.standard_normal(n) * 3.0
-    converged = 1.0 / (1.0 + np.exp(-logits))
     w = 2.0 ** rng.uniform(-3.0, 3.0, n)
+    uniform = rng.uniform(0.0, 1.0, n)
     rows = []
-    for name, y in (("uniform soft labels", rng.uniform(0.0, 1.0, n)), ("labels at convergence", converged)):
-        for weighting, weights in (("none", None), ("weight=", w)):
-            rows.append((name, weighting, pass_shares(logits, y, weights)))
+    for pos_weight in (None, *pos_weights):
+        weightings = (("none", None), ("weight=", w)) if pos_weight is None else ((f"pos_weight={pos_weight:g}", None),)
+        for name, y in (("uniform soft labels", uniform), ("labels at convergence",
+                                                           converged_labels(logits, pos_weight))):
+            for weighting, weights in weightings:
+                rows.append((name, weighting, pass_shares(logits, y, weights, pos_weight)))
     return rows
 
 
@@ -247,12 +266,14 @@ def main() -> None:
         print(f"\nspeed, {args.speed_n} elements, logits N(0, 3²), one thread, medians of {args.runs} runs\n")
         print("| dtype | labels | bce_sym Mel/s | torch Mel/s | ratio | exact path |")
         print("|---|---|---:|---:|---:|---:|")
-        for dtype, name, mine, theirs, ratio, exact in speed_table(args.speed_n, args.runs, args.clock):
+        rows = speed_table(args.speed_n, args.runs, args.clock, args.pos_weight)
+        for dtype, name, mine, theirs, ratio, exact in rows:
             print(f"| {dtype} | {name} | {mine:.3g} | {theirs:.3g} | {ratio:.3g}× | {exact:.3%} |")
-        print(f"\nfloat64: share of {args.speed_n:,} elements reaching each pass (logits N(0, 3²))\n")
+        print(f"\nfloat64: share of {args.speed_n:,} elements reaching each pass (logits N(0, 3²); labels at "
+              "convergence: where the gradient vanishes, with pos_weight too)\n")
         print("| labels | weight | 2^-102 pair | three floats | exact path |")
         print("|---|---|---:|---:|---:|")
-        for name, weighting, shares in pass_table(args.speed_n):
+        for name, weighting, shares in pass_table(args.speed_n, args.pos_weight):
             later = [value for key, value in shares.items() if key != "exact"]
             cells = " | ".join(f"{value:.4%}" for value in [*later, shares["exact"]])
             print(f"| {name} | {weighting} | {cells} |")

@@ -34,15 +34,10 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
+from bce_sym.build.soft_gradient_rules import SoftGradientRules, is_soft_logit_gradient
 from bce_sym.build.specs import CodegenError
 from bce_sym.build.two_float_program import TwoFloatEvaluator
-from bce_sym.build.two_float_rules import (
-    TwoFloatRules,
-    is_complement,
-    is_probability_quotient,
-    is_soft_logit_gradient,
-    is_weighted_rule,
-)
+from bce_sym.build.two_float_rules import TwoFloatRules, is_complement, is_probability_quotient, is_weighted_rule
 from bce_sym.symbols import w as sample_weight
 
 
@@ -116,7 +111,7 @@ class _Program:
         return high, low
 
 
-class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
+class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
     """Print a sympy expression as straight-line NumPy ufunc calls into scratch buffers.
 
     ``doprint`` is not used; call :meth:`program` to get the SSA instruction list of an expression whose
@@ -126,7 +121,7 @@ class BlockKernelPrinter(TwoFloatRules, NumPyPrinter):
 
     def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest"):
         super().__init__({"fully_qualified_modules": True})
-        self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (two_float_rules)
+        self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (soft_gradient_rules)
         self._arguments = {a: a.name for a in arguments}
         # NOTE: a kernel that takes the sample weight w (specs.KernelSpec.weighted) multiplies each value, carried
         # as hi + lo, by it before rounding once: w is no argument of any stable form, only of such kernels.

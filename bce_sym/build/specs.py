@@ -115,22 +115,25 @@ def _form(quantity: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
 
 def _specs() -> tuple[KernelSpec, ...]:
     rows: list[KernelSpec] = []
-    soft = "bce_with_logits_grad_soft"
+    # NOTE: the soft-label logit gradient at p_w = 1 (``soft``) and at any p_w (``soft_pw``: the form is the
+    # same with c = p_w·y + 1 − y for 1, so its p_w = 1 kernel would be ``soft``'s, one multiplication slower).
+    soft, soft_pw = "bce_with_logits_grad_soft", "bce_with_logits_grad_soft_pos_weight"
     for quantity, arguments in [(f.quantity, f.arguments) for f in STABLE_FORMS] + [
         (f.quantity, f.arguments) for f in SPECIALISED_FORMS
     ]:
-        first = {"rounding": "two-nearest", "second_pass": f"{soft}_pair"} if quantity == soft else {}
+        first = {"rounding": "two-nearest", "second_pass": f"{quantity}_pair"} if quantity in (soft, soft_pw) else {}
         rows.append(KernelSpec(quantity, quantity, **first))
-        if pos_weight in arguments:
+        if pos_weight in arguments and quantity != soft_pw:
             rows.append(KernelSpec(f"{quantity}_unweighted", quantity, ((pos_weight, sympy.S.One),)))
-    # NOTE: the soft-label logit gradient for results rounded again to float32 or narrower (first pass), and
-    # the second pass of both (the 2^-102 pair, on the elements the first left undecided).
-    rows.append(KernelSpec(f"{soft}_odd", soft, rounding="plain-narrow", second_pass=f"{soft}_two_odd"))
-    rows.append(KernelSpec(f"{soft}_two_odd", soft, rounding="two-narrow", second_pass=f"{soft}_pair_odd"))
-    rows.append(KernelSpec(f"{soft}_pair", soft, rounding="nearest", second_pass=f"{soft}_triple"))
-    # NOTE: float64's third pass, from e^(−|s|) in three floats (2^-121), where σ(s) is within ULPs of y.
-    rows.append(KernelSpec(f"{soft}_triple", soft, rounding="triple"))
-    rows.append(KernelSpec(f"{soft}_pair_odd", soft, rounding="odd"))
+    for form in (soft, soft_pw):
+        # NOTE: the soft-label logit gradient for results rounded again to float32 or narrower (first pass), and
+        # the second pass of both (the 2^-102 pair, on the elements the first left undecided).
+        rows.append(KernelSpec(f"{form}_odd", form, rounding="plain-narrow", second_pass=f"{form}_two_odd"))
+        rows.append(KernelSpec(f"{form}_two_odd", form, rounding="two-narrow", second_pass=f"{form}_pair_odd"))
+        rows.append(KernelSpec(f"{form}_pair", form, rounding="nearest", second_pass=f"{form}_triple"))
+        # NOTE: float64's third pass, from e^(−|s|) in three floats (2^-121), where σ(s) is within ULPs of y.
+        rows.append(KernelSpec(f"{form}_triple", form, rounding="triple"))
+        rows.append(KernelSpec(f"{form}_pair_odd", form, rounding="odd"))
     # NOTE: a loss and its gradient in one pass (bce_with_logits_and_grad): one exp instead of two.
     for loss, grad, name in (
         ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_and_grad"),
@@ -138,10 +141,12 @@ def _specs() -> tuple[KernelSpec, ...]:
     ):
         rows.append(KernelSpec(name, loss, also=(grad,)))
         rows.append(KernelSpec(f"{name}_unweighted", loss, ((pos_weight, sympy.S.One),), also=(grad,)))
-    for rounding, second in (("two-nearest", f"{soft}_pair"), ("plain-narrow", f"{soft}_two_odd")):
-        suffix = "_odd" if rounding.endswith("narrow") else ""
-        rows.append(KernelSpec(f"bce_with_logits_and_grad_soft{suffix}", "bce_with_logits",
-                               ((pos_weight, sympy.S.One),), also=(soft,), rounding=rounding, second_pass=second))
+    for form, fused, substitutions in ((soft, "bce_with_logits_and_grad_soft", ((pos_weight, sympy.S.One),)),
+                                       (soft_pw, "bce_with_logits_and_grad_soft_pos_weight", ())):
+        for rounding, second in (("two-nearest", f"{form}_pair"), ("plain-narrow", f"{form}_two_odd")):
+            suffix = "_odd" if rounding.endswith("narrow") else ""
+            rows.append(KernelSpec(f"{fused}{suffix}", "bce_with_logits", substitutions, also=(form,),
+                                   rounding=rounding, second_pass=second))
     weighted = [
         dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
                             second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)
@@ -151,8 +156,9 @@ def _specs() -> tuple[KernelSpec, ...]:
 
 
 def _takes_weight(name: str) -> bool:
-    """Whether the quantity of a form (a specialised one named after it: ``_soft``, ``_binary``) takes weight=."""
-    return quantities.quantity(name.removesuffix("_soft").removesuffix("_binary")).weighted
+    """Whether the quantity of a form (a specialised one: the quantity it replaces) takes weight=."""
+    name = next((f.replaces for f in SPECIALISED_FORMS if f.quantity == name), name)
+    return quantities.quantity(name).weighted
 
 
 #: Every kernel the numeric layer runs: one per stable or specialised form, plus a ``pos_weight = 1`` variant.

@@ -70,14 +70,13 @@ Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_
   loses digits when s·y nearly cancels max(s, 0)). The soft-label gradient σ(s) − y, which cancels
   where σ(s) ≈ y (where training with label smoothing or distillation converges; PyTorch's float64
   value is off by up to 10^18 ULP there), is formed with σ(−|s|) carried in two floats and rounded once:
-  correctly rounded in float64 (with ``weight`` too; not with ``pos_weight``), float32, float16 and
-  bfloat16, σ(s) ≈ y included. Where two floats cannot decide the rounding (float64 within a few ULPs of
-  σ(s) = y) three floats do, and where those cannot the value is computed exactly, at about 40,000
-  points a second. With ``pos_weight`` (p_w ≠ 1) and soft labels the gradient (1 + (p_w − 1)·y)·σ(s) − p_w·y
-  cancels where σ(s) = p_w·y/(1 + (p_w − 1)·y) instead, and there it is NOT accurate: it is evaluated by the
-  general two-float kernel (σ(−|s|) within 2^-58, no Ziv passes), so float64 is off by up to ~10^16 ULP and
-  float32 by up to ~2000 ULP at that point (``benchmarks/bench_soft_gradient.py --pos-weight 2``), and the float64
-  error grows as σ(s) nears that point. The probability gradient is a two-float quotient
+  correctly rounded in float64 (with ``weight`` and ``pos_weight`` too), float32, float16 and bfloat16,
+  σ(s) ≈ y included. Where two floats cannot decide the rounding (float64 within a few ULPs of σ(s) = y)
+  three floats do, and where those cannot the value is computed exactly, at about 45,000 points a second.
+  With ``pos_weight`` (p_w ≠ 1) the gradient (1 + (p_w − 1)·y)·σ(s) − p_w·y cancels where σ(s) = p_w·y/(1 +
+  (p_w − 1)·y) instead; it is split the same way (a label part 1 − y or −p_w·y, exact as two floats, and
+  (1 + (p_w − 1)·y)·σ(−|s|) carried in two or three floats), with the same passes
+  (``benchmarks/bench_soft_gradient.py --pos-weight 2 0.5 10``). The probability gradient is a two-float quotient
   rounded once: correctly rounded in float64 but for its last bit.
 - The hessians have no floor: scikit-learn computes e/(1 + e)², XGBoost max(p(1 − p), 1e-16) and
   autograd σ(s)(1 − σ(s)), which is 0 once σ(s) rounds to 1 (s > 37 in float64); bce_sym's

@@ -22,7 +22,8 @@ class _Dispatch:
     everywhere both detects binary labels and validates them). ``binary_never_nan``: the binary kernel
     without pos_weight gives no NaN for non-NaN input (its limits at ±∞ come out by themselves), so the
     block skips the limit check. ``soft``: the kernels of soft-label blocks without pos_weight (correctly
-    rounded in float64, decided for results rounded again to a narrower format), in place of ``other``.
+    rounded in float64, decided for results rounded again to a narrower format), in place of ``other``;
+    ``soft_pos_weight``: those of soft-label blocks with pos_weight.
     """
 
     quantity: str
@@ -32,6 +33,7 @@ class _Dispatch:
     binary_never_nan: bool = False
     limits_of: str = ""
     soft: tuple[str, str] | None = None
+    soft_pos_weight: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.limits_of:
@@ -42,9 +44,11 @@ class _Dispatch:
 # probability gradient need (ŷ − y)/(ŷ(1 − ŷ)), whose partial fractions would cancel near ŷ = y.
 _DISPATCH: tuple[_Dispatch, ...] = (
     _Dispatch("bce_with_logits", "bce_with_logits_binary", "bce_with_logits", label_as_t=True, binary_never_nan=True),
-    # NOTE: soft labels without pos_weight: σ(s) − y in two floats, rounded once (NaN where undecided).
+    # NOTE: soft labels: σ(s) − y (with pos_weight (1 − y)σ(s) − p_w·y·σ(−s)) in two floats, rounded once (NaN
+    # where undecided).
     _Dispatch("bce_with_logits_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad", label_as_t=True,
-              soft=("bce_with_logits_grad_soft", "bce_with_logits_grad_soft_odd")),
+              soft=("bce_with_logits_grad_soft", "bce_with_logits_grad_soft_odd"),
+              soft_pos_weight=("bce_with_logits_grad_soft_pos_weight", "bce_with_logits_grad_soft_pos_weight_odd")),
     # NOTE: the soft kernel's coefficient 1 + p_w·y − y rounds for y = 1; the binary one is 1 or p_w exactly.
     _Dispatch("bce_with_logits_hess", "bce_with_logits_hess_binary", "bce_with_logits_hess", label_as_t=True,
               binary_never_nan=True),
@@ -58,6 +62,7 @@ _DISPATCH: tuple[_Dispatch, ...] = (
         binary_never_nan=True,
         limits_of="bce_with_logits",
         soft=("bce_with_logits_and_grad_soft", "bce_with_logits_and_grad_soft_odd"),
+        soft_pos_weight=("bce_with_logits_and_grad_soft_pos_weight", "bce_with_logits_and_grad_soft_pos_weight_odd"),
     ),
 )
 

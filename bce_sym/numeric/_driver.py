@@ -70,7 +70,8 @@ def _evaluate(
     dispatch = _dispatch(quantity)
     # NOTE: a result rounded again to float32 or narrower takes the kernels that round to odd.
     odd = result_dtype.itemsize < 8
-    other = dispatch.other if dispatch.soft is None or pos_weight is not None else dispatch.soft[odd]
+    soft = dispatch.soft if pos_weight is None else dispatch.soft_pos_weight
+    other = dispatch.other if soft is None else soft[odd]
     names_used = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
     # NOTE: a float64 result with a weight takes the kernels that multiply by it before their one rounding
     # (``_times_weight``); narrower results multiply the float64 value rounded to odd, as without them.
@@ -169,11 +170,10 @@ def _evaluate(
             rows = (kernels[0][0], kernels[1], len(kernels[0][1]))
             _, checked, general = evaluate_block(chunk, values if fused else values[0], rows, None)
             if plain_undecided and general and not math.isfinite(numpy.add.reduce(values[-1])):
-                _redo_undecided(plain_names[0], chunk[0], chunk[1], values[-1], odd)
+                _redo_undecided(plain_names[0], chunk[0], chunk[1], values[-1], odd, None, pw_of(chunk))
         value = values[0]
         if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
-            pw = None if pw_index is None else chunk[pw_index]
-            _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw, value)
+            _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw_of(chunk), value)
         if weight_index is not None:
             w = chunk[weight_index]
             # NOTE: a loss beyond the float range (inf) with weight 0 is 0, not IEEE's 0·∞ = NaN.
@@ -185,6 +185,9 @@ def _evaluate(
                 numpy.multiply(values[-1], w, out=values[-1])
 
     pw_index = len(arguments) if pos_weight is not None else None
+
+    def pw_of(chunk: list[numpy.ndarray]) -> numpy.ndarray | None:
+        return None if pw_index is None else chunk[pw_index]
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
@@ -211,7 +214,7 @@ def _evaluate(
             if summing:
                 returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
                 if undecided and general and not math.isfinite(numpy.add.reduce(chunk[-1])):
-                    _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd)
+                    _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd, None, pw_of(chunk))
                 # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need;
                 # a block that may hold tail elements is computed again value by value, as is one with weights.
                 if not in_tail(chunk, general) and (math.isfinite(returned) or not limits or checked):
@@ -221,7 +224,7 @@ def _evaluate(
             _, checked, general = evaluate_block(chunk, values if fused else value)
             if undecided and general and not math.isfinite(numpy.add.reduce(values[-1])):
                 w = chunk[weight_index] if in_kernel else None
-                _redo_undecided(names_used[0], chunk[0], chunk[1], values[-1], odd, w)
+                _redo_undecided(names_used[0], chunk[0], chunk[1], values[-1], odd, w, pw_of(chunk))
             if in_kernel:
                 if not all(math.isfinite(numpy.add.reduce(v)) for v in values):
                     # NOTE: where a weighted value is not finite (a limit at an end of the domain, 0·∞, an
@@ -233,7 +236,7 @@ def _evaluate(
             else:
                 weighed(chunk, values, None, checked, general)
             if in_tail(chunk, general):
-                _redo_tail(quantity, chunk[0], chunk[1], None if pw_index is None else chunk[pw_index],
+                _redo_tail(quantity, chunk[0], chunk[1], pw_of(chunk),
                            None if weight_index is None else chunk[weight_index], values)
             if reduction != "none":
                 total += float(numpy.add.reduce(value))

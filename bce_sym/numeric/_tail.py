@@ -246,7 +246,9 @@ _LOW = 2.0**-200
 
 def _pos_weight_in_range(pw: numpy.ndarray) -> bool:
     """Whether every pos_weight lies in [2^-200, 2^200] (NaN does not)."""
-    return bool(numpy.minimum.reduce(pw, axis=None) >= _LOW and numpy.maximum.reduce(pw, axis=None) <= 1 / _LOW)
+    # NOTE: compared as Python floats: a float32 pos_weight would meet 2^200 cast to float32 (inf, and a warning).
+    low, high = float(numpy.minimum.reduce(pw, axis=None)), float(numpy.maximum.reduce(pw, axis=None))
+    return bool(low >= _LOW and high <= 1 / _LOW)
 
 
 def _tail_possible(s: numpy.ndarray, label: numpy.ndarray, pw: numpy.ndarray | None, soft: bool,

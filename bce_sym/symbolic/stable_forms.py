@@ -50,15 +50,19 @@ def sigmoid_product(x: sympy.Expr) -> sympy.Expr:
     return e / (1 + e) ** 2
 
 
-def soft_logit_gradient(x: sympy.Expr, label: sympy.Expr) -> sympy.Expr:
-    """σ(x) − y as ``(1 − y) − σ(−|x|)`` for x ≥ 0 and ``σ(−|x|) − y`` below, σ(−|x|) = e^(−|x|)/(1 + e^(−|x|)).
+def soft_logit_gradient(x: sympy.Expr, label: sympy.Expr, weight: sympy.Expr = sympy.S.One) -> sympy.Expr:
+    """The logit gradient (1 − y)·σ(x) − p_w·y·σ(−x) as a label part and the small sigmoid σ(−|x|) ≤ 1/2.
 
-    The label part is exact in two floats (1 − y by Fast2Sum) and σ(−|x|) ≤ 1/2 is the part the kernel
-    carries as hi + lo: where σ(x) ≈ y the two cancel, and their difference is rounded once.
+    With c = p_w·y + 1 − y: ``(1 − y) − c·σ(−|x|)`` for x ≥ 0 and ``c·σ(−|x|) − p_w·y`` below, σ(−|x|) =
+    e^(−|x|)/(1 + e^(−|x|)). At p_w = 1 (``weight``'s default) c is 1 and this is σ(x) − y as ``(1 − y) −
+    σ(−|x|)`` and ``σ(−|x|) − y``. The label part is exact in two floats (1 − y by Fast2Sum, p_w·y by Dekker's
+    product) and σ(−|x|) is the part the kernel carries as hi + lo: where the gradient nearly vanishes (σ(x) ≈
+    p_w·y/c) the two cancel, and their difference is rounded once.
     """
     e = sympy.exp(-sympy.Abs(x))
     small = e / (1 + e)
-    return sympy.Piecewise((1 - label - small, x >= 0), (small - label, True))
+    c = weight * label + 1 - label
+    return sympy.Piecewise((1 - label - c * small, x >= 0), (c * small - weight * label, True))
 
 
 @dataclass(frozen=True)
@@ -173,8 +177,8 @@ def _binary_weight(tt: sympy.Expr) -> sympy.Expr:
 
 #: For binary labels, with t = 1 − 2y, the loss is c·softplus(t·s) and its gradient c·t·σ(t·s), c = 1 or
 #: p_w: one softplus (or one sigmoid) instead of two. For soft labels, the probability gradient is
-#: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel, and the logit gradient (p_w = 1) is a label part minus
-#: σ(−|s|), subtracted in two floats.
+#: (ŷ − y)/(ŷ(1 − ŷ)), which does not cancel, and the logit gradient is a label part minus σ(−|s|) (p_w = 1)
+#: or c·σ(−|s|) (any p_w), subtracted in two floats.
 SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
     SpecialisedForm(
         "bce_with_logits_binary", "bce_with_logits",
@@ -196,6 +200,14 @@ SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
         soft_logit_gradient(s, y), (s, y), "y ∈ [0, 1], p_w = 1",
         "σ(s) − y split into a label part (1 − y or −y) and the small sigmoid σ(−|s|) ≤ 1/2, which the kernel "
         "carries in two floats, so that the difference is rounded once where σ(s) ≈ y",
+        binary=False,
+    ),
+    SpecialisedForm(
+        "bce_with_logits_grad_soft_pos_weight", "bce_with_logits_grad",
+        soft_logit_gradient(s, y, pos_weight), (s, y, pos_weight), "y ∈ [0, 1]",
+        "(1 − y)σ(s) − p_w·y·σ(−s) split into a label part (1 − y or −p_w·y) and c·σ(−|s|), c = p_w·y + 1 − y, "
+        "which the kernel carries in two floats, so that the difference is rounded once where the gradient "
+        "nearly vanishes (σ(s) ≈ p_w·y/c)",
         binary=False,
     ),
     SpecialisedForm(

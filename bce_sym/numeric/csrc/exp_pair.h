@@ -1,7 +1,7 @@
 /* e^x carried as two floats (hi + lo) to about 2^-100 relative, and the rounding of a value once, with a
  * test that the value's error bound decides it (to nearest, to odd, or for every format of at most 24
  * bits): what the soft-label gradient sigma(s) - y needs where sigma(s) is close to y, in Ziv's passes
- * (bce_sym/build/two_float_rules.py prints the kernels; module.c runs the next pass on what is NaN).
+ * (bce_sym/build/soft_gradient_rules.py prints the kernels; module.c runs the next pass on what is NaN).
  *
  * Hand-written; needs primitives.h first (tables.gen.h, as_bits, blend, SHIFT, VECTOR_TARGET). The
  * scheme is exp_core's, every step kept to ~2^-104: x = (128 m + j) ln2/128 + r, with r as a pair

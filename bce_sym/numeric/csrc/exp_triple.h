@@ -1,5 +1,5 @@
 /* e^x carried as three floats (hi + mid + lo) to about 2^-121 relative, for -600 <= x <= 0: the third pass of
- * the soft-label gradient sigma(s) - y (bce_sym/build/two_float_rules.py), which decides the float64
+ * the soft-label gradient sigma(s) - y (bce_sym/build/soft_gradient_rules.py), which decides the float64
  * rounding where sigma(s) lies within a few ULPs of y (training at convergence) and the 2^-102 pair of
  * exp_pair.h cannot.
  *

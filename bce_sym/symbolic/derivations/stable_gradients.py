@@ -138,6 +138,24 @@ def _soft_logits_gradient() -> Derivation:
     )
 
 
+def _soft_logits_gradient_pos_weight() -> Derivation:
+    row = _specialised("bce_with_logits_grad_soft_pos_weight")
+    c = pos_weight * y + 1 - y
+    return (
+        Derivation("specialised-bce_with_logits_grad_soft_pos_weight", stable_form(row.replaces).textbook,
+                   title="The weighted logit gradient for a soft label, as the kernel subtracts it")
+        .step((1 - y) * sigmoid(s) - pos_weight * y * sigmoid(-s), LOG_SIGMOID_DERIVATIVES)
+        .step(sympy.Piecewise((1 - y - c * sigmoid(-s), s >= 0), (c * sigmoid(s) - pos_weight * y, True)),
+              r"for $s \geq 0$, $\sigma(s) = 1 - \sigma(-s)$, and below $\sigma(-s) = 1 - \sigma(s)$ (the derivation "
+              r"sigmoid-complement), with $c = p_w y + 1 - y$: the label part $1 - y$ (or $-p_w y$) is exact in two "
+              r"floats, and $c\,\sigma(-|s|)$, $\sigma(-|s|) \leq 1/2$, is the small part")
+        .step(row.stable,
+              STABLE_SIGMOID + r" at $x = -s$ for $s \geq 0$ and at $x = s$ below: both are "
+              r"$e^{-|s|}/(1 + e^{-|s|})$, which the kernel carries as two floats; where the gradient nearly "
+              r"vanishes ($\sigma(s) \approx p_w y/c$) the difference is then rounded once")
+    )
+
+
 def _soft_probability_gradient() -> Derivation:
     row = _specialised("bce_grad_soft")
     return (
@@ -161,6 +179,7 @@ _SPECIALISED = {
     "bce_with_logits_grad_binary": _binary_logits_gradient,
     "bce_with_logits_hess_binary": _binary_logits_hessian,
     "bce_with_logits_grad_soft": _soft_logits_gradient,
+    "bce_with_logits_grad_soft_pos_weight": _soft_logits_gradient_pos_weight,
     "bce_grad_soft": _soft_probability_gradient,
 }
 
