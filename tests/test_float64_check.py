@@ -196,7 +196,8 @@ def _assert_mpmaths(s: np.ndarray, y: np.ndarray) -> np.ndarray:
     # subtracts its terms (1 − y)σ(s) and y·σ(−s) at 136 bits and keeps the difference once 114 bits of it are
     # right (``working_precision``): its units are those of the larger term (s = 2.2e-39, y = 0.4979: 2^-136·0.25
     # off a value of 0.0021; the 2^-133 of that value fell short).
-    sigma = 1.0 / (1.0 + np.exp(-s[decided]))
+    with np.errstate(over="ignore"):
+        sigma = 1.0 / (1.0 + np.exp(-s[decided]))
     terms = np.maximum((1 - y[decided]) * sigma, y[decided] * (1 - sigma))
     slack = np.abs(exact_lo[decided]) * 2.0**-52 + (np.abs(exact_hi[decided]) + terms) * 2.0**-133 + 2.0**-1074
     assert np.all(distance <= bound[decided] + slack)

@@ -1,7 +1,7 @@
 """The instruction printer's rules for the soft-label logit gradient: Ziv's passes, each rounding once or leaving NaN.
 
 Internal to ``bce_sym.build``. :class:`SoftGradientRules` is a mixin of ``program.BlockKernelPrinter`` beside
-``two_float_rules.TwoFloatRules``, whose error-free sums and products (``_two_sum``, ``_product_error``,
+``two_float_rules.TwoFloatRules``, whose error-free sums and products (``_two_sum``, ``_exact_product``,
 ``_divide_two``, ``_complement_residual``) it uses. The gradient (1 − y)σ(s) − p_w·y·σ(−s) (σ(s) − y at p_w = 1,
 ``stable_forms.soft_logit_gradient``) is a label part, exact as a pair (1 − y, or −y, or −p_w·y), minus or plus
 c·σ(−|s|), c = p_w·y + 1 − y (1 at p_w = 1), in Ziv's passes (the kernel spec's ``rounding``): plain float64
@@ -124,11 +124,10 @@ class SoftGradientRules:
     def _soft_label_part(self, s: sympy.Symbol, y: sympy.Symbol,
                          p: sympy.Symbol | None) -> tuple[str, str, str, str, tuple[str, str, str, str] | None]:
         """(s ≥ 0, the sign of the σ-term (−1 for s ≥ 0, else +1), the label part a_hi + a_lo exactly, and with
-        p_w the parts of c: 1 − y = d + r (Fast2Sum) and p_w·y = m + m_lo (Dekker's product), or None).
+        p_w the parts of c: 1 − y = d + r (Fast2Sum) and p_w·y = m + m_lo (``_exact_product``), or None).
 
         NOTE: the label part is 1 − y = d + r for s ≥ 0; below it is −y, or −p_w·y = −(m + m_lo) with p_w (exact
-        where p_w·y neither underflows below 2^-969 nor splits beyond 2^996: the bounds' absolute term covers
-        the first, and a split beyond 2^996 gives NaN, undecided).
+        where p_w·y does not underflow below 2^-969: the bounds' absolute term covers that).
         """
         emit = self._prog.emit
         nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
@@ -139,8 +138,7 @@ class SoftGradientRules:
             a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
             return nonnegative, sign, a_hi, emit("select", (nonnegative, residual, "0.0")), None
         weight, label = self._value(p), self._value(y)
-        m_hi = emit("multiply", (weight, label))
-        m_lo = self._product_error(weight, label, m_hi)
+        m_hi, m_lo = self._exact_product(weight, label)
         a_hi = emit("select", (nonnegative, complement, emit("negative", (m_hi,))))
         a_lo = emit("select", (nonnegative, residual, emit("negative", (m_lo,))))
         return nonnegative, sign, a_hi, a_lo, (complement, residual, m_hi, m_lo)
@@ -151,8 +149,8 @@ class SoftGradientRules:
         the pair's hi and lo, and ``extra``: what the pair adds to the error of q's relative one times |c_hi|·q_hi).
 
         NOTE: c_hi + c_lo: TwoSum of d and m (exact), then c_lo = fl(err + fl(r + m_lo)), within 2^-52·(|r| +
-        |m_lo| + |c_lo|) of c (p_w may be negative and c cancel, so the bound is absolute). The product: TwoProd
-        of c_hi and q_hi (Dekker), plus c_hi·q_lo and c_lo·q_hi rounded: the dropped c_lo·q_lo and the roundings
+        |m_lo| + |c_lo|) of c (p_w may be negative and c cancel, so the bound is absolute). The product: c_hi·q_hi
+        exactly (``_exact_product``), plus c_hi·q_lo and c_lo·q_hi rounded: the dropped c_lo·q_lo and the roundings
         are below 2^-51·|c_lo|·q_hi + 2^-104·|c_hi|·q_hi + 2^-52·|lo| (the 2^-104 within the pair pass's 2^-99,
         whose slack is 0.146·2^-99, and the first pass's 1.0625·2^-58). Subnormal parts of q and of the
         products are off by a few 2^-1074, times |c| at most: (1 + |c_hi|)·2^-1068.
@@ -161,9 +159,8 @@ class SoftGradientRules:
         complement, residual, m_hi, m_lo = parts
         c_hi, c_err = self._two_sum(complement, m_hi)
         c_lo = emit("add", (c_err, emit("add", (residual, m_lo))))
-        hi = emit("multiply", (c_hi, q_hi))
-        lo = emit("add", (emit("add", (self._product_error(c_hi, q_hi, hi), emit("multiply", (c_hi, q_lo)))),
-                          emit("multiply", (c_lo, q_hi))))
+        hi, error = self._exact_product(c_hi, q_hi)
+        lo = emit("add", (emit("add", (error, emit("multiply", (c_hi, q_lo)))), emit("multiply", (c_lo, q_hi))))
         spread = emit("add", (emit("add", (emit("absolute", (residual,)), emit("absolute", (m_lo,)))),
                               emit("absolute", (c_lo,))))
         extra = emit("add", (emit("multiply", (spread, q_hi)), emit("multiply", (emit("absolute", (lo,)), "0.5"))))
@@ -200,7 +197,7 @@ class SoftGradientRules:
         form); w = fl(a_hi ∓ q) and v = fl(w + a_lo) add 2^-53·(|w| + |v|). So |v − (σ(s) − y)| ≤ 2^-51·q +
         2^-53·(|w| + |v|) + 2^-1068 (subnormal e), and ``_round_narrow_decided`` keeps v where no 25-bit
         float lies within that bound. With p_w the label part below s = 0 is −m, m = fl(p_w·y) (within 2^-53·|m|,
-        no Dekker product: the narrow formats need no more), and the σ-term fl(c·q), c = fl(d + m) (1 − y = d + r):
+        no exact product: the narrow formats need no more), and the σ-term fl(c·q), c = fl(d + m) (1 − y = d + r):
         c is within 2^-53·(|c| + |m|) + |r| of p_w·y + 1 − y, so fl(c·q) is within q·(2^-50·|c| + 2·|r|) +
         2^-53·|m| (2^-51 + 2·2^-53 < 2^-50, q's own error in the 2, q ≤ 1/2): 2^-52·|m| covers that and the label
         part's; the subnormal term is (1 + |c|)·2^-1068.
@@ -238,7 +235,7 @@ class SoftGradientRules:
         NOTE: e = e0 + e1 + e2 within 2^-120.9 relative (``_exp_triple_*``, csrc/exp_triple.h; NaN for |s| > 600,
         where the low parts' products would underflow); 1 + e = d0 + d1 + d2 (Fast2Sum, TwoSum, the last part
         rounded below 2^-158); σ(−|s|) = e/(1 + e) = q0 + q1 + q2 by long division, each remainder exact
-        but for terms below 2^-150 relative (q0·d0, q0·d1 and q1·d0 by Dekker's product, the differences of
+        but for terms below 2^-150 relative (q0·d0, q0·d1 and q1·d0 by ``_exact_product``, the differences of
         e0 and q0·d0 and of the first remainder and q1·d0 exact by Sterbenz, the terms of order 2^-53·e summed
         by TwoSums; σ(−|s|) moves by at most e's relative error): within 2^-120.9 + 2^-148 < 2^-120.8
         relative in all. The label part a is exact
@@ -259,19 +256,19 @@ class SoftGradientRules:
         d1, dx = self._two_sum(de, e1)
         d2 = emit("add", (dx, e2))
         q0 = emit("divide", (e0, d0))
-        p0 = emit("multiply", (q0, d0))
-        g0 = emit("multiply", (q0, d1))
+        p0, p0_error = self._exact_product(q0, d0)
+        g0, g0_error = self._exact_product(q0, d1)
         # NOTE: the remainder's terms of order 2^-53·e (e0 − p0, exact; e1; q0·d0's and q0·d1's errors) by
         # TwoSums, the rest (order 2^-106·e) rounded.
         r0, r0e = self._two_sum(emit("subtract", (e0, p0)), e1)
-        rp, rpe = self._two_sum(r0, emit("negative", (self._product_error(q0, d0, p0),)))
+        rp, rpe = self._two_sum(r0, emit("negative", (p0_error,)))
         r1, r1e = self._two_sum(rp, emit("negative", (g0,)))
         small = emit("add", (emit("add", (r0e, rpe)), r1e))
-        small = emit("add", (emit("subtract", (small, self._product_error(q0, d1, g0))), e2))
+        small = emit("add", (emit("subtract", (small, g0_error)), e2))
         small = emit("subtract", (small, emit("multiply", (q0, d2))))
         q1 = emit("divide", (r1, d0))
-        h0 = emit("multiply", (q1, d0))
-        second = emit("subtract", (emit("subtract", (r1, h0)), self._product_error(q1, d0, h0)))
+        h0, h0_error = self._exact_product(q1, d0)
+        second = emit("subtract", (emit("subtract", (r1, h0)), h0_error))
         second = emit("subtract", (emit("add", (second, small)), emit("multiply", (q1, d1))))
         q2 = emit("divide", (second, d0))
         _, sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
@@ -303,7 +300,7 @@ class SoftGradientRules:
 
         NOTE: c = c0 + c1 + c2 exactly but for c2's rounding: c0 + r = d + m and u + v = r_d + m_lo (TwoSums),
         c1 + w = r + u (TwoSum), c2 = fl(w + v), within 2^-53·|c2| (with a cancelling c, p_w < 0, c0 may be 0 and
-        c1 lead: the bound counts |c0| + |c1| + |c2|). The product: c0·q0, c0·q1 and c1·q0 by Dekker's product,
+        c1 lead: the bound counts |c0| + |c1| + |c2|). The product: c0·q0, c0·q1 and c1·q0 by ``_exact_product``,
         their middle terms by TwoSums, and the terms of order 2^-106·|c|·q0 (the products' errors, the TwoSums'
         errors, c0·q2, c1·q1, c2·q0, c1·q2, c2·q1) rounded, each within 2^-53 of its partial sum: below
         2^-150·size with c2·q2 dropped, so q's 2^-120.8 becomes 2^-120.75. Subnormal parts: (1 + |c0| + |c1|)·
@@ -315,10 +312,10 @@ class SoftGradientRules:
         u, v = self._two_sum(residual, m_lo)
         c1, w = self._two_sum(r, u)
         c2 = emit("add", (w, v))
-        p00, p01, p10 = (emit("multiply", pair) for pair in ((c0, q0), (c0, q1), (c1, q0)))
-        m1, x1 = self._two_sum(self._product_error(c0, q0, p00), p01)
+        (p00, e00), (p01, e01), (p10, e10) = (self._exact_product(*pair) for pair in ((c0, q0), (c0, q1), (c1, q0)))
+        m1, x1 = self._two_sum(e00, p01)
         m2, x2 = self._two_sum(m1, p10)
-        rest = emit("add", (self._product_error(c0, q1, p01), self._product_error(c1, q0, p10)))
+        rest = emit("add", (e01, e10))
         rest = emit("add", (rest, emit("add", (x1, x2))))
         for a, b in ((c0, q2), (c1, q1), (c2, q0), (c1, q2), (c2, q1)):
             rest = emit("add", (rest, emit("multiply", (a, b))))

@@ -3,7 +3,8 @@
 Internal to ``bce_sym.build``. :class:`TwoFloatRules` is a mixin of ``program.BlockKernelPrinter`` (it
 uses the printer's ``_prog`` and ``_value``): each rule emits plain IEEE operations (add, subtract,
 multiply, divide, compare, select), which both the NumPy and the C printers print, so a compiled loop
-and its NumPy kernel stay equal bit for bit. No FMA: Dekker's product with Veltkamp's split.
+and its NumPy kernel stay equal bit for bit; an exact product is the pair instruction ``_two_prod`` (an FMA in
+C, Dekker's product with Veltkamp's split in NumPy, scaled where it would overflow: the same bits).
 - a division by 1 − ŷ (ŷ a probability) is a two-float quotient by the exact 1 − ŷ = d + r, rounded once;
 - the soft-label probability gradient (ŷ − y)/(ŷ(1 − ŷ)) is evaluated in two floats and rounded once;
 - a value carried as hi + lo is multiplied by the sample weight before its one rounding (``_times_weight``).
@@ -45,31 +46,19 @@ class TwoFloatRules:
             self._prog.memo[key] = self._prog.emit("subtract", (below_one, self._value(1 - factor)))
         return self._prog.memo[key]
 
-    def _product_error(self, a: str, b: str, product: str) -> str:
-        """a·b − fl(a·b), exactly (Dekker's product, Veltkamp's split at 2^27 + 1).
-
-        NOTE: exact while neither split overflows (|a|, |b| < 2^996) and a·b does not underflow; outside
-        that it may be inexact, or NaN where a split overflows.
-        """
-        emit = self._prog.emit
-        halves = []
-        for x in (a, b):
-            scaled = emit("multiply", (x, "134217729.0"))
-            high = emit("subtract", (scaled, emit("subtract", (scaled, x))))
-            halves.append((high, emit("subtract", (x, high))))
-        (ah, al), (bh, bl) = halves
-        error = emit("subtract", (emit("multiply", (ah, bh)), product))
-        error = emit("add", (emit("add", (error, emit("multiply", (ah, bl)))), emit("multiply", (al, bh))))
-        return emit("add", (error, emit("multiply", (al, bl))))
+    def _exact_product(self, a: str, b: str) -> tuple[str, str]:
+        """(p, e): p = fl(a·b) and e = a·b − p exactly where |a·b| ≥ 2^-969 (below, e rounded once to the subnormal
+        grid); no overflow in forming e (``_two_prod``: an FMA in C, Dekker's product in NumPy, its operands
+        scaled where a split would overflow or a partial product underflow, bit for bit the FMA's)."""
+        return self._prog.emit_pair("_two_prod", (a, b))
 
     def _divide_two(self, high: str, low: str, divisor: str, divisor_low: str,
                     reciprocal: bool = False) -> tuple[str, str]:
         """(high + low)/(divisor + divisor_low) as two floats: q = high ⊘ divisor and the correction.
 
-        NOTE: ρ = high − q·divisor is exact (Dekker's product; q·divisor is within an ULP of high, so the
+        NOTE: ρ = high − q·divisor is exact (``_exact_product``; q·divisor is within an ULP of high, so the
         subtraction is exact by Sterbenz), and (high + low)/(d + d_l) = q + (ρ + low − q·d_l)/d up to
-        relative (d_l/d)² and the correction's own roundings: 2^-100 relative in all. A quotient beyond
-        2^996 (its split overflows) gives NaN, which the driver redoes exactly. ``reciprocal``: one division,
+        relative (d_l/d)² and the correction's own roundings: 2^-100 relative in all. ``reciprocal``: one division,
         c = 1 ⊘ d, then q = high ⊗ c and the correction times c (q within 2 ULPs of high/d, so ρ stays exact
         and the correction, below 2^-51·|q|, is within 2^-52 of its own: 2^-100 relative still), for
         divisors in [1, 2].
@@ -80,8 +69,7 @@ class TwoFloatRules:
             quotient = emit("multiply", (high, inverse))
         else:
             quotient = emit("divide", (high, divisor))
-        product = emit("multiply", (quotient, divisor))
-        error = self._product_error(quotient, divisor, product)
+        product, error = self._exact_product(quotient, divisor)
         remainder = emit("subtract", (emit("subtract", (high, product)), error))
         if low != "0.0":
             remainder = emit("add", (remainder, low))
@@ -96,8 +84,7 @@ class TwoFloatRules:
 
         NOTE: ŷ − y by TwoSum and 1 − ŷ by Fast2Sum are exact as two floats; the two divisions by
         ``_divide_two`` leave 2^-99 relative before the last rounding, so the value is within
-        0.5 + 2^-46 ULP (the partial fractions or one rounded ŷ − y, ŷ(1 − ŷ) reached 1.73 ULP). Where ŷ
-        < 2^-996·|ŷ − y| the first quotient's split overflows to NaN, which the driver redoes exactly.
+        0.5 + 2^-46 ULP (the partial fractions or one rounded ŷ − y, ŷ(1 − ŷ) reached 1.73 ULP).
         """
         emit = self._prog.emit
         p, y = difference(next(f for f in expr.args if f.is_Add))
@@ -108,7 +95,7 @@ class TwoFloatRules:
         divisor = self._value(1 - p)
         divisor_low = self._complement_residual(1 - p, divisor)
         # NOTE: below ŷ = 2^-500 the numerator and ŷ are scaled by 2^600 (exactly) for the first division,
-        # so that its remainder's product never underflows (Dekker's product is exact above 2^-969).
+        # so that its remainder's product never underflows (``_exact_product`` is exact above 2^-969).
         tiny = emit("less", (p_reg, repr(2.0**-500)), kind="b")
         scale = emit("select", (tiny, repr(2.0**600), "1.0"))
         high, low, p_reg = (emit("multiply", (x, scale)) for x in (high, low, p_reg))
