@@ -73,21 +73,21 @@ class SoftGradientRules:
             e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
         d = emit("add", ("1.0", e_hi))
         d_lo = emit("add", (emit("subtract", (e_hi, emit("subtract", (d, "1.0")))), e_lo))
-        q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo, reciprocal=first_pass)
         nonnegative, sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
         # NOTE: σ(−|s|) = e/(1 + e) moves by at most e's relative error (its derivative is 1/(1 + e) ≤ 1 in
         # relative terms): 2^-58 (exp_two) + 2^-100 (the pair division) below 1.0625·2^-58 in the first
         # pass, 2^-101.5 + 2^-100 below 2^-99 from the pair exp.
         relative = repr(1.0625 * 2.0**-58 if first_pass else 2.0**-99)
         if p is None:
+            q_hi, q_lo = self._divide_two(e_hi, e_lo, d, d_lo, reciprocal=first_pass)
             b_hi, b_lo = emit("multiply", (sign, q_hi)), emit("multiply", (sign, q_lo))
-            small = q_hi
+            small, underflow_of = q_hi, q_hi
         else:
-            # NOTE: with p_w, c·σ(−|s|) as a pair (c = p_w·y + 1 − y, see _soft_coefficient): q's relative error
-            # times |c|, plus the pair c's own error and the product's (``extra``).
-            c_hi, small, extra, b_lo = self._soft_times_coefficient(parts, q_hi, q_lo)
-            b_hi, b_lo = emit("multiply", (sign, small)), emit("multiply", (sign, b_lo))
-            small = emit("multiply", (emit("absolute", (c_hi,)), q_hi))
+            # NOTE: with p_w, c·σ(−|s|) = (c·e)/(1 + e) as a pair (c = p_w·y + 1 − y, ``_soft_times_coefficient``):
+            # e's relative error times |c|·σ(−|s|), plus the pair c's own error and the product's (``extra``).
+            c_hi, t_hi, t_lo, extra = self._soft_times_coefficient(parts, e_hi, e_lo, d, d_lo, first_pass)
+            b_hi, b_lo = emit("multiply", (sign, t_hi)), emit("multiply", (sign, t_lo))
+            small, underflow_of = emit("absolute", (t_hi,)), e_hi
         high, error = self._two_sum(a_hi, b_hi)
         low = emit("add", (emit("add", (error, a_lo)), b_lo))
         if self._rounding == "two-narrow":
@@ -110,7 +110,7 @@ class SoftGradientRules:
             return emit("_round_correct_decided", (high, low, bound))
         # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
         # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
-        underflow = emit("less_equal", (q_hi, "0.0"))
+        underflow = emit("less_equal", (underflow_of, "0.0"))
         exact = emit("less_equal", (emit("absolute", (low,)), "0.0"))
         finite = emit("greater", (self._value(-sympy.Abs(s)), repr(-1.7976931348623157e308)))
         sticky = emit("multiply", (emit("multiply", (emit("multiply", (underflow, exact)), finite)), sign))
@@ -143,29 +143,34 @@ class SoftGradientRules:
         a_lo = emit("select", (nonnegative, residual, emit("negative", (m_lo,))))
         return nonnegative, sign, a_hi, a_lo, (complement, residual, m_hi, m_lo)
 
-    def _soft_times_coefficient(self, parts: tuple[str, str, str, str], q_hi: str,
-                                q_lo: str) -> tuple[str, str, str, str]:
-        """c·(q_hi + q_lo) as a pair for c = p_w·y + 1 − y = (d + r) + (m + m_lo) (``_soft_label_part``): (c_hi,
-        the pair's hi and lo, and ``extra``: what the pair adds to the error of q's relative one times |c_hi|·q_hi).
+    def _soft_times_coefficient(self, parts: tuple[str, str, str, str], e_hi: str, e_lo: str, d: str, d_lo: str,
+                                reciprocal: bool) -> tuple[str, str, str, str]:
+        """c·σ(−|s|) = (c·e)/(1 + e) as a pair for c = p_w·y + 1 − y = (d + r) + (m + m_lo) (``_soft_label_part``),
+        e = e_hi + e_lo and 1 + e = d + d_lo: (c_hi, the pair's hi and lo, and ``extra``: what the pair adds to
+        the error of e's relative one times |c|·σ(−|s|)).
 
         NOTE: c_hi + c_lo: TwoSum of d and m (exact), then c_lo = fl(err + fl(r + m_lo)), within 2^-52·(|r| +
-        |m_lo| + |c_lo|) of c (p_w may be negative and c cancel, so the bound is absolute). The product: c_hi·q_hi
-        exactly (``_exact_product``), plus c_hi·q_lo and c_lo·q_hi rounded: the dropped c_lo·q_lo and the roundings
-        are below 2^-51·|c_lo|·q_hi + 2^-104·|c_hi|·q_hi + 2^-52·|lo| (the 2^-104 within the pair pass's 2^-99,
-        whose slack is 0.146·2^-99, and the first pass's 1.0625·2^-58). Subnormal parts of q and of the
-        products are off by a few 2^-1074, times |c| at most: (1 + |c_hi|)·2^-1068.
+        |m_lo| + |c_lo|) of c (p_w may be negative and c cancel, so the bound is absolute), which moves the value
+        by that times σ(−|s|) ≤ e_hi. The numerator c·e: c_hi·e_hi exactly (``_exact_product``), plus c_hi·e_lo
+        and c_lo·e_hi rounded: the dropped c_lo·e_lo and the roundings are below 2^-51·|c_lo|·e_hi +
+        2^-104·|c_hi|·e_hi + 2^-52·|n_lo|, and the quotient by 1 + e ≥ 1 (``_divide_two``, 2^-100) does not
+        enlarge them (the 2^-104 fits in the pair pass's 2^-99, whose slack is 0.146·2^-99, and the first pass's
+        1.0625·2^-58). The numerator is formed beside the division's reciprocal, not after it (the loop is bound
+        by its longest chain of dependent operations). Subnormal parts of e and of the products are off by a
+        few 2^-1074, times |c| at most: (1 + |c_hi|)·2^-1068.
         """
         emit = self._prog.emit
         complement, residual, m_hi, m_lo = parts
         c_hi, c_err = self._two_sum(complement, m_hi)
         c_lo = emit("add", (c_err, emit("add", (residual, m_lo))))
-        hi, error = self._exact_product(c_hi, q_hi)
-        lo = emit("add", (emit("add", (error, emit("multiply", (c_hi, q_lo)))), emit("multiply", (c_lo, q_hi))))
+        n_hi, error = self._exact_product(c_hi, e_hi)
+        n_lo = emit("add", (emit("add", (error, emit("multiply", (c_hi, e_lo)))), emit("multiply", (c_lo, e_hi))))
+        t_hi, t_lo = self._divide_two(n_hi, n_lo, d, d_lo, reciprocal=reciprocal)
         spread = emit("add", (emit("add", (emit("absolute", (residual,)), emit("absolute", (m_lo,)))),
                               emit("absolute", (c_lo,))))
-        extra = emit("add", (emit("multiply", (spread, q_hi)), emit("multiply", (emit("absolute", (lo,)), "0.5"))))
+        extra = emit("add", (emit("multiply", (spread, e_hi)), emit("multiply", (emit("absolute", (n_lo,)), "0.5"))))
         tiny = emit("multiply", (emit("add", ("1.0", emit("absolute", (c_hi,)))), repr(2.0**-1068)))
-        return c_hi, hi, emit("add", (emit("multiply", (extra, repr(2.0**-51))), tiny)), lo
+        return c_hi, t_hi, t_lo, emit("add", (emit("multiply", (extra, repr(2.0**-51))), tiny))
 
     def _times_weight_decided(self, high: str, low: str, bound: str) -> str:
         """w·(high + low) correctly rounded where the pair's error ``bound`` decides it (``_round_correct_decided``),
@@ -197,15 +202,17 @@ class SoftGradientRules:
         form); w = fl(a_hi ∓ q) and v = fl(w + a_lo) add 2^-53·(|w| + |v|). So |v − (σ(s) − y)| ≤ 2^-51·q +
         2^-53·(|w| + |v|) + 2^-1068 (subnormal e), and ``_round_narrow_decided`` keeps v where no 25-bit
         float lies within that bound. With p_w the label part below s = 0 is −m, m = fl(p_w·y) (within 2^-53·|m|,
-        no exact product: the narrow formats need no more), and the σ-term fl(c·q), c = fl(d + m) (1 − y = d + r):
-        c is within 2^-53·(|c| + |m|) + |r| of p_w·y + 1 − y, so fl(c·q) is within q·(2^-50·|c| + 2·|r|) +
-        2^-53·|m| (2^-51 + 2·2^-53 < 2^-50, q's own error in the 2, q ≤ 1/2): 2^-52·|m| covers that and the label
-        part's; the subnormal term is (1 + |c|)·2^-1068.
+        no exact product: the narrow formats need no more), and the σ-term fl(fl(c·e_hi)/d), c = fl(d' + m) (1 − y =
+        d' + r), the product formed beside d rather than after the division: c is within 2^-53·(|c| + |m|) + |r|
+        of p_w·y + 1 − y, and the σ-term within e_hi·(2^-50·|c| + 2·|r|) + 2^-53·|m| of c·σ(−|s|) (e_hi's, d's,
+        the product's and the quotient's roundings, 4·2^-53 + 2^-58 < 2^-50 relative; σ(−|s|) ≤ min(e_hi, 1/2)):
+        2^-52·|m| covers that term and the label part's; the subnormal term is (1 + |c|)·2^-1068.
         """
         emit = self._prog.emit
         e_hi, _ = TwoFloatEvaluator(self).value(sympy.exp(-sympy.Abs(s)))
-        q = emit("divide", (e_hi, emit("add", ("1.0", e_hi))))
+        d = emit("add", ("1.0", e_hi))
         if p is None:
+            q = emit("divide", (e_hi, d))
             _, sign, a_hi, a_lo, _ = self._soft_label_part(s, y, p)
             term, error, tiny = q, emit("multiply", (q, repr(2.0**-51))), repr(2.0**-1068)
         else:
@@ -217,9 +224,9 @@ class SoftGradientRules:
             a_hi = emit("select", (nonnegative, complement, emit("negative", (m,))))
             a_lo = emit("select", (nonnegative, residual, "0.0"))
             c = emit("add", (complement, m))
-            term = emit("multiply", (c, q))
-            error = emit("multiply", (q, emit("add", (emit("multiply", (emit("absolute", (c,)), repr(2.0**-50))),
-                                                     emit("multiply", (emit("absolute", (residual,)), "2.0"))))))
+            term = emit("divide", (emit("multiply", (c, e_hi)), d))
+            error = emit("multiply", (e_hi, emit("add", (emit("multiply", (emit("absolute", (c,)), repr(2.0**-50))),
+                                                        emit("multiply", (emit("absolute", (residual,)), "2.0"))))))
             error = emit("add", (error, emit("multiply", (emit("absolute", (m,)), repr(2.0**-52)))))
             tiny = emit("multiply", (emit("add", ("1.0", emit("absolute", (c,)))), repr(2.0**-1068)))
         w = emit("add", (a_hi, emit("multiply", (sign, term))))
