@@ -73,7 +73,7 @@ class SoftGradientRules:
             e_lo = emit("_exp_pair_lo", (self._value(-sympy.Abs(s)),))
         d = emit("add", ("1.0", e_hi))
         d_lo = emit("add", (emit("subtract", (e_hi, emit("subtract", (d, "1.0")))), e_lo))
-        nonnegative, sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
+        sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
         # NOTE: σ(−|s|) = e/(1 + e) moves by at most e's relative error (its derivative is 1/(1 + e) ≤ 1 in
         # relative terms): 2^-58 (exp_two) + 2^-100 (the pair division) below 1.0625·2^-58 in the first
         # pass, 2^-101.5 + 2^-100 below 2^-99 from the pair exp.
@@ -121,13 +121,15 @@ class SoftGradientRules:
         low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
         return emit("_round_odd_decided", (high, low, bound))
 
-    def _soft_label_part(self, s: sympy.Symbol, y: sympy.Symbol,
-                         p: sympy.Symbol | None) -> tuple[str, str, str, str, tuple[str, str, str, str] | None]:
-        """(s ≥ 0, the sign of the σ-term (−1 for s ≥ 0, else +1), the label part a_hi + a_lo exactly, and with
-        p_w the parts of c: 1 − y = d + r (Fast2Sum) and p_w·y = m + m_lo (``_exact_product``), or None).
+    def _soft_label_part(self, s: sympy.Symbol, y: sympy.Symbol, p: sympy.Symbol | None, exact: bool = True
+                         ) -> tuple[str, str, str, tuple[str, str, str, str | None] | None]:
+        """(the sign of the σ-term (−1 for s ≥ 0, else +1), the label part a_hi + a_lo, and with p_w the parts of
+        c: 1 − y = d + r (Fast2Sum) and p_w·y = m + m_lo (``_exact_product``), or None).
 
         NOTE: the label part is 1 − y = d + r for s ≥ 0; below it is −y, or −p_w·y = −(m + m_lo) with p_w (exact
-        where p_w·y does not underflow below 2^-969: the bounds' absolute term covers that).
+        where p_w·y does not underflow below 2^-969: the bounds' absolute term covers that). ``exact=False``
+        (the plain pass for narrow results): m = fl(p_w·y) alone, m_lo None, and the label part −m is within
+        2^-53·|m|, which that pass's bound counts.
         """
         emit = self._prog.emit
         nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
@@ -136,12 +138,12 @@ class SoftGradientRules:
         sign = emit("select", (nonnegative, "-1.0", "1.0"))
         if p is None:
             a_hi = emit("select", (nonnegative, complement, emit("negative", (self._value(y),))))
-            return nonnegative, sign, a_hi, emit("select", (nonnegative, residual, "0.0")), None
+            return sign, a_hi, emit("select", (nonnegative, residual, "0.0")), None
         weight, label = self._value(p), self._value(y)
-        m_hi, m_lo = self._exact_product(weight, label)
+        m_hi, m_lo = self._exact_product(weight, label) if exact else (emit("multiply", (weight, label)), None)
         a_hi = emit("select", (nonnegative, complement, emit("negative", (m_hi,))))
-        a_lo = emit("select", (nonnegative, residual, emit("negative", (m_lo,))))
-        return nonnegative, sign, a_hi, a_lo, (complement, residual, m_hi, m_lo)
+        a_lo = emit("select", (nonnegative, residual, "0.0" if m_lo is None else emit("negative", (m_lo,))))
+        return sign, a_hi, a_lo, (complement, residual, m_hi, m_lo)
 
     def _soft_times_coefficient(self, parts: tuple[str, str, str, str], e_hi: str, e_lo: str, d: str, d_lo: str,
                                 reciprocal: bool) -> tuple[str, str, str, str]:
@@ -211,18 +213,12 @@ class SoftGradientRules:
         emit = self._prog.emit
         e_hi, _ = TwoFloatEvaluator(self).value(sympy.exp(-sympy.Abs(s)))
         d = emit("add", ("1.0", e_hi))
-        if p is None:
+        sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p, exact=False)
+        if parts is None:
             q = emit("divide", (e_hi, d))
-            _, sign, a_hi, a_lo, _ = self._soft_label_part(s, y, p)
             term, error, tiny = q, emit("multiply", (q, repr(2.0**-51))), repr(2.0**-1068)
         else:
-            nonnegative = emit("greater_equal", (self._value(s), "0.0"), kind="b")
-            complement = self._value(1 - y)
-            residual = self._complement_residual(1 - y, complement)
-            sign = emit("select", (nonnegative, "-1.0", "1.0"))
-            m = emit("multiply", (self._value(p), self._value(y)))
-            a_hi = emit("select", (nonnegative, complement, emit("negative", (m,))))
-            a_lo = emit("select", (nonnegative, residual, "0.0"))
+            complement, residual, m, _ = parts
             c = emit("add", (complement, m))
             term = emit("divide", (emit("multiply", (c, e_hi)), d))
             error = emit("multiply", (e_hi, emit("add", (emit("multiply", (emit("absolute", (c,)), repr(2.0**-50))),
@@ -278,7 +274,7 @@ class SoftGradientRules:
         second = emit("subtract", (emit("subtract", (r1, h0)), h0_error))
         second = emit("subtract", (emit("add", (second, small)), emit("multiply", (q1, d1))))
         q2 = emit("divide", (second, d0))
-        _, sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
+        sign, a_hi, a_lo, parts = self._soft_label_part(s, y, p)
         if parts is None:
             terms, size, extra = (q0, q1, q2), q0, repr(2.0**-1068)
         else:
