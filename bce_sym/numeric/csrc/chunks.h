@@ -1,6 +1,7 @@
-/* Chunks: how the kernels' loops see their data. Strided float32 or float64 buffers (and numbers) are
- * copied into chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed)
- * out again. (Where every input is a contiguous float32 array, the float32 grade's first pass reads them in
+/* Chunks: how the kernels' loops see their data. Strided or float32 buffers (and numbers) are copied into
+ * chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed) out again;
+ * contiguous float64 inputs are read in place, and contiguous float64 outputs overlapping no input or other
+ * output written in place (module.c, in_place). (Where every input is a contiguous float32 array, the float32 grade's first pass reads them in
  * place, and the copy is made only for a pass after it: module.c, chunk_loops.direct; where no pass after it
  * may change a value, it writes contiguous float32 outputs in place too, rounded once as store() does:
  * chunk_loops.direct_out.)
@@ -95,6 +96,14 @@ static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size, int w
     else
         for (const char *line = first; line <= last; line += 64)
             __builtin_prefetch(line, 0, 1);
+}
+
+/* Whether the bytes op's first n elements occupy (any stride; op a buffer) and [first, end) meet. */
+static int overlaps(const operand *op, Py_ssize_t n, const char *first, const char *end)
+{
+    Py_ssize_t itemsize = op->single ? 4 : 8, span = (n - 1) * op->stride;
+    const char *low = span < 0 ? op->data + span : op->data, *high = (span < 0 ? op->data : op->data + span) + itemsize;
+    return n > 0 && low < end && first < high;
 }
 
 /* Releases the views of the first count operands that hold one. */

@@ -1,4 +1,5 @@
-/* What a kernel's loops see: chunks of CHUNK float64 on the stack, and the signatures of the loops.
+/* What a kernel's loops see: chunks of CHUNK float64 (on the stack, or in place in contiguous float64 arrays), and
+ * the signatures of the loops.
  *
  * Hand-written; needs Python.h (Py_ssize_t) first. Included by module.c (through chunks.h) and by the
  * per-instruction-set units loops_avx2.c and loops_avx512.c (through loops_isa.h).
@@ -6,13 +7,14 @@
 #ifndef BCE_SYM_LOOPS_H
 #define BCE_SYM_LOOPS_H
 
-/* Elements per chunk: inputs are copied to the stack first, so that out may alias them, strided and
- * scalar inputs look contiguous, and the loops vectorise without overlap tests. */
+/* Elements per chunk: strided, float32 and scalar inputs are copied to the stack first, so that they look
+ * contiguous; contiguous float64 arrays are read (and written) where they are (module.c). */
 #define CHUNK 512
 #define MAX_INPUTS 4
 #define MAX_OUTPUTS 2
-/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), all on the stack. */
-#define CHUNK_ARGS const double (*restrict in)[CHUNK], double (*restrict out)[CHUNK], Py_ssize_t n
+/* A kernel's chunk: inputs in[k][0..n), outputs out[k][0..n), each a row on the stack or a contiguous float64
+ * array's n elements. No output overlaps an input or another output (module.c sees to it). */
+#define CHUNK_ARGS const double *const *in, double *const *out, Py_ssize_t n
 typedef int (*vector_chunk)(CHUNK_ARGS);
 typedef void (*exact_chunk)(CHUNK_ARGS);
 /* The float32 grade's first pass reading contiguous float32 inputs in[k][0..n) in place (no copy). */
