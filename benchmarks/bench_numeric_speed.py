@@ -13,19 +13,22 @@ ratio of the medians). The header names the instruction set of the compiled loop
 capability; ``BCE_SYM_ISA=avx2 ATEN_CPU_CAPABILITY=avx2`` measures both sides as an AVX2-only CPU runs them,
 on an AVX-512 one. NOTE: each call allocates its 5·10⁶-element output (and PyTorch its temporaries); where
 glibc hands a block fresh pages, the call pays their page faults (a few ms, on either side, depending on the
-allocator's history), and the faults columns show it. ``--steady-heap`` keeps freed blocks in the process, as a
-training loop's steady state does: glibc then reuses blocks up to its largest mmap threshold (32 MiB on 64-bit),
-so that neither side faults on float32 at 5·10⁶ elements (20 MB arrays), but float64's 40 MB arrays still come
-from mmap and PyTorch's float64 forward + backward still faults on every call (about 29,000 pages at 5·10⁶,
-measured). ``--clock cpu`` leaves out the time a shared machine's other processes hold the core.
+allocator's history), and the faults columns show it. ``--steady-heap`` runs the script again under glibc's
+tunables that keep every freed block in the process (mmap and trim thresholds of 4 GiB; ``mallopt`` stops at
+32 MiB, below float64's 40 MB arrays), as a training loop's steady state would: then neither side faults, and the
+ratios are kernel for kernel. Without it PyTorch's float64 forward faults on most calls (three 40 MB blocks, each
+mapped fresh), but in some runs not, for a reason not pinned down: its float64 speed swings between runs, and the
+faults columns say which kind a row was. ``--clock cpu`` leaves out the time other processes hold the core.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +66,9 @@ CASES: tuple[Case, ...] = (
     Case("bce (probabilities), reduction none", "float32", "binary", "probability-forward", "probability-loss", None),
 )
 
+
+#: glibc's tunables of ``--steady-heap``: no block mapped fresh, none handed back (4 GiB thresholds).
+STEADY_HEAP = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
 
 #: The clock: wall time, or the CPU time of the calling thread (``--clock cpu``), which on a shared machine
 #: leaves out the time other processes hold the core (both sides run on this one thread).
@@ -162,7 +168,8 @@ def run(n: int, runs: int, scales: tuple[float, ...] = (3.0,), clock: str = "wal
     cases = [case for case in CASES if case.bar is not None or not bars_only]
     for case, scale in ((case, scale) for scale in scales for case in cases):
         torch_side, ours_side = _sides(case, n, scale)
-        torch_side(), ours_side()  # warm-up: allocations, first-touch of pages, lazy imports
+        for _ in range(3):  # warm-up: allocations (a steady heap grows to its size), first touches, lazy imports
+            torch_side(), ours_side()
         row = Row(case, scale, [], [], [], [])
         # NOTE: alternate the two sides so that both see the same background load (the machine is shared).
         for _ in range(runs):
@@ -180,15 +187,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
     parser.add_argument("--bars-only", action="store_true", help="only the cases with a bar")
     parser.add_argument("--steady-heap", action="store_true",
-                        help="keep freed blocks in the process (glibc), so that no call page-faults its output in")
+                        help="keep every freed block in the process (glibc's tunables), so that no call page-faults")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall time, or the thread's CPU time (for a shared machine); default wall")
     parser.add_argument("--scales", type=float, nargs="+", default=[3.0, 6.0], help="σ of the logits (default 3 6)")
     args = parser.parse_args()
-    if args.steady_heap:
-        from bce_sym.verify.sweeps.measure import tune_malloc
-
-        tune_malloc()
+    if args.steady_heap and STEADY_HEAP not in os.environ.get("GLIBC_TUNABLES", ""):
+        # NOTE: glibc reads its tunables once, at start-up: the script runs again under them
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, GLIBC_TUNABLES=STEADY_HEAP))
     print(
         f"# bce_sym.numeric ({BACKEND} kernels{', ' + ISA if ISA else ''}) "
         f"vs torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}, 1 thread), numpy {np.__version__}, "
