@@ -101,8 +101,8 @@ static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size, int w
 /* Whether the bytes op's first n elements occupy (any stride; op a buffer) and [first, end) meet. */
 static int overlaps(const operand *op, Py_ssize_t n, const char *first, const char *end)
 {
-    Py_ssize_t itemsize = op->single ? 4 : 8, span = (n - 1) * op->stride;
-    const char *low = span < 0 ? op->data + span : op->data, *high = (span < 0 ? op->data : op->data + span) + itemsize;
+    Py_ssize_t span = (n - 1) * op->stride, itemsize = op->single ? 4 : 8;
+    const char *low = op->data + (span < 0 ? span : 0), *high = op->data + (span < 0 ? 0 : span) + itemsize;
     return n > 0 && low < end && first < high;
 }
 

@@ -268,10 +268,9 @@ static PyObject *run(const kernel_info *k, PyObject *args)
      * the first read the inputs again) and no other output; the others are stored from the chunk. */
     for (int m = 0; m < k->outputs; m++) {
         out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && out[m].stride == 8;
-        const char *first = out[m].data, *end = out[m].data + 8 * n;
         for (int a = 0; a < k->inputs + m && out_in_place[m]; a++) {
             const operand *other = a < k->inputs ? &in[a] : &out[a - k->inputs];
-            out_in_place[m] = !other->is_buffer || !overlaps(other, n, first, end);
+            out_in_place[m] = !other->is_buffer || !overlaps(other, n, out[m].data, out[m].data + 8 * n);
         }
     }
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
