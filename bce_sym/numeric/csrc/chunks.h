@@ -106,6 +106,19 @@ static int overlaps(const operand *op, Py_ssize_t n, const char *first, const ch
     return n > 0 && low < end && first < high;
 }
 
+/* Whether the n elements of itemsize bytes from out[m].data meet no input and no output before it (numbers meet
+ * nothing); assumes out[m] and the outputs before it are buffers. */
+static int meets_none(const operand *in, int inputs, const operand *out, int m, Py_ssize_t n, Py_ssize_t itemsize)
+{
+    const char *first = out[m].data, *end = first + itemsize * n;
+    for (int a = 0; a < inputs + m; a++) {
+        const operand *other = a < inputs ? &in[a] : &out[a - inputs];
+        if (other->is_buffer && overlaps(other, n, first, end))
+            return 0;
+    }
+    return 1;
+}
+
 /* Releases the views of the first count operands that hold one. */
 static void release(operand *ops, int count)
 {

@@ -257,22 +257,13 @@ static PyObject *run(const kernel_info *k, PyObject *args)
      * float32 outputs overlapping no input or other output in place; a chunk the exact loop redoes is stored. */
     int stored = direct && loops->direct_out != NULL && k->redo < 0 && k->second == NULL && !summing;
     float *direct_out[MAX_OUTPUTS];
-    for (int m = 0; m < k->outputs && stored; m++) {
-        stored &= out[m].single && out[m].stride == 4;
-        for (int a = 0; a < k->inputs + m; a++) {
-            const char *other = a < k->inputs ? in[a].data : out[a - k->inputs].data;
-            stored &= out[m].data + 4 * n <= other || other + 4 * n <= out[m].data;
-        }
-    }
+    for (int m = 0; m < k->outputs && stored; m++)
+        stored &= out[m].single && out[m].stride == 4 && meets_none(in, k->inputs, out, m, n, 4);
     /* The float64 loops write contiguous float64 outputs in place where they overlap no input (the passes after
      * the first read the inputs again) and no other output; the others are stored from the chunk. */
-    for (int m = 0; m < k->outputs; m++) {
-        out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && out[m].stride == 8;
-        for (int a = 0; a < k->inputs + m && out_in_place[m]; a++) {
-            const operand *other = a < k->inputs ? &in[a] : &out[a - k->inputs];
-            out_in_place[m] = !other->is_buffer || !overlaps(other, n, out[m].data, out[m].data + 8 * n);
-        }
-    }
+    for (int m = 0; m < k->outputs; m++)
+        out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && out[m].stride == 8
+                          && meets_none(in, k->inputs, out, m, n, 8);
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
         for (int a = 0; a < k->inputs; a++)
