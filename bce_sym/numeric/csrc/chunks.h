@@ -1,10 +1,10 @@
 /* Chunks: how the kernels' loops see their data. Strided or float32 buffers (and numbers) are copied into
  * chunks of CHUNK float64 on the stack, run through a kernel's loop, and copied (or summed) out again;
- * contiguous float64 inputs are read in place, and contiguous float64 outputs overlapping no input or other
- * output written in place (module.c, in_place). (Where every input is a contiguous float32 array, the float32 grade's first pass reads them in
- * place, and the copy is made only for a pass after it: module.c, chunk_loops.direct; where no pass after it
- * may change a value, it writes contiguous float32 outputs in place too, rounded once as store() does:
- * chunk_loops.direct_out.)
+ * contiguous, aligned float64 inputs are read in place, and such float64 outputs overlapping no input or other
+ * output written in place (module.c, in_place; usable_in_place). (Where every input is a contiguous, aligned
+ * float32 array, the float32 grade's first pass reads them in place, and the copy is made only for a pass after
+ * it: module.c, chunk_loops.direct; where no pass after it may change a value, it writes such float32 outputs
+ * in place too, rounded once as store() does: chunk_loops.direct_out.)
  *
  * Hand-written; needs Python.h and primitives.h (VECTOR_TARGET) first. The copies and the sum are compiled
  * for AVX2 only: they move data, and the kernels' loops (compiled per instruction set) do the work.
@@ -39,6 +39,16 @@ typedef struct {
     int single; /* float32 data (read as, or rounded once from, float64) */
 } operand;
 
+/* Whether op is a buffer the loops may read (or write) where it is, as an array of its own type: contiguous, and
+ * aligned to its element size. NOTE: a misaligned one (numpy.frombuffer at an odd offset, a packed record's
+ * field) is copied to and from the stack chunks by memcpy, as a strided one is: C requires a double or a float
+ * to be read at its own alignment (UBSan flagged the float64 loops reading one in place). */
+static int usable_in_place(const operand *op)
+{
+    Py_ssize_t itemsize = op->single ? 4 : 8;
+    return op->is_buffer && op->stride == itemsize && (uintptr_t)op->data % (uintptr_t)itemsize == 0;
+}
+
 /* Strided float32 or float64 data to and from a chunk of float64 on the stack. Assumes op is a buffer
  * (is_buffer), 0 <= start, start + size <= op->length and size <= CHUNK; float32 is widened exactly on
  * the way in and rounded once on the way out. */
@@ -47,7 +57,7 @@ VECTOR_TARGET static void load(const operand *op, Py_ssize_t start, double *loca
     const char *source = op->data + start * op->stride;
     if (!op->single && op->stride == 8)
         memcpy(local, source, (size_t)size * 8);
-    else if (op->single && op->stride == 4)
+    else if (op->single && usable_in_place(op))
         for (Py_ssize_t i = 0; i < size; i++)
             local[i] = ((const float *)source)[i];
     else
@@ -67,7 +77,7 @@ VECTOR_TARGET static void store(const operand *op, Py_ssize_t start, const doubl
     char *destination = (char *)op->data + start * op->stride;
     if (!op->single && op->stride == 8)
         memcpy(destination, local, (size_t)size * 8);
-    else if (op->single && op->stride == 4)
+    else if (op->single && usable_in_place(op))
         for (Py_ssize_t i = 0; i < size; i++)
             ((float *)destination)[i] = (float)local[i];
     else

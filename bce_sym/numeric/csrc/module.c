@@ -242,7 +242,7 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     int in_place[MAX_INPUTS], out_in_place[MAX_OUTPUTS];
     for (int a = 0; a < k->inputs; a++) {
         in_rows[a] = local_in[a];
-        in_place[a] = in[a].is_buffer && !in[a].single && in[a].stride == 8;
+        in_place[a] = !in[a].single && usable_in_place(&in[a]);
         if (!in[a].is_buffer)
             for (Py_ssize_t i = 0; i < CHUNK; i++)
                 local_in[a][i] = in[a].value;
@@ -252,17 +252,17 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     int direct = loops->direct != NULL;
     const float *direct_in[MAX_INPUTS];
     for (int a = 0; a < k->inputs; a++)
-        direct &= in[a].is_buffer && in[a].single && in[a].stride == 4;
+        direct &= in[a].single && usable_in_place(&in[a]);
     /* Where no pass after it may change a value (no Ziv redo, no next pass, no sum), it also writes contiguous
      * float32 outputs overlapping no input or other output in place; a chunk the exact loop redoes is stored. */
     int stored = direct && loops->direct_out != NULL && k->redo < 0 && k->second == NULL && !summing;
     float *direct_out[MAX_OUTPUTS];
     for (int m = 0; m < k->outputs && stored; m++)
-        stored &= out[m].single && out[m].stride == 4 && meets_none(in, k->inputs, out, m, n, 4);
+        stored &= out[m].single && usable_in_place(&out[m]) && meets_none(in, k->inputs, out, m, n, 4);
     /* The float64 loops write contiguous float64 outputs in place where they overlap no input (the passes after
      * the first read the inputs again) and no other output; the others are stored from the chunk. */
     for (int m = 0; m < k->outputs; m++)
-        out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && out[m].stride == 8
+        out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && usable_in_place(&out[m])
                           && meets_none(in, k->inputs, out, m, n, 8);
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
