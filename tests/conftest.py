@@ -11,7 +11,16 @@ import pytest
 
 from bce_sym import numeric
 from bce_sym.cli import main
-from bce_sym.numeric import _driver, _elementary, _exp_pair, _exp_triple, _kernel_tables, _two_float
+from bce_sym.numeric import _backend, _driver, _elementary, _exp_pair, _exp_triple, _kernel_tables, _two_float
+
+
+@pytest.fixture(scope="session")
+def fm():
+    """The compiled extension in use (bce_sym.numeric._compiled, its loops for this CPU); the test is skipped where
+    it is not built or the CPU has no AVX2 and FMA (the kernels then run on NumPy's ufuncs)."""
+    if _backend.EXTENSION is None:
+        pytest.skip("the extension is not built or this CPU has no AVX2 and FMA")
+    return _backend.EXTENSION
 
 
 @pytest.fixture(params=["compiled", "numpy"])

@@ -1,6 +1,6 @@
 """What the extension's tests feed its functions: every exported function with its arguments, and columns of
 each argument that reach the bulk, every binade, the tails and the special values (tests/test_dispatch.py,
-tests/test_float64_in_place.py)."""
+tests/test_float64_in_place.py, tests/test_misaligned_buffers.py), and how their results are compared."""
 
 from __future__ import annotations
 
@@ -45,3 +45,9 @@ def entries() -> list[tuple[str, tuple[str, ...]]]:
             out.append((name + suffix, names))
     # NOTE: only the kernels of the label sign t have the _labels forms.
     return [row for row in out if _backend.EXTENSION is None or hasattr(_backend.EXTENSION, row[0])]
+
+
+def bits(a) -> np.ndarray:
+    """a's values as float64 bit patterns, every NaN as one (the ways in may differ in a NaN's payload only)."""
+    a = np.asarray(a, np.float64)
+    return np.where(np.isnan(a), np.nan, a).view(np.int64)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from extension_columns import entries, sample
+from extension_columns import bits, entries, sample
 
 from bce_sym.numeric import _backend
 
@@ -27,13 +27,6 @@ def _cpu_flags() -> set[str]:
 
 
 _AVX512 = {"avx512f", "avx512dq", "avx512vl", "avx512bw", "fma"}
-
-
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the extension is not built or this CPU has no AVX2 and FMA")
-    return _backend.EXTENSION
 
 
 @contextmanager
@@ -62,12 +55,6 @@ def test_use_isa_refuses_unknown_names_and_sets_the_cpu_lacks(fm) -> None:
     assert fm.isa() == _backend.ISA  # a refused call changes nothing
 
 
-def _bits(a: np.ndarray) -> np.ndarray:
-    # NOTE: NaNs compare as one value whatever their payload (the ISAs may differ there only).
-    a = a.astype(np.float64)
-    return np.where(np.isnan(a), np.nan, a).view(np.int64)
-
-
 @pytest.mark.parametrize("name, arguments", entries(), ids=[name for name, _ in entries()])
 def test_avx512_and_avx2_loops_give_the_same_values_bit_for_bit(fm, name: str, arguments: tuple[str, ...]) -> None:
     if not _AVX512 <= _cpu_flags():
@@ -88,7 +75,7 @@ def test_avx512_and_avx2_loops_give_the_same_values_bit_for_bit(fm, name: str, a
             returned = function(*columns, out if outputs > 1 else out[0])
             # NOTE: and the sum (out=None), which the loops compute in chunks of one order for every ISA.
             summed = function(*columns, (None, np.zeros(n, dtype)) if outputs > 1 else None)
-        results[isa] = ([_bits(o) for o in out], returned is False, summed)
+        results[isa] = ([bits(o) for o in out], returned is False, summed)
     (avx2, soft2, sum2), (avx512, soft512, sum512) = results["avx2"], results["avx512"]
     assert soft2 == soft512
     assert (sum2 is None) == (sum512 is None) and (sum2 is None or np.isnan(sum2) == np.isnan(sum512))

@@ -13,13 +13,6 @@ from bce_sym.build.c_printer import compiled_kernel_names
 from bce_sym.numeric import _backend, _kernel_tables
 
 
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the extension is not built here")
-    return _backend.EXTENSION
-
-
 def _functions() -> list[tuple[str, tuple[str, ...]]]:
     """(name, arguments) of every float32-grade kernel entry of the extension."""
     out = []

@@ -10,14 +10,6 @@ import numpy as np
 import pytest
 
 from bce_sym import numeric
-from bce_sym.numeric import _backend
-
-
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the extension is not built here")
-    return _backend.EXTENSION
 
 
 def _call(function, *arrays: np.ndarray, dtype=np.float64) -> np.ndarray:

@@ -8,17 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from extension_columns import entries, sample
-
-from bce_sym.numeric import _backend
-
-
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the extension is not built or this CPU has no AVX2 and FMA")
-    return _backend.EXTENSION
-
+from extension_columns import bits, entries, sample
 
 _FLOAT64 = [(name, arguments) for name, arguments in entries() if not name.endswith("_float32")]
 _N = 5 * 512 + 77
@@ -29,12 +19,6 @@ def _strided(a: np.ndarray) -> np.ndarray:
     view = np.zeros(2 * a.size, a.dtype)[::2]
     view[:] = a
     return view
-
-
-def _bits(a: np.ndarray) -> np.ndarray:
-    # NOTE: NaNs compare as one value whatever their payload.
-    a = np.asarray(a, np.float64)
-    return np.where(np.isnan(a), np.nan, a).view(np.int64)
 
 
 def _columns(name: str, arguments: tuple[str, ...]) -> list[np.ndarray]:
@@ -77,22 +61,22 @@ def test_contiguous_float64_in_place_gives_the_copied_chunks_values_bit_for_bit(
         out, returned = _call(function, inputs, outputs, make_out)
         assert (returned is False) == soft, way
         for a, b in zip(out, copied, strict=True):
-            differ = np.flatnonzero(_bits(a[:end]) != _bits(b[:end]))
+            differ = np.flatnonzero(bits(a[:end]) != bits(b[:end]))
             assert differ.size == 0, (way, [c[differ[0]] for c in columns], a[differ[0]], b[differ[0]])
     summed, summed_copied = _summed(function, columns, outputs), _summed(function, [_strided(c) for c in columns],
                                                                           outputs)
     assert (summed is None) == (summed_copied is None) == soft
     if summed is not None:
-        assert _bits(np.float64(summed)) == _bits(np.float64(summed_copied)), (summed, summed_copied)
+        assert bits(np.float64(summed)) == bits(np.float64(summed_copied)), (summed, summed_copied)
     if not soft:
         # out the first input (which the passes after the first read again), and float32 outputs (stored rounded)
         inplace = columns[0].copy()
         with np.errstate(all="ignore"):
             function(inplace, *columns[1:], (inplace, np.zeros(_N)) if outputs > 1 else inplace)
-        assert np.array_equal(_bits(inplace), _bits(copied[0]))
+        assert np.array_equal(bits(inplace), bits(copied[0]))
         narrow, _ = _call(function, columns, outputs, lambda a: a.astype(np.float32))
         for a, b in zip(narrow, copied, strict=True):
-            assert np.array_equal(_bits(a), _bits(b.astype(np.float32)))
+            assert np.array_equal(bits(a), bits(b.astype(np.float32)))
 
 
 def test_out_overlapping_an_input_in_part_gives_the_copied_chunks_values(fm) -> None:
@@ -107,4 +91,4 @@ def test_out_overlapping_an_input_in_part_gives_the_copied_chunks_values(fm) -> 
     with np.errstate(all="ignore"):
         fm.bce_with_logits_grad_binary_unweighted_labels(_strided(s[3:]), _strided(y), expected)
         assert fm.bce_with_logits_grad_binary_unweighted_labels(s[3:], y, s[:_N]) is True
-    assert np.array_equal(_bits(s[:_N]), _bits(expected))
+    assert np.array_equal(bits(s[:_N]), bits(expected))

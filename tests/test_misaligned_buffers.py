@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from extension_columns import entries, sample
+from extension_columns import bits, entries, sample
 
 from bce_sym import numeric
-from bce_sym.numeric import _backend
 
 _N = 3 * 512 + 77
-
-
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the extension is not built or this CPU has no AVX2 and FMA")
-    return _backend.EXTENSION
 
 
 def _misaligned(a: np.ndarray, offset: int = 1) -> np.ndarray:
@@ -31,12 +23,6 @@ def _misaligned(a: np.ndarray, offset: int = 1) -> np.ndarray:
     view[...] = a
     assert not view.flags.aligned and view.flags.c_contiguous
     return view
-
-
-def _bits(a) -> np.ndarray:
-    # NOTE: NaNs compare as one value whatever their payload.
-    a = np.asarray(a, np.float64)
-    return np.where(np.isnan(a), np.nan, a).view(np.int64)
 
 
 @pytest.mark.parametrize("name, arguments", entries(), ids=[name for name, _ in entries()])
@@ -65,7 +51,7 @@ def test_misaligned_buffers_give_the_aligned_values_bit_for_bit(fm, name: str, a
         out, way_returned = call(inputs, make_out)
         assert (way_returned is False) == (returned is False), way
         for a, b in zip(out, aligned, strict=True):
-            differ = np.flatnonzero(_bits(a) != _bits(b))
+            differ = np.flatnonzero(bits(a) != bits(b))
             assert differ.size == 0, (way, [c[differ[0]] for c in columns], a[differ[0]], b[differ[0]])
     with np.errstate(all="ignore"):
         summed = function(*[_misaligned(c) for c in columns], (None, _misaligned(np.zeros(_N, dtype)))
@@ -73,7 +59,7 @@ def test_misaligned_buffers_give_the_aligned_values_bit_for_bit(fm, name: str, a
         summed_aligned = function(*columns, (None, np.zeros(_N, dtype)) if outputs > 1 else None)
     assert (summed is None) == (summed_aligned is None)
     if summed is not None:
-        assert _bits(summed) == _bits(summed_aligned), (summed, summed_aligned)
+        assert bits(summed) == bits(summed_aligned), (summed, summed_aligned)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -85,9 +71,9 @@ def test_the_public_api_takes_misaligned_arrays(dtype) -> None:
     for labels in (y, soft):
         for function in (numeric.bce_with_logits, numeric.bce_with_logits_grad, numeric.bce_with_logits_hess):
             got = function(_misaligned(s), _misaligned(labels, 5))
-            assert got.dtype == dtype and np.array_equal(_bits(got), _bits(function(s, labels)))
+            assert got.dtype == dtype and np.array_equal(bits(got), bits(function(s, labels)))
         loss, grad = numeric.bce_with_logits_and_grad(_misaligned(s), _misaligned(labels), reduction="sum")
         want_loss, want_grad = numeric.bce_with_logits_and_grad(s, labels, reduction="sum")
-        assert _bits(loss) == _bits(want_loss) and np.array_equal(_bits(grad), _bits(want_grad))
+        assert bits(loss) == bits(want_loss) and np.array_equal(bits(grad), bits(want_grad))
     p = rng.random(_N).astype(dtype)
-    assert np.array_equal(_bits(numeric.bce(_misaligned(p, 3), _misaligned(y))), _bits(numeric.bce(p, y)))
+    assert np.array_equal(bits(numeric.bce(_misaligned(p, 3), _misaligned(y))), bits(numeric.bce(p, y)))

@@ -8,15 +8,6 @@ import mpmath
 import numpy as np
 import pytest
 
-from bce_sym.numeric import _backend
-
-
-@pytest.fixture(scope="module")
-def fm():
-    if _backend.EXTENSION is None:
-        pytest.skip("the compiled extension is not built here")
-    return _backend.EXTENSION
-
 
 def _pair(function, *columns):
     hi, lo = np.empty(columns[0].size), np.empty(columns[0].size)
