@@ -85,12 +85,36 @@ def test_blocks_the_loops_cannot_take_go_to_the_general_path() -> None:
 def test_the_loops_refuse_arrays_of_the_wrong_kind() -> None:
     loops = measure._SWEEP_LOOPS
     numerator, error = np.zeros(512), np.zeros(512)
-    with pytest.raises(ValueError, match="contiguous float64 of 512 elements"):
+    with pytest.raises(ValueError, match="contiguous, aligned float64 of 512 elements"):
         loops._sweep_error(numerator, None, 1.0, (0, 0, 0, 0), error[::2].copy()[:100], None)
+    misaligned = np.zeros(512 * 8 + 8, np.uint8)[1:512 * 8 + 1].view(np.float64)  # read as doubles: refused
+    with pytest.raises(ValueError, match="contiguous, aligned float64 of 512 elements"):
+        loops._sweep_error(misaligned, None, 1.0, (0, 0, 0, 0), error, None)
     with pytest.raises(ValueError, match="not groups of 256"):
         loops._sweep_error(numerator[:500], None, 1.0, (0, 0, 0, 0), error[:500], np.zeros(1))
     with pytest.raises(ValueError, match="float64 array of the block's length"):
         loops._sweep_split(np.zeros(512, np.float32), 0.0, np.zeros(511), numerator, error)
+
+
+@needs_loops
+def test_sweep_split_copies_misaligned_arrays_and_gives_the_same_values() -> None:
+    """Arrays at an odd byte offset are copied, never read (or written) as doubles where they are (chunks.h,
+    usable_in_place): the same extremes and the same outputs as aligned ones."""
+    rng = np.random.default_rng(4)
+    c, hi, lo, _ = _block(rng, 1000, 1.0, 1.99, False)
+
+    def misaligned(a: np.ndarray) -> np.ndarray:
+        view = np.zeros(a.size * 8 + 8, np.uint8)[3:a.size * 8 + 3].view(np.float64)
+        view[...] = a
+        return view
+
+    loops = measure._SWEEP_LOOPS
+    r, numerator = np.zeros(c.size), np.zeros(c.size)
+    aligned = loops._sweep_split(c, hi, lo, r, numerator)
+    r2, numerator2 = misaligned(r), misaligned(numerator)
+    assert loops._sweep_split(misaligned(c.astype(np.float64)), misaligned(hi), misaligned(lo), r2, numerator2) \
+        == aligned
+    assert r2.tobytes() == r.tobytes() and numerator2.tobytes() == numerator.tobytes()
 
 
 @needs_loops

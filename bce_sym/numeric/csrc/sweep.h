@@ -8,11 +8,11 @@
 #ifndef BCE_SYM_SWEEP_H
 #define BCE_SYM_SWEEP_H
 
-/* Chunk [start, start + size) of an operand as float64: its own memory where it is contiguous float64,
- * else copied into local (a number fills it); see load. */
+/* Chunk [start, start + size) of an operand as float64: its own memory where it is contiguous, aligned float64
+ * (usable_in_place), else copied into local (a number fills it); see load. */
 VECTOR_TARGET static const double *view(const operand *op, Py_ssize_t start, double *local, Py_ssize_t size)
 {
-    if (op->is_buffer && !op->single && op->stride == 8)
+    if (!op->single && usable_in_place(op))
         return (const double *)(op->data + start * 8);
     if (op->is_buffer)
         load(op, start, local, size);
@@ -22,11 +22,11 @@ VECTOR_TARGET static const double *view(const operand *op, Py_ssize_t start, dou
     return local;
 }
 
-/* Where to write chunk [start, start + size) of a float64 output: its own memory where it is contiguous,
- * else local (then the caller stores it). */
+/* Where to write chunk [start, start + size) of a float64 output (sweep_operands refuses float32 ones): its own
+ * memory where it is contiguous and aligned, else local (then the caller stores it). */
 static double *target(const operand *op, Py_ssize_t start, double *local)
 {
-    return op->stride == 8 ? (double *)(op->data + start * 8) : local;
+    return usable_in_place(op) ? (double *)(op->data + start * 8) : local;
 }
 
 /* Running minima and maxima in LANES lanes (GCC vector extensions: registers, where a running minimum in a
@@ -175,7 +175,8 @@ static PyObject *py_sweep_split(PyObject *self, PyObject *args)
 /* Errors per group of the maxima _sweep_error gives (settle.top_indices's groups). */
 #define GROUP 256
 
-/* A contiguous float64 buffer of n elements (writable or not), or None (*data NULL) where none is allowed. */
+/* A contiguous float64 buffer of n elements (writable or not), aligned to 8 bytes (the loops read it as doubles),
+ * or None (*data NULL) where none is allowed. */
 static int sweep_buffer(PyObject *object, Py_ssize_t n, int writable, int none, Py_buffer *view, double **data)
 {
     *data = NULL;
@@ -184,8 +185,10 @@ static int sweep_buffer(PyObject *object, Py_ssize_t n, int writable, int none, 
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(object, view, flags) < 0)
         return -1;
-    if (view->ndim != 1 || view->itemsize != 8 || strcmp(view->format, "d") != 0 || view->shape[0] != n) {
-        PyErr_Format(PyExc_ValueError, "_sweep_error: every array must be contiguous float64 of %zd elements", n);
+    if (view->ndim != 1 || view->itemsize != 8 || strcmp(view->format, "d") != 0 || view->shape[0] != n
+        || (uintptr_t)view->buf % 8 != 0) {
+        PyErr_Format(PyExc_ValueError, "_sweep_error: every array must be contiguous, aligned float64 of %zd elements",
+                     n);
         PyBuffer_Release(view);
         return -1;
     }
@@ -240,7 +243,7 @@ VECTOR_TARGET static void error_group(const double *numerator, const double *r, 
 }
 
 /* _sweep_error(numerator, r, spacing, edges, error, maxima): error = numerator / spacing (NaN-free, all
- * contiguous float64 of one length). Returns (counts, ratios): counts says, for each of the four numbers
+ * contiguous, aligned float64 of one length). Returns (counts, ratios): counts says, for each of the four numbers
  * of the tuple edges, how many errors lie below it (edges 0 and 2: <) or at most it (1 and 3: <=), as
  * settle_and_count's fast count asks (0.25 and 0.5, each less and plus its band); ratios is (max, min) of
  * numerator / r, or None where r is None. maxima (or None) gets the largest error of each GROUP errors,
