@@ -1,7 +1,7 @@
 """Buffers not aligned to their element size (numpy.frombuffer at an odd offset, a packed record's field): C
 requires a double to be read at a multiple of 8 and a float at a multiple of 4, so the extension copies such a
-buffer element by element with memcpy, as it does a strided one, instead of reading or writing it in place
-(chunks.h, usable_in_place). Every function gives the aligned arrays' values bit for bit, inputs and outputs
+buffer to and from its stack chunks with memcpy, as it does a strided one, instead of reading or writing it in
+place (chunks.h, usable_in_place). Every function gives the aligned arrays' values bit for bit, inputs and outputs
 misaligned, float32 and float64, and so does the public API."""
 
 from __future__ import annotations
