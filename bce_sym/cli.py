@@ -2,8 +2,8 @@
 
 Every subcommand is a small function ``_cmd_NAME(args) -> int`` bound to its subparser with
 ``set_defaults(run=...)``; heavy imports happen inside them so that ``bce-sym --help`` stays fast. A usage
-error (bad option, unknown name, missing module) is one line on stderr and exit status 2; a derivation
-that does not check is one line and exit status 1; never a traceback.
+error (bad option, unknown name, missing module, an output it cannot write) is one line on stderr and exit
+status 2; a derivation that does not check is one line and exit status 1; never a traceback.
 """
 
 from __future__ import annotations
@@ -39,10 +39,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def _made_folder(command: str, out: str) -> Path:
+    """``--out`` as a path, made first where missing: a folder that cannot be made is a usage error now, not a
+    traceback after the work (a file there is left to the writer, which refuses it in its own words)."""
+    path = Path(out)
+    if not path.exists():
+        try:
+            path.mkdir(parents=True)
+        except OSError as error:
+            raise UsageError(f"bce-sym {command}: cannot make the folder {path}: {error.strerror or error}") from None
+    return path
+
+
 def _cmd_derive(args: argparse.Namespace) -> int:
     from bce_sym.render.documents import write_derivations
 
-    written = write_derivations(Path(args.out), only=args.only)
+    written = write_derivations(_made_folder("derive", args.out), only=args.only)
     for path in written:
         print(path)
     return 0
@@ -54,7 +66,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from bce_sym.verify.accuracy import quantity_reports
 
     reports = quantity_reports(ACCURACY_TARGETS, ACCURACY_QUANTITIES, points=args.points)
-    for path in write_figures(Path(args.out), reports):
+    for path in write_figures(_made_folder("plot", args.out), reports):
         print(path)
     return 0
 
@@ -180,6 +192,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     from bce_sym.render.reports import reports_to_markdown
 
+    # NOTE: --json is checked before the measuring, which may take minutes.
+    if args.json and (Path(args.json).is_dir() or not Path(args.json).resolve().parent.is_dir()):
+        raise UsageError(f"bce-sym verify: --json {args.json} must name a file in a folder that exists")
     if args.exhaustive:
         reports = _verify_exhaustive(args)
     else:
@@ -237,6 +252,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"bce-sym atlas: --out {out} is a file; give a folder")
+    _made_folder("atlas", args.out)
     # NOTE: the checkpoint lives in the output folder until the atlas is written: a rerun after an
     # interruption resumes, a rerun after a finished atlas measures afresh.
     checkpoint = out / ".atlas-cells.jsonl"
@@ -368,6 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # NOTE: the library raises built-in exceptions for bad user input; KeyError's str() adds quotes.
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         print(f"bce-sym: {message}", file=sys.stderr)
+        return 2
+    except OSError as error:  # NOTE: what a command cannot check before its work (a full disk, say)
+        print(f"bce-sym: {f'{error.filename}: ' if error.filename else ''}{error.strerror or error}", file=sys.stderr)
         return 2
     except AssertionError as error:
         # NOTE: a ProofError (a derivation that does not check) is a failed check, not a usage error.

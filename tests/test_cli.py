@@ -42,3 +42,38 @@ def test_import_is_lazy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
     assert isinstance(bce_sym.ProofError("d", 1, s, s, "r", sympy.S.Zero, "x"), AssertionError)
+
+
+@pytest.mark.parametrize("command", ["derive", "plot", "atlas"])
+def test_an_out_folder_that_cannot_be_made_is_one_line_before_any_work(command, tmp_path, capsys) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    out = blocker / "figures"  # its parent is a file: the folder cannot be made
+    assert main([command, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"bce-sym {command}: cannot make the folder {out}: Not a directory\n"
+
+
+def test_verify_json_into_a_missing_folder_is_refused_before_measuring(tmp_path, capsys, monkeypatch) -> None:
+    import bce_sym.verify.targets.registry as registry
+
+    def measured(*args, **kwargs):
+        raise AssertionError("measured before --json was checked")
+
+    monkeypatch.setattr(registry, "check_target", measured)
+    for where in (tmp_path / "missing" / "report.json", tmp_path):
+        assert main(["verify", "numeric", "--points", "10", "--json", str(where)]) == 2
+        assert capsys.readouterr().err == (f"bce-sym verify: --json {where} must name a file in a folder that "
+                                           f"exists\n")
+
+
+def test_an_output_that_fails_while_written_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys) -> None:
+    import bce_sym.render.documents as documents
+
+    def full_disk(out, only=None):
+        raise OSError(28, "No space left on device", str(out / "sigmoid-complement.tex"))
+
+    monkeypatch.setattr(documents, "write_derivations", full_disk)
+    assert main(["derive", "--out", str(tmp_path / "out")]) == 2
+    written = tmp_path / "out" / "sigmoid-complement.tex"
+    assert capsys.readouterr().err == f"bce-sym: {written}: No space left on device\n"
