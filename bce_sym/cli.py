@@ -386,7 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bce-sym: {message}", file=sys.stderr)
         return 2
     except OSError as error:  # NOTE: what a command cannot check before its work (a full disk, say)
-        print(f"bce-sym: {f'{error.filename}: ' if error.filename else ''}{error.strerror or error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"bce-sym: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except AssertionError as error:
         # NOTE: a ProofError (a derivation that does not check) is a failed check, not a usage error.

@@ -39,14 +39,17 @@ typedef struct {
     int single; /* float32 data (read as, or rounded once from, float64) */
 } operand;
 
+/* The bytes of one of op's elements: 4 for float32 data, 8 for float64. */
+static Py_ssize_t itemsize(const operand *op) { return op->single ? 4 : 8; }
+
 /* Whether op is a buffer the loops may read (or write) where it is, as an array of its own type: contiguous, and
  * aligned to its element size. NOTE: a misaligned one (numpy.frombuffer at an odd offset, a packed record's
  * field) is copied to and from the stack chunks by memcpy, as a strided one is: C requires a double or a float
  * to be read at its own alignment (UBSan flagged the float64 loops reading one in place). */
 static int usable_in_place(const operand *op)
 {
-    Py_ssize_t itemsize = op->single ? 4 : 8;
-    return op->is_buffer && op->stride == itemsize && (uintptr_t)op->data % (uintptr_t)itemsize == 0;
+    Py_ssize_t size = itemsize(op);
+    return op->is_buffer && op->stride == size && (uintptr_t)op->data % (uintptr_t)size == 0;
 }
 
 /* Strided float32 or float64 data to and from a chunk of float64 on the stack. Assumes op is a buffer
@@ -111,16 +114,16 @@ static void prefetch(const operand *op, Py_ssize_t start, Py_ssize_t size, int w
 /* Whether the bytes op's first n elements occupy (any stride; op a buffer) and [first, end) meet. */
 static int overlaps(const operand *op, Py_ssize_t n, const char *first, const char *end)
 {
-    Py_ssize_t span = (n - 1) * op->stride, itemsize = op->single ? 4 : 8;
-    const char *low = op->data + (span < 0 ? span : 0), *high = op->data + (span < 0 ? 0 : span) + itemsize;
+    Py_ssize_t span = (n - 1) * op->stride;
+    const char *low = op->data + (span < 0 ? span : 0), *high = op->data + (span < 0 ? 0 : span) + itemsize(op);
     return n > 0 && low < end && first < high;
 }
 
-/* Whether the n elements of itemsize bytes from out[m].data meet no input and no output before it (numbers meet
- * nothing); assumes out[m] and the outputs before it are buffers. */
-static int meets_none(const operand *in, int inputs, const operand *out, int m, Py_ssize_t n, Py_ssize_t itemsize)
+/* Whether out[m]'s n contiguous elements meet no input and no output before it (numbers meet nothing); assumes
+ * out[m] and the outputs before it are buffers. */
+static int meets_none(const operand *in, int inputs, const operand *out, int m, Py_ssize_t n)
 {
-    const char *first = out[m].data, *end = first + itemsize * n;
+    const char *first = out[m].data, *end = first + itemsize(&out[m]) * n;
     for (int a = 0; a < inputs + m; a++) {
         const operand *other = a < inputs ? &in[a] : &out[a - inputs];
         if (other->is_buffer && overlaps(other, n, first, end))

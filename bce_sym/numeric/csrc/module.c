@@ -258,12 +258,12 @@ static PyObject *run(const kernel_info *k, PyObject *args)
     int stored = direct && loops->direct_out != NULL && k->redo < 0 && k->second == NULL && !summing;
     float *direct_out[MAX_OUTPUTS];
     for (int m = 0; m < k->outputs && stored; m++)
-        stored &= out[m].single && usable_in_place(&out[m]) && meets_none(in, k->inputs, out, m, n, 4);
+        stored &= out[m].single && usable_in_place(&out[m]) && meets_none(in, k->inputs, out, m, n);
     /* The float64 loops write contiguous float64 outputs in place where they overlap no input (the passes after
      * the first read the inputs again) and no other output; the others are stored from the chunk. */
     for (int m = 0; m < k->outputs; m++)
         out_in_place[m] = !direct && !(summing && m == 0) && !out[m].single && usable_in_place(&out[m])
-                          && meets_none(in, k->inputs, out, m, n, 8);
+                          && meets_none(in, k->inputs, out, m, n);
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         Py_ssize_t size = n - start < CHUNK ? n - start : CHUNK;
         for (int a = 0; a < k->inputs; a++)
