@@ -50,6 +50,16 @@ def sigmoid_product(x: sympy.Expr) -> sympy.Expr:
     return e / (1 + e) ** 2
 
 
+def soft_logit_loss(x: sympy.Expr, label: sympy.Expr) -> sympy.Expr:
+    """The logit loss y·softplus(−x) + (1 − y)·softplus(x) as log1p(e^(−|x|)) plus one product.
+
+    ``log1p(e^(−|x|)) + c·x`` with c = 1 − y for x ≥ 0 and −y below: both terms are non-negative, so nothing
+    cancels, and the coefficient is picked before the one product (one log1p, one product and one sum take the
+    place of two maxima, two sums and two products).
+    """
+    return log1p(sympy.exp(-sympy.Abs(x))) + sympy.Piecewise((1 - label, x >= 0), (-label, True)) * x
+
+
 def soft_logit_gradient(x: sympy.Expr, label: sympy.Expr, weight: sympy.Expr = sympy.S.One) -> sympy.Expr:
     """The logit gradient (1 − y)·σ(x) − p_w·y·σ(−x) as a label part and the small sigmoid σ(−|x|) ≤ 1/2.
 
@@ -194,6 +204,13 @@ SPECIALISED_FORMS: tuple[SpecialisedForm, ...] = (
         "bce_with_logits_hess_binary", "bce_with_logits_hess",
         _binary_weight(t) * sigmoid_product(s), (s, t, pos_weight), "y ∈ {0, 1}, t = 1 − 2y",
         "for y ∈ {0, 1} the coefficient p_w·y + 1 − y is 1 or p_w exactly (1 + p_w − 1 would round)",
+    ),
+    SpecialisedForm(
+        "bce_with_logits_soft", "bce_with_logits",
+        soft_logit_loss(s, y), (s, y), "y ∈ [0, 1], p_w = 1",
+        "y·softplus(−s) + (1 − y)·softplus(s) at p_w = 1 is log1p(e^(−|s|)) plus (1 − y)·s for s ≥ 0 or −y·s below "
+        "(the max(±s, 0) of the other softplus is 0): two non-negative terms, one product",
+        binary=False,
     ),
     SpecialisedForm(
         "bce_with_logits_grad_soft", "bce_with_logits_grad",

@@ -121,6 +121,25 @@ def _binary_logits_hessian() -> Derivation:
     )
 
 
+def _soft_logits_loss() -> Derivation:
+    row = _specialised("bce_with_logits_soft")
+    below, above = sympy.log(1 + sympy.exp(-s)), sympy.log(1 + sympy.exp(s))
+    return (
+        Derivation("specialised-bce_with_logits_soft", stable_form(row.replaces).textbook,
+                   title="The logit loss for a soft label, in two non-negative terms",
+                   where={pos_weight: (1,)})
+        .step(y * below + (1 - y) * above,
+              r"$-\log \sigma(s) = \log(1 + e^{-s})$ and $-\log(1 - \sigma(s)) = \log(1 + e^{s})$")
+        .step(sympy.Piecewise((below + (1 - y) * s, s >= 0), (above - y * s, True)),
+              r"$\log(1 + e^{s}) = s + \log(1 + e^{-s})$: for $s \geq 0$ put it in the second term, below put "
+              r"$\log(1 + e^{-s}) = -s + \log(1 + e^{s})$ in the first; the weights $y$ and $1 - y$ sum to $1$")
+        .step(row.stable,
+              r"both logs are $\log(1 + e^{-|s|}) = \operatorname{log1p}(e^{-|s|})$, which never overflows, and the "
+              r"coefficient of $s$ is picked first: $(1 - y) s$ and $-y s$ are non-negative, so the sum does not "
+              r"cancel, and the kernel forms one product")
+    )
+
+
 def _soft_logits_gradient() -> Derivation:
     row = _specialised("bce_with_logits_grad_soft")
     return (
@@ -178,6 +197,7 @@ _SPECIALISED = {
     "bce_with_logits_binary": _binary_logits,
     "bce_with_logits_grad_binary": _binary_logits_gradient,
     "bce_with_logits_hess_binary": _binary_logits_hessian,
+    "bce_with_logits_soft": _soft_logits_loss,
     "bce_with_logits_grad_soft": _soft_logits_gradient,
     "bce_with_logits_grad_soft_pos_weight": _soft_logits_gradient_pos_weight,
     "bce_grad_soft": _soft_probability_gradient,
