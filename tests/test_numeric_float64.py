@@ -93,6 +93,30 @@ def test_pos_weight_is_carried_in_two_floats(backend, quantity: str, soft: bool)
         assert _ulps(c, exact) <= bar, (quantity, a, b, p, c)
 
 
+def test_the_soft_loss_without_pos_weight_is_the_weighted_loss_at_1(backend) -> None:
+    # NOTE: without pos_weight the soft-label loss runs its own proved form (specialised-bce_with_logits_soft:
+    # log1p(e^(−|s|)) + c·s), with it y·p_w·softplus(−s) + (1 − y)·softplus(s); both round once, so they agree,
+    # except on results near the subnormals (below 2^-1000), whose pairs hold no bits below 2^-1074 (there within
+    # two subnormal ULPs of each other).
+    rng = np.random.default_rng(8)
+    n = 20_000
+    s = np.concatenate([rng.normal(0, 8, n), rng.uniform(-760, 760, n), np.exp2(rng.uniform(-1074, 0, n))])
+    s[2 * n:] *= rng.choice([-1.0, 1.0], n)
+    y = rng.random(3 * n)
+    y[::4] = np.exp2(rng.uniform(-1074, -1, y[::4].size))  # tiny and subnormal labels
+    y[1::4] = 1.0 - np.exp2(rng.uniform(-53, -1, y[1::4].size))
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 745.2, -745.2, 709.8])
+    s, y = np.concatenate([s, np.repeat(special, 3)]), np.concatenate([y, np.tile([0.0, 0.5, 1.0], special.size)])
+    # NOTE: subnormal results: e^s below 2^-1022 plus a tiny label's −y·s.
+    s = np.concatenate([s, rng.uniform(-745, -709, 2000)])
+    y = np.concatenate([y, np.exp2(rng.uniform(-1074, -1030, 2000)) * (rng.random(2000) < 0.8)])
+    plain, weighted = numeric.bce_with_logits(s, y), numeric.bce_with_logits(s, y, pos_weight=1.0)
+    normal = ~(np.abs(weighted) < 2.0**-1000)
+    np.testing.assert_array_equal(plain[normal], weighted[normal])
+    assert np.abs(plain[~normal] - weighted[~normal]).max() <= 2.0**-1073
+    assert normal.sum() > 59_000 and (~normal).sum() > 1000
+
+
 _logits = st.floats(-800, 800, allow_nan=False) | st.floats(-1e-8, 1e-8) | st.sampled_from([-745.13, -708.4, 36.7])
 _probability = st.floats(0, 1, exclude_min=True, exclude_max=True)
 _soft = st.floats(0, 1) | st.sampled_from([0.0, 1.0, 1 - 2.0**-53, 2.0**-60])
