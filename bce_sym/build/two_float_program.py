@@ -222,9 +222,11 @@ class TwoFloatEvaluator:
             raise CodegenError(f"no two-float rule for {expr}")
         (first, condition), (second, _) = expr.args
         pieces = [self.value(first), self.value(second)]
-        hi = self._printer._value(expr)  # NOTE: the printer's select of the highs (exp's hi, memoised)
         if all(lo is None for _, lo in pieces):
-            return hi, None
+            return self._printer._value(expr), None  # NOTE: the printer's select (exp's hi, memoised)
+        # NOTE: the pieces' own highs (a pair's hi is the float64 value the printer would give it), so that no
+        # pair's hi is computed twice and left unused.
         cond = self._printer._value(condition)
-        lows = [lo or "0.0" for _, lo in pieces]
-        return hi, self._printer._prog.emit("select", (cond, *lows))
+        emit = self._printer._prog.emit
+        return (emit("select", (cond, *(hi for hi, _ in pieces))),
+                emit("select", (cond, *(lo or "0.0" for _, lo in pieces))))
