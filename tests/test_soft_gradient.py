@@ -252,3 +252,30 @@ def test_each_pass_of_the_soft_logit_gradient_is_right_where_it_decides(backend,
             assert np.array_equal(out[decided], exact[decided]), name
     # NOTE: a pass's kernel runs the next ones itself: all decide the same points, most of them.
     assert len(set(decided_shares)) == 1 and decided_shares[0] > 0.99, decided_shares
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 63, 64, 65, 127, 129, 511, 512, 513, 1025])
+def test_the_next_pass_finds_every_undecided_element_of_a_chunk(monkeypatch, size: int) -> None:
+    # NOTE: each chunk's undecided elements (labels at σ(s), and NaN inputs) are found 64 at a time, two a
+    # comparison: at every position of a block and a chunk, with odd tails, each must come out as alone, and
+    # none that the compiled passes decide alone may be left to the exact path (which would hide a miss).
+    from bce_sym.numeric import _driver
+
+    left, redo = [], _driver._redo_undecided
+
+    def counting(kernel, first, label, value, *rest) -> None:
+        left.append(int((np.isnan(value) & ~np.isnan(np.broadcast_to(first, value.shape))).sum()))
+        redo(kernel, first, label, value, *rest)
+
+    monkeypatch.setattr(_driver, "_redo_undecided", counting)
+    rng = np.random.default_rng(size)
+    s = rng.normal(0, 4, size)
+    # NOTE: half the labels at convergence (σ(s) rounded: most of their first values undecided), half uniform.
+    y = np.where(rng.random(size) < 0.5, 1.0 / (1.0 + np.exp(-s)), rng.random(size))
+    s[[k for k in (0, 1, 62, 63, 64, 65, 510, 511, 512, size - 1) if k < size]] = np.nan
+    together = numeric.bce_with_logits_grad(s, y)
+    left_together = sum(left)
+    alone = np.array([numeric.bce_with_logits_grad(s[k: k + 1], y[k: k + 1])[0] for k in range(size)])
+    np.testing.assert_array_equal(together, alone)
+    assert np.isnan(together).sum() == np.isnan(s).sum()
+    assert left_together == sum(left) - left_together
