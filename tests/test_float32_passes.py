@@ -143,3 +143,17 @@ def test_the_float64_probability_kernel_takes_its_ends_as_the_numpy_kernel_gives
         fm.bce(p, y, got)
     assert np.all((expected.view(np.int64) == got.view(np.int64)) | (np.isnan(expected) & np.isnan(got)))
     assert np.isinf(got).any() and np.isnan(got).any()
+
+
+def test_the_float32_grade_exp_is_within_2_to_the_minus_52_plus_2_to_the_minus_60(fm) -> None:
+    # NOTE: the bound the soft gradient's first pass for narrow results takes for its e^(−|s|) in the float32-grade
+    # loops (bce_sym/build/soft_gradient_rules.py): the table's rounding and the result's, 2^-53 each.
+    rng = np.random.default_rng(4)
+    x = np.concatenate([-rng.uniform(0, 708, 4000), -(2.0 ** rng.uniform(-60, 0, 2000)), [0.0, -0.0, -708.0]])
+    x = np.concatenate([x, -np.log(2) / 128 * rng.integers(0, 128 * 1000, 1000)])  # on the table's points
+    got = _call(fm.exp_single, x)
+    with mpmath.workprec(120):
+        exact = np.array([mpmath.exp(mpmath.mpf(float(v))) for v in x])
+    relative = np.array([float(abs(mpmath.mpf(float(g)) - e) / e) for g, e in zip(got, exact, strict=True)])
+    assert relative.max() <= 2.0**-52 + 2.0**-60, (relative.max(), x[relative.argmax()])
+    assert relative.max() > 2.0**-53  # NOTE: the table's rounding shows: a bound of 2^-53 would not hold

@@ -257,10 +257,8 @@ def compiled_kernel_names() -> tuple[str, ...]:
 # the second output (a two-float result's low part); the flagging call may set outside.
 _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
     ("exp", 1, 1, "exp_fast({0}, &outside)", "exp_exact({0})", "exp(x, out): e^x into out; returns out."),
-    ("log1p", 1, 1, "log1p_fast({0}, &outside)", "log1p_exact({0})",
-     "log1p(e, out): log(1 + e) into out; returns out."),
-    ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})",
-     "log(x, out): the natural log of x into out; returns out."),
+    ("log1p", 1, 1, "log1p_fast({0}, &outside)", "log1p_exact({0})", "log1p(e, out): ln(1 + e) into out; returns out."),
+    ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})", "log(x, out): ln x into out; returns out."),
     ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
      "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
     ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)",
@@ -292,6 +290,8 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "exp_triple_mid(x, out): mid of e^x = hi + mid + lo into out; returns out."),
     ("exp_triple_lo", 1, 1, "exp_triple_lo({0})", "exp_triple_lo({0})",
      "exp_triple_lo(x, out): lo of e^x = hi + mid + lo into out; returns out."),
+    ("exp_single", 1, 1, "exp_fast_single({0}, &outside)", "exp_exact({0})", "exp_single(x, out): e^x at "
+     "float32 grade (within 2^-52 + 2^-60 relative) for x <= 0 (garbage above) into out; returns out."),
     ("log1p_table_free", 1, 1, "log1p_core_table_free({0})", "log1p_core_table_free({0})",
      "log1p_table_free(e, out): log(1 + e) at float32 grade (Ziv's first pass; below 2^-49.5 relative) for "
      "e = 0 and 2^-1021 <= e <= 1 (less precise below), garbage elsewhere, into out; returns out."),

@@ -12,6 +12,7 @@ import numpy
 from bce_sym.numeric._elementary import (
     _add_two,
     _div_two,
+    _exp_nonpositive,
     _exp_pair_hi,
     _exp_pair_lo,
     _exp_triple_hi,
@@ -557,30 +558,30 @@ def bce_with_logits_grad_soft_odd(s, y, out, f, b):
     """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
     exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
-    numpy.add(1.0, f[0], out=f[2])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
     numpy.greater_equal(s, 0.0, out=b[0])
-    numpy.subtract(1.0, y, out=f[3])
-    numpy.subtract(1.0, f[3], out=f[4])
-    numpy.subtract(f[4], y, out=f[4])
-    numpy.copyto(f[5], 1.0)
-    numpy.copyto(f[5], -1.0, where=b[0])
-    numpy.negative(y, out=f[6])
-    numpy.copyto(f[6], f[3], where=b[0])
-    numpy.copyto(f[3], 0.0)
-    numpy.copyto(f[3], f[4], where=b[0])
-    numpy.divide(f[0], f[2], out=f[2])
-    numpy.multiply(f[2], 4.440892098500626e-16, out=f[0])
-    numpy.multiply(f[5], f[2], out=f[2])
-    numpy.add(f[6], f[2], out=f[2])
-    numpy.add(f[2], f[3], out=f[3])
-    numpy.absolute(f[2], out=f[2])
-    numpy.absolute(f[3], out=f[6])
-    numpy.add(f[2], f[6], out=f[6])
-    numpy.multiply(f[6], 1.1102230246251565e-16, out=f[6])
-    numpy.add(f[0], f[6], out=f[6])
-    numpy.add(f[6], 3.16e-322, out=f[6])
-    _round_narrow_decided(f[3], f[6], out=out)
+    numpy.subtract(1.0, y, out=f[2])
+    numpy.subtract(1.0, f[2], out=f[3])
+    numpy.subtract(f[3], y, out=f[3])
+    numpy.copyto(f[4], 1.0)
+    numpy.copyto(f[4], -1.0, where=b[0])
+    numpy.negative(y, out=f[5])
+    numpy.copyto(f[5], f[2], where=b[0])
+    numpy.copyto(f[2], 0.0)
+    numpy.copyto(f[2], f[3], where=b[0])
+    numpy.divide(f[0], f[1], out=f[1])
+    numpy.multiply(f[1], 8.881784197001252e-16, out=f[0])
+    numpy.multiply(f[4], f[1], out=f[1])
+    numpy.add(f[5], f[1], out=f[1])
+    numpy.add(f[1], f[2], out=f[2])
+    numpy.absolute(f[1], out=f[1])
+    numpy.absolute(f[2], out=f[5])
+    numpy.add(f[1], f[5], out=f[5])
+    numpy.multiply(f[5], 1.1102230246251565e-16, out=f[5])
+    numpy.add(f[0], f[5], out=f[5])
+    numpy.add(f[5], 3.16e-322, out=f[5])
+    _round_narrow_decided(f[2], f[5], out=out)
     _second_pass(bce_with_logits_grad_soft_two_odd, 10, 1, (s, y), out)
     return out
 
@@ -879,44 +880,44 @@ def bce_with_logits_grad_soft_pos_weight_odd(s, y, p_w, out, f, b):
     """Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y +
     (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
-    numpy.add(1.0, f[0], out=f[2])
+    _exp_nonpositive(f[0], out=f[0])
+    numpy.add(1.0, f[0], out=f[1])
     numpy.greater_equal(s, 0.0, out=b[0])
-    numpy.subtract(1.0, y, out=f[3])
-    numpy.subtract(1.0, f[3], out=f[4])
-    numpy.subtract(f[4], y, out=f[4])
-    numpy.copyto(f[5], 1.0)
-    numpy.copyto(f[5], -1.0, where=b[0])
-    numpy.multiply(p_w, y, out=f[6])
-    numpy.negative(f[6], out=f[7])
+    numpy.subtract(1.0, y, out=f[2])
+    numpy.subtract(1.0, f[2], out=f[3])
+    numpy.subtract(f[3], y, out=f[3])
+    numpy.copyto(f[4], 1.0)
+    numpy.copyto(f[4], -1.0, where=b[0])
+    numpy.multiply(p_w, y, out=f[5])
+    numpy.negative(f[5], out=f[6])
+    numpy.copyto(f[6], f[2], where=b[0])
+    numpy.copyto(f[7], 0.0)
     numpy.copyto(f[7], f[3], where=b[0])
-    numpy.copyto(f[8], 0.0)
-    numpy.copyto(f[8], f[4], where=b[0])
-    numpy.add(f[3], f[6], out=f[3])
-    numpy.multiply(f[3], f[0], out=f[9])
-    numpy.divide(f[9], f[2], out=f[2])
-    numpy.absolute(f[3], out=f[9])
-    numpy.multiply(f[9], 8.881784197001252e-16, out=f[9])
-    numpy.absolute(f[4], out=f[4])
-    numpy.multiply(f[4], 2.0, out=f[4])
-    numpy.add(f[9], f[4], out=f[4])
-    numpy.multiply(f[0], f[4], out=f[4])
-    numpy.absolute(f[6], out=f[6])
-    numpy.multiply(f[6], 2.220446049250313e-16, out=f[6])
-    numpy.add(f[4], f[6], out=f[6])
+    numpy.add(f[2], f[5], out=f[2])
+    numpy.multiply(f[2], f[0], out=f[8])
+    numpy.divide(f[8], f[1], out=f[1])
+    numpy.absolute(f[2], out=f[8])
+    numpy.multiply(f[8], 8.881784197001252e-16, out=f[8])
     numpy.absolute(f[3], out=f[3])
-    numpy.add(1.0, f[3], out=f[3])
-    numpy.multiply(f[3], 3.16e-322, out=f[3])
-    numpy.multiply(f[5], f[2], out=f[2])
-    numpy.add(f[7], f[2], out=f[2])
-    numpy.add(f[2], f[8], out=f[8])
+    numpy.multiply(f[3], 2.0, out=f[3])
+    numpy.add(f[8], f[3], out=f[3])
+    numpy.multiply(f[0], f[3], out=f[3])
+    numpy.absolute(f[5], out=f[5])
+    numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
+    numpy.add(f[3], f[5], out=f[5])
     numpy.absolute(f[2], out=f[2])
-    numpy.absolute(f[8], out=f[7])
-    numpy.add(f[2], f[7], out=f[7])
-    numpy.multiply(f[7], 1.1102230246251565e-16, out=f[7])
-    numpy.add(f[6], f[7], out=f[7])
-    numpy.add(f[7], f[3], out=f[3])
-    _round_narrow_decided(f[8], f[3], out=out)
+    numpy.add(1.0, f[2], out=f[2])
+    numpy.multiply(f[2], 3.16e-322, out=f[2])
+    numpy.multiply(f[4], f[1], out=f[1])
+    numpy.add(f[6], f[1], out=f[1])
+    numpy.add(f[1], f[7], out=f[7])
+    numpy.absolute(f[1], out=f[1])
+    numpy.absolute(f[7], out=f[6])
+    numpy.add(f[1], f[6], out=f[6])
+    numpy.multiply(f[6], 1.1102230246251565e-16, out=f[6])
+    numpy.add(f[5], f[6], out=f[6])
+    numpy.add(f[6], f[2], out=f[2])
+    _round_narrow_decided(f[7], f[2], out=out)
     _second_pass(bce_with_logits_grad_soft_pos_weight_two_odd, 15, 1, (s, y, p_w), out)
     return out
 
@@ -1587,7 +1588,7 @@ def bce_with_logits_and_grad_soft_odd(s, y, out, f, b):
     numpy.copyto(f[4], 0.0)
     numpy.copyto(f[4], f[2], where=b[0])
     numpy.divide(f[1], f[3], out=f[3])
-    numpy.multiply(f[3], 4.440892098500626e-16, out=f[1])
+    numpy.multiply(f[3], 8.881784197001252e-16, out=f[1])
     numpy.multiply(f[0], f[3], out=f[3])
     numpy.add(f[5], f[3], out=f[3])
     numpy.add(f[3], f[4], out=f[4])
@@ -3290,12 +3291,12 @@ KERNELS = {
     "bce_with_logits_grad_soft": (bce_with_logits_grad_soft, ("s", "y"), 10, 1),
     "bce_with_logits_grad_soft_pos_weight": (bce_with_logits_grad_soft_pos_weight, ("s", "y", "p_w"), 15, 1),
     "bce_grad_soft": (bce_grad_soft, ("yhat", "y"), 8, 1),
-    "bce_with_logits_grad_soft_odd": (bce_with_logits_grad_soft_odd, ("s", "y"), 7, 1),
+    "bce_with_logits_grad_soft_odd": (bce_with_logits_grad_soft_odd, ("s", "y"), 6, 1),
     "bce_with_logits_grad_soft_two_odd": (bce_with_logits_grad_soft_two_odd, ("s", "y"), 10, 1),
     "bce_with_logits_grad_soft_pair": (bce_with_logits_grad_soft_pair, ("s", "y"), 10, 1),
     "bce_with_logits_grad_soft_triple": (bce_with_logits_grad_soft_triple, ("s", "y"), 13, 1),
     "bce_with_logits_grad_soft_pair_odd": (bce_with_logits_grad_soft_pair_odd, ("s", "y"), 11, 1),
-    "bce_with_logits_grad_soft_pos_weight_odd": (bce_with_logits_grad_soft_pos_weight_odd, ("s", "y", "p_w"), 10, 1),
+    "bce_with_logits_grad_soft_pos_weight_odd": (bce_with_logits_grad_soft_pos_weight_odd, ("s", "y", "p_w"), 9, 1),
     "bce_with_logits_grad_soft_pos_weight_two_odd": (
         bce_with_logits_grad_soft_pos_weight_two_odd,
         ("s", "y", "p_w"),
