@@ -100,7 +100,8 @@ TWO_FLOAT_WEIGHTED: frozenset[str] = frozenset({"bce_grad"})
 WEIGHTED_SUFFIX = "_times_weight"
 
 #: The roundings whose kernels get a weighted twin: those of float64 results. A weighted result rounded again
-#: to a narrower format is the float64 odd-rounded value times the weight, rounded once more (as before).
+#: to a narrower format is the float64 odd-rounded value times the weight, rounded once more, except the logit
+#: gradient's: its float64 weighted value, rounded once, then to the format (numeric/_driver.py, _weighted_narrow).
 _WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple")
 
 
