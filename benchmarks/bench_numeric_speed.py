@@ -62,6 +62,8 @@ CASES: tuple[Case, ...] = (
     Case("bce_with_logits_and_grad (one pass, sum)", "float64", "binary", "forward+backward", "fused", None),
     Case("bce_with_logits_and_grad (one pass, sum)", "float32", "binary", "forward+backward", "fused", None),
     Case("bce_with_logits, soft labels", "float64", "soft", "forward", "loss", None),
+    Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float64", "soft", "forward+backward", "fused", None),
+    Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float32", "soft", "forward+backward", "fused", None),
     Case("bce_with_logits, pos_weight 2", "float64", "binary+pos_weight", "forward", "loss", None),
     Case("bce_with_logits, reduction mean", "float64", "binary", "forward-mean", "loss-mean", None),
     # NOTE: the probability form against PyTorch's binary_cross_entropy (BCELoss), p = σ(s).
