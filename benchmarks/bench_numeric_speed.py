@@ -65,6 +65,8 @@ CASES: tuple[Case, ...] = (
     Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float64", "soft", "forward+backward", "fused", None),
     Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float32", "soft", "forward+backward", "fused", None),
     Case("bce_with_logits, pos_weight 2", "float64", "binary+pos_weight", "forward", "loss", None),
+    Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float32", "soft+weight", "forward+backward",
+         "fused", None),
     Case("bce_with_logits, reduction mean", "float64", "binary", "forward-mean", "loss-mean", None),
     # NOTE: the probability form against PyTorch's binary_cross_entropy (BCELoss), p = σ(s).
     Case("bce (probabilities), reduction none", "float64", "binary", "probability-forward", "probability-loss", None),
@@ -110,32 +112,35 @@ def _sides(case: Case, n: int, scale: float, seed: int = 0):
 
     rng = np.random.default_rng(seed)
     s = (rng.standard_normal(n) * scale).astype(case.dtype)
-    y = (rng.uniform(0, 1, n) if case.labels == "soft" else (rng.random(n) < 0.5)).astype(case.dtype)
+    y = (rng.uniform(0, 1, n) if case.labels.startswith("soft") else (rng.random(n) < 0.5)).astype(case.dtype)
+    # NOTE: a sample weight per element (``weight=``, PyTorch's ``weight``) where the labels say "+weight".
+    w = rng.uniform(0, 2, n).astype(case.dtype) if "+weight" in case.labels else None
     pos_weight = 2.0 if "pos_weight" in case.labels else None
     ts, ty = torch.from_numpy(s), torch.from_numpy(y)
     tpw = None if pos_weight is None else torch.tensor(pos_weight, dtype=ts.dtype)
+    tw = None if w is None else torch.from_numpy(w)
     loss = torch.nn.functional.binary_cross_entropy_with_logits
 
     def torch_forward() -> object:
-        return loss(ts, ty, pos_weight=tpw, reduction="mean" if case.torch_side == "forward-mean" else "none")
+        return loss(ts, ty, tw, pos_weight=tpw, reduction="mean" if case.torch_side == "forward-mean" else "none")
 
     def torch_forward_backward() -> object:
         leaf = ts.detach().requires_grad_(True)
-        loss(leaf, ty, pos_weight=tpw, reduction="sum").backward()
+        loss(leaf, ty, tw, pos_weight=tpw, reduction="sum").backward()
         return leaf.grad
 
     def ours_loss() -> object:
         reduction = "mean" if case.ours_side == "loss-mean" else "none"
-        return numeric.bce_with_logits(s, y, pos_weight=pos_weight, reduction=reduction)
+        return numeric.bce_with_logits(s, y, weight=w, pos_weight=pos_weight, reduction=reduction)
 
     def ours_loss_grad() -> object:
         return (
-            numeric.bce_with_logits(s, y, pos_weight=pos_weight, reduction="sum"),
-            numeric.bce_with_logits_grad(s, y, pos_weight=pos_weight),
+            numeric.bce_with_logits(s, y, weight=w, pos_weight=pos_weight, reduction="sum"),
+            numeric.bce_with_logits_grad(s, y, weight=w, pos_weight=pos_weight),
         )
 
     def ours_fused() -> object:
-        return numeric.bce_with_logits_and_grad(s, y, pos_weight=pos_weight, reduction="sum")
+        return numeric.bce_with_logits_and_grad(s, y, weight=w, pos_weight=pos_weight, reduction="sum")
 
     p = (1.0 / (1.0 + np.exp(-s.astype(np.float64)))).astype(case.dtype)
     tp = torch.from_numpy(p)
