@@ -263,7 +263,7 @@ def _weighted_narrow(quantity: str, arguments: tuple, pos_weight: object, weight
     g, the float64 gradient rounded once (within half a float64 ULP: the soft-label passes), times w in float64 is
     P, within 2^-52·|P| of w·g: P rounds to the format as w·g does unless a midpoint of the format lies within
     that, that is unless P's bits below the midpoints' last bit (a format of p significant bits: its midpoints
-    have p + 1) are within 8 of a multiple; those few (and the format's own values) take the exact value,
+    have p + 1) are within 8 of a multiple; those few, unless they are values of the format, take the exact value,
     rounded to odd. A fused loss is the loss function's. NOTE: before, the narrow pass's value v (rounded to the
     format once, decided) times w was rounded again: one ULP off where σ(s) ≈ y, whose cancellation leaves v's
     rounding decided but not w·v's (71 in 20,000 converged float32 labels, measured).
@@ -275,7 +275,9 @@ def _weighted_narrow(quantity: str, arguments: tuple, pos_weight: object, weight
     flat = product.reshape(-1)
     mask = (1 << (51 - _significant_bits(result_dtype))) - 1
     near = numpy.flatnonzero(((flat.view(numpy.int64) + 8) & mask) < 16)
-    near = near[numpy.isfinite(flat[near]) & (flat[near] != 0.0)]  # NOTE: 0, ±∞ and NaN are what they are
+    # NOTE: 0, ±∞ and NaN are what they are, and a value of the format (w·1 where σ(s) rounds to 1, say) lies half
+    # an ULP of the format from any midpoint: only the others, near a midpoint, take the exact path.
+    near = near[numpy.isfinite(flat[near]) & (_round_to(flat[near], result_dtype).astype(numpy.float64) != flat[near])]
     if near.size:
         flat[near] = numpy.nan
         _redo_undecided(odd_kernel, wide[0][1], wide[1][1], product, True, w, wide_pw)
