@@ -208,8 +208,8 @@ class SoftGradientRules:
         keeps v where no 25-bit float lies within that bound. With p_w the label part below s = 0 is −m, m =
         fl(p_w·y) (within 2^-53·|m|, no exact product: the narrow formats need no more), and the σ-term
         fl(fl(c·e_hi)/d), c = fl(d' + m) (1 − y = d' + r), the product formed beside d rather than after the
-        division: c is within 2^-53·(|c| + |m|) + |r|
-        of p_w·y + 1 − y, and the σ-term within e_hi·(2^-50·|c| + 2·|r|) + 2^-53·|m| of c·σ(−|s|) (e_hi's, d's,
+        division: c is within 2^-53·(|c| + |m|) + |r| of p_w·y + 1 − y, and the σ-term within e_hi·(2^-50·|c| +
+        2·|r|) + 2^-53·|m| of c·σ(−|s|) (e_hi's, d's,
         the product's and the quotient's roundings, 5·2^-53 + 2^-60 < 2^-50 relative; σ(−|s|) ≤ min(e_hi, 1/2)):
         2^-52·|m| covers that term and the label part's; the subnormal term is (1 + |c|)·2^-1068.
         """
