@@ -254,20 +254,27 @@ def test_each_pass_of_the_soft_logit_gradient_is_right_where_it_decides(backend,
     assert len(set(decided_shares)) == 1 and decided_shares[0] > 0.99, decided_shares
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 63, 64, 65, 127, 129, 511, 512, 513, 1025])
-def test_the_next_pass_finds_every_undecided_element_of_a_chunk(monkeypatch, size: int) -> None:
-    # NOTE: each chunk's undecided elements (labels at σ(s), and NaN inputs) are found 64 at a time, two a
-    # comparison: at every position of a block and a chunk, with odd tails, each must come out as alone, and
-    # none that the compiled passes decide alone may be left to the exact path (which would hide a miss).
+@pytest.fixture
+def sent_to_exact(monkeypatch) -> list[int]:
+    """How many elements each call of the driver's exact path gets: the NaN values whose logit is not NaN."""
     from bce_sym.numeric import _driver
 
-    left, redo = [], _driver._redo_undecided
+    sent, redo = [], _driver._redo_undecided
 
     def counting(kernel, first, label, value, *rest) -> None:
-        left.append(int((np.isnan(value) & ~np.isnan(np.broadcast_to(first, value.shape))).sum()))
+        sent.append(int((np.isnan(value) & ~np.isnan(np.broadcast_to(first, value.shape))).sum()))
         redo(kernel, first, label, value, *rest)
 
     monkeypatch.setattr(_driver, "_redo_undecided", counting)
+    return sent
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 63, 64, 65, 127, 129, 511, 512, 513, 1025])
+def test_the_next_pass_finds_every_undecided_element_of_a_chunk(sent_to_exact: list[int], size: int) -> None:
+    # NOTE: each chunk's undecided elements (labels at σ(s), and NaN inputs) are found 64 at a time, two a
+    # comparison: at every position of a block and a chunk, with odd tails, each must come out as alone, and
+    # none that the compiled passes decide alone may be left to the exact path (which would hide a miss).
+    left = sent_to_exact
     rng = np.random.default_rng(size)
     s = rng.normal(0, 4, size)
     # NOTE: half the labels at convergence (σ(s) rounded: most of their first values undecided), half uniform.
@@ -302,14 +309,10 @@ def test_the_weighted_soft_logit_gradient_at_convergence_is_rounded_once(dtype: 
         assert errors.max() <= _bar(dtype), (dtype, s[errors.argmax()], y[errors.argmax()], errors.max())
 
 
-def test_a_weighted_gradient_on_a_float32_midpoint_rounds_it_to_even(monkeypatch) -> None:
+def test_a_weighted_gradient_on_a_float32_midpoint_rounds_it_to_even(sent_to_exact: list[int]) -> None:
     # NOTE: at s = 0 the gradient w·(1/2 − y) is exact in float64; 3/16 times w = 1 + 2^-23 is (3·2^23 + 3)·2^-27,
     # 25 bits with the last set, halfway between two float32: the float64 value is that midpoint, which goes to
     # the exact path, and the one rounding of the exact value is to the even significand, 3·2^22 + 2 (above).
-    from bce_sym.numeric import _driver
-
-    sent, redo = [], _driver._redo_undecided
-    monkeypatch.setattr(_driver, "_redo_undecided", lambda *a: sent.append(int(np.isnan(a[3]).sum())) or redo(*a))
     s, y, w = (np.array([v], dtype=np.float32) for v in (0.0, 0.3125, 1.0 + 2.0**-23))
     exact = 0.1875 * (1.0 + 2.0**-23)
     below = np.nextafter(np.float32(0.1875), np.float32(1))
@@ -317,19 +320,15 @@ def test_a_weighted_gradient_on_a_float32_midpoint_rounds_it_to_even(monkeypatch
     assert exact == (float(below) + float(above)) / 2
     assert numeric.bce_with_logits_grad(s, y, weight=w)[0] == above
     assert numeric.bce_with_logits_grad(s, 1 - y, weight=w)[0] == -above
-    assert sent == [1, 1]
+    assert sent_to_exact == [1, 1]
 
 
-def test_a_weighted_narrow_gradient_of_saturated_logits_needs_no_exact_path(monkeypatch) -> None:
+def test_a_weighted_narrow_gradient_of_saturated_logits_needs_no_exact_path(sent_to_exact: list[int]) -> None:
     # NOTE: where σ(s) rounds to 1 the float64 gradient is ±1 and w·(±1) a value of the format, half an ULP of it
     # from any midpoint: rounded as it is, not sent to the exact path (14 µs an element) as a near-midpoint would be.
-    from bce_sym.numeric import _driver
-
-    sent, redo = [], _driver._redo_undecided
-    monkeypatch.setattr(_driver, "_redo_undecided", lambda *a: sent.append(int(np.isnan(a[3]).sum())) or redo(*a))
     rng = np.random.default_rng(13)
     s = np.concatenate([rng.uniform(40, 80, 500), rng.uniform(-80, -40, 500)]).astype(np.float32)
     y = (s < 0).astype(np.float32)  # the wrong label: the gradient is w·(±1)
     w = rng.uniform(0, 3, s.size).astype(np.float32)
     np.testing.assert_array_equal(numeric.bce_with_logits_grad(s, y, weight=w), np.where(s > 0, w, -w))
-    assert sum(sent) == 0
+    assert sum(sent_to_exact) == 0
