@@ -19,7 +19,7 @@ setup(
         Extension(
             "bce_sym.numeric._compiled",
             # NOTE: the loops once per instruction set (the module picks one at import; csrc/loops_isa.h).
-            [str(CSRC / name) for name in ("module.c", "loops_avx2.c", "loops_avx512.c")],
+            [str(CSRC / name) for name in ("module.c", "loops_avx2.c", "loops_avx512.c", "softplus_rows.c")],
             include_dirs=[str(CSRC)],
             depends=[str(path) for path in sorted(CSRC.glob("*.h"))],
             # NOTE: no contraction into FMAs the algorithms did not ask for (their error analysis is

@@ -1,23 +1,22 @@
 """Instruction programs → C: each kernel's program as fused C loops, and the extension's method table (build time).
 
-Internal to ``bce_sym.build``. Each kernel's instruction program (the one printed as NumPy ufunc calls)
-becomes C statements by the rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives
-the NumPy kernel's values bit for bit, a float32-grade one for results rounded to float32 (cheaper exp
-and log1p, below 2^-50 relative, and no compensated division), and an exact one that redoes a chunk
-holding an argument the vector loops cannot take. The binary losses (``ZIV_FLOAT32``) take a fourth, Ziv's
-first pass of the float32 grade (a table-free log1p, 2^-49.5), whose stored values the module tests and
-whose undecided elements the float32-grade loops redo. The binary ``bce_with_logits*`` kernels also read
-labels y directly, forming t = 1 − 2y and reporting a label that is neither 0 nor 1. Every C kernel also
-sums instead of storing (``out=None``), so that a reduced loss costs no second pass. The float32 entry's first
-pass has a direct twin (NAME_direct) that reads contiguous float32 inputs where they are, not a chunk's copy,
-and where no Ziv pass follows, one that also writes contiguous float32 outputs in place (NAME_direct_out).
-Fewer instructions, the same values: maximum/minimum against an operand never NaN take one comparison
-(np_maximum_number), and a direct label loop whose t serves only s·t forms it in float32 (±s, exactly).
+Internal to ``bce_sym.build``. Each kernel's instruction program (the one printed as NumPy ufunc calls) becomes C
+statements by the rules of ``_C_OPERATIONS``, in three loops: a float64-grade one that gives the NumPy kernel's
+values bit for bit, a float32-grade one for results rounded to float32 (cheaper exp and log1p, below 2^-50 relative,
+and no compensated division), and an exact one that redoes a chunk holding an argument the vector loops cannot take.
+The binary losses (``ZIV_FLOAT32``) take a fourth, Ziv's first pass of the float32 grade (a table-free log1p,
+2^-49.5), whose stored values the module tests and whose undecided elements the float32-grade loops redo. The binary
+``bce_with_logits*`` kernels also read labels y directly, forming t = 1 − 2y and reporting a label that is neither 0
+nor 1. Every C kernel also sums instead of storing (``out=None``), so that a reduced loss costs no second pass. The
+float32 entry's first pass has a direct twin (NAME_direct) that reads contiguous float32 inputs where they are, not
+a chunk's copy, and where no Ziv pass follows, one that also writes contiguous float32 outputs in place
+(NAME_direct_out). Fewer instructions, the same values: maximum/minimum against an operand never NaN take one
+comparison (np_maximum_number), and a direct label loop whose t serves only s·t forms it in float32 (±s, exactly).
 
-:func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``,
-which the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``. The
-loops are compiled once per instruction set (``csrc/loops_avx2.c``, ``csrc/loops_avx512.c``), each unit a
-table of them; the module picks the table at import, and the entry points name rows of it.
+:func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``, which
+the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``. The loops are
+compiled once per instruction set (``csrc/loops_avx2.c``, ``csrc/loops_avx512.c``), each unit a table of them; the
+module picks the table at import, and the entry points name rows of it.
 
 >>> "static const kernel_info KERNEL_sigmoid" in entry_points_source()
 True
@@ -261,10 +260,11 @@ _PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
     ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})", "log(x, out): ln x into out; returns out."),
     ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
      "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
-    ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)",
-     "log1p_two_exact({0}, {1}, {lo})",
+    ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)", "log1p_two_exact({0}, {1}, {lo})",
      "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); "
      "returns (hi, lo)."),
+    ("log1p_exp_two", 1, 2, "log1p_exp_two_fast({0}, {lo}, &outside)", "log1p_exp_two_exact({0}, {lo})",
+     "log1p_exp_two(z, (hi, lo)): log(1 + e^z) as hi + lo (within 2^-61 relative on [-700, 0]); returns (hi, lo)."),
     ("log_two", 2, 2, "log_two_fast({0}, {1}, {lo}, &outside)", "log_two_exact({0}, {1}, {lo})",
      "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."),
     ("two_sum", 2, 2, "two_sum({0}, {1}, {lo})", "two_sum({0}, {1}, {lo})",

@@ -19,11 +19,18 @@ Internal to ``bce_sym.build``. The primitives themselves are hand-written C in
   intervals from j = 64 on taken as halves (centre c_j/2 ∈ [0.75, 1], one binade up) so that no result
   near 1 subtracts log 2, k·ln 2 as two floats through an FMA, and the polynomial on y − 1 (exact) in
   [1 − 2^-8, 1].
+- **log1p(e^z)** for −700 ≤ z ≤ 0 (every logit loss's softplus, :func:`softplus_table`) in one table lookup, no
+  exp and no log: u = −z = j·δ + r with δ = ln 2/32 and |r| ≤ δ/2, and log1p(e^(−u)) is the Taylor series about
+  u_j = j·δ, whose every coefficient is a polynomial in p_j = σ(−u_j) (f' = −p, p' = −p(1 − p)): the table holds
+  f(u_j) and p_j, each in two floats. Rows stop at u_j = 64·ln 2 (row 2048) plus one period: beyond, f(u_j +
+  32k·δ) = f(u_j)·2^-k to within e^(−u_j)/2 relative (2^-65 at row 2048; p to within 2^-64), so row j − 32k
+  scaled by 2^-k serves index j: 2,080 rows are computed and printed, and the module expands them when it loads
+  (``csrc/softplus_rows.c``) to the 32,768 rows (a power of two) that reach u = 700.
 
-Arguments outside the fast ranges (x < −708, where e^x is subnormal or 0, x > 709; for log1p −0, e ≤ −1,
-e > 1; for log y = 0, subnormal or above 1; NaN, ±inf) go to the libm function, so every function is
-right for every float64. Measured against mpmath (``tests/test_compiled.py``): at most 0.505 ULP for exp,
-0.501 ULP for log1p on [0, 1] and 0.5005 ULP for log and for log1p on (−1, 0) on the fast path.
+Arguments outside the fast ranges (for log1p(e^z) z < −700 and z > 0; x < −708, where e^x is subnormal or 0, x >
+709; for log1p −0, e ≤ −1, e > 1; for log y = 0, subnormal or above 1; NaN, ±inf) go to the libm function, so
+every function is right for every float64. Measured against mpmath (``tests/test_compiled.py``): at most 0.505
+ULP for exp, 0.501 ULP for log1p on [0, 1] and 0.5005 ULP for log and for log1p on (−1, 0) on the fast path.
 
 >>> tables = exp_table()
 >>> len(tables.hi_bits), tables.tails[0]
@@ -166,6 +173,50 @@ def log_table() -> LogTable:
         )
 
 
+#: log1p(e^z)'s grid: u_j = j·ln 2/2^SOFTPLUS_BITS, rows 0 … SOFTPLUS_PERIODIC + 2^SOFTPLUS_BITS − 1 computed (the
+#: last period repeats, scaled by powers of two, up to u = SOFTPLUS_LIMIT: the loaded module expands them).
+SOFTPLUS_BITS = 5
+SOFTPLUS_PERIODIC = 2048
+SOFTPLUS_LIMIT = 700.0
+# NOTE: δ_hi keeps 37 significant bits, so j·δ_hi is exact for every j < 2^16 (u ≤ 700 needs j ≤ 32,316).
+_STEP_HI_BITS = 37
+
+
+@dataclass(frozen=True)
+class SoftplusTable:
+    """Row j: log1p(e^(−u_j)) as f_hi + f_lo and σ(−u_j) as p_hi + p_lo, u_j = j·δ (δ = ln 2/32 =
+    step_hi + step_lo, inv_step = 1/δ rounded)."""
+
+    rows: tuple[tuple[float, float, float, float], ...]
+    inv_step: float
+    step_hi: float
+    step_lo: float
+
+    @property
+    def expanded_rows(self) -> int:
+        """The rows of the expanded table: a power of two above every index round(u/δ) for 0 ≤ u ≤ SOFTPLUS_LIMIT,
+        so that an index masked to it reads a row for any argument."""
+        return 1 << (round(SOFTPLUS_LIMIT * self.inv_step)).bit_length()
+
+
+def softplus_table() -> SoftplusTable:
+    """The log1p(e^z) table, computed in mpmath at 256 bits.
+
+    >>> t = softplus_table()
+    >>> len(t.rows), t.rows[0][0], t.rows[0][2]  # log 2 and σ(0)
+    (2080, 0.6931471805599453, 0.5)
+    """
+    with mpmath.workprec(_PRECISION):
+        step = mpmath.log(2) / 2**SOFTPLUS_BITS
+        mantissa, exponent = mpmath.frexp(step)
+        step_hi = float(mpmath.ldexp(mpmath.floor(mantissa * 2**_STEP_HI_BITS), int(exponent) - _STEP_HI_BITS))
+        rows = []
+        for j in range(SOFTPLUS_PERIODIC + 2**SOFTPLUS_BITS):
+            e = mpmath.exp(-j * step)
+            rows.append((*_split(mpmath.log1p(e)), *_split(e / (1 + e))))
+        return SoftplusTable(tuple(rows), float(1 / step), step_hi, float(step - step_hi))
+
+
 def _array(name: str, ctype: str, values: tuple, render) -> str:
     rows = [", ".join(render(v) for v in values[i : i + 4]) for i in range(0, len(values), 4)]
     return f"static const {ctype} {name}[{len(values)}] = {{\n    " + ",\n    ".join(rows) + "\n};\n"
@@ -173,15 +224,20 @@ def _array(name: str, ctype: str, values: tuple, render) -> str:
 
 def tables_source() -> str:
     """The text of ``csrc/tables.gen.h``: ln 2 splits as #defines and the tables as static arrays."""
-    e, g = exp_table(), log_table()
+    e, g, f = exp_table(), log_table(), softplus_table()
     defines = [
         ("INV_LN2_N", e.inv_ln2_n),
         ("NEG_LN2_HI_N", -e.ln2_hi_n),
         ("NEG_LN2_LO_N", -e.ln2_lo_n),
         ("LN2_HI", g.ln2_hi),
         ("LN2_LO", g.ln2_lo),
+        ("SOFTPLUS_INV_STEP", f.inv_step),
+        ("SOFTPLUS_STEP_HI", f.step_hi),
+        ("SOFTPLUS_STEP_LO", f.step_lo),
     ]
     lines = [f"#define {name} {value.hex()}" for name, value in defines]
+    lines.append(f"#define SOFTPLUS_BITS {SOFTPLUS_BITS}\n#define SOFTPLUS_PERIODIC {SOFTPLUS_PERIODIC}u\n"
+                 f"#define SOFTPLUS_ROWS {f.expanded_rows}\n#define SOFTPLUS_LIMIT {SOFTPLUS_LIMIT!r}")
     arrays = [
         _array("EXP_HI_BITS", "uint64_t", e.hi_bits, lambda v: f"0x{v:016x}u"),
         _array("EXP_TAIL", "double", e.tails, float.hex),
@@ -194,6 +250,9 @@ def tables_source() -> str:
         _array("LOGX_LOGC_HI", "double", g.wide_logc_hi, float.hex),
         _array("LOGX_LOGC_LO", "double", g.wide_logc_lo, float.hex),
         _array("LOGX_CENTRE", "double", g.wide_log_centre, float.hex),
+        # NOTE: a row's four floats in one 32-byte block (one cache line), as the lookup reads them together.
+        f"static const double SOFTPLUS_TABLE[{len(f.rows)}][4] __attribute__((aligned(32))) = {{\n"
+        + ",\n".join("    {" + ", ".join(v.hex() for v in row) + "}" for row in f.rows) + "\n};\n",
     ]
     header = (
         "/* GENERATED by `python -m bce_sym.build` (bce_sym/build/tables.py, in mpmath at 256 bits): do not edit.\n"
@@ -210,7 +269,7 @@ PYTHON_TABLES_PATH = Path(__file__).resolve().parents[1] / "numeric" / "_tables.
 def python_tables_source() -> str:
     """The text of ``bce_sym/numeric/_tables.py``: the same tables as NumPy arrays, for the NumPy two-float
     primitives of ``bce_sym.numeric._two_float`` (the fallback of the compiled ones)."""
-    e, g = exp_table(), log_table()
+    e, g, f = exp_table(), log_table(), softplus_table()
     lines = [
         '"""The tables of the two-float primitives (generated).',
         "",
@@ -222,8 +281,12 @@ def python_tables_source() -> str:
         "",
     ]
     for name, value in (("INV_LN2_N", e.inv_ln2_n), ("NEG_LN2_HI_N", -e.ln2_hi_n), ("NEG_LN2_LO_N", -e.ln2_lo_n),
-                        ("LN2_HI", g.ln2_hi), ("LN2_LO", g.ln2_lo), ("NEG_LN2_TAIL_N", -e.ln2_tail_n)):
+                        ("LN2_HI", g.ln2_hi), ("LN2_LO", g.ln2_lo), ("NEG_LN2_TAIL_N", -e.ln2_tail_n),
+                        ("SOFTPLUS_INV_STEP", f.inv_step), ("SOFTPLUS_STEP_HI", f.step_hi),
+                        ("SOFTPLUS_STEP_LO", f.step_lo)):
         lines.append(f"{name} = {value!r}")
+    lines += [f"SOFTPLUS_BITS = {SOFTPLUS_BITS}", f"SOFTPLUS_PERIODIC = {SOFTPLUS_PERIODIC}",
+              f"SOFTPLUS_ROWS = {f.expanded_rows}", f"SOFTPLUS_LIMIT = {SOFTPLUS_LIMIT!r}"]
     lines.append("")
     arrays = [("EXP_HI_BITS", e.hi_bits), ("EXP_TAIL", e.tails), ("EXP_TAIL2", e.tails2), ("LOG_INVC", g.invc),
               ("LOG_LOGC_HI", g.logc_hi),
@@ -233,4 +296,6 @@ def python_tables_source() -> str:
         kind = "uint64" if name == "EXP_HI_BITS" else "float64"
         body = "".join(f"        0x{v:016X},\n" if kind == "uint64" else f"        {v!r},\n" for v in values)
         lines.append(f"{name} = numpy.array(\n    [\n{body}    ],\n    dtype=numpy.{kind},\n)")
+    body = "".join("        [" + ", ".join(repr(v) for v in row) + "],\n" for row in f.rows)
+    lines.append(f"SOFTPLUS_TABLE = numpy.array(\n    [\n{body}    ],\n    dtype=numpy.float64,\n)")
     return "\n".join(lines) + "\n"

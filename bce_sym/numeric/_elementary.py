@@ -33,6 +33,7 @@ from bce_sym.numeric._backend import exp_triple_mid as _exp_triple_middle
 from bce_sym.numeric._backend import exp_two as _exp_two
 from bce_sym.numeric._backend import log as _log
 from bce_sym.numeric._backend import log1p as _log1p
+from bce_sym.numeric._backend import log1p_exp_two as _log1p_exp_two
 from bce_sym.numeric._backend import log1p_two as _log1p_two
 from bce_sym.numeric._backend import log_two as _log_two
 from bce_sym.numeric._backend import two_prod as _two_prod_primitive
@@ -100,9 +101,9 @@ def _exp_two_nonpositive(x, out):
     return _exp_two(x, out)
 
 
-def _log1p_two_small(e, e_lo, out):
-    """log(1 + e + e_lo) as out = (hi, lo) for a pair 0 ≤ e ≤ 1 (or NaN)."""
-    return _log1p_two(e, e_lo, out)
+def _log1p_exp_two_nonpositive(z, out):
+    """log(1 + e^z) as out = (hi, lo) for z ≤ 0 (or NaN), from one table row (no exp, no log1p)."""
+    return _log1p_exp_two(z, out)
 
 
 def _log_two_unit(p, out):

@@ -1,13 +1,13 @@
 """Two-float arithmetic on NumPy arrays: the error-free transformations, and exp, log1p and log as hi + lo.
 
-Internal. Pure NumPy, the fallback of the compiled primitives of ``csrc/two_float.h`` and
-``csrc/primitives.h`` (``bce_sym.numeric._backend`` picks one); its error-free sums and products are also
-the arithmetic of the verifier's double-double reference (``bce_sym.verify.reference.double_double``).
-The algorithms and tables are the C ones (``bce_sym.build.tables``); where C uses an FMA for an exact
-product, Dekker's product stands in (the same exact pair; scaled at the ends of the range). Bounds as in
-C: exp within 2^-58 relative, log1p and log within 2^-59 (``tests/test_two_float.py`` measures the C ones
-against mpmath, ``tests/test_numeric_float64.py`` the kernels on these). Each primitive is
-``f(*arguments, out=(hi, lo))`` and returns ``out``, as the extension's.
+Internal. Pure NumPy, the fallback of the compiled primitives of ``csrc/two_float.h`` and ``csrc/primitives.h``
+(``bce_sym.numeric._backend`` picks one); its error-free sums and products are also the arithmetic of the
+verifier's double-double reference (``bce_sym.verify.reference.double_double``). The algorithms and tables are
+the C ones (``bce_sym.build.tables``); where C uses an FMA for an exact product, Dekker's product stands in (the
+same exact pair; scaled at the ends of the range). Bounds as in C: exp within 2^-58 relative, log1p and log
+within 2^-59, log1p(e^z) within 2^-61 (``tests/test_two_float.py`` measures the C ones against mpmath,
+``tests/test_numeric_float64.py`` the kernels on these). Each primitive is ``f(*arguments, out=(hi, lo))`` and
+returns ``out``, as the extension's.
 
 >>> import numpy
 >>> hi, lo = exp_two(numpy.array([-1.0]), out=(numpy.empty(1), numpy.empty(1)))
@@ -35,6 +35,14 @@ from bce_sym.numeric._tables import (
     LOGX_LOGC_LO,
     NEG_LN2_HI_N,
     NEG_LN2_LO_N,
+    SOFTPLUS_BITS,
+    SOFTPLUS_INV_STEP,
+    SOFTPLUS_LIMIT,
+    SOFTPLUS_PERIODIC,
+    SOFTPLUS_ROWS,
+    SOFTPLUS_STEP_HI,
+    SOFTPLUS_STEP_LO,
+    SOFTPLUS_TABLE,
 )
 
 _SPLITTER = 134217729.0  # 2^27 + 1
@@ -260,6 +268,63 @@ def log1p_two(e, e_lo, out):
         if numpy.any(rest):
             hi = numpy.where(rest, numpy.log1p(e), hi)
             lo = numpy.where(rest, numpy.where(numpy.isfinite(hi), e_lo / (1.0 + e), 0.0), lo)
+    out[0][...] = hi
+    out[1][...] = lo
+    return out
+
+
+def _expand_softplus_rows() -> numpy.ndarray:
+    """Every row of log1p(e^z)'s table up to u = 700, as csrc/softplus_rows.c expands them: row j past the computed
+    ones is row j − 32k scaled by 2^-k (exactly, but where a low part falls among the subnormals)."""
+    j = numpy.arange(SOFTPLUS_ROWS, dtype=numpy.int64)
+    k = numpy.where(j >= SOFTPLUS_PERIODIC, (j - SOFTPLUS_PERIODIC) >> SOFTPLUS_BITS, 0)
+    return SOFTPLUS_TABLE[j - (k << SOFTPLUS_BITS)] * numpy.ldexp(1.0, -k)[:, None]
+
+
+_SOFTPLUS_ROWS = _expand_softplus_rows()
+
+
+def _softplus_core(z):
+    """log1p(e^z) as (hi, lo) for −700 ≤ z ≤ +0 and NaN (garbage elsewhere): C's log1p_exp_core_two."""
+    u = -z
+    kd = u * SOFTPLUS_INV_STEP + _SHIFT
+    j = (kd.view(numpy.uint64) & numpy.uint64(SOFTPLUS_ROWS - 1)).astype(numpy.intp)
+    kd = kd - _SHIFT
+    r_hi = u - kd * SOFTPLUS_STEP_HI
+    r_lo = kd * -SOFTPLUS_STEP_LO
+    r = r_hi + r_lo
+    rows = _SOFTPLUS_ROWS[j]
+    fh, fl, ph, pl = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+    q = 1.0 - ph
+    w = ph * q
+    s = ph - q
+    c4 = 1.0 / 24 - 0.25 * w
+    c5 = s * (1.0 / 120 - 0.1 * w)
+    c6 = 1.0 / 720 + w * (-1.0 / 24 + w * (1.0 / 6))
+    c7 = s * (1.0 / 5040 + w * (-1.0 / 84 + w * (1.0 / 14)))
+    bracket = 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * (c6 + r * c7))))
+    m, me = dekker_prod(ph, r_hi)
+    hi = fh - m
+    e = (fh - hi) - m
+    return hi, (((e - me) + fl) - (ph * r_lo + pl * r)) + (w * (r * r)) * bracket
+
+
+def log1p_exp_two(z, out):
+    """log1p(e^z) as hi + lo for every float64 z, into out; returns out.
+
+    −700 ≤ z ≤ +0 and NaN: C's log1p_exp_core_two, one table row and a Taylor polynomial (within 2^-61
+    relative); elsewhere log1p_two of exp_two's pair, as C's log1p_exp_two_exact.
+    """
+    z = numpy.asarray(z, dtype=numpy.float64)
+    with numpy.errstate(all="ignore"):
+        hi, lo = _softplus_core(z.reshape(-1))
+        hi, lo = hi.reshape(z.shape), lo.reshape(z.shape)
+        rest = (z < -SOFTPLUS_LIMIT) | (z > 0.0)
+        if numpy.any(rest):
+            pair = log1p_two(*exp_two(z, (numpy.empty_like(z), numpy.empty_like(z))),
+                             (numpy.empty_like(z), numpy.empty_like(z)))
+            hi = numpy.where(rest, pair[0], hi)
+            lo = numpy.where(rest, pair[1], lo)
     out[0][...] = hi
     out[1][...] = lo
     return out

@@ -1,5 +1,6 @@
 /* The vectorised float64 primitives: exp, log1p and log, each as a fast core with its range test and an
- * exact version that sends what the core cannot take to libm; their float32-grade variants are in single.h.
+ * exact version that sends what the core cannot take to libm; log1p(e^z) from one table in softplus.h; their
+ * float32-grade variants are in single.h.
  *
  * Hand-written (the algorithms are described in bce_sym/build/tables.py, which computes their tables in
  * mpmath into the GENERATED tables.gen.h). Every core states the arguments it is right for; outside
@@ -322,6 +323,7 @@ VECTOR_TARGET static inline double log1p_exact(double e)
     return log1p_negative_outside(e) ? log1p(e) : log1p_negative_core(e);
 }
 
+#include "softplus.h"
 #include "single.h"
 
 /* numpy.maximum / numpy.minimum: NaN if either is NaN, else the larger (smaller); b on a tie (+0, -0).

@@ -1,0 +1,29 @@
+/* The expanded table of log1p(e^z) (softplus.h): every row up to u = 700, filled when the module loads.
+ *
+ * Hand-written. tables.gen.h holds rows 0 … SOFTPLUS_PERIODIC + 31, computed in mpmath; row j past them is row
+ * j - 32k scaled by 2^-k (u_j - 32k·δ = u_j - k·ln 2, and f and p halve with each ln 2 there, to within
+ * 2^-65 relative: softplus.h). The scaling is exact but where a low part falls among the subnormals. The
+ * NumPy fallback expands the same rows the same way (bce_sym.numeric._two_float).
+ */
+#include <stdint.h>
+
+#include "tables.gen.h"
+
+static double rows[SOFTPLUS_ROWS][4] __attribute__((aligned(32)));
+/* NOTE: the loops see the rows as const (softplus.h), so that gcc knows no store of theirs can change a row and
+ * vectorises them (with a writable global it did not: 60 instead of 295 M elements/s, measured); only the
+ * constructor below writes them, before any loop runs. */
+extern const double softplus_rows[SOFTPLUS_ROWS][4] __attribute__((alias("rows")));
+
+/* NOTE: a constructor, so that the rows are there before any loop reads them (module.c need not know). */
+__attribute__((constructor)) static void softplus_expand(void)
+{
+    for (uint64_t j = 0; j < SOFTPLUS_ROWS; j++) {
+        uint64_t k = j >= SOFTPLUS_PERIODIC ? (j - SOFTPLUS_PERIODIC) >> SOFTPLUS_BITS : 0;
+        double scale = 1.0;
+        for (uint64_t i = 0; i < k; i++)
+            scale *= 0.5;
+        for (int c = 0; c < 4; c++)
+            rows[j][c] = SOFTPLUS_TABLE[j - (k << SOFTPLUS_BITS)][c] * scale;
+    }
+}
