@@ -23,7 +23,9 @@
  *   difference is below 2^-6.5 and a multiple of u's ULP); r_lo = -j·δ_lo (below 2^-27.5) is rounded once
  *   (2^-80 absolute); the polynomial takes r = r_hi + r_lo rounded (2^-53·|r|: 2^-72 through w·r²).
  * - f_j - p_j·r: f_hi - p_hi·r_hi is an exact pair (TwoProd by FMA, then Fast2Sum: |f_hi| >= 2^6.5·|p_hi·r_hi|),
- *   p_hi·r_lo (below 2^-27.5 of f) and p_lo·r (2^-59.5) are each rounded once (2^-80 and 2^-112 of f).
+ *   p_hi·r_lo (below 2^-27.5 of f) and p_lo·r (2^-59.5) are each rounded once (2^-80 and 2^-112 of f). Without
+ *   p_lo (a lookup fewer) the float64 loss ran 4% faster and 68 of 200,000 losses were not correctly rounded,
+ *   against none with it (measured against mpmath).
  * - w·r²·[...] is below 2^-13.9·f; w, s and the bracket carry under 8 roundings of 2^-53 (2^-64 of f).
  * - The remainder: |f^(8)| <= 4.3·w on [0, 1/4] (f^(8) = w(1 - 126w + 1680w² - 5040w³)), so below
  *   4.3·2^-52.2/40320 = 2^-65.4 of f.
