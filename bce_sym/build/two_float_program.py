@@ -47,7 +47,8 @@ TWO_FLOAT_OPERATIONS: dict[str, dict[str, str]] = {
     "_add_two": {"vector": "add_two({0}, {1}, {2}, {3}, {lo})"},
     "_mul_two": {"vector": "mul_two({0}, {1}, {2}, {lo})"},
     "_mul_pair": {"vector": "mul_pair({0}, {1}, {2}, {3}, {lo})"},
-    "_div_two": {"vector": "div_two({0}, {1}, {2}, {3}, {lo})"},
+    "_div_two": {"vector": "div_two_fast({0}, {1}, {2}, {3}, {lo}, &tiny)",
+                 "exact": "div_two({0}, {1}, {2}, {3}, {lo})"},
     "_round_two": {"vector": "round_two({0}, {1})"},
 }
 

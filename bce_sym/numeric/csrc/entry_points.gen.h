@@ -347,7 +347,7 @@ static PyMethodDef methods[] = {
     {"div_two", py_div_two, METH_VARARGS, "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."},
     {"exp_pair_hi", py_exp_pair_hi, METH_VARARGS, "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."},
     {"exp_pair_lo", py_exp_pair_lo, METH_VARARGS, "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."},
-    {"exp_triple_hi", py_exp_triple_hi, METH_VARARGS, "exp_triple_hi(x, out): hi of e^x = hi + mid + lo (about 2^-121 relative; -600 <= x <= 0, else NaN) into out; returns out."},
+    {"exp_triple_hi", py_exp_triple_hi, METH_VARARGS, "exp_triple_hi(x, out): hi of e^x = hi + mid + lo (2^-121; -600 <= x <= 0, else NaN) into out; returns out."},
     {"exp_triple_mid", py_exp_triple_mid, METH_VARARGS, "exp_triple_mid(x, out): mid of e^x = hi + mid + lo into out; returns out."},
     {"exp_triple_lo", py_exp_triple_lo, METH_VARARGS, "exp_triple_lo(x, out): lo of e^x = hi + mid + lo into out; returns out."},
     {"exp_single", py_exp_single, METH_VARARGS, "exp_single(x, out): e^x at float32 grade (within 2^-52 + 2^-60 relative) for x <= 0 (garbage above) into out; returns out."},

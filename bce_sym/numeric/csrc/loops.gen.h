@@ -318,7 +318,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -330,11 +330,11 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double r6 = r5 ? 1.0 : r1;
         const double r7 = r5 ? 0.0 : r2;
         double r9;
-        const double r8 = div_two(r6, r7, r3, r4, &r9);
+        const double r8 = div_two_fast(r6, r7, r3, r4, &r9, &tiny);
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
@@ -767,7 +767,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -786,7 +786,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
         const double r15 = two_prod(p_w, y, &r16);
         const int r17 = s <= 0.0;
@@ -795,7 +795,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two(r20, r21, r3, r4, &r23);
+        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -803,7 +803,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         const double r28 = round_two(r26, r27);
         out[0][i] = r28;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
@@ -926,7 +926,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -944,14 +944,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         const int r15 = s <= 0.0;
         const double r16 = r15 ? 1.0 : r1;
         const double r17 = r15 ? 0.0 : r2;
         double r19;
         const double r18 = mul_two(r16, r17, y, &r19);
         double r21;
-        const double r20 = div_two(r18, r19, r3, r4, &r21);
+        const double r20 = div_two_fast(r18, r19, r3, r4, &r21, &tiny);
         const double r22 = -r20;
         const double r23 = -r21;
         double r25;
@@ -959,7 +959,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         const double r26 = round_two(r24, r25);
         out[0][i] = r26;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
@@ -1068,7 +1068,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -1088,13 +1088,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
@@ -1184,7 +1184,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1193,13 +1193,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
@@ -1368,7 +1368,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -1382,7 +1382,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -1390,7 +1390,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r15 = round_two(r13, r14);
         out[0][i] = r15;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
@@ -1476,7 +1476,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -1485,13 +1485,13 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
@@ -1788,14 +1788,14 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
         double r1;
-        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        const double r0 = div_two_fast(y, 0.0, yhat, 0.0, &r1, &tiny);
         double r3;
-        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r2 = div_two_fast(r0, r1, yhat, 0.0, &r3, &tiny);
         const double r4 = -yhat;
         double r6;
         const double r5 = two_sum(1.0, r4, &r6);
@@ -1803,15 +1803,15 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
         double r9;
         const double r8 = two_sum(1.0, r7, &r9);
         double r11;
-        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        const double r10 = div_two_fast(r8, r9, r5, r6, &r11, &tiny);
         double r13;
-        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        const double r12 = div_two_fast(r10, r11, r5, r6, &r13, &tiny);
         double r15;
         const double r14 = add_two(r2, r3, r12, r13, &r15);
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
@@ -2344,7 +2344,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2367,13 +2367,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
@@ -2495,7 +2495,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2519,13 +2519,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
@@ -2641,7 +2641,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2655,13 +2655,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
         out[0][i] = r13;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARGS)
@@ -2749,7 +2749,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2764,13 +2764,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
         out[0][i] = r13;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
@@ -2866,7 +2866,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -2885,13 +2885,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
@@ -3000,7 +3000,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3020,13 +3020,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
@@ -3128,7 +3128,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
@@ -3137,13 +3137,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
@@ -3213,7 +3213,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3223,13 +3223,13 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
@@ -8606,7 +8606,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8643,7 +8643,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r30;
         const double r29 = mul_pair(r1, r2, r27, r28, &r30);
         double r32;
-        const double r31 = div_two(r29, r30, r24, r25, &r32);
+        const double r31 = div_two_fast(r29, r30, r24, r25, &r32, &tiny);
         double r34;
         const double r33 = two_prod(p_w, y, &r34);
         const int r35 = s <= 0.0;
@@ -8652,7 +8652,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r39;
         const double r38 = mul_pair(r33, r34, r36, r37, &r39);
         double r41;
-        const double r40 = div_two(r38, r39, r24, r25, &r41);
+        const double r40 = div_two_fast(r38, r39, r24, r25, &r41, &tiny);
         const double r42 = -r40;
         const double r43 = -r41;
         double r45;
@@ -8661,7 +8661,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         out[0][i] = r21;
         out[1][i] = r46;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
@@ -8835,7 +8835,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -8869,14 +8869,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r28;
         const double r27 = mul_pair(r10, r11, r25, r26, &r28);
         double r30;
-        const double r29 = div_two(r27, r28, r22, r23, &r30);
+        const double r29 = div_two_fast(r27, r28, r22, r23, &r30, &tiny);
         const int r31 = s <= 0.0;
         const double r32 = r31 ? 1.0 : r20;
         const double r33 = r31 ? 0.0 : r21;
         double r35;
         const double r34 = mul_two(r32, r33, y, &r35);
         double r37;
-        const double r36 = div_two(r34, r35, r22, r23, &r37);
+        const double r36 = div_two_fast(r34, r35, r22, r23, &r37, &tiny);
         const double r38 = -r36;
         const double r39 = -r37;
         double r41;
@@ -8885,7 +8885,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         out[0][i] = r19;
         out[1][i] = r42;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
@@ -9037,7 +9037,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9068,14 +9068,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two(r23, r24, r18, r19, &r26);
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
         out[0][i] = r15;
         out[1][i] = r29;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
@@ -9222,7 +9222,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9254,14 +9254,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two(r23, r24, r18, r19, &r26);
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
         out[0][i] = r15;
         out[1][i] = r29;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARGS)
@@ -9400,7 +9400,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -9420,14 +9420,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two(r13, r14, r10, r11, &r16);
+        const double r15 = div_two_fast(r13, r14, r10, r11, &r16, &tiny);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
         out[0][i] = r7;
         out[1][i] = r19;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK_ARGS)
@@ -9535,7 +9535,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9556,14 +9556,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two(r13, r14, r10, r11, &r16);
+        const double r15 = div_two_fast(r13, r14, r10, r11, &r16, &tiny);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
         out[0][i] = r7;
         out[1][i] = r19;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
@@ -11301,7 +11301,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -11321,7 +11321,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
         const double r15 = two_prod(p_w, y, &r16);
         const int r17 = s <= 0.0;
@@ -11330,7 +11330,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two(r20, r21, r3, r4, &r23);
+        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -11343,7 +11343,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         const double r33 = r32 ? r28 : r30;
         out[0][i] = r33;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -11390,7 +11390,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -11409,14 +11409,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         const int r15 = s <= 0.0;
         const double r16 = r15 ? 1.0 : r1;
         const double r17 = r15 ? 0.0 : r2;
         double r19;
         const double r18 = mul_two(r16, r17, y, &r19);
         double r21;
-        const double r20 = div_two(r18, r19, r3, r4, &r21);
+        const double r20 = div_two_fast(r18, r19, r3, r4, &r21, &tiny);
         const double r22 = -r20;
         const double r23 = -r21;
         double r25;
@@ -11429,7 +11429,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         const double r31 = r30 ? r26 : r28;
         out[0][i] = r31;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARGS)
@@ -11469,7 +11469,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -11490,9 +11490,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two(r12, r13, r3, r4, &r15);
+        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two(r14, r15, r3, r4, &r17);
+        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
         double r19;
         const double r18 = mul_two(r16, r17, w, &r19);
         const double r20 = round_two(r18, r19);
@@ -11501,7 +11501,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -11530,7 +11530,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -11540,9 +11540,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -11551,7 +11551,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
@@ -11637,7 +11637,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -11652,7 +11652,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -11665,7 +11665,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r20 = r19 ? r15 : r17;
         out[0][i] = r20;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
@@ -11694,7 +11694,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -11704,9 +11704,9 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -11715,7 +11715,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
@@ -11820,7 +11820,7 @@ VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
@@ -11832,9 +11832,9 @@ VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
         double r5;
         const double r4 = two_sum(1.0, r3, &r5);
         double r7;
-        const double r6 = div_two(r4, r5, r1, r2, &r7);
+        const double r6 = div_two_fast(r4, r5, r1, r2, &r7, &tiny);
         double r9;
-        const double r8 = div_two(y, 0.0, yhat, 0.0, &r9);
+        const double r8 = div_two_fast(y, 0.0, yhat, 0.0, &r9, &tiny);
         const double r10 = -r8;
         const double r11 = -r9;
         double r13;
@@ -11847,7 +11847,7 @@ VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
@@ -11884,15 +11884,15 @@ VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double yhat = in[0][i];
         const double y = in[1][i];
         const double w = in[2][i];
         double r1;
-        const double r0 = div_two(y, 0.0, yhat, 0.0, &r1);
+        const double r0 = div_two_fast(y, 0.0, yhat, 0.0, &r1, &tiny);
         double r3;
-        const double r2 = div_two(r0, r1, yhat, 0.0, &r3);
+        const double r2 = div_two_fast(r0, r1, yhat, 0.0, &r3, &tiny);
         const double r4 = -yhat;
         double r6;
         const double r5 = two_sum(1.0, r4, &r6);
@@ -11900,9 +11900,9 @@ VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
         double r9;
         const double r8 = two_sum(1.0, r7, &r9);
         double r11;
-        const double r10 = div_two(r8, r9, r5, r6, &r11);
+        const double r10 = div_two_fast(r8, r9, r5, r6, &r11, &tiny);
         double r13;
-        const double r12 = div_two(r10, r11, r5, r6, &r13);
+        const double r12 = div_two_fast(r10, r11, r5, r6, &r13, &tiny);
         double r15;
         const double r14 = add_two(r2, r3, r12, r13, &r15);
         double r17;
@@ -11913,7 +11913,7 @@ VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_ARGS)
@@ -12186,7 +12186,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -12210,7 +12210,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12221,7 +12221,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -12264,7 +12264,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12289,7 +12289,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12300,7 +12300,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -12334,7 +12334,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -12349,7 +12349,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -12360,7 +12360,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r18 = r17 ? r13 : r15;
         out[0][i] = r18;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -12394,7 +12394,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12410,7 +12410,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -12421,7 +12421,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r18 = r17 ? r13 : r15;
         out[0][i] = r18;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
@@ -12460,7 +12460,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -12480,9 +12480,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -12491,7 +12491,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -12530,7 +12530,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12551,9 +12551,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two(r11, r12, r3, r4, &r14);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two(r13, r14, r3, r4, &r16);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -12562,7 +12562,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -12591,7 +12591,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double w = in[2][i];
@@ -12601,9 +12601,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -12612,7 +12612,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -12641,7 +12641,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12652,9 +12652,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         double r4;
         const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two(r1, r2, r3, r4, &r6);
+        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two(r5, r6, r3, r4, &r8);
+        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -12663,7 +12663,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -14267,7 +14267,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -14310,7 +14310,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r35;
         const double r34 = mul_pair(r1, r2, r32, r33, &r35);
         double r37;
-        const double r36 = div_two(r34, r35, r29, r30, &r37);
+        const double r36 = div_two_fast(r34, r35, r29, r30, &r37, &tiny);
         double r39;
         const double r38 = two_prod(p_w, y, &r39);
         const int r40 = s <= 0.0;
@@ -14319,7 +14319,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r44;
         const double r43 = mul_pair(r38, r39, r41, r42, &r44);
         double r46;
-        const double r45 = div_two(r43, r44, r29, r30, &r46);
+        const double r45 = div_two_fast(r43, r44, r29, r30, &r46, &tiny);
         const double r47 = -r45;
         const double r48 = -r46;
         double r50;
@@ -14333,7 +14333,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         out[0][i] = r26;
         out[1][i] = r56;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -14402,7 +14402,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double y = in[1][i];
@@ -14442,14 +14442,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r33;
         const double r32 = mul_pair(r10, r11, r30, r31, &r33);
         double r35;
-        const double r34 = div_two(r32, r33, r27, r28, &r35);
+        const double r34 = div_two_fast(r32, r33, r27, r28, &r35, &tiny);
         const int r36 = s <= 0.0;
         const double r37 = r36 ? 1.0 : r25;
         const double r38 = r36 ? 0.0 : r26;
         double r40;
         const double r39 = mul_two(r37, r38, y, &r40);
         double r42;
-        const double r41 = div_two(r39, r40, r27, r28, &r42);
+        const double r41 = div_two_fast(r39, r40, r27, r28, &r42, &tiny);
         const double r43 = -r41;
         const double r44 = -r42;
         double r46;
@@ -14463,7 +14463,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         out[0][i] = r24;
         out[1][i] = r52;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -14520,7 +14520,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -14557,7 +14557,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two(r28, r29, r23, r24, &r31);
+        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
@@ -14569,7 +14569,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r20;
         out[1][i] = r39;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact_labels(CHUNK_ARGS)
@@ -14626,7 +14626,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -14664,7 +14664,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two(r28, r29, r23, r24, &r31);
+        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
@@ -14676,7 +14676,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         out[0][i] = r20;
         out[1][i] = r39;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -14722,7 +14722,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         const double t = in[1][i];
@@ -14748,7 +14748,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two(r18, r19, r15, r16, &r21);
+        const double r20 = div_two_fast(r18, r19, r15, r16, &r21, &tiny);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
@@ -14760,7 +14760,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r12;
         out[1][i] = r29;
     }
-    return (outside != 0);
+    return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -14806,7 +14806,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -14833,7 +14833,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two(r18, r19, r15, r16, &r21);
+        const double r20 = div_two_fast(r18, r19, r15, r16, &r21, &tiny);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
@@ -14845,7 +14845,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r12;
         out[1][i] = r29;
     }
-    return (outside != 0) | (soft << 1);
+    return ((outside | tiny) != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)
