@@ -78,21 +78,23 @@ ALWAYS_INLINE static inline double add_two(double a_hi, double a_lo, double b_hi
  * relative of the exact quotient (|lo| is below 2^-48·|hi| and carries four roundings of 2^-53 and the
  * dropped factor 1/(1 + b_lo/b_hi)); hi + lo rounded once is then within 0.5 + 2^-45 ULP. Where the
  * quotient is subnormal the remainder is not exact, and the error is that of hi (half a subnormal ULP)
- * plus under 2^-45 ULP. */
-VECTOR_TARGET ALWAYS_INLINE static inline double div_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+ * plus under 2^-45 ULP. div_two scales a tiny dividend first; div_two_fast, for the vector loops, flags it. */
+VECTOR_TARGET ALWAYS_INLINE static inline double div_two_unscaled(double a_hi, double a_lo, double b_hi, double b_lo,
+                                                                   double *lo)
 {
-    /* NOTE: a tiny dividend (|a_hi| < 2^-800, a subnormal input) and the divisor are scaled by 2^200 first
-     * (exactly; the quotient is the same), so that the remainder's product does not underflow. */
-    double k = blend(all_ones_if(fabs(a_hi) < 0x1p-800 && fabs(b_hi) < 0x1p800), 0x1p200, 1.0);
-    a_hi *= k;
-    a_lo *= k;
-    b_hi *= k;
-    b_lo *= k;
     double q = a_hi / b_hi;
     double e, p = two_prod(q, b_hi, &e);
     double r = (a_hi - p) - e;
     *lo = ((r + a_lo) - q * b_lo) / b_hi;
     return q;
+}
+
+VECTOR_TARGET ALWAYS_INLINE static inline double div_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+{
+    /* NOTE: a tiny dividend (|a_hi| < 2^-800, a subnormal input) and the divisor are scaled by 2^200 first
+     * (exactly; the quotient is the same), so that the remainder's product does not underflow. */
+    double k = blend(all_ones_if(fabs(a_hi) < 0x1p-800 && fabs(b_hi) < 0x1p800), 0x1p200, 1.0);
+    return div_two_unscaled(a_hi * k, a_lo * k, b_hi * k, b_lo * k, lo);
 }
 
 /* div_two for the vector loops: the same operations where 2^-800 <= |a_hi| or a_hi = 0 (k = 1 there, so the same
@@ -103,11 +105,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline double div_two_fast(double a_hi, doubl
                                                                double *lo, lane_flag *outside)
 {
     *outside |= (fabs(a_hi) < 0x1p-800) & (a_hi != 0.0);
-    double q = a_hi / b_hi;
-    double e, p = two_prod(q, b_hi, &e);
-    double r = (a_hi - p) - e;
-    *lo = ((r + a_lo) - q * b_lo) / b_hi;
-    return q;
+    return div_two_unscaled(a_hi, a_lo, b_hi, b_lo, lo);
 }
 
 /* hi + lo rounded once: a kernel's result. Where that sum is NaN but hi is not (hi infinite, or a
