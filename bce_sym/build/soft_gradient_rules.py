@@ -198,20 +198,19 @@ class SoftGradientRules:
         plain float64 (Ziv's first pass), or NaN where its error bound leaves the rounding undecided (the next
         pass, ``two-narrow``, takes those).
 
-        NOTE: e_hi = e^(−|s|) as the loop's exp gives it: within 2^-53 + 2^-58 relative in the float64-grade
-        loops (exp_core, exp_two's hi), 2^-52 + 2^-60 in the float32-grade ones (exp_core_single: the table's
-        rounding and the result's; tests/test_float32_passes.py measures it), where the loss beside it in a fused
-        kernel takes the same e; d = fl(1 + e_hi) and q = fl(e_hi/d): σ(−|s|) = e/(1 + e) moves by at most e's
-        relative error, so q is within (2^-52 + 2^-60) + 2·2^-53 < 2^-50 relative. The label part a = a_hi +
-        a_lo is exact (as in the pair form); w = fl(a_hi ∓ q) and v = fl(w + a_lo) add 2^-53·(|w| + |v|). So
-        |v − (σ(s) − y)| ≤ 2^-50·q + 2^-53·(|w| + |v|) + 2^-1068 (subnormal e), and ``_round_narrow_decided``
-        keeps v where no 25-bit float lies within that bound. With p_w the label part below s = 0 is −m, m =
-        fl(p_w·y) (within 2^-53·|m|, no exact product: the narrow formats need no more), and the σ-term
-        fl(fl(c·e_hi)/d), c = fl(d' + m) (1 − y = d' + r), the product formed beside d rather than after the
-        division: c is within 2^-53·(|c| + |m|) + |r| of p_w·y + 1 − y, and the σ-term within e_hi·(2^-50·|c| +
-        2·|r|) + 2^-53·|m| of c·σ(−|s|) (e_hi's, d's,
-        the product's and the quotient's roundings, 5·2^-53 + 2^-60 < 2^-50 relative; σ(−|s|) ≤ min(e_hi, 1/2)):
-        2^-52·|m| covers that term and the label part's; the subnormal term is (1 + |c|)·2^-1068.
+        NOTE: e_hi = e^(−|s|) as the loop's exp gives it: within 2^-53 + 2^-58 relative in the float64-grade loops
+        (exp_core, exp_two's hi), 2^-52 + 2^-60 in the float32-grade ones (exp_core_single: the table's rounding and
+        the result's; tests/test_float32_passes.py measures it), where the loss beside it in a fused kernel takes
+        the same e; d = fl(1 + e_hi) and q = fl(e_hi/d): σ(−|s|) = e/(1 + e) moves by at most e's relative error, so
+        q is within (2^-52 + 2^-60) + 2·2^-53 < 2^-50 relative. The label part a = a_hi + a_lo is exact (as in the
+        pair form); w = fl(a_hi ∓ q) and v = fl(w + a_lo) add 2^-53·(|w| + |v|). So |v − (σ(s) − y)| ≤ 2^-50·q +
+        2^-53·(|w| + |v|) + 2^-1068 (subnormal e), and ``_round_narrow_decided`` keeps v where no 25-bit float lies
+        within that bound. With p_w the label part below s = 0 is −m, m = fl(p_w·y) (within 2^-53·|m|, no exact
+        product: the narrow formats need no more), and the σ-term fl(fl(c·e_hi)/d), c = fl(d' + m) (1 − y = d' + r),
+        the product formed beside d rather than after the division: c is within 2^-53·(|c| + |m|) + |r| of p_w·y + 1
+        − y, and the σ-term within e_hi·(2^-50·|c| + 2·|r|) + 2^-53·|m| of c·σ(−|s|) (e_hi's, d's, the product's and
+        the quotient's roundings, 5·2^-53 + 2^-60 < 2^-50 relative; σ(−|s|) ≤ min(e_hi, 1/2)): 2^-52·|m| covers that
+        term and the label part's; the subnormal term is (1 + |c|)·2^-1068.
         """
         emit = self._prog.emit
         e_hi = self._value(sympy.exp(-sympy.Abs(s)))
