@@ -41,8 +41,10 @@ class SoftGradientRules:
         decided the same way (``_times_weight_decided``). Rounded to odd (``"odd"``, for results rounded
         again to float32 or narrower) it is right when E < |lo|; in ``two-narrow`` hi + lo rounded is kept
         where no 25-bit float lies within E + 2^-53·|hi| (``_round_narrow_decided``), which decides every
-        format of ≤ 24 bits. Otherwise the kernel writes NaN: the next pass, or the driver's exact path
-        after the last.
+        format of ≤ 24 bits. With a weight the narrow passes decide w·v (``_narrow_decided``) and the odd one
+        w·(hi + lo) (``_times_weight_decided`` rounding to odd), each with its bound times |w|, so that a weighted
+        float32, float16 or bfloat16 gradient is rounded once too. Otherwise the kernel writes NaN: the next pass,
+        or the driver's exact path after the last.
 
         How close can σ(s) come to a float y? σ(s) is irrational for s ≠ 0, but nothing known bounds
         |σ(s) − y| away from 0 at float64 inputs: heuristically, over the ~2^62 logits whose σ(s) is near
@@ -103,10 +105,10 @@ class SoftGradientRules:
             # high where no 25-bit float lies within the bound (so every format of ≤ 24 bits rounds it as
             # it rounds σ(s) − y).
             bound = emit("add", (bound, emit("multiply", (emit("absolute", (high,)), repr(2.0**-53)))))
-            return emit("_round_narrow_decided", (high, bound))
-        if self._weight is not None:
-            return self._times_weight_decided(high, low, bound)
+            return self._narrow_decided(high, bound)
         if self._rounding != "odd":
+            if self._weight is not None:
+                return self._times_weight_decided(high, low, bound)
             return emit("_round_correct_decided", (high, low, bound))
         # NOTE: below s = −745.2 e rounds to 0 but σ(−|s|) > 0 (s finite): where then nothing else is
         # left in lo, σ(−|s|)'s side (the sign) decides the rounding to odd; the sticky 2^-1000 says so.
@@ -119,6 +121,8 @@ class SoftGradientRules:
             c_sign = emit("subtract", (emit("greater", (c_hi, "0.0")), emit("less", (c_hi, "0.0"))))
             sticky = emit("multiply", (sticky, c_sign))
         low = emit("add", (low, emit("multiply", (sticky, repr(2.0**-1000)))))
+        if self._weight is not None:
+            return self._times_weight_decided(high, low, bound, "_round_odd_decided")
         return emit("_round_odd_decided", (high, low, bound))
 
     def _soft_label_part(self, s: sympy.Symbol, y: sympy.Symbol, p: sympy.Symbol | None, exact: bool = True
@@ -174,24 +178,45 @@ class SoftGradientRules:
         tiny = emit("multiply", (emit("add", ("1.0", emit("absolute", (c_hi,)))), repr(2.0**-1068)))
         return c_hi, t_hi, t_lo, emit("add", (emit("multiply", (extra, repr(2.0**-51))), tiny))
 
-    def _times_weight_decided(self, high: str, low: str, bound: str) -> str:
-        """w·(high + low) correctly rounded where the pair's error ``bound`` decides it (``_round_correct_decided``),
-        else NaN (the next pass, or the exact one, which multiplies exactly).
+    def _times_weight_decided(self, high: str, low: str, bound: str, decide: str = "_round_correct_decided") -> str:
+        """w·(high + low) correctly rounded where the pair's error ``bound`` decides it (``_round_correct_decided``;
+        ``_round_odd_decided``: rounded to odd, for results rounded again to a narrower format), else NaN (the next
+        pass, or the exact one, which multiplies exactly).
 
-        NOTE: the product as a pair (mul_two: TwoProd of high, plus low·w, |low| ≤ 2^-53·|high| after a TwoSum) is
-        within 2^-104·|product| of w·(high + low) where it neither underflows nor overflows (below 2^-969 the
-        products' error terms lose bits: 2^-1070 absolute covers them; a split or product that overflows gives
-        NaN or ∞, undecided). So w·(σ(s) − y) is within |w|·bound + 2^-103·|p| + 2^-1070. A zero weight gives
-        w·high, whose sign is IEEE's (the exact value is ±0).
+        NOTE: the product as a pair (mul_two: P + E = high·w exactly by TwoProd, L = fl(E + fl(low·w)), then TwoSum'd
+        to p + e = P + L) is within 2^-53·(|low·w| + |L|) of w·(high + low) where it neither underflows nor overflows
+        (below 2^-969 the products' error terms lose bits: 2^-1070 absolute covers them; a split or product that
+        overflows gives NaN or ∞, undecided). So w·(σ(s) − y) is within |w|·bound + 2^-52·(|low|·|w| + |L|) +
+        2^-1070 (2^-52: slack for the bound's own roundings; with |low| ≤ 2^-53·|high| after a TwoSum it is below
+        2^-103·|p|, and far below where low is small: a saturated σ(s) − y = ±1 ∓ σ(−|s|) is decided to odd down to
+        σ(−|s|) ≈ 2^-1000). A zero weight gives w·high, whose sign is IEEE's (the exact value is ±0).
         """
         emit = self._prog.emit
-        p, e = self._two_sum(*self._prog.emit_pair("_mul_two", (high, low, self._weight)))
-        bound = emit("multiply", (bound, emit("absolute", (self._weight,))))
-        bound = emit("add", (emit("add", (bound, emit("multiply", (emit("absolute", (p,)), repr(2.0**-103))))),
-                             repr(2.0**-1070)))
-        zero = emit("less_equal", (emit("absolute", (self._weight,)), "0.0"), kind="b")
-        decided = emit("_round_correct_decided", (p, e, bound))
+        size = emit("absolute", (self._weight,))
+        product, product_low = self._prog.emit_pair("_mul_two", (high, low, self._weight))
+        p, e = self._two_sum(product, product_low)
+        own = emit("add", (emit("multiply", (emit("absolute", (low,)), size)), emit("absolute", (product_low,))))
+        bound = emit("add", (emit("multiply", (bound, size)), emit("multiply", (own, repr(2.0**-52)))))
+        bound = emit("add", (bound, repr(2.0**-1070)))
+        zero = emit("less_equal", (size, "0.0"), kind="b")
+        decided = emit(decide, (p, e, bound))
         return emit("select", (zero, emit("multiply", (high, self._weight)), decided))
+
+    def _narrow_decided(self, value: str, bound: str) -> str:
+        """``value`` (within ``bound`` of σ(s) − y), times w with a weight, where every format of ≤ 24 bits rounds it
+        as it rounds the exact value (``_round_narrow_decided``), else NaN (the next pass).
+
+        NOTE: P = fl(w·value) is within 2^-53·|P| + 2^-1074 (a subnormal product) of w·value, so within |w|·bound +
+        2^-53·|P| + 2^-1074 of w·(σ(s) − y) (a bound that overflows leaves P undecided). A zero weight gives ±0
+        (IEEE's sign, as the float64 kernels' w·high), which is decided.
+        """
+        if self._weight is None:
+            return self._prog.emit("_round_narrow_decided", (value, bound))
+        emit = self._prog.emit
+        product = emit("multiply", (value, self._weight))
+        bound = emit("multiply", (bound, emit("absolute", (self._weight,))))
+        own = emit("add", (emit("multiply", (emit("absolute", (product,)), repr(2.0**-53))), repr(2.0**-1074)))
+        return emit("_round_narrow_decided", (product, emit("add", (bound, own))))
 
     def _soft_logit_gradient_plain(self, s: sympy.Symbol, y: sympy.Symbol, p: sympy.Symbol | None) -> str:
         """σ(s) − y (with p_w: (1 − y)σ(s) − p_w·y·σ(−s)) for results rounded again to float32 or narrower, in
@@ -231,7 +256,7 @@ class SoftGradientRules:
         v = emit("add", (w, a_lo))
         sizes = emit("add", (emit("absolute", (w,)), emit("absolute", (v,))))
         bound = emit("add", (error, emit("multiply", (sizes, repr(2.0**-53)))))
-        return emit("_round_narrow_decided", (v, emit("add", (bound, tiny))))
+        return self._narrow_decided(v, emit("add", (bound, tiny)))
 
     def _soft_logit_gradient_triple(self, s: sympy.Symbol, y: sympy.Symbol, p: sympy.Symbol | None) -> str:
         """σ(s) − y from e^(−|s|) in three floats (Ziv's third float64 pass), rounded to nearest, or NaN where

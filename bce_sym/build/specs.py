@@ -46,7 +46,8 @@ class KernelSpec:
     # its last value left NaN (undecided) while no input is NaN.
     second_pass: str | None = None
     # NOTE: a kernel that also takes the sample weight w (``weight=``) and multiplies each value, still carried
-    # as hi + lo, by it before the one rounding (float64 results; ``WEIGHTED_SUFFIX`` on the name).
+    # as hi + lo, by it before the one rounding (float64 results, and the soft logit gradient's narrow passes;
+    # ``WEIGHTED_SUFFIX`` on the name).
     weighted: bool = False
 
     @property
@@ -99,10 +100,11 @@ TWO_FLOAT_WEIGHTED: frozenset[str] = frozenset({"bce_grad"})
 #: The name suffix of a kernel that takes the sample weight (``KernelSpec.weighted``).
 WEIGHTED_SUFFIX = "_times_weight"
 
-#: The roundings whose kernels get a weighted twin: those of float64 results. A weighted result rounded again
-#: to a narrower format is the float64 odd-rounded value times the weight, rounded once more, except the logit
-#: gradient's: its float64 weighted value, rounded once, then to the format (numeric/_driver.py, _weighted_narrow).
-_WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple")
+#: The roundings whose kernels get a weighted twin: those of float64 results, and the soft logit gradient's narrow
+#: passes (a result rounded again to float32 or narrower: w·(σ(s) − y) decided for those formats, or rounded to
+#: odd; not the fused kernel's, whose loss is the weighted loss's own call). Other weighted results rounded again
+#: to a narrower format are the float64 odd-rounded value times the weight, rounded once more.
+_WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple", "plain-narrow", "two-narrow", "odd")
 
 
 #: The forms whose float32-grade loops run Ziv's first pass (c_printer's "ziv" loops): the binary-label losses,
@@ -159,6 +161,7 @@ def _specs() -> tuple[KernelSpec, ...]:
         dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
                             second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)
         for row in rows if row.rounding in _WEIGHTED_ROUNDINGS and _takes_weight(row.quantity)
+        and not (row.also and row.rounding.endswith("narrow"))
     ]
     return tuple(rows + weighted)
 

@@ -72,13 +72,21 @@ def _evaluate(
     odd = result_dtype.itemsize < 8
     soft = dispatch.soft if pos_weight is None else dispatch.soft_pos_weight
     other = dispatch.other if soft is None else soft[odd]
-    if odd and weight is not None and soft is not None:
-        return _weighted_narrow(quantity, arguments, pos_weight, weight, soft[1], result_dtype, reduction)
-    names_used = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
+    # NOTE: the logit gradient times a weight, rounded again to float32 or narrower: the soft kernel's narrow passes
+    # times the weight (w·(σ(s) − y) decided for every format of ≤ 24 bits, then rounded to odd), on every block,
+    # binary labels too (the binary float64 kernels round w·g to nearest, which rounding again could spoil).
+    narrow_weighted = odd and weight is not None and soft is not None
+    if narrow_weighted and dispatch.limits_of != quantity:
+        # NOTE: a fused loss and gradient: each by its own call, so that each is the one its function gives.
+        loss = _evaluate(dispatch.limits_of, arguments, pos_weight=pos_weight, weight=weight, reduction=reduction)
+        return loss, _evaluate("bce_with_logits_grad", arguments, pos_weight=pos_weight, weight=weight)
+    binary_name = None if narrow_weighted else dispatch.binary
+    names_used = [_kernel_name(name, pos_weight is not None) for name in (other, binary_name)]
     # NOTE: a float64 result with a weight takes the kernels that multiply by it before their one rounding
-    # (``_times_weight``); narrower results multiply the float64 value rounded to odd, as without them (the
-    # logit gradient's, which cancel where σ(s) ≈ y, take _weighted_narrow above).
-    times_weight = [_times_weight_name(name) for name in names_used] if weight is not None and not odd else []
+    # (``_times_weight``), as does the narrow logit gradient (above); other narrower results multiply the float64
+    # value rounded to odd, as without them.
+    times_weight = ([_times_weight_name(name) for name in names_used]
+                    if weight is not None and (not odd or narrow_weighted) else [])
     in_kernel = bool(times_weight) and all(n is None or n in KERNELS for n in times_weight)
     # NOTE: kernels that read float32 and round their values to float32 themselves (the compiled ones, with
     # float32-grade exp and log1p) are handed float32 data as it is, which spares nditer's casting copies.
@@ -195,7 +203,7 @@ def _evaluate(
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
     undecided = names_used[0] in _UNDECIDED
-    plain_names = [_kernel_name(name, pos_weight is not None) for name in (other, dispatch.binary)]
+    plain_names = [_kernel_name(name, pos_weight is not None) for name in (other, binary_name)]
     plain_undecided = plain_names[0] in _UNDECIDED
     # NOTE: float64 results scaled by a weight take the exact value where a subnormal intermediate cost bits.
     tail = _TAIL.get(quantity) if not odd and (weight is not None or pos_weight is not None) else None
@@ -254,44 +262,3 @@ def _evaluate(
         if fused:
             return loss, _round_to(outputs[-1], result_dtype)
     return (loss, outputs[-1]) if fused else loss
-
-
-def _weighted_narrow(quantity: str, arguments: tuple, pos_weight: object, weight: object, odd_kernel: str,
-                     result_dtype: numpy.dtype, reduction: str) -> numpy.ndarray | tuple[numpy.ndarray, numpy.ndarray]:
-    """The logit gradient times a sample weight, rounded to a format narrower than float64, rounded once.
-
-    g, the float64 gradient rounded once (within half a float64 ULP: the soft-label passes), times w in float64 is
-    P, within 2^-52·|P| of w·g: P rounds to the format as w·g does unless a midpoint of the format lies within
-    that, that is unless P's bits below the midpoints' last bit (a format of p significant bits: its midpoints
-    have p + 1) are within 8 of a multiple; those few, unless they are values of the format, take the exact value,
-    rounded to odd. A fused loss is the loss function's. NOTE: before, the narrow pass's value v (rounded to the
-    format once, decided) times w was rounded again: one ULP off where σ(s) ≈ y, whose cancellation leaves v's
-    rounding decided but not w·v's (71 in 20,000 converged float32 labels, measured).
-    """
-    wide = tuple((name, _as_real_array(name, value).astype(numpy.float64), domain) for name, value, domain in arguments)
-    wide_pw = None if pos_weight is None else _as_real_array("pos_weight", pos_weight).astype(numpy.float64)
-    w = _as_real_array("weight", weight).astype(numpy.float64)
-    product = numpy.asarray(numpy.multiply(_evaluate("bce_with_logits_grad", wide, pos_weight=wide_pw), w))
-    flat = product.reshape(-1)
-    mask = (1 << (51 - _significant_bits(result_dtype))) - 1
-    near = numpy.flatnonzero(((flat.view(numpy.int64) + 8) & mask) < 16)
-    # NOTE: 0, ±∞ and NaN are what they are, and a value of the format (w·1 where σ(s) rounds to 1, say) lies half
-    # an ULP of the format from any midpoint: only the others, near a midpoint, take the exact path.
-    near = near[numpy.isfinite(flat[near]) & (_round_to(flat[near], result_dtype).astype(numpy.float64) != flat[near])]
-    if near.size:
-        flat[near] = numpy.nan
-        _redo_undecided(odd_kernel, wide[0][1], wide[1][1], product, True, w, wide_pw)
-    gradient = _round_to(product, result_dtype)
-    if quantity == "bce_with_logits_grad":
-        return gradient
-    return _evaluate("bce_with_logits", arguments, pos_weight=pos_weight, weight=weight, reduction=reduction), gradient
-
-
-def _significant_bits(dtype: numpy.dtype) -> int:
-    """The significant bits of a float format: 24 for float32, 11 for float16, 8 for bfloat16."""
-    if _is_bfloat16(dtype):
-        import ml_dtypes
-
-        return int(ml_dtypes.finfo(dtype).nmant) + 1
-    return int(numpy.finfo(dtype).nmant) + 1
-

@@ -145,6 +145,9 @@ _UNDECIDED = {
     "bce_with_logits_grad_soft_pair_times_weight": _logit_gradient,
     "bce_with_logits_grad_soft_triple_times_weight": _logit_gradient,
     "bce_with_logits_and_grad_soft_times_weight": _logit_gradient,
+    # NOTE: the narrow passes times the weight (results rounded again to float32 or narrower: to odd here).
+    **{f"bce_with_logits_grad_soft{form}{suffix}_times_weight": _logit_gradient
+       for form in ("", "_pos_weight") for suffix in ("_odd", "_two_odd", "_pair_odd")},
     **{f"bce_with_logits{name}_soft_pos_weight{suffix}_times_weight": _logit_gradient
        for name, suffix in (("_grad", ""), ("_grad", "_pair"), ("_grad", "_triple"), ("_and_grad", ""))},
 }
