@@ -309,6 +309,34 @@ def test_the_weighted_soft_logit_gradient_at_convergence_is_rounded_once(dtype: 
         assert errors.max() <= _bar(dtype), (dtype, s[errors.argmax()], y[errors.argmax()], errors.max())
 
 
+@pytest.mark.parametrize("dtype", ("float32", "float16", "bfloat16"))
+@pytest.mark.parametrize("pos_weight", (None, 0.5))
+def test_a_weighted_narrow_gradient_of_binary_labels_is_rounded_once(dtype: str, pos_weight: float | None) -> None:
+    # NOTE: binary labels with weights from 2^-20 to 2^20 take the soft kernels' narrow passes times the weight, as
+    # soft labels do (the binary float64 kernels round w·g to nearest, and rounding that again to the format could
+    # land on the other side of a midpoint): each value is w·((1 − y)σ(s) − p_w·y·σ(−s)) rounded once, mixed with
+    # soft labels in the same blocks.
+    rng = np.random.default_rng(21)
+    low, high = S_RANGE[dtype]
+    size = 1200
+    s = round_to(rng.uniform(max(low, -60.0), high, size), float_dtype(dtype))
+    y = round_to(np.where(rng.random(size) < 0.8, rng.random(size) < 0.5, rng.random(size)), float_dtype(dtype))
+    w = round_to(2.0 ** rng.uniform(-20, 20, size), float_dtype(dtype))
+    p = 1.0 if pos_weight is None else pos_weight
+    s64, y64, w64 = (a.astype(np.float64) for a in (s, y, w))
+    hi, lo = np.empty(size), np.empty(size)
+    with mpmath.workprec(300):
+        for k in range(size):
+            sigma = 1 / (1 + mpmath.exp(-mpmath.mpf(s64[k])))
+            exact = mpmath.mpf(w64[k]) * ((1 - mpmath.mpf(y64[k])) * sigma - p * mpmath.mpf(y64[k]) * (1 - sigma))
+            hi[k] = float(exact)
+            lo[k] = float(exact - mpmath.mpf(hi[k]))
+    computed = numeric.bce_with_logits_grad(s, y, weight=w, pos_weight=pos_weight)
+    assert computed.dtype == s.dtype
+    errors = ulp_error(computed.astype(np.float64), hi, dtype, exact_lo=lo)
+    assert errors.max() <= _bar(dtype), (dtype, s[errors.argmax()], y[errors.argmax()], errors.max())
+
+
 def test_a_weighted_gradient_on_a_float32_midpoint_rounds_it_to_even(sent_to_exact: list[int]) -> None:
     # NOTE: at s = 0 the gradient w·(1/2 − y) is exact in float64; 3/16 times w = 1 + 2^-23 is (3·2^23 + 3)·2^-27,
     # 25 bits with the last set, halfway between two float32: the float64 value is that midpoint, which goes to
