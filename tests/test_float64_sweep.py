@@ -10,6 +10,7 @@ from bce_sym.formats import float_format
 from bce_sym.verify import exhaustive
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.report import Report
+from bce_sym.verify.sweeps.ranges import float_range
 
 
 def _planted(s, y):
@@ -47,5 +48,10 @@ def test_a_float64_range_is_measured_as_mpmath_measures_every_point(fn, quantity
 
 
 def test_a_float64_range_wider_than_2_to_the_32_is_refused_in_one_line():
-    with pytest.raises(ValueError, match=r"^a float64 sweep takes at most 2\^32 floats; \[-40, -30\] holds"):
+    with pytest.raises(ValueError, match=r"^a float64 sweep takes at most 2\^32 floats; \[-40, -30\] holds") as refused:
         exhaustive(numeric.sigmoid, "sigmoid", label=None, dtype="float64", lo=-40, hi=-30)
+    # NOTE: it names the widest range from lo (2^32 floats of ULP 2^-47 above −40), which is taken.
+    widest = float(str(refused.value).split("ends at hi = ")[1].split(";")[0])
+    assert widest == -40 + (2**32 - 1) * 2.0**-47
+    first, last = float_range("float64", -40, widest)
+    assert last - first + 1 == 2**32

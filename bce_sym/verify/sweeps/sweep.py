@@ -95,7 +95,10 @@ def sweep(
     first, last = float_range(fmt.name, lo, hi, domain)
     if fmt.name == "float64" and last - first + 1 > MAX_FLOAT64_POINTS:
         span = f"[{lo}, {hi}]" if lo is not None and hi is not None else "the range (pass lo and hi)"
-        raise ValueError(f"a float64 sweep takes at most 2^32 floats; {span} holds {last - first + 1}")
+        widest = float(fmt.from_ordinals(first + MAX_FLOAT64_POINTS - 1, first + MAX_FLOAT64_POINTS)[0])
+        raise ValueError(f"a float64 sweep takes at most 2^32 floats; {span} holds {last - first + 1} (from lo = "
+                         f"{float(fmt.from_ordinals(first, first + 1)[0])!r} the widest range ends at hi = {widest!r}; "
+                         "a wider one can be sampled with check(..., points=...))")
     size = fmt.chunk if chunk_points is None else int(chunk_points)
     if size <= 0 or size & (size - 1) or size > 1 << fmt.mantissa:
         raise ValueError(f"chunk_points must be a power of two up to 2^{fmt.mantissa}, got {chunk_points}")
