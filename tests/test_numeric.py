@@ -384,6 +384,20 @@ def test_bad_values_raise_value_error(call, message: str) -> None:
         call()
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_labels_at_the_ends_of_the_unit_interval_pass_and_their_neighbours_outside_do_not(dtype) -> None:
+    # NOTE: the label check's one pass reads the bits as unsigned integers (at most 1.0's): −0.0, NaN and the float
+    # just above 1 or below 0 must still be told apart by the full check behind it.
+    s = np.zeros(4, dtype)
+    for ok in ([0.0, 1.0, 0.5, 0.25], [-0.0, 1.0, np.nan, 0.0]):
+        labels = np.array(ok, dtype)
+        assert np.array_equal(np.isnan(numeric.bce_with_logits_grad(s, labels)), np.isnan(labels))
+    above, below = np.nextafter(dtype(1), dtype(2)), np.nextafter(dtype(0), dtype(-1))
+    for bad in (above, below, np.inf):
+        with pytest.raises(ValueError, match=r"y must lie in the interval \[0, 1\] \(NaN is allowed\); got"):
+            numeric.bce_with_logits_grad(s, np.array([0.5, np.nan, bad, 0.0], dtype))
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -28,6 +28,11 @@ _REAL = _Domain("real", "any real number")
 _UNIT = _Domain("unit", "the interval [0, 1]")
 _PM = _Domain("pm", "{-1, +1}")
 
+#: The bits of 1.0 as an unsigned integer of each float format's width: a float is in [+0, 1] exactly where its bits,
+#: read so, are at most these (a negative one, −0.0 included, and NaN read above).
+_UNIT_TOP_BITS = {numpy.dtype(f"float{b}"): (numpy.dtype(f"uint{b}"), numpy.array(1.0, f"float{b}").view(f"uint{b}"))
+             for b in (16, 32, 64)}
+
 
 def _is_bfloat16(dtype: numpy.dtype) -> bool:
     return dtype.name == "bfloat16" and dtype.itemsize == 2
@@ -74,6 +79,10 @@ def _check_domain(name: str, domain: _Domain, block: numpy.ndarray) -> None:
     if domain is _REAL or block.size == 0:
         return
     if domain is _UNIT:
+        # NOTE: one pass where every value lies in [+0, 1] (the usual labels), two and more below otherwise.
+        unsigned, one = _UNIT_TOP_BITS.get(block.dtype, (None, None))
+        if unsigned is not None and numpy.maximum.reduce(block.view(unsigned), axis=None) <= one:
+            return
         low, high = numpy.min(block), numpy.max(block)
         if low >= 0.0 and high <= 1.0:
             return
