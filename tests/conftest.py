@@ -35,7 +35,7 @@ def backend(request, monkeypatch) -> str:
         monkeypatch.setattr(_driver, "FROM_LABELS", {})
         monkeypatch.setattr(_driver, "COMPILED", frozenset())
         monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
-        for name in ("exp_two", "log1p_two", "log_two"):
+        for name in ("exp_two", "log1p_two", "log_two", "log1p_exp_two"):
             monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
         monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
         monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
