@@ -207,7 +207,8 @@ class SoftGradientRules:
         as it rounds the exact value (``_round_narrow_decided``), else NaN (the next pass).
 
         NOTE: P = fl(w·value) is within 2^-53·|P| + 2^-1074 (a subnormal product) of w·value, so within |w|·bound +
-        2^-53·|P| + 2^-1074 of w·(σ(s) − y) (a bound that overflows leaves P undecided). A zero weight gives ±0
+        2^-53·|P| + 2^-1074 of w·(σ(s) − y); the bound takes 2^-52·|P|, the slack for its own roundings (the passes'
+        bounds carry theirs, which |w| scales; a bound that overflows leaves P undecided). A zero weight gives ±0
         (IEEE's sign, as the float64 kernels' w·high), which is decided.
         """
         if self._weight is None:
@@ -215,7 +216,7 @@ class SoftGradientRules:
         emit = self._prog.emit
         product = emit("multiply", (value, self._weight))
         bound = emit("multiply", (bound, emit("absolute", (self._weight,))))
-        own = emit("add", (emit("multiply", (emit("absolute", (product,)), repr(2.0**-53))), repr(2.0**-1074)))
+        own = emit("add", (emit("multiply", (emit("absolute", (product,)), repr(2.0**-52))), repr(2.0**-1074)))
         return emit("_round_narrow_decided", (product, emit("add", (bound, own))))
 
     def _soft_logit_gradient_plain(self, s: sympy.Symbol, y: sympy.Symbol, p: sympy.Symbol | None) -> str:

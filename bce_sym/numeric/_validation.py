@@ -30,8 +30,10 @@ _PM = _Domain("pm", "{-1, +1}")
 
 #: The bits of 1.0 as an unsigned integer of each float format's width: a float is in [+0, 1] exactly where its bits,
 #: read so, are at most these (a negative one, −0.0 included, and NaN read above).
-_UNIT_TOP_BITS = {numpy.dtype(f"float{b}"): (numpy.dtype(f"uint{b}"), numpy.array(1.0, f"float{b}").view(f"uint{b}"))
-             for b in (16, 32, 64)}
+_UNIT_TOP_BITS = {
+    numpy.dtype(f"float{b}"): (numpy.dtype(f"uint{b}"), numpy.array(1.0, f"float{b}").view(f"uint{b}"))
+    for b in (16, 32, 64)
+}
 
 
 def _is_bfloat16(dtype: numpy.dtype) -> bool:

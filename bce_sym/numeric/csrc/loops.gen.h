@@ -13186,7 +13186,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_times_weight_exact(
         const double r23 = fabs(w);
         const double r24 = r21 * r23;
         const double r25 = fabs(r22);
-        const double r26 = r25 * 1.1102230246251565e-16;
+        const double r26 = r25 * 2.220446049250313e-16;
         const double r27 = r26 + 5e-324;
         const double r28 = r24 + r27;
         const double r29 = round_narrow_decided(r22, r28);
@@ -13227,7 +13227,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(
         const double r23 = fabs(w);
         const double r24 = r21 * r23;
         const double r25 = fabs(r22);
-        const double r26 = r25 * 1.1102230246251565e-16;
+        const double r26 = r25 * 2.220446049250313e-16;
         const double r27 = r26 + 5e-324;
         const double r28 = r24 + r27;
         const double r29 = round_narrow_decided(r22, r28);
@@ -13294,7 +13294,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_ex
         const double r49 = fabs(w);
         const double r50 = r47 * r49;
         const double r51 = fabs(r48);
-        const double r52 = r51 * 1.1102230246251565e-16;
+        const double r52 = r51 * 2.220446049250313e-16;
         const double r53 = r52 + 5e-324;
         const double r54 = r50 + r53;
         const double r55 = round_narrow_decided(r48, r54);
@@ -13361,7 +13361,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vec
         const double r49 = fabs(w);
         const double r50 = r47 * r49;
         const double r51 = fabs(r48);
-        const double r52 = r51 * 1.1102230246251565e-16;
+        const double r52 = r51 * 2.220446049250313e-16;
         const double r53 = r52 + 5e-324;
         const double r54 = r50 + r53;
         const double r55 = round_narrow_decided(r48, r54);
@@ -14031,7 +14031,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_times_we
         const double r37 = fabs(w);
         const double r38 = r35 * r37;
         const double r39 = fabs(r36);
-        const double r40 = r39 * 1.1102230246251565e-16;
+        const double r40 = r39 * 2.220446049250313e-16;
         const double r41 = r40 + 5e-324;
         const double r42 = r38 + r41;
         const double r43 = round_narrow_decided(r36, r42);
@@ -14087,7 +14087,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_wei
         const double r37 = fabs(w);
         const double r38 = r35 * r37;
         const double r39 = fabs(r36);
-        const double r40 = r39 * 1.1102230246251565e-16;
+        const double r40 = r39 * 2.220446049250313e-16;
         const double r41 = r40 + 5e-324;
         const double r42 = r38 + r41;
         const double r43 = round_narrow_decided(r36, r42);
@@ -14187,7 +14187,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_time
         const double r81 = fabs(w);
         const double r82 = r79 * r81;
         const double r83 = fabs(r80);
-        const double r84 = r83 * 1.1102230246251565e-16;
+        const double r84 = r83 * 2.220446049250313e-16;
         const double r85 = r84 + 5e-324;
         const double r86 = r82 + r85;
         const double r87 = round_narrow_decided(r80, r86);
@@ -14287,7 +14287,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times
         const double r81 = fabs(w);
         const double r82 = r79 * r81;
         const double r83 = fabs(r80);
-        const double r84 = r83 * 1.1102230246251565e-16;
+        const double r84 = r83 * 2.220446049250313e-16;
         const double r85 = r84 + 5e-324;
         const double r86 = r82 + r85;
         const double r87 = round_narrow_decided(r80, r86);
