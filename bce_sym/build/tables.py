@@ -22,7 +22,7 @@ Internal to ``bce_sym.build``. The primitives themselves are hand-written C in
 - **log1p(e^z)** for −700 ≤ z ≤ 0 (every logit loss's softplus, :func:`softplus_table`) in one table lookup, no
   exp and no log: u = −z = j·δ + r with δ = ln 2/32 and |r| ≤ δ/2, and log1p(e^(−u)) is the Taylor series about
   u_j = j·δ, whose every coefficient is a polynomial in p_j = σ(−u_j) (f' = −p, p' = −p(1 − p)): the table holds
-  f(u_j) and p_j, each in two floats (the series reads p_j's high part only). Rows stop at u_j = 64·ln 2 (row
+  f(u_j) and p_j, each in two floats (p_j's low part enters through p_j·r only). Rows stop at u_j = 64·ln 2 (row
   2048) plus one period: beyond, f(u_j + 32k·δ) = f(u_j)·2^-k to within e^(−u_j)/2 relative (2^-65 at row 2048;
   p to within 2^-64), so row j − 32k scaled by 2^-k serves index j: 2,080 rows are computed and printed, and the
   module expands them when it loads (``csrc/softplus_rows.c``) to the 32,768 rows (a power of two) that reach u

@@ -5,6 +5,7 @@
  * 2^-65 relative: softplus.h). The scaling is exact but where a low part falls among the subnormals. The
  * NumPy fallback expands the same rows the same way (bce_sym.numeric._two_float).
  */
+#include <math.h>
 #include <stdint.h>
 
 #include "tables.gen.h"
@@ -20,9 +21,7 @@ __attribute__((constructor)) static void softplus_expand(void)
 {
     for (uint64_t j = 0; j < SOFTPLUS_ROWS; j++) {
         uint64_t k = j >= SOFTPLUS_PERIODIC ? (j - SOFTPLUS_PERIODIC) >> SOFTPLUS_BITS : 0;
-        double scale = 1.0;
-        for (uint64_t i = 0; i < k; i++)
-            scale *= 0.5;
+        double scale = ldexp(1.0, -(int)k); /* exact: k <= 960, 2^-960 is a normal float */
         for (int c = 0; c < 4; c++)
             rows[j][c] = SOFTPLUS_TABLE[j - (k << SOFTPLUS_BITS)][c] * scale;
     }
