@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import ml_dtypes
@@ -396,6 +397,55 @@ def test_labels_at_the_ends_of_the_unit_interval_pass_and_their_neighbours_outsi
     for bad in (above, below, np.inf):
         with pytest.raises(ValueError, match=r"y must lie in the interval \[0, 1\] \(NaN is allowed\); got"):
             numeric.bce_with_logits_grad(s, np.array([0.5, np.nan, bad, 0.0], dtype))
+
+
+#: Values inside and outside each tested domain: [0, 1] for labels and probabilities, ±1 for signs (NaN inside both);
+#: a pair (a, b) is the float next to a toward b, in the dtype tested.
+_UNIT_VALUES = ([-0.0, 0.0, 1.0, np.nan, 0.25], [(1.0, 2.0), (0.0, -1.0), np.inf, -np.inf, -0.5])
+_PM_VALUES = ([1.0, -1.0, np.nan], [0.0, -0.0, 0.5, np.inf, -1.5])
+#: (function, its arguments' names, the one tested, a value inside for the others, values inside, values outside).
+_DOMAIN_CASES = [
+    *[(name, "sy", "y", 0.5, *_UNIT_VALUES) for name in
+      ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_hess", "bce_with_logits_and_grad")],
+    *[(name, "py", tested, 0.5, *_UNIT_VALUES) for name in ("bce", "bce_grad", "bce_hess") for tested in "py"],
+    *[(name, "st", "t", 1.0, *_PM_VALUES) for name in ("logistic_loss", "logistic_loss_grad", "logistic_loss_hess")],
+]
+
+
+@pytest.mark.parametrize(("name", "names", "tested", "filler", "inside", "outside"), _DOMAIN_CASES,
+                         ids=[f"{case[0]}-{case[2]}" for case in _DOMAIN_CASES])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_value_outside_its_domain_in_a_late_chunk_of_a_late_block_raises(
+        monkeypatch, name: str, names: str, tested: str, filler: float, inside: list, outside: list,
+        dtype: type) -> None:
+    # NOTE: the compiled kernels test labels, probabilities and signs themselves (one pass fewer): a value outside,
+    # in the third block's tenth chunk, must raise the driver's error, summed or stored, with and without weights;
+    # the values inside (−0.0, NaN, the ends) must give what a one-element call gives.
+    monkeypatch.setattr(_driver, "BLOCK_COMPILED", 8192)
+    n, at = 3 * 8192 + 100, 2 * 8192 + 9 * 512 + 7
+    rng = np.random.default_rng(21)
+    function = getattr(numeric, name)
+    reductions = ("none", "sum") if "reduction" in inspect.signature(function).parameters else ("none",)
+    for weighted in (False, True):
+        for reduction in reductions:
+            for value in [*inside, *outside]:
+                value = np.nextafter(dtype(value[0]), dtype(value[1])) if isinstance(value, tuple) else value
+                arguments = [(rng.normal(0, 3, n) if a == "s" else np.full(n, filler)).astype(dtype) for a in names]
+                arguments[names.index(tested)][at] = value
+                weight = {"weight": rng.uniform(0.5, 2.0, n).astype(dtype)} if weighted else {}
+                summed = {"reduction": reduction} if reduction != "none" else {}
+                if not any(value == v or (np.isnan(value) and np.isnan(v)) for v in inside):
+                    with pytest.raises(ValueError, match=rf"^{tested} must lie in .* \(NaN is allowed\); got"):
+                        function(*arguments, **weight, **summed)
+                    continue
+                got = function(*arguments, **weight, **summed)
+                one = function(*[a[at:at + 1] for a in arguments], **{k: v[at:at + 1] for k, v in weight.items()})
+                for g, o in zip(got if isinstance(got, tuple) else (got,), one if isinstance(one, tuple) else (one,),
+                                strict=True):
+                    if np.ndim(g) == 0:  # a sum: NaN exactly where the element is
+                        assert math.isnan(float(g)) == math.isnan(float(o[0]))
+                    else:
+                        np.testing.assert_array_equal(g[at:at + 1], o)
 
 
 @pytest.mark.parametrize(

@@ -7,14 +7,17 @@ and no compensated division), and an exact one that redoes a chunk holding an ar
 The binary losses (``ZIV_FLOAT32``) take a fourth, Ziv's first pass of the float32 grade (a table-free log1p,
 2^-49.5), whose stored values the module tests and whose undecided elements the float32-grade loops redo. The binary
 ``bce_with_logits*`` kernels also read labels y directly, forming t = 1 − 2y and reporting a label that is neither 0
-nor 1. Every C kernel also sums instead of storing (``out=None``), so that a reduced loss costs no second pass. The
-float32 entry's first pass has a direct twin (NAME_direct) that reads contiguous float32 inputs where they are, not
-a chunk's copy, and where no Ziv pass follows, one that also writes contiguous float32 outputs in place
-(NAME_direct_out). Fewer instructions, the same values: maximum/minimum against an operand never NaN take one
-comparison (np_maximum_number), and a direct label loop whose t serves only s·t forms it in float32 (±s, exactly).
+nor 1, and every first pass tests its labels, probabilities and ±1 labels against their domains (``_C_DOMAINS``), so
+that the driver need not read them once more. Every C kernel also sums instead of storing (``out=None``), so that a
+reduced loss costs no second pass. The float32 entry's first pass has a direct twin (NAME_direct) that reads
+contiguous float32 inputs where they are, not a chunk's copy, and where no Ziv pass follows, one that also writes
+contiguous float32 outputs in place (NAME_direct_out). Fewer instructions, the same values: maximum/minimum
+against an operand never NaN take one comparison (np_maximum_number), and a direct label loop whose t serves only
+s·t forms it in float32 (±s, exactly).
 
 :func:`loops_source` prints ``csrc/loops.gen.h`` and :func:`entry_points_source` ``csrc/entry_points.gen.h``, which
-the hand-written ``csrc/module.c`` includes; the primitives they call are in ``csrc/primitives.h``. The loops are
+the hand-written ``csrc/module.c`` includes, with the loops of the primitives exported on their own
+(:mod:`bce_sym.build.c_primitives`); the primitives they call are in ``csrc/primitives.h``. The loops are
 compiled once per instruction set (``csrc/loops_avx2.c``, ``csrc/loops_avx512.c``), each unit a table of them; the
 module picks the table at import, and the entry points name rows of it.
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import json
 
+from bce_sym.build.c_primitives import PRIMITIVES, primitives_source
 from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32
 from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
@@ -59,6 +63,10 @@ _C_OPERATIONS: dict[str, str] = {
     "_round_narrow_decided": "round_narrow_decided({0}, {1})",
 }
 _C_COMPARISONS: dict[str, str] = {"greater_equal": ">=", "greater": ">", "less_equal": "<=", "less": "<"}
+# The domain test of each input the driver would otherwise test (bce_sym.numeric._validation: labels and
+# probabilities in [0, 1], signs ±1; NaN allowed): true outside it. A first pass ORs them into domain, its bit 4.
+_C_DOMAINS: dict[str, str] = {"y": "({0} < 0.0) | ({0} > 1.0)", "yhat": "({0} < 0.0) | ({0} > 1.0)",
+                              "t": "(fabs({0}) != 1.0) & ({0} == {0})"}
 # The primitives of each kernel's three loops: float64-grade (vector) and float32-grade (single) ones flag the
 # arguments exp cannot do, and the chunk is redone by the exact one, which runs libm there. NOTE: in a
 # kernel, log1p's argument is exp's value e^(−|x|) (the _log1p_small rule), in [+0, 1] or NaN, where the
@@ -128,10 +136,11 @@ def _reads_labels(spec) -> bool:
 def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, stored: bool = False) -> str:
     """One chunk function: the program's statements in a loop over the chunk's elements.
 
-    The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take and,
-    reading labels, bit 2 for a label that is neither 0 nor 1 (NaN included). A direct loop (NAME_direct, the
-    float32 grade's first pass) reads its inputs from contiguous float32 arrays instead of the chunk's copy;
-    stored (NAME_direct_out) it also writes its values to contiguous float32 arrays, each rounded once.
+    The flagging loops (vector, single) return bit 1 for an argument their primitives cannot take, reading
+    labels bit 2 for a label that is neither 0 nor 1 (NaN included), and bit 4 for an input outside its domain
+    (``_C_DOMAINS``; not the t of the binary logit kernels, formed from labels found to be 0 or 1). A direct loop
+    (NAME_direct, the float32 grade's first pass) reads its inputs from contiguous float32 arrays instead of the
+    chunk's copy; stored (NAME_direct_out) it also writes its values to contiguous float32 arrays, each rounded once.
     """
     instructions, results = program
     flags = variant != "exact"
@@ -149,7 +158,10 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
     used = {op for ins in instructions if ins is not product for op in ins.operands} | set(results) | (
         {"t"} if product else set())
     names = [a.name for a in spec.arguments]
+    tested = [a.name in _C_DOMAINS and flags and not (a.name == "t" and _reads_labels(spec)) for a in spec.arguments]
     for k, a in enumerate(spec.arguments):
+        if tested[k]:
+            loads.append(f"domain |= {_C_DOMAINS[a.name].format(element(k))};")
         if labels and flags and a.name == "t":
             # NOTE: the label itself, not |t| = 1: t = 1 − 2y rounds to ±1 for y within 2^-54 of 0 or 1.
             loads.append(f"soft |= !({element(k)} == 0.0 || {element(k)} == 1.0);")
@@ -173,19 +185,21 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
     lines = [f"VECTOR_TARGET LOOP static {'int' if flags else 'void'} {name}({arguments})", "{"]
     if stored:  # NOTE: the caller passes arrays that do not overlap (module.c), which restrict tells gcc
         lines += [f"    const float *restrict in{k} = in[{k}];" for k, a in enumerate(spec.arguments)
-                  if a.name in used or (labels and a.name == "t") or (product and a.name == "s")]
+                  if a.name in used or tested[k] or (labels and a.name == "t") or (product and a.name == "s")]
         lines += [f"    float *restrict out{k} = out[{k}];" for k in range(len(results))]
     # NOTE: outside is 64 bits a lane (lane_flag, primitives.h), soft (labels' comparisons) not; div_two_fast flags into
     # tiny: a third flag into outside (log1p(e^z), e^z and a division) stopped gcc 12 vectorising the loop (measured).
     tiny = " lane_flag tiny = 0;" if any("&tiny" in line for line in body) else ""
     if flags:
-        lines.append("    lane_flag outside = 0;" + tiny + (" int soft = 0;" if labels else ""))
+        lines.append("    lane_flag outside = 0;" + tiny + (" int soft = 0;" if labels else "")
+                     + (" lane_flag domain = 0;" if any(tested) else ""))
     lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
     lines += ["        " + line for line in body]
     lines.append("    }")
     if flags:
         flagged = "(outside | tiny)" if tiny else "outside"
-        lines.append(f"    return ({flagged} != 0)" + (" | (soft << 1);" if labels else ";"))
+        lines.append(f"    return ({flagged} != 0)" + (" | (soft << 1)" if labels else "")
+                     + (" | ((domain != 0) << 2);" if any(tested) else ";"))
     lines.append("}")
     return "\n".join(lines)
 
@@ -254,69 +268,6 @@ def compiled_kernel_names() -> tuple[str, ...]:
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))
 
 
-# NOTE: rules are data. The primitives the extension exports on their own: (name, inputs, outputs, the
-# flagging loop's call, the exact loop's call, docstring). A call's {0}, {1}, ... are the inputs and {lo}
-# the second output (a two-float result's low part); the flagging call may set outside.
-_PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
-    ("exp", 1, 1, "exp_fast({0}, &outside)", "exp_exact({0})", "exp(x, out): e^x into out; returns out."),
-    ("log1p", 1, 1, "log1p_fast({0}, &outside)", "log1p_exact({0})", "log1p(e, out): ln(1 + e) into out; returns out."),
-    ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})", "log(x, out): ln x into out; returns out."),
-    ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
-     "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
-    ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)", "log1p_two_exact({0}, {1}, {lo})",
-     "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); "
-     "returns (hi, lo)."),
-    ("log1p_exp_two", 1, 2, "log1p_exp_two_fast({0}, {lo}, &outside)", "log1p_exp_two_exact({0}, {lo})",
-     "log1p_exp_two(z, (hi, lo)): log(1 + e^z) as hi + lo (within 2^-61 relative on [-700, 0]); returns (hi, lo)."),
-    ("log_two", 2, 2, "log_two_fast({0}, {1}, {lo}, &outside)", "log_two_exact({0}, {1}, {lo})",
-     "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."),
-    ("two_sum", 2, 2, "two_sum({0}, {1}, {lo})", "two_sum({0}, {1}, {lo})",
-     "two_sum(a, b, (hi, lo)): a + b = hi + lo exactly (TwoSum); returns (hi, lo)."),
-    ("two_prod", 2, 2, "two_prod({0}, {1}, {lo})", "two_prod({0}, {1}, {lo})",
-     "two_prod(a, b, (hi, lo)): a*b = hi + lo exactly where |a*b| >= 2^-969 (an FMA); returns (hi, lo)."),
-    ("mul_two", 3, 2, "mul_two({0}, {1}, {2}, {lo})", "mul_two({0}, {1}, {2}, {lo})",
-     "mul_two(a_hi, a_lo, b, (hi, lo)): (a_hi + a_lo)*b as hi + lo; returns (hi, lo)."),
-    ("mul_pair", 4, 2, "mul_pair({0}, {1}, {2}, {3}, {lo})", "mul_pair({0}, {1}, {2}, {3}, {lo})",
-     "mul_pair(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)*(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
-    ("add_two", 4, 2, "add_two({0}, {1}, {2}, {3}, {lo})", "add_two({0}, {1}, {2}, {3}, {lo})",
-     "add_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo) + (b_hi + b_lo) as hi + lo; returns (hi, lo)."),
-    ("div_two", 4, 2, "div_two({0}, {1}, {2}, {3}, {lo})", "div_two({0}, {1}, {2}, {3}, {lo})",
-     "div_two(a_hi, a_lo, b_hi, b_lo, (hi, lo)): (a_hi + a_lo)/(b_hi + b_lo) as hi + lo; returns (hi, lo)."),
-    ("exp_pair_hi", 1, 1, "exp_pair_hi_fast({0}, &outside)", "exp_pair_hi_exact({0})",
-     "exp_pair_hi(x, out): hi of e^x = hi + lo (about 2^-100 relative) into out; returns out."),
-    ("exp_pair_lo", 1, 1, "exp_pair_lo_fast({0}, &outside)", "exp_pair_lo_exact({0})",
-     "exp_pair_lo(x, out): lo of e^x = hi + lo into out; returns out."),
-    ("exp_triple_hi", 1, 1, "exp_triple_hi({0})", "exp_triple_hi({0})",
-     "exp_triple_hi(x, out): hi of e^x = hi + mid + lo (2^-121; -600 <= x <= 0, else NaN) into out; returns out."),
-    ("exp_triple_mid", 1, 1, "exp_triple_mid({0})", "exp_triple_mid({0})",
-     "exp_triple_mid(x, out): mid of e^x = hi + mid + lo into out; returns out."),
-    ("exp_triple_lo", 1, 1, "exp_triple_lo({0})", "exp_triple_lo({0})",
-     "exp_triple_lo(x, out): lo of e^x = hi + mid + lo into out; returns out."),
-    ("exp_single", 1, 1, "exp_fast_single({0}, &outside)", "exp_exact({0})", "exp_single(x, out): e^x at "
-     "float32 grade (within 2^-52 + 2^-60 relative) for x <= 0 (garbage above) into out; returns out."),
-    ("log1p_table_free", 1, 1, "log1p_core_table_free({0})", "log1p_core_table_free({0})",
-     "log1p_table_free(e, out): log(1 + e) at float32 grade (Ziv's first pass; below 2^-49.5 relative) for "
-     "e = 0 and 2^-1021 <= e <= 1 (less precise below), garbage elsewhere, into out; returns out."),
-    ("decided_float32", 1, 1, "decided_float32({0})", "decided_float32({0})", "decided_float32(v, out): v where "
-     "a value within 2^-44 relative of it rounds to v's float32 (v >= 2^-126), else NaN, into out; returns out."),
-)
-
-
-def _primitives_source() -> str:
-    loops = []
-    for name, inputs, outputs, vector, exact, _ in _PRIMITIVES:
-        operands = [f"in[{k}][i]" for k in range(inputs)]
-        lo = "&out[1][i]" if outputs > 1 else ""
-        loops.append(
-            f"VECTOR_TARGET LOOP static int {name}_vector(CHUNK_ARGS)\n{{\n    lane_flag outside = 0;\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {vector.format(*operands, lo=lo)};\n"
-            f"    return outside != 0;\n}}\n\n"
-            f"VECTOR_TARGET LOOP static void {name}_exact_chunk(CHUNK_ARGS)\n{{\n"
-            f"    for (Py_ssize_t i = 0; i < n; i++)\n        out[0][i] = {exact.format(*operands, lo=lo)};\n}}\n"
-        )
-    return "\n".join(loops)
-
-
 def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str,
            second: str | None = None, redo: int = -1) -> tuple[str, str]:
     """The kernel_info and Python wrapper of one exported function (its loops in row ``row`` of the loop
@@ -342,7 +293,7 @@ def _loop_table(rows: list[tuple[str, ...]]) -> str:
 
 def _kernels_source() -> tuple[str, str, str]:
     functions, wrappers, methods, rows = [], [], [], []
-    for name, inputs, outputs, _, _, doc in _PRIMITIVES:
+    for name, inputs, outputs, _, _, doc in PRIMITIVES:
         wrapper, method = _entry(name, inputs, outputs, len(rows), 0, doc)
         rows.append((f"{name}_vector", f"{name}_exact_chunk"))
         wrappers.append(wrapper)
@@ -389,7 +340,7 @@ def loops_source() -> str:
     (compiled once per instruction set by the units of ``csrc/loops_isa.h``)."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
-            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as kernels of their own. */\n" + _primitives_source()
+            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as kernels of their own. */\n" + primitives_source()
             + kernels)
 
 

@@ -19,7 +19,9 @@ from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
 from bce_sym.numeric._tail import _TAIL, _pos_weight_in_range, _redo_tail, _tail_possible
 from bce_sym.numeric._undecided import _UNDECIDED, _redo_undecided
 from bce_sym.numeric._validation import (
+    _PM,
     _REAL,
+    _UNIT,
     REDUCTIONS,
     _as_real_array,
     _check_domain,
@@ -37,6 +39,9 @@ BLOCK = 16384
 #: (measured on 5e6 inputs: 2^18 beat 2^16 by 2.5% on float32 loss + gradient and 8% on float64, tied 2^20,
 #: and left float32-weighted and float16 inputs, which nditer casts through buffers, unchanged).
 BLOCK_COMPILED = 1 << 18
+#: The domains whose arguments a compiled kernel tests itself, returning None where a value lies outside (the
+#: C printer's _C_DOMAINS): one pass fewer over labels and probabilities (5–9% of a soft-label call, measured).
+_KERNEL_DOMAINS = (_UNIT, _PM)
 
 
 def _evaluate(
@@ -165,11 +170,23 @@ def _evaluate(
                     returned = binary[0](chunk[0], t, *chunk[2:n_kernel], results, f, b)
                     return returned, dispatch.binary_never_nan and pos_weight is None, False
             elif numpy.count_nonzero(label) == numpy.count_nonzero(numpy.equal(label, 1.0, out=is_one[:n])):
-                _check_domain(names[0], domains[0], chunk[0])
-                return binary[0](*chunk[:n_kernel], results, f, b), False, False
-        for k in range(len(arrays)):
-            _check_domain(names[k], domains[k], chunk[k])
-        return kernel(*chunk[:n_kernel], results, f, b), False, True
+                return run_tested(binary[0], chunk, 1, n_kernel, results, f, b), False, False
+        return run_tested(kernel, chunk, len(arrays), n_kernel, results, f, b), False, True
+
+    def run_tested(function: object, chunk: list[numpy.ndarray], count: int, n_kernel: int, *rest: object) -> object:
+        """``function`` on the block's first ``n_kernel`` arrays, the first ``count`` of them tested against their
+        domains: by the driver, or (a compiled kernel, ``_KERNEL_DOMAINS``) by the kernel, which returns None
+        where one lies outside; the driver then tests them all, to say which."""
+        own = function in COMPILED
+        for k in range(count):
+            if not (own and k < n_kernel and domains[k] in _KERNEL_DOMAINS):
+                _check_domain(names[k], domains[k], chunk[k])
+        returned = function(*chunk[:n_kernel], *rest)
+        if own and returned is None:
+            for k in range(count):
+                _check_domain(names[k], domains[k], chunk[k])
+            raise AssertionError(f"the {quantity} kernel found an argument outside its domain that the driver did not")
+        return returned
 
     weight_index = len(arrays) - 1 if weight is not None else None
 

@@ -502,9 +502,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = -y;
@@ -531,14 +532,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
@@ -556,14 +558,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
@@ -581,7 +584,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
         const double r12 = r6 + r11;
         out[0][i] = r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
@@ -590,9 +593,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
@@ -610,7 +614,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
         const double r12 = r6 + r11;
         out0[i] = (float)r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
@@ -639,9 +643,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = -y;
         double r2;
@@ -660,14 +665,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
         const double r14 = round_two(r12, r13);
         out[0][i] = r14;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -680,14 +686,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
         const double r8 = r4 + r7;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -700,7 +707,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_AR
         const double r8 = r4 + r7;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -708,9 +715,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -723,7 +731,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
         const double r8 = r4 + r7;
         out0[i] = (float)r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
@@ -767,9 +775,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -803,14 +812,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         const double r28 = round_two(r26, r27);
         out[0][i] = r28;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -829,14 +839,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -855,7 +866,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
         const double r13 = r7 - r12;
         out[0][i] = r13;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -864,9 +875,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -885,7 +897,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
         const double r13 = r7 - r12;
         out0[i] = (float)r13;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
@@ -926,9 +938,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -959,14 +972,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         const double r26 = round_two(r24, r25);
         out[0][i] = r26;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -983,14 +997,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -1007,7 +1022,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRE
         const double r12 = r7 - r11;
         out[0][i] = r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -1015,9 +1030,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -1034,7 +1050,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
         const double r12 = r7 - r11;
         out0[i] = (float)r12;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
@@ -1068,9 +1084,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -1094,14 +1111,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -1115,14 +1133,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -1136,7 +1155,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
         const double r8 = r7 / r2;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1145,9 +1164,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -1161,7 +1181,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
         const double r8 = r7 / r2;
         out0[i] = (float)r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
@@ -1184,9 +1204,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double r0 = copysign(s, -1.0);
         double r2;
         const double r1 = exp_two_fast(r0, &r2, &outside);
@@ -1199,14 +1220,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1214,14 +1236,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1229,16 +1252,18 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRE
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1246,7 +1271,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
@@ -1269,9 +1294,10 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
@@ -1284,14 +1310,15 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
         const double r8 = round_two(r6, r7);
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
@@ -1302,14 +1329,15 @@ VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
@@ -1320,14 +1348,15 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = -r0;
@@ -1338,7 +1367,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
         const double r6 = r2 + r5;
         out[0][i] = r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
@@ -1368,9 +1397,10 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1390,14 +1420,15 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r15 = round_two(r13, r14);
         out[0][i] = r15;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1410,14 +1441,15 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1430,7 +1462,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
         const double r8 = -r7;
         out[0][i] = r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1438,9 +1470,10 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= (fabs((double)in1[i]) != 1.0) & ((double)in1[i] == (double)in1[i]);
         const double t = (double)in1[i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
@@ -1453,7 +1486,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
         const double r8 = -r7;
         out0[i] = (float)r8;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
@@ -1476,9 +1509,10 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double r0 = copysign(s, -1.0);
         double r2;
         const double r1 = exp_two_fast(r0, &r2, &outside);
@@ -1491,14 +1525,15 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1506,14 +1541,15 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1521,16 +1557,18 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
         const double r4 = r3 / r2;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= (fabs((double)in1[i]) != 1.0) & ((double)in1[i] == (double)in1[i]);
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
         const double r2 = 1.0 + r1;
@@ -1538,7 +1576,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_AR
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
@@ -1571,9 +1609,11 @@ VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         double r1;
         const double r0 = log_two_fast(yhat, 0.0, &r1, &outside);
@@ -1596,14 +1636,16 @@ VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = log_fast_single(yhat, &outside);
         const double r1 = y * r0;
@@ -1615,14 +1657,16 @@ VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = log_fast_single(yhat, &outside);
         const double r1 = y * r0;
@@ -1634,7 +1678,7 @@ VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
         const double r7 = r2 - r6;
         out[0][i] = r7;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
@@ -1642,9 +1686,11 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = log_fast_single(yhat, &outside);
         const double r1 = y * r0;
@@ -1656,7 +1702,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
         const double r7 = r2 - r6;
         out0[i] = (float)r7;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
@@ -1685,9 +1731,11 @@ VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = 1.0 - yhat;
         const double r1 = 1.0 - y;
@@ -1706,14 +1754,16 @@ VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
         const double r14 = r12 - r13;
         out[0][i] = r14;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = 1.0 - yhat;
         const double r1 = 1.0 - y;
@@ -1722,14 +1772,16 @@ VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = 1.0 - yhat;
         const double r1 = 1.0 - y;
@@ -1738,7 +1790,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
         const double r4 = r2 - r3;
         out[0][i] = r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -1746,9 +1798,11 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = 1.0 - yhat;
         const double r1 = 1.0 - y;
@@ -1757,7 +1811,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
         const double r4 = r2 - r3;
         out0[i] = (float)r4;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
@@ -1788,9 +1842,11 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         double r1;
         const double r0 = div_two_fast(y, 0.0, yhat, 0.0, &r1, &tiny);
@@ -1811,14 +1867,16 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
         const double r16 = round_two(r14, r15);
         out[0][i] = r16;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = y / yhat;
         const double r1 = r0 / yhat;
@@ -1829,14 +1887,16 @@ VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = y / yhat;
         const double r1 = r0 / yhat;
@@ -1847,7 +1907,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
         const double r6 = r1 + r5;
         out[0][i] = r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
@@ -1855,9 +1915,11 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = y / yhat;
         const double r1 = r0 / yhat;
@@ -1868,7 +1930,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
         const double r6 = r1 + r5;
         out0[i] = (float)r6;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
@@ -3345,9 +3407,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -3402,14 +3465,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double r50 = round_correct_decided(r35, r40, r49);
         out[0][i] = r50;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -3464,14 +3528,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double r50 = round_correct_decided(r35, r40, r49);
         out[0][i] = r50;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -3526,7 +3591,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double r50 = round_correct_decided(r35, r40, r49);
         out[0][i] = r50;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -3534,9 +3599,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -3591,7 +3657,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double r50 = round_correct_decided(r35, r40, r49);
         out0[i] = (float)r50;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_exact(CHUNK_ARGS)
@@ -3689,9 +3755,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_exact(CHUNK_
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -3779,14 +3846,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_
         const double r82 = round_correct_decided(r67, r72, r81);
         out[0][i] = r82;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -3874,14 +3942,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_
         const double r82 = round_correct_decided(r67, r72, r81);
         out[0][i] = r82;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -3969,7 +4038,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double r82 = round_correct_decided(r67, r72, r81);
         out[0][i] = r82;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct_out(DIRECT_OUT_ARGS)
@@ -3978,9 +4047,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -4068,7 +4138,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double r82 = round_correct_decided(r67, r72, r81);
         out0[i] = (float)r82;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
@@ -4113,9 +4183,11 @@ VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = yhat - y;
         const double r1 = r0 - yhat;
@@ -4150,14 +4222,16 @@ VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
         const double r30 = r21 + r29;
         out[0][i] = r30;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = 1.0 - yhat;
         const double r1 = yhat - y;
@@ -4165,14 +4239,16 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = 1.0 - yhat;
         const double r1 = yhat - y;
@@ -4180,7 +4256,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
         const double r3 = r2 / r0;
         out[0][i] = r3;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -4188,9 +4264,11 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = 1.0 - yhat;
         const double r1 = yhat - y;
@@ -4198,7 +4276,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
         const double r3 = r2 / r0;
         out0[i] = (float)r3;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
@@ -4235,9 +4313,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast(r0, &outside);
@@ -4264,14 +4343,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
         const double r22 = round_narrow_decided(r15, r21);
         out[0][i] = r22;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -4298,14 +4378,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
         const double r22 = round_narrow_decided(r15, r21);
         out[0][i] = r22;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -4332,7 +4413,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT
         const double r22 = round_narrow_decided(r15, r21);
         out[0][i] = r22;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4340,9 +4421,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_fast_single(r0, &outside);
@@ -4369,7 +4451,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
         const double r22 = round_narrow_decided(r15, r21);
         out0[i] = (float)r22;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARGS)
@@ -4432,9 +4514,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -4487,14 +4570,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double r48 = round_narrow_decided(r35, r47);
         out[0][i] = r48;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -4547,14 +4631,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double r48 = round_narrow_decided(r35, r47);
         out[0][i] = r48;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -4607,7 +4692,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double r48 = round_narrow_decided(r35, r47);
         out[0][i] = r48;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -4615,9 +4700,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -4670,7 +4756,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double r48 = round_narrow_decided(r35, r47);
         out0[i] = (float)r48;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
@@ -4734,9 +4820,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -4790,14 +4877,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
         const double r49 = round_correct_decided(r34, r39, r48);
         out[0][i] = r49;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -4851,14 +4939,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
         const double r49 = round_correct_decided(r34, r39, r48);
         out[0][i] = r49;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -4912,7 +5001,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIREC
         const double r49 = round_correct_decided(r34, r39, r48);
         out[0][i] = r49;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(DIRECT_OUT_ARGS)
@@ -4920,9 +5009,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -4976,7 +5066,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
         const double r49 = round_correct_decided(r34, r39, r48);
         out0[i] = (float)r49;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS)
@@ -5095,9 +5185,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_triple_hi(r0);
@@ -5206,14 +5297,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS
         const double r104 = round_correct_decided(r87, r92, r103);
         out[0][i] = r104;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_triple_hi(r0);
@@ -5322,14 +5414,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS
         const double r104 = round_correct_decided(r87, r92, r103);
         out[0][i] = r104;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_triple_hi(r0);
@@ -5438,7 +5531,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIR
         const double r104 = round_correct_decided(r87, r92, r103);
         out[0][i] = r104;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out(DIRECT_OUT_ARGS)
@@ -5446,9 +5539,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_triple_hi(r0);
@@ -5557,7 +5651,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
         const double r104 = round_correct_decided(r87, r92, r103);
         out0[i] = (float)r104;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_ARGS)
@@ -5630,9 +5724,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -5695,14 +5790,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_AR
         const double r58 = round_odd_decided(r34, r57, r48);
         out[0][i] = r58;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -5765,14 +5861,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_AR
         const double r58 = round_odd_decided(r34, r57, r48);
         out[0][i] = r58;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -5835,7 +5932,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(D
         const double r58 = round_odd_decided(r34, r57, r48);
         out[0][i] = r58;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -5843,9 +5940,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         const double r1 = exp_pair_hi_fast(r0, &outside);
@@ -5908,7 +6006,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
         const double r58 = round_odd_decided(r34, r57, r48);
         out0[i] = (float)r58;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_exact(CHUNK_ARGS)
@@ -5960,9 +6058,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6004,14 +6103,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_vector(CH
         const double r36 = round_narrow_decided(r29, r35);
         out[0][i] = r36;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6053,14 +6153,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single(CH
         const double r36 = round_narrow_decided(r29, r35);
         out[0][i] = r36;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6102,7 +6203,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_di
         const double r36 = round_narrow_decided(r29, r35);
         out[0][i] = r36;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -6111,9 +6212,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_di
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -6155,7 +6257,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_di
         const double r36 = round_narrow_decided(r29, r35);
         out0[i] = (float)r36;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_exact(CHUNK_ARGS)
@@ -6251,9 +6353,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6339,14 +6442,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vecto
         const double r80 = round_narrow_decided(r67, r79);
         out[0][i] = r80;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6432,14 +6536,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r80 = round_narrow_decided(r67, r79);
         out[0][i] = r80;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6525,7 +6630,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r80 = round_narrow_decided(r67, r79);
         out[0][i] = r80;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -6534,9 +6639,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -6622,7 +6728,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r80 = round_narrow_decided(r67, r79);
         out0[i] = (float)r80;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_exact(CHUNK_ARGS)
@@ -6719,9 +6825,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_exact(C
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6808,14 +6915,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_vector(C
         const double r81 = round_correct_decided(r66, r71, r80);
         out[0][i] = r81;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6902,14 +7010,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single(C
         const double r81 = round_correct_decided(r66, r71, r80);
         out[0][i] = r81;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -6996,7 +7105,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_d
         const double r81 = round_correct_decided(r66, r71, r80);
         out[0][i] = r81;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_direct_out(DIRECT_OUT_ARGS)
@@ -7005,9 +7114,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_d
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -7094,7 +7204,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_d
         const double r81 = round_correct_decided(r66, r71, r80);
         out0[i] = (float)r81;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_exact(CHUNK_ARGS)
@@ -7279,9 +7389,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -7456,14 +7567,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_vector
         const double r169 = round_correct_decided(r152, r157, r168);
         out[0][i] = r169;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -7638,14 +7750,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
         const double r169 = round_correct_decided(r152, r157, r168);
         out[0][i] = r169;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -7820,7 +7933,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
         const double r169 = round_correct_decided(r152, r157, r168);
         out[0][i] = r169;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single_direct_out(DIRECT_OUT_ARGS)
@@ -7829,9 +7942,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -8006,7 +8120,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
         const double r169 = round_correct_decided(r152, r157, r168);
         out0[i] = (float)r169;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_exact(CHUNK_ARGS)
@@ -8116,9 +8230,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -8218,14 +8333,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_vect
         const double r94 = round_odd_decided(r66, r93, r80);
         out[0][i] = r94;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -8325,14 +8441,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
         const double r94 = round_odd_decided(r66, r93, r80);
         out[0][i] = r94;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -8432,7 +8549,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
         const double r94 = round_odd_decided(r66, r93, r80);
         out[0][i] = r94;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -8441,9 +8558,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
@@ -8543,7 +8661,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
         const double r94 = round_odd_decided(r66, r93, r80);
         out0[i] = (float)r94;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
@@ -8606,9 +8724,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = -y;
@@ -8661,14 +8780,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         out[0][i] = r21;
         out[1][i] = r46;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
@@ -8698,14 +8818,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
@@ -8735,7 +8856,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS
         out[0][i] = r12;
         out[1][i] = r23;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_OUT_ARGS)
@@ -8745,9 +8866,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
@@ -8777,7 +8899,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
         out0[i] = (float)r12;
         out1[i] = (float)r23;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_ARGS)
@@ -8835,9 +8957,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = -s;
         const double r1 = np_maximum_number(r0, 0.0);
@@ -8885,14 +9008,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         out[0][i] = r19;
         out[1][i] = r42;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = -s;
         const double r1 = np_maximum_number(r0, 0.0);
@@ -8919,14 +9043,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_A
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double r0 = -s;
         const double r1 = np_maximum_number(r0, 0.0);
@@ -8953,7 +9078,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(
         out[0][i] = r11;
         out[1][i] = r21;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_out(DIRECT_OUT_ARGS)
@@ -8962,9 +9087,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double r0 = -s;
         const double r1 = np_maximum_number(r0, 0.0);
@@ -8991,7 +9117,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
         out0[i] = (float)r11;
         out1[i] = (float)r21;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
@@ -9719,9 +9845,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = -y;
         double r2;
@@ -9791,14 +9918,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         out[0][i] = r14;
         out[1][i] = r64;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -9861,14 +9989,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         out[0][i] = r8;
         out[1][i] = r57;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -9931,7 +10060,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         out[0][i] = r8;
         out[1][i] = r57;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
@@ -9940,9 +10069,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -10005,7 +10135,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         out0[i] = (float)r8;
         out1[i] = (float)r57;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARGS)
@@ -10057,9 +10187,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = -y;
         double r2;
@@ -10101,14 +10232,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         out[0][i] = r14;
         out[1][i] = r36;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -10142,14 +10274,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
         out[0][i] = r8;
         out[1][i] = r28;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -10183,7 +10316,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DI
         out[0][i] = r8;
         out[1][i] = r28;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -10192,9 +10325,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const int r0 = s >= 0.0;
         const double r1 = 1.0 - y;
@@ -10228,7 +10362,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
         out0[i] = (float)r8;
         out1[i] = (float)r28;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_exact(CHUNK_ARGS)
@@ -10348,9 +10482,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = -y;
@@ -10460,14 +10595,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CH
         out[0][i] = r21;
         out[1][i] = r103;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
@@ -10567,14 +10703,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CH
         out[0][i] = r12;
         out[1][i] = r93;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
@@ -10674,7 +10811,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         out[0][i] = r12;
         out[1][i] = r93;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_direct_out(DIRECT_OUT_ARGS)
@@ -10684,9 +10821,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
@@ -10786,7 +10924,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         out0[i] = (float)r12;
         out1[i] = (float)r93;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_odd_exact(CHUNK_ARGS)
@@ -10860,9 +10998,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_odd_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = -y;
@@ -10926,14 +11065,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_vecto
         out[0][i] = r21;
         out[1][i] = r57;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = 1.0 - y;
@@ -10986,14 +11126,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
         out[0][i] = r12;
         out[1][i] = r46;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
         const double y = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = 1.0 - y;
@@ -11046,7 +11187,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
         out[0][i] = r12;
         out[1][i] = r46;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_single_direct_out(DIRECT_OUT_ARGS)
@@ -11056,9 +11197,10 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
         const double y = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = 1.0 - y;
@@ -11111,7 +11253,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
         out0[i] = (float)r12;
         out1[i] = (float)r46;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
@@ -11154,9 +11296,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -11189,7 +11332,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -11224,9 +11367,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -y;
@@ -11251,7 +11395,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARGS)
@@ -11301,9 +11445,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -11343,7 +11488,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         const double r33 = r32 ? r28 : r30;
         out[0][i] = r33;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -11390,9 +11535,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -11429,7 +11575,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         const double r31 = r30 ? r26 : r28;
         out[0][i] = r31;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARGS)
@@ -11469,9 +11615,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -11501,7 +11648,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -11530,9 +11677,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -11551,7 +11699,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
@@ -11580,9 +11728,10 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
@@ -11601,7 +11750,7 @@ VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
         const double r13 = r12 ? r8 : r10;
         out[0][i] = r13;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
@@ -11637,9 +11786,10 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
@@ -11665,7 +11815,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r20 = r19 ? r15 : r17;
         out[0][i] = r20;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
@@ -11694,9 +11844,10 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
@@ -11715,7 +11866,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
@@ -11754,9 +11905,11 @@ VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         double r1;
@@ -11785,7 +11938,7 @@ VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
@@ -11820,9 +11973,11 @@ VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -yhat;
@@ -11847,7 +12002,7 @@ VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
@@ -11884,9 +12039,11 @@ VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         double r1;
@@ -11913,7 +12070,7 @@ VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
         const double r21 = r20 ? r16 : r18;
         out[0][i] = r21;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_ARGS)
@@ -12749,9 +12906,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -12827,7 +12985,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double r70 = r67 ? r69 : r68;
         out[0][i] = r70;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_times_weight_exact(CHUNK_ARGS)
@@ -12946,9 +13104,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_times_weight
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -13057,7 +13216,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_
         const double r102 = r99 ? r101 : r100;
         out[0][i] = r102;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
@@ -13108,9 +13267,11 @@ VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = yhat - y;
@@ -13151,7 +13312,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
         const double r35 = r34 ? r30 : r32;
         out[0][i] = r35;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_times_weight_exact(CHUNK_ARGS)
@@ -13196,9 +13357,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -13233,7 +13395,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(
         const double r29 = round_narrow_decided(r22, r28);
         out[0][i] = r29;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_exact(CHUNK_ARGS)
@@ -13304,9 +13466,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -13367,7 +13530,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vec
         const double r55 = round_narrow_decided(r48, r54);
         out[0][i] = r55;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact(CHUNK_ARGS)
@@ -13452,9 +13615,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -13529,7 +13693,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector
         const double r69 = r66 ? r68 : r67;
         out[0][i] = r69;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exact(CHUNK_ARGS)
@@ -13669,9 +13833,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -13801,7 +13966,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vect
         const double r124 = r121 ? r123 : r122;
         out[0][i] = r124;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_times_weight_exact(CHUNK_ARGS)
@@ -13895,9 +14060,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_times_weight_e
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
@@ -13981,7 +14147,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_times_weight_ve
         const double r78 = r75 ? r77 : r76;
         out[0][i] = r78;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_times_weight_exact(CHUNK_ARGS)
@@ -14041,9 +14207,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_times_we
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -14093,7 +14260,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_wei
         const double r43 = round_narrow_decided(r36, r42);
         out[0][i] = r43;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_times_weight_exact(CHUNK_ARGS)
@@ -14197,9 +14364,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_time
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -14293,7 +14461,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times
         const double r87 = round_narrow_decided(r80, r86);
         out[0][i] = r87;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_times_weight_exact(CHUNK_ARGS)
@@ -14411,9 +14579,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_times_w
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -14521,7 +14690,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_times_we
         const double r101 = r98 ? r100 : r99;
         out[0][i] = r101;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_times_weight_exact(CHUNK_ARGS)
@@ -14727,9 +14896,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_times
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -14925,7 +15095,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_times_
         const double r189 = r186 ? r188 : r187;
         out[0][i] = r189;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_times_weight_exact(CHUNK_ARGS)
@@ -15056,9 +15226,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_tim
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -15179,7 +15350,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_time
         const double r114 = r111 ? r113 : r112;
         out[0][i] = r114;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK_ARGS)
@@ -15253,9 +15424,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -15319,7 +15491,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         out[0][i] = r26;
         out[1][i] = r56;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_exact(CHUNK_ARGS)
@@ -15388,9 +15560,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -s;
@@ -15449,7 +15622,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         out[0][i] = r24;
         out[1][i] = r52;
     }
-    return ((outside | tiny) != 0);
+    return ((outside | tiny) != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exact(CHUNK_ARGS)
@@ -15937,9 +16110,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = -y;
@@ -16035,7 +16209,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         out[0][i] = r19;
         out[1][i] = r89;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_weight_exact(CHUNK_ARGS)
@@ -16181,9 +16355,10 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_we
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    lane_flag outside = 0; lane_flag domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
@@ -16319,7 +16494,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_wei
         out[0][i] = r26;
         out[1][i] = r128;
     }
-    return (outside != 0);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 #define LOOP_COUNT 170

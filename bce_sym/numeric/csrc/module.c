@@ -10,7 +10,9 @@
  * numbers or 1-D buffers of out's length (any stride), out is one buffer or a pair, f and b are ignored;
  * every buffer is float64 or float32 (read exactly, written rounded once from the float64 value).
  * out = None (or a pair (None, buffer)) sums the first output in float64 instead of storing it, and the
- * call returns the sum (a label kernel that meets a soft label returns None then, False otherwise).
+ * call returns the sum (a label kernel that meets a soft label returns None then, False otherwise). Where an
+ * input lies outside its domain (a label or probability outside [0, 1], a sign t not ±1; NaN is allowed:
+ * c_printer's _C_DOMAINS) a kernel stops and returns None, out holding nothing; the caller says which.
  *
  * The loops are compiled once per instruction set (loops_avx2.c, loops_avx512.c: the same C, the same
  * values bit for bit); at import the module takes the widest one the CPU has, AVX-512 (F, DQ, VL, BW)
@@ -28,8 +30,6 @@
 #include <emmintrin.h> /* undecided(): the NaNs of two values in one comparison */
 #endif
 
-/* out (or out's first array) may be None: then the first output is summed, not stored, and the call
- * returns the sum (for a label kernel: None if a label was neither 0 nor 1). */
 /* The instruction sets the loops are compiled for, widest first; loops points at the table in use. */
 extern const chunk_loops loops_avx2[], loops_avx512[];
 
@@ -243,7 +243,7 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         release(out, k->outputs);
         return NULL;
     }
-    int soft = 0;
+    int soft = 0, outside_domain = 0;
     /* The chunks' sums, added with Neumaier's compensation (the error of each addition kept in error). */
     double total = 0.0, error = 0.0;
     Py_BEGIN_ALLOW_THREADS
@@ -318,6 +318,10 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             soft = 1;
             break;
         }
+        if (flags & 4) { /* an input outside its domain: stop, the caller raises */
+            outside_domain = 1;
+            break;
+        }
         /* NOTE: a sum needs no value's float32 rounding decided (the first pass is within 2^-48 relative) */
         int redo = k->redo >= 0 && !summing && ((flags & 1) || outputs_undecided(k, out_rows, size));
         if (direct && ((flags & 1) || k->second != NULL || redo)) /* the passes after the first read the copy */
@@ -347,6 +351,8 @@ static PyObject *run(const kernel_info *k, PyObject *args)
             Py_RETURN_NONE;
         Py_RETURN_FALSE;
     }
+    if (outside_domain)
+        Py_RETURN_NONE;
     if (summing) /* NOTE: past an inf or NaN the compensation is NaN (inf - inf); the total is the sum */
         return PyFloat_FromDouble(isfinite(total) ? total + error : total);
     if (k->labels)
