@@ -77,8 +77,8 @@ _C_VARIANTS: dict[str, dict[str, str]] = {
     "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
               "log1p_any": "log1p_exact({0})",
               "exp_pair_hi": "exp_pair_hi_exact({0})", "exp_pair_lo": "exp_pair_lo_exact({0})"},
-    "vector": {"exp": "exp_fast({0}, &outside)", "log1p": "log1p_core({0})", "log": "log_fast({0}, &outside)",
-               "log1p_any": "log1p_negative_fast({0}, &outside)",
+    "vector": {"exp": "exp_nonpositive_fast({0}, &outside)", "log1p": "log1p_core({0})",
+               "log": "log_fast({0}, &outside)", "log1p_any": "log1p_negative_fast({0}, &outside)",
                "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
     # NOTE: the pair exp has no float32 grade: the two-float kernels round to odd for float32 themselves.
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",

@@ -148,6 +148,12 @@ def _products(a, b):
     return _two_prod_primitive(a, b, pair)
 
 
+def _add_two_ordered(a, a_lo, b, b_lo, out):
+    """(a + a_lo) + (b + b_lo) as out = (hi, lo) where |a| ≥ |b|: C's add_two_ordered (Fast2Sum of the highs)."""
+    s, e = fast_two_sum(a, b)
+    return _store(out, (s, e + (a_lo + b_lo)))
+
+
 def _mul_two(a, a_lo, b, out):
     """(a + a_lo)·b as out = (hi, lo): C's mul_two."""
     p, e = _products(a, b)

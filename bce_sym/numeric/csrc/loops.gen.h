@@ -305,7 +305,7 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const int r5 = s >= 0.0;
         const double r6 = r5 ? 1.0 : r1;
         const double r7 = r5 ? 0.0 : r2;
@@ -323,9 +323,9 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const int r5 = s >= 0.0;
         const double r6 = r5 ? 1.0 : r1;
         const double r7 = r5 ? 0.0 : r2;
@@ -744,7 +744,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -783,9 +783,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -909,7 +909,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -945,9 +945,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -1063,7 +1063,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = two_prod(p_w, y, &r6);
         const double r7 = -y;
@@ -1092,9 +1092,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = two_prod(p_w, y, &r6);
         const double r7 = -y;
@@ -1192,7 +1192,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -1210,9 +1210,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -1380,7 +1380,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -1405,9 +1405,9 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -1497,7 +1497,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -1515,9 +1515,9 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -2383,7 +2383,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -2414,9 +2414,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -2534,7 +2534,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -2566,9 +2566,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -2688,7 +2688,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -2710,9 +2710,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -2796,7 +2796,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -2819,9 +2819,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -2908,7 +2908,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -2935,9 +2935,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -3042,7 +3042,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -3070,9 +3070,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -3178,7 +3178,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -3195,9 +3195,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -3263,7 +3263,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -3281,9 +3281,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -3414,7 +3414,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3477,7 +3477,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3540,7 +3540,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3606,7 +3606,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3763,7 +3763,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3859,7 +3859,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3955,7 +3955,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4055,7 +4055,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4319,7 +4319,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
+        const double r1 = exp_nonpositive_fast(r0, &outside);
         const double r2 = 1.0 + r1;
         const int r3 = s >= 0.0;
         const double r4 = 1.0 - y;
@@ -4521,7 +4521,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4582,7 +4582,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4643,7 +4643,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4707,7 +4707,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6065,7 +6065,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_vector(CH
         const double y = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
+        const double r1 = exp_nonpositive_fast(r0, &outside);
         const double r2 = 1.0 + r1;
         const int r3 = s >= 0.0;
         const double r4 = 1.0 - y;
@@ -6361,7 +6361,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vecto
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6455,7 +6455,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6549,7 +6549,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6647,7 +6647,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -8695,7 +8695,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
         double r23;
         const double r22 = exp_two_exact(r4, &r23);
         double r25;
-        const double r24 = add_two(1.0, 0.0, r22, r23, &r25);
+        const double r24 = add_two_ordered(1.0, 0.0, r22, r23, &r25);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 1.0 : r22;
         const double r28 = r26 ? 0.0 : r23;
@@ -8753,9 +8753,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         const double r19 = add_two(r9, r10, r17, r18, &r20);
         const double r21 = round_two(r19, r20);
         double r23;
-        const double r22 = exp_two_fast(r4, &r23, &outside);
+        const double r22 = exp_two_nonpositive_fast(r4, &r23, &outside);
         double r25;
-        const double r24 = add_two(1.0, 0.0, r22, r23, &r25);
+        const double r24 = add_two_ordered(1.0, 0.0, r22, r23, &r25);
         const int r26 = s >= 0.0;
         const double r27 = r26 ? 1.0 : r22;
         const double r28 = r26 ? 0.0 : r23;
@@ -8930,7 +8930,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
         double r21;
         const double r20 = exp_two_exact(r2, &r21);
         double r23;
-        const double r22 = add_two(1.0, 0.0, r20, r21, &r23);
+        const double r22 = add_two_ordered(1.0, 0.0, r20, r21, &r23);
         const int r24 = s >= 0.0;
         const double r25 = r24 ? 1.0 : r20;
         const double r26 = r24 ? 0.0 : r21;
@@ -8983,9 +8983,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         const double r17 = add_two(r7, r8, r15, r16, &r18);
         const double r19 = round_two(r17, r18);
         double r21;
-        const double r20 = exp_two_fast(r2, &r21, &outside);
+        const double r20 = exp_two_nonpositive_fast(r2, &r21, &outside);
         double r23;
-        const double r22 = add_two(1.0, 0.0, r20, r21, &r23);
+        const double r22 = add_two_ordered(1.0, 0.0, r20, r21, &r23);
         const int r24 = s >= 0.0;
         const double r25 = r24 ? 1.0 : r20;
         const double r26 = r24 ? 0.0 : r21;
@@ -9145,7 +9145,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
         double r17;
         const double r16 = exp_two_exact(r8, &r17);
         double r19;
-        const double r18 = add_two(1.0, 0.0, r16, r17, &r19);
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
         const int r20 = r6 >= 0.0;
         const double r21 = r20 ? 1.0 : r16;
         const double r22 = r20 ? 0.0 : r17;
@@ -9185,9 +9185,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r13 = mul_two(r11, r12, r5, &r14);
         const double r15 = round_two(r13, r14);
         double r17;
-        const double r16 = exp_two_fast(r8, &r17, &outside);
+        const double r16 = exp_two_nonpositive_fast(r8, &r17, &outside);
         double r19;
-        const double r18 = add_two(1.0, 0.0, r16, r17, &r19);
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
         const int r20 = r6 >= 0.0;
         const double r21 = r20 ? 1.0 : r16;
         const double r22 = r20 ? 0.0 : r17;
@@ -9330,7 +9330,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact_labels(CHUN
         double r17;
         const double r16 = exp_two_exact(r8, &r17);
         double r19;
-        const double r18 = add_two(1.0, 0.0, r16, r17, &r19);
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
         const int r20 = r6 >= 0.0;
         const double r21 = r20 ? 1.0 : r16;
         const double r22 = r20 ? 0.0 : r17;
@@ -9371,9 +9371,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         const double r13 = mul_two(r11, r12, r5, &r14);
         const double r15 = round_two(r13, r14);
         double r17;
-        const double r16 = exp_two_fast(r8, &r17, &outside);
+        const double r16 = exp_two_nonpositive_fast(r8, &r17, &outside);
         double r19;
-        const double r18 = add_two(1.0, 0.0, r16, r17, &r19);
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
         const int r20 = r6 >= 0.0;
         const double r21 = r20 ? 1.0 : r16;
         const double r22 = r20 ? 0.0 : r17;
@@ -9510,7 +9510,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
         double r9;
         const double r8 = exp_two_exact(r2, &r9);
         double r11;
-        const double r10 = add_two(1.0, 0.0, r8, r9, &r11);
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
@@ -9539,9 +9539,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         double r9;
-        const double r8 = exp_two_fast(r2, &r9, &outside);
+        const double r8 = exp_two_nonpositive_fast(r2, &r9, &outside);
         double r11;
-        const double r10 = add_two(1.0, 0.0, r8, r9, &r11);
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
@@ -9645,7 +9645,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
         double r9;
         const double r8 = exp_two_exact(r2, &r9);
         double r11;
-        const double r10 = add_two(1.0, 0.0, r8, r9, &r11);
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
@@ -9675,9 +9675,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         double r9;
-        const double r8 = exp_two_fast(r2, &r9, &outside);
+        const double r8 = exp_two_nonpositive_fast(r2, &r9, &outside);
         double r11;
-        const double r10 = add_two(1.0, 0.0, r8, r9, &r11);
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
@@ -9866,7 +9866,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r12 = add_two(r7, r8, r10, r11, &r13);
         const double r14 = round_two(r12, r13);
         double r16;
-        const double r15 = exp_two_fast(r9, &r16, &outside);
+        const double r15 = exp_two_nonpositive_fast(r9, &r16, &outside);
         const double r17 = 1.0 + r15;
         const double r18 = r17 - 1.0;
         const double r19 = r15 - r18;
@@ -9938,7 +9938,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_fast(r5, &r10, &outside);
+        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10009,7 +10009,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_fast(r5, &r10, &outside);
+        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10084,7 +10084,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_fast(r5, &r10, &outside);
+        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10207,7 +10207,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
         double r13;
         const double r12 = add_two(r7, r8, r10, r11, &r13);
         const double r14 = round_two(r12, r13);
-        const double r15 = exp_fast(r9, &outside);
+        const double r15 = exp_nonpositive_fast(r9, &outside);
         const double r16 = 1.0 + r15;
         const int r17 = s >= 0.0;
         const double r18 = 1.0 - y;
@@ -10511,7 +10511,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CH
         const double r19 = add_two(r9, r10, r17, r18, &r20);
         const double r21 = round_two(r19, r20);
         double r23;
-        const double r22 = exp_two_fast(r4, &r23, &outside);
+        const double r22 = exp_two_nonpositive_fast(r4, &r23, &outside);
         const double r24 = 1.0 + r22;
         const double r25 = r24 - 1.0;
         const double r26 = r22 - r25;
@@ -10620,7 +10620,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CH
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -10728,7 +10728,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -10841,7 +10841,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -11026,7 +11026,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_vecto
         double r20;
         const double r19 = add_two(r9, r10, r17, r18, &r20);
         const double r21 = round_two(r19, r20);
-        const double r22 = exp_fast(r4, &outside);
+        const double r22 = exp_nonpositive_fast(r4, &outside);
         const double r23 = 1.0 + r22;
         const int r24 = s >= 0.0;
         const double r25 = 1.0 - y;
@@ -11409,7 +11409,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -11454,9 +11454,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -11501,7 +11501,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -11543,9 +11543,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = -y;
         double r7;
         const double r6 = two_sum(1.0, r5, &r7);
@@ -11589,7 +11589,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = two_prod(p_w, y, &r6);
         const double r7 = -y;
@@ -11624,9 +11624,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = two_prod(p_w, y, &r6);
         const double r7 = -y;
@@ -11660,7 +11660,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -11684,9 +11684,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -11764,7 +11764,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -11795,9 +11795,9 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -11827,7 +11827,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -11851,9 +11851,9 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -12315,7 +12315,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -12352,9 +12352,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -12393,7 +12393,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -12431,9 +12431,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
         const double r7 = 0.5 + r6;
         const double r8 = p_w * 0.5;
@@ -12471,7 +12471,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -12499,9 +12499,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -12531,7 +12531,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
         double r3;
         const double r2 = exp_two_exact(r1, &r3);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -12560,9 +12560,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
         double r5;
-        const double r4 = add_two(1.0, 0.0, r2, r3, &r5);
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
@@ -12592,7 +12592,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CH
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -12625,9 +12625,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -12662,7 +12662,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_la
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -12696,9 +12696,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
         const double r6 = 0.5 + r5;
         const double r7 = p_w * 0.5;
@@ -12731,7 +12731,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -12754,9 +12754,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -12781,7 +12781,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
         double r2;
         const double r1 = exp_two_exact(r0, &r2);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two(r1, r2, r3, r4, &r6);
         double r8;
@@ -12805,9 +12805,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         double r4;
-        const double r3 = add_two(1.0, 0.0, r1, r2, &r4);
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
         const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
@@ -12914,7 +12914,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -13113,7 +13113,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -13364,7 +13364,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(
         const double y = in[1][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
+        const double r1 = exp_nonpositive_fast(r0, &outside);
         const double r2 = 1.0 + r1;
         const int r3 = s >= 0.0;
         const double r4 = 1.0 - y;
@@ -13474,7 +13474,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vec
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -14215,7 +14215,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_wei
         const double p_w = in[2][i];
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast(r0, &outside);
+        const double r1 = exp_nonpositive_fast(r0, &outside);
         const double r2 = 1.0 + r1;
         const int r3 = s >= 0.0;
         const double r4 = 1.0 - y;
@@ -14373,7 +14373,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -15390,7 +15390,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
         double r28;
         const double r27 = exp_two_exact(r4, &r28);
         double r30;
-        const double r29 = add_two(1.0, 0.0, r27, r28, &r30);
+        const double r29 = add_two_ordered(1.0, 0.0, r27, r28, &r30);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 1.0 : r27;
         const double r33 = r31 ? 0.0 : r28;
@@ -15459,9 +15459,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         const int r25 = r24 <= 0.0;
         const double r26 = r25 ? r21 : r23;
         double r28;
-        const double r27 = exp_two_fast(r4, &r28, &outside);
+        const double r27 = exp_two_nonpositive_fast(r4, &r28, &outside);
         double r30;
-        const double r29 = add_two(1.0, 0.0, r27, r28, &r30);
+        const double r29 = add_two_ordered(1.0, 0.0, r27, r28, &r30);
         const int r31 = s >= 0.0;
         const double r32 = r31 ? 1.0 : r27;
         const double r33 = r31 ? 0.0 : r28;
@@ -15528,7 +15528,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
         double r26;
         const double r25 = exp_two_exact(r2, &r26);
         double r28;
-        const double r27 = add_two(1.0, 0.0, r25, r26, &r28);
+        const double r27 = add_two_ordered(1.0, 0.0, r25, r26, &r28);
         const int r29 = s >= 0.0;
         const double r30 = r29 ? 1.0 : r25;
         const double r31 = r29 ? 0.0 : r26;
@@ -15592,9 +15592,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         const int r23 = r22 <= 0.0;
         const double r24 = r23 ? r19 : r21;
         double r26;
-        const double r25 = exp_two_fast(r2, &r26, &outside);
+        const double r25 = exp_two_nonpositive_fast(r2, &r26, &outside);
         double r28;
-        const double r27 = add_two(1.0, 0.0, r25, r26, &r28);
+        const double r27 = add_two_ordered(1.0, 0.0, r25, r26, &r28);
         const int r29 = s >= 0.0;
         const double r30 = r29 ? 1.0 : r25;
         const double r31 = r29 ? 0.0 : r26;
@@ -15656,7 +15656,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r22;
         const double r21 = exp_two_exact(r8, &r22);
         double r24;
-        const double r23 = add_two(1.0, 0.0, r21, r22, &r24);
+        const double r23 = add_two_ordered(1.0, 0.0, r21, r22, &r24);
         const int r25 = r6 >= 0.0;
         const double r26 = r25 ? 1.0 : r21;
         const double r27 = r25 ? 0.0 : r22;
@@ -15707,9 +15707,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const int r19 = r18 <= 0.0;
         const double r20 = r19 ? r15 : r17;
         double r22;
-        const double r21 = exp_two_fast(r8, &r22, &outside);
+        const double r21 = exp_two_nonpositive_fast(r8, &r22, &outside);
         double r24;
-        const double r23 = add_two(1.0, 0.0, r21, r22, &r24);
+        const double r23 = add_two_ordered(1.0, 0.0, r21, r22, &r24);
         const int r25 = r6 >= 0.0;
         const double r26 = r25 ? 1.0 : r21;
         const double r27 = r25 ? 0.0 : r22;
@@ -15762,7 +15762,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
         double r22;
         const double r21 = exp_two_exact(r8, &r22);
         double r24;
-        const double r23 = add_two(1.0, 0.0, r21, r22, &r24);
+        const double r23 = add_two_ordered(1.0, 0.0, r21, r22, &r24);
         const int r25 = r6 >= 0.0;
         const double r26 = r25 ? 1.0 : r21;
         const double r27 = r25 ? 0.0 : r22;
@@ -15814,9 +15814,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const int r19 = r18 <= 0.0;
         const double r20 = r19 ? r15 : r17;
         double r22;
-        const double r21 = exp_two_fast(r8, &r22, &outside);
+        const double r21 = exp_two_nonpositive_fast(r8, &r22, &outside);
         double r24;
-        const double r23 = add_two(1.0, 0.0, r21, r22, &r24);
+        const double r23 = add_two_ordered(1.0, 0.0, r21, r22, &r24);
         const int r25 = r6 >= 0.0;
         const double r26 = r25 ? 1.0 : r21;
         const double r27 = r25 ? 0.0 : r22;
@@ -15860,7 +15860,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r14;
         const double r13 = exp_two_exact(r2, &r14);
         double r16;
-        const double r15 = add_two(1.0, 0.0, r13, r14, &r16);
+        const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
@@ -15900,9 +15900,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         double r14;
-        const double r13 = exp_two_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
         double r16;
-        const double r15 = add_two(1.0, 0.0, r13, r14, &r16);
+        const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
@@ -15944,7 +15944,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
         double r14;
         const double r13 = exp_two_exact(r2, &r14);
         double r16;
-        const double r15 = add_two(1.0, 0.0, r13, r14, &r16);
+        const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
@@ -15985,9 +15985,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         double r14;
-        const double r13 = exp_two_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
         double r16;
-        const double r15 = add_two(1.0, 0.0, r13, r14, &r16);
+        const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
@@ -16137,7 +16137,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const int r18 = r17 <= 0.0;
         const double r19 = r18 ? r14 : r16;
         double r21;
-        const double r20 = exp_two_fast(r9, &r21, &outside);
+        const double r20 = exp_two_nonpositive_fast(r9, &r21, &outside);
         const double r22 = 1.0 + r20;
         const double r23 = r22 - 1.0;
         const double r24 = r20 - r23;
@@ -16390,7 +16390,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_wei
         const int r25 = r24 <= 0.0;
         const double r26 = r25 ? r21 : r23;
         double r28;
-        const double r27 = exp_two_fast(r4, &r28, &outside);
+        const double r27 = exp_two_nonpositive_fast(r4, &r28, &outside);
         const double r29 = 1.0 + r27;
         const double r30 = r29 - 1.0;
         const double r31 = r27 - r30;

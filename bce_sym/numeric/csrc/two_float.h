@@ -70,6 +70,15 @@ ALWAYS_INLINE static inline double add_two(double a_hi, double a_lo, double b_hi
     return s;
 }
 
+/* add_two where |a_hi| >= |b_hi| (or a_hi = 0) is known: Fast2Sum of the highs, the same pair in three operations
+ * fewer. */
+ALWAYS_INLINE static inline double add_two_ordered(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
+{
+    double e, s = fast_two_sum(a_hi, b_hi, &e);
+    *lo = e + (a_lo + b_lo);
+    return s;
+}
+
 /* (a_hi + a_lo)/(b_hi + b_lo) as hi + *lo, b_hi != 0: hi = a_hi ⊘ b_hi, whose remainder
  * r = a_hi − hi·b_hi is exact (a correctly rounded quotient's remainder is representable, and a_hi − p is
  * exact by Sterbenz, p = fl(hi·b_hi)) where hi·b_hi does not underflow, and lo = (r + a_lo − hi·b_lo) ⊘
