@@ -52,6 +52,8 @@ TWO_FLOAT_OPERATIONS: dict[str, dict[str, str]] = {
     "_mul_pair": {"vector": "mul_pair({0}, {1}, {2}, {3}, {lo})"},
     "_div_two": {"vector": "div_two_fast({0}, {1}, {2}, {3}, {lo}, &tiny)",
                  "exact": "div_two({0}, {1}, {2}, {3}, {lo})"},
+    "_div_two_unit": {"vector": "div_two_unit_fast({0}, {1}, {2}, {3}, {lo}, &tiny)",
+                      "exact": "div_two({0}, {1}, {2}, {3}, {lo})"},
     "_round_two": {"vector": "round_two({0}, {1})"},
 }
 
@@ -99,6 +101,11 @@ def is_exact(expr: sympy.Expr) -> bool:
 
 def _is_small_exp(expr: sympy.Expr) -> bool:
     return isinstance(expr, sympy.exp) and isinstance(-expr.args[0], sympy.Abs)
+
+
+def _is_one_plus_small_exp(expr: sympy.Expr) -> bool:
+    """Whether expr is 1 + e^(−|x|), in [1, 2] (σ's denominator): its quotients take ``_div_two_unit``."""
+    return expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args and any(map(_is_small_exp, expr.args))
 
 
 class TwoFloatEvaluator:
@@ -214,12 +221,13 @@ class TwoFloatEvaluator:
         if len(exact) > 1 and is_exact(sympy.Mul(*exact)):
             numerator = [sympy.Mul(*exact)] + [f for f in numerator if f not in exact]
         numerator.sort(key=lambda e: (not is_exact(e), not e.is_Symbol, sympy.default_sort_key(e)))
-        divisors = [self.value(factor) for factor in denominator]
+        divisors = [(self.value(factor), _is_one_plus_small_exp(factor)) for factor in denominator]
         total = self.value(numerator[0]) if numerator else ("1.0", None)
         for factor in numerator[1:]:
             total = self._multiply(total, self.value(factor))
-        for divisor in divisors:
-            total = self._emit("_div_two", (total[0], total[1] or "0.0", divisor[0], divisor[1] or "0.0"))
+        for divisor, unit in divisors:
+            total = self._emit("_div_two_unit" if unit else "_div_two",
+                               (total[0], total[1] or "0.0", divisor[0], divisor[1] or "0.0"))
         emit = self._printer._prog.emit
         for sign in signs:
             factor = self._printer._value(sign)

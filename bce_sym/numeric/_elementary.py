@@ -176,6 +176,12 @@ def _div_two(a, a_lo, b, b_lo, out):
     return _store(out, (q, ((r + a_lo) - q * b_lo) / b))
 
 
+def _div_two_unit(a, a_lo, b, b_lo, out):
+    """``_div_two`` where b is 1 + e^(−|x|), in [1, 2]: C's div_two_unit_fast, whose remainder by FMA is the exact one
+    that ``_div_two`` forms from Dekker's product (the same bits)."""
+    return _div_two(a, a_lo, b, b_lo, out)
+
+
 def _round_two(hi, lo, out):
     """hi + lo rounded once into out (hi where that sum is NaN and hi is not); returns out. C's round_two."""
     total = hi + lo

@@ -330,7 +330,7 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double r6 = r5 ? 1.0 : r1;
         const double r7 = r5 ? 0.0 : r2;
         double r9;
-        const double r8 = div_two_fast(r6, r7, r3, r4, &r9, &tiny);
+        const double r8 = div_two_unit_fast(r6, r7, r3, r4, &r9, &tiny);
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
     }
@@ -795,7 +795,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
         const double r15 = two_prod(p_w, y, &r16);
         const int r17 = s <= 0.0;
@@ -804,7 +804,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
+        const double r22 = div_two_unit_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -957,14 +957,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         const int r15 = s <= 0.0;
         const double r16 = r15 ? 1.0 : r1;
         const double r17 = r15 ? 0.0 : r2;
         double r19;
         const double r18 = mul_two(r16, r17, y, &r19);
         double r21;
-        const double r20 = div_two_fast(r18, r19, r3, r4, &r21, &tiny);
+        const double r20 = div_two_unit_fast(r18, r19, r3, r4, &r21, &tiny);
         const double r22 = -r20;
         const double r23 = -r21;
         double r25;
@@ -1105,9 +1105,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
+        const double r14 = div_two_unit_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
+        const double r16 = div_two_unit_fast(r14, r15, r3, r4, &r17, &tiny);
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
@@ -1214,9 +1214,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
@@ -1412,7 +1412,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -1519,9 +1519,9 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
@@ -2429,7 +2429,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
@@ -2581,7 +2581,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
@@ -2717,7 +2717,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
@@ -2826,7 +2826,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
@@ -2947,9 +2947,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
@@ -3082,9 +3082,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
@@ -3199,9 +3199,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
@@ -3285,9 +3285,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
     }
@@ -8762,7 +8762,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r30;
         const double r29 = mul_pair(r1, r2, r27, r28, &r30);
         double r32;
-        const double r31 = div_two_fast(r29, r30, r24, r25, &r32, &tiny);
+        const double r31 = div_two_unit_fast(r29, r30, r24, r25, &r32, &tiny);
         double r34;
         const double r33 = two_prod(p_w, y, &r34);
         const int r35 = s <= 0.0;
@@ -8771,7 +8771,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r39;
         const double r38 = mul_pair(r33, r34, r36, r37, &r39);
         double r41;
-        const double r40 = div_two_fast(r38, r39, r24, r25, &r41, &tiny);
+        const double r40 = div_two_unit_fast(r38, r39, r24, r25, &r41, &tiny);
         const double r42 = -r40;
         const double r43 = -r41;
         double r45;
@@ -8992,14 +8992,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
         double r28;
         const double r27 = mul_pair(r10, r11, r25, r26, &r28);
         double r30;
-        const double r29 = div_two_fast(r27, r28, r22, r23, &r30, &tiny);
+        const double r29 = div_two_unit_fast(r27, r28, r22, r23, &r30, &tiny);
         const int r31 = s <= 0.0;
         const double r32 = r31 ? 1.0 : r20;
         const double r33 = r31 ? 0.0 : r21;
         double r35;
         const double r34 = mul_two(r32, r33, y, &r35);
         double r37;
-        const double r36 = div_two_fast(r34, r35, r22, r23, &r37, &tiny);
+        const double r36 = div_two_unit_fast(r34, r35, r22, r23, &r37, &tiny);
         const double r38 = -r36;
         const double r39 = -r37;
         double r41;
@@ -9194,7 +9194,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r25 = div_two_unit_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
@@ -9380,7 +9380,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r25 = div_two_unit_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
@@ -9546,7 +9546,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two_fast(r13, r14, r10, r11, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r10, r11, &r16, &tiny);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
@@ -9682,7 +9682,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two_fast(r13, r14, r10, r11, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r10, r11, &r16, &tiny);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
@@ -11466,7 +11466,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
         const double r15 = two_prod(p_w, y, &r16);
         const int r17 = s <= 0.0;
@@ -11475,7 +11475,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
+        const double r22 = div_two_unit_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -11555,14 +11555,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vecto
         double r12;
         const double r11 = mul_pair(r6, r7, r9, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         const int r15 = s <= 0.0;
         const double r16 = r15 ? 1.0 : r1;
         const double r17 = r15 ? 0.0 : r2;
         double r19;
         const double r18 = mul_two(r16, r17, y, &r19);
         double r21;
-        const double r20 = div_two_fast(r18, r19, r3, r4, &r21, &tiny);
+        const double r20 = div_two_unit_fast(r18, r19, r3, r4, &r21, &tiny);
         const double r22 = -r20;
         const double r23 = -r21;
         double r25;
@@ -11637,9 +11637,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
+        const double r14 = div_two_unit_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
+        const double r16 = div_two_unit_fast(r14, r15, r3, r4, &r17, &tiny);
         double r19;
         const double r18 = mul_two(r16, r17, w, &r19);
         const double r20 = round_two(r18, r19);
@@ -11688,9 +11688,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vecto
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -11802,7 +11802,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -11855,9 +11855,9 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -12367,7 +12367,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12446,7 +12446,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12506,7 +12506,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -12567,7 +12567,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -12637,9 +12637,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -12708,9 +12708,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -12758,9 +12758,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -12809,9 +12809,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
-        const double r5 = div_two_fast(r1, r2, r3, r4, &r6, &tiny);
+        const double r5 = div_two_unit_fast(r1, r2, r3, r4, &r6, &tiny);
         double r8;
-        const double r7 = div_two_fast(r5, r6, r3, r4, &r8, &tiny);
+        const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         double r10;
         const double r9 = mul_two(r7, r8, w, &r10);
         const double r11 = round_two(r9, r10);
@@ -15468,7 +15468,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r35;
         const double r34 = mul_pair(r1, r2, r32, r33, &r35);
         double r37;
-        const double r36 = div_two_fast(r34, r35, r29, r30, &r37, &tiny);
+        const double r36 = div_two_unit_fast(r34, r35, r29, r30, &r37, &tiny);
         double r39;
         const double r38 = two_prod(p_w, y, &r39);
         const int r40 = s <= 0.0;
@@ -15477,7 +15477,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r44;
         const double r43 = mul_pair(r38, r39, r41, r42, &r44);
         double r46;
-        const double r45 = div_two_fast(r43, r44, r29, r30, &r46, &tiny);
+        const double r45 = div_two_unit_fast(r43, r44, r29, r30, &r46, &tiny);
         const double r47 = -r45;
         const double r48 = -r46;
         double r50;
@@ -15601,14 +15601,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_v
         double r33;
         const double r32 = mul_pair(r10, r11, r30, r31, &r33);
         double r35;
-        const double r34 = div_two_fast(r32, r33, r27, r28, &r35, &tiny);
+        const double r34 = div_two_unit_fast(r32, r33, r27, r28, &r35, &tiny);
         const int r36 = s <= 0.0;
         const double r37 = r36 ? 1.0 : r25;
         const double r38 = r36 ? 0.0 : r26;
         double r40;
         const double r39 = mul_two(r37, r38, y, &r40);
         double r42;
-        const double r41 = div_two_fast(r39, r40, r27, r28, &r42, &tiny);
+        const double r41 = div_two_unit_fast(r39, r40, r27, r28, &r42, &tiny);
         const double r43 = -r41;
         const double r44 = -r42;
         double r46;
@@ -15716,7 +15716,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
+        const double r30 = div_two_unit_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
@@ -15823,7 +15823,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
+        const double r30 = div_two_unit_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
@@ -15907,7 +15907,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two_fast(r18, r19, r15, r16, &r21, &tiny);
+        const double r20 = div_two_unit_fast(r18, r19, r15, r16, &r21, &tiny);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
@@ -15992,7 +15992,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two_fast(r18, r19, r15, r16, &r21, &tiny);
+        const double r20 = div_two_unit_fast(r18, r19, r15, r16, &r21, &tiny);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
