@@ -30,7 +30,7 @@ import sympy
 from sympy.codegen.cfunctions import log1p
 
 from bce_sym.build.specs import CodegenError
-from bce_sym.symbols import t
+from bce_sym.symbols import pos_weight, t, w
 
 #: Every two-float instruction: name -> its C call, per loop variant ("vector" flags what the fast
 #: primitives cannot take, "exact" redoes a chunk with libm), {0}, {1}, ... its operands, {lo} the address of
@@ -221,7 +221,10 @@ class TwoFloatEvaluator:
         if len(exact) > 1 and is_exact(sympy.Mul(*exact)):
             numerator = [sympy.Mul(*exact)] + [f for f in numerator if f not in exact]
         numerator.sort(key=lambda e: (not is_exact(e), not e.is_Symbol, sympy.default_sort_key(e)))
-        divisors = [(self.value(factor), _is_one_plus_small_exp(factor)) for factor in denominator]
+        # NOTE: σ's denominator 1 + e^(−|x|) under a dividend of at most 1 (no p_w, no weight: 1, e^(−|x|), y or 1 − y
+        # times them, y in [0, 1]) takes the FMA remainder (``_div_two_unit``).
+        unit = not expr.free_symbols & {pos_weight, w}
+        divisors = [(self.value(factor), unit and _is_one_plus_small_exp(factor)) for factor in denominator]
         total = self.value(numerator[0]) if numerator else ("1.0", None)
         for factor in numerator[1:]:
             total = self._multiply(total, self.value(factor))

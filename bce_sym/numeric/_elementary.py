@@ -177,8 +177,8 @@ def _div_two(a, a_lo, b, b_lo, out):
 
 
 def _div_two_unit(a, a_lo, b, b_lo, out):
-    """``_div_two`` where b is 1 + e^(−|x|), in [1, 2]: C's div_two_unit_fast, whose remainder by FMA is the exact one
-    that ``_div_two`` forms from Dekker's product (the same bits)."""
+    """``_div_two`` where b is 1 + e^(−|x|), in [1, 2], and |a| ≤ 1: C's div_two_unit_fast, whose remainder by FMA is
+    the exact one that ``_div_two`` forms from Dekker's product (the same bits)."""
     return _div_two(a, a_lo, b, b_lo, out)
 
 

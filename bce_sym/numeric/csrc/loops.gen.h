@@ -804,7 +804,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two_unit_fast(r20, r21, r3, r4, &r23, &tiny);
+        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -1105,9 +1105,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two_unit_fast(r12, r13, r3, r4, &r15, &tiny);
+        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two_unit_fast(r14, r15, r3, r4, &r17, &tiny);
+        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
         const double r18 = round_two(r16, r17);
         out[0][i] = r18;
     }
@@ -2429,7 +2429,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
@@ -2581,7 +2581,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
@@ -2947,9 +2947,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
@@ -3082,9 +3082,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
     }
@@ -8771,7 +8771,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
         double r39;
         const double r38 = mul_pair(r33, r34, r36, r37, &r39);
         double r41;
-        const double r40 = div_two_unit_fast(r38, r39, r24, r25, &r41, &tiny);
+        const double r40 = div_two_fast(r38, r39, r24, r25, &r41, &tiny);
         const double r42 = -r40;
         const double r43 = -r41;
         double r45;
@@ -9194,7 +9194,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two_unit_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
@@ -9380,7 +9380,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
         double r24;
         const double r23 = mul_two(r21, r22, r5, &r24);
         double r26;
-        const double r25 = div_two_unit_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
         const double r27 = r25 * t;
         const double r28 = r26 * t;
         const double r29 = round_two(r27, r28);
@@ -11475,7 +11475,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARG
         double r21;
         const double r20 = mul_pair(r15, r16, r18, r19, &r21);
         double r23;
-        const double r22 = div_two_unit_fast(r20, r21, r3, r4, &r23, &tiny);
+        const double r22 = div_two_fast(r20, r21, r3, r4, &r23, &tiny);
         const double r24 = -r22;
         const double r25 = -r23;
         double r27;
@@ -11637,9 +11637,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARG
         double r13;
         const double r12 = mul_pair(r10, r11, r1, r2, &r13);
         double r15;
-        const double r14 = div_two_unit_fast(r12, r13, r3, r4, &r15, &tiny);
+        const double r14 = div_two_fast(r12, r13, r3, r4, &r15, &tiny);
         double r17;
-        const double r16 = div_two_unit_fast(r14, r15, r3, r4, &r17, &tiny);
+        const double r16 = div_two_fast(r14, r15, r3, r4, &r17, &tiny);
         double r19;
         const double r18 = mul_two(r16, r17, w, &r19);
         const double r20 = round_two(r18, r19);
@@ -12367,7 +12367,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12446,7 +12446,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_la
         double r16;
         const double r15 = mul_two(r13, r14, r11, &r16);
         double r18;
-        const double r17 = div_two_unit_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
         const double r19 = r17 * t;
         const double r20 = r18 * t;
         double r22;
@@ -12637,9 +12637,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -12708,9 +12708,9 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_la
         double r12;
         const double r11 = mul_two(r1, r2, r10, &r12);
         double r14;
-        const double r13 = div_two_unit_fast(r11, r12, r3, r4, &r14, &tiny);
+        const double r13 = div_two_fast(r11, r12, r3, r4, &r14, &tiny);
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r3, r4, &r16, &tiny);
+        const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         double r18;
         const double r17 = mul_two(r15, r16, w, &r18);
         const double r19 = round_two(r17, r18);
@@ -15477,7 +15477,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK
         double r44;
         const double r43 = mul_pair(r38, r39, r41, r42, &r44);
         double r46;
-        const double r45 = div_two_unit_fast(r43, r44, r29, r30, &r46, &tiny);
+        const double r45 = div_two_fast(r43, r44, r29, r30, &r46, &tiny);
         const double r47 = -r45;
         const double r48 = -r46;
         double r50;
@@ -15716,7 +15716,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two_unit_fast(r28, r29, r23, r24, &r31, &tiny);
+        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
@@ -15823,7 +15823,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         double r29;
         const double r28 = mul_two(r26, r27, r5, &r29);
         double r31;
-        const double r30 = div_two_unit_fast(r28, r29, r23, r24, &r31, &tiny);
+        const double r30 = div_two_fast(r28, r29, r23, r24, &r31, &tiny);
         const double r32 = r30 * t;
         const double r33 = r31 * t;
         double r35;
