@@ -40,7 +40,8 @@ BLOCK = 16384
 #: and left float32-weighted and float16 inputs, which nditer casts through buffers, unchanged).
 BLOCK_COMPILED = 1 << 18
 #: The domains whose arguments a compiled kernel tests itself, returning None where a value lies outside (the
-#: C printer's _C_DOMAINS): one pass fewer over labels and probabilities (5–9% of a soft-label call, measured).
+#: C printer's _C_DOMAINS): one pass fewer over them (logistic_loss 9–20% faster, bce 5–10%, soft-label losses
+#: 3–8%, measured).
 _KERNEL_DOMAINS = (_UNIT, _PM)
 
 

@@ -110,10 +110,12 @@ VECTOR_TARGET ALWAYS_INLINE static inline double div_two(double a_hi, double a_l
  * bits), and a tiny dividend, which div_two scales, set in *outside for the caller to redo the chunk with div_two.
  * NOTE: the scaling's test, blend and four products were 13% of the binary float64 gradient's loop (measured in a
  * throwaway harness); a dividend below 2^-800 is e^-|x| past |x| = 554 or a label below 2^-800. */
+ALWAYS_INLINE static inline lane_flag tiny_dividend(double a_hi) { return (fabs(a_hi) < 0x1p-800) & (a_hi != 0.0); }
+
 VECTOR_TARGET ALWAYS_INLINE static inline double div_two_fast(double a_hi, double a_lo, double b_hi, double b_lo,
                                                                double *lo, lane_flag *outside)
 {
-    *outside |= (fabs(a_hi) < 0x1p-800) & (a_hi != 0.0);
+    *outside |= tiny_dividend(a_hi);
     return div_two_unscaled(a_hi, a_lo, b_hi, b_lo, lo);
 }
 
@@ -125,7 +127,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline double div_two_fast(double a_hi, doubl
 VECTOR_TARGET ALWAYS_INLINE static inline double div_two_unit_fast(double a_hi, double a_lo, double b_hi, double b_lo,
                                                                     double *lo, lane_flag *outside)
 {
-    *outside |= (fabs(a_hi) < 0x1p-800) & (a_hi != 0.0);
+    *outside |= tiny_dividend(a_hi);
     double q = a_hi / b_hi;
     double r = fma(-q, b_hi, a_hi);
     *lo = ((r + a_lo) - q * b_lo) / b_hi;
