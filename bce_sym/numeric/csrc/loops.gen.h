@@ -502,7 +502,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -537,7 +537,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -563,7 +563,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -593,7 +593,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -643,7 +643,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -670,7 +670,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -691,7 +691,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -715,7 +715,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_single_direct_out(DIREC
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -775,7 +775,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -817,7 +817,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -844,7 +844,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -875,7 +875,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -938,7 +938,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -977,7 +977,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -1002,7 +1002,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -1030,7 +1030,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_single_direct_out(
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -1084,7 +1084,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -1116,7 +1116,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -1138,7 +1138,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -1164,7 +1164,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_single_direct_out(DIRECT_OUT_
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -1204,7 +1204,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -1225,7 +1225,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -1241,7 +1241,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -1260,7 +1260,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_single_direct_out(
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -1294,7 +1294,7 @@ VECTOR_TARGET LOOP static void logistic_loss_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1315,7 +1315,7 @@ VECTOR_TARGET LOOP static int logistic_loss_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1334,7 +1334,7 @@ VECTOR_TARGET LOOP static int logistic_loss_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1353,7 +1353,7 @@ VECTOR_TARGET LOOP static int logistic_loss_ziv(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_ziv_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
@@ -1397,7 +1397,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1425,7 +1425,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1446,7 +1446,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
@@ -1470,7 +1470,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_single_direct_out(DIRECT_OUT_AR
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= (fabs((double)in1[i]) != 1.0) & ((double)in1[i] == (double)in1[i]);
@@ -1509,7 +1509,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1530,7 +1530,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1546,7 +1546,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
@@ -1565,7 +1565,7 @@ VECTOR_TARGET LOOP static int logistic_loss_hess_single_direct_out(DIRECT_OUT_AR
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= (fabs((double)in1[i]) != 1.0) & ((double)in1[i] == (double)in1[i]);
@@ -1609,7 +1609,7 @@ VECTOR_TARGET LOOP static void bce_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1641,7 +1641,7 @@ VECTOR_TARGET LOOP static int bce_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1662,7 +1662,7 @@ VECTOR_TARGET LOOP static int bce_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
@@ -1686,7 +1686,7 @@ VECTOR_TARGET LOOP static int bce_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
@@ -1731,7 +1731,7 @@ VECTOR_TARGET LOOP static void bce_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1759,7 +1759,7 @@ VECTOR_TARGET LOOP static int bce_grad_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1777,7 +1777,7 @@ VECTOR_TARGET LOOP static int bce_grad_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
@@ -1798,7 +1798,7 @@ VECTOR_TARGET LOOP static int bce_grad_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
@@ -1842,7 +1842,7 @@ VECTOR_TARGET LOOP static void bce_hess_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1872,7 +1872,7 @@ VECTOR_TARGET LOOP static int bce_hess_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -1892,7 +1892,7 @@ VECTOR_TARGET LOOP static int bce_hess_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
@@ -1915,7 +1915,7 @@ VECTOR_TARGET LOOP static int bce_hess_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
@@ -2119,7 +2119,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector_labels(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2145,7 +2145,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single_labels(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2171,7 +2171,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2321,7 +2321,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector_labels(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2339,7 +2339,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single_labels(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2357,7 +2357,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
         const float t = 1.0f - (in[1][i] + in[1][i]);
@@ -2557,7 +2557,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2592,7 +2592,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2620,7 +2620,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2652,7 +2652,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -2811,7 +2811,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2837,7 +2837,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2857,7 +2857,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -2880,7 +2880,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3062,7 +3062,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3093,7 +3093,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3118,7 +3118,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3147,7 +3147,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_labels_direct_o
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3275,7 +3275,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3296,7 +3296,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -3312,7 +3312,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -3331,7 +3331,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_labe
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -3407,7 +3407,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -3470,7 +3470,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -3533,7 +3533,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -3599,7 +3599,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -3755,7 +3755,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_exact(CHUNK_
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -3851,7 +3851,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -3947,7 +3947,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -4047,7 +4047,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -4183,7 +4183,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -4227,7 +4227,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -4244,7 +4244,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
         const double yhat = (double)in[0][i];
@@ -4264,7 +4264,7 @@ VECTOR_TARGET LOOP static int bce_grad_soft_single_direct_out(DIRECT_OUT_ARGS)
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
         const double yhat = (double)in0[i];
@@ -4313,7 +4313,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4348,7 +4348,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4383,7 +4383,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -4421,7 +4421,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_single_direct_out(DI
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -4514,7 +4514,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4575,7 +4575,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4636,7 +4636,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -4700,7 +4700,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -4820,7 +4820,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4882,7 +4882,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -4944,7 +4944,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -5009,7 +5009,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_single_direct_out(D
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -5185,7 +5185,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_exact(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -5302,7 +5302,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_vector(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -5419,7 +5419,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single(CHUNK_ARGS
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -5539,7 +5539,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_single_direct_out
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -5724,7 +5724,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_exact(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -5795,7 +5795,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_vector(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -5866,7 +5866,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single(CHUNK_AR
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -5940,7 +5940,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_single_direct_o
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -6058,7 +6058,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -6108,7 +6108,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_vector(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -6158,7 +6158,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -6212,7 +6212,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_single_di
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -6353,7 +6353,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -6447,7 +6447,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vecto
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -6541,7 +6541,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -6639,7 +6639,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -6825,7 +6825,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_exact(C
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -6920,7 +6920,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_vector(C
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -7015,7 +7015,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single(C
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -7114,7 +7114,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_single_d
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -7389,7 +7389,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -7572,7 +7572,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_vector
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -7755,7 +7755,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -7942,7 +7942,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_single
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -8230,7 +8230,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -8338,7 +8338,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_vect
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -8446,7 +8446,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -8558,7 +8558,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_sing
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -8724,7 +8724,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -8785,7 +8785,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -8823,7 +8823,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -8866,7 +8866,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_single_direct_out(DIRECT_
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -8957,7 +8957,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -9013,7 +9013,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_vector(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -9048,7 +9048,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -9087,7 +9087,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_single_direct_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -9392,7 +9392,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector_labels(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9425,7 +9425,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -9463,7 +9463,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_labels_dire
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -9694,7 +9694,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9718,7 +9718,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
@@ -9746,7 +9746,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; int soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
@@ -9845,7 +9845,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -9923,7 +9923,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -9994,7 +9994,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -10069,7 +10069,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -10187,7 +10187,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -10237,7 +10237,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_vector(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -10279,7 +10279,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -10325,7 +10325,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_single_direct_ou
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -10482,7 +10482,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -10600,7 +10600,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -10708,7 +10708,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -10821,7 +10821,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -10998,7 +10998,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_odd_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11070,7 +11070,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_vecto
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11131,7 +11131,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in[0][i];
         domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
@@ -11197,7 +11197,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = (double)in0[i];
         domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
@@ -11296,7 +11296,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11367,7 +11367,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHU
 
 VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11445,7 +11445,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11535,7 +11535,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11615,7 +11615,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_times_weight_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11677,7 +11677,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_unweighted_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -11728,7 +11728,7 @@ VECTOR_TARGET LOOP static void logistic_loss_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -11786,7 +11786,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -11844,7 +11844,7 @@ VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -11905,7 +11905,7 @@ VECTOR_TARGET LOOP static void bce_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -11973,7 +11973,7 @@ VECTOR_TARGET LOOP static void bce_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -12039,7 +12039,7 @@ VECTOR_TARGET LOOP static void bce_hess_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_hess_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -12421,7 +12421,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12551,7 +12551,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12687,7 +12687,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact_la
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12798,7 +12798,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -12906,7 +12906,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -13104,7 +13104,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_times_weight
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -13267,7 +13267,7 @@ VECTOR_TARGET LOOP static void bce_grad_soft_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
         const double yhat = in[0][i];
@@ -13357,7 +13357,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_odd_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -13466,7 +13466,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -13615,7 +13615,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_times_weight_exact
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -13833,7 +13833,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_triple_times_weight_exa
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_triple_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -14060,7 +14060,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pair_odd_times_weight_e
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pair_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -14207,7 +14207,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_odd_times_we
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -14364,7 +14364,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_time
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -14579,7 +14579,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_times_w
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -14896,7 +14896,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_triple_times
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_triple_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -15226,7 +15226,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_pair_odd_tim
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_pair_odd_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -15424,7 +15424,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_times_weight_exact(CHUNK
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -15560,7 +15560,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_unweighted_times_weight_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; lane_flag domain = 0;
+    lane_flag outside = 0; lane_flag tiny = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -16110,7 +16110,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
@@ -16355,7 +16355,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_we
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag domain = 0;
+    lane_flag outside = 0; int domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
