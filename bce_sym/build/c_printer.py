@@ -187,14 +187,19 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
         lines += [f"    const float *restrict in{k} = in[{k}];" for k, a in enumerate(spec.arguments)
                   if a.name in used or tested[k] or (labels and a.name == "t") or (product and a.name == "s")]
         lines += [f"    float *restrict out{k} = out[{k}];" for k in range(len(results))]
-    # NOTE: outside is 64 bits a lane (lane_flag, primitives.h), soft and domain (the loop's own flags) are _carrier's
-    # width; div_two_fast flags into tiny: a third flag into outside (log1p(e^z), e^z and a division) stopped gcc 12
-    # vectorising the loop (measured).
+    # NOTE: the loop's own flags (soft, domain) have _carrier's width, and outside 64 bits a lane (lane_flag,
+    # primitives.h) beside them; div_two_fast flags into tiny: a third flag into outside (log1p(e^z), e^z and a
+    # division) stopped gcc 12 vectorising the loop (measured).
     tiny = " lane_flag tiny = 0;" if any("&tiny" in line for line in body) else ""
     carrier = _carrier(body, variant)
+    own = labels or any(tested)
+    if flags and not own:
+        # NOTE: no flag of the loop's own to carry the width: the primitives flag into each element's lane_flag, and
+        # outside, of the carrier's width, gathers them (sigmoid 6% faster on AVX-512, 22% on AVX2; measured).
+        body = ["lane_flag lane = 0;"] + [line.replace("&outside", "&lane") for line in body] + ["outside |= lane;"]
     if flags:
-        lines.append("    lane_flag outside = 0;" + tiny + (f" {carrier} soft = 0;" if labels else "")
-                     + (f" {carrier} domain = 0;" if any(tested) else ""))
+        lines.append(f"    {'lane_flag' if own else carrier} outside = 0;" + tiny
+                     + (f" {carrier} soft = 0;" if labels else "") + (f" {carrier} domain = 0;" if any(tested) else ""))
     lines.append("    for (Py_ssize_t i = 0; i < n; i++) {")
     lines += ["        " + line for line in body]
     lines.append("    }")

@@ -318,12 +318,13 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const int r5 = s >= 0.0;
@@ -333,38 +334,43 @@ VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
         const double r8 = div_two_unit_fast(r6, r7, r3, r4, &r9, &tiny);
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -373,16 +379,18 @@ VECTOR_TARGET LOOP static int sigmoid_single_direct_out(DIRECT_OUT_ARGS)
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out0[i] = (float)r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -406,64 +414,72 @@ VECTOR_TARGET LOOP static void log_sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int log_sigmoid_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
         double r3;
-        const double r2 = log1p_exp_two_fast(r1, &r3, &outside);
+        const double r2 = log1p_exp_two_fast(r1, &r3, &lane);
         const double r4 = -r2;
         const double r5 = -r3;
         double r7;
         const double r6 = add_two(r0, 0.0, r4, r5, &r7);
         const double r8 = round_two(r6, r7);
         out[0][i] = r8;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = log1p_core_single(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int log_sigmoid_ziv_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double r0 = np_minimum_number(s, 0.0);
         const double r1 = copysign(s, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = log1p_core_table_free(r2);
         const double r4 = r0 - r3;
         out[0][i] = r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -1961,8 +1977,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
@@ -1976,28 +1993,30 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_vector(CHUNK_ARGS)
         const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
-        const double r9 = log1p_exp_two_fast(r8, &r10, &outside);
+        const double r9 = log1p_exp_two_fast(r8, &r10, &lane);
         double r12;
         const double r11 = add_two(r7, 0.0, r9, r10, &r12);
         double r14;
         const double r13 = mul_two(r11, r12, r5, &r14);
         const double r15 = round_two(r13, r14);
         out[0][i] = r15;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -2008,21 +2027,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_single(CHUNK_ARGS)
         const double r11 = r7 + r10;
         const double r12 = r5 * r11;
         out[0][i] = r12;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -2033,21 +2054,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv(CHUNK_ARGS)
         const double r11 = r7 + r10;
         const double r12 = r5 * r11;
         out[0][i] = r12;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -2058,6 +2081,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_ziv_direct(DIRECT_ARGS)
         const double r11 = r7 + r10;
         const double r12 = r5 * r11;
         out[0][i] = r12;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2214,70 +2238,78 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_exact(CHUNK_ARG
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
-        const double r3 = log1p_exp_two_fast(r2, &r4, &outside);
+        const double r3 = log1p_exp_two_fast(r2, &r4, &lane);
         double r6;
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         out[0][i] = r7;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_ziv_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_table_free(r3);
         const double r5 = r1 + r4;
         out[0][i] = r5;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2406,15 +2438,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
@@ -2434,20 +2467,22 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_vector(CHUNK_ARGS)
         const double r20 = r18 * t;
         const double r21 = round_two(r19, r20);
         out[0][i] = r21;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = t * 0.5;
         const double r5 = 0.5 + r4;
@@ -2461,20 +2496,22 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single(CHUNK_ARGS)
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = t * 0.5;
         const double r5 = 0.5 + r4;
@@ -2488,6 +2525,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct(DIRECT_A
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2498,14 +2536,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = t * 0.5;
         const double r5 = 0.5 + r4;
@@ -2519,6 +2558,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_single_direct_out(DIRE
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2703,14 +2743,15 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
@@ -2722,44 +2763,49 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
         out[0][i] = r13;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
         const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
         const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2769,19 +2815,21 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_dire
     const float *restrict in0 = in[0];
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
-        const double r2 = exp_fast_single(r1, &outside);
+        const double r2 = exp_fast_single(r1, &lane);
         const double r3 = 1.0 + r2;
         const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
         const double r5 = np_maximum_number(r2, r4);
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -2928,14 +2976,15 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
@@ -2952,19 +3001,21 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_vector(CHUNK_ARGS)
         const double r15 = div_two_fast(r13, r14, r3, r4, &r16, &tiny);
         const double r17 = round_two(r15, r16);
         out[0][i] = r17;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = t * 0.5;
         const double r4 = 0.5 + r3;
@@ -2976,19 +3027,21 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single(CHUNK_ARGS)
         const double r10 = r9 / r2;
         const double r11 = r10 / r2;
         out[0][i] = r11;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = t * 0.5;
         const double r4 = 0.5 + r3;
@@ -3000,6 +3053,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct(DIRECT_A
         const double r10 = r9 / r2;
         const double r11 = r10 / r2;
         out[0][i] = r11;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -3010,13 +3064,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
     const float *restrict in1 = in[1];
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = t * 0.5;
         const double r4 = 0.5 + r3;
@@ -3028,6 +3083,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_single_direct_out(DIRE
         const double r10 = r9 / r2;
         const double r11 = r10 / r2;
         out0[i] = (float)r11;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -3190,12 +3246,13 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
@@ -3204,36 +3261,41 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_vector(CHUN
         const double r7 = div_two_unit_fast(r5, r6, r3, r4, &r8, &tiny);
         const double r9 = round_two(r7, r8);
         out[0][i] = r9;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out[0][i] = r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -3242,15 +3304,17 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_single_dire
 {
     const float *restrict in0 = in[0];
     float *restrict out0 = out[0];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double r0 = copysign(s, -1.0);
-        const double r1 = exp_fast_single(r0, &outside);
+        const double r1 = exp_fast_single(r0, &lane);
         const double r2 = 1.0 + r1;
         const double r3 = r1 / r2;
         const double r4 = r3 / r2;
         out0[i] = (float)r4;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -9163,8 +9227,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    int outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
@@ -9178,14 +9243,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
-        const double r9 = log1p_exp_two_fast(r8, &r10, &outside);
+        const double r9 = log1p_exp_two_fast(r8, &r10, &lane);
         double r12;
         const double r11 = add_two(r7, 0.0, r9, r10, &r12);
         double r14;
         const double r13 = mul_two(r11, r12, r5, &r14);
         const double r15 = round_two(r13, r14);
         double r17;
-        const double r16 = exp_two_nonpositive_fast(r8, &r17, &outside);
+        const double r16 = exp_two_nonpositive_fast(r8, &r17, &lane);
         double r19;
         const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
         const int r20 = r6 >= 0.0;
@@ -9200,21 +9265,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_vector(CHUNK_ARGS)
         const double r29 = round_two(r27, r28);
         out[0][i] = r15;
         out[1][i] = r29;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -9232,21 +9299,23 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single(CHUNK_ARGS)
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double p_w = (double)in[2][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -9264,6 +9333,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct(DIRE
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -9275,15 +9345,16 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
     const float *restrict in2 = in[2];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double p_w = (double)in2[i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = t * 0.5;
@@ -9301,6 +9372,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_single_direct_out(
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
         out1[i] = (float)r18;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -9526,20 +9598,21 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    int outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
-        const double r3 = log1p_exp_two_fast(r2, &r4, &outside);
+        const double r3 = log1p_exp_two_fast(r2, &r4, &lane);
         double r6;
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         double r9;
-        const double r8 = exp_two_nonpositive_fast(r2, &r9, &outside);
+        const double r8 = exp_two_nonpositive_fast(r2, &r9, &lane);
         double r11;
         const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
@@ -9552,20 +9625,22 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r19 = round_two(r17, r18);
         out[0][i] = r7;
         out[1][i] = r19;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
@@ -9575,20 +9650,22 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
+        outside |= lane;
     }
     return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_direct(DIRECT_ARGS)
 {
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in[0][i];
         const double t = (double)in[1][i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
@@ -9598,6 +9675,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -9608,14 +9686,15 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
     const float *restrict in1 = in[1];
     float *restrict out0 = out[0];
     float *restrict out1 = out[1];
-    lane_flag outside = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = (double)in0[i];
         const double t = (double)in1[i];
         const double r0 = s * t;
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
-        const double r3 = exp_fast_single(r2, &outside);
+        const double r3 = exp_fast_single(r2, &lane);
         const double r4 = log1p_core_single(r3);
         const double r5 = r1 + r4;
         const double r6 = 1.0 + r3;
@@ -9625,6 +9704,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
         out1[i] = (float)r10;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -12107,8 +12187,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact(CHUNK_A
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
@@ -12123,7 +12204,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
-        const double r9 = log1p_exp_two_fast(r8, &r10, &outside);
+        const double r9 = log1p_exp_two_fast(r8, &r10, &lane);
         double r12;
         const double r11 = add_two(r7, 0.0, r9, r10, &r12);
         double r14;
@@ -12135,6 +12216,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
         const int r19 = r18 <= 0.0;
         const double r20 = r19 ? r15 : r17;
         out[0][i] = r20;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -12231,8 +12313,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_ex
 
 VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
@@ -12240,7 +12323,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
-        const double r3 = log1p_exp_two_fast(r2, &r4, &outside);
+        const double r3 = log1p_exp_two_fast(r2, &r4, &lane);
         double r6;
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         double r8;
@@ -12250,6 +12333,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         out[0][i] = r12;
+        outside |= lane;
     }
     return (outside != 0);
 }
@@ -12343,8 +12427,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
@@ -12352,7 +12437,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const double r6 = t * 0.5;
@@ -12377,6 +12462,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_times_weight_vector(CH
         const int r25 = r24 <= 0.0;
         const double r26 = r25 ? r21 : r23;
         out[0][i] = r26;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
@@ -12491,15 +12577,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
@@ -12516,6 +12603,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const int r17 = r16 <= 0.0;
         const double r18 = r17 ? r13 : r15;
         out[0][i] = r18;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
@@ -12617,15 +12705,16 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CH
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const double r5 = t * 0.5;
@@ -12647,6 +12736,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_times_weight_vector(CH
         const int r21 = r20 <= 0.0;
         const double r22 = r21 ? r17 : r19;
         out[0][i] = r22;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
@@ -12748,13 +12838,14 @@ VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    short outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         double r6;
@@ -12768,6 +12859,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_hess_binary_unweighted_times_weigh
         const int r13 = r12 <= 0.0;
         const double r14 = r13 ? r9 : r11;
         out[0][i] = r14;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
@@ -15679,8 +15771,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_times_weight_exac
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    int outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double p_w = in[2][i];
@@ -15695,7 +15788,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r7 = np_maximum_number(r6, 0.0);
         const double r8 = copysign(r6, -1.0);
         double r10;
-        const double r9 = log1p_exp_two_fast(r8, &r10, &outside);
+        const double r9 = log1p_exp_two_fast(r8, &r10, &lane);
         double r12;
         const double r11 = add_two(r7, 0.0, r9, r10, &r12);
         double r14;
@@ -15707,7 +15800,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const int r19 = r18 <= 0.0;
         const double r20 = r19 ? r15 : r17;
         double r22;
-        const double r21 = exp_two_nonpositive_fast(r8, &r22, &outside);
+        const double r21 = exp_two_nonpositive_fast(r8, &r22, &lane);
         double r24;
         const double r23 = add_two_ordered(1.0, 0.0, r21, r22, &r24);
         const int r25 = r6 >= 0.0;
@@ -15727,6 +15820,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_times_weight_vecto
         const double r39 = r38 ? r34 : r36;
         out[0][i] = r20;
         out[1][i] = r39;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
@@ -15881,8 +15975,9 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0;
+    int outside = 0; lane_flag tiny = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
         const double s = in[0][i];
         const double t = in[1][i];
         const double w = in[2][i];
@@ -15890,7 +15985,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r1 = np_maximum_number(r0, 0.0);
         const double r2 = copysign(r0, -1.0);
         double r4;
-        const double r3 = log1p_exp_two_fast(r2, &r4, &outside);
+        const double r3 = log1p_exp_two_fast(r2, &r4, &lane);
         double r6;
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         double r8;
@@ -15900,7 +15995,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
+        const double r13 = exp_two_nonpositive_fast(r2, &r14, &lane);
         double r16;
         const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
@@ -15918,6 +16013,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const double r29 = r28 ? r24 : r26;
         out[0][i] = r12;
         out[1][i] = r29;
+        outside |= lane;
     }
     return ((outside | tiny) != 0);
 }
