@@ -124,7 +124,11 @@ def _evaluate(
     )
     # NOTE: small inputs get scratch buffers of their own size, not a whole block's.
     block = max(1, min(BLOCK_COMPILED if compiled else BLOCK, count))
-    op_dtypes = [a.dtype if native and a.dtype == numpy.float32 else numpy.float64 for a in arrays]
+    # NOTE: compiled kernels also read float32 arguments of a float64-grade call themselves (widened exactly, a
+    # chunk at a time on the stack): nditer's casting copies cost 5.6 ms for three 5·10⁶-element arrays (measured).
+    # What reads a block's arguments in Python (exact redos, limits, tails) takes them widened (``_wide``).
+    own_float32 = compiled and all(row is None or row[0] in COMPILED for row in plain)
+    op_dtypes = [a.dtype if a.dtype == numpy.float32 and (native or own_float32) else numpy.float64 for a in arrays]
     iterator = numpy.nditer(
         [*arrays, *outputs],
         flags=["external_loop", "buffered", "zerosize_ok"],
@@ -199,10 +203,10 @@ def _evaluate(
             rows = (kernels[0][0], kernels[1], len(kernels[0][1]))
             _, checked, general = evaluate_block(chunk, values if fused else values[0], rows, None)
             if plain_undecided and general and _has_nan(values[-1]):
-                _redo_undecided(plain_names[0], chunk[0], chunk[1], values[-1], odd, None, pw_of(chunk))
+                _redo_undecided(plain_names[0], _wide(chunk[0]), _wide(chunk[1]), values[-1], odd, None, pw_of(chunk))
         value = values[0]
         if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
-            _apply_limits(dispatch.limits_of, chunk[0], chunk[1], pw_of(chunk), value)
+            _apply_limits(dispatch.limits_of, _wide(chunk[0]), _wide(chunk[1]), pw_of(chunk), value)
         if weight_index is not None:
             w = chunk[weight_index]
             # NOTE: a loss beyond the float range (inf) with weight 0 is 0, not IEEE's 0·∞ = NaN.
@@ -216,7 +220,7 @@ def _evaluate(
     pw_index = len(arguments) if pos_weight is not None else None
 
     def pw_of(chunk: list[numpy.ndarray]) -> numpy.ndarray | None:
-        return None if pw_index is None else chunk[pw_index]
+        return None if pw_index is None else _wide(chunk[pw_index])
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
@@ -230,9 +234,10 @@ def _evaluate(
 
     def in_tail(chunk: list[numpy.ndarray], general: bool) -> bool:
         """Whether the block may hold tail elements (``general``: its labels need not be 0 or 1)."""
-        pw = None if pos_weight is None or pw_once else chunk[pw_index]
-        return tail is not None and _tail_possible(chunk[0], chunk[1], pw, general and tail[1] == "y",
-                                                   tail[1] == "p")
+        if tail is None:
+            return False
+        pw = None if pos_weight is None or pw_once else pw_of(chunk)
+        return _tail_possible(_wide(chunk[0]), _wide(chunk[1]), pw, general and tail[1] == "y", tail[1] == "p")
 
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.
@@ -243,7 +248,7 @@ def _evaluate(
             if summing:
                 returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
                 if undecided and general and _has_nan(chunk[-1]):
-                    _redo_undecided(names_used[0], chunk[0], chunk[1], chunk[-1], odd, None, pw_of(chunk))
+                    _redo_undecided(names_used[0], _wide(chunk[0]), _wide(chunk[1]), chunk[-1], odd, None, pw_of(chunk))
                 # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need;
                 # a block that may hold tail elements is computed again value by value, as is one with weights.
                 if not in_tail(chunk, general) and (math.isfinite(returned) or not limits or checked):
@@ -252,8 +257,8 @@ def _evaluate(
             values = (value, chunk[-1]) if fused else (value,)
             _, checked, general = evaluate_block(chunk, values if fused else value)
             if undecided and general and _has_nan(values[-1]):
-                w = chunk[weight_index] if in_kernel else None
-                _redo_undecided(names_used[0], chunk[0], chunk[1], values[-1], odd, w, pw_of(chunk))
+                w = _wide(chunk[weight_index]) if in_kernel else None
+                _redo_undecided(names_used[0], _wide(chunk[0]), _wide(chunk[1]), values[-1], odd, w, pw_of(chunk))
             if in_kernel:
                 if not all(math.isfinite(numpy.add.reduce(v)) for v in values):
                     # NOTE: where a weighted value is not finite (a limit at an end of the domain, 0·∞, an
@@ -265,8 +270,8 @@ def _evaluate(
             else:
                 weighed(chunk, values, None, checked, general)
             if in_tail(chunk, general):
-                _redo_tail(quantity, chunk[0], chunk[1], pw_of(chunk),
-                           None if weight_index is None else chunk[weight_index], values)
+                _redo_tail(quantity, _wide(chunk[0]), _wide(chunk[1]), pw_of(chunk),
+                           None if weight_index is None else _wide(chunk[weight_index]), values)
             if reduction != "none":
                 total += float(numpy.add.reduce(value))
     if reduction == "none":
@@ -280,6 +285,11 @@ def _evaluate(
         if fused:
             return loss, _round_to(outputs[-1], result_dtype)
     return (loss, outputs[-1]) if fused else loss
+
+
+def _wide(values: numpy.ndarray | None) -> numpy.ndarray | None:
+    """A block's argument as float64 for the passes in Python (a compiled kernel may have read it as float32)."""
+    return values if values is None or values.dtype == numpy.float64 else values.astype(numpy.float64)
 
 
 def _has_nan(values: numpy.ndarray) -> bool:
