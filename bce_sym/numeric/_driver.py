@@ -127,8 +127,9 @@ def _evaluate(
     # NOTE: compiled kernels also read float32 arguments of a float64-grade call themselves (widened exactly, a
     # chunk at a time on the stack): nditer's casting copies cost 5.6 ms for three 5·10⁶-element arrays (measured).
     # What reads a block's arguments in Python (exact redos, limits, tails) takes them widened (``_wide``).
+    # (A native call's kernels are compiled ones, so it is among them.)
     own_float32 = compiled and all(row is None or row[0] in COMPILED for row in plain)
-    op_dtypes = [a.dtype if a.dtype == numpy.float32 and (native or own_float32) else numpy.float64 for a in arrays]
+    op_dtypes = [a.dtype if a.dtype == numpy.float32 and own_float32 else numpy.float64 for a in arrays]
     iterator = numpy.nditer(
         [*arrays, *outputs],
         flags=["external_loop", "buffered", "zerosize_ok"],
