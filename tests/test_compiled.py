@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bce_sym.build.c_printer import compiled_kernel_names
-from bce_sym.build.specs import WEIGHTED_SUFFIX
+from bce_sym.build.specs import has_float32_grade, kernel_spec
 from bce_sym.numeric import _backend, _elementary, _kernel_tables
 from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.verify.metrics import ulp_error
@@ -237,11 +237,13 @@ def _sigmoid(s: np.ndarray) -> np.ndarray:
         return np.where(s >= 0, 1.0, e) / (1.0 + e)
 
 
-# NOTE: the kernels that take the sample weight serve float64 results only: no float32 grade, no labels.
-UNWEIGHTED_KERNELS = [n for n in compiled_kernel_names() if not n.endswith(WEIGHTED_SUFFIX)]
+# NOTE: of the kernels that take the sample weight, the losses' and the soft logit gradient's first narrow pass have a
+# float32 grade (w times its value); the others serve float64 results only.
+FLOAT32_GRADE_KERNELS = [n for n in compiled_kernel_names() if has_float32_grade(kernel_spec(n))]
+UNWEIGHTED_KERNELS = [n for n in compiled_kernel_names() if not kernel_spec(n).weighted]
 
 
-@pytest.mark.parametrize("name", UNWEIGHTED_KERNELS)
+@pytest.mark.parametrize("name", FLOAT32_GRADE_KERNELS)
 def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(fm, name: str) -> None:
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
@@ -266,6 +268,8 @@ def test_float32_grade_kernels_are_within_2_to_the_minus_49_of_the_float64_ones(
             values = dict(zip(names, columns, strict=True))
             terms = np.abs(1.0 - values["y"]) * _sigmoid(values["s"])
             scale = terms + np.abs(values.get("p_w", 1.0) * values["y"]) * _sigmoid(-values["s"])
+            with np.errstate(over="ignore"):
+                scale = scale * np.abs(values.get("w", 1.0))  # NOTE: a weighted value's terms are w times these
         if name == "bce_with_logits_hess":
             # NOTE: the float32 grade forms the soft coefficient p_w·y + 1 − y in float64, which cancels for
             # p_w < 1 and y near 1 (the float64 kernel carries it in two floats): relative to its terms.
@@ -292,12 +296,13 @@ def test_float32_buffers_are_read_exactly_and_rounded_once(fm, name: str) -> Non
             assert _same(a.astype(np.float32).astype(np.float64), b.astype(np.float64)), name
 
 
-LABEL_KERNELS = [n for n in UNWEIGHTED_KERNELS if "binary" in n and n.startswith("bce_with_logits")]
+LABEL_KERNELS = [n for n in FLOAT32_GRADE_KERNELS if "binary" in n and n.startswith("bce_with_logits")]
 
 
 @pytest.mark.parametrize("name", LABEL_KERNELS)
 def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -> None:
-    assert len(LABEL_KERNELS) == 8  # loss, gradient, hessian, loss and gradient; each also unweighted
+    # NOTE: loss, gradient, hessian, loss and gradient, each also unweighted (p_w = 1); and the weighted losses
+    assert len(LABEL_KERNELS) == 10
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     rng = np.random.default_rng(9)
@@ -328,7 +333,7 @@ def test_out_none_sums_the_first_output_instead_of_storing_it(fm, name: str) -> 
     # NOTE: finite values only (here the first 6000 logits, and no p_w near the float range's end): a sum with an inf
     # or NaN in it is inf or NaN.
     columns = [c[:6000] for c in _columns(names, np.random.default_rng(11), wide_p_w=False)]
-    for suffix in ("",) if name.endswith(WEIGHTED_SUFFIX) else ("", "_float32"):
+    for suffix in ("", "_float32") if has_float32_grade(kernel_spec(name)) else ("",):
         kernel = getattr(fm, name + suffix)
         stored = _run(kernel, columns, 6000, outputs, 0, 0)
         exact = math.fsum(stored[0])

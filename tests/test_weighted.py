@@ -5,7 +5,8 @@ against the existing references times the weight (as a pair), with the compiled 
 kernels; rounding the value first and then multiplying it (what the driver did before) fails the same bar.
 Also the special values (weight 0 at an infinite loss, infinite and NaN weights, the limits at p = 0 and
 1), the reductions, the soft gradient at convergence (the exact path times the weight) and the narrow
-formats (still the float64 value rounded to odd, times the weight, rounded once more).
+formats (float32: the losses w times the float32 grade's value, the gradients' passes deciding w·g, each rounded
+once; float16: the float64 value rounded to odd, times the weight, rounded once more).
 """
 
 from __future__ import annotations
@@ -140,17 +141,69 @@ def test_the_weighted_soft_gradient_at_convergence_is_rounded_once(backend) -> N
             assert error <= 0.5 + 2.0**-20, (a, b, u, c, float(error))
 
 
+def _narrow_columns(quantity: str, labels: str, dtype: str, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """A quantity's positional arguments in ``dtype``: logits N(0, 5²) (probabilities σ of them), labels."""
+    s = rng.normal(0, 5, n)
+    first = 1.0 / (1.0 + np.exp(-s)) if quantity.startswith("bce") and "logits" not in quantity else s
+    second = rng.random(n) if labels == "soft" else rng.choice([0.0, 1.0], n)
+    if quantity.startswith("logistic_loss"):
+        second = 1.0 - 2.0 * second
+    return [first.astype(dtype), second.astype(dtype)]
+
+
+NARROW_CASES = [(q, labels) for q in ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_hess", "bce",
+                                      "logistic_loss") for labels in ("soft", "binary")
+                if labels == "binary" or not q.startswith("logistic_loss")]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_narrow_weighted_results_are_the_odd_float64_value_times_the_weight(dtype: str) -> None:
+@pytest.mark.parametrize(("quantity", "labels"), NARROW_CASES, ids=[f"{q}-{lab}" for q, lab in NARROW_CASES])
+def test_narrow_weighted_results_are_rounded_once_from_the_weighted_value(dtype: str, quantity: str,
+                                                                          labels: str) -> None:
+    # NOTE: float32 losses are w times the float32 grade's value (2^-48) and the gradient's passes decide w·g, each
+    # rounded once; float16 takes the float64 value rounded to odd, times the weight, rounded once more.
     rng = np.random.default_rng(21)
-    s, y = rng.normal(0, 5, 3000).astype(dtype), rng.random(3000).astype(dtype)
+    columns = _narrow_columns(quantity, labels, dtype, 3000, rng)
     w = rng.uniform(0.1, 4.0, 3000).astype(dtype)
-    for quantity in ("bce_with_logits", "bce_with_logits_grad", "bce_with_logits_hess"):
-        computed = getattr(numeric, quantity)(s, y, weight=w)
-        hi, lo = exact_values(quantity, [s.astype(np.float64), y.astype(np.float64)], "float64")
-        exact_hi, exact_lo = _times(hi, lo, w.astype(np.float64))
-        assert computed.dtype == np.dtype(dtype)
-        assert ulp_error(computed, exact_hi, dtype, exact_lo=exact_lo).max() <= 0.5 + 2.0**-20, quantity
+    computed = getattr(numeric, quantity)(*columns, weight=w)
+    hi, lo = exact_values(quantity, [c.astype(np.float64) for c in columns], "float64")
+    exact_hi, exact_lo = _times(hi, lo, w.astype(np.float64))
+    assert computed.dtype == np.dtype(dtype)
+    assert ulp_error(computed, exact_hi, dtype, exact_lo=exact_lo).max() <= 0.5 + 2.0**-20, quantity
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("labels", ["binary", "soft"])
+def test_a_weighted_float32_reduction_is_the_weighted_values_sum(reduction: str, labels: str) -> None:
+    # NOTE: 3·10⁵ elements (the compiled kernels sum chunk by chunk); the exact weighted values summed exactly.
+    rng = np.random.default_rng(31)
+    s, y = _narrow_columns("bce_with_logits", labels, "float32", 300_000, rng)
+    w = rng.uniform(0.0, 3.0, s.size).astype(np.float32)
+    hi, lo = exact_values("bce_with_logits", [s.astype(np.float64), y.astype(np.float64)], "float64")
+    exact = math.fsum(np.concatenate([w * hi, w * lo]).tolist()) / (s.size if reduction == "mean" else 1)
+    total = numeric.bce_with_logits(s, y, weight=w, reduction=reduction)
+    assert total.dtype == np.float32
+    assert abs(float(total) - exact) <= 2.0**-24 * abs(exact), (float(total), exact)
+    # NOTE: an infinite loss (s = −inf at y = 1) with weight 0 adds 0, not IEEE's 0·∞; a NaN weight gives NaN.
+    s[1000], y[1000], w[1000] = -np.inf, 1.0, 0.0
+    assert math.isfinite(numeric.bce_with_logits(s, y, weight=w, reduction=reduction))
+    w[2000] = np.nan
+    assert math.isnan(numeric.bce_with_logits(s, y, weight=w, reduction=reduction))
+
+
+def test_float32_special_weights_are_the_float64_values_times_the_weight_rounded() -> None:
+    p = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 0.3, 0.3, 0.5], np.float32)
+    y = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.5], np.float32)
+    w = np.array([0.0, 3.0, np.inf, 2.5, np.nan, np.inf, 0.0, -0.0], np.float32)
+    s = np.array([800.0, -800.0, 3.0, np.inf, -np.inf, -np.inf, np.nan, 2.0], np.float32)
+    for quantity, first in (("bce", p), ("bce_with_logits", s)):
+        function = getattr(numeric, quantity)
+        wide = function(first.astype(np.float64), y.astype(np.float64), weight=w.astype(np.float64))
+        computed = function(first, y, weight=w)
+        assert computed.dtype == np.float32
+        with np.errstate(over="ignore"):
+            np.testing.assert_array_equal(computed, wide.astype(np.float32), err_msg=quantity)
+        assert np.array_equal(np.signbit(computed), np.signbit(wide)), quantity
 
 
 @pytest.mark.skipif(numeric.BACKEND != "compiled", reason="the compiled extension is not built here")

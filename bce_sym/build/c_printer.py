@@ -31,7 +31,7 @@ import json
 
 from bce_sym.build.c_primitives import PRIMITIVES, primitives_source
 from bce_sym.build.program import BlockKernelPrinter
-from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32
+from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32, has_float32_grade
 from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
@@ -241,12 +241,12 @@ def _c_kernel(spec) -> str | None:
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-    uncompensated = None if spec.weighted else BlockKernelPrinter(
-        spec.arguments, compensate=False, rounding=spec.rounding).program(*spec.expressions)
+    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False, rounding=spec.rounding).program(
+        *spec.expressions, narrow=True) if has_float32_grade(spec) else None
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
         for variant in _C_VARIANTS:
-            if (variant == "ziv" and not _ziv(spec)) or (spec.weighted and variant in ("single", "ziv")):
+            if (variant == "ziv" and not _ziv(spec)) or (uncompensated is None and variant in ("single", "ziv")):
                 continue
             loops.append(_c_loop(spec, uncompensated if variant in ("single", "ziv") else program, variant, labels))
             if variant == ("ziv" if _ziv(spec) else "single"):  # the float32 entry's first pass
@@ -276,8 +276,8 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
             ("_labels", "vector_labels", "exact_labels", 1, " (from labels y)"),
             ("_labels_float32", "single_labels", "exact_labels", 1, " (from labels y, float32 grade)"),
         ]
-    # NOTE: weighted kernels serve float64 results only: no float32-grade loops.
-    return [point for point in points if not (spec.weighted and point[1].startswith("single"))]
+    # NOTE: weighted kernels without a float32 grade (``has_float32_grade``) serve float64 results only.
+    return [point for point in points if has_float32_grade(spec) or not point[1].startswith("single")]
 
 
 def compiled_kernel_names() -> tuple[str, ...]:

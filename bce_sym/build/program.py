@@ -131,12 +131,22 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
         # an ULP), for the float32-grade C loops, whose values are rounded to float32.
         self._compensated = compensate
 
-    def program(self, *exprs: sympy.Expr, two_float: tuple[bool, ...] = ()) -> tuple[list[Instruction], list[str]]:
+    def program(self, *exprs: sympy.Expr, two_float: tuple[bool, ...] = (),
+                narrow: bool = False) -> tuple[list[Instruction], list[str]]:
         """The instructions evaluating ``exprs`` and the registers (or argument names) holding their values;
-        an expression whose ``two_float`` flag is set in two-float arithmetic (``two_float_program``)."""
+        an expression whose ``two_float`` flag is set in two-float arithmetic (``two_float_program``).
+
+        ``narrow``: the float32 grade's program (values rounded once to float32 by the C loops' store), in which a
+        weighted kernel's value (``specs.has_float32_grade``) is a weighted rule's (the soft logit gradient's narrow
+        pass) or else (a loss's) the float64 value times w, one more rounding of 2^-53 beside the grade's 2^-48.
+        """
         self._prog = _Program()
         flags = tuple(two_float) + (False,) * (len(exprs) - len(two_float))
         pairs = TwoFloatEvaluator(self)
+        if narrow and self._weight is not None:
+            return self._prog.instructions, [
+                self._value(e) if is_weighted_rule(e) else self._prog.emit("multiply", (self._value(e), self._weight))
+                for e in exprs]
         if self._weight is not None and not all(flags[k] or is_weighted_rule(e) for k, e in enumerate(exprs)):
             raise CodegenError(f"a weighted kernel's values must be two-float or have a weighted rule: {exprs}")
         results = [pairs.rounded(e, self._weight is not None) if flag else self._value(e)

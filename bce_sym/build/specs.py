@@ -102,8 +102,9 @@ WEIGHTED_SUFFIX = "_times_weight"
 
 #: The roundings whose kernels get a weighted twin: those of float64 results, and the soft logit gradient's narrow
 #: passes (a result rounded again to float32 or narrower: w·(σ(s) − y) decided for those formats, or rounded to
-#: odd; not the fused kernel's, whose loss is the weighted loss's own call). Other weighted results rounded again
-#: to a narrower format are the float64 odd-rounded value times the weight, rounded once more.
+#: odd; the fused kernel's first narrow pass serves float32 results from its float32 grade, ``has_float32_grade``).
+#: Other weighted results rounded again to a narrower format are the float64 odd-rounded value times the weight,
+#: rounded once more (float16 and bfloat16 take the fused loss and gradient as their calls).
 _WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple", "plain-narrow", "two-narrow", "odd")
 
 
@@ -161,15 +162,30 @@ def _specs() -> tuple[KernelSpec, ...]:
         dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
                             second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)
         for row in rows if row.rounding in _WEIGHTED_ROUNDINGS and _takes_weight(row.quantity)
-        and not (row.also and row.rounding.endswith("narrow"))
     ]
     return tuple(rows + weighted)
 
 
 def _takes_weight(name: str) -> bool:
     """Whether the quantity of a form (a specialised one: the quantity it replaces) takes weight=."""
-    name = next((f.replaces for f in SPECIALISED_FORMS if f.quantity == name), name)
-    return quantities.quantity(name).weighted
+    return _quantity_of(name).weighted
+
+
+def _quantity_of(name: str) -> quantities.Quantity:
+    """The quantity of a form (a specialised one: the quantity it replaces)."""
+    return quantities.quantity(next((f.replaces for f in SPECIALISED_FORMS if f.quantity == name), name))
+
+
+def has_float32_grade(spec: KernelSpec) -> bool:
+    """Whether the kernel gets float32-grade loops (``c_printer``'s single and ziv loops): every unweighted kernel,
+    and of the weighted ones a loss's, w times the float32 grade's value (within 2^-48 before w) rounded once to
+    float32 by the store, as the unweighted loss's value is, and the soft logit gradient's first narrow pass, alone
+    or fused with its loss, which decides w·(σ(s) − y) for float32 itself (``"plain-narrow"``: float64 arithmetic
+    in either grade; the loops read float32 inputs where they are). Other weighted kernels (gradients rounded to
+    nearest, second derivatives, fused ones rounded to nearest) serve float64 results only."""
+    if not spec.weighted:
+        return True
+    return (not spec.also and _quantity_of(spec.quantity).derivative == 0) or spec.rounding == "plain-narrow"
 
 
 #: Every kernel the numeric layer runs: one per stable or specialised form, plus a ``pos_weight = 1`` variant.

@@ -21,9 +21,10 @@ x86-64 with AVX2 and FMA, and a C compiler at install time; ``bce_sym.numeric.BA
 fused C loop printed from the same instruction program, with vectorised exp, log1p and log (at most
 0.51 ULP; as two floats within 2^-58 relative) and the softplus log1p(e^(−|s|)) from one table row (as two floats
 within 2^-61, ``csrc/softplus.h``): the NumPy kernels give its values bit for bit. float32 calls
-without a weight read and write float32 directly and use float32-grade exp, log1p and log (below 2^-50
-relative before the one rounding to float32). Reduced losses are summed in the same pass. Elsewhere the
-NumPy kernels run.
+read and write float32 directly and use float32-grade exp, log1p and log (below 2^-50 relative before the
+one rounding to float32); with ``weight`` a loss is w times that value (2^-48), and the logit gradient's
+passes decide w·(σ(s) − y) for float32 themselves. Reduced losses are summed in the same pass, weighted ones
+too. Elsewhere the NumPy kernels run.
 
 Functions (array-likes in, NumPy arrays out; a 0-d array when reduced):
 

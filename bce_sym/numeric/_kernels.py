@@ -3599,6 +3599,61 @@ def bce_with_logits_and_grad_soft_times_weight(s, y, w, out, f, b):
     return out
 
 
+def bce_with_logits_and_grad_soft_odd_times_weight(s, y, w, out, f, b):
+    """s*Piecewise((1 - y, s >= 0), (-y, True)) + log1p(exp(-Abs(s))); Piecewise((-y + 1 -
+    exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.negative(y, out=f[2])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[2], f[0], where=b[0])
+    numpy.copyto(f[0], 0.0)
+    numpy.copyto(f[0], f[1], where=b[0])
+    _mul_two(f[2], f[0], s, out=(f[0], f[2]))
+    numpy.copysign(s, -1.0, out=f[1])
+    _log1p_exp_two_nonpositive(f[1], out=(f[3], f[4]))
+    _add_two(f[0], f[2], f[3], f[4], out=(f[4], f[3]))
+    _mul_two(f[4], f[3], w, out=(f[3], f[4]))
+    _round_two(f[3], f[4], out=f[4])
+    numpy.absolute(f[4], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out[0], f[4])
+    numpy.copyto(out[0], f[3], where=b[0])
+    _exp_nonpositive(f[1], out=f[1])
+    numpy.add(1.0, f[1], out=f[4])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[3])
+    numpy.subtract(1.0, f[3], out=f[2])
+    numpy.subtract(f[2], y, out=f[2])
+    numpy.copyto(f[0], 1.0)
+    numpy.copyto(f[0], -1.0, where=b[0])
+    numpy.negative(y, out=f[5])
+    numpy.copyto(f[5], f[3], where=b[0])
+    numpy.copyto(f[3], 0.0)
+    numpy.copyto(f[3], f[2], where=b[0])
+    numpy.divide(f[1], f[4], out=f[4])
+    numpy.multiply(f[4], 8.881784197001252e-16, out=f[1])
+    numpy.multiply(f[0], f[4], out=f[4])
+    numpy.add(f[5], f[4], out=f[4])
+    numpy.add(f[4], f[3], out=f[3])
+    numpy.absolute(f[4], out=f[4])
+    numpy.absolute(f[3], out=f[5])
+    numpy.add(f[4], f[5], out=f[5])
+    numpy.multiply(f[5], 1.1102230246251565e-16, out=f[5])
+    numpy.add(f[1], f[5], out=f[5])
+    numpy.add(f[5], 3.16e-322, out=f[5])
+    numpy.multiply(f[3], w, out=f[3])
+    numpy.absolute(w, out=f[1])
+    numpy.multiply(f[5], f[1], out=f[1])
+    numpy.absolute(f[3], out=f[5])
+    numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
+    numpy.add(f[5], 5e-324, out=f[5])
+    numpy.add(f[1], f[5], out=f[5])
+    _round_narrow_decided(f[3], f[5], out=out[1])
+    _second_pass(bce_with_logits_grad_soft_two_odd_times_weight, 10, 1, (s, y, w), out[1])
+    return out
+
+
 def bce_with_logits_and_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, b):
     """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
     Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y + (p_w*y -
@@ -3722,6 +3777,78 @@ def bce_with_logits_and_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, 
     numpy.copyto(out[1], f[10])
     numpy.copyto(out[1], f[7], where=b[0])
     _second_pass(bce_with_logits_grad_soft_pos_weight_pair_times_weight, 15, 1, (s, y, p_w, w), out[1])
+    return out
+
+
+def bce_with_logits_and_grad_soft_pos_weight_odd_times_weight(s, y, p_w, w, out, f, b):
+    """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
+    Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y + (p_w*y -
+    y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
+    numpy.negative(y, out=f[0])
+    _two_sum(1.0, f[0], out=(f[0], f[1]))
+    numpy.maximum(s, 0.0, out=f[2])
+    numpy.copysign(s, -1.0, out=f[3])
+    _log1p_exp_two_nonpositive(f[3], out=(f[4], f[5]))
+    _add_two(f[2], 0.0, f[4], f[5], out=(f[2], f[6]))
+    _mul_pair(f[0], f[1], f[2], f[6], out=(f[6], f[2]))
+    _two_prod(p_w, y, out=(f[1], f[0]))
+    numpy.negative(s, out=f[7])
+    numpy.maximum(f[7], 0.0, out=f[7])
+    _add_two(f[7], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _mul_pair(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
+    _add_two(f[6], f[2], f[4], f[5], out=(f[5], f[4]))
+    _mul_two(f[5], f[4], w, out=(f[4], f[5]))
+    _round_two(f[4], f[5], out=f[5])
+    numpy.absolute(f[5], out=f[2])
+    numpy.less_equal(f[2], 0.0, out=b[0])
+    numpy.copyto(out[0], f[5])
+    numpy.copyto(out[0], f[4], where=b[0])
+    _exp_nonpositive(f[3], out=f[3])
+    numpy.add(1.0, f[3], out=f[5])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[4])
+    numpy.subtract(1.0, f[4], out=f[2])
+    numpy.subtract(f[2], y, out=f[2])
+    numpy.copyto(f[6], 1.0)
+    numpy.copyto(f[6], -1.0, where=b[0])
+    numpy.multiply(p_w, y, out=f[0])
+    numpy.negative(f[0], out=f[1])
+    numpy.copyto(f[1], f[4], where=b[0])
+    numpy.copyto(f[7], 0.0)
+    numpy.copyto(f[7], f[2], where=b[0])
+    numpy.add(f[4], f[0], out=f[4])
+    numpy.multiply(f[4], f[3], out=f[8])
+    numpy.divide(f[8], f[5], out=f[5])
+    numpy.absolute(f[4], out=f[8])
+    numpy.multiply(f[8], 8.881784197001252e-16, out=f[8])
+    numpy.absolute(f[2], out=f[2])
+    numpy.multiply(f[2], 2.0, out=f[2])
+    numpy.add(f[8], f[2], out=f[2])
+    numpy.multiply(f[3], f[2], out=f[2])
+    numpy.absolute(f[0], out=f[0])
+    numpy.multiply(f[0], 2.220446049250313e-16, out=f[0])
+    numpy.add(f[2], f[0], out=f[0])
+    numpy.absolute(f[4], out=f[4])
+    numpy.add(1.0, f[4], out=f[4])
+    numpy.multiply(f[4], 3.16e-322, out=f[4])
+    numpy.multiply(f[6], f[5], out=f[5])
+    numpy.add(f[1], f[5], out=f[5])
+    numpy.add(f[5], f[7], out=f[7])
+    numpy.absolute(f[5], out=f[5])
+    numpy.absolute(f[7], out=f[1])
+    numpy.add(f[5], f[1], out=f[1])
+    numpy.multiply(f[1], 1.1102230246251565e-16, out=f[1])
+    numpy.add(f[0], f[1], out=f[1])
+    numpy.add(f[1], f[4], out=f[4])
+    numpy.multiply(f[7], w, out=f[7])
+    numpy.absolute(w, out=f[1])
+    numpy.multiply(f[4], f[1], out=f[1])
+    numpy.absolute(f[7], out=f[4])
+    numpy.multiply(f[4], 2.220446049250313e-16, out=f[4])
+    numpy.add(f[4], 5e-324, out=f[4])
+    numpy.add(f[1], f[4], out=f[4])
+    _round_narrow_decided(f[7], f[4], out=out[1])
+    _second_pass(bce_with_logits_grad_soft_pos_weight_two_odd_times_weight, 15, 1, (s, y, p_w, w), out[1])
     return out
 
 
@@ -3924,10 +4051,22 @@ KERNELS = {
         1,
     ),
     "bce_with_logits_and_grad_soft_times_weight": (bce_with_logits_and_grad_soft_times_weight, ("s", "y", "w"), 10, 1),
+    "bce_with_logits_and_grad_soft_odd_times_weight": (
+        bce_with_logits_and_grad_soft_odd_times_weight,
+        ("s", "y", "w"),
+        6,
+        1,
+    ),
     "bce_with_logits_and_grad_soft_pos_weight_times_weight": (
         bce_with_logits_and_grad_soft_pos_weight_times_weight,
         ("s", "y", "p_w", "w"),
         15,
+        1,
+    ),
+    "bce_with_logits_and_grad_soft_pos_weight_odd_times_weight": (
+        bce_with_logits_and_grad_soft_pos_weight_odd_times_weight,
+        ("s", "y", "p_w", "w"),
+        9,
         1,
     ),
 }

@@ -150,6 +150,8 @@ _UNDECIDED = {
        for form in ("", "_pos_weight") for suffix in ("_odd", "_two_odd", "_pair_odd")},
     **{f"bce_with_logits{name}_soft_pos_weight{suffix}_times_weight": _logit_gradient
        for name, suffix in (("_grad", ""), ("_grad", "_pair"), ("_grad", "_triple"), ("_and_grad", ""))},
+    # NOTE: and fused with the loss (float32 results; the gradient is the second value).
+    **{f"bce_with_logits_and_grad_soft{form}_odd_times_weight": _logit_gradient for form in ("", "_pos_weight")},
 }
 
 

@@ -11415,6 +11415,95 @@ VECTOR_TARGET LOOP static int bce_with_logits_times_weight_vector(CHUNK_ARGS)
     return (outside != 0) | ((domain != 0) << 2);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double w = (double)in[3][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    const float *restrict in3 = in[3];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double w = (double)in3[i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        out0[i] = (float)r13;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -11474,6 +11563,79 @@ VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_vector(CHU
         const int r18 = r17 <= 0.0;
         const double r19 = r18 ? r14 : r16;
         out[0][i] = r19;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        out[0][i] = r9;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        out[0][i] = r9;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double w = (double)in2[i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        out0[i] = (float)r9;
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -11833,6 +11995,69 @@ VECTOR_TARGET LOOP static int logistic_loss_times_weight_vector(CHUNK_ARGS)
     return (outside != 0) | ((domain != 0) << 2);
 }
 
+VECTOR_TARGET LOOP static int logistic_loss_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum_number(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = exp_fast_single(r3, &outside);
+        const double r5 = log1p_core_single(r4);
+        const double r6 = r2 + r5;
+        const double r7 = r6 * w;
+        out[0][i] = r7;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_times_weight_ziv(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum_number(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = exp_fast_single(r3, &outside);
+        const double r5 = log1p_core_table_free(r4);
+        const double r6 = r2 + r5;
+        const double r7 = r6 * w;
+        out[0][i] = r7;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_times_weight_ziv_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
+        const double t = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum_number(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = exp_fast_single(r3, &outside);
+        const double r5 = log1p_core_table_free(r4);
+        const double r6 = r2 + r5;
+        const double r7 = r6 * w;
+        out[0][i] = r7;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
 VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -12017,6 +12242,79 @@ VECTOR_TARGET LOOP static int bce_times_weight_vector(CHUNK_ARGS)
         const int r22 = r21 <= 0.0;
         const double r23 = r22 ? r18 : r20;
         out[0][i] = r23;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= (in[0][i] < 0.0) | (in[0][i] > 1.0);
+        const double yhat = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = log_fast_single(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast_single(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        const double r8 = r7 * w;
+        out[0][i] = r8;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in[0][i] < 0.0) | ((double)in[0][i] > 1.0);
+        const double yhat = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const double r0 = log_fast_single(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast_single(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        const double r8 = r7 * w;
+        out[0][i] = r8;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        domain |= ((double)in0[i] < 0.0) | ((double)in0[i] > 1.0);
+        const double yhat = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double w = (double)in2[i];
+        const double r0 = log_fast_single(yhat, &outside);
+        const double r1 = y * r0;
+        const double r2 = -r1;
+        const double r3 = 1.0 - y;
+        const double r4 = -yhat;
+        const double r5 = log1p_negative_fast_single(r4, &outside);
+        const double r6 = r3 * r5;
+        const double r7 = r2 - r6;
+        const double r8 = r7 * w;
+        out0[i] = (float)r8;
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -12221,6 +12519,93 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector(CHUNK_A
     return (outside != 0);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_ziv(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_ziv_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double w = (double)in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_times_weight_exact_labels(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -12288,6 +12673,90 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_vector_labels(
     return (outside != 0) | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_ziv_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_times_weight_ziv_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
+        const double p_w = (double)in[2][i];
+        const double w = (double)in[3][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = r12 * w;
+        out[0][i] = r13;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -12338,6 +12807,69 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
     return (outside != 0);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_ziv(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_ziv_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -12383,6 +12915,65 @@ VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_vec
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         out[0][i] = r12;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_ziv_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_times_weight_ziv_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const float t = 1.0f - (in[1][i] + in[1][i]);
+        const double w = (double)in[2][i];
+        const double r0 = (double)(in[0][i] * t);
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_table_free(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r5 * w;
+        out[0][i] = r6;
     }
     return (outside != 0) | (soft << 1);
 }
@@ -13490,6 +14081,139 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_vector(
     return (outside != 0) | ((domain != 0) << 2);
 }
 
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = -y;
+        const double r9 = r3 ? r4 : r8;
+        const double r10 = r3 ? r6 : 0.0;
+        const double r11 = r1 / r2;
+        const double r12 = r11 * 8.881784197001252e-16;
+        const double r13 = r7 * r11;
+        const double r14 = r9 + r13;
+        const double r15 = r14 + r10;
+        const double r16 = fabs(r14);
+        const double r17 = fabs(r15);
+        const double r18 = r16 + r17;
+        const double r19 = r18 * 1.1102230246251565e-16;
+        const double r20 = r12 + r19;
+        const double r21 = r20 + 3.16e-322;
+        const double r22 = r15 * w;
+        const double r23 = fabs(w);
+        const double r24 = r21 * r23;
+        const double r25 = fabs(r22);
+        const double r26 = r25 * 2.220446049250313e-16;
+        const double r27 = r26 + 5e-324;
+        const double r28 = r24 + r27;
+        const double r29 = round_narrow_decided(r22, r28);
+        out[0][i] = r29;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = -y;
+        const double r9 = r3 ? r4 : r8;
+        const double r10 = r3 ? r6 : 0.0;
+        const double r11 = r1 / r2;
+        const double r12 = r11 * 8.881784197001252e-16;
+        const double r13 = r7 * r11;
+        const double r14 = r9 + r13;
+        const double r15 = r14 + r10;
+        const double r16 = fabs(r14);
+        const double r17 = fabs(r15);
+        const double r18 = r16 + r17;
+        const double r19 = r18 * 1.1102230246251565e-16;
+        const double r20 = r12 + r19;
+        const double r21 = r20 + 3.16e-322;
+        const double r22 = r15 * w;
+        const double r23 = fabs(w);
+        const double r24 = r21 * r23;
+        const double r25 = fabs(r22);
+        const double r26 = r25 * 2.220446049250313e-16;
+        const double r27 = r26 + 5e-324;
+        const double r28 = r24 + r27;
+        const double r29 = round_narrow_decided(r22, r28);
+        out[0][i] = r29;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_odd_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double w = (double)in2[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = -y;
+        const double r9 = r3 ? r4 : r8;
+        const double r10 = r3 ? r6 : 0.0;
+        const double r11 = r1 / r2;
+        const double r12 = r11 * 8.881784197001252e-16;
+        const double r13 = r7 * r11;
+        const double r14 = r9 + r13;
+        const double r15 = r14 + r10;
+        const double r16 = fabs(r14);
+        const double r17 = fabs(r15);
+        const double r18 = r16 + r17;
+        const double r19 = r18 * 1.1102230246251565e-16;
+        const double r20 = r12 + r19;
+        const double r21 = r20 + 3.16e-322;
+        const double r22 = r15 * w;
+        const double r23 = fabs(w);
+        const double r24 = r21 * r23;
+        const double r25 = fabs(r22);
+        const double r26 = r25 * 2.220446049250313e-16;
+        const double r27 = r26 + 5e-324;
+        const double r28 = r24 + r27;
+        const double r29 = round_narrow_decided(r22, r28);
+        out0[i] = (float)r29;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -14351,6 +15075,185 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_wei
         const double r42 = r38 + r41;
         const double r43 = round_narrow_decided(r36, r42);
         out[0][i] = r43;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = p_w * y;
+        const double r9 = -r8;
+        const double r10 = r3 ? r4 : r9;
+        const double r11 = r3 ? r6 : 0.0;
+        const double r12 = r4 + r8;
+        const double r13 = r12 * r1;
+        const double r14 = r13 / r2;
+        const double r15 = fabs(r12);
+        const double r16 = r15 * 8.881784197001252e-16;
+        const double r17 = fabs(r6);
+        const double r18 = r17 * 2.0;
+        const double r19 = r16 + r18;
+        const double r20 = r1 * r19;
+        const double r21 = fabs(r8);
+        const double r22 = r21 * 2.220446049250313e-16;
+        const double r23 = r20 + r22;
+        const double r24 = fabs(r12);
+        const double r25 = 1.0 + r24;
+        const double r26 = r25 * 3.16e-322;
+        const double r27 = r7 * r14;
+        const double r28 = r10 + r27;
+        const double r29 = r28 + r11;
+        const double r30 = fabs(r28);
+        const double r31 = fabs(r29);
+        const double r32 = r30 + r31;
+        const double r33 = r32 * 1.1102230246251565e-16;
+        const double r34 = r23 + r33;
+        const double r35 = r34 + r26;
+        const double r36 = r29 * w;
+        const double r37 = fabs(w);
+        const double r38 = r35 * r37;
+        const double r39 = fabs(r36);
+        const double r40 = r39 * 2.220446049250313e-16;
+        const double r41 = r40 + 5e-324;
+        const double r42 = r38 + r41;
+        const double r43 = round_narrow_decided(r36, r42);
+        out[0][i] = r43;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double w = (double)in[3][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = p_w * y;
+        const double r9 = -r8;
+        const double r10 = r3 ? r4 : r9;
+        const double r11 = r3 ? r6 : 0.0;
+        const double r12 = r4 + r8;
+        const double r13 = r12 * r1;
+        const double r14 = r13 / r2;
+        const double r15 = fabs(r12);
+        const double r16 = r15 * 8.881784197001252e-16;
+        const double r17 = fabs(r6);
+        const double r18 = r17 * 2.0;
+        const double r19 = r16 + r18;
+        const double r20 = r1 * r19;
+        const double r21 = fabs(r8);
+        const double r22 = r21 * 2.220446049250313e-16;
+        const double r23 = r20 + r22;
+        const double r24 = fabs(r12);
+        const double r25 = 1.0 + r24;
+        const double r26 = r25 * 3.16e-322;
+        const double r27 = r7 * r14;
+        const double r28 = r10 + r27;
+        const double r29 = r28 + r11;
+        const double r30 = fabs(r28);
+        const double r31 = fabs(r29);
+        const double r32 = r30 + r31;
+        const double r33 = r32 * 1.1102230246251565e-16;
+        const double r34 = r23 + r33;
+        const double r35 = r34 + r26;
+        const double r36 = r29 * w;
+        const double r37 = fabs(w);
+        const double r38 = r35 * r37;
+        const double r39 = fabs(r36);
+        const double r40 = r39 * 2.220446049250313e-16;
+        const double r41 = r40 + 5e-324;
+        const double r42 = r38 + r41;
+        const double r43 = round_narrow_decided(r36, r42);
+        out[0][i] = r43;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_odd_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    const float *restrict in3 = in[3];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double w = (double)in3[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &outside);
+        const double r2 = 1.0 + r1;
+        const int r3 = s >= 0.0;
+        const double r4 = 1.0 - y;
+        const double r5 = 1.0 - r4;
+        const double r6 = r5 - y;
+        const double r7 = r3 ? -1.0 : 1.0;
+        const double r8 = p_w * y;
+        const double r9 = -r8;
+        const double r10 = r3 ? r4 : r9;
+        const double r11 = r3 ? r6 : 0.0;
+        const double r12 = r4 + r8;
+        const double r13 = r12 * r1;
+        const double r14 = r13 / r2;
+        const double r15 = fabs(r12);
+        const double r16 = r15 * 8.881784197001252e-16;
+        const double r17 = fabs(r6);
+        const double r18 = r17 * 2.0;
+        const double r19 = r16 + r18;
+        const double r20 = r1 * r19;
+        const double r21 = fabs(r8);
+        const double r22 = r21 * 2.220446049250313e-16;
+        const double r23 = r20 + r22;
+        const double r24 = fabs(r12);
+        const double r25 = 1.0 + r24;
+        const double r26 = r25 * 3.16e-322;
+        const double r27 = r7 * r14;
+        const double r28 = r10 + r27;
+        const double r29 = r28 + r11;
+        const double r30 = fabs(r28);
+        const double r31 = fabs(r29);
+        const double r32 = r30 + r31;
+        const double r33 = r32 * 1.1102230246251565e-16;
+        const double r34 = r23 + r33;
+        const double r35 = r34 + r26;
+        const double r36 = r29 * w;
+        const double r37 = fabs(w);
+        const double r38 = r35 * r37;
+        const double r39 = fabs(r36);
+        const double r40 = r39 * 2.220446049250313e-16;
+        const double r41 = r40 + 5e-324;
+        const double r42 = r38 + r41;
+        const double r43 = round_narrow_decided(r36, r42);
+        out0[i] = (float)r43;
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -16308,6 +17211,287 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
     return (outside != 0) | ((domain != 0) << 2);
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_odd_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = -y;
+        const int r4 = s >= 0.0;
+        const double r5 = r4 ? r1 : r3;
+        const double r6 = r4 ? r2 : 0.0;
+        double r8;
+        const double r7 = mul_two(r5, r6, s, &r8);
+        const double r9 = copysign(s, -1.0);
+        double r11;
+        const double r10 = log1p_exp_two_exact(r9, &r11);
+        double r13;
+        const double r12 = add_two(r7, r8, r10, r11, &r13);
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        const double r20 = exp_exact(r9);
+        const double r21 = 1.0 + r20;
+        const int r22 = s >= 0.0;
+        const double r23 = 1.0 - y;
+        const double r24 = 1.0 - r23;
+        const double r25 = r24 - y;
+        const double r26 = r22 ? -1.0 : 1.0;
+        const double r27 = -y;
+        const double r28 = r22 ? r23 : r27;
+        const double r29 = r22 ? r25 : 0.0;
+        const double r30 = r20 / r21;
+        const double r31 = r30 * 8.881784197001252e-16;
+        const double r32 = r26 * r30;
+        const double r33 = r28 + r32;
+        const double r34 = r33 + r29;
+        const double r35 = fabs(r33);
+        const double r36 = fabs(r34);
+        const double r37 = r35 + r36;
+        const double r38 = r37 * 1.1102230246251565e-16;
+        const double r39 = r31 + r38;
+        const double r40 = r39 + 3.16e-322;
+        const double r41 = r34 * w;
+        const double r42 = fabs(w);
+        const double r43 = r40 * r42;
+        const double r44 = fabs(r41);
+        const double r45 = r44 * 2.220446049250313e-16;
+        const double r46 = r45 + 5e-324;
+        const double r47 = r43 + r46;
+        const double r48 = round_narrow_decided(r41, r47);
+        out[0][i] = r19;
+        out[1][i] = r48;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_times_weight_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; int domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = -y;
+        const int r4 = s >= 0.0;
+        const double r5 = r4 ? r1 : r3;
+        const double r6 = r4 ? r2 : 0.0;
+        double r8;
+        const double r7 = mul_two(r5, r6, s, &r8);
+        const double r9 = copysign(s, -1.0);
+        double r11;
+        const double r10 = log1p_exp_two_fast(r9, &r11, &outside);
+        double r13;
+        const double r12 = add_two(r7, r8, r10, r11, &r13);
+        double r15;
+        const double r14 = mul_two(r12, r13, w, &r15);
+        const double r16 = round_two(r14, r15);
+        const double r17 = fabs(r16);
+        const int r18 = r17 <= 0.0;
+        const double r19 = r18 ? r14 : r16;
+        const double r20 = exp_nonpositive_fast(r9, &outside);
+        const double r21 = 1.0 + r20;
+        const int r22 = s >= 0.0;
+        const double r23 = 1.0 - y;
+        const double r24 = 1.0 - r23;
+        const double r25 = r24 - y;
+        const double r26 = r22 ? -1.0 : 1.0;
+        const double r27 = -y;
+        const double r28 = r22 ? r23 : r27;
+        const double r29 = r22 ? r25 : 0.0;
+        const double r30 = r20 / r21;
+        const double r31 = r30 * 8.881784197001252e-16;
+        const double r32 = r26 * r30;
+        const double r33 = r28 + r32;
+        const double r34 = r33 + r29;
+        const double r35 = fabs(r33);
+        const double r36 = fabs(r34);
+        const double r37 = r35 + r36;
+        const double r38 = r37 * 1.1102230246251565e-16;
+        const double r39 = r31 + r38;
+        const double r40 = r39 + 3.16e-322;
+        const double r41 = r34 * w;
+        const double r42 = fabs(w);
+        const double r43 = r40 * r42;
+        const double r44 = fabs(r41);
+        const double r45 = r44 * 2.220446049250313e-16;
+        const double r46 = r45 + 5e-324;
+        const double r47 = r43 + r46;
+        const double r48 = round_narrow_decided(r41, r47);
+        out[0][i] = r19;
+        out[1][i] = r48;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double w = in[2][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        const double r10 = 1.0 + r6;
+        const int r11 = s >= 0.0;
+        const double r12 = 1.0 - r1;
+        const double r13 = r12 - y;
+        const double r14 = r11 ? -1.0 : 1.0;
+        const double r15 = -y;
+        const double r16 = r11 ? r1 : r15;
+        const double r17 = r11 ? r13 : 0.0;
+        const double r18 = r6 / r10;
+        const double r19 = r18 * 8.881784197001252e-16;
+        const double r20 = r14 * r18;
+        const double r21 = r16 + r20;
+        const double r22 = r21 + r17;
+        const double r23 = fabs(r21);
+        const double r24 = fabs(r22);
+        const double r25 = r23 + r24;
+        const double r26 = r25 * 1.1102230246251565e-16;
+        const double r27 = r19 + r26;
+        const double r28 = r27 + 3.16e-322;
+        const double r29 = r22 * w;
+        const double r30 = fabs(w);
+        const double r31 = r28 * r30;
+        const double r32 = fabs(r29);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r33 + 5e-324;
+        const double r35 = r31 + r34;
+        const double r36 = round_narrow_decided(r29, r35);
+        out[0][i] = r9;
+        out[1][i] = r36;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double w = (double)in[2][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        const double r10 = 1.0 + r6;
+        const int r11 = s >= 0.0;
+        const double r12 = 1.0 - r1;
+        const double r13 = r12 - y;
+        const double r14 = r11 ? -1.0 : 1.0;
+        const double r15 = -y;
+        const double r16 = r11 ? r1 : r15;
+        const double r17 = r11 ? r13 : 0.0;
+        const double r18 = r6 / r10;
+        const double r19 = r18 * 8.881784197001252e-16;
+        const double r20 = r14 * r18;
+        const double r21 = r16 + r20;
+        const double r22 = r21 + r17;
+        const double r23 = fabs(r21);
+        const double r24 = fabs(r22);
+        const double r25 = r23 + r24;
+        const double r26 = r25 * 1.1102230246251565e-16;
+        const double r27 = r19 + r26;
+        const double r28 = r27 + 3.16e-322;
+        const double r29 = r22 * w;
+        const double r30 = fabs(w);
+        const double r31 = r28 * r30;
+        const double r32 = fabs(r29);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r33 + 5e-324;
+        const double r35 = r31 + r34;
+        const double r36 = round_narrow_decided(r29, r35);
+        out[0][i] = r9;
+        out[1][i] = r36;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_odd_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double w = (double)in2[i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = exp_fast_single(r5, &outside);
+        const double r7 = log1p_core_single(r6);
+        const double r8 = r4 + r7;
+        const double r9 = r8 * w;
+        const double r10 = 1.0 + r6;
+        const int r11 = s >= 0.0;
+        const double r12 = 1.0 - r1;
+        const double r13 = r12 - y;
+        const double r14 = r11 ? -1.0 : 1.0;
+        const double r15 = -y;
+        const double r16 = r11 ? r1 : r15;
+        const double r17 = r11 ? r13 : 0.0;
+        const double r18 = r6 / r10;
+        const double r19 = r18 * 8.881784197001252e-16;
+        const double r20 = r14 * r18;
+        const double r21 = r16 + r20;
+        const double r22 = r21 + r17;
+        const double r23 = fabs(r21);
+        const double r24 = fabs(r22);
+        const double r25 = r23 + r24;
+        const double r26 = r25 * 1.1102230246251565e-16;
+        const double r27 = r19 + r26;
+        const double r28 = r27 + 3.16e-322;
+        const double r29 = r22 * w;
+        const double r30 = fabs(w);
+        const double r31 = r28 * r30;
+        const double r32 = fabs(r29);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r33 + 5e-324;
+        const double r35 = r31 + r34;
+        const double r36 = round_narrow_decided(r29, r35);
+        out0[i] = (float)r9;
+        out1[i] = (float)r36;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -16593,7 +17777,390 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_wei
     return (outside != 0) | ((domain != 0) << 2);
 }
 
-#define LOOP_COUNT 170
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum_number(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = log1p_exp_two_exact(r4, &r6);
+        double r8;
+        const double r7 = add_two(r3, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_pair(r1, r2, r7, r8, &r10);
+        double r12;
+        const double r11 = two_prod(p_w, y, &r12);
+        const double r13 = -s;
+        const double r14 = np_maximum_number(r13, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r11, r12, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        const double r27 = exp_exact(r4);
+        const double r28 = 1.0 + r27;
+        const int r29 = s >= 0.0;
+        const double r30 = 1.0 - y;
+        const double r31 = 1.0 - r30;
+        const double r32 = r31 - y;
+        const double r33 = r29 ? -1.0 : 1.0;
+        const double r34 = p_w * y;
+        const double r35 = -r34;
+        const double r36 = r29 ? r30 : r35;
+        const double r37 = r29 ? r32 : 0.0;
+        const double r38 = r30 + r34;
+        const double r39 = r38 * r27;
+        const double r40 = r39 / r28;
+        const double r41 = fabs(r38);
+        const double r42 = r41 * 8.881784197001252e-16;
+        const double r43 = fabs(r32);
+        const double r44 = r43 * 2.0;
+        const double r45 = r42 + r44;
+        const double r46 = r27 * r45;
+        const double r47 = fabs(r34);
+        const double r48 = r47 * 2.220446049250313e-16;
+        const double r49 = r46 + r48;
+        const double r50 = fabs(r38);
+        const double r51 = 1.0 + r50;
+        const double r52 = r51 * 3.16e-322;
+        const double r53 = r33 * r40;
+        const double r54 = r36 + r53;
+        const double r55 = r54 + r37;
+        const double r56 = fabs(r54);
+        const double r57 = fabs(r55);
+        const double r58 = r56 + r57;
+        const double r59 = r58 * 1.1102230246251565e-16;
+        const double r60 = r49 + r59;
+        const double r61 = r60 + r52;
+        const double r62 = r55 * w;
+        const double r63 = fabs(w);
+        const double r64 = r61 * r63;
+        const double r65 = fabs(r62);
+        const double r66 = r65 * 2.220446049250313e-16;
+        const double r67 = r66 + 5e-324;
+        const double r68 = r64 + r67;
+        const double r69 = round_narrow_decided(r62, r68);
+        out[0][i] = r26;
+        out[1][i] = r69;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; int domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = -y;
+        double r2;
+        const double r1 = two_sum(1.0, r0, &r2);
+        const double r3 = np_maximum_number(s, 0.0);
+        const double r4 = copysign(s, -1.0);
+        double r6;
+        const double r5 = log1p_exp_two_fast(r4, &r6, &outside);
+        double r8;
+        const double r7 = add_two(r3, 0.0, r5, r6, &r8);
+        double r10;
+        const double r9 = mul_pair(r1, r2, r7, r8, &r10);
+        double r12;
+        const double r11 = two_prod(p_w, y, &r12);
+        const double r13 = -s;
+        const double r14 = np_maximum_number(r13, 0.0);
+        double r16;
+        const double r15 = add_two(r14, 0.0, r5, r6, &r16);
+        double r18;
+        const double r17 = mul_pair(r11, r12, r15, r16, &r18);
+        double r20;
+        const double r19 = add_two(r9, r10, r17, r18, &r20);
+        double r22;
+        const double r21 = mul_two(r19, r20, w, &r22);
+        const double r23 = round_two(r21, r22);
+        const double r24 = fabs(r23);
+        const int r25 = r24 <= 0.0;
+        const double r26 = r25 ? r21 : r23;
+        const double r27 = exp_nonpositive_fast(r4, &outside);
+        const double r28 = 1.0 + r27;
+        const int r29 = s >= 0.0;
+        const double r30 = 1.0 - y;
+        const double r31 = 1.0 - r30;
+        const double r32 = r31 - y;
+        const double r33 = r29 ? -1.0 : 1.0;
+        const double r34 = p_w * y;
+        const double r35 = -r34;
+        const double r36 = r29 ? r30 : r35;
+        const double r37 = r29 ? r32 : 0.0;
+        const double r38 = r30 + r34;
+        const double r39 = r38 * r27;
+        const double r40 = r39 / r28;
+        const double r41 = fabs(r38);
+        const double r42 = r41 * 8.881784197001252e-16;
+        const double r43 = fabs(r32);
+        const double r44 = r43 * 2.0;
+        const double r45 = r42 + r44;
+        const double r46 = r27 * r45;
+        const double r47 = fabs(r34);
+        const double r48 = r47 * 2.220446049250313e-16;
+        const double r49 = r46 + r48;
+        const double r50 = fabs(r38);
+        const double r51 = 1.0 + r50;
+        const double r52 = r51 * 3.16e-322;
+        const double r53 = r33 * r40;
+        const double r54 = r36 + r53;
+        const double r55 = r54 + r37;
+        const double r56 = fabs(r54);
+        const double r57 = fabs(r55);
+        const double r58 = r56 + r57;
+        const double r59 = r58 * 1.1102230246251565e-16;
+        const double r60 = r49 + r59;
+        const double r61 = r60 + r52;
+        const double r62 = r55 * w;
+        const double r63 = fabs(w);
+        const double r64 = r61 * r63;
+        const double r65 = fabs(r62);
+        const double r66 = r65 * 2.220446049250313e-16;
+        const double r67 = r66 + 5e-324;
+        const double r68 = r64 + r67;
+        const double r69 = round_narrow_decided(r62, r68);
+        out[0][i] = r26;
+        out[1][i] = r69;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double w = in[3][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        const double r14 = 1.0 + r3;
+        const int r15 = s >= 0.0;
+        const double r16 = 1.0 - r0;
+        const double r17 = r16 - y;
+        const double r18 = r15 ? -1.0 : 1.0;
+        const double r19 = p_w * y;
+        const double r20 = -r19;
+        const double r21 = r15 ? r0 : r20;
+        const double r22 = r15 ? r17 : 0.0;
+        const double r23 = r0 + r19;
+        const double r24 = r23 * r3;
+        const double r25 = r24 / r14;
+        const double r26 = fabs(r23);
+        const double r27 = r26 * 8.881784197001252e-16;
+        const double r28 = fabs(r17);
+        const double r29 = r28 * 2.0;
+        const double r30 = r27 + r29;
+        const double r31 = r3 * r30;
+        const double r32 = fabs(r19);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r31 + r33;
+        const double r35 = fabs(r23);
+        const double r36 = 1.0 + r35;
+        const double r37 = r36 * 3.16e-322;
+        const double r38 = r18 * r25;
+        const double r39 = r21 + r38;
+        const double r40 = r39 + r22;
+        const double r41 = fabs(r39);
+        const double r42 = fabs(r40);
+        const double r43 = r41 + r42;
+        const double r44 = r43 * 1.1102230246251565e-16;
+        const double r45 = r34 + r44;
+        const double r46 = r45 + r37;
+        const double r47 = r40 * w;
+        const double r48 = fabs(w);
+        const double r49 = r46 * r48;
+        const double r50 = fabs(r47);
+        const double r51 = r50 * 2.220446049250313e-16;
+        const double r52 = r51 + 5e-324;
+        const double r53 = r49 + r52;
+        const double r54 = round_narrow_decided(r47, r53);
+        out[0][i] = r13;
+        out[1][i] = r54;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= ((double)in[1][i] < 0.0) | ((double)in[1][i] > 1.0);
+        const double y = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double w = (double)in[3][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        const double r14 = 1.0 + r3;
+        const int r15 = s >= 0.0;
+        const double r16 = 1.0 - r0;
+        const double r17 = r16 - y;
+        const double r18 = r15 ? -1.0 : 1.0;
+        const double r19 = p_w * y;
+        const double r20 = -r19;
+        const double r21 = r15 ? r0 : r20;
+        const double r22 = r15 ? r17 : 0.0;
+        const double r23 = r0 + r19;
+        const double r24 = r23 * r3;
+        const double r25 = r24 / r14;
+        const double r26 = fabs(r23);
+        const double r27 = r26 * 8.881784197001252e-16;
+        const double r28 = fabs(r17);
+        const double r29 = r28 * 2.0;
+        const double r30 = r27 + r29;
+        const double r31 = r3 * r30;
+        const double r32 = fabs(r19);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r31 + r33;
+        const double r35 = fabs(r23);
+        const double r36 = 1.0 + r35;
+        const double r37 = r36 * 3.16e-322;
+        const double r38 = r18 * r25;
+        const double r39 = r21 + r38;
+        const double r40 = r39 + r22;
+        const double r41 = fabs(r39);
+        const double r42 = fabs(r40);
+        const double r43 = r41 + r42;
+        const double r44 = r43 * 1.1102230246251565e-16;
+        const double r45 = r34 + r44;
+        const double r46 = r45 + r37;
+        const double r47 = r40 * w;
+        const double r48 = fabs(w);
+        const double r49 = r46 * r48;
+        const double r50 = fabs(r47);
+        const double r51 = r50 * 2.220446049250313e-16;
+        const double r52 = r51 + 5e-324;
+        const double r53 = r49 + r52;
+        const double r54 = round_narrow_decided(r47, r53);
+        out[0][i] = r13;
+        out[1][i] = r54;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    const float *restrict in3 = in[3];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= ((double)in1[i] < 0.0) | ((double)in1[i] > 1.0);
+        const double y = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double w = (double)in3[i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = r0 * r5;
+        const double r7 = p_w * y;
+        const double r8 = -s;
+        const double r9 = np_maximum_number(r8, 0.0);
+        const double r10 = r9 + r4;
+        const double r11 = r7 * r10;
+        const double r12 = r6 + r11;
+        const double r13 = r12 * w;
+        const double r14 = 1.0 + r3;
+        const int r15 = s >= 0.0;
+        const double r16 = 1.0 - r0;
+        const double r17 = r16 - y;
+        const double r18 = r15 ? -1.0 : 1.0;
+        const double r19 = p_w * y;
+        const double r20 = -r19;
+        const double r21 = r15 ? r0 : r20;
+        const double r22 = r15 ? r17 : 0.0;
+        const double r23 = r0 + r19;
+        const double r24 = r23 * r3;
+        const double r25 = r24 / r14;
+        const double r26 = fabs(r23);
+        const double r27 = r26 * 8.881784197001252e-16;
+        const double r28 = fabs(r17);
+        const double r29 = r28 * 2.0;
+        const double r30 = r27 + r29;
+        const double r31 = r3 * r30;
+        const double r32 = fabs(r19);
+        const double r33 = r32 * 2.220446049250313e-16;
+        const double r34 = r31 + r33;
+        const double r35 = fabs(r23);
+        const double r36 = 1.0 + r35;
+        const double r37 = r36 * 3.16e-322;
+        const double r38 = r18 * r25;
+        const double r39 = r21 + r38;
+        const double r40 = r39 + r22;
+        const double r41 = fabs(r39);
+        const double r42 = fabs(r40);
+        const double r43 = r41 + r42;
+        const double r44 = r43 * 1.1102230246251565e-16;
+        const double r45 = r34 + r44;
+        const double r46 = r45 + r37;
+        const double r47 = r40 * w;
+        const double r48 = fabs(w);
+        const double r49 = r46 * r48;
+        const double r50 = fabs(r47);
+        const double r51 = r50 * 2.220446049250313e-16;
+        const double r52 = r51 + 5e-324;
+        const double r53 = r49 + r52;
+        const double r54 = round_narrow_decided(r47, r53);
+        out0[i] = (float)r13;
+        out1[i] = (float)r54;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+#define LOOP_COUNT 189
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk, NULL, NULL},
@@ -16722,21 +18289,34 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_soft_pos_weight_odd_vector, bce_with_logits_and_grad_soft_pos_weight_odd_exact, NULL, NULL},
     {bce_with_logits_and_grad_soft_pos_weight_odd_single, bce_with_logits_and_grad_soft_pos_weight_odd_exact, bce_with_logits_and_grad_soft_pos_weight_odd_single_direct, bce_with_logits_and_grad_soft_pos_weight_odd_single_direct_out},
     {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL, NULL},
+    {bce_with_logits_times_weight_single, bce_with_logits_times_weight_exact, bce_with_logits_times_weight_single_direct, bce_with_logits_times_weight_single_direct_out},
     {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_unweighted_times_weight_single, bce_with_logits_unweighted_times_weight_exact, bce_with_logits_unweighted_times_weight_single_direct, bce_with_logits_unweighted_times_weight_single_direct_out},
     {bce_with_logits_grad_times_weight_vector, bce_with_logits_grad_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_unweighted_times_weight_vector, bce_with_logits_grad_unweighted_times_weight_exact, NULL, NULL},
     {bce_with_logits_hess_times_weight_vector, bce_with_logits_hess_times_weight_exact, NULL, NULL},
     {bce_with_logits_hess_unweighted_times_weight_vector, bce_with_logits_hess_unweighted_times_weight_exact, NULL, NULL},
     {logistic_loss_times_weight_vector, logistic_loss_times_weight_exact, NULL, NULL},
+    {logistic_loss_times_weight_ziv, logistic_loss_times_weight_exact, logistic_loss_times_weight_ziv_direct, NULL},
+    {logistic_loss_times_weight_single, logistic_loss_times_weight_exact, NULL, NULL},
     {logistic_loss_grad_times_weight_vector, logistic_loss_grad_times_weight_exact, NULL, NULL},
     {logistic_loss_hess_times_weight_vector, logistic_loss_hess_times_weight_exact, NULL, NULL},
     {bce_times_weight_vector, bce_times_weight_exact, NULL, NULL},
+    {bce_times_weight_single, bce_times_weight_exact, bce_times_weight_single_direct, bce_times_weight_single_direct_out},
     {bce_grad_times_weight_vector, bce_grad_times_weight_exact, NULL, NULL},
     {bce_hess_times_weight_vector, bce_hess_times_weight_exact, NULL, NULL},
     {bce_with_logits_binary_times_weight_vector, bce_with_logits_binary_times_weight_exact, NULL, NULL},
+    {bce_with_logits_binary_times_weight_ziv, bce_with_logits_binary_times_weight_exact, bce_with_logits_binary_times_weight_ziv_direct, NULL},
+    {bce_with_logits_binary_times_weight_single, bce_with_logits_binary_times_weight_exact, NULL, NULL},
     {bce_with_logits_binary_times_weight_vector_labels, bce_with_logits_binary_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_times_weight_ziv_labels, bce_with_logits_binary_times_weight_exact_labels, bce_with_logits_binary_times_weight_ziv_labels_direct, NULL},
+    {bce_with_logits_binary_times_weight_single_labels, bce_with_logits_binary_times_weight_exact_labels, NULL, NULL},
     {bce_with_logits_binary_unweighted_times_weight_vector, bce_with_logits_binary_unweighted_times_weight_exact, NULL, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_ziv, bce_with_logits_binary_unweighted_times_weight_exact, bce_with_logits_binary_unweighted_times_weight_ziv_direct, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_single, bce_with_logits_binary_unweighted_times_weight_exact, NULL, NULL},
     {bce_with_logits_binary_unweighted_times_weight_vector_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_ziv_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels, bce_with_logits_binary_unweighted_times_weight_ziv_labels_direct, NULL},
+    {bce_with_logits_binary_unweighted_times_weight_single_labels, bce_with_logits_binary_unweighted_times_weight_exact_labels, NULL, NULL},
     {bce_with_logits_grad_binary_times_weight_vector, bce_with_logits_grad_binary_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_binary_times_weight_vector_labels, bce_with_logits_grad_binary_times_weight_exact_labels, NULL, NULL},
     {bce_with_logits_grad_binary_unweighted_times_weight_vector, bce_with_logits_grad_binary_unweighted_times_weight_exact, NULL, NULL},
@@ -16749,11 +18329,13 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_grad_soft_pos_weight_times_weight_vector, bce_with_logits_grad_soft_pos_weight_times_weight_exact, NULL, NULL},
     {bce_grad_soft_times_weight_vector, bce_grad_soft_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_odd_times_weight_vector, bce_with_logits_grad_soft_odd_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_odd_times_weight_single, bce_with_logits_grad_soft_odd_times_weight_exact, bce_with_logits_grad_soft_odd_times_weight_single_direct, bce_with_logits_grad_soft_odd_times_weight_single_direct_out},
     {bce_with_logits_grad_soft_two_odd_times_weight_vector, bce_with_logits_grad_soft_two_odd_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_pair_times_weight_vector, bce_with_logits_grad_soft_pair_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_triple_times_weight_vector, bce_with_logits_grad_soft_triple_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_pair_odd_times_weight_vector, bce_with_logits_grad_soft_pair_odd_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_pos_weight_odd_times_weight_vector, bce_with_logits_grad_soft_pos_weight_odd_times_weight_exact, NULL, NULL},
+    {bce_with_logits_grad_soft_pos_weight_odd_times_weight_single, bce_with_logits_grad_soft_pos_weight_odd_times_weight_exact, bce_with_logits_grad_soft_pos_weight_odd_times_weight_single_direct, bce_with_logits_grad_soft_pos_weight_odd_times_weight_single_direct_out},
     {bce_with_logits_grad_soft_pos_weight_two_odd_times_weight_vector, bce_with_logits_grad_soft_pos_weight_two_odd_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_pos_weight_pair_times_weight_vector, bce_with_logits_grad_soft_pos_weight_pair_times_weight_exact, NULL, NULL},
     {bce_with_logits_grad_soft_pos_weight_triple_times_weight_vector, bce_with_logits_grad_soft_pos_weight_triple_times_weight_exact, NULL, NULL},
@@ -16765,5 +18347,9 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_binary_unweighted_times_weight_vector, bce_with_logits_and_grad_binary_unweighted_times_weight_exact, NULL, NULL},
     {bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels, bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels, NULL, NULL},
     {bce_with_logits_and_grad_soft_times_weight_vector, bce_with_logits_and_grad_soft_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_odd_times_weight_vector, bce_with_logits_and_grad_soft_odd_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_odd_times_weight_single, bce_with_logits_and_grad_soft_odd_times_weight_exact, bce_with_logits_and_grad_soft_odd_times_weight_single_direct, bce_with_logits_and_grad_soft_odd_times_weight_single_direct_out},
     {bce_with_logits_and_grad_soft_pos_weight_times_weight_vector, bce_with_logits_and_grad_soft_pos_weight_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_vector, bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single, bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_exact, bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single_direct, bce_with_logits_and_grad_soft_pos_weight_odd_times_weight_single_direct_out},
 };
