@@ -207,6 +207,35 @@ def test_fused_kernels_equal_the_numpy_kernels_bit_for_bit(fm, name: str) -> Non
         assert _same(in_place[0], expected[0]), name
 
 
+# NOTE: σ's own quotient (1 or e^(−|x|) over 1 + e^(−|x|)) tests no dividend in the vector loops: its exp flags every
+# x below −554, where e^x may lie below 2^-800 (div_two's scaling threshold), and the chunk is redone exactly.
+TINY_DIVIDEND_KERNELS = ["sigmoid", "bce_with_logits_grad_binary_unweighted", "logistic_loss_grad",
+                         "bce_with_logits_and_grad_binary_unweighted",
+                         "bce_with_logits_grad_binary_unweighted_times_weight"]
+
+
+@pytest.mark.parametrize("name", TINY_DIVIDEND_KERNELS)
+def test_a_tiny_dividend_alone_in_a_chunk_takes_the_scaled_division(fm, name: str) -> None:
+    # NOTE: one logit a chunk (512 elements) at −555 … −708 among ordinary ones, on the side where the dividend is
+    # e^(−|x|), below 2^-800: the chunk's values are the NumPy kernel's, which scales such a dividend (below −671 the
+    # vector loop's unscaled remainder would be subnormal, which the division's error bound does not cover).
+    numpy_kernel, names, floats, bools = _kernel_tables.NUMPY_KERNELS[name]
+    outputs = 2 if "_and_grad" in name else 1
+    rng = np.random.default_rng(40)
+    rows = 512 * 256
+    s = rng.normal(0, 5, rows)
+    s[::512] = -np.linspace(555.0, 707.9, 256)
+    values = {"s": s, "t": np.ones(rows), "w": rng.uniform(0.5, 2.0, rows)}
+    if name == "logistic_loss_grad":
+        values["t"][::512] = -1.0  # its dividend is e^(−|s|) where s·t > 0
+    columns = [values[n] for n in names]
+    expected = _run(numpy_kernel, columns, rows, outputs, floats, bools)
+    got = _run(getattr(fm, name), columns, rows, outputs, 0, 0)
+    for a, b in zip(expected, got, strict=True):
+        assert _same(a, b), name
+    assert np.all(expected[-1][::512] != 0.0), name  # the planted values are tiny, not zero
+
+
 def test_the_extension_rejects_bad_arguments_with_clear_messages(fm) -> None:
     x = np.zeros(4)
     with pytest.raises(TypeError, match="must be a 1-D float32 or float64 array, got format 'e'"):

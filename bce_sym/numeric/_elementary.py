@@ -101,6 +101,12 @@ def _exp_two_nonpositive(x, out):
     return _exp_two(x, out)
 
 
+def _exp_two_dividend(x, out):
+    """``_exp_two_nonpositive`` where e^x may be a σ quotient's whole dividend (``_div_two_unit_exp``): C's exp also
+    flags the arguments whose e^x may be a tiny dividend, for its exact loop (the same values)."""
+    return _exp_two(x, out)
+
+
 def _log1p_exp_two_nonpositive(z, out):
     """log(1 + e^z) as out = (hi, lo) for z ≤ 0 (or NaN), from one table row (no exp, no log1p)."""
     return _log1p_exp_two(z, out)
@@ -179,6 +185,12 @@ def _div_two(a, a_lo, b, b_lo, out):
 def _div_two_unit(a, a_lo, b, b_lo, out):
     """``_div_two`` where b is 1 + e^(−|x|), in [1, 2], and |a| ≤ 1: C's div_two_unit_fast, whose remainder by FMA is
     the exact one that ``_div_two`` forms from Dekker's product (the same bits)."""
+    return _div_two(a, a_lo, b, b_lo, out)
+
+
+def _div_two_unit_exp(a, a_lo, b, b_lo, out):
+    """``_div_two_unit`` of a dividend 1 or ``_exp_two_dividend``'s value: C's takes no test of its dividend, whose exp
+    flagged every tiny one (the same bits)."""
     return _div_two(a, a_lo, b, b_lo, out)
 
 

@@ -14,12 +14,14 @@ from bce_sym.numeric._elementary import (
     _add_two_ordered,
     _div_two,
     _div_two_unit,
+    _div_two_unit_exp,
     _exp_nonpositive,
     _exp_pair_hi,
     _exp_pair_lo,
     _exp_triple_hi,
     _exp_triple_lo,
     _exp_triple_mid,
+    _exp_two_dividend,
     _exp_two_nonpositive,
     _log1p_exp_two_nonpositive,
     _log1p_two_any,
@@ -39,12 +41,12 @@ from bce_sym.numeric._elementary import (
 def sigmoid(s, out, f, b):
     """Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_two_dividend(f[0], out=(f[0], f[1]))
     _add_two_ordered(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
     numpy.greater_equal(s, 0.0, out=b[0])
     numpy.copyto(f[0], 1.0, where=b[0])
     numpy.copyto(f[1], 0.0, where=b[0])
-    _div_two_unit(f[0], f[1], f[2], f[3], out=(f[3], f[2]))
+    _div_two_unit_exp(f[0], f[1], f[2], f[3], out=(f[3], f[2]))
     _round_two(f[3], f[2], out=out)
     return out
 
@@ -195,12 +197,12 @@ def logistic_loss_grad(s, t, out, f, b):
     """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
     _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
     numpy.less_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[1], 1.0, where=b[0])
     numpy.copyto(f[2], 0.0, where=b[0])
-    _div_two_unit(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
     numpy.multiply(f[4], t, out=f[4])
     numpy.multiply(f[3], t, out=f[3])
     numpy.negative(f[4], out=f[4])
@@ -329,12 +331,12 @@ def bce_with_logits_grad_binary_unweighted(s, t, out, f, b):
     """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
     _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
     numpy.greater_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[1], 1.0, where=b[0])
     numpy.copyto(f[2], 0.0, where=b[0])
-    _div_two_unit(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
     numpy.multiply(f[4], t, out=f[4])
     numpy.multiply(f[3], t, out=f[3])
     _round_two(f[4], f[3], out=out)
@@ -1475,12 +1477,12 @@ def bce_with_logits_and_grad_binary_unweighted(s, t, out, f, b):
     _log1p_exp_two_nonpositive(f[2], out=(f[3], f[4]))
     _add_two(f[1], 0.0, f[3], f[4], out=(f[4], f[3]))
     _round_two(f[4], f[3], out=out[0])
-    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _exp_two_dividend(f[2], out=(f[2], f[3]))
     _add_two_ordered(1.0, 0.0, f[2], f[3], out=(f[4], f[1]))
     numpy.greater_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[2], 1.0, where=b[0])
     numpy.copyto(f[3], 0.0, where=b[0])
-    _div_two_unit(f[2], f[3], f[4], f[1], out=(f[1], f[4]))
+    _div_two_unit_exp(f[2], f[3], f[4], f[1], out=(f[1], f[4]))
     numpy.multiply(f[1], t, out=f[1])
     numpy.multiply(f[4], t, out=f[4])
     _round_two(f[1], f[4], out=out[1])
@@ -1929,12 +1931,12 @@ def logistic_loss_grad_times_weight(s, t, w, out, f, b):
     """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
     _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
     numpy.less_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[1], 1.0, where=b[0])
     numpy.copyto(f[2], 0.0, where=b[0])
-    _div_two_unit(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
     numpy.multiply(f[4], t, out=f[4])
     numpy.multiply(f[3], t, out=f[3])
     numpy.negative(f[4], out=f[4])
@@ -2099,12 +2101,12 @@ def bce_with_logits_grad_binary_unweighted_times_weight(s, t, w, out, f, b):
     """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
     numpy.multiply(s, t, out=f[0])
     numpy.copysign(f[0], -1.0, out=f[1])
-    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
     _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
     numpy.greater_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[1], 1.0, where=b[0])
     numpy.copyto(f[2], 0.0, where=b[0])
-    _div_two_unit(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
     numpy.multiply(f[4], t, out=f[4])
     numpy.multiply(f[3], t, out=f[3])
     _mul_two(f[4], f[3], w, out=(f[3], f[4]))
@@ -3488,12 +3490,12 @@ def bce_with_logits_and_grad_binary_unweighted_times_weight(s, t, w, out, f, b):
     numpy.less_equal(f[1], 0.0, out=b[0])
     numpy.copyto(out[0], f[4])
     numpy.copyto(out[0], f[3], where=b[0])
-    _exp_two_nonpositive(f[2], out=(f[2], f[4]))
+    _exp_two_dividend(f[2], out=(f[2], f[4]))
     _add_two_ordered(1.0, 0.0, f[2], f[4], out=(f[3], f[1]))
     numpy.greater_equal(f[0], 0.0, out=b[0])
     numpy.copyto(f[2], 1.0, where=b[0])
     numpy.copyto(f[4], 0.0, where=b[0])
-    _div_two_unit(f[2], f[4], f[3], f[1], out=(f[1], f[3]))
+    _div_two_unit_exp(f[2], f[4], f[3], f[1], out=(f[1], f[3]))
     numpy.multiply(f[1], t, out=f[1])
     numpy.multiply(f[3], t, out=f[3])
     _mul_two(f[1], f[3], w, out=(f[3], f[1]))

