@@ -209,7 +209,7 @@ def _evaluate(
             rows = (kernels[0][0], kernels[1], len(kernels[0][1]))
             _, checked, general = evaluate_block(chunk, values if fused else values[0], rows, None)
             if plain_undecided and general and _has_nan(values[-1]):
-                _redo_undecided(plain_names[0], _wide(chunk[0]), _wide(chunk[1]), values[-1], odd, None, pw_of(chunk))
+                redo_undecided(plain_names[0], chunk, values[-1], False)
         value = values[0]
         if limits and not checked and not math.isfinite(numpy.add.reduce(value)):
             _apply_limits(dispatch.limits_of, _wide(chunk[0]), _wide(chunk[1]), pw_of(chunk), value)
@@ -227,6 +227,12 @@ def _evaluate(
 
     def pw_of(chunk: list[numpy.ndarray]) -> numpy.ndarray | None:
         return None if pw_index is None else _wide(chunk[pw_index])
+
+    def redo_undecided(name: str, chunk: list[numpy.ndarray], value: numpy.ndarray, weighted: bool) -> None:
+        """The exact values where kernel ``name`` left ``value`` undecided (NaN), times the block's weight where the
+        kernel took it (``weighted``)."""
+        w = _wide(chunk[weight_index]) if weighted else None
+        _redo_undecided(name, _wide(chunk[0]), _wide(chunk[1]), value, odd, w, pw_of(chunk))
     limits = dispatch.limits_of in _QUANTITIES_WITH_LIMITS
     # NOTE: a two-float kernel writes NaN where its error bound cannot decide the rounding; the driver redoes
     # those elements exactly, rounded to odd where the result is then rounded to a narrower format.
@@ -254,8 +260,7 @@ def _evaluate(
             if summing:
                 returned, checked, general = evaluate_block(chunk, (None, chunk[-1]) if fused else None)
                 if undecided and general and _has_nan(chunk[-1]):
-                    w = _wide(chunk[weight_index]) if in_kernel else None
-                    _redo_undecided(names_used[0], _wide(chunk[0]), _wide(chunk[1]), chunk[-1], odd, w, pw_of(chunk))
+                    redo_undecided(names_used[0], chunk, chunk[-1], in_kernel)
                 # NOTE: a sum that is not finite may hide an end of the domain, whose limit the values need, or
                 # a weighted 0·∞; a block that may hold tail elements is computed again value by value, as is one
                 # with weights.
@@ -266,8 +271,7 @@ def _evaluate(
             values = (value, chunk[-1]) if fused else (value,)
             _, checked, general = evaluate_block(chunk, values if fused else value)
             if undecided and general and _has_nan(values[-1]):
-                w = _wide(chunk[weight_index]) if in_kernel else None
-                _redo_undecided(names_used[0], _wide(chunk[0]), _wide(chunk[1]), values[-1], odd, w, pw_of(chunk))
+                redo_undecided(names_used[0], chunk, values[-1], in_kernel)
             if in_kernel:
                 if not all(math.isfinite(numpy.add.reduce(v)) for v in values):
                     # NOTE: where a weighted value is not finite (a limit at an end of the domain, 0·∞, an
