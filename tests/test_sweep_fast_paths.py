@@ -81,6 +81,36 @@ def test_blocks_the_loops_cannot_take_go_to_the_general_path() -> None:
     assert measure.measure_in_one_binade(c, hi, lo, 1, first, True, fmt, measure.Workspace(4096)) is None
 
 
+@pytest.mark.parametrize("loops", [True, False])
+@pytest.mark.parametrize("hi", [0.5, -0.5, 0.25])
+@pytest.mark.parametrize("side", [1, -1])
+def test_a_block_beside_a_power_of_two_measures_as_the_general_path_does(hi: float, side: int, loops: bool,
+                                                                       monkeypatch) -> None:
+    """σ(s) − y near s = 0: hi = ±1/2 and lo = tanh(s/2)/2 of one sign, the estimates within 2^-40 of hi (where
+    measure_block decides each point's binade by lo's sign): one spacing for the block, the same errors."""
+    if loops and measure._SWEEP_LOOPS is None:
+        pytest.skip("the extension is not built here")
+    if not loops:
+        monkeypatch.setattr(measure, "_SWEEP_LOOPS", None)
+    fmt = sweep_format("float32")
+    n = 4096
+    s = np.linspace(2.0**-46, 2.0**-40, n) * side
+    lo = np.tanh(s / 2) / 2
+    c = (hi + lo).astype(np.float32)
+    first = s
+    general = measure.measure_block(c, hi, lo, 0, first, True, fmt, measure.Workspace(n))
+    assert general.undecided.size == 0
+    fast = measure.measure_in_one_binade(c, hi, lo, 0, first, True, fmt, measure.Workspace(n))
+    assert fast is not None
+    assert fast.error.tobytes() == general.error.tobytes()
+    assert fast.exact.tobytes() == general.exact.tobytes()
+    assert fast.peak == general.error.max() and fast.scaled == general.scaled
+    # NOTE: lo of both signs, or a row whose stated sign disagrees with lo's: the general path decides.
+    mixed = np.where(np.arange(n) % 2 == 0, lo, -lo)
+    assert measure.measure_in_one_binade(c, hi, mixed, 0, first, True, fmt, measure.Workspace(n)) is None
+    assert measure.measure_in_one_binade(c, hi, lo, -side, first, True, fmt, measure.Workspace(n)) is None
+
+
 @needs_loops
 def test_the_loops_refuse_arrays_of_the_wrong_kind() -> None:
     loops = measure._SWEEP_LOOPS

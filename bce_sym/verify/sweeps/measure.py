@@ -233,17 +233,20 @@ def measure_block(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: n
                      nonfinite, scaled)
 
 
-def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.ndarray, fmt: SweepFormat
+def _block_spacing(low: float, high: float, hi: Any, lo: Any, lo_sign: Any, first: np.ndarray, fmt: SweepFormat
                    ) -> float | None:
     """The one ULP that every exact value of a block with estimates in [low, high] has, or None.
 
-    NOTE: three kinds of block, which between them are nearly every block of a sweep, have one ULP, and
+    NOTE: four kinds of block, which between them are nearly every block of a sweep, have one ULP, and
     ``measure_block`` would give each point exactly the spacing returned here:
     - all estimates below 2^(min_normal + 1) (results that underflow): the smallest ULP;
     - all of one sign inside one binade, at least 2^-38 relative from its ends (the exact value is at most
       2^-49 relative from its estimate, so it lies in the same binade): that binade's ULP;
     - all equal to hi, a power of two, where lo cannot move them (the tails of σ): the sign of lo, which the
-      row states, says whether the exact values lie just below it (the binade under it) or on it.
+      row states, says whether the exact values lie just below it (the binade under it) or on it;
+    - hi a power of two and every lo of one strict sign (σ(s) − y = ±1/2 + tanh(s/2)/2 for tiny s, the
+      gradient's blocks around 0): every exact value lies on lo's side of hi, where measure_block's edge rule
+      (the sign of (hi − 2^k) + lo, that is of lo) puts it, so the estimates need only stay inside that binade.
     """
     if max(-low, high) < fmt.shared_ulp_below:
         return 2.0**fmt.min_spacing_exponent
@@ -260,8 +263,27 @@ def _block_spacing(low: float, high: float, hi: Any, lo_sign: Any, first: np.nda
           and lo_sign != 0 and not np.isinf(first).any()):
         magnitude = bottom * (0.5 if lo_sign * math.copysign(1.0, low) < 0 else 1.0)
     else:
-        return None  # the block reaches the end of a binade
-    return fmt.binade_ulp(magnitude)
+        magnitude = _beside_power(smallest, largest, hi, lo, lo_sign, first)
+    return None if magnitude is None else fmt.binade_ulp(magnitude)
+
+
+def _beside_power(smallest: float, largest: float, hi: Any, lo: Any, lo_sign: Any, first: np.ndarray
+                  ) -> float | None:
+    """The bottom of the binade of a block's exact values hi + lo, where hi is one power of two, every lo has
+    one strict sign (which the row's lo_sign, where it states one, agrees with) and the estimates, |r| in
+    [smallest, largest], stay inside the binade on lo's side of |hi|, 2^-38 relative from its far end; else None."""
+    if not (np.isscalar(hi) and _is_power_of_two(hi) and np.isscalar(lo_sign) and isinstance(lo, np.ndarray)):
+        return None
+    power = abs(float(hi))
+    if not (power * 0.5 * (1 + 2.0**-38) < smallest and largest < 2 * power * (1 - 2.0**-38)):
+        return None
+    least, most = float(np.minimum.reduce(lo)), float(np.maximum.reduce(lo))
+    side = 1 if least > 0 else -1 if most < 0 else 0  # NaN compares false: no side
+    if side == 0 or lo_sign not in (0, side) or np.isinf(first).any():
+        return None
+    if side * math.copysign(1.0, float(hi)) > 0:
+        return power if smallest >= power else None
+    return power * 0.5 if largest <= power else None
 
 
 def measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, first: np.ndarray, within: bool,
@@ -282,7 +304,7 @@ def measure_in_one_binade(c: np.ndarray, hi: Any, lo: np.ndarray, lo_sign: Any, 
     with np.errstate(invalid="ignore", over="ignore"):
         np.add(hi, lo, out=r)
         low, high = float(np.minimum.reduce(r)), float(np.maximum.reduce(r))
-        spacing = _block_spacing(low, high, hi, lo_sign, first, fmt)
+        spacing = _block_spacing(low, high, hi, lo, lo_sign, first, fmt)
         if spacing is None:
             return None
         smallest, largest = min(abs(low), abs(high)), max(abs(low), abs(high))
@@ -318,7 +340,7 @@ def _measure_in_one_binade_compiled(c: np.ndarray, hi: Any, lo: np.ndarray, lo_s
     n = c.size
     _, numerator, r, error, _ = (buffer[:n] for buffer in work.floats)
     low, high, largest_numerator = _SWEEP_LOOPS._sweep_split(c, float(hi) if np.isscalar(hi) else hi, lo, r, numerator)
-    spacing = _block_spacing(low, high, hi, lo_sign, first, fmt)
+    spacing = _block_spacing(low, high, hi, lo, lo_sign, first, fmt)
     if spacing is None or not (largest_numerator / spacing < _HUGE):
         return None  # see measure_in_one_binade
     smallest, largest = min(abs(low), abs(high)), max(abs(low), abs(high))
