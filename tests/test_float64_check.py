@@ -22,12 +22,12 @@ import bce_sym.verify.sampled_check as sampled_check
 from bce_sym import numeric
 from bce_sym.render.reports import format_ulp
 from bce_sym.verify import check
-from bce_sym.verify.fast_check import covers, exact_values_for_check, precise_columns
+from bce_sym.verify.fast_check import _distinct_rows, covers, exact_values_for_check, precise_columns
 from bce_sym.verify.reference import double_double as dd
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
 from bce_sym.verify.reference.two_float import FAST_FORMS
-from bce_sym.verify.report_rows import top_indices
+from bce_sym.verify.report_rows import finite_order, top_indices
 from bce_sym.verify.sampling.points import Sample, first_column
 
 COVERED = sorted({row.quantity for row in FAST_FORMS
@@ -278,3 +278,26 @@ def test_worst_cases_among_equal_errors_are_the_first_points():
     b = a.copy()
     b[[1, 3, 6]] = [0.0, 0.4, 0.05]
     assert top_indices(a, 2).tolist() == top_indices(b, 2).tolist() == [0, 2]
+
+
+def test_distinct_rows_tell_points_apart_by_their_bits():
+    rng = np.random.default_rng(7)
+    pool = np.array([0.0, -0.0, 0.5, 1e-310, np.inf, np.nan, 3.0])
+    columns = [rng.choice(pool, 5000), rng.choice(np.array([0.0, 1.0, -0.0]), 5000)]
+    first, inverse = _distinct_rows(columns)
+    rows = [tuple(np.array([column[k] for column in columns]).view(np.int64).tolist()) for k in range(5000)]
+    assert len(set(rows)) == first.size
+    assert len({rows[k] for k in first}) == first.size  # one index per distinct row
+    assert all(rows[k] == rows[first[inverse[k]]] for k in range(5000))
+
+
+def test_the_sorted_order_is_remembered_only_for_read_only_arrays():
+    x = np.array([2.0, np.nan, -1.0, 2.0, -np.inf, 0.5])
+    assert finite_order(x).tolist() == [2, 5, 0, 3]
+    x[0] = -5.0  # writeable: never remembered
+    assert finite_order(x).tolist() == [0, 2, 5, 3]
+    frozen = np.array([1.0, -1.0, 0.0])
+    frozen.setflags(write=False)
+    assert finite_order(frozen) is finite_order(frozen)
+    view = frozen[::-1]  # a view owns nothing: sorted afresh
+    assert finite_order(view).tolist() == [1, 0, 2] and finite_order(view) is not finite_order(view)

@@ -37,7 +37,7 @@ from bce_sym.verify.metrics import ulp_error
 from bce_sym.verify.reference.mpmath_values import exact_values
 from bce_sym.verify.reference.precise import precise_values
 from bce_sym.verify.reference.two_float import FAST_FORMS
-from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES, PROFILE_POINTS
+from bce_sym.verify.report_rows import HISTOGRAM_EDGES, PERCENTILES, PROFILE_POINTS, finite_order
 
 _EDGES = np.array(HISTOGRAM_EDGES)
 _BLOCK = 1 << 16
@@ -204,8 +204,7 @@ def _near_printed_profile(first: np.ndarray, key: np.ndarray, width: np.ndarray)
     candidates = np.flatnonzero(_printed_in_doubt(key, width) & np.isfinite(first))
     if not candidates.size:
         return near
-    finite = np.flatnonzero(np.isfinite(first))
-    order = finite[np.argsort(first[finite], kind="stable")]
+    order = finite_order(first)
     groups = min(PROFILE_POINTS, order.size)
     size, longer = divmod(order.size, groups)
     starts = np.arange(groups) * size + np.minimum(np.arange(groups), longer)
@@ -294,10 +293,31 @@ def _settle(name: str, columns: Sequence[np.ndarray], settle: np.ndarray, hi: np
     if not settle.size:
         return 0
     picked = [np.asarray(column, dtype=np.float64)[settle] for column in columns]
-    unique, inverse = np.unique(np.stack(picked, axis=1), axis=0, return_inverse=True)
-    exact_hi, exact_lo = exact_values(name, [unique[:, k].copy() for k in range(unique.shape[1])], "float64")
-    hi[settle], lo[settle] = exact_hi[inverse.ravel()], exact_lo[inverse.ravel()]
-    return int(unique.shape[0])
+    first, inverse = _distinct_rows(picked)
+    exact_hi, exact_lo = exact_values(name, [column[first] for column in picked], "float64")
+    hi[settle], lo[settle] = exact_hi[inverse], exact_lo[inverse]
+    return int(first.size)
+
+
+def _distinct_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(the first index of each distinct row of ``columns``, each row's number among them), rows told apart by
+    their bits (so −0 and 0 are two points, as mpmath may answer them differently).
+
+    NOTE: one code per row from the columns' own distinct values, instead of ``np.unique(axis=0)``, which sorts
+    rows as structured records: 1.5 s for the 1.7·10^6 points (two distinct) of a 10^7-point check of ``bce``
+    whose subnormal inputs are flushed, against 0.1 s.
+
+    >>> first, inverse = _distinct_rows([np.array([0.5, 0.5, -0.0, 0.0]), np.array([1.0, 1.0, 0.0, 0.0])])
+    >>> first.tolist(), inverse.tolist()
+    ([2, 3, 0], [2, 2, 0, 1])
+    """
+    codes = np.zeros(columns[0].size, np.int64)
+    for column in columns:
+        values, inverse = np.unique(np.ascontiguousarray(column, dtype=np.float64).view(np.int64), return_inverse=True)
+        # NOTE: codes stay below the row count, so the product stays below 2^62 for up to 2^31 rows.
+        _, codes = np.unique(codes * values.size + inverse, return_inverse=True)
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
 
 
 def reference_for_check(name: str, columns: Sequence[np.ndarray], dtype: str, computed: np.ndarray,

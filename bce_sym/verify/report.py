@@ -149,7 +149,10 @@ class Report:
         0.0
         """
         dtype_name = float_dtype(dtype).name
-        columns = [np.asarray(column, dtype=np.float64).ravel() for column in inputs]
+        # NOTE: 1-D columns stay the objects given (a sample's), whose sorted order the check already knows
+        # (report_rows.finite_order).
+        columns = [np.asarray(column, dtype=np.float64) for column in inputs]
+        columns = [column if column.ndim == 1 else column.ravel() for column in columns]
         computed64 = np.asarray(computed, dtype=np.float64).ravel()
         exact64 = np.asarray(exact, dtype=np.float64).ravel()
         lo = None if exact_lo is None else np.asarray(exact_lo, dtype=np.float64).ravel()
