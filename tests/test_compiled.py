@@ -330,8 +330,9 @@ LABEL_KERNELS = [n for n in FLOAT32_GRADE_KERNELS if "binary" in n and n.startsw
 
 @pytest.mark.parametrize("name", LABEL_KERNELS)
 def test_label_kernels_form_t_themselves_and_refuse_soft_labels(fm, name: str) -> None:
-    # NOTE: loss, gradient, hessian, loss and gradient, each also unweighted (p_w = 1); and the weighted losses
-    assert len(LABEL_KERNELS) == 10
+    # NOTE: loss, gradient, hessian, loss and gradient, each also unweighted (p_w = 1); the weighted losses; and the
+    # gradient's and the one pass's twins rounded to odd (specs.ODD_ONCE)
+    assert len(LABEL_KERNELS) == 14
     _, names, _, _ = _kernel_tables.NUMPY_KERNELS[name]
     outputs = 2 if "_and_grad" in name else 1
     rng = np.random.default_rng(9)

@@ -41,6 +41,7 @@ class KernelSpec:
     # two floats from the 2^-58 exp, "nearest" and "odd" from the 2^-102 exp pair, "triple" from the 2^-121 exp
     # in three floats (float64's third pass); "nearest" and "triple" test against
     # float64's midpoints (correct rounding), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
+    # "odd-once": the two-float value rounded once to odd, untested (ODD_ONCE's kernels, which are not soft).
     rounding: str = "nearest"
     # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
     # its last value left NaN (undecided) while no input is NaN.
@@ -108,6 +109,17 @@ WEIGHTED_SUFFIX = "_times_weight"
 _WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple", "plain-narrow", "two-narrow", "odd")
 
 
+#: The kernels of σ (sigmoid, the binary and ±1 logit gradients, the binary loss and gradient in one pass) that get a
+#: twin, NAME_odd, for results rounded again to float32 or narrower (the driver takes it for them, without a weight):
+#: its two-float value is rounded once to odd (``"odd-once"``: ``round_two_odd``), and its float32-grade loops flag
+#: every element whose float32 rounding they leave undecided (``undecided_float32``), so that the chunk is redone by
+#: that value. Rounding the float64 value to nearest and then to float32 met a float32 midpoint at 78 of the 2^32
+#: inputs of each (the float64 value of σ lay on it, the exact one 2e-9 ULP beside it).
+ODD_ONCE: frozenset[str] = frozenset({
+    "sigmoid", "logistic_loss_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad_binary_unweighted",
+    "bce_with_logits_and_grad_binary", "bce_with_logits_and_grad_binary_unweighted",
+})
+
 #: The forms whose float32-grade loops run Ziv's first pass (c_printer's "ziv" loops): the binary-label losses,
 #: whose values (and the fused gradient's) are sums and products of nonnegative terms, so that the bound of
 #: their primitives holds for the whole value: exp 2^-50 and the table-free log1p 2^-49.5, to below 2^-48 with
@@ -158,6 +170,9 @@ def _specs() -> tuple[KernelSpec, ...]:
         for rounding, second in (("two-nearest", f"{form}_pair"), ("plain-narrow", f"{form}_two_odd")):
             suffix = "_odd" if rounding.endswith("narrow") else ""
             rows.append(KernelSpec(f"{fused}{suffix}", loss, also=(form,), rounding=rounding, second_pass=second))
+    # NOTE: σ's kernels for results rounded again to float32 or narrower: the same program, rounded once to odd.
+    rows += [dataclasses.replace(row, name=f"{row.name}_odd", rounding="odd-once")
+             for row in rows if row.name in ODD_ONCE]
     weighted = [
         dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
                             second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)

@@ -36,7 +36,7 @@ from bce_sym.symbols import pos_weight, t, w
 
 #: Every two-float instruction: name -> its C call, per loop variant ("vector" flags what the fast
 #: primitives cannot take, "exact" redoes a chunk with libm), {0}, {1}, ... its operands, {lo} the address of
-#: its second result. ``_round_two`` has one result.
+#: its second result. ``_round_two`` and ``_round_two_odd`` have one result.
 TWO_FLOAT_OPERATIONS: dict[str, dict[str, str]] = {
     "_exp_two_nonpositive": {"vector": "exp_two_nonpositive_fast({0}, {lo}, &outside)",
                              "exact": "exp_two_exact({0}, {lo})"},
@@ -60,6 +60,7 @@ TWO_FLOAT_OPERATIONS: dict[str, dict[str, str]] = {
     "_div_two_unit_exp": {"vector": "div_two_unit_exp_fast({0}, {1}, {2}, {3}, {lo})",
                           "exact": "div_two({0}, {1}, {2}, {3}, {lo})"},
     "_round_two": {"vector": "round_two({0}, {1})"},
+    "_round_two_odd": {"vector": "round_two_odd({0}, {1})"},
 }
 
 _SIGN_VALUES = {sympy.S(v) for v in (-2, -1, sympy.Rational(-1, 2), 0, sympy.Rational(1, 2), 1, 2)}
@@ -141,7 +142,9 @@ class TwoFloatEvaluator:
         hi, lo = self.value(expr)
         if weighted:
             return self._printer._times_weight(hi, lo)
-        return hi if lo is None else self._printer._prog.emit("_round_two", (hi, lo))
+        # NOTE: "odd-once" kernels (specs.ODD_ONCE) serve results rounded again to float32 or narrower.
+        rounding = "_round_two_odd" if self._printer._rounding == "odd-once" else "_round_two"
+        return hi if lo is None else self._printer._prog.emit(rounding, (hi, lo))
 
     def value(self, expr: sympy.Expr) -> tuple[str, str | None]:
         memo = self._printer._prog.memo

@@ -79,6 +79,12 @@ def _kernel_name(name: str | None, weighted: bool) -> str | None:
     return name if name is None or weighted or f"{name}_unweighted" not in KERNELS else f"{name}_unweighted"
 
 
+def _odd_name(name: str | None) -> str | None:
+    """The kernel's twin for results rounded again to float32 or narrower (NAME_odd, rounded once to odd: the build's
+    ``specs.ODD_ONCE``), where it has one."""
+    return name if name is None or f"{name}_odd" not in KERNELS else f"{name}_odd"
+
+
 #: The name suffix of the kernels that multiply by the sample weight before their one rounding (the build's
 #: ``specs.WEIGHTED_SUFFIX``; tests/test_build.py checks they agree).
 _TIMES_WEIGHT = "_times_weight"

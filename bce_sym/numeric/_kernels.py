@@ -32,6 +32,7 @@ from bce_sym.numeric._elementary import (
     _round_narrow_decided,
     _round_odd_decided,
     _round_two,
+    _round_two_odd,
     _second_pass,
     _two_prod,
     _two_sum,
@@ -1759,6 +1760,127 @@ def bce_with_logits_and_grad_soft_pos_weight_odd(s, y, p_w, out, f, b):
     numpy.add(f[1], f[5], out=f[5])
     _round_narrow_decided(f[7], f[5], out=out[1])
     _second_pass(bce_with_logits_grad_soft_pos_weight_two_odd, 15, 1, (s, y, p_w), out[1])
+    return out
+
+
+def sigmoid_odd(s, out, f, b):
+    """Piecewise((1, s >= 0), (exp(-Abs(s)), True))/(1 + exp(-Abs(s)))"""
+    numpy.copysign(s, -1.0, out=f[0])
+    _exp_two_dividend(f[0], out=(f[0], f[1]))
+    _add_two_ordered(1.0, 0.0, f[0], f[1], out=(f[2], f[3]))
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.copyto(f[0], 1.0, where=b[0])
+    numpy.copyto(f[1], 0.0, where=b[0])
+    _div_two_unit_exp(f[0], f[1], f[2], f[3], out=(f[3], f[2]))
+    _round_two_odd(f[3], f[2], out=out)
+    return out
+
+
+def logistic_loss_grad_odd(s, t, out, f, b):
+    """-t*Piecewise((1, s*t <= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
+    _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.less_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[1], 1.0, where=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    numpy.negative(f[4], out=f[4])
+    numpy.negative(f[3], out=f[3])
+    _round_two_odd(f[4], f[3], out=out)
+    return out
+
+
+def bce_with_logits_grad_binary_odd(s, t, p_w, out, f, b):
+    """t*(p_w*(1 - t)/2 + t/2 + 1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 +
+    exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_nonpositive(f[1], out=(f[1], f[2]))
+    _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.multiply(t, 0.5, out=f[5])
+    numpy.add(0.5, f[5], out=f[5])
+    numpy.multiply(p_w, 0.5, out=f[6])
+    numpy.subtract(1.0, t, out=f[7])
+    numpy.multiply(f[6], f[7], out=f[7])
+    numpy.add(f[5], f[7], out=f[7])
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[1], 1.0, where=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _mul_two(f[1], f[2], f[7], out=(f[7], f[2]))
+    _div_two(f[7], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _round_two_odd(f[4], f[3], out=out)
+    return out
+
+
+def bce_with_logits_grad_binary_unweighted_odd(s, t, out, f, b):
+    """t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.copysign(f[0], -1.0, out=f[1])
+    _exp_two_dividend(f[1], out=(f[1], f[2]))
+    _add_two_ordered(1.0, 0.0, f[1], f[2], out=(f[3], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[1], 1.0, where=b[0])
+    numpy.copyto(f[2], 0.0, where=b[0])
+    _div_two_unit_exp(f[1], f[2], f[3], f[4], out=(f[4], f[3]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[3], t, out=f[3])
+    _round_two_odd(f[4], f[3], out=out)
+    return out
+
+
+def bce_with_logits_and_grad_binary_odd(s, t, p_w, out, f, b):
+    """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2); t*(p_w*(1 - t)/2 + t/2 +
+    1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(t, 0.5, out=f[0])
+    numpy.add(0.5, f[0], out=f[0])
+    numpy.multiply(p_w, 0.5, out=f[1])
+    numpy.subtract(1.0, t, out=f[2])
+    numpy.multiply(f[1], f[2], out=f[2])
+    numpy.add(f[0], f[2], out=f[2])
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[3])
+    _log1p_exp_two_nonpositive(f[3], out=(f[4], f[5]))
+    _add_two(f[1], 0.0, f[4], f[5], out=(f[5], f[4]))
+    _mul_two(f[5], f[4], f[2], out=(f[4], f[5]))
+    _round_two_odd(f[4], f[5], out=out[0])
+    _exp_two_nonpositive(f[3], out=(f[3], f[5]))
+    _add_two_ordered(1.0, 0.0, f[3], f[5], out=(f[4], f[1]))
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[3], 1.0, where=b[0])
+    numpy.copyto(f[5], 0.0, where=b[0])
+    _mul_two(f[3], f[5], f[2], out=(f[2], f[5]))
+    _div_two(f[2], f[5], f[4], f[1], out=(f[1], f[4]))
+    numpy.multiply(f[1], t, out=f[1])
+    numpy.multiply(f[4], t, out=f[4])
+    _round_two_odd(f[1], f[4], out=out[1])
+    return out
+
+
+def bce_with_logits_and_grad_binary_unweighted_odd(s, t, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 +
+    exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[2])
+    _log1p_exp_two_nonpositive(f[2], out=(f[3], f[4]))
+    _add_two(f[1], 0.0, f[3], f[4], out=(f[4], f[3]))
+    _round_two_odd(f[4], f[3], out=out[0])
+    _exp_two_dividend(f[2], out=(f[2], f[3]))
+    _add_two_ordered(1.0, 0.0, f[2], f[3], out=(f[4], f[1]))
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 1.0, where=b[0])
+    numpy.copyto(f[3], 0.0, where=b[0])
+    _div_two_unit_exp(f[2], f[3], f[4], f[1], out=(f[1], f[4]))
+    numpy.multiply(f[1], t, out=f[1])
+    numpy.multiply(f[4], t, out=f[4])
+    _round_two_odd(f[1], f[4], out=out[1])
     return out
 
 
@@ -3915,6 +4037,17 @@ KERNELS = {
         bce_with_logits_and_grad_soft_pos_weight_odd,
         ("s", "y", "p_w"),
         9,
+        1,
+    ),
+    "sigmoid_odd": (sigmoid_odd, ("s",), 4, 1),
+    "logistic_loss_grad_odd": (logistic_loss_grad_odd, ("s", "t"), 5, 1),
+    "bce_with_logits_grad_binary_odd": (bce_with_logits_grad_binary_odd, ("s", "t", "p_w"), 8, 1),
+    "bce_with_logits_grad_binary_unweighted_odd": (bce_with_logits_grad_binary_unweighted_odd, ("s", "t"), 5, 1),
+    "bce_with_logits_and_grad_binary_odd": (bce_with_logits_and_grad_binary_odd, ("s", "t", "p_w"), 6, 1),
+    "bce_with_logits_and_grad_binary_unweighted_odd": (
+        bce_with_logits_and_grad_binary_unweighted_odd,
+        ("s", "t"),
+        5,
         1,
     ),
     "bce_with_logits_times_weight": (bce_with_logits_times_weight, ("s", "y", "p_w", "w"), 7, 1),

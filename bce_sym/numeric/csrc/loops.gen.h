@@ -11336,6 +11336,1471 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_singl
     return (outside != 0) | ((domain != 0) << 2);
 }
 
+VECTOR_TARGET LOOP static void sigmoid_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_exact(r0, &r2);
+        double r4;
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
+        const int r5 = s >= 0.0;
+        const double r6 = r5 ? 1.0 : r1;
+        const double r7 = r5 ? 0.0 : r2;
+        double r9;
+        const double r8 = div_two(r6, r7, r3, r4, &r9);
+        const double r10 = round_two_odd(r8, r9);
+        out[0][i] = r10;
+    }
+}
+
+VECTOR_TARGET LOOP static int sigmoid_odd_vector(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        double r2;
+        const double r1 = exp_two_dividend_fast(r0, &r2, &lane);
+        double r4;
+        const double r3 = add_two_ordered(1.0, 0.0, r1, r2, &r4);
+        const int r5 = s >= 0.0;
+        const double r6 = r5 ? 1.0 : r1;
+        const double r7 = r5 ? 0.0 : r2;
+        double r9;
+        const double r8 = div_two_unit_exp_fast(r6, r7, r3, r4, &r9);
+        const double r10 = round_two_odd(r8, r9);
+        out[0][i] = r10;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int sigmoid_odd_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &lane);
+        const double r2 = 1.0 + r1;
+        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r4 = np_maximum_number(r1, r3);
+        const double r5 = r4 / r2;
+        out[0][i] = r5;
+        lane |= undecided_float32(r5);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int sigmoid_odd_single_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &lane);
+        const double r2 = 1.0 + r1;
+        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r4 = np_maximum_number(r1, r3);
+        const double r5 = r4 / r2;
+        out[0][i] = r5;
+        lane |= undecided_float32(r5);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int sigmoid_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    float *restrict out0 = out[0];
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in0[i];
+        const double r0 = copysign(s, -1.0);
+        const double r1 = exp_fast_single(r0, &lane);
+        const double r2 = 1.0 + r1;
+        const double r3 = blend(all_ones_if(s >= 0.0), 1.0, 0.0);
+        const double r4 = np_maximum_number(r1, r3);
+        const double r5 = r4 / r2;
+        out0[i] = (float)r5;
+        lane |= undecided_float32(r5);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void logistic_loss_grad_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 <= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = -r11;
+        const double r14 = -r12;
+        const double r15 = round_two_odd(r13, r14);
+        out[0][i] = r15;
+    }
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_grad_odd_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 <= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = -r11;
+        const double r14 = -r12;
+        const double r15 = round_two_odd(r13, r14);
+        out[0][i] = r15;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = -r7;
+        out[0][i] = r8;
+        outside |= undecided_float32(r8);
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        domain |= (fabs((double)in[1][i]) != 1.0) & ((double)in[1][i] == (double)in[1][i]);
+        const double t = (double)in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = -r7;
+        out[0][i] = r8;
+        outside |= undecided_float32(r8);
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        domain |= (fabs((double)in1[i]) != 1.0) & ((double)in1[i] == (double)in1[i]);
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 <= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        const double r8 = -r7;
+        out0[i] = (float)r8;
+        outside |= undecided_float32(r8);
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r2;
+        const double r14 = r12 ? 0.0 : r3;
+        double r16;
+        const double r15 = mul_two(r13, r14, r11, &r16);
+        double r18;
+        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r19 = r17 * t;
+        const double r20 = r18 * t;
+        const double r21 = round_two_odd(r19, r20);
+        out[0][i] = r21;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_vector(CHUNK_ARGS)
+{
+    short outside = 0; lane_flag tiny = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &lane);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r2;
+        const double r14 = r12 ? 0.0 : r3;
+        double r16;
+        const double r15 = mul_two(r13, r14, r11, &r16);
+        double r18;
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r19 = r17 * t;
+        const double r20 = r18 * t;
+        const double r21 = round_two_odd(r19, r20);
+        out[0][i] = r21;
+        outside |= lane;
+    }
+    return ((outside | tiny) != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out[0][i] = r14;
+        lane |= undecided_float32(r14);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out[0][i] = r14;
+        lane |= undecided_float32(r14);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out0[i] = (float)r14;
+        lane |= undecided_float32(r14);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_odd_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r2;
+        const double r14 = r12 ? 0.0 : r3;
+        double r16;
+        const double r15 = mul_two(r13, r14, r11, &r16);
+        double r18;
+        const double r17 = div_two(r15, r16, r4, r5, &r18);
+        const double r19 = r17 * t;
+        const double r20 = r18 * t;
+        const double r21 = round_two_odd(r19, r20);
+        out[0][i] = r21;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_nonpositive_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r2;
+        const double r14 = r12 ? 0.0 : r3;
+        double r16;
+        const double r15 = mul_two(r13, r14, r11, &r16);
+        double r18;
+        const double r17 = div_two_fast(r15, r16, r4, r5, &r18, &tiny);
+        const double r19 = r17 * t;
+        const double r20 = r18 * t;
+        const double r21 = round_two_odd(r19, r20);
+        out[0][i] = r21;
+    }
+    return ((outside | tiny) != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out[0][i] = r14;
+        outside |= undecided_float32(r14);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
+        const double p_w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out[0][i] = r14;
+        outside |= undecided_float32(r14);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = t * 0.5;
+        const double r5 = 0.5 + r4;
+        const double r6 = p_w * 0.5;
+        const double r7 = 1.0 - t;
+        const double r8 = r6 * r7;
+        const double r9 = r5 + r8;
+        const double r10 = t * r9;
+        const double r11 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r12 = np_maximum_number(r2, r11);
+        const double r13 = r10 * r12;
+        const double r14 = r13 / r3;
+        out0[i] = (float)r14;
+        outside |= undecided_float32(r14);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 >= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = round_two_odd(r11, r12);
+        out[0][i] = r13;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_vector(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_dividend_fast(r1, &r3, &lane);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 >= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = round_two_odd(r11, r12);
+        out[0][i] = r13;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out[0][i] = r7;
+        lane |= undecided_float32(r7);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out[0][i] = r7;
+        lane |= undecided_float32(r7);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &lane);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out0[i] = (float)r7;
+        lane |= undecided_float32(r7);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_grad_binary_unweighted_odd_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_exact(r1, &r3);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 >= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = round_two_odd(r11, r12);
+        out[0][i] = r13;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        double r3;
+        const double r2 = exp_two_dividend_fast(r1, &r3, &outside);
+        double r5;
+        const double r4 = add_two_ordered(1.0, 0.0, r2, r3, &r5);
+        const int r6 = r0 >= 0.0;
+        const double r7 = r6 ? 1.0 : r2;
+        const double r8 = r6 ? 0.0 : r3;
+        double r10;
+        const double r9 = div_two_unit_exp_fast(r7, r8, r4, r5, &r10);
+        const double r11 = r9 * t;
+        const double r12 = r10 * t;
+        const double r13 = round_two_odd(r11, r12);
+        out[0][i] = r13;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out[0][i] = r7;
+        outside |= undecided_float32(r7);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out[0][i] = r7;
+        outside |= undecided_float32(r7);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double r0 = s * t;
+        const double r1 = copysign(r0, -1.0);
+        const double r2 = exp_fast_single(r1, &outside);
+        const double r3 = 1.0 + r2;
+        const double r4 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r5 = np_maximum_number(r2, r4);
+        const double r6 = t * r5;
+        const double r7 = r6 / r3;
+        out0[i] = (float)r7;
+        outside |= undecided_float32(r7);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum_number(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = log1p_exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = add_two(r7, 0.0, r9, r10, &r12);
+        double r14;
+        const double r13 = mul_two(r11, r12, r5, &r14);
+        const double r15 = round_two_odd(r13, r14);
+        double r17;
+        const double r16 = exp_two_exact(r8, &r17);
+        double r19;
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
+        const int r20 = r6 >= 0.0;
+        const double r21 = r20 ? 1.0 : r16;
+        const double r22 = r20 ? 0.0 : r17;
+        double r24;
+        const double r23 = mul_two(r21, r22, r5, &r24);
+        double r26;
+        const double r25 = div_two(r23, r24, r18, r19, &r26);
+        const double r27 = r25 * t;
+        const double r28 = r26 * t;
+        const double r29 = round_two_odd(r27, r28);
+        out[0][i] = r15;
+        out[1][i] = r29;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_vector(CHUNK_ARGS)
+{
+    int outside = 0; lane_flag tiny = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum_number(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = log1p_exp_two_fast(r8, &r10, &lane);
+        double r12;
+        const double r11 = add_two(r7, 0.0, r9, r10, &r12);
+        double r14;
+        const double r13 = mul_two(r11, r12, r5, &r14);
+        const double r15 = round_two_odd(r13, r14);
+        double r17;
+        const double r16 = exp_two_nonpositive_fast(r8, &r17, &lane);
+        double r19;
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
+        const int r20 = r6 >= 0.0;
+        const double r21 = r20 ? 1.0 : r16;
+        const double r22 = r20 ? 0.0 : r17;
+        double r24;
+        const double r23 = mul_two(r21, r22, r5, &r24);
+        double r26;
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r27 = r25 * t;
+        const double r28 = r26 * t;
+        const double r29 = round_two_odd(r27, r28);
+        out[0][i] = r15;
+        out[1][i] = r29;
+        outside |= lane;
+    }
+    return ((outside | tiny) != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out[0][i] = r12;
+        out[1][i] = r18;
+        lane |= undecided_float32(r12);
+        lane |= undecided_float32(r18);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double p_w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out[0][i] = r12;
+        out[1][i] = r18;
+        lane |= undecided_float32(r12);
+        lane |= undecided_float32(r18);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out0[i] = (float)r12;
+        out1[i] = (float)r18;
+        lane |= undecided_float32(r12);
+        lane |= undecided_float32(r18);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_odd_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum_number(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = log1p_exp_two_exact(r8, &r10);
+        double r12;
+        const double r11 = add_two(r7, 0.0, r9, r10, &r12);
+        double r14;
+        const double r13 = mul_two(r11, r12, r5, &r14);
+        const double r15 = round_two_odd(r13, r14);
+        double r17;
+        const double r16 = exp_two_exact(r8, &r17);
+        double r19;
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
+        const int r20 = r6 >= 0.0;
+        const double r21 = r20 ? 1.0 : r16;
+        const double r22 = r20 ? 0.0 : r17;
+        double r24;
+        const double r23 = mul_two(r21, r22, r5, &r24);
+        double r26;
+        const double r25 = div_two(r23, r24, r18, r19, &r26);
+        const double r27 = r25 * t;
+        const double r28 = r26 * t;
+        const double r29 = round_two_odd(r27, r28);
+        out[0][i] = r15;
+        out[1][i] = r29;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; lane_flag tiny = 0; int soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = t * 0.5;
+        const double r1 = 0.5 + r0;
+        const double r2 = p_w * 0.5;
+        const double r3 = 1.0 - t;
+        const double r4 = r2 * r3;
+        const double r5 = r1 + r4;
+        const double r6 = s * t;
+        const double r7 = np_maximum_number(r6, 0.0);
+        const double r8 = copysign(r6, -1.0);
+        double r10;
+        const double r9 = log1p_exp_two_fast(r8, &r10, &outside);
+        double r12;
+        const double r11 = add_two(r7, 0.0, r9, r10, &r12);
+        double r14;
+        const double r13 = mul_two(r11, r12, r5, &r14);
+        const double r15 = round_two_odd(r13, r14);
+        double r17;
+        const double r16 = exp_two_nonpositive_fast(r8, &r17, &outside);
+        double r19;
+        const double r18 = add_two_ordered(1.0, 0.0, r16, r17, &r19);
+        const int r20 = r6 >= 0.0;
+        const double r21 = r20 ? 1.0 : r16;
+        const double r22 = r20 ? 0.0 : r17;
+        double r24;
+        const double r23 = mul_two(r21, r22, r5, &r24);
+        double r26;
+        const double r25 = div_two_fast(r23, r24, r18, r19, &r26, &tiny);
+        const double r27 = r25 * t;
+        const double r28 = r26 * t;
+        const double r29 = round_two_odd(r27, r28);
+        out[0][i] = r15;
+        out[1][i] = r29;
+    }
+    return ((outside | tiny) != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out[0][i] = r12;
+        out[1][i] = r18;
+        outside |= undecided_float32(r12);
+        outside |= undecided_float32(r18);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
+        const double p_w = (double)in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out[0][i] = r12;
+        out[1][i] = r18;
+        outside |= undecided_float32(r12);
+        outside |= undecided_float32(r18);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    const float *restrict in2 = in[2];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double p_w = (double)in2[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = t * 0.5;
+        const double r7 = 0.5 + r6;
+        const double r8 = p_w * 0.5;
+        const double r9 = 1.0 - t;
+        const double r10 = r8 * r9;
+        const double r11 = r7 + r10;
+        const double r12 = r5 * r11;
+        const double r13 = 1.0 + r3;
+        const double r14 = t * r11;
+        const double r15 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r16 = np_maximum_number(r3, r15);
+        const double r17 = r14 * r16;
+        const double r18 = r17 / r13;
+        out0[i] = (float)r12;
+        out1[i] = (float)r18;
+        outside |= undecided_float32(r12);
+        outside |= undecided_float32(r18);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_odd_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = log1p_exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = add_two(r1, 0.0, r3, r4, &r6);
+        const double r7 = round_two_odd(r5, r6);
+        double r9;
+        const double r8 = exp_two_exact(r2, &r9);
+        double r11;
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r8;
+        const double r14 = r12 ? 0.0 : r9;
+        double r16;
+        const double r15 = div_two(r13, r14, r10, r11, &r16);
+        const double r17 = r15 * t;
+        const double r18 = r16 * t;
+        const double r19 = round_two_odd(r17, r18);
+        out[0][i] = r7;
+        out[1][i] = r19;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_vector(CHUNK_ARGS)
+{
+    int outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = log1p_exp_two_fast(r2, &r4, &lane);
+        double r6;
+        const double r5 = add_two(r1, 0.0, r3, r4, &r6);
+        const double r7 = round_two_odd(r5, r6);
+        double r9;
+        const double r8 = exp_two_dividend_fast(r2, &r9, &lane);
+        double r11;
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r8;
+        const double r14 = r12 ? 0.0 : r9;
+        double r16;
+        const double r15 = div_two_unit_exp_fast(r13, r14, r10, r11, &r16);
+        const double r17 = r15 * t;
+        const double r18 = r16 * t;
+        const double r19 = round_two_odd(r17, r18);
+        out[0][i] = r7;
+        out[1][i] = r19;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out[0][i] = r5;
+        out[1][i] = r10;
+        lane |= undecided_float32(r5);
+        lane |= undecided_float32(r10);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single_direct(DIRECT_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in[0][i];
+        const double t = (double)in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out[0][i] = r5;
+        out[1][i] = r10;
+        lane |= undecided_float32(r5);
+        lane |= undecided_float32(r10);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = (double)in0[i];
+        const double t = (double)in1[i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &lane);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out0[i] = (float)r5;
+        out1[i] = (float)r10;
+        lane |= undecided_float32(r5);
+        lane |= undecided_float32(r10);
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_odd_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = log1p_exp_two_exact(r2, &r4);
+        double r6;
+        const double r5 = add_two(r1, 0.0, r3, r4, &r6);
+        const double r7 = round_two_odd(r5, r6);
+        double r9;
+        const double r8 = exp_two_exact(r2, &r9);
+        double r11;
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r8;
+        const double r14 = r12 ? 0.0 : r9;
+        double r16;
+        const double r15 = div_two(r13, r14, r10, r11, &r16);
+        const double r17 = r15 * t;
+        const double r18 = r16 * t;
+        const double r19 = round_two_odd(r17, r18);
+        out[0][i] = r7;
+        out[1][i] = r19;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; int soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        double r4;
+        const double r3 = log1p_exp_two_fast(r2, &r4, &outside);
+        double r6;
+        const double r5 = add_two(r1, 0.0, r3, r4, &r6);
+        const double r7 = round_two_odd(r5, r6);
+        double r9;
+        const double r8 = exp_two_dividend_fast(r2, &r9, &outside);
+        double r11;
+        const double r10 = add_two_ordered(1.0, 0.0, r8, r9, &r11);
+        const int r12 = r0 >= 0.0;
+        const double r13 = r12 ? 1.0 : r8;
+        const double r14 = r12 ? 0.0 : r9;
+        double r16;
+        const double r15 = div_two_unit_exp_fast(r13, r14, r10, r11, &r16);
+        const double r17 = r15 * t;
+        const double r18 = r16 * t;
+        const double r19 = round_two_odd(r17, r18);
+        out[0][i] = r7;
+        out[1][i] = r19;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out[0][i] = r5;
+        out[1][i] = r10;
+        outside |= undecided_float32(r5);
+        outside |= undecided_float32(r10);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct(DIRECT_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in[0][i];
+        soft |= !((double)in[1][i] == 0.0 || (double)in[1][i] == 1.0);
+        const double t = 1.0 - ((double)in[1][i] + (double)in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out[0][i] = r5;
+        out[1][i] = r10;
+        outside |= undecided_float32(r5);
+        outside |= undecided_float32(r10);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct_out(DIRECT_OUT_ARGS)
+{
+    const float *restrict in0 = in[0];
+    const float *restrict in1 = in[1];
+    float *restrict out0 = out[0];
+    float *restrict out1 = out[1];
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = (double)in0[i];
+        soft |= !((double)in1[i] == 0.0 || (double)in1[i] == 1.0);
+        const double t = 1.0 - ((double)in1[i] + (double)in1[i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = exp_fast_single(r2, &outside);
+        const double r4 = log1p_core_single(r3);
+        const double r5 = r1 + r4;
+        const double r6 = 1.0 + r3;
+        const double r7 = blend(all_ones_if(r0 >= 0.0), 1.0, 0.0);
+        const double r8 = np_maximum_number(r3, r7);
+        const double r9 = t * r8;
+        const double r10 = r9 / r6;
+        out0[i] = (float)r5;
+        out1[i] = (float)r10;
+        outside |= undecided_float32(r5);
+        outside |= undecided_float32(r10);
+    }
+    return (outside != 0) | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -18160,7 +19625,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times
     return (outside != 0) | ((domain != 0) << 2);
 }
 
-#define LOOP_COUNT 189
+#define LOOP_COUNT 209
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk, NULL, NULL},
@@ -18288,6 +19753,26 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_soft_pos_weight_single, bce_with_logits_and_grad_soft_pos_weight_exact, bce_with_logits_and_grad_soft_pos_weight_single_direct, bce_with_logits_and_grad_soft_pos_weight_single_direct_out},
     {bce_with_logits_and_grad_soft_pos_weight_odd_vector, bce_with_logits_and_grad_soft_pos_weight_odd_exact, NULL, NULL},
     {bce_with_logits_and_grad_soft_pos_weight_odd_single, bce_with_logits_and_grad_soft_pos_weight_odd_exact, bce_with_logits_and_grad_soft_pos_weight_odd_single_direct, bce_with_logits_and_grad_soft_pos_weight_odd_single_direct_out},
+    {sigmoid_odd_vector, sigmoid_odd_exact, NULL, NULL},
+    {sigmoid_odd_single, sigmoid_odd_exact, sigmoid_odd_single_direct, sigmoid_odd_single_direct_out},
+    {logistic_loss_grad_odd_vector, logistic_loss_grad_odd_exact, NULL, NULL},
+    {logistic_loss_grad_odd_single, logistic_loss_grad_odd_exact, logistic_loss_grad_odd_single_direct, logistic_loss_grad_odd_single_direct_out},
+    {bce_with_logits_grad_binary_odd_vector, bce_with_logits_grad_binary_odd_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_odd_single, bce_with_logits_grad_binary_odd_exact, bce_with_logits_grad_binary_odd_single_direct, bce_with_logits_grad_binary_odd_single_direct_out},
+    {bce_with_logits_grad_binary_odd_vector_labels, bce_with_logits_grad_binary_odd_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_odd_single_labels, bce_with_logits_grad_binary_odd_exact_labels, bce_with_logits_grad_binary_odd_single_labels_direct, bce_with_logits_grad_binary_odd_single_labels_direct_out},
+    {bce_with_logits_grad_binary_unweighted_odd_vector, bce_with_logits_grad_binary_unweighted_odd_exact, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_odd_single, bce_with_logits_grad_binary_unweighted_odd_exact, bce_with_logits_grad_binary_unweighted_odd_single_direct, bce_with_logits_grad_binary_unweighted_odd_single_direct_out},
+    {bce_with_logits_grad_binary_unweighted_odd_vector_labels, bce_with_logits_grad_binary_unweighted_odd_exact_labels, NULL, NULL},
+    {bce_with_logits_grad_binary_unweighted_odd_single_labels, bce_with_logits_grad_binary_unweighted_odd_exact_labels, bce_with_logits_grad_binary_unweighted_odd_single_labels_direct, bce_with_logits_grad_binary_unweighted_odd_single_labels_direct_out},
+    {bce_with_logits_and_grad_binary_odd_vector, bce_with_logits_and_grad_binary_odd_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_odd_single, bce_with_logits_and_grad_binary_odd_exact, bce_with_logits_and_grad_binary_odd_single_direct, bce_with_logits_and_grad_binary_odd_single_direct_out},
+    {bce_with_logits_and_grad_binary_odd_vector_labels, bce_with_logits_and_grad_binary_odd_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_odd_single_labels, bce_with_logits_and_grad_binary_odd_exact_labels, bce_with_logits_and_grad_binary_odd_single_labels_direct, bce_with_logits_and_grad_binary_odd_single_labels_direct_out},
+    {bce_with_logits_and_grad_binary_unweighted_odd_vector, bce_with_logits_and_grad_binary_unweighted_odd_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_odd_single, bce_with_logits_and_grad_binary_unweighted_odd_exact, bce_with_logits_and_grad_binary_unweighted_odd_single_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_direct_out},
+    {bce_with_logits_and_grad_binary_unweighted_odd_vector_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_odd_single_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct_out},
     {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL, NULL},
     {bce_with_logits_times_weight_single, bce_with_logits_times_weight_exact, bce_with_logits_times_weight_single_direct, bce_with_logits_times_weight_single_direct_out},
     {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL, NULL},
