@@ -212,6 +212,8 @@ def _round_two_odd(hi, lo, out):
     keep = ((bits & numpy.uint64(1)) == 1) | (error == 0.0) | ~(numpy.absolute(total) <= numpy.finfo(numpy.float64).max)
     odd = numpy.where(keep, total, toward.view(numpy.float64))
     return numpy.copyto(out, numpy.where(numpy.isnan(total), hi, odd)) or out
+
+
 def _exp_pair_hi(x, out):
     """hi of e^x = hi + lo (about 2^-100 relative) into out, for x ≤ 0 (or NaN); returns out."""
     return _exp_pair_high(x, out)

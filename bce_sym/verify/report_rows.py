@@ -50,7 +50,6 @@ def finite_order(x: np.ndarray) -> np.ndarray:
     return order
 
 
-
 @dataclass(frozen=True)
 class Case:
     """One input and what happened there.
