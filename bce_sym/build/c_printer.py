@@ -31,7 +31,7 @@ import json
 
 from bce_sym.build.c_primitives import PRIMITIVES, primitives_source
 from bce_sym.build.program import BlockKernelPrinter
-from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32, has_float32_grade
+from bce_sym.build.specs import KERNEL_SPECS, ZIV_FLOAT32, has_float32_grade, odd_once_tested
 from bce_sym.build.two_float_program import TWO_FLOAT_OPERATIONS
 
 # NOTE: rules are data. How each instruction of a instruction program prints as one C statement, per element
@@ -194,9 +194,9 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
     carrier = _carrier(body, variant)
     own = labels or any(tested)
     if variant == "single" and spec.rounding == "odd-once":
-        # NOTE: an element whose float32 rounding the grade's value (within 2^-48) leaves undecided flags the chunk,
+        # NOTE: an element whose float32 rounding the grade's value (within 2^-49) leaves undecided flags the chunk,
         # which the exact loop redoes: the two-float value rounded to odd, which float32 then rounds correctly.
-        body += [f"outside |= undecided_float32({_c_operand(r)});" for r in results]
+        body += [f"outside |= undecided_float32_sigma({_c_operand(results[k])});" for k in odd_once_tested(spec)]
     if flags and not own:
         # NOTE: no flag of the loop's own to carry the width: the primitives flag into each element's lane_flag, and
         # outside, of the carrier's width, gathers them (sigmoid 6% faster on AVX-512, 22% on AVX2; measured).

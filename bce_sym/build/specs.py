@@ -112,13 +112,22 @@ _WEIGHTED_ROUNDINGS = ("nearest", "two-nearest", "triple", "plain-narrow", "two-
 #: The kernels of σ (sigmoid, the binary and ±1 logit gradients, the binary loss and gradient in one pass) that get a
 #: twin, NAME_odd, for results rounded again to float32 or narrower (the driver takes it for them, without a weight):
 #: its two-float value is rounded once to odd (``"odd-once"``: ``round_two_odd``), and its float32-grade loops flag
-#: every element whose float32 rounding they leave undecided (``undecided_float32``), so that the chunk is redone by
-#: that value. Rounding the float64 value to nearest and then to float32 met a float32 midpoint at 78 of the 2^32
-#: inputs of each (the float64 value of σ lay on it, the exact one 2e-9 ULP beside it).
+#: every element whose float32 rounding they leave undecided (``undecided_float32_sigma``), so that the chunk is
+#: redone by that value. Rounding the float64 value to nearest and then to float32 met a float32 midpoint at 78 of
+#: the 2^32 inputs of each (the float64 value of σ lay on it, the exact one 2e-9 ULP beside it).
 ODD_ONCE: frozenset[str] = frozenset({
     "sigmoid", "logistic_loss_grad", "bce_with_logits_grad_binary", "bce_with_logits_grad_binary_unweighted",
     "bce_with_logits_and_grad_binary", "bce_with_logits_and_grad_binary_unweighted",
 })
+
+def odd_once_tested(spec: KernelSpec) -> tuple[int, ...]:
+    """The values of an ``ODD_ONCE`` kernel whose float32 rounding its float32-grade loops test: σ's (sigmoid's and
+    the gradients'), not the one pass's loss. NOTE: that loss's float32-grade value rounds correctly at every float32
+    input (it equals the loss kernels' there, which the exhaustive sweeps find correctly rounded), and testing it too
+    made the one pass 11% slower (a flagged chunk is redone by the exact loop; measured)."""
+    forms = (spec.quantity, *spec.also)
+    return tuple(k for k, form in enumerate(forms) if form == "sigmoid" or _quantity_of(form).derivative > 0)
+
 
 #: The forms whose float32-grade loops run Ziv's first pass (c_printer's "ziv" loops): the binary-label losses,
 #: whose values (and the fused gradient's) are sums and products of nonnegative terms, so that the bound of

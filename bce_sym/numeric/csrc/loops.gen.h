@@ -11391,7 +11391,7 @@ VECTOR_TARGET LOOP static int sigmoid_odd_single(CHUNK_ARGS)
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
-        lane |= undecided_float32(r5);
+        lane |= undecided_float32_sigma(r5);
         outside |= lane;
     }
     return (outside != 0);
@@ -11410,7 +11410,7 @@ VECTOR_TARGET LOOP static int sigmoid_odd_single_direct(DIRECT_ARGS)
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out[0][i] = r5;
-        lane |= undecided_float32(r5);
+        lane |= undecided_float32_sigma(r5);
         outside |= lane;
     }
     return (outside != 0);
@@ -11431,7 +11431,7 @@ VECTOR_TARGET LOOP static int sigmoid_odd_single_direct_out(DIRECT_OUT_ARGS)
         const double r4 = np_maximum_number(r1, r3);
         const double r5 = r4 / r2;
         out0[i] = (float)r5;
-        lane |= undecided_float32(r5);
+        lane |= undecided_float32_sigma(r5);
         outside |= lane;
     }
     return (outside != 0);
@@ -11507,7 +11507,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single(CHUNK_ARGS)
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out[0][i] = r8;
-        outside |= undecided_float32(r8);
+        outside |= undecided_float32_sigma(r8);
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -11529,7 +11529,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single_direct(DIRECT_ARGS)
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out[0][i] = r8;
-        outside |= undecided_float32(r8);
+        outside |= undecided_float32_sigma(r8);
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -11554,7 +11554,7 @@ VECTOR_TARGET LOOP static int logistic_loss_grad_odd_single_direct_out(DIRECT_OU
         const double r7 = r6 / r3;
         const double r8 = -r7;
         out0[i] = (float)r8;
-        outside |= undecided_float32(r8);
+        outside |= undecided_float32_sigma(r8);
     }
     return (outside != 0) | ((domain != 0) << 2);
 }
@@ -11651,7 +11651,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single(CHUNK_ARGS)
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
-        lane |= undecided_float32(r14);
+        lane |= undecided_float32_sigma(r14);
         outside |= lane;
     }
     return (outside != 0);
@@ -11681,7 +11681,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_direct(DIRE
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
-        lane |= undecided_float32(r14);
+        lane |= undecided_float32_sigma(r14);
         outside |= lane;
     }
     return (outside != 0);
@@ -11715,7 +11715,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_direct_out(
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
-        lane |= undecided_float32(r14);
+        lane |= undecided_float32_sigma(r14);
         outside |= lane;
     }
     return (outside != 0);
@@ -11812,7 +11812,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels(CHUN
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
-        outside |= undecided_float32(r14);
+        outside |= undecided_float32_sigma(r14);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -11841,7 +11841,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels_dire
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out[0][i] = r14;
-        outside |= undecided_float32(r14);
+        outside |= undecided_float32_sigma(r14);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -11874,7 +11874,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_odd_single_labels_dire
         const double r13 = r10 * r12;
         const double r14 = r13 / r3;
         out0[i] = (float)r14;
-        outside |= undecided_float32(r14);
+        outside |= undecided_float32_sigma(r14);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -11945,7 +11945,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single(
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
-        lane |= undecided_float32(r7);
+        lane |= undecided_float32_sigma(r7);
         outside |= lane;
     }
     return (outside != 0);
@@ -11967,7 +11967,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
-        lane |= undecided_float32(r7);
+        lane |= undecided_float32_sigma(r7);
         outside |= lane;
     }
     return (outside != 0);
@@ -11992,7 +11992,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
-        lane |= undecided_float32(r7);
+        lane |= undecided_float32_sigma(r7);
         outside |= lane;
     }
     return (outside != 0);
@@ -12063,7 +12063,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
-        outside |= undecided_float32(r7);
+        outside |= undecided_float32_sigma(r7);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12084,7 +12084,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out[0][i] = r7;
-        outside |= undecided_float32(r7);
+        outside |= undecided_float32_sigma(r7);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12108,7 +12108,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_binary_unweighted_odd_single_
         const double r6 = t * r5;
         const double r7 = r6 / r3;
         out0[i] = (float)r7;
-        outside |= undecided_float32(r7);
+        outside |= undecided_float32_sigma(r7);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12228,8 +12228,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single(CHUNK_A
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
-        lane |= undecided_float32(r12);
-        lane |= undecided_float32(r18);
+        lane |= undecided_float32_sigma(r18);
         outside |= lane;
     }
     return (outside != 0);
@@ -12264,8 +12263,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_direct(
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
-        lane |= undecided_float32(r12);
-        lane |= undecided_float32(r18);
+        lane |= undecided_float32_sigma(r18);
         outside |= lane;
     }
     return (outside != 0);
@@ -12305,8 +12303,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_direct_
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
         out1[i] = (float)r18;
-        lane |= undecided_float32(r12);
-        lane |= undecided_float32(r18);
+        lane |= undecided_float32_sigma(r18);
         outside |= lane;
     }
     return (outside != 0);
@@ -12426,8 +12423,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels(
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
-        outside |= undecided_float32(r12);
-        outside |= undecided_float32(r18);
+        outside |= undecided_float32_sigma(r18);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12461,8 +12457,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels_
         const double r18 = r17 / r13;
         out[0][i] = r12;
         out[1][i] = r18;
-        outside |= undecided_float32(r12);
-        outside |= undecided_float32(r18);
+        outside |= undecided_float32_sigma(r18);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12501,8 +12496,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_odd_single_labels_
         const double r18 = r17 / r13;
         out0[i] = (float)r12;
         out1[i] = (float)r18;
-        outside |= undecided_float32(r12);
-        outside |= undecided_float32(r18);
+        outside |= undecided_float32_sigma(r18);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12591,8 +12585,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
-        lane |= undecided_float32(r5);
-        lane |= undecided_float32(r10);
+        lane |= undecided_float32_sigma(r10);
         outside |= lane;
     }
     return (outside != 0);
@@ -12618,8 +12611,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
-        lane |= undecided_float32(r5);
-        lane |= undecided_float32(r10);
+        lane |= undecided_float32_sigma(r10);
         outside |= lane;
     }
     return (outside != 0);
@@ -12649,8 +12641,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
         out1[i] = (float)r10;
-        lane |= undecided_float32(r5);
-        lane |= undecided_float32(r10);
+        lane |= undecided_float32_sigma(r10);
         outside |= lane;
     }
     return (outside != 0);
@@ -12739,8 +12730,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
-        outside |= undecided_float32(r5);
-        outside |= undecided_float32(r10);
+        outside |= undecided_float32_sigma(r10);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12765,8 +12755,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out[0][i] = r5;
         out[1][i] = r10;
-        outside |= undecided_float32(r5);
-        outside |= undecided_float32(r10);
+        outside |= undecided_float32_sigma(r10);
     }
     return (outside != 0) | (soft << 1);
 }
@@ -12795,8 +12784,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
         const double r10 = r9 / r6;
         out0[i] = (float)r5;
         out1[i] = (float)r10;
-        outside |= undecided_float32(r5);
-        outside |= undecided_float32(r10);
+        outside |= undecided_float32_sigma(r10);
     }
     return (outside != 0) | (soft << 1);
 }
