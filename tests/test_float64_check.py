@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import bce_sym.verify.sampled_check as sampled_check
 from bce_sym import numeric
 from bce_sym.render.reports import format_ulp
-from bce_sym.verify import check
+from bce_sym.verify import check, report_rows
 from bce_sym.verify.fast_check import _distinct_rows, covers, exact_values_for_check, precise_columns
 from bce_sym.verify.reference import double_double as dd
 from bce_sym.verify.reference.mpmath_values import exact_values
@@ -301,3 +301,5 @@ def test_the_sorted_order_is_remembered_only_for_read_only_arrays():
     assert finite_order(frozen) is finite_order(frozen)
     view = frozen[::-1]  # a view owns nothing: sorted afresh
     assert finite_order(view).tolist() == [1, 0, 2] and finite_order(view) is not finite_order(view)
+    del view, frozen  # the order is let go with its array
+    assert not report_rows._LAST_ORDER

@@ -46,7 +46,8 @@ def finite_order(x: np.ndarray) -> np.ndarray:
     order = order[np.isfinite(x[order])]
     if not x.flags.writeable and x.flags.owndata:
         order.setflags(write=False)
-        _LAST_ORDER[:] = [(weakref.ref(x), order)]
+        # NOTE: the order goes when the array does (10^7 indices are 80 MB).
+        _LAST_ORDER[:] = [(weakref.ref(x, lambda _: _LAST_ORDER.clear()), order)]
     return order
 
 
