@@ -193,15 +193,18 @@ def _c_loop(spec, program, variant: str, labels: bool, direct: bool = False, sto
     tiny = " lane_flag tiny = 0;" if any("&tiny" in line for line in body) else ""
     carrier = _carrier(body, variant)
     own = labels or any(tested)
-    if variant == "single" and spec.rounding == "odd-once":
-        # NOTE: an element whose float32 rounding the grade's value (within 2^-49) leaves undecided flags the chunk,
-        # which the exact loop redoes: the two-float value rounded to odd, which float32 then rounds correctly.
-        body += [f"outside |= undecided_float32_sigma({_c_operand(results[k])});" for k in odd_once_tested(spec)]
+    # NOTE: an element whose float32 rounding σ's grade value (within 2^-49) leaves undecided flags the chunk, which
+    # the exact loop redoes: the two-float value rounded to odd, which float32 then rounds correctly.
+    flag = "lane" if flags and not own else "outside"
+    tests = [f"{flag} |= undecided_float32_sigma({_c_operand(results[k])});" for k in odd_once_tested(spec)
+             ] if variant == "single" and spec.rounding == "odd-once" else []
     if flags and not own:
         # NOTE: no flag of the loop's own to carry the width: the primitives flag into each element's lane_flag, and
         # outside, of the carrier's width, gathers them (sigmoid 6% faster on AVX-512, 22% on AVX2; measured).
-        body = ["lane_flag lane = 0;"] + [line.replace("&outside", "&lane").replace("outside |=", "lane |=")
-                                          for line in body] + ["outside |= lane;"]
+        body = (["lane_flag lane = 0;"] + [line.replace("&outside", "&lane") for line in body] + tests
+                + ["outside |= lane;"])
+    else:
+        body += tests
     if flags:
         lines.append(f"    {'lane_flag' if own else carrier} outside = 0;" + tiny
                      + (f" {carrier} soft = 0;" if labels else "") + (f" {carrier} domain = 0;" if any(tested) else ""))

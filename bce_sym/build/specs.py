@@ -120,6 +120,7 @@ ODD_ONCE: frozenset[str] = frozenset({
     "bce_with_logits_and_grad_binary", "bce_with_logits_and_grad_binary_unweighted",
 })
 
+
 def odd_once_tested(spec: KernelSpec) -> tuple[int, ...]:
     """The values of an ``ODD_ONCE`` kernel whose float32 rounding its float32-grade loops test: σ's (sigmoid's and
     the gradients'), not the one pass's loss. NOTE: that loss's float32-grade value rounds correctly at every float32

@@ -200,20 +200,6 @@ def _round_two(hi, lo, out):
     return numpy.copyto(out, numpy.where(numpy.isnan(total), hi, total)) or out
 
 
-def _round_two_odd(hi, lo, out):
-    """hi + lo rounded once to odd into out (for results rounded again to float32 or narrower), hi where that sum is
-    NaN and hi is not; returns out. C's round_two_odd (csrc/two_float.h), the same operations."""
-    total = numpy.asarray(hi + lo, dtype=numpy.float64)
-    error = (hi - total) + lo
-    bits = numpy.ascontiguousarray(total).view(numpy.uint64)
-    # NOTE: the same sign: the magnitude goes up (bits + 1), else down.
-    toward = numpy.where((bits ^ numpy.ascontiguousarray(error, dtype=numpy.float64).view(numpy.uint64))
-                         >> numpy.uint64(63), bits - numpy.uint64(1), bits + numpy.uint64(1))
-    keep = ((bits & numpy.uint64(1)) == 1) | (error == 0.0) | ~(numpy.absolute(total) <= numpy.finfo(numpy.float64).max)
-    odd = numpy.where(keep, total, toward.view(numpy.float64))
-    return numpy.copyto(out, numpy.where(numpy.isnan(total), hi, odd)) or out
-
-
 def _exp_pair_hi(x, out):
     """hi of e^x = hi + lo (about 2^-100 relative) into out, for x ≤ 0 (or NaN); returns out."""
     return _exp_pair_high(x, out)
@@ -249,6 +235,16 @@ def _round_correct_decided(hi, lo, bound, out):
     decided = numpy.absolute(lo) + bound < 0.5 * below
     numpy.copyto(out, numpy.where(decided, hi, numpy.nan))
     return out
+
+
+def _round_two_odd(hi, lo, out):
+    """hi + lo rounded once to odd into out (for results rounded again to float32 or narrower), hi where that sum is
+    NaN and hi is not; returns out. As ``round_two_odd`` in C: Fast2Sum, then ``_round_odd_decided`` with a bound
+    below 0 (decided wherever the error is a number), a non-finite sum kept."""
+    total = numpy.asarray(hi + lo, dtype=numpy.float64)
+    odd = _round_odd_decided(total, (hi - total) + lo, -1.0, numpy.empty(total.shape))
+    kept = numpy.where(numpy.isnan(total), hi, total)
+    return numpy.copyto(out, numpy.where(numpy.absolute(total) <= numpy.finfo(numpy.float64).max, odd, kept)) or out
 
 
 def _round_narrow_decided(v, bound, out):

@@ -115,6 +115,19 @@ PAIR_INLINE double round_odd_decided(double hi, double lo, double bound)
     return blend(all_ones_if(fabs(lo) > bound), odd, NAN);
 }
 
+/* hi + lo rounded once to odd, for a result that is then rounded again to float32 or narrower (where two roundings
+ * to nearest could meet a midpoint of the narrow format: sigmoid's float32 value at 78 of the 2^32 inputs): s =
+ * fl(hi + lo) and its exact error e (Fast2Sum: |hi| >= |lo|, or hi = 0), rounded to odd by round_odd_decided, which
+ * a bound below 0 never leaves undecided where e is a number. A format of at most 51 bits rounds that value as it
+ * rounds hi + lo, and so as it rounds the exact value wherever the pair's error (2^-100 relative) crosses no float64;
+ * the exhaustive float32 sweeps measure it. A non-finite s is kept (as round_two keeps it, hi where the sum is NaN). */
+PAIR_INLINE double round_two_odd(double hi, double lo)
+{
+    double s = hi + lo;
+    double odd = round_odd_decided(s, (hi - s) + lo, -1.0);
+    return blend(all_ones_if(fabs(s) <= 0x1.fffffffffffffp+1023), odd, blend(all_ones_if(s == s), s, hi));
+}
+
 /* v where no float of 25 significant bits lies within bound of it (Ziv's first pass for results rounded
  * again to float32, float16 or bfloat16): the exact value then lies in the same open interval between two
  * such floats as v, which holds no float and no midpoint of a format of at most 24 bits, so every such

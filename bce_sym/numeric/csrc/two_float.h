@@ -150,21 +150,4 @@ ALWAYS_INLINE static inline double round_two(double hi, double lo)
     return blend(all_ones_if(s == s), s, hi); /* NOTE: a bit mask, not ?:, which gcc fails to vectorise here */
 }
 
-/* hi + lo rounded once to odd, for a result that is then rounded again to float32 or narrower (where two roundings
- * to nearest could meet a midpoint of the narrow format: sigmoid's float32 value at 78 of the 2^32 inputs): s =
- * fl(hi + lo) and its exact error e (Fast2Sum: |hi| >= |lo|, or hi = 0), then s where e = 0 or s is odd, else s's
- * neighbour on e's side. A format of at most 51 bits rounds that value as it rounds hi + lo, and so as it rounds the
- * exact value wherever the pair's error (2^-100 relative) crosses no float64; the exhaustive float32 sweeps measure
- * it. A non-finite s is kept (as round_two keeps it, hi where the sum is NaN). */
-ALWAYS_INLINE static inline double round_two_odd(double hi, double lo)
-{
-    double s = hi + lo;
-    double e = (hi - s) + lo;
-    uint64_t bits = as_bits(s);
-    uint64_t toward = ((bits ^ as_bits(e)) >> 63) ? bits - 1 : bits + 1; /* magnitude down or up */
-    int keep = (bits & 1) || e == 0.0 || !(fabs(s) <= 0x1.fffffffffffffp+1023);
-    double odd = blend(all_ones_if(keep), s, as_double(toward));
-    return blend(all_ones_if(s == s), odd, hi);
-}
-
 #endif /* BCE_SYM_TWO_FLOAT_H */
