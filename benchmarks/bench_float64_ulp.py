@@ -19,8 +19,12 @@ With ``--before FILE`` (the JSON this script wrote with ``--json`` on the old tr
 The last column leaves out results below 2^-1000: there the reference's hi + lo resolves ULPs coarsely
 (its residue is a multiple of 2^-1074), so an error of 0.5003 ULP reads 1.0 there.
 
+The "> 0.5" column counts the results at or above 2^-1000 that are not correctly rounded (an error above
+0.5 ULP by more than 2^-30 ULP, well beyond the reference's own ~2^-47 ULP). ``--seed`` draws another sample
+of the same zones: the issue's stretch (correctly rounded on 10^8 points) is ten seeds of 10^7.
+
     python benchmarks/bench_float64_ulp.py [--points 10000000] [--mpmath-points 200000] [--json OUT]
-        [--before OLD.json] [--quantities sigmoid bce ...] [--weights] [--tail 20000]
+        [--before OLD.json] [--quantities sigmoid bce ...] [--weights] [--tail 20000] [--seed 0]
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ def main() -> None:
     parser.add_argument("--mpmath-points", type=int, default=200_000)
     parser.add_argument("--quantities", nargs="*",
                         default=[q.name for q in QUANTITIES])
+    parser.add_argument("--seed", type=int, default=0, help="the sample's seed (0: the sample of earlier runs)")
     parser.add_argument("--json")
     parser.add_argument("--before")
     parser.add_argument("--weights", action="store_true", help="add a weighted row per quantity that takes weight=")
@@ -134,15 +139,16 @@ def main() -> None:
     results = {}
     unmeasured = 0
     print(f"float64 max ULP of bce_sym.numeric ({numeric.BACKEND} backend)\n")
-    head = "| quantity | labels | points | " + ("before | " if before else "") + "max ULP | ≥ 2^-1000 | seconds |"
+    head = ("| quantity | labels | points | " + ("before | " if before else "")
+            + "max ULP | ≥ 2^-1000 | > 0.5 (≥ 2^-1000) | seconds |")
     print(head)
-    print("|---|---|---:|" + ("---:|" if before else "") + "---:|---:|---:|")
+    print("|---|---|---:|" + ("---:|" if before else "") + "---:|---:|---:|---:|")
     for name, labels, weighted in _rows(args.quantities, args.weights):
         points = args.points if covers(name, "float64", labels) else args.mpmath_points
         function = getattr(numeric, name)
         started = time.perf_counter()
         drawn = labels if labels in ("binary", "soft") else "binary"  # ignored without y-labels
-        sample = sample_points(name, dtype="float64", points=points, labels=drawn, seed=0)
+        sample = sample_points(name, dtype="float64", points=points, labels=drawn, seed=args.seed)
         computed = evaluate(function, sample, target=name)
         hi, lo, _ = reference_for_check(name, sample.columns, "float64", computed, sample.zone, sample.labels)
         if weighted:
@@ -169,8 +175,9 @@ def main() -> None:
         results[key] = float(errors.max())
         above = float(errors[np.abs(hi) >= 2.0**-1000].max())
         old = f"{before[key]:.3f} | " if key in before else ("– | " if before else "")
-        print(f"| {name} | {labels} | {points:,} | {old}{results[key]:.3f} | {above:.3f} | {elapsed:.0f} |",
-              flush=True)
+        misrounded = int(np.count_nonzero((errors > 0.5 + 2.0**-30) & (np.abs(hi) >= 2.0**-1000)))
+        print(f"| {name} | {labels} | {points:,} | {old}{results[key]:.3f} | {above:.3f} | {misrounded:,} "
+              f"| {elapsed:.0f} |", flush=True)
     if unmeasured:
         print(f"\n{unmeasured} weighted points left out: their unweighted value overflows the reference")
     if args.json:

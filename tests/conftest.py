@@ -37,6 +37,7 @@ def backend(request, monkeypatch) -> str:
         monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
         for name in ("exp_two", "log1p_two", "log_two", "log1p_exp_two"):
             monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
+        monkeypatch.setattr(_elementary, "_log1p_exp_sum_primitive", _two_float.log1p_exp_sum)
         monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
         monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
         monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)

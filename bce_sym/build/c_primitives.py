@@ -21,6 +21,9 @@ PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
      "returns (hi, lo)."),
     ("log1p_exp_two", 1, 2, "log1p_exp_two_fast({0}, {lo}, &outside)", "log1p_exp_two_exact({0}, {lo})",
      "log1p_exp_two(z, (hi, lo)): log(1 + e^z) as hi + lo (within 2^-61 relative on [-700, 0]); returns (hi, lo)."),
+    ("log1p_exp_sum", 1, 1, "log1p_exp_sum_fast({0}, &outside)", "log1p_exp_sum_exact({0})",
+     "log1p_exp_sum(z, out): log(1 + e^z) as a sum's term (within 2^-51.8 relative on [-700, 0]) into out; "
+     "returns out."),
     ("log_two", 2, 2, "log_two_fast({0}, {1}, {lo}, &outside)", "log_two_exact({0}, {1}, {lo})",
      "log_two(y, y_lo, (hi, lo)): log(y + y_lo) as hi + lo (within 2^-59 relative on (0, 1]); returns (hi, lo)."),
     ("two_sum", 2, 2, "two_sum({0}, {1}, {lo})", "two_sum({0}, {1}, {lo})",

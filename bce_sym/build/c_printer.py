@@ -53,6 +53,7 @@ _C_OPERATIONS: dict[str, str] = {
     "_log1p_small": "{log1p}",
     "_log_unit": "{log}",
     "_log1p_any": "{log1p_any}",
+    "_log1p_exp_sum": "{log1p_exp_sum}",
     "_exp_pair_hi": "{exp_pair_hi}",
     "_exp_pair_lo": "{exp_pair_lo}",
     "_exp_triple_hi": "exp_triple_hi({0})",
@@ -75,11 +76,12 @@ _C_DOMAINS: dict[str, str] = {"y": "({0} < 0.0) | ({0} > 1.0)", "yhat": "({0} < 
 # subnormal p, which libm then takes.
 _C_VARIANTS: dict[str, dict[str, str]] = {
     "exact": {"exp": "exp_exact({0})", "log1p": "log1p_exact({0})", "log": "log_exact({0})",
-              "log1p_any": "log1p_exact({0})",
+              "log1p_any": "log1p_exact({0})", "log1p_exp_sum": "log1p_exp_sum_exact({0})",
               "exp_pair_hi": "exp_pair_hi_exact({0})", "exp_pair_lo": "exp_pair_lo_exact({0})"},
     "vector": {"exp": "exp_nonpositive_fast({0}, &outside)", "log1p": "log1p_core({0})",
                "log": "log_fast({0}, &outside)", "log1p_any": "log1p_negative_fast({0}, &outside)",
-               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)"},
+               "exp_pair_hi": "exp_pair_hi_fast({0}, &outside)", "exp_pair_lo": "exp_pair_lo_fast({0}, &outside)",
+               "log1p_exp_sum": "log1p_exp_sum_fast({0}, &outside)"},
     # NOTE: the pair exp has no float32 grade: the two-float kernels round to odd for float32 themselves.
     "single": {"exp": "exp_fast_single({0}, &outside)", "log1p": "log1p_core_single({0})",
                "log": "log_fast_single({0}, &outside)", "log1p_any": "log1p_negative_fast_single({0}, &outside)",

@@ -121,7 +121,8 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
 
     def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest"):
         super().__init__({"fully_qualified_modules": True})
-        self._rounding = rounding  # NOTE: "nearest", or "odd" for results rounded again (soft_gradient_rules)
+        # NOTE: "nearest"; "odd" for results rounded again (soft_gradient_rules); "sum" for a summed loss's terms.
+        self._rounding = rounding
         self._arguments = {a: a.name for a in arguments}
         # NOTE: a kernel that takes the sample weight w (specs.KernelSpec.weighted) multiplies each value, carried
         # as hi + lo, by it before rounding once: w is no argument of any stable form, only of such kernels.
@@ -194,6 +195,10 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
     def _print_Function(self, expr: sympy.Function) -> str:
         if ("pair", expr) in self._prog.memo:  # NOTE: a two-float exp's hi is the rounded exp, bit for bit
             return self._prog.memo[("pair", expr)][0]
+        if self._rounding == "sum" and isinstance(expr, log1p) and _is_small_exp(expr.args[0]):
+            # NOTE: a summed loss's term (specs.SUM_GRADE): log1p(e^z) as one float from the softplus table's high
+            # columns, without the exp and log1p of the float64 program or the pair of the two-float one.
+            return self._prog.emit("_log1p_exp_sum", (self._value(expr.args[0].args[0]),))
         for sympy_type, argument_test, function in _ELEMENTARY_RULES:
             if isinstance(expr, sympy_type) and argument_test(expr.args[0]):
                 return self._prog.emit(function, (self._value(expr.args[0]),))

@@ -33,7 +33,7 @@ DRIVER_MODULES = ("_validation", "_limits", "_e_term", "_undecided", "_tail", "_
 _NUMPY_PRIMITIVES = (
     "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
     "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod\n"
-    "_log1p_exp_two = log1p_exp_two\n"
+    "_log1p_exp_two, _log1p_exp_sum_primitive = log1p_exp_two, log1p_exp_sum\n"
     "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo\n"
     "_exp_triple_high, _exp_triple_middle, _exp_triple_low = exp_triple_hi, exp_triple_mid, exp_triple_lo"
 )

@@ -85,6 +85,12 @@ def _odd_name(name: str | None) -> str | None:
     return name if name is None or f"{name}_odd" not in KERNELS else f"{name}_odd"
 
 
+def _sum_name(name: str | None) -> str | None:
+    """The kernel's twin for a float64 loss that is summed (NAME_sum, its loss a sum's term: the build's
+    ``specs.SUM_GRADE``), where it has one."""
+    return name if name is None or f"{name}_sum" not in KERNELS else f"{name}_sum"
+
+
 #: The name suffix of the kernels that multiply by the sample weight before their one rounding (the build's
 #: ``specs.WEIGHTED_SUFFIX``; tests/test_build.py checks they agree).
 _TIMES_WEIGHT = "_times_weight"

@@ -13,7 +13,14 @@ import math
 
 import numpy
 
-from bce_sym.numeric._dispatch import _constant_binary, _dispatch, _kernel_name, _odd_name, _times_weight_name
+from bce_sym.numeric._dispatch import (
+    _constant_binary,
+    _dispatch,
+    _kernel_name,
+    _odd_name,
+    _sum_name,
+    _times_weight_name,
+)
 from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
 from bce_sym.numeric._tail import _TAIL, _pos_weight_in_range, _redo_tail, _tail_possible
@@ -87,6 +94,9 @@ def _evaluate(
     if odd and weight is None:
         # NOTE: σ's values rounded again to float32 or narrower: its kernels rounded to odd (_odd_name), not to nearest.
         names_used = [_odd_name(name) for name in names_used]
+    elif reduction != "none" and weight is None:
+        # NOTE: a float64 loss that is summed: its terms as a sum needs them (_sum_name), not each rounded once.
+        names_used = [_sum_name(name) for name in names_used]
     # NOTE: a float32 result with a weight takes the float32-grade weighted kernels where they exist (a loss's, w times
     # the grade's value, rounded once to float32: about twice as fast as the float64 value times w, measured; and the
     # narrow logit gradient's, alone or fused with its loss: specs.has_float32_grade).

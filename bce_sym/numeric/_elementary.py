@@ -33,6 +33,7 @@ from bce_sym.numeric._backend import exp_triple_mid as _exp_triple_middle
 from bce_sym.numeric._backend import exp_two as _exp_two
 from bce_sym.numeric._backend import log as _log
 from bce_sym.numeric._backend import log1p as _log1p
+from bce_sym.numeric._backend import log1p_exp_sum as _log1p_exp_sum_primitive
 from bce_sym.numeric._backend import log1p_exp_two as _log1p_exp_two
 from bce_sym.numeric._backend import log1p_two as _log1p_two
 from bce_sym.numeric._backend import log_two as _log_two
@@ -110,6 +111,12 @@ def _exp_two_dividend(x, out):
 def _log1p_exp_two_nonpositive(z, out):
     """log(1 + e^z) as out = (hi, lo) for z ≤ 0 (or NaN), from one table row (no exp, no log1p)."""
     return _log1p_exp_two(z, out)
+
+
+def _log1p_exp_sum(z, out):
+    """log(1 + e^z) as one float for z ≤ 0 (or NaN), a summed loss's term (the "sum" kernels: within 2^-51.8
+    relative, from the table's high columns)."""
+    return _log1p_exp_sum_primitive(z, out)
 
 
 def _log_two_unit(p, out):

@@ -23,6 +23,7 @@ from bce_sym.numeric._elementary import (
     _exp_triple_mid,
     _exp_two_dividend,
     _exp_two_nonpositive,
+    _log1p_exp_sum,
     _log1p_exp_two_nonpositive,
     _log1p_two_any,
     _log_two_unit,
@@ -1881,6 +1882,92 @@ def bce_with_logits_and_grad_binary_unweighted_odd(s, t, out, f, b):
     numpy.multiply(f[1], t, out=f[1])
     numpy.multiply(f[4], t, out=f[4])
     _round_two_odd(f[1], f[4], out=out[1])
+    return out
+
+
+def logistic_loss_sum(s, t, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, -s*t)"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.negative(f[0], out=f[1])
+    numpy.maximum(f[1], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _log1p_exp_sum(f[0], out=f[0])
+    numpy.add(f[1], f[0], out=out)
+    return out
+
+
+def bce_with_logits_binary_sum(s, t, p_w, out, f, b):
+    """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2)"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _log1p_exp_sum(f[0], out=f[0])
+    numpy.add(f[1], f[0], out=f[0])
+    numpy.multiply(t, 0.5, out=f[1])
+    numpy.add(0.5, f[1], out=f[1])
+    numpy.multiply(p_w, 0.5, out=f[2])
+    numpy.subtract(1.0, t, out=f[3])
+    numpy.multiply(f[2], f[3], out=f[3])
+    numpy.add(f[1], f[3], out=f[3])
+    numpy.multiply(f[0], f[3], out=out)
+    return out
+
+
+def bce_with_logits_binary_unweighted_sum(s, t, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, s*t)"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[0])
+    _log1p_exp_sum(f[0], out=f[0])
+    numpy.add(f[1], f[0], out=out)
+    return out
+
+
+def bce_with_logits_and_grad_binary_sum(s, t, p_w, out, f, b):
+    """(log1p(exp(-Abs(s*t))) + Max(0, s*t))*(p_w*(1 - t)/2 + t/2 + 1/2); t*(p_w*(1 - t)/2 + t/2 +
+    1/2)*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 + exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[2])
+    _log1p_exp_sum(f[2], out=f[3])
+    numpy.add(f[1], f[3], out=f[3])
+    numpy.multiply(t, 0.5, out=f[1])
+    numpy.add(0.5, f[1], out=f[1])
+    numpy.multiply(p_w, 0.5, out=f[4])
+    numpy.subtract(1.0, t, out=f[5])
+    numpy.multiply(f[4], f[5], out=f[5])
+    numpy.add(f[1], f[5], out=f[5])
+    numpy.multiply(f[3], f[5], out=out[0])
+    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _add_two_ordered(1.0, 0.0, f[2], f[3], out=(f[1], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 1.0, where=b[0])
+    numpy.copyto(f[3], 0.0, where=b[0])
+    _mul_two(f[2], f[3], f[5], out=(f[5], f[3]))
+    _div_two(f[5], f[3], f[1], f[4], out=(f[4], f[1]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[1], t, out=f[1])
+    _round_two(f[4], f[1], out=out[1])
+    return out
+
+
+def bce_with_logits_and_grad_binary_unweighted_sum(s, t, out, f, b):
+    """log1p(exp(-Abs(s*t))) + Max(0, s*t); t*Piecewise((1, s*t >= 0), (exp(-Abs(s*t)), True))/(1 +
+    exp(-Abs(s*t)))"""
+    numpy.multiply(s, t, out=f[0])
+    numpy.maximum(f[0], 0.0, out=f[1])
+    numpy.copysign(f[0], -1.0, out=f[2])
+    _log1p_exp_sum(f[2], out=f[3])
+    numpy.add(f[1], f[3], out=out[0])
+    _exp_two_dividend(f[2], out=(f[2], f[3]))
+    _add_two_ordered(1.0, 0.0, f[2], f[3], out=(f[1], f[4]))
+    numpy.greater_equal(f[0], 0.0, out=b[0])
+    numpy.copyto(f[2], 1.0, where=b[0])
+    numpy.copyto(f[3], 0.0, where=b[0])
+    _div_two_unit_exp(f[2], f[3], f[1], f[4], out=(f[4], f[1]))
+    numpy.multiply(f[4], t, out=f[4])
+    numpy.multiply(f[1], t, out=f[1])
+    _round_two(f[4], f[1], out=out[1])
     return out
 
 
@@ -4046,6 +4133,16 @@ KERNELS = {
     "bce_with_logits_and_grad_binary_odd": (bce_with_logits_and_grad_binary_odd, ("s", "t", "p_w"), 6, 1),
     "bce_with_logits_and_grad_binary_unweighted_odd": (
         bce_with_logits_and_grad_binary_unweighted_odd,
+        ("s", "t"),
+        5,
+        1,
+    ),
+    "logistic_loss_sum": (logistic_loss_sum, ("s", "t"), 2, 0),
+    "bce_with_logits_binary_sum": (bce_with_logits_binary_sum, ("s", "t", "p_w"), 4, 0),
+    "bce_with_logits_binary_unweighted_sum": (bce_with_logits_binary_unweighted_sum, ("s", "t"), 2, 0),
+    "bce_with_logits_and_grad_binary_sum": (bce_with_logits_and_grad_binary_sum, ("s", "t", "p_w"), 6, 1),
+    "bce_with_logits_and_grad_binary_unweighted_sum": (
+        bce_with_logits_and_grad_binary_unweighted_sum,
         ("s", "t"),
         5,
         1,

@@ -284,29 +284,65 @@ def _expand_softplus_rows() -> numpy.ndarray:
 _SOFTPLUS_ROWS = _expand_softplus_rows()
 
 
-def _softplus_core(z):
-    """log1p(e^z) as (hi, lo) for −700 ≤ z ≤ +0 and NaN (garbage elsewhere): C's log1p_exp_core_two."""
+def _softplus_row(z):
+    """(j, r_hi, r_lo): the row of z = −u and r = u − j·δ as a pair, as C's softplus_row."""
     u = -z
     kd = u * SOFTPLUS_INV_STEP + _SHIFT
     j = (kd.view(numpy.uint64) & numpy.uint64(SOFTPLUS_ROWS - 1)).astype(numpy.intp)
     kd = kd - _SHIFT
-    r_hi = u - kd * SOFTPLUS_STEP_HI
-    r_lo = kd * -SOFTPLUS_STEP_LO
-    r = r_hi + r_lo
-    rows = _SOFTPLUS_ROWS[j]
-    fh, fl, ph, pl = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+    return j, u - kd * SOFTPLUS_STEP_HI, kd * -SOFTPLUS_STEP_LO
+
+
+def _softplus_bracket(r, ph, with_r7: bool):
+    """(w, the series' bracket about the row of σ(−u_j) = ph, its r⁵ term where ``with_r7``): C's softplus_bracket."""
     q = 1.0 - ph
     w = ph * q
     s = ph - q
     c4 = 1.0 / 24 - 0.25 * w
     c5 = s * (1.0 / 120 - 0.1 * w)
     c6 = 1.0 / 720 + w * (-1.0 / 24 + w * (1.0 / 6))
-    c7 = s * (1.0 / 5040 + w * (-1.0 / 84 + w * (1.0 / 14)))
-    bracket = 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * (c6 + r * c7))))
+    inner = c6 + r * (s * (1.0 / 5040 + w * (-1.0 / 84 + w * (1.0 / 14)))) if with_r7 else c6
+    return w, 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * inner)))
+
+
+def _softplus_core(z):
+    """log1p(e^z) as (hi, lo) for −700 ≤ z ≤ +0 and NaN (garbage elsewhere): C's log1p_exp_core_two."""
+    j, r_hi, r_lo = _softplus_row(z)
+    r = r_hi + r_lo
+    rows = _SOFTPLUS_ROWS[j]
+    fh, fl, ph, pl = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+    w, bracket = _softplus_bracket(r, ph, True)
     m, me = dekker_prod(ph, r_hi)
     hi = fh - m
     e = (fh - hi) - m
     return hi, (((e - me) + fl) - (ph * r_lo + pl * r)) + (w * (r * r)) * bracket
+
+
+def _softplus_sum_core(z):
+    """log1p(e^z) as one float for −700 ≤ z ≤ +0 and NaN (garbage elsewhere): C's log1p_exp_sum_core."""
+    j, r_hi, r_lo = _softplus_row(z)
+    r = r_hi + r_lo
+    fh, ph = _SOFTPLUS_ROWS[j, 0], _SOFTPLUS_ROWS[j, 2]
+    w, bracket = _softplus_bracket(r, ph, False)
+    return fh + ((w * (r * r)) * bracket - ph * r)
+
+
+def log1p_exp_sum(z, out):
+    """log1p(e^z) as a sum's term (one float, within 2^-51.8 relative) for every float64 z, into out; returns out.
+
+    −700 ≤ z ≤ +0 and NaN: C's log1p_exp_sum_core (the table's high columns, no pair); elsewhere
+    ``log1p_exp_two``'s pair rounded once, as C's log1p_exp_sum_exact.
+    """
+    z = numpy.asarray(z, dtype=numpy.float64)
+    with numpy.errstate(all="ignore"):
+        value = _softplus_sum_core(z.reshape(-1)).reshape(z.shape)
+        rest = (z < -SOFTPLUS_LIMIT) | (z > 0.0)
+        if numpy.any(rest):
+            hi, lo = log1p_exp_two(z, (numpy.empty_like(z), numpy.empty_like(z)))
+            total = hi + lo
+            value = numpy.where(rest, numpy.where(total == total, total, hi), value)
+    out[...] = value
+    return out
 
 
 def log1p_exp_two(z, out):

@@ -176,20 +176,23 @@ static int get_operand(const char *kernel, int position, PyObject *object, opera
     return 0;
 }
 
-/* The sum of a chunk's values: eight partial sums, which gcc vectorises (a single running sum it may not
- * reorder). */
+/* The sum of a chunk's values: 32 partial sums, which gcc vectorises (a single running sum it may not reorder), then
+ * added pairwise. NOTE: 32, not 8: eight ran as two vectors of running sums, 64 dependent additions each, whose
+ * latency was 0.1 ns an element of a summed float64 loss (measured); 32 make chains of 16. */
 /* Assumes 0 <= size <= CHUNK. */
 VECTOR_TARGET static double chunk_sum(const double *value, Py_ssize_t size)
 {
-    double partial[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    double partial[32] = {0.0};
     Py_ssize_t i = 0;
-    for (; i + 8 <= size; i += 8)
-        for (int lane = 0; lane < 8; lane++)
+    for (; i + 32 <= size; i += 32)
+        for (int lane = 0; lane < 32; lane++)
             partial[lane] += value[i + lane];
     for (; i < size; i++)
-        partial[i & 7] += value[i];
-    double even = (partial[0] + partial[4]) + (partial[2] + partial[6]);
-    return even + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+        partial[i & 31] += value[i];
+    for (int width = 16; width >= 1; width /= 2)
+        for (int lane = 0; lane < width; lane++)
+            partial[lane] += partial[lane + width];
+    return partial[0];
 }
 
 

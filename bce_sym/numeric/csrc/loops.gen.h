@@ -88,6 +88,20 @@ VECTOR_TARGET LOOP static void log1p_exp_two_exact_chunk(CHUNK_ARGS)
         out[0][i] = log1p_exp_two_exact(in[0][i], &out[1][i]);
 }
 
+VECTOR_TARGET LOOP static int log1p_exp_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_exp_sum_fast(in[0][i], &outside);
+    return outside != 0;
+}
+
+VECTOR_TARGET LOOP static void log1p_exp_sum_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = log1p_exp_sum_exact(in[0][i]);
+}
+
 VECTOR_TARGET LOOP static int log_two_vector(CHUNK_ARGS)
 {
     lane_flag outside = 0;
@@ -12789,6 +12803,467 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
     return (outside != 0) | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static void logistic_loss_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum_number(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = log1p_exp_sum_exact(r3);
+        const double r5 = r2 + r4;
+        out[0][i] = r5;
+    }
+}
+
+VECTOR_TARGET LOOP static int logistic_loss_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (fabs(in[1][i]) != 1.0) & (in[1][i] == in[1][i]);
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = -r0;
+        const double r2 = np_maximum_number(r1, 0.0);
+        const double r3 = copysign(r0, -1.0);
+        const double r4 = log1p_exp_sum_fast(r3, &outside);
+        const double r5 = r2 + r4;
+        out[0][i] = r5;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_sum_vector(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &lane);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        out[0][i] = r11;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_sum_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_sum_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        out[0][i] = r11;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        out[0][i] = r4;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_sum_vector(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &lane);
+        const double r4 = r1 + r3;
+        out[0][i] = r4;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_binary_unweighted_sum_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        out[0][i] = r4;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_binary_unweighted_sum_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        out[0][i] = r4;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        double r13;
+        const double r12 = exp_two_exact(r2, &r13);
+        double r15;
+        const double r14 = add_two_ordered(1.0, 0.0, r12, r13, &r15);
+        const int r16 = r0 >= 0.0;
+        const double r17 = r16 ? 1.0 : r12;
+        const double r18 = r16 ? 0.0 : r13;
+        double r20;
+        const double r19 = mul_two(r17, r18, r10, &r20);
+        double r22;
+        const double r21 = div_two(r19, r20, r14, r15, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        const double r25 = round_two(r23, r24);
+        out[0][i] = r11;
+        out[1][i] = r25;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_sum_vector(CHUNK_ARGS)
+{
+    short outside = 0; lane_flag tiny = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &lane);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        double r13;
+        const double r12 = exp_two_nonpositive_fast(r2, &r13, &lane);
+        double r15;
+        const double r14 = add_two_ordered(1.0, 0.0, r12, r13, &r15);
+        const int r16 = r0 >= 0.0;
+        const double r17 = r16 ? 1.0 : r12;
+        const double r18 = r16 ? 0.0 : r13;
+        double r20;
+        const double r19 = mul_two(r17, r18, r10, &r20);
+        double r22;
+        const double r21 = div_two_fast(r19, r20, r14, r15, &r22, &tiny);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        const double r25 = round_two(r23, r24);
+        out[0][i] = r11;
+        out[1][i] = r25;
+        outside |= lane;
+    }
+    return ((outside | tiny) != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_sum_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        double r13;
+        const double r12 = exp_two_exact(r2, &r13);
+        double r15;
+        const double r14 = add_two_ordered(1.0, 0.0, r12, r13, &r15);
+        const int r16 = r0 >= 0.0;
+        const double r17 = r16 ? 1.0 : r12;
+        const double r18 = r16 ? 0.0 : r13;
+        double r20;
+        const double r19 = mul_two(r17, r18, r10, &r20);
+        double r22;
+        const double r21 = div_two(r19, r20, r14, r15, &r22);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        const double r25 = round_two(r23, r24);
+        out[0][i] = r11;
+        out[1][i] = r25;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_sum_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; lane_flag tiny = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double p_w = in[2][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        const double r5 = t * 0.5;
+        const double r6 = 0.5 + r5;
+        const double r7 = p_w * 0.5;
+        const double r8 = 1.0 - t;
+        const double r9 = r7 * r8;
+        const double r10 = r6 + r9;
+        const double r11 = r4 * r10;
+        double r13;
+        const double r12 = exp_two_nonpositive_fast(r2, &r13, &outside);
+        double r15;
+        const double r14 = add_two_ordered(1.0, 0.0, r12, r13, &r15);
+        const int r16 = r0 >= 0.0;
+        const double r17 = r16 ? 1.0 : r12;
+        const double r18 = r16 ? 0.0 : r13;
+        double r20;
+        const double r19 = mul_two(r17, r18, r10, &r20);
+        double r22;
+        const double r21 = div_two_fast(r19, r20, r14, r15, &r22, &tiny);
+        const double r23 = r21 * t;
+        const double r24 = r22 * t;
+        const double r25 = round_two(r23, r24);
+        out[0][i] = r11;
+        out[1][i] = r25;
+    }
+    return ((outside | tiny) != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        double r6;
+        const double r5 = exp_two_exact(r2, &r6);
+        double r8;
+        const double r7 = add_two_ordered(1.0, 0.0, r5, r6, &r8);
+        const int r9 = r0 >= 0.0;
+        const double r10 = r9 ? 1.0 : r5;
+        const double r11 = r9 ? 0.0 : r6;
+        double r13;
+        const double r12 = div_two(r10, r11, r7, r8, &r13);
+        const double r14 = r12 * t;
+        const double r15 = r13 * t;
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r4;
+        out[1][i] = r16;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_sum_vector(CHUNK_ARGS)
+{
+    short outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lane_flag lane = 0;
+        const double s = in[0][i];
+        const double t = in[1][i];
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &lane);
+        const double r4 = r1 + r3;
+        double r6;
+        const double r5 = exp_two_dividend_fast(r2, &r6, &lane);
+        double r8;
+        const double r7 = add_two_ordered(1.0, 0.0, r5, r6, &r8);
+        const int r9 = r0 >= 0.0;
+        const double r10 = r9 ? 1.0 : r5;
+        const double r11 = r9 ? 0.0 : r6;
+        double r13;
+        const double r12 = div_two_unit_exp_fast(r10, r11, r7, r8, &r13);
+        const double r14 = r12 * t;
+        const double r15 = r13 * t;
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r4;
+        out[1][i] = r16;
+        outside |= lane;
+    }
+    return (outside != 0);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_binary_unweighted_sum_exact_labels(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        double r6;
+        const double r5 = exp_two_exact(r2, &r6);
+        double r8;
+        const double r7 = add_two_ordered(1.0, 0.0, r5, r6, &r8);
+        const int r9 = r0 >= 0.0;
+        const double r10 = r9 ? 1.0 : r5;
+        const double r11 = r9 ? 0.0 : r6;
+        double r13;
+        const double r12 = div_two(r10, r11, r7, r8, &r13);
+        const double r14 = r12 * t;
+        const double r15 = r13 * t;
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r4;
+        out[1][i] = r16;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_sum_vector_labels(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short soft = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        soft |= !(in[1][i] == 0.0 || in[1][i] == 1.0);
+        const double t = 1.0 - (in[1][i] + in[1][i]);
+        const double r0 = s * t;
+        const double r1 = np_maximum_number(r0, 0.0);
+        const double r2 = copysign(r0, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        double r6;
+        const double r5 = exp_two_dividend_fast(r2, &r6, &outside);
+        double r8;
+        const double r7 = add_two_ordered(1.0, 0.0, r5, r6, &r8);
+        const int r9 = r0 >= 0.0;
+        const double r10 = r9 ? 1.0 : r5;
+        const double r11 = r9 ? 0.0 : r6;
+        double r13;
+        const double r12 = div_two_unit_exp_fast(r10, r11, r7, r8, &r13);
+        const double r14 = r12 * t;
+        const double r15 = r13 * t;
+        const double r16 = round_two(r14, r15);
+        out[0][i] = r4;
+        out[1][i] = r16;
+    }
+    return (outside != 0) | (soft << 1);
+}
+
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -19613,7 +20088,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times
     return (outside != 0) | ((domain != 0) << 2);
 }
 
-#define LOOP_COUNT 209
+#define LOOP_COUNT 219
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk, NULL, NULL},
@@ -19622,6 +20097,7 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_two_vector, exp_two_exact_chunk, NULL, NULL},
     {log1p_two_vector, log1p_two_exact_chunk, NULL, NULL},
     {log1p_exp_two_vector, log1p_exp_two_exact_chunk, NULL, NULL},
+    {log1p_exp_sum_vector, log1p_exp_sum_exact_chunk, NULL, NULL},
     {log_two_vector, log_two_exact_chunk, NULL, NULL},
     {two_sum_vector, two_sum_exact_chunk, NULL, NULL},
     {two_prod_vector, two_prod_exact_chunk, NULL, NULL},
@@ -19761,6 +20237,15 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_binary_unweighted_odd_single, bce_with_logits_and_grad_binary_unweighted_odd_exact, bce_with_logits_and_grad_binary_unweighted_odd_single_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_direct_out},
     {bce_with_logits_and_grad_binary_unweighted_odd_vector_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, NULL, NULL},
     {bce_with_logits_and_grad_binary_unweighted_odd_single_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct_out},
+    {logistic_loss_sum_vector, logistic_loss_sum_exact, NULL, NULL},
+    {bce_with_logits_binary_sum_vector, bce_with_logits_binary_sum_exact, NULL, NULL},
+    {bce_with_logits_binary_sum_vector_labels, bce_with_logits_binary_sum_exact_labels, NULL, NULL},
+    {bce_with_logits_binary_unweighted_sum_vector, bce_with_logits_binary_unweighted_sum_exact, NULL, NULL},
+    {bce_with_logits_binary_unweighted_sum_vector_labels, bce_with_logits_binary_unweighted_sum_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_sum_vector, bce_with_logits_and_grad_binary_sum_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_sum_vector_labels, bce_with_logits_and_grad_binary_sum_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_sum_vector, bce_with_logits_and_grad_binary_unweighted_sum_exact, NULL, NULL},
+    {bce_with_logits_and_grad_binary_unweighted_sum_vector_labels, bce_with_logits_and_grad_binary_unweighted_sum_exact_labels, NULL, NULL},
     {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL, NULL},
     {bce_with_logits_times_weight_single, bce_with_logits_times_weight_exact, bce_with_logits_times_weight_single_direct, bce_with_logits_times_weight_single_direct_out},
     {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL, NULL},

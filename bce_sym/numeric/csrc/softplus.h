@@ -47,25 +47,39 @@
  * below, e^z nears the subnormals, and those go to the exp and log1p pair (log1p_exp_two_exact), as z > 0 does. */
 extern const double softplus_rows[SOFTPLUS_ROWS][4];
 
-/* log1p(e^z) as hi + *lo for -700 <= z <= +0 and NaN; garbage elsewhere. */
-VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, double *lo)
+/* The row of z = -u (j, the index u/δ rounded, masked) and r = u - j·δ as r_hi + *r_lo. */
+VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double *r_hi, double *r_lo)
 {
     double u = -z;
     double kd = u * SOFTPLUS_INV_STEP + SHIFT;
     uint64_t j = as_bits(kd) & (SOFTPLUS_ROWS - 1); /* NOTE: any z (NaN, z < -700, z > 0) reads a row */
     kd -= SHIFT;
-    double r_hi = u - kd * SOFTPLUS_STEP_HI;
-    double r_lo = kd * -SOFTPLUS_STEP_LO;
+    *r_hi = u - kd * SOFTPLUS_STEP_HI;
+    *r_lo = kd * -SOFTPLUS_STEP_LO;
+    return j;
+}
+
+/* The series' bracket about the row of σ(-u_j) = ph (the header's [...], its r^5 term where with_r7), and *w. */
+VECTOR_TARGET ALWAYS_INLINE static inline double softplus_bracket(double r, double ph, int with_r7, double *w)
+{
+    double q = 1.0 - ph;
+    *w = ph * q;
+    double s = ph - q;
+    double c4 = 1.0 / 24 - 0.25 * *w;
+    double c5 = s * (1.0 / 120 - 0.1 * *w);
+    double c6 = 1.0 / 720 + *w * (-1.0 / 24 + *w * (1.0 / 6));
+    double inner = with_r7 ? c6 + r * (s * (1.0 / 5040 + *w * (-1.0 / 84 + *w * (1.0 / 14)))) : c6;
+    return 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * inner)));
+}
+
+/* log1p(e^z) as hi + *lo for -700 <= z <= +0 and NaN; garbage elsewhere. */
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, double *lo)
+{
+    double r_hi, r_lo;
+    uint64_t j = softplus_row(z, &r_hi, &r_lo);
     double r = r_hi + r_lo;
     double fh = softplus_rows[j][0], fl = softplus_rows[j][1], ph = softplus_rows[j][2], pl = softplus_rows[j][3];
-    double q = 1.0 - ph;
-    double w = ph * q;
-    double s = ph - q;
-    double c4 = 1.0 / 24 - 0.25 * w;
-    double c5 = s * (1.0 / 120 - 0.1 * w);
-    double c6 = 1.0 / 720 + w * (-1.0 / 24 + w * (1.0 / 6));
-    double c7 = s * (1.0 / 5040 + w * (-1.0 / 84 + w * (1.0 / 14)));
-    double bracket = 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * (c6 + r * c7))));
+    double w, bracket = softplus_bracket(r, ph, 1, &w);
     double m = ph * r_hi;
     double me = fma(ph, r_hi, -m);
     double hi = fh - m;
@@ -76,6 +90,31 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, do
 }
 
 static inline int log1p_exp_outside(double z) { return (z < -SOFTPLUS_LIMIT) | (z > 0.0); }
+
+/* log1p(e^z) for -700 <= z <= +0 and NaN as one float, a sum's term (the "sum" kernels, specs.SUM_GRADE): the same
+ * row and series as log1p_exp_core_two, but only its high columns (f_hi, p_hi: two lookups of four), no r^7 term and
+ * no pair: f_hi + (w·r²·[...] - p_hi·r), rounded once. The error, relative to f(u): f_hi's rounding (2^-53·1.011,
+ * f_j within e^(δ/2) of f(u)) and the last sum's (2^-53); the dropped p_lo·r (2^-59.5); r's rounding and p_hi·r's
+ * (2^-59.5 each); the r^7 term (|s(1 - 60w + 360w²)| <= 1.8 on [0, 1/4], so below 1.8/5040·r^7·w <= 2^-57 f); the
+ * correction's rounding (2^-59.4) and the bracket's (2^-63.6): within 2^-51.8 in all, a little over one ULP
+ * (tests/test_sum_grade.py measures 2^-52.2 against mpmath). A sum of such terms (losses, all >= 0) gains at most
+ * that relative error beside its own summation's (chunk_sum: 21 roundings a term); the terms' roundings, of either
+ * sign, mostly cancel (benchmarks/bench_sum_accuracy.py: the sums as close to the exact one as before). */
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_core(double z)
+{
+    double r_hi, r_lo;
+    uint64_t j = softplus_row(z, &r_hi, &r_lo);
+    double r = r_hi + r_lo;
+    double fh = softplus_rows[j][0], ph = softplus_rows[j][2];
+    double w, bracket = softplus_bracket(r, ph, 0, &w);
+    return fh + ((w * (r * r)) * bracket - ph * r);
+}
+
+VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_fast(double z, lane_flag *outside)
+{
+    *outside |= log1p_exp_outside(z);
+    return log1p_exp_sum_core(z);
+}
 
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_two_fast(double z, double *lo, lane_flag *outside)
 {
@@ -90,6 +129,16 @@ VECTOR_TARGET static inline double log1p_exp_two_exact(double z, double *lo)
         return log1p_exp_core_two(z, lo);
     double e_lo, e = exp_two_exact(z, &e_lo);
     return log1p_two_exact(e, e_lo, lo);
+}
+
+/* log1p(e^z) as a sum's term for every z: the core on [-700, +0] and NaN, elsewhere log1p_exp_two_exact's pair rounded
+ * once (round_two: e^z near the subnormals, or z > 0). */
+VECTOR_TARGET static inline double log1p_exp_sum_exact(double z)
+{
+    if (!log1p_exp_outside(z))
+        return log1p_exp_sum_core(z);
+    double lo, hi = log1p_exp_two_exact(z, &lo);
+    return round_two(hi, lo);
 }
 
 #endif /* BCE_SYM_SOFTPLUS_H */
