@@ -173,9 +173,10 @@ def main() -> None:
         key = f"{name} {labels}" + (" weighted" if weighted else "")
         labels = labels + (", weight=" if weighted else "")
         results[key] = float(errors.max())
-        above = float(errors[np.abs(hi) >= 2.0**-1000].max())
+        normal = np.abs(hi) >= 2.0**-1000
+        above = float(errors[normal].max())
         old = f"{before[key]:.3f} | " if key in before else ("– | " if before else "")
-        misrounded = int(np.count_nonzero((errors > 0.5 + 2.0**-30) & (np.abs(hi) >= 2.0**-1000)))
+        misrounded = int(np.count_nonzero((errors > 0.5 + 2.0**-30) & normal))
         print(f"| {name} | {labels} | {points:,} | {old}{results[key]:.3f} | {above:.3f} | {misrounded:,} "
               f"| {elapsed:.0f} |", flush=True)
     if unmeasured:

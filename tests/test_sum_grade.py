@@ -54,12 +54,13 @@ def test_the_terms_are_within_their_bound_of_mpmath(fm) -> None:
 
 
 def test_compiled_and_numpy_terms_are_the_same_bits(fm) -> None:
-    outside = [-700.5, -705.0, -745.0, -800.0, -np.inf, np.nan, 3.0, np.inf, -0.0]
+    # NOTE: no z in (-745.2, -708): the exact path takes libm's subnormal exp there, whose last bit no test assumes.
+    outside = [-700.5, -705.0, -800.0, -np.inf, np.nan, 3.0, np.inf, -0.0]
     z = np.concatenate([_arguments(), outside])
     compiled, fallback = _sum_term(fm.log1p_exp_sum, z), _sum_term(_two_float.log1p_exp_sum, z)
     assert compiled.tobytes() == fallback.tobytes()
     # NOTE: past z = -700 (e^z still normal here) the pair rounded once, e^z to the digits.
-    assert compiled[-9:-7].tolist() == pytest.approx([math.exp(-700.5), math.exp(-705.0)], rel=1e-15)
+    assert compiled[-8:-6].tolist() == pytest.approx([math.exp(-700.5), math.exp(-705.0)], rel=1e-15)
 
 
 def _differing_logit() -> float:

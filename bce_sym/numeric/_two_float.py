@@ -338,9 +338,11 @@ def log1p_exp_sum(z, out):
         value = _softplus_sum_core(z.reshape(-1)).reshape(z.shape)
         rest = (z < -SOFTPLUS_LIMIT) | (z > 0.0)
         if numpy.any(rest):
-            hi, lo = log1p_exp_two(z, (numpy.empty_like(z), numpy.empty_like(z)))
+            # NOTE: the pair only where the core cannot go (rare: e^z near the subnormals), not over the whole array.
+            outside = z[rest]
+            hi, lo = log1p_exp_two(outside, (numpy.empty_like(outside), numpy.empty_like(outside)))
             total = hi + lo
-            value = numpy.where(rest, numpy.where(total == total, total, hi), value)
+            value[rest] = numpy.where(total == total, total, hi)
     out[...] = value
     return out
 
