@@ -68,6 +68,7 @@ CASES: tuple[Case, ...] = (
     Case("bce_with_logits_and_grad (one pass, sum), soft labels", "float32", "soft+weight", "forward+backward",
          "fused", None),
     Case("bce_with_logits, reduction mean", "float64", "binary", "forward-mean", "loss-mean", None),
+    Case("bce_with_logits, reduction mean, soft labels", "float64", "soft", "forward-mean", "loss-mean", None),
     # NOTE: float32 training with sample weights (PyTorch's weight=).
     Case("bce_with_logits, reduction mean", "float32", "binary+weight", "forward-mean", "loss-mean", None),
     Case("bce_with_logits_and_grad (one pass, sum)", "float32", "binary+weight", "forward+backward", "fused", None),

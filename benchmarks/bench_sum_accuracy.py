@@ -2,12 +2,13 @@
 
 Run: python benchmarks/bench_sum_accuracy.py [--n 1000 100000 5000000] [--scales 3 6 30] [--seed 0] [--json OUT]
 
-Each row draws logits N(0, σ²) and labels 0 or 1 (±1 for ``logistic_loss``), takes the loss with
-``reduction="sum"`` (and ``"mean"`` for ``bce_with_logits``, and the one pass's loss), and compares it with the
-exact sum of the exact losses at the input floats: the verifier's double-double reference (each loss as hi + lo,
-within about 2^-100) summed by ``math.fsum`` over every hi and lo, so rounded once. The "terms rounded, summed
-exactly" column is the best a sum of correctly rounded terms can do (``math.fsum`` of ``reduction="none"``): the
-loss's own summation adds the rest. Where ``pos_weight`` is given, the positive terms are times 2.
+Each row draws logits N(0, σ²) and labels 0 or 1 (±1 for ``logistic_loss``; uniform on [0, 1] in the soft rows),
+takes the loss with ``reduction="sum"`` (and ``"mean"`` for ``bce_with_logits``, and the one pass's loss), and
+compares it with the exact sum of the exact losses at the input floats: the verifier's double-double reference
+(each loss as hi + lo, within about 2^-100) summed by ``math.fsum`` over every hi and lo, so rounded once. The
+"terms rounded, summed exactly" column is the best a sum of correctly rounded terms can do (``math.fsum`` of
+``reduction="none"``): the loss's own summation adds the rest. Where ``pos_weight`` is given (binary labels), the
+positive terms are times 2.
 
 Run it on two commits to compare them: bce_sym's float64 losses that are summed take their terms as a sum needs
 them (``specs.SUM_GRADE``: log1p(e^z) within 2^-51.8 relative each instead of rounded once from a 2^-61 pair).
@@ -25,7 +26,8 @@ from bce_sym import numeric
 from bce_sym.numeric._backend import ISA
 from bce_sym.verify.fast_check import precise_columns
 
-#: (row name, the reference's quantity, the label kind, the call giving the reduced loss, the pos_weight or None).
+#: (row name, the reference's quantity, the label kind (y: 0 or 1, soft: uniform on [0, 1], t: ±1), the call giving the
+#: reduced loss, the pos_weight or None).
 CASES = (
     ("bce_with_logits, sum", "bce_with_logits", "y", lambda s, y: numeric.bce_with_logits(s, y, reduction="sum"), None),
     ("bce_with_logits, mean", "bce_with_logits", "y",
@@ -35,6 +37,12 @@ CASES = (
     ("bce_with_logits_and_grad, sum (the loss)", "bce_with_logits", "y",
      lambda s, y: numeric.bce_with_logits_and_grad(s, y, reduction="sum")[0], None),
     ("logistic_loss, sum", "logistic_loss", "t", lambda s, t: numeric.logistic_loss(s, t, reduction="sum"), None),
+    ("bce_with_logits, sum, soft labels", "bce_with_logits", "soft",
+     lambda s, y: numeric.bce_with_logits(s, y, reduction="sum"), None),
+    ("bce_with_logits, mean, soft labels", "bce_with_logits", "soft",
+     lambda s, y: numeric.bce_with_logits(s, y, reduction="mean") * s.size, None),
+    ("bce_with_logits_and_grad, sum (the loss), soft labels", "bce_with_logits", "soft",
+     lambda s, y: numeric.bce_with_logits_and_grad(s, y, reduction="sum")[0], None),
 )
 
 
@@ -61,7 +69,7 @@ def run(sizes: list[int], scales: list[float], seed: int) -> dict[str, float]:
             for n in sizes:
                 rng = np.random.default_rng(seed)
                 s = rng.normal(0.0, scale, n)
-                y = (rng.random(n) < 0.5) * 1.0
+                y = rng.random(n) if kind == "soft" else (rng.random(n) < 0.5) * 1.0
                 labels = 1.0 - 2.0 * y if kind == "t" else y
                 exact = _exact_sum(quantity, s, labels, pos_weight)
                 got = float(call(s, labels))

@@ -1,8 +1,9 @@
 """Summed float64 losses take their terms as the sum needs them (specs.SUM_GRADE): log1p(e^z) as one float from the
 softplus table's high columns (csrc/softplus.h log1p_exp_sum, and the NumPy fallback's copy), within its stated
 bound against mpmath, the same bits compiled and in NumPy; the driver takes those kernels for float64 sums and means
-(alone, with pos_weight, in the one pass, for logistic_loss), on both backends and in the standalone module; the
-sums stay within their analysis's bound of the exact sum; and everything else keeps its one rounding."""
+(alone, with pos_weight, in the one pass, for logistic_loss, with soft labels), on both backends and in the
+standalone module; the sums stay within their analysis's bound of the exact sum; and everything else keeps its one
+rounding."""
 
 from __future__ import annotations
 
@@ -87,20 +88,44 @@ def test_float64_sums_take_the_sum_kernels(backend: str) -> None:
     assert float(numeric.bce_with_logits(np.float32([s]), np.float32(y0), reduction="sum")) == pytest.approx(term)
 
 
+def test_soft_label_sums_take_the_sum_kernels(backend: str) -> None:
+    # NOTE: at y = 1/4 and s > 0 the soft loss's term is s·(1 − y) + log1p(e^-s) in float64 (1 − y exact); with
+    # pos_weight p_w, (1 − y)·(s + log1p(e^-s)) + p_w·y·log1p(e^-s).
+    y = 0.25
+    s = np.linspace(0.001, 20.0, 20_001)
+    softplus = _sum_term(_two_float.log1p_exp_sum, -s)
+    terms = s * (1.0 - y) + softplus
+    labels = np.full_like(s, y)
+    differing = np.flatnonzero(terms != numeric.bce_with_logits(s, labels))
+    assert differing.size > 0
+    k = int(differing[0])
+    x, term = [float(s[k])], float(terms[k])
+    assert float(numeric.bce_with_logits(x, [y], reduction="sum")) == term
+    assert float(numeric.bce_with_logits(x, [y], reduction="mean")) == term
+    assert float(numeric.bce_with_logits_and_grad(x, [y], reduction="sum")[0]) == term
+    weighted = (1.0 - y) * (s + softplus) + (3.0 * y) * softplus
+    k = int(np.flatnonzero(weighted != numeric.bce_with_logits(s, labels, pos_weight=3.0))[0])
+    loss = numeric.bce_with_logits([float(s[k])], [y], pos_weight=3.0, reduction="sum")
+    fused = numeric.bce_with_logits_and_grad([float(s[k])], [y], pos_weight=3.0, reduction="sum")[0]
+    assert float(loss) == float(fused) == float(weighted[k])
+
+
 def test_the_standalone_module_takes_them_too(standalone_module) -> None:
     s = _differing_logit()
     term = float(_sum_term(_two_float.log1p_exp_sum, np.array([-s]))[0]) + s
     assert float(standalone_module.bce_with_logits([s], [0.0], reduction="sum")) == term
 
 
+@pytest.mark.parametrize("soft", [False, True])
 @pytest.mark.parametrize("scale", [3.0, 30.0])
-def test_sums_stay_within_their_bound_of_the_exact_sum(backend: str, scale: float) -> None:
-    # NOTE: n terms ≥ 0, each within 2^-51.8 + 2^-53 (its own bound and the + max(x, 0)); the compiled sum: 32 running
-    # sums of 16 terms a chunk, added pairwise (21 roundings a term), chunks added with compensation; NumPy's pairwise
-    # sum fewer. So within (2^1.2 + 1 + 21 + 2)·2^-53 of the exact sum: 28 ULPs at most (an ULP is ≥ 2^-53 of it).
+def test_sums_stay_within_their_bound_of_the_exact_sum(backend: str, scale: float, soft: bool) -> None:
+    # NOTE: n terms ≥ 0, each within 2^-51.8 + 2^-53 (its own bound and the + max(x, 0), or the soft term's
+    # + s·(1 − y) or − s·y, both ≥ 0 and within 2·2^-53); the compiled sum: 32 running sums of 16 terms a chunk,
+    # added pairwise (21 roundings a term), chunks added with compensation; NumPy's pairwise sum fewer. So within
+    # (2^1.2 + 1 + 21 + 2)·2^-53 of the exact sum: 28 ULPs at most (an ULP is ≥ 2^-53 of it).
     rng = np.random.default_rng(3)
     s = rng.normal(0.0, scale, 30_000)
-    y = (rng.random(s.size) < 0.5) * 1.0
+    y = rng.random(s.size) if soft else (rng.random(s.size) < 0.5) * 1.0
     hi, lo, _, _ = precise_columns("bce_with_logits", (s, y))
     exact = math.fsum(np.concatenate([hi, lo]).tolist())
     for got in (numeric.bce_with_logits(s, y, reduction="sum"),

@@ -246,12 +246,11 @@ def _label_product(instructions, results):
 def _c_kernel(spec) -> str | None:
     """The chunk functions of one kernel spec (see :func:`_c_entry_points`), or None if it needs an
     operation that has no C form here (none of today's kernels does)."""
-    program = BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(*spec.expressions,
-                                                                               two_float=spec.two_float)
+    program = BlockKernelPrinter.for_spec(spec).program(*spec.expressions, two_float=spec.two_float)
     if not _compilable(program[0]):
         return None
     # NOTE: the compensated division refines float64 values by under an ULP; float32 has no use for it.
-    uncompensated = BlockKernelPrinter(spec.arguments, compensate=False, rounding=spec.rounding).program(
+    uncompensated = BlockKernelPrinter.for_spec(spec, compensate=False).program(
         *spec.expressions, narrow=True) if has_float32_grade(spec) else None
     loops = []
     for labels in (False, True) if _reads_labels(spec) else (False,):
@@ -292,7 +291,7 @@ def _c_entry_points(spec) -> list[tuple[str, str, str, int, str]]:
 
 def compiled_kernel_names() -> tuple[str, ...]:
     """The kernels of ``KERNEL_SPECS`` that the extension fuses (today all of them)."""
-    programs = ((spec, BlockKernelPrinter(spec.arguments, rounding=spec.rounding).program(
+    programs = ((spec, BlockKernelPrinter.for_spec(spec).program(
         *spec.expressions, two_float=spec.two_float))
                 for spec in KERNEL_SPECS)
     return tuple(spec.name for spec, (instructions, _) in programs if _compilable(instructions))

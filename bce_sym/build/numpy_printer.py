@@ -31,7 +31,7 @@ def elementary_import() -> str:
 
 
 def _program(spec: KernelSpec):
-    printer = BlockKernelPrinter(spec.arguments, rounding=spec.rounding)
+    printer = BlockKernelPrinter.for_spec(spec)
     return printer.program(*spec.expressions, two_float=spec.two_float)
 
 

@@ -119,10 +119,13 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
     returns the register holding its value; literals print as Python floats.
     """
 
-    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest"):
+    def __init__(self, arguments: tuple[sympy.Symbol, ...], *, compensate: bool = True, rounding: str = "nearest",
+                 summed: bool = False):
         super().__init__({"fully_qualified_modules": True})
-        # NOTE: "nearest"; "odd" for results rounded again (soft_gradient_rules); "sum" for a summed loss's terms.
+        # NOTE: "nearest"; "odd" for results rounded again (soft_gradient_rules).
         self._rounding = rounding
+        # NOTE: a summed loss's terms (specs.KernelSpec.summed): log1p(e^z) as one float.
+        self._summed = summed
         self._arguments = {a: a.name for a in arguments}
         # NOTE: a kernel that takes the sample weight w (specs.KernelSpec.weighted) multiplies each value, carried
         # as hi + lo, by it before rounding once: w is no argument of any stable form, only of such kernels.
@@ -131,6 +134,12 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
         # NOTE: False drops the compensation of divisions by 1 + e^(−|x|) (a float64 refinement of under
         # an ULP), for the float32-grade C loops, whose values are rounded to float32.
         self._compensated = compensate
+
+    @classmethod
+    def for_spec(cls, spec, *, compensate: bool = True) -> BlockKernelPrinter:
+        """The printer of a kernel (a ``specs.KernelSpec``): its arguments, its rounding and whether its loss is a
+        summed term."""
+        return cls(spec.arguments, compensate=compensate, rounding=spec.rounding, summed=spec.summed)
 
     def program(self, *exprs: sympy.Expr, two_float: tuple[bool, ...] = (),
                 narrow: bool = False) -> tuple[list[Instruction], list[str]]:
@@ -195,7 +204,7 @@ class BlockKernelPrinter(SoftGradientRules, TwoFloatRules, NumPyPrinter):
     def _print_Function(self, expr: sympy.Function) -> str:
         if ("pair", expr) in self._prog.memo:  # NOTE: a two-float exp's hi is the rounded exp, bit for bit
             return self._prog.memo[("pair", expr)][0]
-        if self._rounding == "sum" and isinstance(expr, log1p) and _is_small_exp(expr.args[0]):
+        if self._summed and isinstance(expr, log1p) and _is_small_exp(expr.args[0]):
             # NOTE: a summed loss's term (specs.SUM_GRADE): log1p(e^z) as one float from the softplus table's high
             # columns, without the exp and log1p of the float64 program or the pair of the two-float one.
             return self._prog.emit("_log1p_exp_sum", (self._value(expr.args[0].args[0]),))

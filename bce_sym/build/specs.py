@@ -42,8 +42,10 @@ class KernelSpec:
     # in three floats (float64's third pass); "nearest" and "triple" test against
     # float64's midpoints (correct rounding), "narrow" against every format of ≤ 24 bits, "odd" rounds to odd for them.
     # "odd-once": the two-float value rounded once to odd, untested (ODD_ONCE's kernels, which are not soft).
-    # "sum": the loss (the first value) as a summed term, in float64 with log1p(e^z) as one float (SUM_GRADE).
     rounding: str = "nearest"
+    # NOTE: the loss (the first value) as a summed term, in float64 with log1p(e^z) as one float (SUM_GRADE's
+    # twins); the other values keep their rounding.
+    summed: bool = False
     # NOTE: Ziv's second pass: the kernel (one value, the same arguments) that the kernel runs on the elements
     # its last value left NaN (undecided) while no input is NaN.
     second_pass: str | None = None
@@ -70,9 +72,9 @@ class KernelSpec:
     def two_float(self) -> tuple[bool, ...]:
         """For each of ``expressions``, whether it is evaluated in two-float arithmetic (``TWO_FLOAT``)."""
         forms = (self.quantity, *self.also)
-        # NOTE: a "sum" kernel's loss is a summed term: float64 arithmetic (SUM_GRADE).
+        # NOTE: a summed kernel's loss is a summed term: float64 arithmetic (SUM_GRADE).
         return tuple((q in TWO_FLOAT or (self.weighted and q in TWO_FLOAT_WEIGHTED))
-                     and not (k == 0 and self.rounding == "sum") for k, q in enumerate(forms))
+                     and not (k == 0 and self.summed) for k, q in enumerate(forms))
 
     @property
     def arguments(self) -> tuple[sympy.Symbol, ...]:
@@ -124,16 +126,20 @@ ODD_ONCE: frozenset[str] = frozenset({
 })
 
 
-#: The binary and ±1 loss kernels (alone, or with the gradient in one pass) that get a twin, NAME_sum, for a float64
-#: loss that is summed (reduction "sum" or "mean", without a weight): its loss, a term of the sum, is the float64
-#: program with log1p(e^(−|x|)) as one float from the softplus table's high columns (``"sum"``: csrc/softplus.h,
-#: log1p_exp_sum; within 2^-51.8 relative, where the pair is within 2^-61 and rounded once), while a gradient keeps
-#: its pair. The sum's own roundings outweigh the terms' either way: against the exact sum of the exact losses the
-#: sums were within 0–1 ULP before and after (benchmarks/bench_sum_accuracy.py, up to 5·10⁶ terms). The float64 loss
-#: (sum) kernel took 1.6–1.7 ns an element against 2.7 on AVX-512 (two lookups of four, no pair: measured).
+#: The logit loss kernels (binary, soft and ±1 labels; alone, or with the gradient in one pass) that get a twin,
+#: NAME_sum (``KernelSpec.summed``), for a float64 loss that is summed (reduction "sum" or "mean", without a weight):
+#: its loss, a term of the sum, is the float64 program with log1p(e^(−|x|)) as one float from the softplus table's
+#: high columns (csrc/softplus.h, log1p_exp_sum; within 2^-51.8 relative, where the pair is within 2^-61 and rounded
+#: once), while a gradient keeps its pair and its rounding (the soft one's Ziv passes). Every term is a sum of
+#: nonnegative ones, so their errors stay relative to the loss. The sum's own roundings outweigh the terms' either
+#: way: against the exact sum of the exact losses the sums were within 0–1 ULP before and after
+#: (benchmarks/bench_sum_accuracy.py, up to 5·10⁶ terms). The float64 loss (sum) kernel took 1.6–1.7 ns an element
+#: against 2.7 on AVX-512 (two lookups of four, no pair: measured).
 SUM_GRADE: frozenset[str] = frozenset({
     "bce_with_logits_binary", "bce_with_logits_binary_unweighted", "logistic_loss",
     "bce_with_logits_and_grad_binary", "bce_with_logits_and_grad_binary_unweighted",
+    "bce_with_logits", "bce_with_logits_unweighted",
+    "bce_with_logits_and_grad_soft", "bce_with_logits_and_grad_soft_pos_weight",
 })
 
 
@@ -200,11 +206,11 @@ def _specs() -> tuple[KernelSpec, ...]:
     rows += [dataclasses.replace(row, name=f"{row.name}_odd", rounding="odd-once")
              for row in rows if row.name in ODD_ONCE]
     # NOTE: the float64 kernels of a summed loss: its terms as the sum needs them (float64 results only).
-    rows += [dataclasses.replace(row, name=f"{row.name}_sum", rounding="sum") for row in rows if row.name in SUM_GRADE]
+    rows += [dataclasses.replace(row, name=f"{row.name}_sum", summed=True) for row in rows if row.name in SUM_GRADE]
     weighted = [
         dataclasses.replace(row, name=row.name + WEIGHTED_SUFFIX, weighted=True,
                             second_pass=row.second_pass and row.second_pass + WEIGHTED_SUFFIX)
-        for row in rows if row.rounding in _WEIGHTED_ROUNDINGS and _takes_weight(row.quantity)
+        for row in rows if row.rounding in _WEIGHTED_ROUNDINGS and _takes_weight(row.quantity) and not row.summed
     ]
     return tuple(rows + weighted)
 
@@ -227,7 +233,7 @@ def has_float32_grade(spec: KernelSpec) -> bool:
     in either grade; the loops read float32 inputs where they are). Other weighted kernels (gradients rounded to
     nearest, second derivatives, fused ones rounded to nearest) and the summed losses' twins (``SUM_GRADE``) serve
     float64 results only."""
-    if spec.rounding == "sum":
+    if spec.summed:
         return False
     if not spec.weighted:
         return True

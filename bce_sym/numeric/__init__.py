@@ -88,7 +88,7 @@ Where bce_sym differs from PyTorch (``torch.nn.functional.binary_cross_entropy[_
   σ(s)σ(−s) = e^(−|s|)/(1 + e^(−|s|))² keeps the tails (``bce_with_logits_hess(40, 1)`` is 4.2e-18).
 - A loss that overflows (only possible with a large ``pos_weight``) times a zero ``weight`` is 0.
 - float16/bfloat16/float32 reductions are accumulated in float64 and rounded once. A float64 ``"sum"`` or
-  ``"mean"`` of the binary or ±1 logit loss without ``weight`` adds terms computed for the sum
+  ``"mean"`` of a logit loss (binary, soft or ±1 labels) without ``weight`` adds terms computed for the sum
   (log1p(e^(−|s|)) within 2^-51.8 relative each, where ``"none"`` rounds each loss once): the sum's own
   roundings outweigh the difference (within 0–1 ULP of the exact sum, measured up to 5·10⁶ terms).
 

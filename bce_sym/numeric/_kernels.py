@@ -1885,6 +1885,36 @@ def bce_with_logits_and_grad_binary_unweighted_odd(s, t, out, f, b):
     return out
 
 
+def bce_with_logits_sum(s, y, p_w, out, f, b):
+    """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s))"""
+    numpy.subtract(1.0, y, out=f[0])
+    numpy.maximum(s, 0.0, out=f[1])
+    numpy.copysign(s, -1.0, out=f[2])
+    _log1p_exp_sum(f[2], out=f[2])
+    numpy.add(f[1], f[2], out=f[1])
+    numpy.multiply(f[0], f[1], out=f[1])
+    numpy.multiply(p_w, y, out=f[0])
+    numpy.negative(s, out=f[3])
+    numpy.maximum(f[3], 0.0, out=f[3])
+    numpy.add(f[3], f[2], out=f[2])
+    numpy.multiply(f[0], f[2], out=f[2])
+    numpy.add(f[1], f[2], out=out)
+    return out
+
+
+def bce_with_logits_unweighted_sum(s, y, out, f, b):
+    """s*Piecewise((1 - y, s >= 0), (-y, True)) + log1p(exp(-Abs(s)))"""
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[0])
+    numpy.negative(y, out=f[1])
+    numpy.copyto(f[1], f[0], where=b[0])
+    numpy.multiply(s, f[1], out=f[1])
+    numpy.copysign(s, -1.0, out=f[0])
+    _log1p_exp_sum(f[0], out=f[0])
+    numpy.add(f[1], f[0], out=out)
+    return out
+
+
 def logistic_loss_sum(s, t, out, f, b):
     """log1p(exp(-Abs(s*t))) + Max(0, -s*t)"""
     numpy.multiply(s, t, out=f[0])
@@ -1968,6 +1998,168 @@ def bce_with_logits_and_grad_binary_unweighted_sum(s, t, out, f, b):
     numpy.multiply(f[4], t, out=f[4])
     numpy.multiply(f[1], t, out=f[1])
     _round_two(f[4], f[1], out=out[1])
+    return out
+
+
+def bce_with_logits_and_grad_soft_sum(s, y, out, f, b):
+    """s*Piecewise((1 - y, s >= 0), (-y, True)) + log1p(exp(-Abs(s))); Piecewise((-y + 1 -
+    exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, y, out=f[0])
+    numpy.negative(y, out=f[1])
+    numpy.copyto(f[1], f[0], where=b[0])
+    numpy.multiply(s, f[1], out=f[1])
+    numpy.copysign(s, -1.0, out=f[2])
+    _log1p_exp_sum(f[2], out=f[3])
+    numpy.add(f[1], f[3], out=out[0])
+    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    numpy.add(1.0, f[2], out=f[1])
+    numpy.subtract(f[1], 1.0, out=f[4])
+    numpy.subtract(f[2], f[4], out=f[4])
+    numpy.add(f[4], f[3], out=f[4])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, f[0], out=f[5])
+    numpy.subtract(f[5], y, out=f[5])
+    numpy.copyto(f[6], 1.0)
+    numpy.copyto(f[6], -1.0, where=b[0])
+    numpy.negative(y, out=f[7])
+    numpy.copyto(f[7], f[0], where=b[0])
+    numpy.copyto(f[0], 0.0)
+    numpy.copyto(f[0], f[5], where=b[0])
+    numpy.divide(1.0, f[1], out=f[5])
+    numpy.multiply(f[2], f[5], out=f[8])
+    _two_prod(f[8], f[1], out=(f[1], f[9]))
+    numpy.subtract(f[2], f[1], out=f[1])
+    numpy.subtract(f[1], f[9], out=f[9])
+    numpy.add(f[9], f[3], out=f[3])
+    numpy.multiply(f[8], f[4], out=f[4])
+    numpy.subtract(f[3], f[4], out=f[4])
+    numpy.multiply(f[4], f[5], out=f[5])
+    numpy.multiply(f[6], f[8], out=f[4])
+    numpy.multiply(f[6], f[5], out=f[5])
+    numpy.add(f[7], f[4], out=f[6])
+    numpy.subtract(f[6], f[7], out=f[3])
+    numpy.subtract(f[6], f[3], out=f[9])
+    numpy.subtract(f[7], f[9], out=f[9])
+    numpy.subtract(f[4], f[3], out=f[3])
+    numpy.add(f[9], f[3], out=f[3])
+    numpy.add(f[3], f[0], out=f[9])
+    numpy.add(f[9], f[5], out=f[9])
+    numpy.add(f[6], f[9], out=f[4])
+    numpy.subtract(f[4], f[6], out=f[7])
+    numpy.subtract(f[4], f[7], out=f[1])
+    numpy.subtract(f[6], f[1], out=f[1])
+    numpy.subtract(f[9], f[7], out=f[7])
+    numpy.add(f[1], f[7], out=f[7])
+    numpy.absolute(f[3], out=f[3])
+    numpy.absolute(f[0], out=f[0])
+    numpy.add(f[3], f[0], out=f[0])
+    numpy.absolute(f[5], out=f[5])
+    numpy.add(f[0], f[5], out=f[5])
+    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
+    numpy.add(f[8], f[5], out=f[5])
+    numpy.add(f[5], 3.16e-322, out=f[5])
+    _round_correct_decided(f[4], f[7], f[5], out=out[1])
+    _second_pass(bce_with_logits_grad_soft_pair, 10, 1, (s, y), out[1])
+    return out
+
+
+def bce_with_logits_and_grad_soft_pos_weight_sum(s, y, p_w, out, f, b):
+    """p_w*y*(log1p(exp(-Abs(s))) + Max(0, -s)) + (1 - y)*(log1p(exp(-Abs(s))) + Max(0, s));
+    Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y + (p_w*y -
+    y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
+    numpy.subtract(1.0, y, out=f[0])
+    numpy.maximum(s, 0.0, out=f[1])
+    numpy.copysign(s, -1.0, out=f[2])
+    _log1p_exp_sum(f[2], out=f[3])
+    numpy.add(f[1], f[3], out=f[1])
+    numpy.multiply(f[0], f[1], out=f[1])
+    numpy.multiply(p_w, y, out=f[4])
+    numpy.negative(s, out=f[5])
+    numpy.maximum(f[5], 0.0, out=f[5])
+    numpy.add(f[5], f[3], out=f[3])
+    numpy.multiply(f[4], f[3], out=f[3])
+    numpy.add(f[1], f[3], out=out[0])
+    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    numpy.add(1.0, f[2], out=f[1])
+    numpy.subtract(f[1], 1.0, out=f[4])
+    numpy.subtract(f[2], f[4], out=f[4])
+    numpy.add(f[4], f[3], out=f[4])
+    numpy.greater_equal(s, 0.0, out=b[0])
+    numpy.subtract(1.0, f[0], out=f[5])
+    numpy.subtract(f[5], y, out=f[5])
+    numpy.copyto(f[6], 1.0)
+    numpy.copyto(f[6], -1.0, where=b[0])
+    _two_prod(p_w, y, out=(f[7], f[8]))
+    numpy.negative(f[7], out=f[9])
+    numpy.copyto(f[9], f[0], where=b[0])
+    numpy.negative(f[8], out=f[10])
+    numpy.copyto(f[10], f[5], where=b[0])
+    numpy.add(f[0], f[7], out=f[11])
+    numpy.subtract(f[11], f[0], out=f[12])
+    numpy.subtract(f[11], f[12], out=f[13])
+    numpy.subtract(f[0], f[13], out=f[13])
+    numpy.subtract(f[7], f[12], out=f[12])
+    numpy.add(f[13], f[12], out=f[12])
+    numpy.add(f[5], f[8], out=f[13])
+    numpy.add(f[12], f[13], out=f[13])
+    _two_prod(f[11], f[2], out=(f[12], f[7]))
+    numpy.multiply(f[11], f[3], out=f[3])
+    numpy.add(f[7], f[3], out=f[3])
+    numpy.multiply(f[13], f[2], out=f[7])
+    numpy.add(f[3], f[7], out=f[7])
+    numpy.divide(1.0, f[1], out=f[3])
+    numpy.multiply(f[12], f[3], out=f[0])
+    _two_prod(f[0], f[1], out=(f[1], f[14]))
+    numpy.subtract(f[12], f[1], out=f[1])
+    numpy.subtract(f[1], f[14], out=f[14])
+    numpy.add(f[14], f[7], out=f[14])
+    numpy.multiply(f[0], f[4], out=f[4])
+    numpy.subtract(f[14], f[4], out=f[4])
+    numpy.multiply(f[4], f[3], out=f[3])
+    numpy.absolute(f[5], out=f[5])
+    numpy.absolute(f[8], out=f[8])
+    numpy.add(f[5], f[8], out=f[8])
+    numpy.absolute(f[13], out=f[13])
+    numpy.add(f[8], f[13], out=f[13])
+    numpy.multiply(f[13], f[2], out=f[2])
+    numpy.absolute(f[7], out=f[7])
+    numpy.multiply(f[7], 0.5, out=f[7])
+    numpy.add(f[2], f[7], out=f[7])
+    numpy.absolute(f[11], out=f[11])
+    numpy.add(1.0, f[11], out=f[11])
+    numpy.multiply(f[11], 3.16e-322, out=f[11])
+    numpy.multiply(f[7], 4.440892098500626e-16, out=f[7])
+    numpy.add(f[7], f[11], out=f[11])
+    numpy.multiply(f[6], f[0], out=f[7])
+    numpy.multiply(f[6], f[3], out=f[3])
+    numpy.absolute(f[0], out=f[0])
+    numpy.add(f[9], f[7], out=f[6])
+    numpy.subtract(f[6], f[9], out=f[2])
+    numpy.subtract(f[6], f[2], out=f[13])
+    numpy.subtract(f[9], f[13], out=f[13])
+    numpy.subtract(f[7], f[2], out=f[2])
+    numpy.add(f[13], f[2], out=f[2])
+    numpy.add(f[2], f[10], out=f[13])
+    numpy.add(f[13], f[3], out=f[13])
+    numpy.add(f[6], f[13], out=f[7])
+    numpy.subtract(f[7], f[6], out=f[9])
+    numpy.subtract(f[7], f[9], out=f[8])
+    numpy.subtract(f[6], f[8], out=f[8])
+    numpy.subtract(f[13], f[9], out=f[9])
+    numpy.add(f[8], f[9], out=f[9])
+    numpy.absolute(f[2], out=f[2])
+    numpy.absolute(f[10], out=f[10])
+    numpy.add(f[2], f[10], out=f[10])
+    numpy.absolute(f[3], out=f[3])
+    numpy.add(f[10], f[3], out=f[3])
+    numpy.multiply(f[0], 3.686287386450715e-18, out=f[0])
+    numpy.multiply(f[3], 2.220446049250313e-16, out=f[3])
+    numpy.add(f[0], f[3], out=f[3])
+    numpy.add(f[3], f[11], out=f[11])
+    _round_correct_decided(f[7], f[9], f[11], out=out[1])
+    _second_pass(bce_with_logits_grad_soft_pos_weight_pair, 15, 1, (s, y, p_w), out[1])
     return out
 
 
@@ -4137,6 +4329,8 @@ KERNELS = {
         5,
         1,
     ),
+    "bce_with_logits_sum": (bce_with_logits_sum, ("s", "y", "p_w"), 4, 0),
+    "bce_with_logits_unweighted_sum": (bce_with_logits_unweighted_sum, ("s", "y"), 2, 1),
     "logistic_loss_sum": (logistic_loss_sum, ("s", "t"), 2, 0),
     "bce_with_logits_binary_sum": (bce_with_logits_binary_sum, ("s", "t", "p_w"), 4, 0),
     "bce_with_logits_binary_unweighted_sum": (bce_with_logits_binary_unweighted_sum, ("s", "t"), 2, 0),
@@ -4145,6 +4339,13 @@ KERNELS = {
         bce_with_logits_and_grad_binary_unweighted_sum,
         ("s", "t"),
         5,
+        1,
+    ),
+    "bce_with_logits_and_grad_soft_sum": (bce_with_logits_and_grad_soft_sum, ("s", "y"), 10, 1),
+    "bce_with_logits_and_grad_soft_pos_weight_sum": (
+        bce_with_logits_and_grad_soft_pos_weight_sum,
+        ("s", "y", "p_w"),
+        15,
         1,
     ),
     "bce_with_logits_times_weight": (bce_with_logits_times_weight, ("s", "y", "p_w", "w"), 7, 1),

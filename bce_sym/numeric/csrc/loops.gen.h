@@ -12803,6 +12803,90 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_odd_sin
     return (outside != 0) | (soft << 1);
 }
 
+VECTOR_TARGET LOOP static void bce_with_logits_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = r0 * r4;
+        const double r6 = p_w * y;
+        const double r7 = -s;
+        const double r8 = np_maximum_number(r7, 0.0);
+        const double r9 = r8 + r3;
+        const double r10 = r6 * r9;
+        const double r11 = r5 + r10;
+        out[0][i] = r11;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        const double r5 = r0 * r4;
+        const double r6 = p_w * y;
+        const double r7 = -s;
+        const double r8 = np_maximum_number(r7, 0.0);
+        const double r9 = r8 + r3;
+        const double r10 = r6 * r9;
+        const double r11 = r5 + r10;
+        out[0][i] = r11;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_unweighted_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = log1p_exp_sum_exact(r5);
+        const double r7 = r4 + r6;
+        out[0][i] = r7;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_unweighted_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = log1p_exp_sum_fast(r5, &outside);
+        const double r7 = r4 + r6;
+        out[0][i] = r7;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
 VECTOR_TARGET LOOP static void logistic_loss_sum_exact(CHUNK_ARGS)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -13262,6 +13346,354 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_binary_unweighted_sum_vec
         out[1][i] = r16;
     }
     return (outside != 0) | (soft << 1);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = log1p_exp_sum_exact(r5);
+        const double r7 = r4 + r6;
+        double r9;
+        const double r8 = exp_two_exact(r5, &r9);
+        const double r10 = 1.0 + r8;
+        const double r11 = r10 - 1.0;
+        const double r12 = r8 - r11;
+        const double r13 = r12 + r9;
+        const int r14 = s >= 0.0;
+        const double r15 = 1.0 - r1;
+        const double r16 = r15 - y;
+        const double r17 = r14 ? -1.0 : 1.0;
+        const double r18 = -y;
+        const double r19 = r14 ? r1 : r18;
+        const double r20 = r14 ? r16 : 0.0;
+        const double r21 = 1.0 / r10;
+        const double r22 = r8 * r21;
+        double r24;
+        const double r23 = two_prod(r22, r10, &r24);
+        const double r25 = r8 - r23;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r9;
+        const double r28 = r22 * r13;
+        const double r29 = r27 - r28;
+        const double r30 = r29 * r21;
+        const double r31 = r17 * r22;
+        const double r32 = r17 * r30;
+        const double r33 = r19 + r31;
+        const double r34 = r33 - r19;
+        const double r35 = r33 - r34;
+        const double r36 = r19 - r35;
+        const double r37 = r31 - r34;
+        const double r38 = r36 + r37;
+        const double r39 = r38 + r20;
+        const double r40 = r39 + r32;
+        const double r41 = r33 + r40;
+        const double r42 = r41 - r33;
+        const double r43 = r41 - r42;
+        const double r44 = r33 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = fabs(r38);
+        const double r48 = fabs(r20);
+        const double r49 = r47 + r48;
+        const double r50 = fabs(r32);
+        const double r51 = r49 + r50;
+        const double r52 = r22 * 3.686287386450715e-18;
+        const double r53 = r51 * 2.220446049250313e-16;
+        const double r54 = r52 + r53;
+        const double r55 = r54 + 3.16e-322;
+        const double r56 = round_correct_decided(r41, r46, r55);
+        out[0][i] = r7;
+        out[1][i] = r56;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const int r0 = s >= 0.0;
+        const double r1 = 1.0 - y;
+        const double r2 = -y;
+        const double r3 = r0 ? r1 : r2;
+        const double r4 = s * r3;
+        const double r5 = copysign(s, -1.0);
+        const double r6 = log1p_exp_sum_fast(r5, &outside);
+        const double r7 = r4 + r6;
+        double r9;
+        const double r8 = exp_two_nonpositive_fast(r5, &r9, &outside);
+        const double r10 = 1.0 + r8;
+        const double r11 = r10 - 1.0;
+        const double r12 = r8 - r11;
+        const double r13 = r12 + r9;
+        const int r14 = s >= 0.0;
+        const double r15 = 1.0 - r1;
+        const double r16 = r15 - y;
+        const double r17 = r14 ? -1.0 : 1.0;
+        const double r18 = -y;
+        const double r19 = r14 ? r1 : r18;
+        const double r20 = r14 ? r16 : 0.0;
+        const double r21 = 1.0 / r10;
+        const double r22 = r8 * r21;
+        double r24;
+        const double r23 = two_prod(r22, r10, &r24);
+        const double r25 = r8 - r23;
+        const double r26 = r25 - r24;
+        const double r27 = r26 + r9;
+        const double r28 = r22 * r13;
+        const double r29 = r27 - r28;
+        const double r30 = r29 * r21;
+        const double r31 = r17 * r22;
+        const double r32 = r17 * r30;
+        const double r33 = r19 + r31;
+        const double r34 = r33 - r19;
+        const double r35 = r33 - r34;
+        const double r36 = r19 - r35;
+        const double r37 = r31 - r34;
+        const double r38 = r36 + r37;
+        const double r39 = r38 + r20;
+        const double r40 = r39 + r32;
+        const double r41 = r33 + r40;
+        const double r42 = r41 - r33;
+        const double r43 = r41 - r42;
+        const double r44 = r33 - r43;
+        const double r45 = r40 - r42;
+        const double r46 = r44 + r45;
+        const double r47 = fabs(r38);
+        const double r48 = fabs(r20);
+        const double r49 = r47 + r48;
+        const double r50 = fabs(r32);
+        const double r51 = r49 + r50;
+        const double r52 = r22 * 3.686287386450715e-18;
+        const double r53 = r51 * 2.220446049250313e-16;
+        const double r54 = r52 + r53;
+        const double r55 = r54 + 3.16e-322;
+        const double r56 = round_correct_decided(r41, r46, r55);
+        out[0][i] = r7;
+        out[1][i] = r56;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
+}
+
+VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_sum_exact(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = log1p_exp_sum_exact(r2);
+        const double r4 = r1 + r3;
+        const double r5 = r0 * r4;
+        const double r6 = p_w * y;
+        const double r7 = -s;
+        const double r8 = np_maximum_number(r7, 0.0);
+        const double r9 = r8 + r3;
+        const double r10 = r6 * r9;
+        const double r11 = r5 + r10;
+        double r13;
+        const double r12 = exp_two_exact(r2, &r13);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const int r18 = s >= 0.0;
+        const double r19 = 1.0 - r0;
+        const double r20 = r19 - y;
+        const double r21 = r18 ? -1.0 : 1.0;
+        double r23;
+        const double r22 = two_prod(p_w, y, &r23);
+        const double r24 = -r22;
+        const double r25 = r18 ? r0 : r24;
+        const double r26 = -r23;
+        const double r27 = r18 ? r20 : r26;
+        const double r28 = r0 + r22;
+        const double r29 = r28 - r0;
+        const double r30 = r28 - r29;
+        const double r31 = r0 - r30;
+        const double r32 = r22 - r29;
+        const double r33 = r31 + r32;
+        const double r34 = r20 + r23;
+        const double r35 = r33 + r34;
+        double r37;
+        const double r36 = two_prod(r28, r12, &r37);
+        const double r38 = r28 * r13;
+        const double r39 = r37 + r38;
+        const double r40 = r35 * r12;
+        const double r41 = r39 + r40;
+        const double r42 = 1.0 / r14;
+        const double r43 = r36 * r42;
+        double r45;
+        const double r44 = two_prod(r43, r14, &r45);
+        const double r46 = r36 - r44;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r41;
+        const double r49 = r43 * r17;
+        const double r50 = r48 - r49;
+        const double r51 = r50 * r42;
+        const double r52 = fabs(r20);
+        const double r53 = fabs(r23);
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r35);
+        const double r56 = r54 + r55;
+        const double r57 = r56 * r12;
+        const double r58 = fabs(r41);
+        const double r59 = r58 * 0.5;
+        const double r60 = r57 + r59;
+        const double r61 = fabs(r28);
+        const double r62 = 1.0 + r61;
+        const double r63 = r62 * 3.16e-322;
+        const double r64 = r60 * 4.440892098500626e-16;
+        const double r65 = r64 + r63;
+        const double r66 = r21 * r43;
+        const double r67 = r21 * r51;
+        const double r68 = fabs(r43);
+        const double r69 = r25 + r66;
+        const double r70 = r69 - r25;
+        const double r71 = r69 - r70;
+        const double r72 = r25 - r71;
+        const double r73 = r66 - r70;
+        const double r74 = r72 + r73;
+        const double r75 = r74 + r27;
+        const double r76 = r75 + r67;
+        const double r77 = r69 + r76;
+        const double r78 = r77 - r69;
+        const double r79 = r77 - r78;
+        const double r80 = r69 - r79;
+        const double r81 = r76 - r78;
+        const double r82 = r80 + r81;
+        const double r83 = fabs(r74);
+        const double r84 = fabs(r27);
+        const double r85 = r83 + r84;
+        const double r86 = fabs(r67);
+        const double r87 = r85 + r86;
+        const double r88 = r68 * 3.686287386450715e-18;
+        const double r89 = r87 * 2.220446049250313e-16;
+        const double r90 = r88 + r89;
+        const double r91 = r90 + r65;
+        const double r92 = round_correct_decided(r77, r82, r91);
+        out[0][i] = r11;
+        out[1][i] = r92;
+    }
+}
+
+VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_sum_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0; short domain = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double s = in[0][i];
+        domain |= (in[1][i] < 0.0) | (in[1][i] > 1.0);
+        const double y = in[1][i];
+        const double p_w = in[2][i];
+        const double r0 = 1.0 - y;
+        const double r1 = np_maximum_number(s, 0.0);
+        const double r2 = copysign(s, -1.0);
+        const double r3 = log1p_exp_sum_fast(r2, &outside);
+        const double r4 = r1 + r3;
+        const double r5 = r0 * r4;
+        const double r6 = p_w * y;
+        const double r7 = -s;
+        const double r8 = np_maximum_number(r7, 0.0);
+        const double r9 = r8 + r3;
+        const double r10 = r6 * r9;
+        const double r11 = r5 + r10;
+        double r13;
+        const double r12 = exp_two_nonpositive_fast(r2, &r13, &outside);
+        const double r14 = 1.0 + r12;
+        const double r15 = r14 - 1.0;
+        const double r16 = r12 - r15;
+        const double r17 = r16 + r13;
+        const int r18 = s >= 0.0;
+        const double r19 = 1.0 - r0;
+        const double r20 = r19 - y;
+        const double r21 = r18 ? -1.0 : 1.0;
+        double r23;
+        const double r22 = two_prod(p_w, y, &r23);
+        const double r24 = -r22;
+        const double r25 = r18 ? r0 : r24;
+        const double r26 = -r23;
+        const double r27 = r18 ? r20 : r26;
+        const double r28 = r0 + r22;
+        const double r29 = r28 - r0;
+        const double r30 = r28 - r29;
+        const double r31 = r0 - r30;
+        const double r32 = r22 - r29;
+        const double r33 = r31 + r32;
+        const double r34 = r20 + r23;
+        const double r35 = r33 + r34;
+        double r37;
+        const double r36 = two_prod(r28, r12, &r37);
+        const double r38 = r28 * r13;
+        const double r39 = r37 + r38;
+        const double r40 = r35 * r12;
+        const double r41 = r39 + r40;
+        const double r42 = 1.0 / r14;
+        const double r43 = r36 * r42;
+        double r45;
+        const double r44 = two_prod(r43, r14, &r45);
+        const double r46 = r36 - r44;
+        const double r47 = r46 - r45;
+        const double r48 = r47 + r41;
+        const double r49 = r43 * r17;
+        const double r50 = r48 - r49;
+        const double r51 = r50 * r42;
+        const double r52 = fabs(r20);
+        const double r53 = fabs(r23);
+        const double r54 = r52 + r53;
+        const double r55 = fabs(r35);
+        const double r56 = r54 + r55;
+        const double r57 = r56 * r12;
+        const double r58 = fabs(r41);
+        const double r59 = r58 * 0.5;
+        const double r60 = r57 + r59;
+        const double r61 = fabs(r28);
+        const double r62 = 1.0 + r61;
+        const double r63 = r62 * 3.16e-322;
+        const double r64 = r60 * 4.440892098500626e-16;
+        const double r65 = r64 + r63;
+        const double r66 = r21 * r43;
+        const double r67 = r21 * r51;
+        const double r68 = fabs(r43);
+        const double r69 = r25 + r66;
+        const double r70 = r69 - r25;
+        const double r71 = r69 - r70;
+        const double r72 = r25 - r71;
+        const double r73 = r66 - r70;
+        const double r74 = r72 + r73;
+        const double r75 = r74 + r27;
+        const double r76 = r75 + r67;
+        const double r77 = r69 + r76;
+        const double r78 = r77 - r69;
+        const double r79 = r77 - r78;
+        const double r80 = r69 - r79;
+        const double r81 = r76 - r78;
+        const double r82 = r80 + r81;
+        const double r83 = fabs(r74);
+        const double r84 = fabs(r27);
+        const double r85 = r83 + r84;
+        const double r86 = fabs(r67);
+        const double r87 = r85 + r86;
+        const double r88 = r68 * 3.686287386450715e-18;
+        const double r89 = r87 * 2.220446049250313e-16;
+        const double r90 = r88 + r89;
+        const double r91 = r90 + r65;
+        const double r92 = round_correct_decided(r77, r82, r91);
+        out[0][i] = r11;
+        out[1][i] = r92;
+    }
+    return (outside != 0) | ((domain != 0) << 2);
 }
 
 VECTOR_TARGET LOOP static void bce_with_logits_times_weight_exact(CHUNK_ARGS)
@@ -20088,7 +20520,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times
     return (outside != 0) | ((domain != 0) << 2);
 }
 
-#define LOOP_COUNT 219
+#define LOOP_COUNT 223
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk, NULL, NULL},
@@ -20237,6 +20669,8 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_binary_unweighted_odd_single, bce_with_logits_and_grad_binary_unweighted_odd_exact, bce_with_logits_and_grad_binary_unweighted_odd_single_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_direct_out},
     {bce_with_logits_and_grad_binary_unweighted_odd_vector_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, NULL, NULL},
     {bce_with_logits_and_grad_binary_unweighted_odd_single_labels, bce_with_logits_and_grad_binary_unweighted_odd_exact_labels, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct, bce_with_logits_and_grad_binary_unweighted_odd_single_labels_direct_out},
+    {bce_with_logits_sum_vector, bce_with_logits_sum_exact, NULL, NULL},
+    {bce_with_logits_unweighted_sum_vector, bce_with_logits_unweighted_sum_exact, NULL, NULL},
     {logistic_loss_sum_vector, logistic_loss_sum_exact, NULL, NULL},
     {bce_with_logits_binary_sum_vector, bce_with_logits_binary_sum_exact, NULL, NULL},
     {bce_with_logits_binary_sum_vector_labels, bce_with_logits_binary_sum_exact_labels, NULL, NULL},
@@ -20246,6 +20680,8 @@ const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {bce_with_logits_and_grad_binary_sum_vector_labels, bce_with_logits_and_grad_binary_sum_exact_labels, NULL, NULL},
     {bce_with_logits_and_grad_binary_unweighted_sum_vector, bce_with_logits_and_grad_binary_unweighted_sum_exact, NULL, NULL},
     {bce_with_logits_and_grad_binary_unweighted_sum_vector_labels, bce_with_logits_and_grad_binary_unweighted_sum_exact_labels, NULL, NULL},
+    {bce_with_logits_and_grad_soft_sum_vector, bce_with_logits_and_grad_soft_sum_exact, NULL, NULL},
+    {bce_with_logits_and_grad_soft_pos_weight_sum_vector, bce_with_logits_and_grad_soft_pos_weight_sum_exact, NULL, NULL},
     {bce_with_logits_times_weight_vector, bce_with_logits_times_weight_exact, NULL, NULL},
     {bce_with_logits_times_weight_single, bce_with_logits_times_weight_exact, bce_with_logits_times_weight_single_direct, bce_with_logits_times_weight_single_direct_out},
     {bce_with_logits_unweighted_times_weight_vector, bce_with_logits_unweighted_times_weight_exact, NULL, NULL},
