@@ -46,6 +46,8 @@
 /* The rows, expanded when the module loads (softplus_rows.c). The core takes -700 <= z <= 0 (SOFTPLUS_LIMIT);
  * below, e^z nears the subnormals, and those go to the exp and log1p pair (log1p_exp_two_exact), as z > 0 does. */
 extern const double softplus_rows[SOFTPLUS_ROWS][4];
+/* Their f_hi and p_hi columns alone, {softplus_rows[j][0], softplus_rows[j][2]}: what a sum's term reads. */
+extern const double softplus_high[SOFTPLUS_ROWS][2];
 
 /* The row of z = -u (j, the index u/δ rounded, masked) and r = u - j·δ as r_hi + *r_lo. */
 VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double *r_hi, double *r_lo)
@@ -92,7 +94,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, do
 static inline int log1p_exp_outside(double z) { return (z < -SOFTPLUS_LIMIT) | (z > 0.0); }
 
 /* log1p(e^z) for -700 <= z <= +0 and NaN as one float, a sum's term (the "sum" kernels, specs.SUM_GRADE): the same
- * row and series as log1p_exp_core_two, but only its high columns (f_hi, p_hi: two lookups of four), no r^7 term and
+ * row and series as log1p_exp_core_two, but only its high columns (f_hi, p_hi: two lookups, from softplus_high), no r^7 term and
  * no pair: f_hi + (w·r²·[...] - p_hi·r), rounded once. The error, relative to f(u): f_hi's rounding (2^-53·1.011,
  * f_j within e^(δ/2) of f(u)) and the last sum's (2^-53); the dropped p_lo·r (2^-59.5); r's rounding and p_hi·r's
  * (2^-59.5 each); the r^7 term (|s(1 - 60w + 360w²)| <= 1.8 on [0, 1/4], so below 1.8/5040·r^7·w <= 2^-57 f); the
@@ -105,7 +107,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_core(double z)
     double r_hi, r_lo;
     uint64_t j = softplus_row(z, &r_hi, &r_lo);
     double r = r_hi + r_lo;
-    double fh = softplus_rows[j][0], ph = softplus_rows[j][2];
+    double fh = softplus_high[j][0], ph = softplus_high[j][1];
     double w, bracket = softplus_bracket(r, ph, 0, &w);
     return fh + ((w * (r * r)) * bracket - ph * r);
 }
