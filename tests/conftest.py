@@ -11,7 +11,16 @@ import pytest
 
 from bce_sym import numeric
 from bce_sym.cli import main
-from bce_sym.numeric import _backend, _driver, _elementary, _exp_pair, _exp_triple, _kernel_tables, _two_float
+from bce_sym.numeric import (
+    _backend,
+    _driver,
+    _elementary,
+    _exp_fine,
+    _exp_pair,
+    _exp_triple,
+    _kernel_tables,
+    _two_float,
+)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +48,7 @@ def backend(request, monkeypatch) -> str:
             monkeypatch.setattr(_elementary, f"_{name}", getattr(_two_float, name))
         monkeypatch.setattr(_elementary, "_log1p_exp_sum_primitive", _two_float.log1p_exp_sum)
         monkeypatch.setattr(_elementary, "_two_prod_primitive", _two_float.two_prod)
+        monkeypatch.setattr(_elementary, "_exp_fine", _exp_fine.exp_fine)
         monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
         monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
         monkeypatch.setattr(_elementary, "_exp_triple_high", _exp_triple.exp_triple_hi)

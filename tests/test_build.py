@@ -17,7 +17,7 @@ from bce_sym.build.program import BlockKernelPrinter
 from bce_sym.build.specs import KERNEL_SPECS, CodegenError, KernelSpec, kernel_spec
 from bce_sym.build.standalone import STANDALONE_PATH, StandaloneError, check_names
 from bce_sym.cli import main
-from bce_sym.numeric import _driver, _elementary, _exp_pair, _kernel_tables, _two_float
+from bce_sym.numeric import _driver, _elementary, _exp_fine, _exp_pair, _kernel_tables, _two_float
 from bce_sym.numeric._kernel_tables import KERNELS, NUMPY_KERNELS
 from bce_sym.numeric._undecided import _UNDECIDED
 from bce_sym.symbolic.stable_forms import SPECIALISED_FORMS, STABLE_FORMS, SpecialisedForm, stable_form
@@ -289,6 +289,7 @@ def test_standalone_agrees_with_the_runtime_api(standalone_module, monkeypatch) 
     monkeypatch.setattr(_elementary, "_exp", _two_float.exp)
     monkeypatch.setattr(_elementary, "_log1p", np.log1p)
     monkeypatch.setattr(_elementary, "_log", np.log)
+    monkeypatch.setattr(_elementary, "_exp_fine", _exp_fine.exp_fine)
     monkeypatch.setattr(_elementary, "_exp_pair_high", _exp_pair.exp_pair_hi)
     monkeypatch.setattr(_elementary, "_exp_pair_low", _exp_pair.exp_pair_lo)
     for name in ("exp_two", "log1p_two", "log_two"):

@@ -96,6 +96,33 @@ def test_exp_two_tails_and_specials(fm) -> None:
     assert hi[7] == 1.0 and lo[7] == pytest.approx(-(2.0**-60), rel=1e-15)
 
 
+@pytest.mark.parametrize("side", ["compiled", "numpy"])
+def test_exp_fine_is_within_2_to_the_minus_67(fm, side: str) -> None:
+    """csrc/exp_fine.h's e^x (the soft gradient's first pass) and its NumPy twin: within 2^-67 on [-708, 709], a
+    normalised pair, and exp_two's pair outside (libm's subnormals, 0, inf and NaN)."""
+    from bce_sym.numeric import _exp_fine
+
+    exp_fine = fm.exp_fine if side == "compiled" else _exp_fine.exp_fine
+    rng = np.random.default_rng(13)
+    x = np.concatenate([_exp_arguments(rng), rng.uniform(0, 709, 500), [709.0, -707.9999]])
+    hi, lo = _pair(exp_fine, x)
+    normal = hi >= 2.0**-969  # below, lo is a subnormal: its absolute error is 2^-1075
+    assert np.all(np.abs(lo) <= 2.0**-53 * np.abs(hi))
+    worst, where = _worst(hi[normal], lo[normal], mpmath.exp, [x[normal]])
+    assert worst <= -67, (worst, where)
+    with mpmath.workprec(200):
+        exact = [mpmath.exp(mpmath.mpf(v)) for v in x[~normal]]
+        assert all(abs(mpmath.mpf(h) + mpmath.mpf(e) - v) <= 2.0**-67 * v + 2.0**-1074
+                   for h, e, v in zip(hi[~normal], lo[~normal], exact, strict=True))
+    c_hi, c_lo = _pair(fm.exp_fine, x)
+    with mpmath.workprec(200):  # the twins' pairs are one value to 2^-104 (C's FMAs, NumPy's Dekker products)
+        assert all(abs((mpmath.mpf(a) + mpmath.mpf(b)) - (mpmath.mpf(c) + mpmath.mpf(d))) <= 2.0**-104 * c
+                   for a, b, c, d in zip(hi, lo, c_hi, c_lo, strict=True))
+    tails = np.array([-745.3, -800.0, -np.inf, -720.0, -740.0, 710.0, np.inf])
+    np.testing.assert_array_equal(np.array(_pair(exp_fine, tails)), np.array(_pair(fm.exp_two, tails)))
+    assert np.isnan(_pair(exp_fine, np.array([np.nan]))[0]).all()
+
+
 def test_log1p_of_a_pair_is_within_2_to_the_minus_59(fm) -> None:
     rng = np.random.default_rng(4)
     x = _exp_arguments(rng)[:-4]

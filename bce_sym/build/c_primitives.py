@@ -16,6 +16,8 @@ PRIMITIVES: tuple[tuple[str, int, int, str, str, str], ...] = (
     ("log", 1, 1, "log_fast({0}, &outside)", "log_exact({0})", "log(x, out): ln x into out; returns out."),
     ("exp_two", 1, 2, "exp_two_fast({0}, {lo}, &outside)", "exp_two_exact({0}, {lo})",
      "exp_two(x, (hi, lo)): e^x as hi + lo (within 2^-58 relative); returns (hi, lo)."),
+    ("exp_fine", 1, 2, "exp_fine_fast({0}, {lo}, &outside)", "exp_fine_exact({0}, {lo})",
+     "exp_fine(x, (hi, lo)): e^x as hi + lo (within 2^-67 relative); returns (hi, lo)."),
     ("log1p_two", 2, 2, "log1p_two_fast({0}, {1}, {lo}, &outside)", "log1p_two_exact({0}, {1}, {lo})",
      "log1p_two(e, e_lo, (hi, lo)): log(1 + e + e_lo) as hi + lo (within 2^-59 relative on [0, 1]); "
      "returns (hi, lo)."),

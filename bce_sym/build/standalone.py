@@ -1,7 +1,8 @@
 """The standalone module of ``bce-sym codegen``: the NumPy kernels and the driver in one file importing only NumPy.
 
 Internal to ``bce_sym.build``. :func:`standalone_source` concatenates the two-float primitives in NumPy
-(``numeric/_tables.py``, ``numeric/_two_float.py``, ``numeric/_exp_pair.py``), the elementary functions
+(``numeric/_tables.py``, ``numeric/_two_float.py``, ``numeric/_exp_fine.py``, ``numeric/_exp_pair.py``,
+``numeric/_exp_triple.py``), the elementary functions
 (``numeric/_elementary.py``, bound to NumPy's ufuncs and those primitives), the kernels of
 ``numpy_printer``, and the driver modules (``_validation``, ``_limits``, ``_e_term``, ``_undecided``, ``_tail``,
 ``_dispatch``, ``_driver``, ``_functions``), read as text by path (never imported: a broken artifact must not break its
@@ -33,6 +34,7 @@ DRIVER_MODULES = ("_validation", "_limits", "_e_term", "_undecided", "_tail", "_
 _NUMPY_PRIMITIVES = (
     "_exp, _log1p, _log = exp, numpy.log1p, numpy.log\n"
     "_exp_two, _log1p_two, _log_two, _two_prod_primitive = exp_two, log1p_two, log_two, two_prod\n"
+    "_exp_fine = exp_fine\n"
     "_log1p_exp_two, _log1p_exp_sum_primitive = log1p_exp_two, log1p_exp_sum\n"
     "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo\n"
     "_exp_triple_high, _exp_triple_middle, _exp_triple_low = exp_triple_hi, exp_triple_mid, exp_triple_lo"
@@ -115,7 +117,7 @@ def standalone_source() -> str:
     """The source of the standalone NumPy module written by ``bce-sym codegen``; it imports only NumPy."""
     imports: list[str] = []
     bodies = []
-    modules = ("_tables", "_two_float", "_exp_pair", "_exp_triple", "_elementary", *DRIVER_MODULES)
+    modules = ("_tables", "_two_float", "_exp_fine", "_exp_pair", "_exp_triple", "_elementary", *DRIVER_MODULES)
     for name in modules:
         found, body = _split(name)
         imports += [line for line in found if line not in imports]
@@ -133,6 +135,7 @@ def standalone_source() -> str:
     names = "__all__ = [\n" + "".join(f'    "{name}",\n' for name in _public_names()) + "]"
     # NOTE: the two-float primitives in NumPy (the extension's fallbacks) come first: the elementary
     # functions end in them.
-    parts = [names, *bodies[:4], _NUMPY_PRIMITIVES + "\n" + bodies[4], kernels_body().strip("\n"), _NUMPY_TABLES,
-             *bodies[5:]]
+    elementary = modules.index("_elementary")
+    parts = [names, *bodies[:elementary], _NUMPY_PRIMITIVES + "\n" + bodies[elementary], kernels_body().strip("\n"),
+             _NUMPY_TABLES, *bodies[elementary + 1:]]
     return "\n".join([header, *standard, "", *third_party, "", ""]) + "\n\n\n".join(parts) + "\n"

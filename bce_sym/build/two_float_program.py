@@ -40,6 +40,8 @@ from bce_sym.symbols import pos_weight, t, w
 TWO_FLOAT_OPERATIONS: dict[str, dict[str, str]] = {
     "_exp_two_nonpositive": {"vector": "exp_two_nonpositive_fast({0}, {lo}, &outside)",
                              "exact": "exp_two_exact({0}, {lo})"},
+    "_exp_fine_nonpositive": {"vector": "exp_fine_nonpositive_fast({0}, {lo}, &outside)",
+                              "exact": "exp_fine_exact({0}, {lo})"},
     "_exp_two_dividend": {"vector": "exp_two_dividend_fast({0}, {lo}, &outside)", "exact": "exp_two_exact({0}, {lo})"},
     "_log1p_exp_two_nonpositive": {"vector": "log1p_exp_two_fast({0}, {lo}, &outside)",
                                    "exact": "log1p_exp_two_exact({0}, {lo})"},

@@ -4,7 +4,8 @@ Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``
 ``bce_sym/numeric/csrc/``) or None; ``BACKEND`` says ``"compiled"`` or ``"numpy"``; ``exp``, ``log1p`` and
 ``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)`` (without the
 extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``, ``log1p_two``,
-``log_two``, ``log1p_exp_two`` (log1p(e^z), from one table) and ``two_prod`` their two-float ones, called as
+``log_two``, ``log1p_exp_two`` (log1p(e^z), from one table) and ``two_prod`` their two-float ones (and ``exp_fine``,
+e^x within 2^-67 for the soft-label gradient's first pass), called as
 ``f(*arguments, (hi, lo))`` (the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``), and
 ``log1p_exp_sum`` log1p(e^z) as one float from the same table, a summed loss's term (``f(z, out)``);
 ``exp_pair_hi`` and ``exp_pair_lo`` the two halves of e^x to 2^-100 (``_exp_pair`` in NumPy), and
@@ -23,7 +24,7 @@ import os
 
 import numpy
 
-from bce_sym.numeric import _two_float
+from bce_sym.numeric import _exp_fine, _two_float
 
 ISA_VARIABLE = "BCE_SYM_ISA"
 
@@ -42,6 +43,7 @@ if EXTENSION is not None:
     ISA = EXTENSION.isa()
     exp, log1p, log = EXTENSION.exp, EXTENSION.log1p, EXTENSION.log
     exp_two, log1p_two, log_two = EXTENSION.exp_two, EXTENSION.log1p_two, EXTENSION.log_two
+    exp_fine = EXTENSION.exp_fine
     log1p_exp_two, log1p_exp_sum = EXTENSION.log1p_exp_two, EXTENSION.log1p_exp_sum
     two_prod = EXTENSION.two_prod
     exp_pair_hi, exp_pair_lo = EXTENSION.exp_pair_hi, EXTENSION.exp_pair_lo
@@ -52,6 +54,7 @@ else:
     # NOTE: exp is exp_two's high part, so that a loss and its gradient from one kernel share e^x bit for bit.
     exp, log1p, log = _two_float.exp, numpy.log1p, numpy.log
     exp_two, log1p_two, log_two = _two_float.exp_two, _two_float.log1p_two, _two_float.log_two
+    exp_fine = _exp_fine.exp_fine
     log1p_exp_two, log1p_exp_sum = _two_float.log1p_exp_two, _two_float.log1p_exp_sum
     two_prod = _two_float.two_prod
     # NOTE: imported here: its constants are computed in decimal at import (~3 ms), for NumPy alone.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy
 
 from bce_sym.numeric._backend import exp as _exp
+from bce_sym.numeric._backend import exp_fine as _exp_fine
 from bce_sym.numeric._backend import exp_pair_hi as _exp_pair_high
 from bce_sym.numeric._backend import exp_pair_lo as _exp_pair_low
 from bce_sym.numeric._backend import exp_triple_hi as _exp_triple_high
@@ -100,6 +101,11 @@ def _log1p_any(a, out):
 def _exp_two_nonpositive(x, out):
     """e^x as out = (hi, lo) for x ≤ 0 (or NaN); hi is ``_exp_nonpositive``'s value on the compiled backend."""
     return _exp_two(x, out)
+
+
+def _exp_fine_nonpositive(x, out):
+    """e^x as out = (hi, lo) within 2^-67 for x ≤ 0 (or NaN): the float64 soft-label gradient's first pass."""
+    return _exp_fine(x, out)
 
 
 def _exp_two_dividend(x, out):

@@ -15,6 +15,7 @@ from bce_sym.numeric._elementary import (
     _div_two,
     _div_two_unit,
     _div_two_unit_exp,
+    _exp_fine_nonpositive,
     _exp_nonpositive,
     _exp_pair_hi,
     _exp_pair_lo,
@@ -378,7 +379,7 @@ def bce_with_logits_grad_soft(s, y, out, f, b):
     """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
     exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -423,7 +424,7 @@ def bce_with_logits_grad_soft(s, y, out, f, b):
     numpy.add(f[1], f[4], out=f[4])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -436,7 +437,7 @@ def bce_with_logits_grad_soft_pos_weight(s, y, p_w, out, f, b):
     """Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y +
     (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -510,7 +511,7 @@ def bce_with_logits_grad_soft_pos_weight(s, y, p_w, out, f, b):
     numpy.add(f[0], f[10], out=f[10])
     numpy.absolute(f[1], out=f[1])
     numpy.add(f[10], f[1], out=f[1])
-    numpy.multiply(f[4], 3.686287386450715e-18, out=f[4])
+    numpy.multiply(f[4], 7.199780051661553e-21, out=f[4])
     numpy.multiply(f[1], 2.220446049250313e-16, out=f[1])
     numpy.add(f[4], f[1], out=f[1])
     numpy.add(f[1], f[11], out=f[11])
@@ -590,7 +591,7 @@ def bce_with_logits_grad_soft_two_odd(s, y, out, f, b):
     """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
     exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -630,7 +631,7 @@ def bce_with_logits_grad_soft_two_odd(s, y, out, f, b):
     numpy.add(f[1], f[4], out=f[4])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -926,7 +927,7 @@ def bce_with_logits_grad_soft_pos_weight_two_odd(s, y, p_w, out, f, b):
     """Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y +
     (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -995,7 +996,7 @@ def bce_with_logits_grad_soft_pos_weight_two_odd(s, y, p_w, out, f, b):
     numpy.add(f[0], f[10], out=f[10])
     numpy.absolute(f[1], out=f[1])
     numpy.add(f[10], f[1], out=f[1])
-    numpy.multiply(f[4], 3.686287386450715e-18, out=f[4])
+    numpy.multiply(f[4], 7.199780051661553e-21, out=f[4])
     numpy.multiply(f[1], 2.220446049250313e-16, out=f[1])
     numpy.add(f[4], f[1], out=f[1])
     numpy.add(f[1], f[11], out=f[11])
@@ -1506,7 +1507,7 @@ def bce_with_logits_and_grad_soft(s, y, out, f, b):
     _log1p_exp_two_nonpositive(f[1], out=(f[3], f[4]))
     _add_two(f[0], f[2], f[3], f[4], out=(f[4], f[3]))
     _round_two(f[4], f[3], out=out[0])
-    _exp_two_nonpositive(f[1], out=(f[1], f[3]))
+    _exp_fine_nonpositive(f[1], out=(f[1], f[3]))
     numpy.add(1.0, f[1], out=f[4])
     numpy.subtract(f[4], 1.0, out=f[2])
     numpy.subtract(f[1], f[2], out=f[2])
@@ -1551,7 +1552,7 @@ def bce_with_logits_and_grad_soft(s, y, out, f, b):
     numpy.add(f[3], f[0], out=f[0])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[0], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -1621,7 +1622,7 @@ def bce_with_logits_and_grad_soft_pos_weight(s, y, p_w, out, f, b):
     _mul_pair(f[1], f[0], f[5], f[4], out=(f[4], f[5]))
     _add_two(f[6], f[2], f[4], f[5], out=(f[5], f[4]))
     _round_two(f[5], f[4], out=out[0])
-    _exp_two_nonpositive(f[3], out=(f[3], f[4]))
+    _exp_fine_nonpositive(f[3], out=(f[3], f[4]))
     numpy.add(1.0, f[3], out=f[5])
     numpy.subtract(f[5], 1.0, out=f[2])
     numpy.subtract(f[3], f[2], out=f[2])
@@ -1695,7 +1696,7 @@ def bce_with_logits_and_grad_soft_pos_weight(s, y, p_w, out, f, b):
     numpy.add(f[3], f[10], out=f[10])
     numpy.absolute(f[4], out=f[4])
     numpy.add(f[10], f[4], out=f[4])
-    numpy.multiply(f[6], 3.686287386450715e-18, out=f[6])
+    numpy.multiply(f[6], 7.199780051661553e-21, out=f[6])
     numpy.multiply(f[4], 2.220446049250313e-16, out=f[4])
     numpy.add(f[6], f[4], out=f[4])
     numpy.add(f[4], f[11], out=f[11])
@@ -2012,7 +2013,7 @@ def bce_with_logits_and_grad_soft_sum(s, y, out, f, b):
     numpy.copysign(s, -1.0, out=f[2])
     _log1p_exp_sum(f[2], out=f[3])
     numpy.add(f[1], f[3], out=out[0])
-    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _exp_fine_nonpositive(f[2], out=(f[2], f[3]))
     numpy.add(1.0, f[2], out=f[1])
     numpy.subtract(f[1], 1.0, out=f[4])
     numpy.subtract(f[2], f[4], out=f[4])
@@ -2056,7 +2057,7 @@ def bce_with_logits_and_grad_soft_sum(s, y, out, f, b):
     numpy.add(f[3], f[0], out=f[0])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[0], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -2081,7 +2082,7 @@ def bce_with_logits_and_grad_soft_pos_weight_sum(s, y, p_w, out, f, b):
     numpy.add(f[5], f[3], out=f[3])
     numpy.multiply(f[4], f[3], out=f[3])
     numpy.add(f[1], f[3], out=out[0])
-    _exp_two_nonpositive(f[2], out=(f[2], f[3]))
+    _exp_fine_nonpositive(f[2], out=(f[2], f[3]))
     numpy.add(1.0, f[2], out=f[1])
     numpy.subtract(f[1], 1.0, out=f[4])
     numpy.subtract(f[2], f[4], out=f[4])
@@ -2154,7 +2155,7 @@ def bce_with_logits_and_grad_soft_pos_weight_sum(s, y, p_w, out, f, b):
     numpy.add(f[2], f[10], out=f[10])
     numpy.absolute(f[3], out=f[3])
     numpy.add(f[10], f[3], out=f[3])
-    numpy.multiply(f[0], 3.686287386450715e-18, out=f[0])
+    numpy.multiply(f[0], 7.199780051661553e-21, out=f[0])
     numpy.multiply(f[3], 2.220446049250313e-16, out=f[3])
     numpy.add(f[0], f[3], out=f[3])
     numpy.add(f[3], f[11], out=f[11])
@@ -2562,7 +2563,7 @@ def bce_with_logits_grad_soft_times_weight(s, y, w, out, f, b):
     """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
     exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -2607,7 +2608,7 @@ def bce_with_logits_grad_soft_times_weight(s, y, w, out, f, b):
     numpy.add(f[1], f[4], out=f[4])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -2640,7 +2641,7 @@ def bce_with_logits_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, b):
     """Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y +
     (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -2714,7 +2715,7 @@ def bce_with_logits_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, b):
     numpy.add(f[0], f[10], out=f[10])
     numpy.absolute(f[1], out=f[1])
     numpy.add(f[10], f[1], out=f[1])
-    numpy.multiply(f[4], 3.686287386450715e-18, out=f[4])
+    numpy.multiply(f[4], 7.199780051661553e-21, out=f[4])
     numpy.multiply(f[1], 2.220446049250313e-16, out=f[1])
     numpy.add(f[4], f[1], out=f[1])
     numpy.add(f[1], f[11], out=f[11])
@@ -2826,7 +2827,7 @@ def bce_with_logits_grad_soft_two_odd_times_weight(s, y, w, out, f, b):
     """Piecewise((-y + 1 - exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-y + exp(-Abs(s))/(1 +
     exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -2866,7 +2867,7 @@ def bce_with_logits_grad_soft_two_odd_times_weight(s, y, w, out, f, b):
     numpy.add(f[1], f[4], out=f[4])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[4], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -3236,7 +3237,7 @@ def bce_with_logits_grad_soft_pos_weight_two_odd_times_weight(s, y, p_w, w, out,
     """Piecewise((-y + 1 - (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), s >= 0), (-p_w*y +
     (p_w*y - y + 1)*exp(-Abs(s))/(1 + exp(-Abs(s))), True))"""
     numpy.copysign(s, -1.0, out=f[0])
-    _exp_two_nonpositive(f[0], out=(f[0], f[1]))
+    _exp_fine_nonpositive(f[0], out=(f[0], f[1]))
     numpy.add(1.0, f[0], out=f[2])
     numpy.subtract(f[2], 1.0, out=f[3])
     numpy.subtract(f[0], f[3], out=f[3])
@@ -3305,7 +3306,7 @@ def bce_with_logits_grad_soft_pos_weight_two_odd_times_weight(s, y, p_w, w, out,
     numpy.add(f[0], f[10], out=f[10])
     numpy.absolute(f[1], out=f[1])
     numpy.add(f[10], f[1], out=f[1])
-    numpy.multiply(f[4], 3.686287386450715e-18, out=f[4])
+    numpy.multiply(f[4], 7.199780051661553e-21, out=f[4])
     numpy.multiply(f[1], 2.220446049250313e-16, out=f[1])
     numpy.add(f[4], f[1], out=f[1])
     numpy.add(f[1], f[11], out=f[11])
@@ -3928,7 +3929,7 @@ def bce_with_logits_and_grad_soft_times_weight(s, y, w, out, f, b):
     numpy.less_equal(f[2], 0.0, out=b[0])
     numpy.copyto(out[0], f[4])
     numpy.copyto(out[0], f[3], where=b[0])
-    _exp_two_nonpositive(f[1], out=(f[1], f[4]))
+    _exp_fine_nonpositive(f[1], out=(f[1], f[4]))
     numpy.add(1.0, f[1], out=f[3])
     numpy.subtract(f[3], 1.0, out=f[2])
     numpy.subtract(f[1], f[2], out=f[2])
@@ -3973,7 +3974,7 @@ def bce_with_logits_and_grad_soft_times_weight(s, y, w, out, f, b):
     numpy.add(f[4], f[0], out=f[0])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[0], f[5], out=f[5])
-    numpy.multiply(f[8], 3.686287386450715e-18, out=f[8])
+    numpy.multiply(f[8], 7.199780051661553e-21, out=f[8])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[8], f[5], out=f[5])
     numpy.add(f[5], 3.16e-322, out=f[5])
@@ -4080,7 +4081,7 @@ def bce_with_logits_and_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, 
     numpy.less_equal(f[2], 0.0, out=b[0])
     numpy.copyto(out[0], f[5])
     numpy.copyto(out[0], f[4], where=b[0])
-    _exp_two_nonpositive(f[3], out=(f[3], f[5]))
+    _exp_fine_nonpositive(f[3], out=(f[3], f[5]))
     numpy.add(1.0, f[3], out=f[4])
     numpy.subtract(f[4], 1.0, out=f[2])
     numpy.subtract(f[3], f[2], out=f[2])
@@ -4154,7 +4155,7 @@ def bce_with_logits_and_grad_soft_pos_weight_times_weight(s, y, p_w, w, out, f, 
     numpy.add(f[3], f[10], out=f[10])
     numpy.absolute(f[5], out=f[5])
     numpy.add(f[10], f[5], out=f[5])
-    numpy.multiply(f[6], 3.686287386450715e-18, out=f[6])
+    numpy.multiply(f[6], 7.199780051661553e-21, out=f[6])
     numpy.multiply(f[5], 2.220446049250313e-16, out=f[5])
     numpy.add(f[6], f[5], out=f[5])
     numpy.add(f[5], f[11], out=f[11])

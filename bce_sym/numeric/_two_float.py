@@ -4,10 +4,10 @@ Internal. Pure NumPy, the fallback of the compiled primitives of ``csrc/two_floa
 (``bce_sym.numeric._backend`` picks one); its error-free sums and products are also the arithmetic of the
 verifier's double-double reference (``bce_sym.verify.reference.double_double``). The algorithms and tables are
 the C ones (``bce_sym.build.tables``); where C uses an FMA for an exact product, Dekker's product stands in (the
-same exact pair; scaled at the ends of the range). Bounds as in C: exp within 2^-58 relative, log1p and log
-within 2^-59, log1p(e^z) within 2^-61 (``tests/test_two_float.py`` and ``tests/test_softplus.py`` measure the C
-ones against mpmath, ``tests/test_numeric_float64.py`` the kernels on these). Each primitive is ``f(*arguments,
-out=(hi, lo))`` and returns ``out``, as the extension's.
+same exact pair; scaled at the ends of the range). Bounds as in C: exp within 2^-58 relative,
+log1p and log within 2^-59, log1p(e^z) within 2^-61 (``tests/test_two_float.py`` and ``tests/test_softplus.py``
+measure the C ones against mpmath, ``tests/test_numeric_float64.py`` the kernels on these). Each primitive is
+``f(*arguments, out=(hi, lo))`` and returns ``out``, as the extension's.
 
 >>> import numpy
 >>> hi, lo = exp_two(numpy.array([-1.0]), out=(numpy.empty(1), numpy.empty(1)))

@@ -60,6 +60,20 @@ VECTOR_TARGET LOOP static void exp_two_exact_chunk(CHUNK_ARGS)
         out[0][i] = exp_two_exact(in[0][i], &out[1][i]);
 }
 
+VECTOR_TARGET LOOP static int exp_fine_vector(CHUNK_ARGS)
+{
+    lane_flag outside = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_fine_fast(in[0][i], &out[1][i], &outside);
+    return outside != 0;
+}
+
+VECTOR_TARGET LOOP static void exp_fine_exact_chunk(CHUNK_ARGS)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[0][i] = exp_fine_exact(in[0][i], &out[1][i]);
+}
+
 VECTOR_TARGET LOOP static int log1p_two_vector(CHUNK_ARGS)
 {
     lane_flag outside = 0;
@@ -3430,7 +3444,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3474,7 +3488,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_exact(CHUNK_ARGS)
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -3492,7 +3506,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3536,7 +3550,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_vector(CHUNK_ARGS)
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -3555,7 +3569,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3599,7 +3613,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single(CHUNK_ARGS)
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -3618,7 +3632,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3662,7 +3676,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct(DIRECT_ARG
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -3684,7 +3698,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3728,7 +3742,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_single_direct_out(DIRECT
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -3746,7 +3760,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_exact(CHUNK_
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3822,7 +3836,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_exact(CHUNK_
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -3841,7 +3855,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -3917,7 +3931,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_vector(CHUNK_
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -3937,7 +3951,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4013,7 +4027,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single(CHUNK_
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -4033,7 +4047,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4109,7 +4123,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -4133,7 +4147,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4209,7 +4223,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_single_direct
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -4539,7 +4553,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4578,7 +4592,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_exact(CHUNK_ARG
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -4599,7 +4613,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4638,7 +4652,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_vector(CHUNK_ARG
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -4660,7 +4674,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double y = in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4699,7 +4713,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single(CHUNK_ARG
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -4721,7 +4735,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double y = (double)in[1][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4760,7 +4774,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct(DI
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -4785,7 +4799,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double y = (double)in1[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -4824,7 +4838,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_single_direct_ou
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -6346,7 +6360,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_exac
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6417,7 +6431,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_exac
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -6439,7 +6453,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vecto
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6510,7 +6524,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_vecto
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -6533,7 +6547,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6604,7 +6618,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -6627,7 +6641,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = (double)in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6698,7 +6712,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -6725,7 +6739,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double p_w = (double)in2[i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -6796,7 +6810,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_singl
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -9883,7 +9897,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double r12 = add_two(r7, r8, r10, r11, &r13);
         const double r14 = round_two(r12, r13);
         double r16;
-        const double r15 = exp_two_exact(r9, &r16);
+        const double r15 = exp_fine_exact(r9, &r16);
         const double r17 = 1.0 + r15;
         const double r18 = r17 - 1.0;
         const double r19 = r15 - r18;
@@ -9927,7 +9941,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_exact(CHUNK_ARGS)
         const double r57 = r55 + r56;
         const double r58 = fabs(r40);
         const double r59 = r57 + r58;
-        const double r60 = r30 * 3.686287386450715e-18;
+        const double r60 = r30 * 7.199780051661553e-21;
         const double r61 = r59 * 2.220446049250313e-16;
         const double r62 = r60 + r61;
         const double r63 = r62 + 3.16e-322;
@@ -9960,7 +9974,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r12 = add_two(r7, r8, r10, r11, &r13);
         const double r14 = round_two(r12, r13);
         double r16;
-        const double r15 = exp_two_nonpositive_fast(r9, &r16, &outside);
+        const double r15 = exp_fine_nonpositive_fast(r9, &r16, &outside);
         const double r17 = 1.0 + r15;
         const double r18 = r17 - 1.0;
         const double r19 = r15 - r18;
@@ -10004,7 +10018,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_vector(CHUNK_ARGS)
         const double r57 = r55 + r56;
         const double r58 = fabs(r40);
         const double r59 = r57 + r58;
-        const double r60 = r30 * 3.686287386450715e-18;
+        const double r60 = r30 * 7.199780051661553e-21;
         const double r61 = r59 * 2.220446049250313e-16;
         const double r62 = r60 + r61;
         const double r63 = r62 + 3.16e-322;
@@ -10032,7 +10046,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
+        const double r9 = exp_fine_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10075,7 +10089,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single(CHUNK_ARGS)
         const double r50 = r48 + r49;
         const double r51 = fabs(r33);
         const double r52 = r50 + r51;
-        const double r53 = r23 * 3.686287386450715e-18;
+        const double r53 = r23 * 7.199780051661553e-21;
         const double r54 = r52 * 2.220446049250313e-16;
         const double r55 = r53 + r54;
         const double r56 = r55 + 3.16e-322;
@@ -10103,7 +10117,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
+        const double r9 = exp_fine_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10146,7 +10160,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct(DIRECT
         const double r50 = r48 + r49;
         const double r51 = fabs(r33);
         const double r52 = r50 + r51;
-        const double r53 = r23 * 3.686287386450715e-18;
+        const double r53 = r23 * 7.199780051661553e-21;
         const double r54 = r52 * 2.220446049250313e-16;
         const double r55 = r53 + r54;
         const double r56 = r55 + 3.16e-322;
@@ -10178,7 +10192,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         const double r7 = log1p_core_single(r6);
         const double r8 = r4 + r7;
         double r10;
-        const double r9 = exp_two_nonpositive_fast(r5, &r10, &outside);
+        const double r9 = exp_fine_nonpositive_fast(r5, &r10, &outside);
         const double r11 = 1.0 + r9;
         const double r12 = r11 - 1.0;
         const double r13 = r9 - r12;
@@ -10221,7 +10235,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_single_direct_out(DI
         const double r50 = r48 + r49;
         const double r51 = fabs(r33);
         const double r52 = r50 + r51;
-        const double r53 = r23 * 3.686287386450715e-18;
+        const double r53 = r23 * 7.199780051661553e-21;
         const double r54 = r52 * 2.220446049250313e-16;
         const double r55 = r53 + r54;
         const double r56 = r55 + 3.16e-322;
@@ -10488,7 +10502,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_exact(CH
         const double r19 = add_two(r9, r10, r17, r18, &r20);
         const double r21 = round_two(r19, r20);
         double r23;
-        const double r22 = exp_two_exact(r4, &r23);
+        const double r22 = exp_fine_exact(r4, &r23);
         const double r24 = 1.0 + r22;
         const double r25 = r24 - 1.0;
         const double r26 = r22 - r25;
@@ -10564,7 +10578,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_exact(CH
         const double r96 = r94 + r95;
         const double r97 = fabs(r78);
         const double r98 = r96 + r97;
-        const double r99 = r79 * 3.686287386450715e-18;
+        const double r99 = r79 * 7.199780051661553e-21;
         const double r100 = r98 * 2.220446049250313e-16;
         const double r101 = r99 + r100;
         const double r102 = r101 + r76;
@@ -10605,7 +10619,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CH
         const double r19 = add_two(r9, r10, r17, r18, &r20);
         const double r21 = round_two(r19, r20);
         double r23;
-        const double r22 = exp_two_nonpositive_fast(r4, &r23, &outside);
+        const double r22 = exp_fine_nonpositive_fast(r4, &r23, &outside);
         const double r24 = 1.0 + r22;
         const double r25 = r24 - 1.0;
         const double r26 = r22 - r25;
@@ -10681,7 +10695,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_vector(CH
         const double r96 = r94 + r95;
         const double r97 = fabs(r78);
         const double r98 = r96 + r97;
-        const double r99 = r79 * 3.686287386450715e-18;
+        const double r99 = r79 * 7.199780051661553e-21;
         const double r100 = r98 * 2.220446049250313e-16;
         const double r101 = r99 + r100;
         const double r102 = r101 + r76;
@@ -10714,7 +10728,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CH
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
+        const double r13 = exp_fine_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -10789,7 +10803,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single(CH
         const double r86 = r84 + r85;
         const double r87 = fabs(r68);
         const double r88 = r86 + r87;
-        const double r89 = r69 * 3.686287386450715e-18;
+        const double r89 = r69 * 7.199780051661553e-21;
         const double r90 = r88 * 2.220446049250313e-16;
         const double r91 = r89 + r90;
         const double r92 = r91 + r66;
@@ -10822,7 +10836,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
+        const double r13 = exp_fine_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -10897,7 +10911,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r86 = r84 + r85;
         const double r87 = fabs(r68);
         const double r88 = r86 + r87;
-        const double r89 = r69 * 3.686287386450715e-18;
+        const double r89 = r69 * 7.199780051661553e-21;
         const double r90 = r88 * 2.220446049250313e-16;
         const double r91 = r89 + r90;
         const double r92 = r91 + r66;
@@ -10935,7 +10949,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r11 = r7 * r10;
         const double r12 = r6 + r11;
         double r14;
-        const double r13 = exp_two_nonpositive_fast(r2, &r14, &outside);
+        const double r13 = exp_fine_nonpositive_fast(r2, &r14, &outside);
         const double r15 = 1.0 + r13;
         const double r16 = r15 - 1.0;
         const double r17 = r13 - r16;
@@ -11010,7 +11024,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_single_di
         const double r86 = r84 + r85;
         const double r87 = fabs(r68);
         const double r88 = r86 + r87;
-        const double r89 = r69 * 3.686287386450715e-18;
+        const double r89 = r69 * 7.199780051661553e-21;
         const double r90 = r88 * 2.220446049250313e-16;
         const double r91 = r89 + r90;
         const double r92 = r91 + r66;
@@ -13362,7 +13376,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_sum_exact(CHUNK_ARG
         const double r6 = log1p_exp_sum_exact(r5);
         const double r7 = r4 + r6;
         double r9;
-        const double r8 = exp_two_exact(r5, &r9);
+        const double r8 = exp_fine_exact(r5, &r9);
         const double r10 = 1.0 + r8;
         const double r11 = r10 - 1.0;
         const double r12 = r8 - r11;
@@ -13405,7 +13419,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_sum_exact(CHUNK_ARG
         const double r49 = r47 + r48;
         const double r50 = fabs(r32);
         const double r51 = r49 + r50;
-        const double r52 = r22 * 3.686287386450715e-18;
+        const double r52 = r22 * 7.199780051661553e-21;
         const double r53 = r51 * 2.220446049250313e-16;
         const double r54 = r52 + r53;
         const double r55 = r54 + 3.16e-322;
@@ -13431,7 +13445,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_sum_vector(CHUNK_ARG
         const double r6 = log1p_exp_sum_fast(r5, &outside);
         const double r7 = r4 + r6;
         double r9;
-        const double r8 = exp_two_nonpositive_fast(r5, &r9, &outside);
+        const double r8 = exp_fine_nonpositive_fast(r5, &r9, &outside);
         const double r10 = 1.0 + r8;
         const double r11 = r10 - 1.0;
         const double r12 = r8 - r11;
@@ -13474,7 +13488,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_sum_vector(CHUNK_ARG
         const double r49 = r47 + r48;
         const double r50 = fabs(r32);
         const double r51 = r49 + r50;
-        const double r52 = r22 * 3.686287386450715e-18;
+        const double r52 = r22 * 7.199780051661553e-21;
         const double r53 = r51 * 2.220446049250313e-16;
         const double r54 = r52 + r53;
         const double r55 = r54 + 3.16e-322;
@@ -13504,7 +13518,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_sum_exac
         const double r10 = r6 * r9;
         const double r11 = r5 + r10;
         double r13;
-        const double r12 = exp_two_exact(r2, &r13);
+        const double r12 = exp_fine_exact(r2, &r13);
         const double r14 = 1.0 + r12;
         const double r15 = r14 - 1.0;
         const double r16 = r12 - r15;
@@ -13579,7 +13593,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_sum_exac
         const double r85 = r83 + r84;
         const double r86 = fabs(r67);
         const double r87 = r85 + r86;
-        const double r88 = r68 * 3.686287386450715e-18;
+        const double r88 = r68 * 7.199780051661553e-21;
         const double r89 = r87 * 2.220446049250313e-16;
         const double r90 = r88 + r89;
         const double r91 = r90 + r65;
@@ -13610,7 +13624,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_sum_vecto
         const double r10 = r6 * r9;
         const double r11 = r5 + r10;
         double r13;
-        const double r12 = exp_two_nonpositive_fast(r2, &r13, &outside);
+        const double r12 = exp_fine_nonpositive_fast(r2, &r13, &outside);
         const double r14 = 1.0 + r12;
         const double r15 = r14 - 1.0;
         const double r16 = r12 - r15;
@@ -13685,7 +13699,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_sum_vecto
         const double r85 = r83 + r84;
         const double r86 = fabs(r67);
         const double r87 = r85 + r86;
-        const double r88 = r68 * 3.686287386450715e-18;
+        const double r88 = r68 * 7.199780051661553e-21;
         const double r89 = r87 * 2.220446049250313e-16;
         const double r90 = r88 + r89;
         const double r91 = r90 + r65;
@@ -15874,7 +15888,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -15918,7 +15932,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_times_weight_exact(CHUN
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -15957,7 +15971,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -16001,7 +16015,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_times_weight_vector(CHUN
         const double r43 = r41 + r42;
         const double r44 = fabs(r26);
         const double r45 = r43 + r44;
-        const double r46 = r16 * 3.686287386450715e-18;
+        const double r46 = r16 * 7.199780051661553e-21;
         const double r47 = r45 * 2.220446049250313e-16;
         const double r48 = r46 + r47;
         const double r49 = r48 + 3.16e-322;
@@ -16040,7 +16054,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_times_weight
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -16116,7 +16130,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_times_weight
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -16156,7 +16170,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -16232,7 +16246,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_times_weight_
         const double r75 = r73 + r74;
         const double r76 = fabs(r57);
         const double r77 = r75 + r76;
-        const double r78 = r58 * 3.686287386450715e-18;
+        const double r78 = r58 * 7.199780051661553e-21;
         const double r79 = r77 * 2.220446049250313e-16;
         const double r80 = r78 + r79;
         const double r81 = r80 + r55;
@@ -16582,7 +16596,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_ex
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -16621,7 +16635,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_two_odd_times_weight_ex
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -16650,7 +16664,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vec
         const double w = in[2][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -16689,7 +16703,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_two_odd_times_weight_vec
         const double r38 = r36 + r37;
         const double r39 = fabs(r26);
         const double r40 = r38 + r39;
-        const double r41 = r16 * 3.686287386450715e-18;
+        const double r41 = r16 * 7.199780051661553e-21;
         const double r42 = r40 * 2.220446049250313e-16;
         const double r43 = r41 + r42;
         const double r44 = r43 + 3.16e-322;
@@ -17627,7 +17641,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_time
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_exact(r0, &r2);
+        const double r1 = exp_fine_exact(r0, &r2);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -17698,7 +17712,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_grad_soft_pos_weight_two_odd_time
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -17728,7 +17742,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times
         const double w = in[3][i];
         const double r0 = copysign(s, -1.0);
         double r2;
-        const double r1 = exp_two_nonpositive_fast(r0, &r2, &outside);
+        const double r1 = exp_fine_nonpositive_fast(r0, &r2, &outside);
         const double r3 = 1.0 + r1;
         const double r4 = r3 - 1.0;
         const double r5 = r1 - r4;
@@ -17799,7 +17813,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_grad_soft_pos_weight_two_odd_times
         const double r70 = r68 + r69;
         const double r71 = fabs(r57);
         const double r72 = r70 + r71;
-        const double r73 = r58 * 3.686287386450715e-18;
+        const double r73 = r58 * 7.199780051661553e-21;
         const double r74 = r72 * 2.220446049250313e-16;
         const double r75 = r73 + r74;
         const double r76 = r75 + r55;
@@ -19393,7 +19407,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const int r18 = r17 <= 0.0;
         const double r19 = r18 ? r14 : r16;
         double r21;
-        const double r20 = exp_two_exact(r9, &r21);
+        const double r20 = exp_fine_exact(r9, &r21);
         const double r22 = 1.0 + r20;
         const double r23 = r22 - 1.0;
         const double r24 = r20 - r23;
@@ -19437,7 +19451,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_times_weight_exact(
         const double r62 = r60 + r61;
         const double r63 = fabs(r45);
         const double r64 = r62 + r63;
-        const double r65 = r35 * 3.686287386450715e-18;
+        const double r65 = r35 * 7.199780051661553e-21;
         const double r66 = r64 * 2.220446049250313e-16;
         const double r67 = r65 + r66;
         const double r68 = r67 + 3.16e-322;
@@ -19496,7 +19510,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const int r18 = r17 <= 0.0;
         const double r19 = r18 ? r14 : r16;
         double r21;
-        const double r20 = exp_two_nonpositive_fast(r9, &r21, &outside);
+        const double r20 = exp_fine_nonpositive_fast(r9, &r21, &outside);
         const double r22 = 1.0 + r20;
         const double r23 = r22 - 1.0;
         const double r24 = r20 - r23;
@@ -19540,7 +19554,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_times_weight_vector(
         const double r62 = r60 + r61;
         const double r63 = fabs(r45);
         const double r64 = r62 + r63;
-        const double r65 = r35 * 3.686287386450715e-18;
+        const double r65 = r35 * 7.199780051661553e-21;
         const double r66 = r64 * 2.220446049250313e-16;
         const double r67 = r65 + r66;
         const double r68 = r67 + 3.16e-322;
@@ -19887,7 +19901,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_we
         const int r25 = r24 <= 0.0;
         const double r26 = r25 ? r21 : r23;
         double r28;
-        const double r27 = exp_two_exact(r4, &r28);
+        const double r27 = exp_fine_exact(r4, &r28);
         const double r29 = 1.0 + r27;
         const double r30 = r29 - 1.0;
         const double r31 = r27 - r30;
@@ -19963,7 +19977,7 @@ VECTOR_TARGET LOOP static void bce_with_logits_and_grad_soft_pos_weight_times_we
         const double r101 = r99 + r100;
         const double r102 = fabs(r83);
         const double r103 = r101 + r102;
-        const double r104 = r84 * 3.686287386450715e-18;
+        const double r104 = r84 * 7.199780051661553e-21;
         const double r105 = r103 * 2.220446049250313e-16;
         const double r106 = r104 + r105;
         const double r107 = r106 + r81;
@@ -20030,7 +20044,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_wei
         const int r25 = r24 <= 0.0;
         const double r26 = r25 ? r21 : r23;
         double r28;
-        const double r27 = exp_two_nonpositive_fast(r4, &r28, &outside);
+        const double r27 = exp_fine_nonpositive_fast(r4, &r28, &outside);
         const double r29 = 1.0 + r27;
         const double r30 = r29 - 1.0;
         const double r31 = r27 - r30;
@@ -20106,7 +20120,7 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_times_wei
         const double r101 = r99 + r100;
         const double r102 = fabs(r83);
         const double r103 = r101 + r102;
-        const double r104 = r84 * 3.686287386450715e-18;
+        const double r104 = r84 * 7.199780051661553e-21;
         const double r105 = r103 * 2.220446049250313e-16;
         const double r106 = r104 + r105;
         const double r107 = r106 + r81;
@@ -20520,13 +20534,14 @@ VECTOR_TARGET LOOP static int bce_with_logits_and_grad_soft_pos_weight_odd_times
     return (outside != 0) | ((domain != 0) << 2);
 }
 
-#define LOOP_COUNT 223
+#define LOOP_COUNT 224
 /* The loops of each exported function, in the order of entry_points.gen.h. */
 const chunk_loops LOOP_TABLE[LOOP_COUNT] = {
     {exp_vector, exp_exact_chunk, NULL, NULL},
     {log1p_vector, log1p_exact_chunk, NULL, NULL},
     {log_vector, log_exact_chunk, NULL, NULL},
     {exp_two_vector, exp_two_exact_chunk, NULL, NULL},
+    {exp_fine_vector, exp_fine_exact_chunk, NULL, NULL},
     {log1p_two_vector, log1p_two_exact_chunk, NULL, NULL},
     {log1p_exp_two_vector, log1p_exp_two_exact_chunk, NULL, NULL},
     {log1p_exp_sum_vector, log1p_exp_sum_exact_chunk, NULL, NULL},

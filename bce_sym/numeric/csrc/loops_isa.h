@@ -14,6 +14,7 @@
 #include <Python.h>
 
 #include "primitives.h"
+#include "exp_fine.h"
 #include "exp_pair.h"
 #include "exp_triple.h"
 #include "loops.h"
