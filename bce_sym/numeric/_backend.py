@@ -4,9 +4,9 @@ Internal. ``EXTENSION`` is the module ``bce_sym.numeric._compiled`` (built by ``
 ``bce_sym/numeric/csrc/``) or None; ``BACKEND`` says ``"compiled"`` or ``"numpy"``; ``exp``, ``log1p`` and
 ``log`` are the primitives the NumPy kernels' elementary functions end in, called as ``f(x, out)`` (without the
 extension NumPy's log1p and log, and the NumPy two-float exp's high part); ``exp_two``, ``log1p_two``,
-``log_two``, ``log1p_exp_two`` (log1p(e^z), from one table) and ``two_prod`` their two-float ones (and ``exp_fine``,
-e^x within 2^-67 for the soft-label gradient's first pass), called as
-``f(*arguments, (hi, lo))`` (the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``), and
+``log_two``, ``log1p_exp_two`` (log1p(e^z), from one table) and ``two_prod`` their two-float ones, called as
+``f(*arguments, (hi, lo))`` (the extension's, else the NumPy ones of ``bce_sym.numeric._two_float``);
+``exp_fine`` e^x within 2^-67 for the soft-label gradient's first pass (``_exp_fine`` in NumPy);
 ``log1p_exp_sum`` log1p(e^z) as one float from the same table, a summed loss's term (``f(z, out)``);
 ``exp_pair_hi`` and ``exp_pair_lo`` the two halves of e^x to 2^-100 (``_exp_pair`` in NumPy), and
 ``exp_triple_hi``, ``_mid``, ``_lo`` the three parts of e^x to 2^-121 (``_exp_triple``), for the soft-label

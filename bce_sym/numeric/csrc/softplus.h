@@ -93,15 +93,15 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, do
 
 static inline int log1p_exp_outside(double z) { return (z < -SOFTPLUS_LIMIT) | (z > 0.0); }
 
-/* log1p(e^z) for -700 <= z <= +0 and NaN as one float, a sum's term (the "sum" kernels, specs.SUM_GRADE): the same
- * row and series as log1p_exp_core_two, but only its high columns (f_hi, p_hi: two lookups, from softplus_high), no r^7 term and
- * no pair: f_hi + (w·r²·[...] - p_hi·r), rounded once. The error, relative to f(u): f_hi's rounding (2^-53·1.011,
- * f_j within e^(δ/2) of f(u)) and the last sum's (2^-53); the dropped p_lo·r (2^-59.5); r's rounding and p_hi·r's
- * (2^-59.5 each); the r^7 term (|s(1 - 60w + 360w²)| <= 1.8 on [0, 1/4], so below 1.8/5040·r^7·w <= 2^-57 f); the
- * correction's rounding (2^-59.4) and the bracket's (2^-63.6): within 2^-51.8 in all, a little over one ULP
- * (tests/test_sum_grade.py measures 2^-52.2 against mpmath). A sum of such terms (losses, all >= 0) gains at most
- * that relative error beside its own summation's (chunk_sum: 21 roundings a term); the terms' roundings, of either
- * sign, mostly cancel (benchmarks/bench_sum_accuracy.py: the sums as close to the exact one as before). */
+/* log1p(e^z) for -700 <= z <= +0 and NaN as one float, a sum's term (the "sum" kernels, specs.SUM_GRADE): the same row
+ * and series as log1p_exp_core_two, but only its high columns (f_hi, p_hi: two lookups, from softplus_high), no r^7
+ * term and no pair: f_hi + (w·r²·[...] - p_hi·r), rounded once. The error, relative to f(u): f_hi's rounding
+ * (2^-53·1.011, f_j within e^(δ/2) of f(u)) and the last sum's (2^-53); the dropped p_lo·r (2^-59.5); r's rounding and
+ * p_hi·r's (2^-59.5 each); the r^7 term (|s(1 - 60w + 360w²)| <= 1.8 on [0, 1/4], so below 1.8/5040·r^7·w <= 2^-57 f);
+ * the correction's rounding (2^-59.4) and the bracket's (2^-63.6): within 2^-51.8 in all, a little over one ULP
+ * (tests/test_sum_grade.py measures 2^-52.2 against mpmath). A sum of such terms (losses, all >= 0) gains at most that
+ * relative error beside its own summation's (chunk_sum: 21 roundings a term); the terms' roundings, of either sign,
+ * mostly cancel (benchmarks/bench_sum_accuracy.py: the sums as close to the exact one as before). */
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_core(double z)
 {
     double r_hi, r_lo;
