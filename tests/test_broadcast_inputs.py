@@ -1,6 +1,7 @@
 """Broadcast inputs (stride 0: NumPy's view of one value, as the driver's nditer hands a kernel a scalar pos_weight,
 weight or label): the extension reads such a buffer as the number it holds (module.c), and every function gives the
-values it gives for that number, and for a full array of it, bit for bit, float32 and float64; a broadcast of the
+values it gives for that number, and for a full array of it, bit for bit, float32 and float64 (a float32 kernel's
+first pass reads a number that is a float32 as a row of floats, and one that is not as before); a broadcast of the
 wrong length is still refused."""
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def test_a_broadcast_input_gives_the_values_of_its_number(fm, name: str, argumen
                 continue
             for a, b in zip(got, full, strict=True):
                 assert np.array_equal(a, b), (arguments[k], value)
+        if dtype == np.float32 and np.isfinite(value) and value != 0:
+            # NOTE: a number that is no float32 (a float32 kernel reads a float32 number's row in place: module.c)
+            wide = float(np.nextafter(np.float64(value), np.inf))
+            want = call([*columns[:k], np.full(_N, wide), *columns[k + 1:]])
+            got = call([*columns[:k], wide, *columns[k + 1:]])
+            assert (got[0] is False) == (want[0] is False)
+            assert got[0] is False or all(np.array_equal(a, b) for a, b in zip(got[1], want[1], strict=True))
     with pytest.raises(ValueError, match="must be equal"):
         call([columns[0], np.broadcast_to(columns[1][:1], (_N - 1,)), *columns[2:]])
 
