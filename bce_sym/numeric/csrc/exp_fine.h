@@ -10,8 +10,8 @@
 #ifndef BCE_SYM_EXP_FINE_H
 #define BCE_SYM_EXP_FINE_H
 
-/* e^x for -708 <= x <= 709 (NaN gives NaN) as hi + *lo within 2^-67 relative, four operations more than exp_core_two
- * (its scheme, less its three 2^-61 errors). x = (k + j/128)·ln 2 + r, with a = x - k'·ln2hi/128 exact and
+/* e^x for -708 <= x <= 709 (NaN gives NaN) as hi + *lo within 2^-67 relative, seven operations more than
+ * exp_core_two (its scheme, less its four errors of up to 2^-60.5). x = (k + j/128)·ln 2 + r, with a = x - k'·ln2hi/128 exact and
  * rl = k'·ln2lo/128 rounded (2^-53 of |rl| <= 2^-23.6: 2^-76.6; ln 2/128's third part, 2^-79.4, is left out), so that
  *   e^x/scale = (1 + tail)·e^(a + rl) = 1 + a + low, low = rl + tail + tail·r + r²·(1/2 + r/6 + … + r⁴/720),
  * with r = fl(a + rl) (|r| <= 2^-8.5) in the polynomial only, where its rounding moves the r² terms by 2^-70. Dropped:
