@@ -2,17 +2,18 @@
  * sigma(s) - y (bce_sym/build/soft_gradient_rules.py), between exp_core_two's 2^-58 (primitives.h) and
  * exp_pair_core's 2^-100 (exp_pair.h).
  *
- * Hand-written; needs primitives.h first (tables.gen.h, as_bits, blend, SHIFT, exp_outside, exp_two_exact,
- * VECTOR_TARGET). With e^(-|s|) within 2^-58, the first pass left the rounding of sigma(s) - y undecided (NaN, for
- * the 2^-100 pass) at 7% of uniform soft labels; within 2^-67, at a few in 10^4, and the float64 soft gradient runs
- * about 1.3 times as fast (README).
+ * Hand-written; needs primitives.h first (tables.gen.h, as_bits, SHIFT, exp_two_kept, exp_two_kept_below,
+ * exp_two_exact, VECTOR_TARGET). With e^(-|s|) within 2^-58, the first pass left the rounding of sigma(s) - y
+ * undecided (NaN, for the 2^-100 pass) at 7% of uniform soft labels; within 2^-67, at a few in 10^4, and the float64
+ * soft gradient runs about 1.3 times as fast (README).
  */
 #ifndef BCE_SYM_EXP_FINE_H
 #define BCE_SYM_EXP_FINE_H
 
 /* e^x for -708 <= x <= 709 (NaN gives NaN) as hi + *lo within 2^-67 relative, seven operations more than
- * exp_core_two (its scheme, less its four errors of up to 2^-60.5). x = (k + j/128)·ln 2 + r, with a = x - k'·ln2hi/128 exact and
- * rl = k'·ln2lo/128 rounded (2^-53 of |rl| <= 2^-23.6: 2^-76.6; ln 2/128's third part, 2^-79.4, is left out), so that
+ * exp_core_two (its scheme, less its four errors of up to 2^-60.5). x = (k + j/128)·ln 2 + r, with
+ * a = x - k'·ln2hi/128 exact and rl = k'·ln2lo/128 rounded (2^-53 of |rl| <= 2^-23.6: 2^-76.6; ln 2/128's third part,
+ * 2^-79.4, is left out), so that
  *   e^x/scale = (1 + tail)·e^(a + rl) = 1 + a + low, low = rl + tail + tail·r + r²·(1/2 + r/6 + … + r⁴/720),
  * with r = fl(a + rl) (|r| <= 2^-8.5) in the polynomial only, where its rounding moves the r² terms by 2^-70. Dropped:
  * tail·(e^r - 1 - r) (2^-71) and r^7/5040 (2^-71.8); the polynomial's and low's roundings stay below 2^-69.9 and
@@ -54,23 +55,13 @@ VECTOR_TARGET static inline double exp_fine_exact(double x, double *lo)
  * x > 709 flagged for the caller to redo with exp_fine_exact. */
 VECTOR_TARGET ALWAYS_INLINE static inline double exp_fine_fast(double x, double *lo, lane_flag *outside)
 {
-    *outside |= exp_outside(x);
-    uint64_t keep = all_ones_if(x >= EXP_UNDERFLOW || x != x);
-    double l, h = exp_fine_core_two(x, &l);
-    *lo = blend(keep, l, 0.0);
-    return blend(keep, h, 0.0);
+    return exp_two_kept(x, lo, outside, exp_fine_core_two);
 }
 
-/* exp_fine_fast for x <= 0 or NaN (the soft gradient's e^(-|s|)), each comparison made once, as
- * exp_two_nonpositive_fast for exp_two_fast. */
+/* exp_fine_fast for x <= 0 or NaN (the soft gradient's e^(-|s|)), as exp_two_nonpositive_fast for exp_two_fast. */
 VECTOR_TARGET ALWAYS_INLINE static inline double exp_fine_nonpositive_fast(double x, double *lo, lane_flag *outside)
 {
-    int zero = x < EXP_UNDERFLOW;
-    *outside |= (x < -708.0) & !zero;
-    uint64_t keep = all_ones_if(!zero);
-    double l, h = exp_fine_core_two(x, &l);
-    *lo = blend(keep, l, 0.0);
-    return blend(keep, h, 0.0);
+    return exp_two_kept_below(x, lo, outside, -708.0, exp_fine_core_two);
 }
 
 #endif /* BCE_SYM_EXP_FINE_H */

@@ -98,28 +98,47 @@ VECTOR_TARGET static inline double exp_exact(double x)
     return (x >= -708.0 && x <= 709.0) ? exp_core(x) : exp(x);
 }
 
-/* e^x as hi + *lo, hi as exp_fast's: (0, 0) below EXP_UNDERFLOW, and the subnormal band and x > 709
- * flagged for the caller to redo with exp_two_exact. */
-VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_fast(double x, double *lo, lane_flag *outside)
+/* A core of e^x as hi + *lo (exp_core_two, or exp_fine.h's exp_fine_core_two). NOTE: the flagging exps below take it
+ * as a constant, which gcc inlines like a direct call (the loops' instructions as when each exp was written out). */
+typedef double (*exp_two_core)(double x, double *lo);
+
+/* core's e^x as the flagging exps return it: (0, 0) below EXP_UNDERFLOW, and the subnormal band and x > 709 flagged
+ * for the caller to redo with the exact version. */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_kept(double x, double *lo, lane_flag *outside,
+                                                               exp_two_core core)
 {
     *outside |= exp_outside(x);
     uint64_t keep = all_ones_if(x >= EXP_UNDERFLOW || x != x);
-    double l, h = exp_core_two(x, &l);
+    double l, h = core(x, &l);
     *lo = blend(keep, l, 0.0);
     return blend(keep, h, 0.0);
 }
 
-/* e^x for x <= 0 or NaN as hi + *lo, flagging EXP_UNDERFLOW <= x < below: the body of the two below (below is a
- * constant in each, so the code is the same as written out; (0, 0) below EXP_UNDERFLOW). */
-VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_flagged_below(double x, double *lo, lane_flag *outside,
-                                                                        double below)
+/* exp_two_kept for x <= 0 or NaN, flagging EXP_UNDERFLOW <= x < below (below is a constant in each caller, so the
+ * code is the same as written out), each comparison made once (NaN: not zero, not outside). */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_kept_below(double x, double *lo, lane_flag *outside,
+                                                                     double below, exp_two_core core)
 {
     int zero = x < EXP_UNDERFLOW;
     *outside |= (x < below) & !zero;
     uint64_t keep = all_ones_if(!zero);
-    double l, h = exp_core_two(x, &l);
+    double l, h = core(x, &l);
     *lo = blend(keep, l, 0.0);
     return blend(keep, h, 0.0);
+}
+
+/* e^x as hi + *lo, hi as exp_fast's: (0, 0) below EXP_UNDERFLOW, and the subnormal band and x > 709
+ * flagged for the caller to redo with exp_two_exact. */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_fast(double x, double *lo, lane_flag *outside)
+{
+    return exp_two_kept(x, lo, outside, exp_core_two);
+}
+
+/* e^x for x <= 0 or NaN as hi + *lo, flagging EXP_UNDERFLOW <= x < below: the body of the two below. */
+VECTOR_TARGET ALWAYS_INLINE static inline double exp_two_flagged_below(double x, double *lo, lane_flag *outside,
+                                                                        double below)
+{
+    return exp_two_kept_below(x, lo, outside, below, exp_core_two);
 }
 
 /* e^x for x <= 0 or NaN (the kernels' exp, of -|x|) as hi + *lo: exp_two_fast's values and flags, each comparison
