@@ -18,14 +18,22 @@ class UsageError(Exception):
     """A mistake in what the user asked for: printed as one line, exit status 2."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _at_least(least: float, kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` (``int``: a whole number) of at least ``least``."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not value >= least:  # NOTE: NaN too
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {text}")
+        return value
+
+    return parse
+
+
+_positive_int, _seed, _non_negative_float = _at_least(1), _at_least(0), _at_least(0, float)
 
 
 #: The dtypes a verification takes: the names of ``bce_sym.formats.FORMATS`` (not imported here, which would
@@ -115,16 +123,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"bce-sym check: {path}, {error}") from None
     print(result.to_text(), end="")
     return 0 if result.ok else 1
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
 
 
 def _verify_exhaustive(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
@@ -246,12 +244,14 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from bce_sym.render.atlas import write_atlas
-    from bce_sym.verify.atlases import atlas
+    from bce_sym.verify.atlases import atlas, atlas_selection
     from bce_sym.verify.sweeps import dask_executor
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"bce-sym atlas: --out {out} is a file; give a folder")
+    # NOTE: an unknown target, dtype or quantity is refused before the folder is made or a framework imported.
+    atlas_selection(args.targets, args.dtypes, args.quantity)
     _made_folder("atlas", args.out)
     # NOTE: the checkpoint lives in the output folder until the atlas is written: a rerun after an
     # interruption resumes, a rerun after a finished atlas measures afresh.
@@ -294,7 +294,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="dtype under test (default float64; float32 with --exhaustive)")
     verify.add_argument("--points", type=_positive_int, default=10_000, help="sampled inputs (default 10000)")
     verify.add_argument("--labels", choices=("binary", "soft"), default="binary", help="label kind")
-    verify.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    verify.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0)")
     verify.add_argument("--max-ulp", type=_non_negative_float, default=4.0,
                         help="tolerance in ULPs (default 4)")
     verify.add_argument("--ftz", action="store_true",
@@ -346,13 +346,14 @@ def _build_parser() -> argparse.ArgumentParser:
                     "atlas.png into --out. An interrupted run resumes from the cells it finished.",
     )
     atlas.add_argument("--targets", nargs="+", metavar="T", help="targets (default: every known target)")
-    atlas.add_argument("--dtypes", nargs="+", metavar="D", help="dtypes (default: every one the verifier takes)")
+    atlas.add_argument("--dtypes", nargs="+", metavar="D", choices=DTYPE_CHOICES,
+                       help="dtypes (default: every one the verifier takes)")
     atlas.add_argument("--quantity", nargs="+", metavar="Q", help="only these quantities (default: all)")
     atlas.add_argument("--exhaustive", action="store_true",
                        help="add every float16 input, and every float32 input of losses and gradients")
     atlas.add_argument("--points", type=_positive_int, default=10_000,
                        help="sampled inputs per cell (default 10000)")
-    atlas.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    atlas.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0)")
     atlas.add_argument("--workers", type=_positive_int, help="processes for --exhaustive")
     atlas.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler for --exhaustive")
     atlas.add_argument("--out", default="bce-sym-atlas", help="output folder (default: bce-sym-atlas/)")

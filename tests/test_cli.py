@@ -54,6 +54,30 @@ def test_an_out_folder_that_cannot_be_made_is_one_line_before_any_work(command, 
     assert err == f"bce-sym {command}: cannot make the folder {out}: Not a directory\n"
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["--targets", "nosuch"], "unknown target 'nosuch'"),
+    (["--quantity", "nope"], "unknown quantity 'nope'"),
+    (["--dtypes", "float8"], "invalid choice: 'float8'"),
+    (["--seed", "-1"], "--seed: must be at least 0, got -1"),
+])
+def test_atlas_refuses_what_it_cannot_measure_before_making_its_folder(argv, said, tmp_path) -> None:
+    # NOTE: in a fresh interpreter, to see that no framework was imported to find out (TensorFlow alone takes
+    # seconds), and that --out was not made.
+    out = tmp_path / "atlas"
+    code = ("import sys; from bce_sym.cli import main; status = main(sys.argv[1:]); "
+            "print(status, sorted(m for m in ('torch', 'tensorflow', 'jax', 'keras', 'sklearn') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code, "atlas", *argv, "--out", str(out)], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.split("\n")[0] == "2 []"
+    assert result.stderr.count("\n") == 1 and said in result.stderr
+    assert not out.exists()
+
+
+def test_a_negative_seed_is_a_usage_error(capsys) -> None:
+    assert main(["verify", "numeric", "--points", "10", "--seed", "-3"]) == 2
+    assert capsys.readouterr().err == "bce-sym verify: argument --seed: must be at least 0, got -3\n"
+
+
 def test_verify_json_into_a_missing_folder_is_refused_before_measuring(tmp_path, capsys, monkeypatch) -> None:
     import bce_sym.verify.targets.registry as registry
 

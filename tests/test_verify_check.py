@@ -84,6 +84,8 @@ def test_bad_arguments_list_what_is_allowed() -> None:
         check(_sigmoid, "sigmoid", labels="hard")
     with pytest.raises(ValueError, match="positive"):
         check(_sigmoid, "sigmoid", points=-1)
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -1"):
+        check(_sigmoid, "sigmoid", seed=-1)
     with pytest.raises(ValueError, match="allowed: float16, bfloat16, float32, float64"):
         check(_sigmoid, "sigmoid", dtype="float128")
     with pytest.raises(TypeError, match="callable"):

@@ -43,7 +43,7 @@ def test_max_ulp_decides_the_exit_status(capsys) -> None:
         (["verify", "numeric", "--points", "0"], "--points: must be at least 1"),
         (["verify", "numeric", "--points", "-5"], "--points: must be at least 1"),
         (["verify", "numeric", "--dtype", "float8"], "invalid choice: 'float8'"),
-        (["verify", "numeric", "--max-ulp", "-1"], "--max-ulp: must be a number >= 0"),
+        (["verify", "numeric", "--max-ulp", "-1"], "--max-ulp: must be at least 0, got -1"),
         (["verify", "mxnet"], "unknown target 'mxnet'"),
         (["verify", "sklearn", "--quantity", "sigmoid"],
          "target 'sklearn' does not provide sigmoid; it provides bce_with_logits, bce_with_logits_grad, bce"),

@@ -10,3 +10,4 @@ from bce_sym.verify.atlases.cells import Atlas as Atlas
 from bce_sym.verify.atlases.cells import Cell as Cell
 from bce_sym.verify.atlases.run import atlas as atlas
 from bce_sym.verify.atlases.run import atlas_dtypes as atlas_dtypes
+from bce_sym.verify.atlases.run import atlas_selection as atlas_selection

@@ -32,10 +32,12 @@ from bce_sym.verify.atlases.cells import Atlas, Cell
 from bce_sym.verify.metrics import FLOAT_DTYPES
 from bce_sym.verify.report import Report
 from bce_sym.verify.sampled_check import check
+from bce_sym.verify.sampling.points import check_sampling
 from bce_sym.verify.sweeps import SweepTarget, default_labels, sweep
 from bce_sym.verify.sweeps.ranges import sweep_format
 from bce_sym.verify.sweeps.sweep_target import label_text
 from bce_sym.verify.targets.registry import (
+    parse_target,
     target_flushes,
     target_function,
     target_labels,
@@ -216,15 +218,20 @@ def _own_pool(workers: int | None) -> Executor:
     return concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _chosen(targets: Sequence[str] | None, dtypes: Sequence[str] | None,
-            quantities: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The targets, dtypes and quantities asked for, checked (``ValueError`` naming what is allowed)."""
-    chosen_targets = tuple(dict.fromkeys(target_names() if targets is None else targets))
-    for name in chosen_targets:
-        target_quantities(name)  # NOTE: ValueError for an unknown target, before anything runs.
+def atlas_selection(targets: Sequence[str] | None, dtypes: Sequence[str] | None,
+                    quantities: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The targets, dtypes and quantities an ``atlas`` with these arguments measures, checked: ``ValueError``
+    naming what is allowed, before anything runs and without importing a framework.
+
+    >>> atlas_selection(["numeric", "numeric"], ["float32"], None)[:2]
+    (('numeric',), ('float32',))
+    """
     allowed = atlas_dtypes()
     chosen_dtypes = tuple(dict.fromkeys(float_format(d, allowed=allowed).name for d in dtypes or allowed))
     chosen_quantities = tuple(dict.fromkeys(quantity_row(q).name for q in quantities or quantity_names()))
+    chosen_targets = tuple(dict.fromkeys(target_names() if targets is None else targets))
+    for name in chosen_targets:
+        parse_target(name)  # NOTE: ValueError for an unknown target; a framework is imported only to measure.
     return chosen_targets, chosen_dtypes, chosen_quantities
 
 
@@ -258,10 +265,12 @@ def atlas(
         progress: called with each cell when it is finished (resumed cells included).
 
     Raises:
-        ValueError: an unknown target, dtype or quantity; a checkpoint of another atlas.
+        ValueError: an unknown target, dtype or quantity, points below 1 or a negative seed; a checkpoint of
+            another atlas.
     """
     started = time.perf_counter()
-    chosen_targets, chosen_dtypes, chosen_quantities = _chosen(targets, dtypes, quantities)
+    chosen_targets, chosen_dtypes, chosen_quantities = atlas_selection(targets, dtypes, quantities)
+    check_sampling(points, seed)
     book = _CellBook(checkpoint, {"points": points, "seed": seed})
     cells: dict[tuple[str, ...], Cell] = {}
     missing: list[tuple[str, str]] = []

@@ -210,6 +210,14 @@ def _soft_labels(
 
 
 @lru_cache(maxsize=64)
+def check_sampling(points: int, seed: int) -> None:
+    """``ValueError`` unless ``points`` is a whole number >= 1 and ``seed`` one >= 0 (what ``sample_points`` takes)."""
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points <= 0:
+        raise ValueError(f"points must be a positive whole number, got {points!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+
+
 def sample_points(
     quantity: str, *, dtype: str = "float64", points: int = 10_000, labels: str = "binary", seed: int = 0
 ) -> Sample:
@@ -228,8 +236,7 @@ def sample_points(
     row = quantity_row(quantity)
     np_dtype = float_dtype(dtype)
     kind = effective_labels(quantity, labels)
-    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points <= 0:
-        raise ValueError(f"points must be a positive whole number, got {points!r}")
+    check_sampling(points, seed)
     f = float_format(np_dtype.name)
     first, first_zone = first_column(row.first, np_dtype.name, int(points), int(seed))
     names = [zone.name for zone in (LOGIT_ZONES if row.first is Argument.LOGIT else PROBABILITY_ZONES)]
