@@ -466,6 +466,18 @@ def test_bad_types_raise_type_error(bad) -> None:
         numeric.bce([0.5], bad)
 
 
+def test_masked_elements_are_refused_not_computed() -> None:
+    # numpy.asarray drops a mask: the hidden data under it would be computed, and summed into a mean.
+    hidden = np.ma.masked_array([0.5, 1e300], mask=[False, True])
+    with pytest.raises(ValueError, match=r"y is a masked array with masked elements.*y.filled\(nan\)"):
+        numeric.bce_with_logits([0.0, 0.0], hidden, reduction="mean")
+    with pytest.raises(ValueError, match=r"weight is a masked array"):
+        numeric.bce_with_logits([0.0, 0.0], 1.0, weight=hidden)
+    # no element masked: the values, as for the plain array
+    clear = np.ma.masked_array([0.5, 2.0], mask=[False, False])
+    np.testing.assert_array_equal(numeric.sigmoid(clear), numeric.sigmoid(clear.data))
+
+
 # --- PyTorch ------------------------------------------------------------------------------------------------
 
 

@@ -45,6 +45,12 @@ def _is_floating(dtype: numpy.dtype) -> bool:
 
 
 def _as_real_array(name: str, value: object) -> numpy.ndarray:
+    if isinstance(value, numpy.ma.MaskedArray) and numpy.ma.getmaskarray(value).any():
+        # NOTE: numpy.asarray would drop the mask, and the masked elements' hidden data would be computed (and summed).
+        raise ValueError(
+            f"{name} is a masked array with masked elements, which bce_sym does not skip; pass {name}.filled(nan) "
+            f"(NaN in, NaN out) or {name}.compressed() (only the unmasked elements)"
+        )
     array = numpy.asarray(value)
     if not (array.dtype.kind in "biu" or _is_floating(array.dtype)):
         raise TypeError(
