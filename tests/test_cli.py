@@ -73,6 +73,14 @@ def test_atlas_refuses_what_it_cannot_measure_before_making_its_folder(argv, sai
     assert not out.exists()
 
 
+def test_derive_refuses_an_unknown_name_before_making_its_folder(tmp_path, capsys) -> None:
+    out = tmp_path / "derivations"
+    assert main(["derive", "--only", "likelihood", "nosuch", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bce-sym: unknown derivation 'nosuch'; known derivations: likelihood, ")
+    assert err.count("\n") == 1 and not out.exists()
+
+
 def test_a_negative_seed_is_a_usage_error(capsys) -> None:
     assert main(["verify", "numeric", "--points", "10", "--seed", "-3"]) == 2
     assert capsys.readouterr().err == "bce-sym verify: argument --seed: must be at least 0, got -3\n"

@@ -287,6 +287,15 @@ class Report:
         """
         return self.max_ulp <= max_ulp and self.nonfinite == 0
 
+    def passes_but_for_flushes(self, max_ulp: float) -> bool:
+        """Whether a report judged strictly (not ``ftz``) would pass ``max_ulp`` with its flushes to zero excused.
+
+        >>> strict = Report("t", "sigmoid", "float32", "none", 1, 9e9, 0, (), flushed=1, ftz_max_ulp=0.5)
+        >>> strict.passed(1), strict.passes_but_for_flushes(1)
+        (False, True)
+        """
+        return not self.ftz and self.flushed > 0 and self.ftz_max_ulp is not None and self.ftz_max_ulp <= max_ulp
+
     def percentile(self, q: float) -> float:
         """The ``q``-th percentile of the ULP error, as listed in ``percentiles``; ``KeyError`` otherwise."""
         for listed, value in self.percentiles:
