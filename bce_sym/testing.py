@@ -85,8 +85,8 @@ def assert_accurate(
     ...
     AssertionError: ...
     """
-    if max_ulp < 0:
-        raise ValueError(f"max_ulp must be non-negative, got {max_ulp}")
+    if not max_ulp >= 0:  # NOTE: NaN too, which no error would exceed
+        raise ValueError(f"max_ulp must be a number >= 0, got {max_ulp}")
     report = check(fn, quantity, dtype=dtype, points=points, labels=labels, seed=seed)
     if not report.passed(max_ulp):
         raise AssertionError(_message(report, max_ulp))
