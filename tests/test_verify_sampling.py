@@ -58,6 +58,8 @@ def test_points_dtype_and_determinism() -> None:
     b = sample_points("bce", dtype="float16", points=777, labels="soft", seed=3)
     c = sample_points("bce", dtype="float16", points=777, labels="soft", seed=4)
     assert a.points == 777 and all(col.dtype == np.float16 for col in a.columns)
+    # NOTE: made once a process (checks of several targets, or of one target's quantities, share the sample)
+    assert a is b
     assert all(np.array_equal(x, y) for x, y in zip(a.columns, b.columns, strict=True))
     assert not np.array_equal(a.columns[0], c.columns[0])
     # the first column does not depend on the label kind: quantities share one mpmath pass
@@ -93,6 +95,8 @@ def test_bad_arguments() -> None:
         effective_labels("bce", "fuzzy")
     with pytest.raises(ValueError, match="positive"):
         sample_points("bce", points=0)
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -1"):
+        sample_points("bce", seed=-1)
     with pytest.raises(ValueError, match="allowed: float16"):
         sample_points("bce", dtype="int8")
     assert effective_labels("sigmoid", "soft") == "none"

@@ -209,7 +209,6 @@ def _soft_labels(
     return labels, which
 
 
-@lru_cache(maxsize=64)
 def check_sampling(points: int, seed: int) -> None:
     """``ValueError`` unless ``points`` is a whole number >= 1 and ``seed`` one >= 0 (what ``sample_points`` takes)."""
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points <= 0:
@@ -218,6 +217,7 @@ def check_sampling(points: int, seed: int) -> None:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
 
 
+@lru_cache(maxsize=64)
 def sample_points(
     quantity: str, *, dtype: str = "float64", points: int = 10_000, labels: str = "binary", seed: int = 0
 ) -> Sample:
