@@ -254,6 +254,9 @@ def test_pos_weight_limits() -> None:
     assert float(numeric.bce_with_logits(-INF, 1.0, pos_weight=0.0)) == 0.0
     assert float(numeric.bce_with_logits(-INF, 1.0, pos_weight=2.0)) == INF
     assert float(numeric.bce_with_logits_grad(-INF, 1.0, pos_weight=2.0)) == -2.0
+    # an infinite logit among finite ones: the block's screen sees it, and its limit (0, not 0·∞) is taken
+    got = numeric.bce_with_logits(np.array([1.0, -INF, 2.0, 500.0]), np.array([1.0, 1.0, 0.0, 0.0]), pos_weight=0.0)
+    assert got.tolist() == [0.0, 0.0, float(numeric.bce_with_logits(2.0, 0.0)), 500.0]
 
 
 @pytest.mark.parametrize("quantity", ALL)

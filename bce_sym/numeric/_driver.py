@@ -285,6 +285,7 @@ def _evaluate(
             _, checked, general = evaluate_block(chunk, values if fused else value)
             if undecided and general and _has_nan(values[-1]):
                 redo_undecided(names_used[0], chunk, values[-1], in_kernel)
+            far = in_tail(chunk, general)
             if in_kernel:
                 if not all(math.isfinite(numpy.add.reduce(v)) for v in values):
                     # NOTE: where a weighted value is not finite (a limit at an end of the domain, 0·∞, an
@@ -294,8 +295,10 @@ def _evaluate(
                     for v, u in zip(values, again, strict=True):
                         numpy.copyto(v, u, where=~numpy.isfinite(v))
             else:
-                weighed(chunk, values, None, checked, general)
-            if in_tail(chunk, general):
+                # NOTE: a block the tail screen clears has logits within ±400 (so no limit to apply) and pos_weight in
+                # range: its values are finite (bce's screen looks at p's smallest alone, and p = 1 has a limit).
+                weighed(chunk, values, None, checked or (tail is not None and tail[1] != "p" and not far), general)
+            if far:
                 _redo_tail(quantity, _wide(chunk[0]), _wide(chunk[1]), pw_of(chunk),
                            None if weight_index is None else _wide(chunk[weight_index]), values)
             if reduction != "none":
