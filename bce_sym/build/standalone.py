@@ -39,7 +39,7 @@ _NUMPY_PRIMITIVES = (
     "_exp_pair_high, _exp_pair_low = exp_pair_hi, exp_pair_lo\n"
     "_exp_triple_high, _exp_triple_middle, _exp_triple_low = exp_triple_hi, exp_triple_mid, exp_triple_lo"
 )
-_NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()"
+_NUMPY_TABLES = "KERNELS_FLOAT32: dict = {}\nFROM_LABELS: dict = {}\nCOMPILED: frozenset = frozenset()\nBEYOND = None"
 
 
 class StandaloneError(Exception):

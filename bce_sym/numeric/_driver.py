@@ -21,7 +21,7 @@ from bce_sym.numeric._dispatch import (
     _sum_name,
     _times_weight_name,
 )
-from bce_sym.numeric._kernel_tables import COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
+from bce_sym.numeric._kernel_tables import BEYOND, COMPILED, FROM_LABELS, KERNELS, KERNELS_FLOAT32
 from bce_sym.numeric._limits import _QUANTITIES_WITH_LIMITS, _apply_limits
 from bce_sym.numeric._tail import _TAIL, _pos_weight_in_range, _redo_tail, _tail_possible
 from bce_sym.numeric._undecided import _UNDECIDED, _redo_undecided
@@ -262,7 +262,11 @@ def _evaluate(
         if tail is None:
             return False
         pw = None if pos_weight is None or pw_once else pw_of(chunk)
-        return _tail_possible(_wide(chunk[0]), _wide(chunk[1]), pw, general and tail[1] == "y", tail[1] == "p")
+        probability = tail[1] == "p"
+        # NOTE: the extension's screen reads float32 logits as they are (no widened copy) and takes one pass, not two.
+        screen = None if probability else BEYOND
+        return _tail_possible(_wide(chunk[0]) if screen is None else chunk[0], _wide(chunk[1]), pw,
+                              general and tail[1] == "y", probability, screen)
 
     total = 0.0
     # NOTE: the IEEE special values are expected here (log 0 at p = 0, 0·∞ fixed by _LIMITS): no warnings.

@@ -4,7 +4,8 @@ Internal. Each kernel the extension has (today every one) replaces its NumPy ker
 instruction program, so the same values bit for bit (``tests/test_compiled.py``). ``KERNELS_FLOAT32``
 (kernels that read float32 buffers and round to float32 themselves) and ``FROM_LABELS`` (binary kernels
 that read the labels y and test them) exist only compiled; elsewhere they are empty, as in the
-standalone module. ``COMPILED`` holds the C loops, which take out=None to sum their (first) values.
+standalone module. ``COMPILED`` holds the C loops, which take out=None to sum their (first) values; ``BEYOND``
+the extension's one-pass screen of a block's logits (None without it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ KERNELS_FLOAT32: dict = {}
 #: (name, float32 grade) -> f(s, y, ..., out) -> bool, t = 1 − 2y formed and tested on the way in.
 FROM_LABELS: dict = {}
 COMPILED: frozenset = frozenset()
+#: f(s, bound) -> whether some |s| exceeds bound or is NaN, in one pass (the driver's tail screen), or None: NumPy's.
+BEYOND = None
 
 if EXTENSION is not None:
     KERNELS = {name: (getattr(EXTENSION, name, row[0]), *row[1:]) for name, row in NUMPY_KERNELS.items()}
@@ -35,3 +38,4 @@ if EXTENSION is not None:
         if hasattr(EXTENSION, f"{name}_labels{'_float32' if single else ''}")
     }
     COMPILED = frozenset(getattr(EXTENSION, name) for name in dir(EXTENSION) if not name.startswith("_"))
+    BEYOND = getattr(EXTENSION, "_beyond", None)

@@ -252,14 +252,16 @@ def _pos_weight_in_range(pw: numpy.ndarray) -> bool:
 
 
 def _tail_possible(s: numpy.ndarray, label: numpy.ndarray, pw: numpy.ndarray | None, soft: bool,
-                   probability: bool = False) -> bool:
+                   probability: bool = False, beyond: object = None) -> bool:
     """Whether a block may hold tail elements (a few reductions; ``_redo_tail`` then finds them): a logit beyond
     ±400, a pos_weight (``pw``, None where checked already) outside [2^-200, 2^200], or (``soft``: the labels
     need not be 0 or 1) a label in (0, 2^-200); for ``bce`` (``probability``, s is p) a p below 2^-900 (else
-    its loss is at least min(p, 1 − p) ≥ 2^-900 and a subnormal y·ln p is off by 2^-1075 of it)."""
+    its loss is at least min(p, 1 − p) ≥ 2^-900 and a subnormal y·ln p is off by 2^-1075 of it). ``beyond(s,
+    bound)``, where given, asks the logits' question in one pass (the extension's; float32 logits as they are)."""
     if probability:
         return not numpy.minimum.reduce(s) >= 2.0**-900
-    if not (numpy.maximum.reduce(s) <= _NEAR and numpy.minimum.reduce(s) >= -_NEAR):
+    if beyond(s, _NEAR) if beyond is not None else not (numpy.maximum.reduce(s) <= _NEAR
+                                                       and numpy.minimum.reduce(s) >= -_NEAR):
         return True
     if pw is not None and not _pos_weight_in_range(pw):
         return True

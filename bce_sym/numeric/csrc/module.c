@@ -26,6 +26,7 @@
 #include "primitives.h"
 #include "chunks.h"
 #include "sweep.h"
+#include "screen.h"
 #if defined(__SSE2__)
 #include <emmintrin.h> /* undecided(): the NaNs of two values in one comparison */
 #endif
@@ -440,7 +441,7 @@ static PyObject *py_use_isa(PyObject *self, PyObject *name)
     return NULL;
 }
 
-/* Besides the kernels: the instruction set, and the sweep loops of sweep.h. */
+/* Besides the kernels: the instruction set, the sweep loops of sweep.h and the driver's screen of screen.h. */
 static PyMethodDef more_methods[] = {
     {"isa", py_isa, METH_NOARGS, "isa(): the instruction set whose loops run ('avx512' or 'avx2')."},
     {"use_isa", py_use_isa, METH_O,
@@ -448,6 +449,7 @@ static PyMethodDef more_methods[] = {
      "returns the previous one's name."},
     {"_sweep_split", py_sweep_split, METH_VARARGS, "_sweep_split(c, hi, lo, r, numerator) (sweep.h)."},
     {"_sweep_error", py_sweep_error, METH_VARARGS, "_sweep_error(numerator, r, spacing, edges, error, maxima) (sweep.h)."},
+    {"_beyond", py_beyond, METH_VARARGS, "_beyond(a, bound): whether some |a| exceeds bound or is NaN (screen.h)."},
     {NULL, NULL, 0, NULL},
 };
 
