@@ -72,6 +72,15 @@ def _exp_arguments(rng: np.random.Generator) -> np.ndarray:
     ])
 
 
+def _assert_exp_within_below_normal(hi: np.ndarray, lo: np.ndarray, x: np.ndarray, bits: int) -> None:
+    """hi + lo within 2^bits of e^x relative, plus a subnormal's 2^-1074: where hi is below 2^-969, lo is a subnormal
+    and its own error is absolute."""
+    with mpmath.workprec(200):
+        exact = [mpmath.exp(mpmath.mpf(v)) for v in x]
+        assert all(abs(mpmath.mpf(h) + mpmath.mpf(e) - v) <= 2.0**bits * v + 2.0**-1074
+                   for h, e, v in zip(hi, lo, exact, strict=True))
+
+
 def test_exp_two_is_within_2_to_the_minus_58(fm) -> None:
     x = _exp_arguments(np.random.default_rng(3))
     hi, lo = _pair(fm.exp_two, x)
@@ -79,10 +88,7 @@ def test_exp_two_is_within_2_to_the_minus_58(fm) -> None:
     normal = hi >= 2.0**-969  # below, lo is a subnormal: its absolute error is 2^-1075
     worst, where = _worst(hi[normal], lo[normal], mpmath.exp, [x[normal]])
     assert worst <= -58, (worst, where)
-    with mpmath.workprec(200):
-        exact = [mpmath.exp(mpmath.mpf(v)) for v in x[~normal]]
-        assert all(abs(mpmath.mpf(h) + mpmath.mpf(e) - v) <= 2.0**-58 * v + 2.0**-1074
-                   for h, e, v in zip(hi[~normal], lo[~normal], exact, strict=True))
+    _assert_exp_within_below_normal(hi[~normal], lo[~normal], x[~normal], -58)
 
 
 def test_exp_two_tails_and_specials(fm) -> None:
@@ -110,10 +116,7 @@ def test_exp_fine_is_within_2_to_the_minus_67(fm, side: str) -> None:
     assert np.all(np.abs(lo) <= 2.0**-53 * np.abs(hi))
     worst, where = _worst(hi[normal], lo[normal], mpmath.exp, [x[normal]])
     assert worst <= -67, (worst, where)
-    with mpmath.workprec(200):
-        exact = [mpmath.exp(mpmath.mpf(v)) for v in x[~normal]]
-        assert all(abs(mpmath.mpf(h) + mpmath.mpf(e) - v) <= 2.0**-67 * v + 2.0**-1074
-                   for h, e, v in zip(hi[~normal], lo[~normal], exact, strict=True))
+    _assert_exp_within_below_normal(hi[~normal], lo[~normal], x[~normal], -67)
     c_hi, c_lo = _pair(fm.exp_fine, x)
     with mpmath.workprec(200):  # the twins' pairs are one value to 2^-104 (C's FMAs, NumPy's Dekker products)
         assert all(abs((mpmath.mpf(a) + mpmath.mpf(b)) - (mpmath.mpf(c) + mpmath.mpf(d))) <= 2.0**-104 * c
