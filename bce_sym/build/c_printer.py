@@ -312,10 +312,20 @@ def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str
     return wrapper, f"    {{\"{name}\", py_{name}, METH_VARARGS, {json.dumps(doc)}}},\n"
 
 
+#: The vector loops that a unit may replace by a software-pipelined one of the same values (csrc/pipelined.h, which
+#: defines one for each): the loop table names them through PIPELINED(), which such a unit defines as that one's name.
+PIPELINED_LOOPS = frozenset({
+    "bce_with_logits_binary_unweighted_vector", "bce_with_logits_binary_unweighted_vector_labels",
+    "bce_with_logits_binary_unweighted_sum_vector", "bce_with_logits_binary_unweighted_sum_vector_labels",
+    "logistic_loss_vector", "logistic_loss_sum_vector", "log_sigmoid_vector",
+})
+
+
 def _loop_table(rows: list[tuple[str, ...]]) -> str:
     """The loop table of one instruction set's unit (named LOOP_TABLE by it; loops_isa.h): one row of
     (flagging loop, exact loop, direct loop or NULL, storing direct loop or NULL) per exported function, in the
     order of the entry points."""
+    rows = [(f"PIPELINED({row[0]})" if row[0] in PIPELINED_LOOPS else row[0], *row[1:]) for row in rows]
     body = "".join(f"    {{{', '.join((*row, 'NULL', 'NULL')[:4])}}},\n" for row in rows)
     return (f"/* The loops of each exported function, in the order of entry_points.gen.h. */\n"
             f"const chunk_loops LOOP_TABLE[LOOP_COUNT] = {{\n{body}}};\n")
@@ -360,17 +370,12 @@ def _generated(what: str) -> str:
             f" * {what} */\n")
 
 
-# NOTE: every primitive is inlined into the loops that call it (flatten), whatever gcc's unit-growth limit
-# makes of its own choices: a loop left with a call in it does not vectorise (measured: 3 to 5 times slower).
-_LOOP_ATTRIBUTE = "#define LOOP __attribute__((flatten))\n"
-
-
 def loops_source() -> str:
     """The text of ``csrc/loops.gen.h``: the primitives' chunk loops, every kernel's loops, and their table
     (compiled once per instruction set by the units of ``csrc/loops_isa.h``)."""
     kernels, _, _ = _kernels_source()
     return (_generated("The chunk loops of the primitives and of every kernel (from their instruction programs).")
-            + "\n" + _LOOP_ATTRIBUTE + "\n/* The primitives as kernels of their own. */\n" + primitives_source()
+            + "\n/* The primitives as kernels of their own. */\n" + primitives_source()
             + kernels)
 
 

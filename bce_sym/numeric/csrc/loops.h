@@ -7,6 +7,10 @@
 #ifndef BCE_SYM_LOOPS_H
 #define BCE_SYM_LOOPS_H
 
+/* NOTE: every primitive is inlined into the loops that call it (flatten), whatever gcc's unit-growth limit makes of
+ * its own choices: a loop left with a call in it does not vectorise (measured: 3 to 5 times slower). */
+#define LOOP __attribute__((flatten))
+
 /* Elements per chunk: strided, float32 and scalar inputs are copied to the stack first, so that they look
  * contiguous; contiguous float64 arrays are read (and written) where they are (module.c). */
 #define CHUNK 512

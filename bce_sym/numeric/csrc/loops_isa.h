@@ -18,4 +18,12 @@
 #include "exp_pair.h"
 #include "exp_triple.h"
 #include "loops.h"
+/* The loop table names a loop that has a software-pipelined version (pipelined.h) through PIPELINED(): that version
+ * where the unit defines PIPELINE_WIDTH, the generated loop elsewhere. */
+#ifdef PIPELINE_WIDTH
+#include "pipelined.h"
+#define PIPELINED(loop) loop##_pipelined
+#else
+#define PIPELINED(loop) loop
+#endif
 #include "loops.gen.h"

@@ -61,34 +61,23 @@ VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double
     return j;
 }
 
-/* The series' bracket about the row of σ(-u_j) = ph (the header's [...], its r^5 term where with_r7), and *w. */
-VECTOR_TARGET ALWAYS_INLINE static inline double softplus_bracket(double r, double ph, int with_r7, double *w)
-{
-    double q = 1.0 - ph;
-    *w = ph * q;
-    double s = ph - q;
-    double c4 = 1.0 / 24 - 0.25 * *w;
-    double c5 = s * (1.0 / 120 - 0.1 * *w);
-    double c6 = 1.0 / 720 + *w * (-1.0 / 24 + *w * (1.0 / 6));
-    double inner = with_r7 ? c6 + r * (s * (1.0 / 5040 + *w * (-1.0 / 84 + *w * (1.0 / 14)))) : c6;
-    return 0.5 + r * (s * (1.0 / 6) + r * (c4 + r * (c5 + r * inner)));
-}
+/* The series about a row, for one element: softplus_bracket, softplus_pair and softplus_term (softplus_series.h;
+ * pipelined.h instantiates the same for vectors). */
+#define SERIES_REAL double
+#define SERIES(name) softplus_##name
+#define SERIES_FMA(a, b, c) fma(a, b, c)
+#include "softplus_series.h"
+#undef SERIES_REAL
+#undef SERIES
+#undef SERIES_FMA
 
 /* log1p(e^z) as hi + *lo for -700 <= z <= +0 and NaN; garbage elsewhere. */
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, double *lo)
 {
     double r_hi, r_lo;
     uint64_t j = softplus_row(z, &r_hi, &r_lo);
-    double r = r_hi + r_lo;
-    double fh = softplus_rows[j][0], fl = softplus_rows[j][1], ph = softplus_rows[j][2], pl = softplus_rows[j][3];
-    double w, bracket = softplus_bracket(r, ph, 1, &w);
-    double m = ph * r_hi;
-    double me = fma(ph, r_hi, -m);
-    double hi = fh - m;
-    double e = (fh - hi) - m;
-    double tail = (((e - me) + fl) - (ph * r_lo + pl * r)) + (w * (r * r)) * bracket;
-    *lo = tail;
-    return hi;
+    return softplus_pair(softplus_rows[j][0], softplus_rows[j][1], softplus_rows[j][2], softplus_rows[j][3], r_hi, r_lo,
+                         lo);
 }
 
 static inline int log1p_exp_outside(double z) { return (z < -SOFTPLUS_LIMIT) | (z > 0.0); }
@@ -106,10 +95,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_core(double z)
 {
     double r_hi, r_lo;
     uint64_t j = softplus_row(z, &r_hi, &r_lo);
-    double r = r_hi + r_lo;
-    double fh = softplus_high[j][0], ph = softplus_high[j][1];
-    double w, bracket = softplus_bracket(r, ph, 0, &w);
-    return fh + ((w * (r * r)) * bracket - ph * r);
+    return softplus_term(softplus_high[j][0], softplus_high[j][1], r_hi, r_lo);
 }
 
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_sum_fast(double z, lane_flag *outside)
