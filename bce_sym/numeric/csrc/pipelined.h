@@ -10,7 +10,7 @@
  * them: every vector waits for its own loads, and the out-of-order window does not reach the next vector's. Here the
  * rows are read whole (one 32-byte load a lane, transposed into columns) while earlier vectors are computed. NOTE: the
  * float64 loss loop on logits N(0, 6²) went from 1.85-1.88 to 1.31-1.38 ns an element (5·10⁶ logits, AMD EPYC Zen 5,
- * AVX-512, in a C harness); the transposed loads without the pipelining gave 1.80, one vector ahead instead of two
+ * AVX-512, in a C harness); the transposed loads without the pipelining gave 1.78-1.87, one vector ahead instead of two
  * 1.37, and a separate pass that reads the rows of a chunk first 2.14 (docs/performance.md).
  */
 #ifndef BCE_SYM_PIPELINED_H
