@@ -19,7 +19,9 @@ def sample(name: str, rng: np.random.Generator, n: int) -> np.ndarray:
     elif name == "t":
         return rng.choice([-1.0, 1.0], n)
     elif name == "y":
-        values = np.where(rng.random(n) < 0.7, rng.choice([0.0, 1.0], n), rng.random(n))
+        # NOTE: soft labels in every binade below 1 too, where 1 − y is inexact (random() gives multiples of 2^-53).
+        values = np.where(rng.random(n) < 0.7, rng.choice([0.0, 1.0], n),
+                          np.where(rng.random(n) < 0.5, rng.random(n), np.exp(rng.uniform(-40, 0, n))))
         special = [0.0, 1.0, 0.5]
     elif name == "p_w":
         values = np.exp(rng.uniform(-5, 5, n))

@@ -41,6 +41,12 @@ def _isas(fm) -> list[str]:
     return usable
 
 
+def _names(entry: str) -> tuple[str, ...]:
+    """The entry's arguments: its NumPy kernel's, with labels y for signs t in a label entry."""
+    names = _kernel_tables.NUMPY_KERNELS[entry.removesuffix("_labels")][1]
+    return tuple("y" if entry.endswith("_labels") and name == "t" else name for name in names)
+
+
 def _numpy_values(entry: str, columns: dict[str, np.ndarray]) -> np.ndarray:
     """The NumPy kernel's values (a label entry's sign t = 1 − 2y)."""
     kernel, names, floats, bools = _kernel_tables.NUMPY_KERNELS[entry.removesuffix("_labels")]
@@ -56,15 +62,27 @@ def _numpy_values(entry: str, columns: dict[str, np.ndarray]) -> np.ndarray:
 
 def _compiled(fm, isa: str, entry: str, columns: dict[str, np.ndarray]):
     """The entry's values on ``isa``'s loops, and what the call returned."""
-    names = ("s", "y") if entry.endswith("_labels") else ("s",) if entry == "log_sigmoid" else ("s", "t")
     out = np.full(columns["s"].size, -7.0)
     previous = fm.use_isa(isa)
     try:
         with np.errstate(all="ignore"):
-            returned = getattr(fm, entry)(*(columns[name] for name in names), out)
+            returned = getattr(fm, entry)(*(columns[name] for name in _names(entry)), out)
     finally:
         fm.use_isa(previous)
     return out, returned
+
+
+def _columns(entry: str, rng: np.random.Generator, s: np.ndarray) -> dict[str, np.ndarray]:
+    """Every argument for logits s: labels 0 or 1 (soft in [0, 1] where the entry takes soft labels), their signs,
+    pos_weight, and weights with zeros of both signs among them (a weighted result rounded to ±0)."""
+    soft = "y" in _names(entry) and not entry.endswith("_labels")
+    # NOTE: soft labels in every binade below 1 too, where 1 − y is inexact (random() gives multiples of 2^-53).
+    y = np.where(rng.random(s.size) < 0.5, rng.random(s.size), np.exp(rng.uniform(-40, 0, s.size)))
+    y = y if soft else rng.choice([0.0, 1.0], s.size)
+    y[::11] = rng.choice([0.0, 1.0], y[::11].size)
+    w = rng.uniform(0.0, 2.0, s.size)
+    w[::13], w[5::17] = 0.0, -0.0
+    return {"s": s, "y": y, "t": 1.0 - 2.0 * np.round(y), "p_w": np.exp(rng.uniform(-3, 3, s.size)), "w": w}
 
 
 def _done(entry: str, got: np.ndarray, returned) -> bool:
@@ -88,11 +106,11 @@ def _core_logits(rng: np.random.Generator, n: int) -> np.ndarray:
 def test_pipelined_loops_give_the_numpy_kernels_values_at_every_length(fm, entry: str) -> None:
     rng = np.random.default_rng(sum(map(ord, entry)))
     s = _core_logits(rng, 1200)
-    y = rng.choice([0.0, 1.0], s.size)
+    everything = _columns(entry, rng, s)
     for isa in _isas(fm):
         for n in LENGTHS:
             for offset in (0, 1, 3):  # NOTE: views that start off a vector's alignment
-                columns = {"s": s[offset:offset + n], "y": y[offset:offset + n], "t": 1.0 - 2.0 * y[offset:offset + n]}
+                columns = {name: c[offset:offset + n] for name, c in everything.items()}
                 got, returned = _compiled(fm, isa, entry, columns)
                 assert _done(entry, got, returned), (entry, isa, n, offset)
                 assert _same(got, _numpy_values(entry, columns)), (entry, isa, n, offset)
@@ -100,10 +118,13 @@ def test_pipelined_loops_give_the_numpy_kernels_values_at_every_length(fm, entry
 
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_pipelined_loops_raise_each_flag_from_every_lane(fm, entry: str) -> None:
-    rng = np.random.default_rng(7)
     n = 40  # NOTE: the pipeline's first two vectors, its steady state and the generated loop's rest, either width
-    base = {"s": rng.normal(0, 6, n), "y": rng.choice([0.0, 1.0], n)}
-    base["t"] = 1.0 - 2.0 * base["y"]
+    base = _columns(entry, np.random.default_rng(7), np.random.default_rng(8).normal(0, 6, n))
+    names = _names(entry)
+    # NOTE: a label entry meets a soft label (returns False); a soft-label entry a label outside [0, 1], and
+    # logistic_loss a sign other than ±1 (both return None).
+    bad = ("y", 0.5, False) if entry.endswith("_labels") else ("y", 1.5, None) if "y" in names else \
+        ("t", 0.5, None) if "t" in names and entry.startswith("logistic_loss") else None
     for isa in _isas(fm):
         for k in range(n):
             for value in (-701.0, 750.0, np.nan, np.inf, -np.inf):  # the core's outside, redone by the exact loop
@@ -111,11 +132,8 @@ def test_pipelined_loops_raise_each_flag_from_every_lane(fm, entry: str) -> None
                 columns["s"][k] = value
                 got, returned = _compiled(fm, isa, entry, columns)
                 assert _done(entry, got, returned) and _same(got, _numpy_values(entry, columns)), (entry, isa, k, value)
-            if entry.endswith("_labels"):
-                columns = {**base, "y": base["y"].copy()}
-                columns["y"][k] = 0.5
-                assert _compiled(fm, isa, entry, columns)[1] is False, (entry, isa, k)  # a soft label
-            elif entry.startswith("logistic_loss"):
-                columns = {**base, "t": base["t"].copy()}
-                columns["t"][k] = 0.5
-                assert _compiled(fm, isa, entry, columns)[1] is None, (entry, isa, k)  # a sign outside ±1
+            if bad is not None:
+                name, value, expected = bad
+                columns = {**base, name: base[name].copy()}
+                columns[name][k] = value
+                assert _compiled(fm, isa, entry, columns)[1] is expected, (entry, isa, k)

@@ -316,8 +316,15 @@ def _entry(name: str, inputs: int, outputs: int, row: int, labels: int, doc: str
 #: defines one for each): the loop table names them through PIPELINED(), which such a unit defines as that one's name.
 PIPELINED_LOOPS = frozenset({
     "bce_with_logits_binary_unweighted_vector", "bce_with_logits_binary_unweighted_vector_labels",
+    "bce_with_logits_binary_vector", "bce_with_logits_binary_vector_labels",
+    "bce_with_logits_binary_unweighted_times_weight_vector",
+    "bce_with_logits_binary_unweighted_times_weight_vector_labels",
+    "bce_with_logits_binary_times_weight_vector", "bce_with_logits_binary_times_weight_vector_labels",
     "bce_with_logits_binary_unweighted_sum_vector", "bce_with_logits_binary_unweighted_sum_vector_labels",
-    "logistic_loss_vector", "logistic_loss_sum_vector", "log_sigmoid_vector",
+    "bce_with_logits_binary_sum_vector", "bce_with_logits_binary_sum_vector_labels",
+    "bce_with_logits_unweighted_vector", "bce_with_logits_unweighted_times_weight_vector",
+    "bce_with_logits_unweighted_sum_vector", "logistic_loss_vector", "logistic_loss_times_weight_vector",
+    "logistic_loss_sum_vector", "log_sigmoid_vector",
 })
 
 

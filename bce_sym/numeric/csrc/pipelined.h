@@ -1,4 +1,5 @@
-/* The logit losses' loops software-pipelined: each vector's table rows are read two vectors ahead of its arithmetic.
+/* The float64 logit losses' loops software-pipelined: each vector's table rows are read two vectors ahead of its
+ * arithmetic.
  *
  * Hand-written; included by loops_isa.h where the unit defines PIPELINE_WIDTH (float64 lanes a vector). Each loop
  * here replaces, in the unit's loop table, the generated vector loop it is named after (c_printer.PIPELINED_LOOPS
@@ -73,10 +74,11 @@ VECTOR_TARGET ALWAYS_INLINE static inline vreal vfma(vreal a, vreal b, vreal c)
 #undef SERIES
 #undef SERIES_FMA
 
-/* One vector between its front (the kernel's inputs read, z = the softplus argument, a = the term added to it) and
- * its back (the series and the sum): z, a and the row's columns (f_hi, f_lo, p_hi, p_lo, or f_hi and p_hi). */
+/* One vector between its front (the kernel's inputs read, z = the softplus argument, a + a_lo = the pair added to it,
+ * m1 and m2 the factors that multiply the sum) and its back (the series, the sum, the products): those and the row's
+ * columns (f_hi, f_lo, p_hi, p_lo, or f_hi and p_hi). */
 typedef struct {
-    vreal z, a, c0, c1, c2, c3;
+    vreal z, a, a_lo, m1, m2, c0, c1, c2, c3;
 } pipelined_step;
 
 /* The rows of z (softplus_row's index), as columns. */
@@ -158,36 +160,67 @@ VECTOR_TARGET ALWAYS_INLINE static inline vmask pipelined_outside(vreal z)
     return ((z < -SOFTPLUS_LIMIT) | (z > 0.0)) & 1;
 }
 
-/* The fronts: what the generated loop computes before log1p_exp_*_fast, in its order. */
-VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_bce(vreal s, vreal t, vmask *flags)
+/* The fronts: what the generated loop computes before log1p_exp_*_fast, in its order. The binary loss's, from signs t
+ * or from labels y (t = 1 - 2y), times c = 1 + (p_w - 1)y where in[p_w] (the column of pos_weight, else 0) and times
+ * w where in[w] (the column of weight, else 0). */
+VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_binary(const double *const *in, Py_ssize_t i, vmask *flags,
+                                                                      int labels, int p_w, int w)
 {
-    vreal r0 = s * t;
+    vreal t = vload(in[1] + i);
+    if (labels) {
+        *flags |= ~((t == 0.0) | (t == 1.0)) & 2;
+        t = 1.0 - (t + t);
+    }
+    vreal r0 = vload(in[0] + i) * t;
     pipelined_step step = {.z = vnegative(r0), .a = vblend(~(r0 <= 0.0), r0, vsplat(0.0))}; /* np_maximum_number */
+    if (p_w)
+        step.m1 = (0.5 + t * 0.5) + (vload(in[p_w] + i) * 0.5) * (1.0 - t);
+    if (w)
+        *(p_w ? &step.m2 : &step.m1) = vload(in[w] + i);
     *flags |= pipelined_outside(step.z);
     return step;
 }
 
-VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_bce_signs(const double *const *in, Py_ssize_t i,
-                                                                         vmask *flags)
+/* The soft-label loss's (y in [0, 1]): a + a_lo = (s >= 0 ? 1 - y : -y)·s as a pair (two_sum, mul_two), times w where
+ * in[w]. */
+VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_soft(const double *const *in, Py_ssize_t i, vmask *flags,
+                                                                    int w)
 {
-    return front_bce(vload(in[0] + i), vload(in[1] + i), flags);
+    vreal s = vload(in[0] + i), y = vload(in[1] + i);
+    *flags |= ((y < 0.0) | (y > 1.0)) & 4;
+    vreal one_y = 1.0 + -y, bb = one_y - 1.0;
+    vreal one_y_lo = (1.0 - (one_y - bb)) + (-y - bb);
+    vmask positive = s >= 0.0;
+    vreal f = vblend(positive, one_y, -y), f_lo = vblend(positive, one_y_lo, vsplat(0.0));
+    pipelined_step step = {.z = vnegative(s), .a = f * s};
+    step.a_lo = vfma(f, s, -step.a) + f_lo * s;
+    if (w)
+        step.m1 = vload(in[w] + i);
+    *flags |= pipelined_outside(step.z);
+    return step;
 }
 
-VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_bce_labels(const double *const *in, Py_ssize_t i,
-                                                                          vmask *flags)
-{
-    vreal y = vload(in[1] + i);
-    *flags |= ~((y == 0.0) | (y == 1.0)) & 2;
-    return front_bce(vload(in[0] + i), 1.0 - (y + y), flags);
-}
-
-VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_logistic(const double *const *in, Py_ssize_t i,
+/* The soft-label loss's sum term: a = (s >= 0 ? 1 - y : -y)·s rounded. */
+VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_soft_sum(const double *const *in, Py_ssize_t i,
                                                                         vmask *flags)
+{
+    vreal s = vload(in[0] + i), y = vload(in[1] + i);
+    *flags |= ((y < 0.0) | (y > 1.0)) & 4;
+    pipelined_step step = {.z = vnegative(s), .a = s * vblend(s >= 0.0, 1.0 - y, -y)};
+    *flags |= pipelined_outside(step.z);
+    return step;
+}
+
+/* logistic_loss's (t = ±1): a = max(-s·t, 0), times w where in[w]. */
+VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_logistic(const double *const *in, Py_ssize_t i,
+                                                                        vmask *flags, int w)
 {
     vreal s = vload(in[0] + i), t = vload(in[1] + i);
     *flags |= ((vabs(t) != 1.0) & (t == t)) & 4;
     vreal r0 = s * t, r1 = -r0;
     pipelined_step step = {.z = vnegative(r0), .a = vblend(~(r1 <= 0.0), r1, vsplat(0.0))};
+    if (w)
+        step.m1 = vload(in[w] + i);
     *flags |= pipelined_outside(step.z);
     return step;
 }
@@ -202,37 +235,71 @@ VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_log_sigmoid(const
     return step;
 }
 
-/* The backs: a + log1p(e^z) as a pair rounded once (add_two, round_two), a - log1p(e^z) the same, and a + the sum's
- * term. */
-VECTOR_TARGET ALWAYS_INLINE static inline void pipelined_store(double *out, vreal a, vreal b, vreal b_lo)
+/* The fronts by the names the loops below take (the macro's argument is a name). */
+#define PIPELINED_FRONT(name, call)                                                                                  \
+    VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step name(const double *const *in, Py_ssize_t i, vmask *flags) \
+    {                                                                                                                \
+        return call;                                                                                                 \
+    }
+PIPELINED_FRONT(front_signs, front_binary(in, i, flags, 0, 0, 0))
+PIPELINED_FRONT(front_labels, front_binary(in, i, flags, 1, 0, 0))
+PIPELINED_FRONT(front_signs_pos_weight, front_binary(in, i, flags, 0, 2, 0))
+PIPELINED_FRONT(front_labels_pos_weight, front_binary(in, i, flags, 1, 2, 0))
+PIPELINED_FRONT(front_signs_weight, front_binary(in, i, flags, 0, 0, 2))
+PIPELINED_FRONT(front_labels_weight, front_binary(in, i, flags, 1, 0, 2))
+PIPELINED_FRONT(front_signs_pos_weight_weight, front_binary(in, i, flags, 0, 2, 3))
+PIPELINED_FRONT(front_labels_pos_weight_weight, front_binary(in, i, flags, 1, 2, 3))
+PIPELINED_FRONT(front_soft_loss, front_soft(in, i, flags, 0))
+PIPELINED_FRONT(front_soft_weight, front_soft(in, i, flags, 2))
+PIPELINED_FRONT(front_logistic_loss, front_logistic(in, i, flags, 0))
+PIPELINED_FRONT(front_logistic_weight, front_logistic(in, i, flags, 2))
+
+/* The backs: (a + a_lo) ± log1p(e^z) as a pair (add_two), times m1 and m2 as pairs (mul_two, each where `factors`
+ * reaches it), rounded once (round_two); where `weighted`, a result rounded to ±0 is the product's high part (the
+ * weighted kernels' sign of zero). */
+VECTOR_TARGET ALWAYS_INLINE static inline void back_pair(pipelined_step step, double *out, int minus, int factors,
+                                                         int weighted)
 {
-    vreal s = a + b, bb = s - a;
-    vreal lo = ((a - (s - bb)) + (b - bb)) + (0.0 + b_lo);
-    vreal rounded = s + lo;
+    vreal r_lo, r_hi = pipelined_offset(step.z, &r_lo), lo;
+    vreal hi = pipelined_pair(step.c0, step.c1, step.c2, step.c3, r_hi, r_lo, &lo);
+    if (minus) {
+        hi = -hi;
+        lo = -lo;
+    }
+    vreal s = step.a + hi, bb = s - step.a;
+    vreal s_lo = ((step.a - (s - bb)) + (hi - bb)) + (step.a_lo + lo);
+    for (int k = 0; k < factors; k++) { /* mul_two */
+        vreal m = k ? step.m2 : step.m1, p = s * m;
+        s_lo = vfma(s, m, -p) + s_lo * m;
+        s = p;
+    }
+    vreal rounded = s + s_lo;
     rounded = vblend(rounded == rounded, rounded, s);
+    if (weighted)
+        rounded = vblend(vabs(rounded) <= 0.0, s, rounded);
     memcpy(out, &rounded, sizeof rounded);
 }
 
-VECTOR_TARGET ALWAYS_INLINE static inline void back_plus(pipelined_step step, double *out)
-{
-    vreal r_lo, r_hi = pipelined_offset(step.z, &r_lo), lo;
-    vreal hi = pipelined_pair(step.c0, step.c1, step.c2, step.c3, r_hi, r_lo, &lo);
-    pipelined_store(out, step.a, hi, lo);
-}
-
-VECTOR_TARGET ALWAYS_INLINE static inline void back_minus(pipelined_step step, double *out)
-{
-    vreal r_lo, r_hi = pipelined_offset(step.z, &r_lo), lo;
-    vreal hi = pipelined_pair(step.c0, step.c1, step.c2, step.c3, r_hi, r_lo, &lo);
-    pipelined_store(out, step.a, -hi, -lo);
-}
-
-VECTOR_TARGET ALWAYS_INLINE static inline void back_term(pipelined_step step, double *out)
+/* A sum's term: a + its softplus term, times m1 where `factor`. */
+VECTOR_TARGET ALWAYS_INLINE static inline void back_term(pipelined_step step, double *out, int factor)
 {
     vreal r_lo, r_hi = pipelined_offset(step.z, &r_lo);
     vreal sum = step.a + pipelined_term(step.c0, step.c1, r_hi, r_lo);
+    if (factor)
+        sum = sum * step.m1;
     memcpy(out, &sum, sizeof sum);
 }
+
+/* The backs by the names the loops below take. */
+#define PIPELINED_BACK(name, call)                                                                                   \
+    VECTOR_TARGET ALWAYS_INLINE static inline void name(pipelined_step step, double *out) { call; }
+PIPELINED_BACK(back_plus, back_pair(step, out, 0, 0, 0))
+PIPELINED_BACK(back_minus, back_pair(step, out, 1, 0, 0))
+PIPELINED_BACK(back_times, back_pair(step, out, 0, 1, 0))
+PIPELINED_BACK(back_weighted, back_pair(step, out, 0, 1, 1))
+PIPELINED_BACK(back_times_weighted, back_pair(step, out, 0, 2, 1))
+PIPELINED_BACK(back_sum, back_term(step, out, 0))
+PIPELINED_BACK(back_sum_times, back_term(step, out, 1))
 
 /* The loop `loop`_pipelined: `front` and `rows` (pipelined_rows or pipelined_high) a step ahead of `back`, and the
  * generated `loop` (of `inputs` inputs) for the rest. */
@@ -267,12 +334,28 @@ VECTOR_TARGET ALWAYS_INLINE static inline void back_term(pipelined_step step, do
         return any;                                                                                                  \
     }
 
-PIPELINED_LOOP(bce_with_logits_binary_unweighted_vector, 2, front_bce_signs, pipelined_rows, back_plus)
-PIPELINED_LOOP(bce_with_logits_binary_unweighted_vector_labels, 2, front_bce_labels, pipelined_rows, back_plus)
-PIPELINED_LOOP(bce_with_logits_binary_unweighted_sum_vector, 2, front_bce_signs, pipelined_high, back_term)
-PIPELINED_LOOP(bce_with_logits_binary_unweighted_sum_vector_labels, 2, front_bce_labels, pipelined_high, back_term)
-PIPELINED_LOOP(logistic_loss_vector, 2, front_logistic, pipelined_rows, back_plus)
-PIPELINED_LOOP(logistic_loss_sum_vector, 2, front_logistic, pipelined_high, back_term)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_vector, 2, front_signs, pipelined_rows, back_plus)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_vector_labels, 2, front_labels, pipelined_rows, back_plus)
+PIPELINED_LOOP(bce_with_logits_binary_vector, 3, front_signs_pos_weight, pipelined_rows, back_times)
+PIPELINED_LOOP(bce_with_logits_binary_vector_labels, 3, front_labels_pos_weight, pipelined_rows, back_times)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_times_weight_vector, 3, front_signs_weight, pipelined_rows,
+               back_weighted)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_times_weight_vector_labels, 3, front_labels_weight, pipelined_rows,
+               back_weighted)
+PIPELINED_LOOP(bce_with_logits_binary_times_weight_vector, 4, front_signs_pos_weight_weight, pipelined_rows,
+               back_times_weighted)
+PIPELINED_LOOP(bce_with_logits_binary_times_weight_vector_labels, 4, front_labels_pos_weight_weight, pipelined_rows,
+               back_times_weighted)
+PIPELINED_LOOP(bce_with_logits_unweighted_vector, 2, front_soft_loss, pipelined_rows, back_plus)
+PIPELINED_LOOP(bce_with_logits_unweighted_times_weight_vector, 3, front_soft_weight, pipelined_rows, back_weighted)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_sum_vector, 2, front_signs, pipelined_high, back_sum)
+PIPELINED_LOOP(bce_with_logits_binary_unweighted_sum_vector_labels, 2, front_labels, pipelined_high, back_sum)
+PIPELINED_LOOP(bce_with_logits_binary_sum_vector, 3, front_signs_pos_weight, pipelined_high, back_sum_times)
+PIPELINED_LOOP(bce_with_logits_binary_sum_vector_labels, 3, front_labels_pos_weight, pipelined_high, back_sum_times)
+PIPELINED_LOOP(bce_with_logits_unweighted_sum_vector, 2, front_soft_sum, pipelined_high, back_sum)
+PIPELINED_LOOP(logistic_loss_vector, 2, front_logistic_loss, pipelined_rows, back_plus)
+PIPELINED_LOOP(logistic_loss_times_weight_vector, 3, front_logistic_weight, pipelined_rows, back_weighted)
+PIPELINED_LOOP(logistic_loss_sum_vector, 2, front_logistic_loss, pipelined_high, back_sum)
 PIPELINED_LOOP(log_sigmoid_vector, 1, front_log_sigmoid, pipelined_rows, back_minus)
 
 #endif /* BCE_SYM_PIPELINED_H */
