@@ -65,7 +65,8 @@ VECTOR_TARGET ALWAYS_INLINE static inline vreal vfma(vreal a, vreal b, vreal c)
 #endif
 }
 
-/* The series of softplus_series.h on vectors: pipelined_bracket, pipelined_pair, pipelined_term. */
+/* The series of softplus_series.h on vectors: pipelined_offset, pipelined_bracket, pipelined_pair and
+ * pipelined_term. */
 #define SERIES_REAL vreal
 #define SERIES(name) pipelined_##name
 #define SERIES_FMA(a, b, c) vfma(a, b, c)
@@ -143,16 +144,6 @@ VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step pipelined_high(pipeline
     return step;
 }
 
-/* r = u - j·δ as r_hi + *r_lo, u = -z (softplus_row). */
-VECTOR_TARGET ALWAYS_INLINE static inline vreal pipelined_offset(vreal z, vreal *r_lo)
-{
-    vreal u = -z;
-    vreal kd = u * SOFTPLUS_INV_STEP + SHIFT;
-    kd -= SHIFT;
-    *r_lo = kd * -SOFTPLUS_STEP_LO;
-    return u - kd * SOFTPLUS_STEP_HI;
-}
-
 /* The flags of the generated loops: bit 0 a z the core cannot take (log1p_exp_outside), bit 1 a soft label, bit 2 a
  * sign t other than ±1. */
 VECTOR_TARGET ALWAYS_INLINE static inline vmask pipelined_outside(vreal z)
@@ -163,8 +154,8 @@ VECTOR_TARGET ALWAYS_INLINE static inline vmask pipelined_outside(vreal z)
 /* The fronts: what the generated loop computes before log1p_exp_*_fast, in its order. The binary loss's, from signs t
  * or from labels y (t = 1 - 2y), times c = 1 + (p_w - 1)y where in[p_w] (the column of pos_weight, else 0) and times
  * w where in[w] (the column of weight, else 0). */
-VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_binary(const double *const *in, Py_ssize_t i, vmask *flags,
-                                                                      int labels, int p_w, int w)
+VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_binary(const double *const *in, Py_ssize_t i,
+                                                                      vmask *flags, int labels, int p_w, int w)
 {
     vreal t = vload(in[1] + i);
     if (labels) {

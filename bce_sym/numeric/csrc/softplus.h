@@ -49,20 +49,8 @@ extern const double softplus_rows[SOFTPLUS_ROWS][4];
 /* Their f_hi and p_hi columns alone, {softplus_rows[j][0], softplus_rows[j][2]}: what a sum's term reads. */
 extern const double softplus_high[SOFTPLUS_ROWS][2];
 
-/* The row of z = -u (j, the index u/δ rounded, masked) and r = u - j·δ as r_hi + *r_lo. */
-VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double *r_hi, double *r_lo)
-{
-    double u = -z;
-    double kd = u * SOFTPLUS_INV_STEP + SHIFT;
-    uint64_t j = as_bits(kd) & (SOFTPLUS_ROWS - 1); /* NOTE: any z (NaN, z < -700, z > 0) reads a row */
-    kd -= SHIFT;
-    *r_hi = u - kd * SOFTPLUS_STEP_HI;
-    *r_lo = kd * -SOFTPLUS_STEP_LO;
-    return j;
-}
-
-/* The series about a row, for one element: softplus_bracket, softplus_pair and softplus_term (softplus_series.h;
- * pipelined.h instantiates the same for vectors). */
+/* The series about a row, for one element: softplus_offset, softplus_bracket, softplus_pair and softplus_term
+ * (softplus_series.h; pipelined.h instantiates the same for vectors). */
 #define SERIES_REAL double
 #define SERIES(name) softplus_##name
 #define SERIES_FMA(a, b, c) fma(a, b, c)
@@ -70,6 +58,14 @@ VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double
 #undef SERIES_REAL
 #undef SERIES
 #undef SERIES_FMA
+
+/* The row of z = -u (j, the index u/δ rounded, masked) and r = u - j·δ as r_hi + *r_lo (softplus_offset). */
+VECTOR_TARGET ALWAYS_INLINE static inline uint64_t softplus_row(double z, double *r_hi, double *r_lo)
+{
+    *r_hi = softplus_offset(z, r_lo);
+    /* NOTE: any z (NaN, z < -700, z > 0) reads a row */
+    return as_bits(-z * SOFTPLUS_INV_STEP + SHIFT) & (SOFTPLUS_ROWS - 1);
+}
 
 /* log1p(e^z) as hi + *lo for -700 <= z <= +0 and NaN; garbage elsewhere. */
 VECTOR_TARGET ALWAYS_INLINE static inline double log1p_exp_core_two(double z, double *lo)

@@ -6,6 +6,16 @@
  * (the names it defines) and SERIES_FMA(a, b, c) (a·b + c rounded once) defined; no include guard.
  */
 
+/* r = u - j·δ as r_hi + *r_lo for z = -u, j = u/δ rounded (softplus.h states r's error): u - j·δ_hi is exact. */
+VECTOR_TARGET ALWAYS_INLINE static inline SERIES_REAL SERIES(offset)(SERIES_REAL z, SERIES_REAL *r_lo)
+{
+    SERIES_REAL u = -z;
+    SERIES_REAL kd = u * SOFTPLUS_INV_STEP + SHIFT;
+    kd -= SHIFT;
+    *r_lo = kd * -SOFTPLUS_STEP_LO;
+    return u - kd * SOFTPLUS_STEP_HI;
+}
+
 /* The bracket [...] of softplus.h about the row of σ(-u_j) = ph (its r^5 term where with_r7), and *w. */
 VECTOR_TARGET ALWAYS_INLINE static inline SERIES_REAL SERIES(bracket)(SERIES_REAL r, SERIES_REAL ph, int with_r7,
                                                                       SERIES_REAL *w)
