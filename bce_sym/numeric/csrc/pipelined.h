@@ -82,7 +82,7 @@ typedef struct {
     vreal z, a, a_lo, m1, m2, c0, c1, c2, c3;
 } pipelined_step;
 
-/* The rows of z (softplus_row's index), as columns. */
+/* Each lane's row index (softplus_row's). */
 VECTOR_TARGET ALWAYS_INLINE static inline vmask pipelined_index(vreal z)
 {
     vreal kd = -z * SOFTPLUS_INV_STEP + SHIFT;
@@ -125,6 +125,7 @@ VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step pipelined_high(pipeline
     const double *row = &softplus_high[0][0];
     vmask j = pipelined_index(step.z) * 2;
 #if PIPELINE_WIDTH == 8
+    /* NOTE: the even lanes' rows in one vector and the odd lanes' in another, so that the unpacks give lane order. */
     __m512d even = _mm512_castpd256_pd512(_mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(row + j[0])),
                                                                 _mm_load_pd(row + j[2]), 1));
     even = _mm512_insertf64x4(even, _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(row + j[4])),
@@ -144,8 +145,8 @@ VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step pipelined_high(pipeline
     return step;
 }
 
-/* The flags of the generated loops: bit 0 a z the core cannot take (log1p_exp_outside), bit 1 a soft label, bit 2 a
- * sign t other than ±1. */
+/* The flags of the generated loops: bit 0 a z the core cannot take (log1p_exp_outside), bit 1 a soft label, bit 2 an
+ * input outside its domain (a sign t other than ±1, a label outside [0, 1]). */
 VECTOR_TARGET ALWAYS_INLINE static inline vmask pipelined_outside(vreal z)
 {
     return ((z < -SOFTPLUS_LIMIT) | (z > 0.0)) & 1;
