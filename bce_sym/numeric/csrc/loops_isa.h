@@ -19,8 +19,8 @@
 #include "exp_triple.h"
 #include "loops.h"
 /* The loop table names a loop that has a software-pipelined version (pipelined.h) through PIPELINED(): that version
- * where the unit defines PIPELINE_WIDTH, the generated loop elsewhere. */
-#ifdef PIPELINE_WIDTH
+ * where the unit defines PIPELINE_WIDTH (on x86-64: its intrinsics), the generated loop elsewhere. */
+#if defined(PIPELINE_WIDTH) && COMPILED_X86
 #include "pipelined.h"
 #define PIPELINED(loop) loop##_pipelined
 #else
