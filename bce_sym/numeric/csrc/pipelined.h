@@ -10,9 +10,9 @@
  * Why. The generated loops read a row's four columns by one load a lane each, and the series that follows needs
  * them: every vector waits for its own loads, and the out-of-order window does not reach the next vector's. Here the
  * rows are read whole (one 32-byte load a lane, transposed into columns) while earlier vectors are computed. NOTE: the
- * float64 loss loop on logits N(0, 6²) went from 1.85-1.88 to 1.31-1.38 ns an element (5·10⁶ logits, AMD EPYC Zen 5,
- * AVX-512, in a C harness); the transposed loads without the pipelining gave 1.78-1.87, one vector ahead instead of two
- * 1.37, and a separate pass that reads the rows of a chunk first 2.14 (docs/performance.md).
+ * extension's float64 loss from labels went from 571-575 to 692-710 M elements/s (5·10⁶ logits N(0, 6²), AMD EPYC
+ * Zen 5, AVX-512, the commit before and this one alternately); benchmarks/bench_pipelined.py times the two loops in
+ * one harness (docs/performance.md).
  */
 #ifndef BCE_SYM_PIPELINED_H
 #define BCE_SYM_PIPELINED_H
