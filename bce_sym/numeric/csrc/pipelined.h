@@ -293,7 +293,7 @@ PIPELINED_BACK(back_times_weighted, back_pair(step, out, 0, 2, 1))
 PIPELINED_BACK(back_sum, back_term(step, out, 0))
 PIPELINED_BACK(back_sum_times, back_term(step, out, 1))
 
-/* The loop `loop`_pipelined: `front` and `rows` (pipelined_rows or pipelined_high) a step ahead of `back`, and the
+/* The loop `loop`_pipelined: `front` and `rows` (pipelined_rows or pipelined_high) two vectors ahead of `back`, and the
  * generated `loop` (of `inputs` inputs) for the rest. */
 #define PIPELINED_LOOP(loop, inputs, front, rows, back)                                                              \
     VECTOR_TARGET LOOP static int loop(CHUNK_ARGS);                                                                  \
