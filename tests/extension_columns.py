@@ -1,6 +1,7 @@
 """What the extension's tests feed its functions: every exported function with its arguments, and columns of
 each argument that reach the bulk, every binade, the tails and the special values (tests/test_dispatch.py,
-tests/test_float64_in_place.py, tests/test_misaligned_buffers.py), and how their results are compared."""
+tests/test_float64_in_place.py, tests/test_misaligned_buffers.py), soft labels (those and tests/test_compiled.py,
+tests/test_pipelined.py), and how their results are compared."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import numpy as np
 
 from bce_sym.build.c_printer import compiled_kernel_names
 from bce_sym.numeric import _backend, _kernel_tables
+
+
+def soft_labels(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n soft labels in [0, 1): half uniform, half in every binade from e^-40 to 1, where 1 − y is inexact (random()
+    alone gives multiples of 2^-53, for which it is exact, and a loop that dropped its low part would pass)."""
+    return np.where(rng.random(n) < 0.5, rng.random(n), np.exp(rng.uniform(-40, 0, n)))
 
 
 def sample(name: str, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -19,9 +26,7 @@ def sample(name: str, rng: np.random.Generator, n: int) -> np.ndarray:
     elif name == "t":
         return rng.choice([-1.0, 1.0], n)
     elif name == "y":
-        # NOTE: soft labels in every binade below 1 too, where 1 − y is inexact (random() gives multiples of 2^-53).
-        values = np.where(rng.random(n) < 0.7, rng.choice([0.0, 1.0], n),
-                          np.where(rng.random(n) < 0.5, rng.random(n), np.exp(rng.uniform(-40, 0, n))))
+        values = np.where(rng.random(n) < 0.7, rng.choice([0.0, 1.0], n), soft_labels(rng, n))
         special = [0.0, 1.0, 0.5]
     elif name == "p_w":
         values = np.exp(rng.uniform(-5, 5, n))

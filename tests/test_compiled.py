@@ -13,6 +13,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
+from extension_columns import soft_labels
 
 from bce_sym.build.c_printer import compiled_kernel_names
 from bce_sym.build.specs import has_float32_grade, kernel_spec
@@ -158,9 +159,7 @@ def _columns(names: tuple[str, ...], rng: np.random.Generator, wide_p_w: bool = 
     values = {
         "s": s,
         "t": rng.choice([-1.0, 1.0], m),
-        # NOTE: soft labels in every binade below 1 too, where 1 − y is inexact (random() gives multiples of 2^-53).
-        "y": np.where(rng.random(m) < 0.5, rng.choice([0.0, 1.0], m),
-                      np.where(rng.random(m) < 0.5, rng.random(m), np.exp(rng.uniform(-40, 0, m)))),
+        "y": np.where(rng.random(m) < 0.5, rng.choice([0.0, 1.0], m), soft_labels(rng, m)),
         # NOTE: with some p_w at the ends of the float range, where a quotient's dividend p_w·y leaves the range in
         # which the compiled division by 1 + e^(−|x|) takes its remainder by FMA (div_two_unit_fast flags it).
         "p_w": np.where((rng.random(m) < 0.02) & wide_p_w, rng.choice([2.0**1000, 2.0**1001, 1e300, _LARGEST], m),
