@@ -75,6 +75,19 @@ VECTOR_TARGET ALWAYS_INLINE static inline vreal vfma(vreal a, vreal b, vreal c)
 #undef SERIES
 #undef SERIES_FMA
 
+/* two_float.h's two_sum, two_prod, mul_two, add_two and round_two on vectors (two_float_series.h), pipelined_ first. */
+#define TWO_REAL vreal
+#define TWO(name) pipelined_##name
+#define TWO_INLINE VECTOR_TARGET ALWAYS_INLINE
+#define TWO_FMA(a, b, c) vfma(a, b, c)
+#define TWO_NUMBER_OR(s, x) vblend((s) == (s), s, x)
+#include "two_float_series.h"
+#undef TWO_REAL
+#undef TWO
+#undef TWO_INLINE
+#undef TWO_FMA
+#undef TWO_NUMBER_OR
+
 /* One vector between its front (the kernel's inputs read, z = the softplus argument, a + a_lo = the pair added to it,
  * m1 and m2 the factors that multiply the sum) and its back (the series, the sum, the products): those and the row's
  * columns (f_hi, f_lo, p_hi, p_lo, or f_hi and p_hi). */
@@ -180,12 +193,11 @@ VECTOR_TARGET ALWAYS_INLINE static inline pipelined_step front_soft(const double
 {
     vreal s = vload(in[0] + i), y = vload(in[1] + i);
     *flags |= ((y < 0.0) | (y > 1.0)) & 4;
-    vreal one_y = 1.0 + -y, bb = one_y - 1.0;
-    vreal one_y_lo = (1.0 - (one_y - bb)) + (-y - bb);
+    vreal one_y_lo, one_y = pipelined_two_sum(vsplat(1.0), -y, &one_y_lo);
     vmask positive = s >= 0.0;
     vreal f = vblend(positive, one_y, -y), f_lo = vblend(positive, one_y_lo, vsplat(0.0));
-    pipelined_step step = {.z = vnegative(s), .a = f * s};
-    step.a_lo = vfma(f, s, -step.a) + f_lo * s;
+    pipelined_step step = {.z = vnegative(s)};
+    step.a = pipelined_mul_two(f, f_lo, s, &step.a_lo);
     if (w)
         step.m1 = vload(in[w] + i);
     *flags |= pipelined_outside(step.z);
@@ -258,15 +270,10 @@ VECTOR_TARGET ALWAYS_INLINE static inline void back_pair(pipelined_step step, do
         hi = -hi;
         lo = -lo;
     }
-    vreal s = step.a + hi, bb = s - step.a;
-    vreal s_lo = ((step.a - (s - bb)) + (hi - bb)) + (step.a_lo + lo);
-    for (int k = 0; k < factors; k++) { /* mul_two */
-        vreal m = k ? step.m2 : step.m1, p = s * m;
-        s_lo = vfma(s, m, -p) + s_lo * m;
-        s = p;
-    }
-    vreal rounded = s + s_lo;
-    rounded = vblend(rounded == rounded, rounded, s);
+    vreal s_lo, s = pipelined_add_two(step.a, step.a_lo, hi, lo, &s_lo);
+    for (int k = 0; k < factors; k++)
+        s = pipelined_mul_two(s, s_lo, k ? step.m2 : step.m1, &s_lo);
+    vreal rounded = pipelined_round_two(s, s_lo);
     if (weighted)
         rounded = vblend(vabs(rounded) <= 0.0, s, rounded);
     memcpy(out, &rounded, sizeof rounded);

@@ -24,32 +24,19 @@ ALWAYS_INLINE static inline double fast_two_sum(double a, double b, double *err)
     return s;
 }
 
-/* TwoSum (Knuth, Møller): a + b = hi + *err exactly, for any a, b (six operations, no branch). */
-ALWAYS_INLINE static inline double two_sum(double a, double b, double *err)
-{
-    double s = a + b;
-    double bb = s - a;
-    *err = (a - (s - bb)) + (b - bb);
-    return s;
-}
-
-/* TwoProd by FMA: a·b = hi + *err exactly where |a·b| >= 2^-969 or a·b = 0 (see above). */
-VECTOR_TARGET ALWAYS_INLINE static inline double two_prod(double a, double b, double *err)
-{
-    double p = a * b;
-    *err = fma(a, b, -p);
-    return p;
-}
-
-/* (a_hi + a_lo)·b as hi + *lo: the product of a pair by a double. With |a_lo| <= 2^-52·|a_hi|, the
- * relative error of hi + lo is below 2^-104 (the dropped rounding of a_lo·b and of the last sum)
- * wherever two_prod is exact. */
-VECTOR_TARGET ALWAYS_INLINE static inline double mul_two(double a_hi, double a_lo, double b, double *lo)
-{
-    double e, p = two_prod(a_hi, b, &e);
-    *lo = e + a_lo * b;
-    return p;
-}
+/* two_sum, two_prod, mul_two, add_two and round_two, for one element (two_float_series.h; pipelined.h instantiates the
+ * same for vectors). NOTE: round_two selects by a bit mask, not ?:, which gcc fails to vectorise there. */
+#define TWO_REAL double
+#define TWO(name) name
+#define TWO_INLINE ALWAYS_INLINE
+#define TWO_FMA(a, b, c) fma(a, b, c)
+#define TWO_NUMBER_OR(s, x) blend(all_ones_if((s) == (s)), s, x)
+#include "two_float_series.h"
+#undef TWO_REAL
+#undef TWO
+#undef TWO_INLINE
+#undef TWO_FMA
+#undef TWO_NUMBER_OR
 
 /* (a_hi + a_lo)·(b_hi + b_lo) as hi + *lo: two_prod of the highs, the cross terms rounded. With |a_lo| <=
  * 2^-52·|a_hi| and |b_lo| <= 2^-52·|b_hi|, within 2^-102 relative wherever two_prod is exact. */
@@ -58,16 +45,6 @@ VECTOR_TARGET ALWAYS_INLINE static inline double mul_pair(double a_hi, double a_
     double e, p = two_prod(a_hi, b_hi, &e);
     *lo = e + (a_hi * b_lo + a_lo * b_hi);
     return p;
-}
-
-/* (a_hi + a_lo) + (b_hi + b_lo) as hi + *lo: TwoSum of the highs, the lows added rounded. The error is
- * that last rounding, below 2^-53·(|a_lo| + |b_lo| + |e|): within 2^-104 relative where a and b have the
- * same sign (or cancel by less than half), as every sum the kernels form does. */
-ALWAYS_INLINE static inline double add_two(double a_hi, double a_lo, double b_hi, double b_lo, double *lo)
-{
-    double e, s = two_sum(a_hi, b_hi, &e);
-    *lo = e + (a_lo + b_lo);
-    return s;
 }
 
 /* add_two where |a_hi| >= |b_hi| (or a_hi = 0) is known: Fast2Sum of the highs, the same pair in three operations
@@ -140,14 +117,6 @@ VECTOR_TARGET ALWAYS_INLINE static inline double div_two_unit_fast(double a_hi, 
 {
     *outside |= tiny_dividend(a_hi);
     return div_two_unit_exp_fast(a_hi, a_lo, b_hi, b_lo, lo);
-}
-
-/* hi + lo rounded once: a kernel's result. Where that sum is NaN but hi is not (hi infinite, or a
- * low part that met inf − inf on the way), hi. */
-ALWAYS_INLINE static inline double round_two(double hi, double lo)
-{
-    double s = hi + lo;
-    return blend(all_ones_if(s == s), s, hi); /* NOTE: a bit mask, not ?:, which gcc fails to vectorise here */
 }
 
 #endif /* BCE_SYM_TWO_FLOAT_H */
